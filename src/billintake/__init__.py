@@ -1,0 +1,3 @@
+"""billintake: bills in, correct entries in the books out."""
+
+__version__ = "0.1.0"

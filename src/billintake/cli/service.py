@@ -1,0 +1,26 @@
+"""`billintake serve`: run the API and web page."""
+
+from __future__ import annotations
+
+import typer
+
+from billintake.cli import app
+from billintake.settings import get_settings
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """Serve the API and the web page (default 127.0.0.1:8000)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("billintake.api.app:create_app", factory=True,
+                host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from billintake import __version__
+
+    typer.echo(__version__)

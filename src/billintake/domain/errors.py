@@ -1,0 +1,116 @@
+"""One error hierarchy for the whole service; each carries a message a user can act on.
+
+The API maps each class to an HTTP status in one place (`billintake.api.errors`), the CLI
+prints the message and exits non-zero. Raise the most specific class that fits.
+"""
+
+from __future__ import annotations
+
+
+class BillintakeError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, str]:
+        body = {"error": self.code, "detail": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class ValidationFailed(BillintakeError):
+    """Input is well-formed but its values are not acceptable (HTTP 422)."""
+
+    code = "validation_failed"
+
+
+class NotFound(BillintakeError):
+    """The object does not exist in the caller's organization (HTTP 404)."""
+
+    code = "not_found"
+
+
+class Conflict(BillintakeError):
+    """The request clashes with what already exists (HTTP 409)."""
+
+    code = "conflict"
+
+
+class DuplicateBill(Conflict):
+    """The same bill (same file, or same vendor + number + amount) was already taken in."""
+
+    code = "duplicate_bill"
+
+    def __init__(self, message: str, *, existing_id: str | None = None) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+    def to_dict(self) -> dict[str, str]:
+        body = super().to_dict()
+        if self.existing_id:
+            body["existing_id"] = self.existing_id
+        return body
+
+
+class Unauthorized(BillintakeError):
+    """No valid API key (HTTP 401)."""
+
+    code = "unauthorized"
+
+
+class TooLarge(BillintakeError):
+    """A file or message is over a configured limit: bytes, pages or pixels (HTTP 413)."""
+
+    code = "too_large"
+
+
+class UnsupportedMediaType(BillintakeError):
+    """The content is not a bill format we accept (HTTP 415)."""
+
+    code = "unsupported_media_type"
+
+
+class UnreadableDocument(BillintakeError):
+    """The file claims a supported format but cannot be read: empty, truncated, corrupt (422)."""
+
+    code = "unreadable_document"
+
+
+class PasswordProtected(UnreadableDocument):
+    """The PDF is encrypted with a user password we do not have (422)."""
+
+    code = "password_protected"
+
+
+class OcrTimeout(UnreadableDocument):
+    """OCR of a page took longer than the configured per-page timeout (422)."""
+
+    code = "ocr_timeout"
+
+
+class InvalidEInvoice(UnreadableDocument):
+    """An e-invoice XML that cannot be parsed at all, or that is hostile (422)."""
+
+    code = "invalid_einvoice"
+
+
+class PaymentRejected(ValidationFailed):
+    """A bill payment that cannot be applied: too large, other currency, unknown bill (422)."""
+
+    code = "payment_rejected"
+
+
+class AccountingBackendError(BillintakeError):
+    """The accounting system refused or failed a request (HTTP 502)."""
+
+    code = "accounting_backend_error"
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable

@@ -1,0 +1,126 @@
+"""What extraction found on a bill: every field with its value, confidence and evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .model import Amount
+
+T = TypeVar("T")
+
+Source = Literal["text", "ocr", "xml"]
+
+
+class Evidence(BaseModel):
+    """Where a value was found: a page box (PDF points, origin top-left) or an XML path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Source
+    page: int | None = None  # 1-based
+    bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom
+    path: str | None = None  # XPath, for source == "xml"
+    text: str | None = None  # the raw text the value was read from
+
+
+class FieldValue(BaseModel, Generic[T]):
+    """One extracted value with its confidence in 0..1 and its evidence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: T
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: Evidence | None = None
+
+
+class ExtractedLineItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    quantity: Amount | None = None
+    unit: str | None = None
+    unit_price: Amount | None = None
+    amount: Amount | None = None
+    tax_rate: Amount | None = None
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    evidence: Evidence | None = None
+
+
+class TaxLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate: Amount | None = None
+    basis: Amount | None = None
+    amount: Amount
+
+
+DocumentType = Literal["invoice", "credit_note", "corrected_invoice", "receipt"]
+
+
+class ExtractedBill(BaseModel):
+    """Extraction's result. A field not found is None: unknown, never a guess."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_type: FieldValue[DocumentType] | None = None
+    bill_number: FieldValue[str] | None = None
+    vendor_name: FieldValue[str] | None = None
+    vendor_address: FieldValue[str] | None = None
+    vendor_tax_id: FieldValue[str] | None = None
+    vendor_registration_id: FieldValue[str] | None = None
+    vendor_email: FieldValue[str] | None = None
+    vendor_iban: FieldValue[str] | None = None
+    buyer_name: FieldValue[str] | None = None
+    buyer_tax_id: FieldValue[str] | None = None
+    bill_date: FieldValue[date] | None = None
+    due_date: FieldValue[date] | None = None
+    payment_terms: FieldValue[str] | None = None
+    currency: FieldValue[str] | None = None
+    po_number: FieldValue[str] | None = None
+    contract_reference: FieldValue[str] | None = None
+    preceding_invoice: FieldValue[str] | None = None
+    subtotal: FieldValue[Amount] | None = None
+    tax: FieldValue[Amount] | None = None
+    tax_lines: list[TaxLine] = Field(default_factory=list)
+    shipping: FieldValue[Amount] | None = None
+    discount: FieldValue[Amount] | None = None
+    total: FieldValue[Amount] | None = None
+    amount_due: FieldValue[Amount] | None = None
+    line_items: list[ExtractedLineItem] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    reconciled: bool = False
+    source: Literal["visual", "xml"] = "visual"
+    einvoice_format: str | None = None
+
+    HEADER_FIELDS: ClassVar[tuple[str, ...]] = (
+        "bill_number", "vendor_name", "bill_date", "due_date", "currency",
+        "subtotal", "tax", "total", "po_number", "vendor_tax_id",
+    )
+
+    def field_values(self) -> dict[str, FieldValue[Any]]:
+        """The header fields that were found, by name."""
+        found: dict[str, FieldValue[Any]] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, FieldValue):
+                found[name] = value
+        return found
+
+    def value(self, name: str) -> Any:
+        field = getattr(self, name)
+        return None if field is None else field.value
+
+    def min_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
+                                                       "bill_date", "total")) -> float:
+        """The lowest confidence among the fields a bill cannot be booked without (0 if missing)."""
+        scores = [getattr(self, n).confidence if getattr(self, n) else 0.0 for n in names]
+        return min(scores) if scores else 0.0
+
+
+def decimal_str(value: Decimal | None) -> str | None:
+    """Decimal to the contract's string form ("1234.50"), keeping the given precision."""
+    return None if value is None else format(value, "f")

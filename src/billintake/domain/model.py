@@ -1,0 +1,265 @@
+"""The domain: organizations, vendors, accounts, bills, payments, documents and ingest jobs.
+
+Plain pydantic values with their rules; no I/O. Money is `Decimal` with an ISO 4217 currency.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from .currency import check_currency
+
+
+def new_id() -> str:
+    """A new random identifier (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Decimal that serialises to JSON as a string ("1234.50"), never a float.
+Amount = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+
+
+class DomainModel(BaseModel):
+    model_config = ConfigDict(validate_assignment=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Money(DomainModel):
+    """An amount in one currency."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: Amount
+    currency: str
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return check_currency(v)
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        if isinstance(v, float):
+            raise ValueError("amount must be a Decimal or a decimal string, not a float")
+        return v
+
+
+class Organization(DomainModel):
+    """A business using the service; every other object belongs to exactly one."""
+
+    id: str = Field(default_factory=new_id)
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Vendor(DomainModel):
+    """Someone who sends the organization bills."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    name: str = Field(min_length=1, max_length=300)
+    aliases: list[str] = Field(default_factory=list)
+    tax_id: str | None = None
+    email: str | None = None
+    address: str | None = None
+    iban: str | None = None
+    external_ids: dict[str, str] = Field(default_factory=dict)
+
+
+class AccountClass(StrEnum):
+    ASSET = "asset"
+    BANK = "bank"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class Account(DomainModel):
+    """One entry of the chart of accounts."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    account_class: AccountClass
+    currency: str | None = None
+    external_id: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str | None) -> str | None:
+        return None if v is None else check_currency(v)
+
+
+class BillLineItem(DomainModel):
+    description: str = Field(min_length=1, max_length=2000)
+    quantity: Amount = Decimal(1)
+    unit_price: Amount | None = None
+    amount: Amount
+    account_id: str | None = None
+    tax_rate: Amount | None = None
+
+
+class BillStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    VOID = "void"
+
+
+class BillKind(StrEnum):
+    BILL = "bill"
+    VENDOR_CREDIT = "vendor_credit"
+
+
+class Bill(DomainModel):
+    """A bill payable to a vendor (or, as `vendor_credit`, a credit note from one)."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    vendor_id: str
+    kind: BillKind = BillKind.BILL
+    bill_number: str = Field(min_length=1, max_length=100)
+    bill_date: date
+    due_date: date | None = None
+    currency: str
+    line_items: list[BillLineItem] = Field(default_factory=list)
+    subtotal: Amount | None = None
+    tax: Amount | None = None
+    total: Amount
+    status: BillStatus = BillStatus.DRAFT
+    document_sha256: str | None = None
+    po_number: str | None = None
+    memo: str | None = None
+    external_id: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return check_currency(v)
+
+    @field_validator("subtotal", "tax", "total", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        if isinstance(v, float):
+            raise ValueError("must be a Decimal or a decimal string, not a float")
+        return v
+
+    @model_validator(mode="after")
+    def _rules(self) -> Bill:
+        sign = -1 if self.kind is BillKind.VENDOR_CREDIT else 1
+        for name in ("subtotal", "tax", "total"):
+            value = getattr(self, name)
+            if value is not None and value * sign < 0:
+                expected = "zero or negative" if sign < 0 else "zero or positive"
+                raise ValueError(f"{name} must be {expected} for a {self.kind.value}, got {value}")
+        if self.due_date is not None and self.due_date < self.bill_date:
+            raise ValueError(
+                f"due_date {self.due_date.isoformat()} is before bill_date "
+                f"{self.bill_date.isoformat()}"
+            )
+        return self
+
+    @property
+    def total_money(self) -> Money:
+        return Money(amount=self.total, currency=self.currency)
+
+
+class BillPayment(DomainModel):
+    """A payment (possibly partial) against one bill."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    bill_id: str
+    amount: Amount = Field(gt=0)
+    currency: str
+    payment_date: date
+    account_id: str | None = None
+    reference: str | None = None
+    external_id: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return check_currency(v)
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        if isinstance(v, float):
+            raise ValueError("must be a Decimal or a decimal string, not a float")
+        return v
+
+
+class Document(DomainModel):
+    """An original file as received; stored once, content-addressed by sha256."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    organization_id: str
+    original_filename: str
+    media_type: str
+    size: int = Field(ge=0)
+    page_count: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Channel(StrEnum):
+    UPLOAD = "upload"
+    EMAIL = "email"
+    FOLDER = "folder"
+    API = "api"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    READING = "reading"
+    EXTRACTING = "extracting"
+    MATCHING = "matching"
+    NEEDS_REVIEW = "needs_review"
+    READY = "ready"
+    PUSHED = "pushed"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in {JobStatus.NEEDS_REVIEW, JobStatus.PUSHED, JobStatus.FAILED}
+
+
+class IngestJob(DomainModel):
+    """One received file going through the pipeline."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    channel: Channel
+    document_sha256: str
+    original_filename: str
+    status: JobStatus = JobStatus.QUEUED
+    error: str | None = None
+    error_code: str | None = None
+    bill_id: str | None = None
+    hints: dict[str, str] = Field(default_factory=dict)
+    extracted: dict[str, Any] | None = None
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,98 @@
+"""A read document: pages of positioned words, whatever the file was.
+
+Coordinates are PDF points (1/72 inch) with the origin at the page's top-left corner, the
+same for text-layer words and OCR words, so later stages never care where a word came from.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+WordSource = Literal["text", "ocr"]
+
+
+class Word(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    source: WordSource = "text"
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    font_size: float | None = None
+    bold: bool = False
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def x_center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def y_center(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+class Line(BaseModel):
+    """Words on one visual line, left to right, within one column/block."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (
+            min(w.x0 for w in self.words),
+            min(w.top for w in self.words),
+            max(w.x1 for w in self.words),
+            max(w.bottom for w in self.words),
+        )
+
+
+class Page(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: int  # 1-based
+    width: float  # points
+    height: float  # points
+    words: list[Word] = Field(default_factory=list)
+    lines: list[Line] = Field(default_factory=list)  # reading order
+    source: WordSource = "text"
+    rotation: int = 0  # degrees the scan was turned to read it upright
+    ocr_confidence: float | None = None  # mean word confidence when OCR'd
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class ReadDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    media_type: str
+    pages: list[Page] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=lambda: ["eng"])
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\f".join(page.text for page in self.pages)
+
+    @property
+    def words(self) -> list[tuple[int, Word]]:
+        return [(page.number, w) for page in self.pages for w in page.words]

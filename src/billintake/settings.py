@@ -1,0 +1,84 @@
+"""All configuration, from the environment (prefix BILLINTAKE_) or a `.env` file.
+
+Nothing else in the project reads the environment: take a `Settings` as an argument, or call
+`get_settings()` at the edge (CLI, API app, worker).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BILLINTAKE_", env_file=".env", extra="ignore")
+
+    # where things live
+    data_dir: Path = Path("data")
+    database_url: str = ""  # default: sqlite file under data_dir
+    originals_dir: Path | None = None  # default: data_dir / "originals"
+
+    # limits on untrusted input
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_pages: int = 50
+    max_image_pixels: int = 60_000_000
+    max_email_bytes: int = 40 * 1024 * 1024
+    max_xml_bytes: int = 10 * 1024 * 1024
+
+    # reading
+    ocr_languages: str = "eng"
+    ocr_dpi: int = 300
+    ocr_workers: int = 2
+    ocr_page_timeout_s: float = 120.0
+
+    # execution
+    queue: Literal["local", "celery"] = "local"
+    local_workers: int = 2
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # accounting
+    default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
+    beancount_dir: Path | None = None  # default: data_dir / "beancount"
+    rutter_base_url: str = "https://production.rutterapi.com/versioned"
+    rutter_client_id: str = ""
+    rutter_client_secret: str = ""
+
+    # review
+    auto_approve_min_confidence: float = Field(default=0.85, ge=0.0, le=1.0)
+    auto_approve_require_reconciled: bool = True
+    vendor_match_threshold: float = Field(default=88.0, ge=0.0, le=100.0)
+    vendor_ambiguity_margin: float = Field(default=5.0, ge=0.0, le=100.0)
+
+    # email intake
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    intake_domain: str = "billintake.localhost"
+
+    # web
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'billintake.db').resolve()}"
+
+    @property
+    def resolved_originals_dir(self) -> Path:
+        return self.originals_dir or self.data_dir / "originals"
+
+    @property
+    def resolved_beancount_dir(self) -> Path:
+        return self.beancount_dir or self.data_dir / "beancount"
+
+    @property
+    def ocr_language_list(self) -> list[str]:
+        return [lang for lang in self.ocr_languages.replace(",", "+").split("+") if lang]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
