@@ -1,0 +1,477 @@
+"""One interface to every accounting system: the `AccountingWriter` protocol and its registry.
+
+A writer speaks the unified model (`domain.model` Vendor, Account, Bill, BillPayment) in the
+*backend's* ids: every object it returns carries the backend's id in both `id` and
+`external_id`, and every id passed in (`NewBill.vendor_id`, a line's `account_id`,
+`NewPayment.bill_id`, ...) is one the same writer returned. The service layer keeps the mapping
+between its own rows and the backend's ids.
+
+Writes are idempotent: each carries a key derived from what it writes (see the `*_key`
+helpers); a second write with the same key returns the first result and writes nothing. A
+writer checks the key *before* validating a payment against the open balance, so the retry of
+a payment that settled the bill still returns that payment.
+
+Backends are modules exposing `open_writer(context: WriterContext) -> AccountingWriter`,
+listed in `BACKEND_MODULES` and chosen per organization connection by `get_writer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from billintake.domain.currency import check_currency
+from billintake.domain.errors import PaymentRejected, ValidationFailed
+from billintake.domain.model import (
+    Account,
+    AccountClass,
+    Amount,
+    Bill,
+    BillKind,
+    BillPayment,
+    BillStatus,
+    Vendor,
+)
+
+if TYPE_CHECKING:
+    import httpx
+    from sqlalchemy.orm import Session
+
+    from billintake.settings import Settings
+
+# ---------------------------------------------------------------------------------------------
+# Data shapes going in
+# ---------------------------------------------------------------------------------------------
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _no_float(v: Any) -> Any:
+    if isinstance(v, float):
+        raise ValueError("must be a Decimal or a decimal string, not a float")
+    return v
+
+
+class NewVendor(_Spec):
+    """A vendor to create in the accounting system."""
+
+    name: str = Field(min_length=1, max_length=300)
+    tax_id: str | None = None
+    email: str | None = None
+    iban: str | None = None
+    address: str | None = None
+    reference: str | None = None  # the caller's own id for this vendor, stored when possible
+
+    def idempotency_key(self, organization_id: str) -> str:
+        return vendor_key(organization_id, self)
+
+
+class NewBillLine(_Spec):
+    """One line of a bill; `account_id` None books it to the backend's default expense account."""
+
+    description: str = Field(min_length=1, max_length=2000)
+    amount: Amount
+    account_id: str | None = None
+    quantity: Amount = Decimal(1)
+    unit_price: Amount | None = None
+    tax_rate: Amount | None = None
+
+    @field_validator("amount", "quantity", "unit_price", "tax_rate", mode="before")
+    @classmethod
+    def _floats(cls, v: Any) -> Any:
+        return _no_float(v)
+
+
+class DocumentRef(_Spec):
+    """The stored original behind a bill: what a writer attaches to it."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    filename: str = Field(min_length=1)
+    media_type: str = "application/pdf"
+    path: Path  # where the original is stored (OriginalsStore.path(sha256))
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+
+class NewBill(_Spec):
+    """A bill (or, with kind VENDOR_CREDIT and negative amounts, a credit note) to book.
+
+    The lines plus `tax` must add up to `total`; with no lines the whole net amount
+    (`total - tax`) goes to the default expense account.
+    """
+
+    vendor_id: str  # the backend's vendor id
+    kind: BillKind = BillKind.BILL
+    bill_number: str = Field(min_length=1, max_length=100)
+    bill_date: date
+    due_date: date | None = None
+    currency: str
+    total: Amount
+    tax: Amount | None = None
+    lines: tuple[NewBillLine, ...] = ()
+    memo: str | None = None
+    po_number: str | None = None
+    reference: str | None = None  # the caller's own id for this bill, stored when possible
+
+    @field_validator("total", "tax", mode="before")
+    @classmethod
+    def _floats(cls, v: Any) -> Any:
+        return _no_float(v)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return check_currency(v)
+
+    @model_validator(mode="after")
+    def _rules(self) -> NewBill:
+        sign = -1 if self.kind is BillKind.VENDOR_CREDIT else 1
+        if self.total * sign <= 0:
+            expected = "negative" if sign < 0 else "positive"
+            raise ValueError(f"total must be {expected} for a {self.kind.value}")
+        if self.due_date is not None and self.due_date < self.bill_date:
+            raise ValueError("due_date is before bill_date")
+        if self.lines:
+            booked = sum((line.amount for line in self.lines), Decimal(0)) + (self.tax or 0)
+            if booked != self.total:
+                raise ValueError(
+                    f"lines plus tax add up to {booked}, not to the total {self.total}"
+                )
+        return self
+
+    def net_lines(self) -> tuple[NewBillLine, ...]:
+        """The lines to book against expense accounts (one default line when none were given)."""
+        if self.lines:
+            return self.lines
+        net = self.total - (self.tax or Decimal(0))
+        return (NewBillLine(description=self.memo or f"Bill {self.bill_number}", amount=net),)
+
+    def idempotency_key(self, organization_id: str) -> str:
+        return bill_key(organization_id, self)
+
+
+class NewPayment(_Spec):
+    """A payment (possibly partial) against a bill; `account_id` None pays from the default bank."""
+
+    bill_id: str  # the backend's bill id
+    amount: Amount = Field(gt=0)
+    currency: str
+    payment_date: date
+    account_id: str | None = None
+    reference: str | None = None
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _floats(cls, v: Any) -> Any:
+        return _no_float(v)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        return check_currency(v)
+
+    def idempotency_key(self, organization_id: str) -> str:
+        return payment_key(organization_id, self)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data shapes coming out (besides the domain models)
+# ---------------------------------------------------------------------------------------------
+
+
+class BillBalance(_Spec):
+    """What is still owed on a bill, derived from its payments."""
+
+    bill_id: str
+    currency: str
+    total: Amount
+    paid: Amount
+    open_balance: Amount
+    status: BillStatus
+
+
+class Attachment(_Spec):
+    """A document attached to a bill in the accounting system."""
+
+    id: str
+    bill_id: str
+    filename: str
+    sha256: str | None = None
+    uri: str | None = None  # where the backend keeps it (path, URL), if it says
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol
+# ---------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class AccountingWriter(Protocol):
+    """What every accounting backend does. Errors: `NotFound` for an unknown id,
+    `PaymentRejected` for a payment that cannot apply, `ValidationFailed` for bad input,
+    `AccountingBackendError` (retryable or not) when the system fails."""
+
+    backend: str  # "ledger", "beancount", "rutter"
+
+    def list_accounts(self) -> list[Account]: ...
+
+    def list_vendors(self) -> list[Vendor]: ...
+
+    def find_vendor(
+        self,
+        *,
+        name: str | None = None,
+        tax_id: str | None = None,
+        email: str | None = None,
+        iban: str | None = None,
+    ) -> Vendor | None:
+        """Exact lookup: tax id, then IBAN, then email, then name (case-insensitive)."""
+        ...
+
+    def create_vendor(self, vendor: NewVendor, *, idempotency_key: str | None = None) -> Vendor:
+        ...
+
+    def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]: ...
+
+    def get_bill(self, bill_id: str) -> Bill: ...
+
+    def create_bill(self, bill: NewBill, *, idempotency_key: str | None = None) -> Bill:
+        """Book a bill (or a vendor credit) as a payable; returns it with status OPEN."""
+        ...
+
+    def attach_document(self, bill_id: str, document: DocumentRef) -> Attachment:
+        """Attach the original to a bill; attaching the same sha256 again returns the first."""
+        ...
+
+    def list_attachments(self, bill_id: str) -> list[Attachment]: ...
+
+    def create_bill_payment(
+        self, payment: NewPayment, *, idempotency_key: str | None = None
+    ) -> BillPayment: ...
+
+    def get_bill_balance(self, bill_id: str) -> BillBalance: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Idempotency keys
+# ---------------------------------------------------------------------------------------------
+
+
+def canonical_amount(value: Decimal) -> str:
+    """The same string for equal amounts whatever their exponent ("100", "100.00" -> "100")."""
+    text = format(value.normalize(), "f")
+    return "0" if text in {"-0", "0"} else text
+
+
+def idempotency_key(kind: str, *parts: object) -> str:
+    """A 32-hex-character key from the parts that identify a write."""
+    text = "\x1f".join([kind, *("" if p is None else str(p) for p in parts)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def vendor_key(organization_id: str, vendor: NewVendor) -> str:
+    return idempotency_key("vendor", organization_id, vendor.name.casefold(),
+                           normalize_tax_id(vendor.tax_id))
+
+
+def bill_key(organization_id: str, bill: NewBill) -> str:
+    return idempotency_key("bill", organization_id, bill.vendor_id, bill.kind.value,
+                           bill.bill_number.strip().casefold(), canonical_amount(bill.total),
+                           bill.currency)
+
+
+def payment_key(organization_id: str, payment: NewPayment) -> str:
+    return idempotency_key("payment", organization_id, payment.bill_id,
+                           canonical_amount(payment.amount), payment.currency,
+                           payment.payment_date.isoformat(), payment.reference or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules every backend applies the same way
+# ---------------------------------------------------------------------------------------------
+
+
+def normalize_tax_id(value: str | None) -> str | None:
+    """VAT/tax id without spaces, dots or dashes, upper-cased."""
+    if not value:
+        return None
+    return "".join(ch for ch in value.upper() if ch.isalnum()) or None
+
+
+def normalize_iban(value: str | None) -> str | None:
+    return normalize_tax_id(value)
+
+
+def status_for(kind: BillKind, total: Decimal, paid: Decimal) -> BillStatus:
+    """OPEN, PARTIALLY_PAID or PAID from what has been paid against the total."""
+    if kind is BillKind.VENDOR_CREDIT:
+        return BillStatus.OPEN
+    if paid <= 0:
+        return BillStatus.OPEN
+    return BillStatus.PAID if paid >= total else BillStatus.PARTIALLY_PAID
+
+
+def make_balance(bill_id: str, kind: BillKind, currency: str, total: Decimal,
+                 paid: Decimal) -> BillBalance:
+    return BillBalance(bill_id=bill_id, currency=currency, total=total, paid=paid,
+                       open_balance=total - paid, status=status_for(kind, total, paid))
+
+
+def check_payment(bill: Bill, balance: BillBalance, payment: NewPayment) -> None:
+    """Refuse a payment on a credit note, in another currency, or above the open balance."""
+    if bill.kind is BillKind.VENDOR_CREDIT:
+        raise PaymentRejected(
+            f"bill {bill.bill_number} is a vendor credit; it is applied, not paid", field="bill_id"
+        )
+    if payment.currency != balance.currency:
+        raise PaymentRejected(
+            f"payment currency {payment.currency} differs from the bill's {balance.currency}",
+            field="currency",
+        )
+    if payment.amount > balance.open_balance:
+        raise PaymentRejected(
+            f"payment of {payment.amount} {payment.currency} is above the open balance of "
+            f"{balance.open_balance} {balance.currency} on bill {bill.bill_number}",
+            field="amount",
+        )
+
+
+def find_in(
+    vendors: list[Vendor],
+    *,
+    name: str | None = None,
+    tax_id: str | None = None,
+    email: str | None = None,
+    iban: str | None = None,
+) -> Vendor | None:
+    """`AccountingWriter.find_vendor` over a list: tax id, IBAN, email, then name."""
+    tax, acct = normalize_tax_id(tax_id), normalize_iban(iban)
+    mail = email.strip().casefold() if email else None
+    label = name.strip().casefold() if name else None
+    for wanted, get in (
+        (tax, lambda v: normalize_tax_id(v.tax_id)),
+        (acct, lambda v: normalize_iban(v.iban)),
+        (mail, lambda v: v.email.strip().casefold() if v.email else None),
+        (label, lambda v: v.name.strip().casefold()),
+    ):
+        if wanted:
+            for vendor in vendors:
+                if get(vendor) == wanted:
+                    return vendor
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Connections and the backend registry
+# ---------------------------------------------------------------------------------------------
+
+BACKENDS = ("ledger", "beancount", "rutter")
+
+BACKEND_MODULES: dict[str, str] = {
+    "ledger": "billintake.accounting.ledger",
+    "beancount": "billintake.accounting.beancount",
+    "rutter": "billintake.accounting.rutter",
+}
+
+
+class Connection(BaseModel):
+    """An organization's accounting connection: a backend, its settings and its secrets.
+
+    `options` are plain settings (a beancount file path, default accounts...); `secrets`
+    (tokens) are SecretStr and never appear in a repr, a log line or an API response.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: str = "ledger"
+    options: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, SecretStr] = Field(default_factory=dict)
+
+    @field_validator("backend")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in BACKEND_MODULES:
+            raise ValueError(f"unknown accounting backend {v!r} (one of {', '.join(BACKENDS)})")
+        return v
+
+    def secret(self, name: str) -> str | None:
+        value = self.secrets.get(name)
+        return None if value is None else value.get_secret_value()
+
+    def public(self) -> dict[str, Any]:
+        """What the API may show: backend, options and the *names* of the secrets set."""
+        return {"backend": self.backend, "options": dict(self.options),
+                "secrets_set": sorted(self.secrets)}
+
+
+@dataclass
+class WriterContext:
+    """Everything a backend may need to open a writer for one organization."""
+
+    organization_id: str
+    connection: Connection
+    settings: Settings | None = None
+    session: Session | None = None  # the embedded ledger's database session
+    http_client: httpx.Client | None = None  # for HTTP backends (tests inject a fake server)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def get_writer(
+    connection: Connection,
+    *,
+    organization_id: str,
+    settings: Settings | None = None,
+    session: Session | None = None,
+    http_client: httpx.Client | None = None,
+    **extra: Any,
+) -> AccountingWriter:
+    """Open the writer of `connection.backend` for one organization."""
+    module_name = BACKEND_MODULES.get(connection.backend)
+    if module_name is None:
+        raise ValidationFailed(f"unknown accounting backend {connection.backend!r}",
+                               field="backend")
+    module = import_module(module_name)
+    context = WriterContext(organization_id=organization_id, connection=connection,
+                            settings=settings, session=session, http_client=http_client,
+                            extra=dict(extra))
+    writer: AccountingWriter = module.open_writer(context)
+    return writer
+
+
+__all__ = [
+    "BACKENDS",
+    "BACKEND_MODULES",
+    "AccountClass",
+    "AccountingWriter",
+    "Attachment",
+    "BillBalance",
+    "Connection",
+    "DocumentRef",
+    "NewBill",
+    "NewBillLine",
+    "NewPayment",
+    "NewVendor",
+    "WriterContext",
+    "bill_key",
+    "canonical_amount",
+    "check_payment",
+    "find_in",
+    "get_writer",
+    "idempotency_key",
+    "make_balance",
+    "normalize_iban",
+    "normalize_tax_id",
+    "payment_key",
+    "status_for",
+    "vendor_key",
+]
