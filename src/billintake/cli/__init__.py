@@ -12,6 +12,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 # Modules that add commands to `app` (each imports `app` from here and decorates functions).
 COMMAND_MODULES = [
     "billintake.cli.service",
+    "billintake.cli.org",
 ]
 
 for _module in COMMAND_MODULES:

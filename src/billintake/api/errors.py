@@ -1,0 +1,34 @@
+"""Domain errors → HTTP responses, in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from billintake.domain import errors
+
+STATUS_BY_ERROR: list[tuple[type[errors.BillintakeError], int]] = [
+    # most specific first
+    (errors.Unauthorized, 401),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.TooLarge, 413),
+    (errors.UnsupportedMediaType, 415),
+    (errors.UnreadableDocument, 422),
+    (errors.ValidationFailed, 422),
+    (errors.AccountingBackendError, 502),
+]
+
+
+def status_for(exc: errors.BillintakeError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(exc, error_type):
+            return status
+    return 400
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.BillintakeError)
+    async def _domain_error(_request: Request, exc: errors.BillintakeError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthorized) else None
+        return JSONResponse(exc.to_dict(), status_code=status_for(exc), headers=headers)

@@ -1,0 +1,56 @@
+"""The running service's shared parts, built once from settings: database, originals store.
+
+The API app, the CLI and the workers each build one `Runtime` at their edge and pass it down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from billintake.settings import Settings, get_settings
+from billintake.storage.db import make_engine, migrate, session_factory, transaction
+from billintake.storage.originals import OriginalsStore
+from billintake.storage.repository import Directory, Repository
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    originals: OriginalsStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, migrate_db: bool = True) -> Runtime:
+        settings = settings or get_settings()
+        url = settings.resolved_database_url
+        if migrate_db:
+            migrate(url)
+        engine = make_engine(url)
+        originals_dir = settings.resolved_originals_dir
+        originals_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings, engine, session_factory(engine), OriginalsStore(originals_dir))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: commits at the end of the block, rolls back on error."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def repository(self, organization_id: str) -> Iterator[Repository]:
+        with self.session() as session:
+            yield Repository(session, organization_id)
+
+    @contextmanager
+    def directory(self) -> Iterator[Directory]:
+        with self.session() as session:
+            yield Directory(session)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,59 @@
+"""Original files, content-addressed by sha256: written once, atomically, never overwritten.
+
+Layout: `<root>/<aa>/<bb>/<sha256>` so no directory grows too large. Nothing in processing
+deletes or rewrites an original; the file name a sender gave is kept in the database only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from billintake.domain.errors import NotFound
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class OriginalsStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise NotFound(f"no original with id {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (once) and return its sha256."""
+        digest = sha256_of(data)
+        target = self.path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o444)
+            # link() fails if another writer got there first: the first file stays untouched.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, target)
+        finally:
+            os.unlink(tmp)
+        return digest
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def read(self, sha256: str) -> bytes:
+        path = self.path(sha256)
+        if not path.exists():
+            raise NotFound(f"original {sha256} is not in the store")
+        return path.read_bytes()

@@ -1,0 +1,328 @@
+"""The repository: the only place with queries. Scoped to one organization.
+
+`Repository(session, organization_id)` reads and writes that organization's rows only; an id
+from another organization behaves exactly like an id that does not exist (NotFound).
+Organization-independent look-ups (organizations, API keys) live in `Directory`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billintake.domain.errors import Conflict, NotFound
+from billintake.domain.model import (
+    Account,
+    Bill,
+    BillPayment,
+    Document,
+    IngestJob,
+    JobStatus,
+    Organization,
+    Vendor,
+    new_id,
+)
+
+from .tables import (
+    AccountingConnectionRow,
+    AccountRow,
+    ApiKeyRow,
+    BillPaymentRow,
+    BillRow,
+    DocumentRow,
+    IngestJobRow,
+    OrganizationRow,
+    VendorRow,
+)
+
+API_KEY_PREFIX = "bik_"
+
+
+def hash_api_key(key: str) -> str:
+    """API keys are 256-bit random tokens, so one SHA-256 is a sound one-way hash for them."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _row_dict(row: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in exclude}
+
+
+class Directory:
+    """Organizations and API keys: the look-ups that happen before an organization is known."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create_organization(self, name: str, slug: str | None = None) -> tuple[Organization, str]:
+        """Create an organization and its first API key; the key is returned only here."""
+        slug = slug or _slugify(name)
+        if self.session.scalar(select(OrganizationRow).where(OrganizationRow.slug == slug)):
+            raise Conflict(f"an organization with slug {slug!r} already exists", field="slug")
+        org = Organization(name=name, slug=slug)
+        self.session.add(OrganizationRow(**org.model_dump()))
+        self.session.flush()
+        return org, self.create_api_key(org.id)
+
+    def create_api_key(self, organization_id: str) -> str:
+        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        self.session.add(
+            ApiKeyRow(id=new_id(), organization_id=organization_id, key_hash=hash_api_key(key),
+                      prefix=key[:10])
+        )
+        self.session.flush()
+        return key
+
+    def organization_for_key(self, key: str) -> Organization | None:
+        row = self.session.scalar(
+            select(OrganizationRow)
+            .join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
+            .where(ApiKeyRow.key_hash == hash_api_key(key), ApiKeyRow.revoked_at.is_(None))
+        )
+        return None if row is None else Organization.model_validate(_row_dict(row))
+
+    def get_organization(self, organization_id: str) -> Organization:
+        row = self.session.get(OrganizationRow, organization_id)
+        if row is None:
+            raise NotFound(f"organization {organization_id} not found")
+        return Organization.model_validate(_row_dict(row))
+
+    def organization_by_slug(self, slug: str) -> Organization | None:
+        row = self.session.scalar(select(OrganizationRow).where(OrganizationRow.slug == slug))
+        return None if row is None else Organization.model_validate(_row_dict(row))
+
+    def list_organizations(self) -> list[Organization]:
+        rows = self.session.scalars(select(OrganizationRow).order_by(OrganizationRow.created_at))
+        return [Organization.model_validate(_row_dict(r)) for r in rows]
+
+
+def _slugify(name: str) -> str:
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return (slug or "org")[:64]
+
+
+class Repository:
+    """One organization's data."""
+
+    def __init__(self, session: Session, organization_id: str) -> None:
+        self.session = session
+        self.organization_id = organization_id
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _get(self, row_type: Any, key: Any, what: str) -> Any:
+        row = self.session.get(row_type, key)
+        if row is None or row.organization_id != self.organization_id:
+            raise NotFound(f"{what} {key if isinstance(key, str) else key[-1]} not found")
+        return row
+
+    def _check_org(self, obj: Any) -> None:
+        if obj.organization_id != self.organization_id:
+            raise NotFound("object belongs to another organization")
+
+    # -- vendors ---------------------------------------------------------------------------
+    def add_vendor(self, vendor: Vendor) -> Vendor:
+        self._check_org(vendor)
+        self.session.add(VendorRow(**vendor.model_dump()))
+        self.session.flush()
+        return vendor
+
+    def get_vendor(self, vendor_id: str) -> Vendor:
+        return Vendor.model_validate(_row_dict(self._get(VendorRow, vendor_id, "vendor")))
+
+    def list_vendors(self) -> list[Vendor]:
+        rows = self.session.scalars(
+            select(VendorRow).where(VendorRow.organization_id == self.organization_id)
+            .order_by(VendorRow.name)
+        )
+        return [Vendor.model_validate(_row_dict(r)) for r in rows]
+
+    def update_vendor(self, vendor: Vendor) -> Vendor:
+        self._check_org(vendor)
+        row = self._get(VendorRow, vendor.id, "vendor")
+        for key, value in vendor.model_dump(exclude={"id", "organization_id"}).items():
+            setattr(row, key, value)
+        self.session.flush()
+        return vendor
+
+    # -- accounts --------------------------------------------------------------------------
+    def add_account(self, account: Account) -> Account:
+        self._check_org(account)
+        self.session.add(AccountRow(**account.model_dump()))
+        self.session.flush()
+        return account
+
+    def get_account(self, account_id: str) -> Account:
+        return Account.model_validate(_row_dict(self._get(AccountRow, account_id, "account")))
+
+    def list_accounts(self) -> list[Account]:
+        rows = self.session.scalars(
+            select(AccountRow).where(AccountRow.organization_id == self.organization_id)
+            .order_by(AccountRow.code)
+        )
+        return [Account.model_validate(_row_dict(r)) for r in rows]
+
+    # -- documents -------------------------------------------------------------------------
+    def add_document(self, document: Document) -> Document:
+        """Record a document; if the same content is already recorded, return that one."""
+        self._check_org(document)
+        existing = self.session.get(DocumentRow, (self.organization_id, document.sha256))
+        if existing is not None:
+            return Document.model_validate(_row_dict(existing))
+        self.session.add(DocumentRow(**document.model_dump()))
+        self.session.flush()
+        return document
+
+    def get_document(self, sha256: str) -> Document:
+        row = self._get(DocumentRow, (self.organization_id, sha256), "document")
+        return Document.model_validate(_row_dict(row))
+
+    # -- bills -----------------------------------------------------------------------------
+    def add_bill(self, bill: Bill) -> Bill:
+        self._check_org(bill)
+        self.session.add(BillRow(**_bill_row(bill)))
+        self.session.flush()
+        return bill
+
+    def get_bill(self, bill_id: str) -> Bill:
+        return _bill(self._get(BillRow, bill_id, "bill"))
+
+    def update_bill(self, bill: Bill) -> Bill:
+        self._check_org(bill)
+        row = self._get(BillRow, bill.id, "bill")
+        for key, value in _bill_row(bill).items():
+            if key not in ("id", "organization_id"):
+                setattr(row, key, value)
+        self.session.flush()
+        return bill
+
+    def list_bills(self, *, vendor_id: str | None = None, status: str | None = None,
+                   limit: int = 100, offset: int = 0) -> list[Bill]:
+        query = select(BillRow).where(BillRow.organization_id == self.organization_id)
+        if vendor_id:
+            query = query.where(BillRow.vendor_id == vendor_id)
+        if status:
+            query = query.where(BillRow.status == status)
+        query = query.order_by(BillRow.created_at.desc(), BillRow.id).limit(limit).offset(offset)
+        return [_bill(r) for r in self.session.scalars(query)]
+
+    def find_bill_by_number(self, vendor_id: str, bill_number: str,
+                            total: Decimal | None = None) -> Bill | None:
+        """The bill with this vendor and number (and total, when given), if any."""
+        query = select(BillRow).where(
+            BillRow.organization_id == self.organization_id,
+            BillRow.vendor_id == vendor_id,
+            BillRow.bill_number == bill_number,
+        )
+        for row in self.session.scalars(query):
+            if total is None or row.total == total:
+                return _bill(row)
+        return None
+
+    def find_bill_by_document(self, sha256: str) -> Bill | None:
+        row = self.session.scalar(
+            select(BillRow).where(BillRow.organization_id == self.organization_id,
+                                  BillRow.document_sha256 == sha256).limit(1)
+        )
+        return None if row is None else _bill(row)
+
+    # -- payments --------------------------------------------------------------------------
+    def add_payment(self, payment: BillPayment) -> BillPayment:
+        self._check_org(payment)
+        self.get_bill(payment.bill_id)  # the bill must be this organization's
+        self.session.add(BillPaymentRow(**payment.model_dump()))
+        self.session.flush()
+        return payment
+
+    def list_payments(self, bill_id: str) -> list[BillPayment]:
+        rows = self.session.scalars(
+            select(BillPaymentRow).where(BillPaymentRow.organization_id == self.organization_id,
+                                         BillPaymentRow.bill_id == bill_id)
+            .order_by(BillPaymentRow.payment_date, BillPaymentRow.id)
+        )
+        return [BillPayment.model_validate(_row_dict(r)) for r in rows]
+
+    # -- ingest jobs -----------------------------------------------------------------------
+    def add_job(self, job: IngestJob) -> IngestJob:
+        self._check_org(job)
+        self.session.add(IngestJobRow(**job.model_dump()))
+        self.session.flush()
+        return job
+
+    def get_job(self, job_id: str) -> IngestJob:
+        return IngestJob.model_validate(_row_dict(self._get(IngestJobRow, job_id, "job")))
+
+    def find_job_by_document(self, sha256: str) -> IngestJob | None:
+        row = self.session.scalar(
+            select(IngestJobRow).where(IngestJobRow.organization_id == self.organization_id,
+                                       IngestJobRow.document_sha256 == sha256)
+            .order_by(IngestJobRow.created_at).limit(1)
+        )
+        return None if row is None else IngestJob.model_validate(_row_dict(row))
+
+    def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
+                  offset: int = 0) -> list[IngestJob]:
+        query = select(IngestJobRow).where(IngestJobRow.organization_id == self.organization_id)
+        if status:
+            query = query.where(IngestJobRow.status == status.value)
+        query = query.order_by(IngestJobRow.created_at.desc(), IngestJobRow.id)
+        rows = self.session.scalars(query.limit(limit).offset(offset))
+        return [IngestJob.model_validate(_row_dict(r)) for r in rows]
+
+    def update_job(self, job: IngestJob) -> IngestJob:
+        self._check_org(job)
+        row = self._get(IngestJobRow, job.id, "job")
+        job.updated_at = datetime.now(UTC)
+        for key, value in job.model_dump(exclude={"id", "organization_id"}).items():
+            setattr(row, key, value)
+        self.session.flush()
+        return job
+
+    # -- accounting connections ------------------------------------------------------------
+    def set_connection(self, backend: str, config: dict[str, Any],
+                       secrets_: dict[str, str]) -> str:
+        """Make `backend` this organization's accounting system; returns the connection id."""
+        for row in self.session.scalars(
+            select(AccountingConnectionRow).where(
+                AccountingConnectionRow.organization_id == self.organization_id)
+        ):
+            row.is_default = False
+        connection_id = new_id()
+        self.session.add(AccountingConnectionRow(
+            id=connection_id, organization_id=self.organization_id, backend=backend,
+            config=config, secrets=secrets_, is_default=True))
+        self.session.flush()
+        return connection_id
+
+    def get_connection(self) -> dict[str, Any] | None:
+        """The default connection as {id, backend, config, secrets}, or None (use the default)."""
+        row = self.session.scalar(
+            select(AccountingConnectionRow).where(
+                AccountingConnectionRow.organization_id == self.organization_id,
+                AccountingConnectionRow.is_default.is_(True))
+            .order_by(AccountingConnectionRow.created_at.desc()).limit(1)
+        )
+        if row is None:
+            return None
+        return {"id": row.id, "backend": row.backend, "config": dict(row.config),
+                "secrets": dict(row.secrets)}
+
+
+def _bill_row(bill: Bill) -> dict[str, Any]:
+    data = bill.model_dump(exclude={"line_items"})
+    data["line_items"] = [item.model_dump(mode="json") for item in bill.line_items]
+    data["kind"] = bill.kind.value
+    data["status"] = bill.status.value
+    return data
+
+
+def _bill(row: BillRow) -> Bill:
+    return Bill.model_validate(_row_dict(row))

@@ -1,0 +1,40 @@
+import os
+import threading
+from pathlib import Path
+
+from billintake.storage.originals import OriginalsStore, sha256_of
+
+
+def test_same_content_is_stored_once(tmp_path: Path) -> None:
+    store = OriginalsStore(tmp_path)
+    first = store.put(b"%PDF-1.7 bill")
+    second = store.put(b"%PDF-1.7 bill")
+    assert first == second == sha256_of(b"%PDF-1.7 bill")
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert files == [store.path(first)]
+    assert store.read(first) == b"%PDF-1.7 bill"
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    store = OriginalsStore(tmp_path)
+    payloads = [os.urandom(200_000) for _ in range(4)]
+    threads = [threading.Thread(target=store.put, args=(p,)) for p in payloads * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert [p.name for p in stored] == sorted(sha256_of(p) for p in payloads)
+    for payload in payloads:
+        assert store.read(sha256_of(payload)) == payload  # complete, never half-written
+
+
+def test_an_existing_original_is_never_overwritten(tmp_path: Path) -> None:
+    store = OriginalsStore(tmp_path)
+    digest = store.put(b"original")
+    before = store.path(digest).stat()
+    store.put(b"original")
+    after = store.path(digest).stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    assert not os.access(store.path(digest), os.W_OK) or os.geteuid() == 0
+    assert store.path(digest).stat().st_mode & 0o222 == 0  # read-only on disk
