@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""  # default: sqlite file under data_dir
     originals_dir: Path | None = None  # default: data_dir / "originals"
+    models_dir: Path = Path(__file__).resolve().parents[2] / "models"  # the shipped spaCy model
 
     # limits on untrusted input
     max_upload_bytes: int = 25 * 1024 * 1024

@@ -1,0 +1,52 @@
+# billintake — everything a fresh Debian machine needs, set up by `make run` or `make test`.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages the project needs (OCR with English, German, French; OSD for page rotation;
+# Chromium for the browser tests of the upload page).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
+	tesseract-ocr-osd chromium python3-venv
+
+.PHONY: run test setup system-deps venv migrate model lint bench clean
+
+run: setup migrate ## serve the API and web page on 127.0.0.1:8000 (SQLite, in-process worker)
+	$(BIN)/billintake serve
+
+test: setup ## run the whole test suite
+	$(BIN)/python -m pytest
+
+setup: system-deps venv
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+migrate: venv ## create or upgrade the database schema
+	$(BIN)/billintake migrate
+
+model: venv ## rebuild the spaCy pipeline in models/ from generated training bills
+	$(BIN)/python scripts/train_model.py
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
