@@ -1,0 +1,504 @@
+"""The `beancount` backend: the organization's books as a beancount ledger file.
+
+A vendor is an opened payable account `Liabilities:AccountsPayable:<Vendor>` whose metadata
+holds the vendor (id, name, tax id, email, IBAN). A bill is a transaction from expense accounts
+(and input tax) to that payable, a vendor credit the reverse, a payment a transaction from the
+payable to the bank; each carries its ids, bill number, due date and idempotency key as
+metadata and the link `^bill-<id>`. An attached original is a `document` entry pointing at the
+stored file. Accounts are opened as needed (dated 1970-01-01 so any bill date fits).
+
+Every write appends to the file's text, loads the result with beancount's own loader, and
+replaces the file atomically only when the loader reports zero errors. Reading parses the file,
+so what was written reads back as the same vendors, bills and balances.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data as bc
+
+from billintake.domain.errors import (
+    AccountingBackendError,
+    NotFound,
+    PaymentRejected,
+    ValidationFailed,
+)
+from billintake.domain.model import (
+    Account,
+    AccountClass,
+    Bill,
+    BillKind,
+    BillLineItem,
+    BillPayment,
+    Vendor,
+    new_id,
+)
+
+from .writer import (
+    Attachment,
+    BillBalance,
+    DocumentRef,
+    NewBill,
+    NewPayment,
+    NewVendor,
+    WriterContext,
+    check_payment,
+    find_in,
+    make_balance,
+    status_for,
+)
+
+OPEN_DATE = date(1970, 1, 1)
+PAYABLE_ROOT = "Liabilities:AccountsPayable"
+DEFAULT_ACCOUNTS = {
+    "bank_account": ("Assets:Bank:Checking", "Bank"),
+    "expense_account": ("Expenses:General", "General expenses"),
+    "tax_account": ("Assets:Tax:InputTax", "Input tax (VAT receivable)"),
+}
+_ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
+
+
+def open_writer(context: WriterContext) -> BeancountWriter:
+    options = context.connection.options
+    path = options.get("path")
+    if path is None:
+        if context.settings is None:
+            raise ValidationFailed("the beancount backend needs a file path or settings")
+        path = context.settings.resolved_beancount_dir / f"{context.organization_id}.beancount"
+    return BeancountWriter(
+        Path(path),
+        organization_id=context.organization_id,
+        **{key: options[key] for key in DEFAULT_ACCOUNTS if key in options},
+    )
+
+
+@dataclass
+class _BillRecord:
+    bill: Bill
+    payable: str
+    paid: Decimal = Decimal(0)
+
+
+@dataclass
+class _Books:
+    """What the file says, indexed."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    vendors: dict[str, Vendor] = field(default_factory=dict)
+    payables: dict[str, str] = field(default_factory=dict)  # vendor id -> payable account
+    bills: dict[str, _BillRecord] = field(default_factory=dict)
+    payments: dict[str, BillPayment] = field(default_factory=dict)
+    attachments: dict[str, list[Attachment]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # idempotency key -> object id
+
+
+class BeancountWriter:
+    """An `AccountingWriter` over one beancount file."""
+
+    backend = "beancount"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        organization_id: str,
+        bank_account: str = DEFAULT_ACCOUNTS["bank_account"][0],
+        expense_account: str = DEFAULT_ACCOUNTS["expense_account"][0],
+        tax_account: str = DEFAULT_ACCOUNTS["tax_account"][0],
+    ) -> None:
+        self.path = Path(path)
+        self.organization_id = organization_id
+        self.bank_account = _check_account(bank_account)
+        self.expense_account = _check_account(expense_account)
+        self.tax_account = _check_account(tax_account)
+        self._cache: tuple[tuple[int, int, int], _Books] | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+    def list_accounts(self) -> list[Account]:
+        return sorted(self._books().accounts.values(), key=lambda a: a.code)
+
+    def list_vendors(self) -> list[Vendor]:
+        return sorted(self._books().vendors.values(), key=lambda v: (v.name.casefold(), v.id))
+
+    def find_vendor(self, *, name: str | None = None, tax_id: str | None = None,
+                    email: str | None = None, iban: str | None = None) -> Vendor | None:
+        return find_in(self.list_vendors(), name=name, tax_id=tax_id, email=email, iban=iban)
+
+    def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]:
+        bills = [self._bill_out(r) for r in self._books().bills.values()]
+        if vendor_id is not None:
+            bills = [b for b in bills if b.vendor_id == vendor_id]
+        return sorted(bills, key=lambda b: (b.bill_date, b.bill_number, b.id))
+
+    def get_bill(self, bill_id: str) -> Bill:
+        record = self._books().bills.get(bill_id)
+        if record is None:
+            raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+        return self._bill_out(record)
+
+    def get_bill_balance(self, bill_id: str) -> BillBalance:
+        record = self._books().bills.get(bill_id)
+        if record is None:
+            raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+        bill = record.bill
+        return make_balance(bill.id, bill.kind, bill.currency, bill.total, record.paid)
+
+    def list_attachments(self, bill_id: str) -> list[Attachment]:
+        books = self._books()
+        if bill_id not in books.bills:
+            raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+        return list(books.attachments.get(bill_id, []))
+
+    # -- writing ---------------------------------------------------------------------------
+    def create_vendor(self, vendor: NewVendor, *, idempotency_key: str | None = None) -> Vendor:
+        key = idempotency_key or vendor.idempotency_key(self.organization_id)
+        with self._writing() as (books, append):
+            if key in books.keys:
+                return books.vendors[books.keys[key]]
+            vendor_id = new_id()
+            account = _unique_account(f"{PAYABLE_ROOT}:{_component(vendor.name)}", books)
+            books.accounts[account] = _account(account, {}, self.organization_id)
+            meta = {"vendor-id": vendor_id, "vendor-name": vendor.name, "tax-id": vendor.tax_id,
+                    "email": vendor.email, "iban": vendor.iban, "address": vendor.address,
+                    "reference": vendor.reference, "idempotency-key": key}
+            append(_open(account, meta))
+        return self._books().vendors[vendor_id]
+
+    def create_bill(self, bill: NewBill, *, idempotency_key: str | None = None) -> Bill:
+        key = idempotency_key or bill.idempotency_key(self.organization_id)
+        if bill.bill_date < OPEN_DATE:
+            raise ValidationFailed("bill dates before 1970 are not supported", field="bill_date")
+        with self._writing() as (books, append):
+            if key in books.keys:
+                return self._bill_out(books.bills[books.keys[key]])
+            if bill.vendor_id not in books.vendors:
+                raise ValidationFailed(f"unknown vendor {bill.vendor_id}", field="vendor_id")
+            vendor = books.vendors[bill.vendor_id]
+            payable = books.payables[bill.vendor_id]
+            bill_id = new_id()
+            postings: list[str] = []
+            for line in bill.net_lines():
+                account = _check_account(line.account_id or self.expense_account)
+                self._ensure_open(account, books, append)
+                postings.append(_posting(account, line.amount, bill.currency,
+                                         {"description": line.description}))
+            if bill.tax:
+                self._ensure_open(self.tax_account, books, append)
+                postings.append(_posting(self.tax_account, bill.tax, bill.currency, {}))
+            postings.append(_posting(payable, -bill.total, bill.currency, {}))
+            meta = {"bill-id": bill_id, "kind": bill.kind.value, "bill-number": bill.bill_number,
+                    "vendor-id": vendor.id, "due-date": bill.due_date,
+                    "po-number": bill.po_number, "memo": bill.memo, "reference": bill.reference,
+                    "idempotency-key": key}
+            label = "Vendor credit" if bill.kind is BillKind.VENDOR_CREDIT else "Bill"
+            append(_transaction(bill.bill_date, vendor.name, f"{label} {bill.bill_number}",
+                                bill_id, meta, postings))
+        return self.get_bill(bill_id)
+
+    def attach_document(self, bill_id: str, document: DocumentRef) -> Attachment:
+        path = document.path.resolve()
+        with self._writing() as (books, append):
+            record = books.bills.get(bill_id)
+            if record is None:
+                raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+            for existing in books.attachments.get(bill_id, []):
+                if existing.sha256 == document.sha256:
+                    return existing
+            if not path.is_file():
+                raise ValidationFailed(f"the original {document.filename} is not stored at {path}")
+            attachment_id = new_id()
+            meta = {"attachment-id": attachment_id, "bill-id": bill_id,
+                    "sha256": document.sha256, "filename": document.filename,
+                    "media-type": document.media_type}
+            append(f"{record.bill.bill_date.isoformat()} document {record.payable} "
+                   f"{_quote(str(path))}\n{_meta(meta, 2)}")
+        return next(a for a in self.list_attachments(bill_id) if a.id == attachment_id)
+
+    def create_bill_payment(self, payment: NewPayment, *,
+                            idempotency_key: str | None = None) -> BillPayment:
+        key = idempotency_key or payment.idempotency_key(self.organization_id)
+        with self._writing() as (books, append):
+            if key in books.keys:
+                return books.payments[books.keys[key]]
+            record = books.bills.get(payment.bill_id)
+            if record is None:
+                raise PaymentRejected(f"unknown bill {payment.bill_id}", field="bill_id")
+            bill = record.bill
+            check_payment(bill, make_balance(bill.id, bill.kind, bill.currency, bill.total,
+                                             record.paid), payment)
+            bank = _check_account(payment.account_id or self.bank_account)
+            self._ensure_open(bank, books, append)
+            payment_id = new_id()
+            meta = {"payment-id": payment_id, "bill-id": bill.id,
+                    "reference": payment.reference, "idempotency-key": key}
+            postings = [_posting(record.payable, payment.amount, payment.currency, {}),
+                        _posting(bank, -payment.amount, payment.currency, {})]
+            vendor = books.vendors[bill.vendor_id]
+            append(_transaction(payment.payment_date, vendor.name,
+                                f"Payment of bill {bill.bill_number}", bill.id, meta, postings))
+        return self._books().payments[payment_id]
+
+    # -- the file --------------------------------------------------------------------------
+    def _ensure_open(self, account: str, books: _Books, append: Any) -> None:
+        if account not in books.accounts:
+            append(_open(account, {}))
+            books.accounts[account] = _account(account, {}, self.organization_id)
+
+    def _header(self) -> str:
+        lines = [f"; billintake books of organization {self.organization_id}.",
+                 "; Written by billintake: entries are appended; each write is checked by",
+                 "; beancount's loader before it replaces this file.",
+                 'option "title" "billintake"', ""]
+        for key, (_default, label) in DEFAULT_ACCOUNTS.items():
+            lines.append(_open(getattr(self, key), {"name": label}))
+        return "\n".join(lines)
+
+    def _read_text(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def _books(self) -> _Books:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return self._parse(self._header())[0]
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if self._cache is not None and self._cache[0] == stamp:
+            return self._cache[1]
+        books, errors = self._parse(self._read_text())
+        if errors:
+            raise AccountingBackendError(
+                f"{self.path.name} does not load cleanly: {_describe(errors)}")
+        self._cache = (stamp, books)
+        return books
+
+    def _parse(self, text: str) -> tuple[_Books, list[Any]]:
+        entries, errors, _options = loader.load_string(text)
+        return _index(entries, self.organization_id, self.tax_account), errors
+
+    @contextmanager
+    def _writing(self) -> Iterator[tuple[_Books, Any]]:
+        """Lock the file, hand out its books and an `append`, then check and replace it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                text = self._read_text() or self._header()
+                books = self._books() if self.path.exists() else self._parse(text)[0]
+                added: list[str] = []
+                self._cache = None  # the books handed out may be changed; re-read after
+                yield books, added.append
+                if not added:
+                    return
+                new_text = text.rstrip("\n") + "\n\n" + "\n".join(added) + "\n"
+                entries, errors, _options = loader.load_string(new_text)
+                if errors:
+                    raise AccountingBackendError(
+                        f"beancount rejected the entry, {self.path.name} is unchanged: "
+                        f"{_describe(errors)}")
+                self._replace(new_text)
+                stat = self.path.stat()
+                self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino),
+                               _index(entries, self.organization_id, self.tax_account))
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _replace(self, text: str) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _bill_out(self, record: _BillRecord) -> Bill:
+        bill = record.bill
+        attachments = self._books().attachments.get(bill.id, [])
+        return bill.model_copy(update={
+            "status": status_for(bill.kind, bill.total, record.paid),
+            "document_sha256": attachments[0].sha256 if attachments else None,
+        })
+
+
+# -- parsing the entries -----------------------------------------------------------------------
+
+
+def _index(entries: list[Any], organization_id: str, tax_account: str) -> _Books:
+    books = _Books()
+    for entry in entries:
+        if isinstance(entry, bc.Open):
+            books.accounts[entry.account] = _account(entry.account, entry.meta, organization_id)
+            if "vendor-id" in entry.meta:
+                vendor = Vendor(
+                    id=entry.meta["vendor-id"], organization_id=organization_id,
+                    name=entry.meta.get("vendor-name") or entry.account.rsplit(":", 1)[-1],
+                    tax_id=entry.meta.get("tax-id"), email=entry.meta.get("email"),
+                    iban=entry.meta.get("iban"), address=entry.meta.get("address"),
+                    external_ids={"beancount": entry.meta["vendor-id"]},
+                )
+                books.vendors[vendor.id] = vendor
+                books.payables[vendor.id] = entry.account
+                _remember(books, entry.meta, vendor.id)
+    for entry in entries:
+        if isinstance(entry, bc.Transaction) and "bill-id" in entry.meta:
+            if "payment-id" in entry.meta:
+                _index_payment(books, entry, organization_id)
+            elif "kind" in entry.meta:
+                _index_bill(books, entry, organization_id, tax_account)
+        elif isinstance(entry, bc.Document) and "attachment-id" in entry.meta:
+            bill_id = entry.meta.get("bill-id")
+            books.attachments.setdefault(bill_id, []).append(Attachment(
+                id=entry.meta["attachment-id"], bill_id=bill_id,
+                filename=entry.meta.get("filename") or Path(entry.filename).name,
+                sha256=entry.meta.get("sha256"), uri=entry.filename))
+    return books
+
+
+def _index_bill(books: _Books, entry: bc.Transaction, organization_id: str,
+                tax_account: str) -> None:
+    meta = entry.meta
+    vendor_id = meta["vendor-id"]
+    payable = books.payables.get(vendor_id, "")
+    lines: list[BillLineItem] = []
+    tax: Decimal | None = None
+    total = Decimal(0)
+    currency = ""
+    for posting in entry.postings:
+        amount, currency = posting.units.number, posting.units.currency
+        if posting.account == payable:
+            total -= amount
+        elif posting.account == tax_account:
+            tax = (tax or Decimal(0)) + amount
+        else:
+            description = (posting.meta or {}).get("description") or entry.narration
+            lines.append(BillLineItem(description=description, amount=amount,
+                                      account_id=posting.account))
+    bill = Bill(
+        id=meta["bill-id"], organization_id=organization_id, vendor_id=vendor_id,
+        kind=BillKind(meta["kind"]), bill_number=meta["bill-number"], bill_date=entry.date,
+        due_date=meta.get("due-date"), currency=currency, line_items=lines,
+        subtotal=sum((line.amount for line in lines), Decimal(0)), tax=tax, total=total,
+        po_number=meta.get("po-number"), memo=meta.get("memo"), external_id=meta["bill-id"],
+        created_at=datetime.combine(entry.date, time(), UTC),
+    )
+    books.bills[bill.id] = _BillRecord(bill=bill, payable=payable)
+    _remember(books, meta, bill.id)
+
+
+def _index_payment(books: _Books, entry: bc.Transaction, organization_id: str) -> None:
+    meta = entry.meta
+    record = books.bills.get(meta["bill-id"])
+    if record is None:
+        return
+    to_payable = next(p for p in entry.postings if p.account == record.payable)
+    from_bank = next((p for p in entry.postings if p.account != record.payable), None)
+    payment = BillPayment(
+        id=meta["payment-id"], organization_id=organization_id, bill_id=record.bill.id,
+        amount=to_payable.units.number, currency=to_payable.units.currency,
+        payment_date=entry.date, account_id=from_bank.account if from_bank else None,
+        reference=meta.get("reference"), external_id=meta["payment-id"],
+    )
+    record.paid += payment.amount
+    books.payments[payment.id] = payment
+    _remember(books, meta, payment.id)
+
+
+def _remember(books: _Books, meta: dict[str, Any], object_id: str) -> None:
+    key = meta.get("idempotency-key")
+    if key:
+        books.keys[key] = object_id
+
+
+def _account(name: str, meta: dict[str, Any], organization_id: str) -> Account:
+    root = name.split(":", 1)[0]
+    account_class = {
+        "Assets": AccountClass.ASSET, "Liabilities": AccountClass.LIABILITY,
+        "Equity": AccountClass.EQUITY, "Income": AccountClass.INCOME,
+        "Expenses": AccountClass.EXPENSE,
+    }[root]
+    if name.startswith("Assets:Bank"):
+        account_class = AccountClass.BANK
+    label = meta.get("name") or meta.get("vendor-name") or name.rsplit(":", 1)[-1]
+    return Account(id=name, organization_id=organization_id, code=name[:64], name=label[:200],
+                   account_class=account_class, external_id=name)
+
+
+# -- writing entries ---------------------------------------------------------------------------
+
+
+def _check_account(name: str) -> str:
+    if not _ACCOUNT_RE.match(name):
+        raise ValidationFailed(f"{name!r} is not a beancount account name", field="account_id")
+    return name
+
+
+def _component(name: str) -> str:
+    """A vendor name as one account-name component: "Müller GmbH" -> "Mueller-GmbH"."""
+    text = name.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
+                                         "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    component = "-".join(w[:1].upper() + w[1:] for w in words)[:40].strip("-")
+    return component or "Vendor"
+
+
+def _unique_account(account: str, books: _Books) -> str:
+    candidate, n = account, 2
+    while candidate in books.accounts:
+        candidate, n = f"{account}-{n}", n + 1
+    return candidate
+
+
+def _quote(text: str) -> str:
+    flat = " ".join(text.split())
+    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _meta(meta: dict[str, Any], indent: int) -> str:
+    lines = []
+    for key, value in meta.items():
+        if value is None or value == "":
+            continue
+        rendered = value.isoformat() if isinstance(value, date) else _quote(str(value))
+        lines.append(f"{' ' * indent}{key}: {rendered}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _open(account: str, meta: dict[str, Any]) -> str:
+    return f"{OPEN_DATE.isoformat()} open {account}\n{_meta(meta, 2)}"
+
+
+def _posting(account: str, amount: Decimal, currency: str, meta: dict[str, Any]) -> str:
+    return f"  {account}  {format(amount, 'f')} {currency}\n{_meta(meta, 4)}"
+
+
+def _transaction(day: date, payee: str, narration: str, bill_id: str, meta: dict[str, Any],
+                 postings: list[str]) -> str:
+    head = f"{day.isoformat()} * {_quote(payee)} {_quote(narration)} ^bill-{bill_id}\n"
+    return head + _meta(meta, 2) + "".join(postings)
+
+
+def _describe(errors: list[Any]) -> str:
+    shown = "; ".join(str(getattr(e, "message", e)) for e in errors[:3])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return shown + more
