@@ -1,0 +1,1 @@
+"""The trained candidate scorer (the `field_scorer` pipeline component); see train_model.py."""
