@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     queue: Literal["local", "celery"] = "local"
     local_workers: int = 2
     redis_url: str = "redis://127.0.0.1:6379/0"
+    local_pool: Literal["process", "thread"] = "process"  # in-process jobs: processes or threads
+    celery_queue: str = "billintake"
+    celery_visibility_timeout_s: int = 3600  # an unacknowledged job is run again after this
+    max_upload_files: int = 50  # files in one upload request
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
@@ -58,6 +62,8 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     intake_domain: str = "billintake.localhost"
+
+    log_level: str = "INFO"
 
     # web
     host: str = "127.0.0.1"

@@ -13,7 +13,10 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     """Serve the API and the web page (default 127.0.0.1:8000)."""
     import uvicorn
 
+    from billintake.logs import configure_logging
+
     settings = get_settings()
+    configure_logging(settings.log_level)
     uvicorn.run("billintake.api.app:create_app", factory=True,
                 host=host or settings.host, port=port or settings.port)
 
