@@ -76,6 +76,12 @@ class UnsupportedMediaType(BillintakeError):
     code = "unsupported_media_type"
 
 
+class NoUsableAttachment(UnsupportedMediaType):
+    """A received message carries no PDF, image or e-invoice XML (recorded, not processed)."""
+
+    code = "no_usable_attachment"
+
+
 class UnreadableDocument(BillintakeError):
     """The file claims a supported format but cannot be read: empty, truncated, corrupt (422)."""
 
