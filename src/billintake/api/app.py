@@ -17,7 +17,9 @@ from billintake.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Modules exposing `router`, one per area (added by each area as it lands).
-ROUTER_MODULES: list[str] = []
+ROUTER_MODULES: list[str] = [
+    "billintake.api.routes_intake",
+]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

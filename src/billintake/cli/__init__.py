@@ -13,6 +13,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 COMMAND_MODULES = [
     "billintake.cli.service",
     "billintake.cli.org",
+    "billintake.cli.intake",
 ]
 
 for _module in COMMAND_MODULES:
