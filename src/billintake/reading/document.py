@@ -63,6 +63,24 @@ class Line(BaseModel):
             max(w.bottom for w in self.words),
         )
 
+    def cells(self, min_gap: float | None = None) -> list[list[Word]]:
+        """The words split where the horizontal gap is wide: table cells, label and value.
+
+        `min_gap` in points; by default the line's median word height (about one em).
+        """
+        if not self.words:
+            return []
+        if min_gap is None:
+            heights = sorted(w.height for w in self.words)
+            min_gap = max(heights[len(heights) // 2], 1.0)
+        cells = [[self.words[0]]]
+        for previous, word in zip(self.words, self.words[1:], strict=False):
+            if word.x0 - previous.x1 >= min_gap:
+                cells.append([word])
+            else:
+                cells[-1].append(word)
+        return cells
+
 
 class Page(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,302 @@
+"""Scanned pages: render (pypdfium2), clean up, and OCR with Tesseract (pytesseract).
+
+Each page is one picklable `OcrJob`, run in-process or in a bounded pool of worker processes.
+Word boxes come back in PDF points of the upright page, like text-layer words.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Literal
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytesseract
+from PIL import Image, ImageFilter, ImageOps
+
+from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
+from billintake.reading.document import Word
+from billintake.reading.images import load_frame
+
+POINTS_PER_INCH = 72.0
+_MIN_RENDER_DPI = 50.0
+_OSD_MAX_SIDE = 2000
+_SKEW_MAX_SIDE = 1200
+_SKEW_RANGE = 5.0  # degrees searched either way
+_MIN_SKEW = 0.2  # smaller skews are left alone
+
+
+@dataclass(frozen=True)
+class OcrJob:
+    """One page to OCR: which page of the file, and how."""
+
+    kind: Literal["pdf", "image"]
+    index: int  # page index (PDF) or frame index (TIFF); 0-based
+    languages: str  # Tesseract form, "eng+deu"
+    dpi: int
+    timeout_s: float
+    max_pixels: int
+
+
+@dataclass
+class OcrPage:
+    """What OCR found on one page, in PDF points of the upright page."""
+
+    index: int
+    width: float
+    height: float
+    words: list[Word] = field(default_factory=list)
+    rotation: int = 0
+    skew: float = 0.0
+    confidence: float | None = None
+    seconds: float = 0.0
+
+
+def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
+    """Run the jobs, in parallel when there are several, with at most `workers` processes."""
+    if not jobs:
+        return []
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        return [run_job(data, job) for job in jobs]
+    context = get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker, initargs=(data,)) as pool:
+        futures = [pool.submit(_run_in_worker, job) for job in jobs]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+_WORKER_DATA: bytes = b""
+
+
+def _init_worker(data: bytes) -> None:
+    global _WORKER_DATA
+    _WORKER_DATA = data
+    # Pages already run in parallel; Tesseract's own threads would only oversubscribe the CPUs.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _run_in_worker(job: OcrJob) -> OcrPage:
+    return run_job(_WORKER_DATA, job)
+
+
+def run_job(data: bytes, job: OcrJob) -> OcrPage:
+    """Load, clean up and OCR one page within the job's time budget."""
+    started = time.monotonic()
+    deadline = started + job.timeout_s
+    if job.kind == "pdf":
+        image, scale = render_pdf_page(data, job.index, dpi=job.dpi, max_pixels=job.max_pixels)
+    else:
+        image, dpi = load_frame(data, job.index, job.max_pixels)
+        scale = dpi / POINTS_PER_INCH
+    rotation = detect_rotation(image, deadline)
+    if rotation:
+        image = image.rotate(-rotation, expand=True)
+    skew = estimate_skew(image)
+    if abs(skew) >= _MIN_SKEW:
+        image = image.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+    image = clean_up(image)
+    words = recognise(image, scale=scale, languages=job.languages, deadline=deadline)
+    confidence = (sum(w.confidence for w in words) / len(words)) if words else None
+    return OcrPage(
+        index=job.index,
+        width=image.width / scale,
+        height=image.height / scale,
+        words=words,
+        rotation=rotation,
+        skew=round(skew, 2),
+        confidence=round(confidence, 3) if confidence is not None else None,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+def render_pdf_page(data: bytes, index: int, *, dpi: int, max_pixels: int
+                    ) -> tuple[Image.Image, float]:
+    """Page `index` as a greyscale image and its scale (pixels per point).
+
+    The resolution is lowered for oversized pages so the bitmap stays under `max_pixels`.
+    """
+    document = pdfium.PdfDocument(data, password="")
+    try:
+        page = document[index]
+        width, height = page.get_size()
+        scale = dpi / POINTS_PER_INCH
+        if width * height * scale * scale > max_pixels:
+            scale = math.sqrt(max_pixels / (width * height))
+            if scale * POINTS_PER_INCH < _MIN_RENDER_DPI:
+                raise TooLarge(
+                    f"Page {index + 1} is {width / 72:.0f}×{height / 72:.0f} inches, too large "
+                    "to render within the pixel limit."
+                )
+        bitmap = page.render(scale=scale, grayscale=True)
+        image = bitmap.to_pil().convert("L")
+    finally:
+        document.close()
+    return image, scale
+
+
+def detect_rotation(image: Image.Image, deadline: float) -> int:
+    """Degrees (0/90/180/270) to turn the image clockwise so its text is upright (Tesseract OSD)."""
+    small = _downscaled(image, _OSD_MAX_SIDE)
+    try:
+        osd = pytesseract.image_to_osd(small, config="--psm 0 -c min_characters_to_try=10",
+                                       timeout=_remaining(deadline))
+    except pytesseract.TesseractError:
+        return 0  # too little text to tell: leave the page as it is
+    except RuntimeError as exc:
+        raise _timeout(exc) from exc
+    rotate = re.search(r"Rotate:\s*(\d+)", osd)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+    if not rotate or not confidence or float(confidence.group(1)) < 1.5:
+        return 0
+    return int(rotate.group(1)) % 360
+
+
+def estimate_skew(image: Image.Image) -> float:
+    """Small skew in degrees (counter-clockwise, as for `Image.rotate`) that straightens lines.
+
+    Projection profile: the angle at which the ink's row histogram is sharpest.
+    """
+    small = _downscaled(image, _SKEW_MAX_SIDE)
+    pixels = np.asarray(small, dtype=np.uint8)
+    ink = pixels < _otsu(pixels)
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 200 or ink.mean() > 0.5:
+        return 0.0
+    if len(ys) > 150_000:
+        pick = np.random.default_rng(0).choice(len(ys), 150_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ys = ys.astype(np.float64) - pixels.shape[0] / 2
+    xs = xs.astype(np.float64) - pixels.shape[1] / 2
+    bins = pixels.shape[0] + 1
+
+    def sharpness(angle: float) -> float:
+        theta = math.radians(angle)
+        rotated = ys * math.cos(theta) + xs * math.sin(theta)
+        histogram, _ = np.histogram(rotated, bins=bins,
+                                    range=(-pixels.shape[0], pixels.shape[0]))
+        return float(np.sum(np.diff(histogram.astype(np.float64)) ** 2))
+
+    coarse = max(np.arange(-_SKEW_RANGE, _SKEW_RANGE + 0.01, 0.5), key=sharpness)
+    fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness)
+    return round(-float(fine), 2)
+
+
+def clean_up(image: Image.Image) -> Image.Image:
+    """Even out lighting and contrast where the scan needs it; Tesseract thresholds the rest."""
+    small = _downscaled(image, 800)
+    pixels = np.asarray(small, dtype=np.float64)
+    background = np.asarray(small.filter(ImageFilter.MaxFilter(9))
+                            .filter(ImageFilter.GaussianBlur(12)), dtype=np.float64)
+    if np.percentile(background, 95) - np.percentile(background, 5) > 40:
+        # Uneven light (a phone photo, a shadow): divide by the background, a local threshold.
+        full_background = small.filter(ImageFilter.MaxFilter(9)).filter(
+            ImageFilter.GaussianBlur(12)).resize(image.size, Image.Resampling.BILINEAR)
+        flat = np.asarray(image, dtype=np.float64) / np.maximum(
+            np.asarray(full_background, dtype=np.float64), 1.0)
+        image = Image.fromarray(np.clip(flat * 255.0, 0, 255).astype(np.uint8), mode="L")
+    elif np.percentile(pixels, 99) - np.percentile(pixels, 1) < 120:
+        image = ImageOps.autocontrast(image, cutoff=1)
+    if _speckled(_centre(image, 1000)):
+        image = image.filter(ImageFilter.MedianFilter(3))
+    return image
+
+
+def recognise(image: Image.Image, *, scale: float, languages: str, deadline: float
+              ) -> list[Word]:
+    """Tesseract's words with boxes converted from pixels to points, and confidences."""
+    try:
+        data = pytesseract.image_to_data(image, lang=languages, config="--psm 3",
+                                         output_type=pytesseract.Output.DICT,
+                                         timeout=_remaining(deadline))
+    except RuntimeError as exc:
+        raise _timeout(exc) from exc
+    except pytesseract.TesseractError as exc:
+        raise UnreadableDocument(f"OCR failed: {exc.message}") from exc
+    line_heights: dict[tuple[int, int, int], float] = {}
+    for i, level in enumerate(data["level"]):
+        if level == 4:
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            line_heights[key] = data["height"][i] / scale
+    words: list[Word] = []
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        confidence = float(data["conf"][i])
+        if data["level"][i] != 5 or not text or confidence < 0:
+            continue
+        if confidence < 30 and not any(c.isalnum() for c in text):
+            continue  # specks and rules read as punctuation
+        left, top = data["left"][i] / scale, data["top"][i] / scale
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        words.append(Word(
+            text=text,
+            x0=round(left, 2),
+            top=round(top, 2),
+            x1=round(left + data["width"][i] / scale, 2),
+            bottom=round(top + data["height"][i] / scale, 2),
+            source="ocr",
+            confidence=round(min(max(confidence / 100.0, 0.0), 1.0), 3),
+            font_size=round(line_heights[key], 1) if key in line_heights else None,
+        ))
+    return words
+
+
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
+    return remaining
+
+
+def _timeout(exc: RuntimeError) -> OcrTimeout | RuntimeError:
+    if "timeout" in str(exc).lower():
+        return OcrTimeout("OCR of a page took longer than the per-page time limit.")
+    return exc
+
+
+def _downscaled(image: Image.Image, max_side: int) -> Image.Image:
+    factor = max_side / max(image.size)
+    if factor >= 1:
+        return image
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.BILINEAR)
+
+
+def _centre(image: Image.Image, side: int) -> np.ndarray:
+    left = max((image.width - side) // 2, 0)
+    top = max((image.height - side) // 2, 0)
+    box = (left, top, min(left + side, image.width), min(top + side, image.height))
+    return np.asarray(image.crop(box), dtype=np.uint8)
+
+
+def _otsu(pixels: np.ndarray) -> int:
+    histogram = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
+    total = histogram.sum()
+    weights = np.cumsum(histogram)
+    means = np.cumsum(histogram * np.arange(256))
+    between = (means[-1] * weights - means * total) ** 2 / np.maximum(
+        weights * (total - weights), 1e-9)
+    return int(np.argmax(between))
+
+
+def _speckled(pixels: np.ndarray) -> bool:
+    """Salt-and-pepper noise: many dark pixels with no dark neighbour."""
+    dark = pixels < _otsu(pixels)
+    if dark.mean() > 0.5:
+        return False
+    padded = np.pad(dark, 1)
+    neighbours = sum(np.roll(np.roll(padded, dy, 0), dx, 1)
+                     for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)[1:-1, 1:-1]
+    isolated = dark & (neighbours == 0)
+    return bool(isolated.sum() > 0.2 * max(dark.sum(), 1) and isolated.mean() > 0.0005)
