@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
 
+    # extraction
+    model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
+
     # execution
     queue: Literal["local", "celery"] = "local"
     local_workers: int = 2
