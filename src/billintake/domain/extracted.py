@@ -76,6 +76,9 @@ class ExtractedBill(BaseModel):
     vendor_iban: FieldValue[str] | None = None
     buyer_name: FieldValue[str] | None = None
     buyer_tax_id: FieldValue[str] | None = None
+    buyer_registration_id: FieldValue[str] | None = None
+    buyer_address: FieldValue[str] | None = None
+    buyer_email: FieldValue[str] | None = None
     bill_date: FieldValue[date] | None = None
     due_date: FieldValue[date] | None = None
     payment_terms: FieldValue[str] | None = None
@@ -92,6 +95,9 @@ class ExtractedBill(BaseModel):
     amount_due: FieldValue[Amount] | None = None
     line_items: list[ExtractedLineItem] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # Set when a person must look before booking whatever the confidences say (e.g. an
+    # e-invoice that breaks its schema or business rules).
+    needs_review: bool = False
     reconciled: bool = False
     source: Literal["visual", "xml"] = "visual"
     einvoice_format: str | None = None

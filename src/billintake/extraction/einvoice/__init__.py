@@ -1,0 +1,22 @@
+"""E-invoices: Factur-X / ZUGFeRD (1.0, 2.x) / XRechnung CII and UBL 2.1 (Peppol BIS 3.0).
+
+Found by content (a PDF attachment or a standalone XML file), parsed safely, mapped to the
+same `ExtractedBill` the visual path produces, with every field at confidence 1.0 and its
+XPath as evidence. A credit note comes out with negative amounts (a vendor credit).
+"""
+
+from __future__ import annotations
+
+from .crosscheck import cross_check
+from .detect import EmbeddedXml, Probe, find_einvoice_xml, probe_einvoice, strip_embedded_xml
+from .parse import parse_einvoice
+
+__all__ = [
+    "EmbeddedXml",
+    "Probe",
+    "cross_check",
+    "find_einvoice_xml",
+    "parse_einvoice",
+    "probe_einvoice",
+    "strip_embedded_xml",
+]

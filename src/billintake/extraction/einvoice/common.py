@@ -1,0 +1,154 @@
+"""What CII and UBL readers share: code lists, document types, signs, addresses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from billintake.domain.currency import ISO_4217
+from billintake.domain.extracted import (
+    DocumentType,
+    ExtractedBill,
+    ExtractedLineItem,
+    FieldValue,
+    TaxLine,
+)
+
+# UNTDID 1001 codes EN 16931 accepts for BT-3, and which of them credit (as factur-x lists).
+CREDIT_NOTE_CODES = frozenset(
+    ["81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "502", "503", "532"]
+)
+CORRECTED_INVOICE_CODES = frozenset({"384"})
+EN16931_TYPE_CODES = frozenset((
+    "71", "80", "81", "82", "83", "84", "102", "130", "202", "203", "204", "211", "218", "219",
+    "261", "262", "295", "296", "308", "325", "326", "331", "380", "381", "382", "383", "384",
+    "385", "386", "387", "388", "389", "390", "393", "394", "395", "396", "420", "456", "457",
+    "458", "502", "503", "527", "532", "553", "575", "623", "633", "751", "780", "817", "870",
+    "875", "876", "877", "935",
+))
+VAT_CATEGORY_CODES = frozenset(["S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B"])
+
+# ExtractedBill amounts that change sign on a credit note (a vendor credit is negative).
+SIGNED_AMOUNTS = ("subtotal", "tax", "total", "amount_due", "shipping", "discount")
+
+
+def document_type_for(code: str | None) -> DocumentType:
+    """Invoice, credit note or corrected invoice, from a UNTDID 1001 code."""
+    if code in CREDIT_NOTE_CODES:
+        return "credit_note"
+    if code in CORRECTED_INVOICE_CODES:
+        return "corrected_invoice"
+    return "invoice"
+
+
+def check_code_lists(bill: dict[str, Any], type_code: str | None, warnings: list[str],
+                     vat_categories: list[str]) -> None:
+    """Code-list problems (BT-3, BT-5, BT-118) as warnings."""
+    if type_code is not None and type_code not in EN16931_TYPE_CODES:
+        warnings.append(f"Document type code {type_code!r} (BT-3) is not in the EN 16931 "
+                        "code list (UNTDID 1001 subset).")
+    currency = bill.get("currency")
+    if currency is not None and currency.value not in ISO_4217:
+        warnings.append(f"Currency {currency.value!r} (BT-5) is not an ISO 4217 code.")
+        bill["currency"] = None
+    for code in vat_categories:
+        if code not in VAT_CATEGORY_CODES:
+            warnings.append(f"VAT category {code!r} (BT-118/BT-151) is not in the UNCL 5305 "
+                            "code list EN 16931 allows.")
+
+
+MANDATORY = {
+    "bill_number": "invoice number (BT-1)",
+    "bill_date": "issue date (BT-2)",
+    "currency": "currency (BT-5)",
+    "vendor_name": "seller name (BT-27)",
+    "buyer_name": "buyer name (BT-44)",
+    "subtotal": "total without VAT (BT-109)",
+    "total": "total with VAT (BT-112)",
+    "amount_due": "amount due for payment (BT-115)",
+}
+
+
+def check_mandatory(bill: dict[str, Any], warnings: list[str]) -> None:
+    missing = [label for name, label in MANDATORY.items() if bill.get(name) is None]
+    if missing:
+        warnings.append("Mandatory EN 16931 fields are missing: " + ", ".join(missing) + ".")
+
+
+def check_arithmetic(bill: dict[str, Any], prepaid: Decimal | None, rounding: Decimal | None,
+                     line_total: Decimal | None, warnings: list[str]) -> None:
+    """EN 16931's BR-CO totals rules, as warnings (the document's figures still stand)."""
+    def val(name: str) -> Decimal | None:
+        field = bill.get(name)
+        return None if field is None else field.value
+
+    subtotal, tax, total, due = val("subtotal"), val("tax"), val("total"), val("amount_due")
+    if subtotal is not None and total is not None:
+        expected = subtotal + (tax or Decimal(0))
+        if expected != total:
+            warnings.append(f"Total with VAT {total} is not total without VAT {subtotal} plus "
+                            f"VAT {tax or 0} (BR-CO-15).")
+    if total is not None and due is not None:
+        expected = total - (prepaid or Decimal(0)) + (rounding or Decimal(0))
+        if expected != due:
+            warnings.append(f"Amount due {due} is not total {total} less prepaid "
+                            f"{prepaid or 0} (BR-CO-16).")
+    lines = bill.get("line_items") or []
+    amounts = [li.amount for li in lines if li.amount is not None]
+    if line_total is not None and lines and len(amounts) == len(lines) \
+            and sum(amounts, Decimal(0)) != line_total:
+        warnings.append(f"Line totals add up to {sum(amounts, Decimal(0))}, not to the sum "
+                        f"of line net amounts {line_total} (BR-CO-10).")
+
+
+def negate_for_credit(bill: dict[str, Any]) -> None:
+    """A credit note's positive amounts become a vendor credit's negative ones, in place."""
+    for name in SIGNED_AMOUNTS:
+        field: FieldValue[Decimal] | None = bill.get(name)
+        if field is not None:
+            bill[name] = field.model_copy(update={"value": -field.value})
+    bill["tax_lines"] = [
+        TaxLine(rate=t.rate, basis=None if t.basis is None else -t.basis, amount=-t.amount)
+        for t in bill.get("tax_lines", [])
+    ]
+    bill["line_items"] = [
+        li.model_copy(update={
+            "unit_price": None if li.unit_price is None else -li.unit_price,
+            "amount": None if li.amount is None else -li.amount,
+        })
+        for li in bill.get("line_items", [])
+    ]
+
+
+def unit_price(price: Decimal | None, base_quantity: Decimal | None) -> Decimal | None:
+    """Net price per one unit (BT-146 divided by the price base quantity BT-149)."""
+    if price is None:
+        return None
+    if base_quantity is None or base_quantity in (0, 1):
+        return price
+    per_unit = price / base_quantity
+    exact = per_unit.quantize(Decimal("0.000001"))
+    return exact.normalize() if exact == per_unit else exact
+
+
+def join_address(*parts: str | None) -> str | None:
+    text = ", ".join(p for p in parts if p)
+    return text or None
+
+
+def normalise_iban(raw: str | None) -> str | None:
+    return None if raw is None else "".join(raw.split()).upper() or None
+
+
+def build(bill: dict[str, Any], *, credit: bool, warnings: list[str],
+          einvoice_format: str) -> ExtractedBill:
+    """The ExtractedBill from the collected fields, signed for a credit note."""
+    if credit:
+        negate_for_credit(bill)
+    fields = {k: v for k, v in bill.items() if v is not None}
+    return ExtractedBill(**fields, warnings=list(dict.fromkeys(warnings)), reconciled=not any(
+        "BR-CO" in w for w in warnings), source="xml", einvoice_format=einvoice_format)
+
+
+def line_item(description: str, **values: Any) -> ExtractedLineItem:
+    return ExtractedLineItem(description=description, confidence=1.0, **values)

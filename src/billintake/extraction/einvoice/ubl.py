@@ -1,0 +1,176 @@
+"""UBL 2.1 `Invoice` and `CreditNote` (Peppol BIS Billing 3.0, XRechnung UBL) → ExtractedBill."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, TaxLine
+
+from . import common
+from .xmldoc import NS_UBL_COMMON, UBL_CREDIT_NOTE_NS, Node, XmlDoc, local_name
+
+
+def ubl_doc(root: Node) -> XmlDoc:
+    """A view with the root's namespace as prefix `doc` (left out of evidence paths)."""
+    return XmlDoc(root, {**NS_UBL_COMMON, "doc": root.nsmap.get(None) or
+                         root.tag[1:].split("}")[0]}, default_prefix="doc")
+
+
+def customization_id(root: Node) -> str | None:
+    doc = ubl_doc(root)
+    return doc.text(root, "cbc:CustomizationID")
+
+
+def _party(doc: XmlDoc, party: Node | None, bill: dict[str, Any], role: str) -> None:
+    if party is None:
+        return
+    legal = doc.first(party, "cac:PartyLegalEntity/cbc:RegistrationName")
+    trading = doc.first(party, "cac:PartyName/cbc:Name")
+    name = legal if legal is not None else trading
+    bill[f"{role}_name"] = doc.field(doc.text_of(name), name)
+    vat = doc.first(party, "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID")
+    other_tax = doc.first(party, "cac:PartyTaxScheme/cbc:CompanyID")
+    tax = vat if vat is not None else other_tax
+    bill[f"{role}_tax_id"] = doc.field(doc.text_of(tax), tax)
+    bill[f"{role}_registration_id"] = doc.string_field(party,
+                                                       "cac:PartyLegalEntity/cbc:CompanyID")
+    address = doc.first(party, "cac:PostalAddress")
+    if address is not None:
+        city = " ".join(filter(None, [doc.text(address, "cbc:PostalZone"),
+                                      doc.text(address, "cbc:CityName")]))
+        text = common.join_address(
+            doc.text(address, "cbc:StreetName"), doc.text(address, "cbc:AdditionalStreetName"),
+            doc.text(address, "cac:AddressLine/cbc:Line"), city or None,
+            doc.text(address, "cbc:CountrySubentity"),
+            doc.text(address, "cac:Country/cbc:IdentificationCode"))
+        bill[f"{role}_address"] = doc.field(text, address)
+    email = doc.first(party, "cac:Contact/cbc:ElectronicMail")
+    if email is None:
+        email = doc.first(party, "cbc:EndpointID[@schemeID='EM']")
+    bill[f"{role}_email"] = doc.field(doc.text_of(email), email)
+
+
+def _tax_total(doc: XmlDoc, root: Node, currency: str | None) -> Node | None:
+    """The TaxTotal in the document currency (a second one may be in the VAT currency)."""
+    totals = doc.all(root, "cac:TaxTotal")
+    for total in totals:
+        amount = doc.first(total, "cbc:TaxAmount")
+        if amount is not None and (currency is None or amount.get("currencyID") == currency):
+            return total
+    return totals[0] if totals else None
+
+
+def _line_items(doc: XmlDoc, root: Node, credit: bool) -> tuple[list[ExtractedLineItem],
+                                                                 list[str]]:
+    line_tag, qty_tag = ("cac:CreditNoteLine", "cbc:CreditedQuantity") if credit else (
+        "cac:InvoiceLine", "cbc:InvoicedQuantity")
+    items: list[ExtractedLineItem] = []
+    categories: list[str] = []
+    for line in doc.all(root, line_tag):
+        name = doc.text(line, "cac:Item/cbc:Name") or doc.text(line, "cac:Item/cbc:Description")
+        if not name:
+            doc.warnings.append(f"{doc.path_of(line)}: the line has no item name (BT-153).")
+        quantity = doc.first(line, qty_tag)
+        category = doc.text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID")
+        if category:
+            categories.append(category)
+        items.append(common.line_item(
+            name or "(no name)",
+            quantity=doc.amount_of(quantity),
+            unit=None if quantity is None else quantity.get("unitCode"),
+            unit_price=common.unit_price(
+                doc.amount_of(doc.first(line, "cac:Price/cbc:PriceAmount")),
+                doc.amount_of(doc.first(line, "cac:Price/cbc:BaseQuantity"))),
+            amount=doc.amount_of(doc.first(line, "cbc:LineExtensionAmount")),
+            tax_rate=doc.amount_of(doc.first(line, "cac:Item/cac:ClassifiedTaxCategory"
+                                                   "/cbc:Percent")),
+            evidence=doc.evidence(line),
+        ))
+    return items, categories
+
+
+def parse_ubl(root: Node, *, einvoice_format: str) -> ExtractedBill:
+    doc = ubl_doc(root)
+    credit_root = doc.ns["doc"] == UBL_CREDIT_NOTE_NS and local_name(root) == "CreditNote"
+    bill: dict[str, Any] = {}
+    bill["bill_number"] = doc.string_field(root, "cbc:ID")
+    type_node = doc.first(root, "cbc:CreditNoteTypeCode" if credit_root else
+                          "cbc:InvoiceTypeCode")
+    type_code = doc.text_of(type_node)
+    document_type = common.document_type_for(type_code)
+    if credit_root and document_type == "invoice":
+        document_type = "credit_note"  # the root says so, whatever the code
+    bill["document_type"] = doc.field(document_type, type_node if type_node is not None
+                                      else root)
+    issue = doc.first(root, "cbc:IssueDate")
+    bill["bill_date"] = doc.field(doc.date_of(issue), issue)
+    due = doc.first(root, "cbc:DueDate")
+    if due is None:  # a CreditNote carries BT-9 under PaymentMeans
+        due = doc.first(root, "cac:PaymentMeans/cbc:PaymentDueDate")
+    bill["due_date"] = doc.field(doc.date_of(due), due)
+    notes = doc.all(root, "cac:PaymentTerms/cbc:Note")
+    if notes:
+        bill["payment_terms"] = doc.field(
+            " ".join(filter(None, (doc.text_of(n) for n in notes))) or None, notes[0])
+    currency_field = doc.string_field(root, "cbc:DocumentCurrencyCode")
+    if currency_field is not None:
+        currency_field = currency_field.model_copy(
+            update={"value": currency_field.value.upper()})
+    bill["currency"] = currency_field
+    currency = None if currency_field is None else currency_field.value
+
+    bill["po_number"] = doc.string_field(root, "cac:OrderReference/cbc:ID")
+    bill["contract_reference"] = doc.string_field(root, "cac:ContractDocumentReference/cbc:ID")
+    bill["preceding_invoice"] = doc.string_field(
+        root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID")
+
+    _party(doc, doc.first(root, "cac:AccountingSupplierParty/cac:Party"), bill, "vendor")
+    _party(doc, doc.first(root, "cac:AccountingCustomerParty/cac:Party"), bill, "buyer")
+    iban = doc.first(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID")
+    bill["vendor_iban"] = doc.field(common.normalise_iban(doc.text_of(iban)), iban)
+
+    tax_total = _tax_total(doc, root, currency)
+    tax_node = doc.first(tax_total, "cbc:TaxAmount")
+    bill["tax"] = doc.field(doc.amount_of(tax_node), tax_node)
+    tax_lines: list[TaxLine] = []
+    tax_categories: list[str] = []
+    for sub in doc.all(tax_total, "cac:TaxSubtotal"):
+        amount = doc.amount_of(doc.first(sub, "cbc:TaxAmount"))
+        category = doc.text(sub, "cac:TaxCategory/cbc:ID")
+        if category:
+            tax_categories.append(category)
+        if amount is not None:
+            tax_lines.append(TaxLine(
+                rate=doc.amount_of(doc.first(sub, "cac:TaxCategory/cbc:Percent")),
+                basis=doc.amount_of(doc.first(sub, "cbc:TaxableAmount")), amount=amount))
+    bill["tax_lines"] = tax_lines
+    line_items, line_categories = _line_items(doc, root, credit_root)
+    bill["line_items"] = line_items
+
+    totals = doc.first(root, "cac:LegalMonetaryTotal")
+
+    def amount_field(path: str) -> Any:
+        node = doc.first(totals, path)
+        return doc.field(doc.amount_of(node), node)
+
+    bill["subtotal"] = amount_field("cbc:TaxExclusiveAmount")
+    bill["total"] = amount_field("cbc:TaxInclusiveAmount")
+    bill["amount_due"] = amount_field("cbc:PayableAmount")
+    allowances = amount_field("cbc:AllowanceTotalAmount")
+    bill["discount"] = allowances if allowances is not None and allowances.value else None
+    if bill["tax"] is None and tax_lines and totals is not None:
+        bill["tax"] = doc.field(sum((t.amount for t in tax_lines), Decimal(0)), totals)
+
+    warnings = doc.warnings
+    common.check_mandatory(bill, warnings)
+    common.check_code_lists(bill, type_code, warnings, tax_categories + line_categories)
+    common.check_arithmetic(
+        bill,
+        prepaid=doc.amount_of(doc.first(totals, "cbc:PrepaidAmount")),
+        rounding=doc.amount_of(doc.first(totals, "cbc:PayableRoundingAmount")),
+        line_total=doc.amount_of(doc.first(totals, "cbc:LineExtensionAmount")),
+        warnings=warnings,
+    )
+    return common.build(bill, credit=document_type == "credit_note", warnings=warnings,
+                        einvoice_format=einvoice_format)
