@@ -619,6 +619,10 @@ class FakeRutter:
             allocations.append((bill, amount, allocated))
 
         def commit() -> tuple[int, Any]:
+            for bill, amount, _ in allocations:  # the platform checks again when it runs
+                if amount > bill["amount_due"]:
+                    raise invalid(f"allocated_amount {amount} is above the amount due "
+                                  f"{bill['amount_due']} of bill {bill['id']}", "INVALID_AMOUNT")
             stamp = now_iso()
             payment_id = str(uuid.uuid4())
             for bill, amount, allocated in allocations:
