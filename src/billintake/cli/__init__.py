@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "billintake.cli.service",
     "billintake.cli.org",
     "billintake.cli.intake",
+    "billintake.cli.extract",
 ]
 
 for _module in COMMAND_MODULES:

@@ -1,0 +1,61 @@
+"""The JSON contract of `billintake extract --jsonl` and of the API's extracted body."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue, decimal_str
+
+CONTRACT_FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency",
+                   "subtotal", "tax", "total", "po_number", "vendor_tax_id")
+
+
+def to_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
+    """One bill as the contract's JSON object (keys in the documented order).
+
+    Dates are ISO strings, amounts decimal strings ("1234.50"), unknown values null;
+    `confidence` and `evidence` cover the fields that were found.
+    """
+    body: dict[str, Any] = {"file": file}
+    confidence: dict[str, float] = {}
+    evidence: dict[str, dict[str, Any]] = {}
+    for name in CONTRACT_FIELDS:
+        field: FieldValue[Any] | None = getattr(extracted, name)
+        body[name] = None if field is None else _plain(field.value)
+        if field is not None:
+            confidence[name] = field.confidence
+            if field.evidence is not None:
+                evidence[name] = {"page": field.evidence.page,
+                                  "bbox": list(field.evidence.bbox) if field.evidence.bbox
+                                  else None,
+                                  "source": field.evidence.source}
+                if field.evidence.path:
+                    evidence[name]["path"] = field.evidence.path
+    body["line_items"] = [_line_item(item) for item in extracted.line_items]
+    body["confidence"] = confidence
+    body["evidence"] = evidence
+    body["warnings"] = list(extracted.warnings)
+    order = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency",
+             "subtotal", "tax", "total", "line_items", "po_number", "vendor_tax_id",
+             "confidence", "evidence", "warnings"]
+    return {key: body[key] for key in order}
+
+
+def error_contract(file: str, message: str) -> dict[str, Any]:
+    """The object for a file that could not be read or extracted."""
+    return {"file": file, "error": message}
+
+
+def _line_item(item: ExtractedLineItem) -> dict[str, str | None]:
+    return {"description": item.description, "quantity": decimal_str(item.quantity),
+            "unit_price": decimal_str(item.unit_price), "amount": decimal_str(item.amount)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

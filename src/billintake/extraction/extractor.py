@@ -1,0 +1,388 @@
+"""The extraction stage: bytes → ExtractedBill.
+
+The e-invoice XML when the bill carries one (exact), else the read pages: label → value
+candidates, the vendor block, the items table, then reconciliation chooses the amounts and sets
+confidences. A trained scorer, when present, re-ranks candidates before anything is chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from billintake.domain.currency import MINOR_UNITS
+from billintake.domain.errors import UnreadableDocument
+from billintake.domain.extracted import (
+    DocumentType,
+    Evidence,
+    ExtractedBill,
+    ExtractedLineItem,
+    FieldValue,
+)
+from billintake.reading.document import ReadDocument
+from billintake.settings import Settings
+
+from .header import (
+    Candidate,
+    DocContext,
+    customer_blocks,
+    find_label_hits,
+    header_candidates,
+    unlabelled_amounts,
+    unlabelled_dates,
+)
+from .layout import Layout
+from .parsing import (
+    currency_of_text,
+    detect_currency,
+    detect_language,
+    infer_dayfirst,
+    infer_decimal_mark,
+)
+from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
+from .vendor import vendor_candidates
+
+log = logging.getLogger(__name__)
+
+RANKED_FIELDS = ("bill_number", "bill_date", "due_date", "po_number", "vendor_tax_id",
+                 "vendor_name", "total", "subtotal", "tax", "shipping", "discount")
+MIN_VENDOR_SCORE = 0.35
+
+
+class CandidateScorer(Protocol):
+    """A trained re-ranker: one score in 0..1 per candidate of one field."""
+
+    def score(self, field: str, candidates: Sequence[Candidate], doc: ReadDocument
+              ) -> list[float]: ...
+
+
+class Extractor:
+    """Extracts bills. Build once (loads the trained scorer once), call many times."""
+
+    def __init__(self, settings: Settings | None = None, *, use_model: bool = True,
+                 scorer: CandidateScorer | None = None) -> None:
+        self.settings = settings
+        self.use_model = use_model
+        self.scorer = scorer if scorer is not None or not use_model else _load_scorer(settings)
+
+    # --- entry points -----------------------------------------------------------------------
+
+    def extract_bytes(self, data: bytes) -> ExtractedBill:
+        """Sniff, use the e-invoice XML if there is one, else read the pages and extract."""
+        media_type = _sniff(data, self.settings)
+        embedded = _find_einvoice(data, media_type, self.settings)
+        if embedded is not None:
+            return embedded
+        doc = _read(data, self.settings)
+        return self.extract_document(doc)
+
+    def extract_document(self, doc: ReadDocument) -> ExtractedBill:
+        """Visual extraction from read pages."""
+        if not doc.pages or not any(page.words for page in doc.pages):
+            raise UnreadableDocument("No text could be read from this document.")
+        return _VisualExtraction(doc, self.scorer).run()
+
+
+class _VisualExtraction:
+    """One document's extraction: builds the context once, then each field in turn."""
+
+    def __init__(self, doc: ReadDocument, scorer: CandidateScorer | None) -> None:
+        self.doc = doc
+        self.scorer = scorer
+        self.text = doc.text
+        self.layout = Layout.of(doc)
+        mark = infer_decimal_mark([self.text])
+        language = detect_language(self.text)
+        currency_guess, _ = detect_currency(self.text)
+        dayfirst = infer_dayfirst(self.text, currency=currency_guess, language=language)
+        self.language = language
+        self.ctx = DocContext(doc, self.layout, mark, dayfirst)
+        self.ctx.customer_boxes = customer_blocks(self.layout)
+        self.ctx.label_hits = find_label_hits(self.layout)
+        self.warnings: list[str] = list(doc.warnings)
+
+    def run(self) -> ExtractedBill:
+        candidates = header_candidates(self.ctx)
+        candidates["vendor_name"] = vendor_candidates(self.ctx)
+        self._rerank(candidates)
+        bill: dict[str, Any] = {}
+        items, items_warnings = self._line_items()
+        self.warnings.extend(items_warnings)
+        items_sum = _items_sum(items)
+
+        amounts = reconcile_amounts(candidates, unlabelled_amounts(self.ctx), items_sum)
+        for role, choice in amounts.choices.items():
+            bill[role] = _field(choice.candidate.value, choice.confidence, choice.candidate)
+        self.warnings.extend(amounts.warnings)
+
+        bill["bill_number"] = self._identifier(candidates.get("bill_number", []))
+        po = self._identifier(candidates.get("po_number", []), exclude=bill["bill_number"])
+        bill["po_number"] = po
+        bill["bill_date"], bill["due_date"], bill["payment_terms"] = self._dates(candidates)
+        bill["vendor_name"] = self._vendor(candidates["vendor_name"])
+        bill["vendor_tax_id"] = self._tax_id(candidates.get("vendor_tax_id", []))
+        bill["currency"] = self._currency(amounts.choices)
+        _pad_amounts(bill, bill["currency"])
+        bill["document_type"] = self._document_type()
+        self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
+                                          for i in items]))
+        result = ExtractedBill(**{k: v for k, v in bill.items() if v is not None},
+                               line_items=items, warnings=_unique(self.warnings),
+                               reconciled=amounts.reconciled, source="visual")
+        return result
+
+    # --- ranking ----------------------------------------------------------------------------
+
+    def _rerank(self, candidates: dict[str, list[Candidate]]) -> None:
+        if self.scorer is None:
+            return
+        for field_name in RANKED_FIELDS:
+            cands = candidates.get(field_name)
+            if not cands:
+                continue
+            try:
+                scores = self.scorer.score(field_name, cands, self.doc)
+            except Exception:  # a broken model must not stop extraction: rules still stand
+                log.exception("candidate scorer failed on %s; keeping rule scores", field_name)
+                return
+            for cand, score in zip(cands, scores, strict=False):
+                cand.features["rule_score"] = cand.score
+                cand.score = float(score)
+            cands.sort(key=lambda c: c.score, reverse=True)
+
+    # --- fields -----------------------------------------------------------------------------
+
+    def _identifier(self, cands: list[Candidate], exclude: FieldValue[Any] | None = None
+                    ) -> FieldValue[str] | None:
+        for cand in cands:
+            if exclude is not None and cand.value == exclude.value:
+                continue
+            if cand.features.get("in_customer_block"):
+                continue
+            confidence = 0.45 + 0.5 * min(1.0, cand.score)
+            return _field(str(cand.value), confidence, cand)
+        return None
+
+    def _dates(self, candidates: dict[str, list[Candidate]]
+               ) -> tuple[FieldValue[date] | None, FieldValue[date] | None, FieldValue[str] | None]:
+        bill_date: FieldValue[date] | None = None
+        labelled = [c for c in candidates.get("bill_date", [])
+                    if not c.features.get("in_customer_block")]
+        due_cands = candidates.get("due_date", [])
+        due_boxes = {(c.page, c.bbox) for c in due_cands}
+        labelled = [c for c in labelled if (c.page, c.bbox) not in due_boxes]
+        if labelled:
+            best = labelled[0]
+            bill_date = _field(best.value, 0.5 + 0.45 * min(1.0, best.score), best)
+        else:
+            fallback = [c for c in unlabelled_dates(self.ctx) if (c.page, c.bbox) not in due_boxes]
+            if fallback:
+                bill_date = _field(fallback[0].value, 0.45, fallback[0])
+        due: FieldValue[date] | None = None
+        for cand in due_cands:
+            if bill_date is None or cand.value >= bill_date.value:
+                due = _field(cand.value, 0.5 + 0.45 * min(1.0, cand.score), cand)
+                break
+        terms = self._payment_terms()
+        if due is None and terms is not None and bill_date is not None:
+            days = terms[0]
+            due = FieldValue[date](value=bill_date.value + timedelta(days=days), confidence=0.7,
+                                   evidence=terms[1].evidence)
+        return bill_date, due, terms[1] if terms else None
+
+    _TERMS_RE = re.compile(
+        r"\b(?:net|netto|n)\s?(\d{1,3})\b|"
+        r"(?:within|innerhalb(?:\s+von)?|binnen|sous|à|a|payable\s+in|zahlbar\s+in)\s+"
+        r"(\d{1,3})\s*(?:days|day|tagen|tage|jours|dagen)|"
+        r"(\d{1,3})\s*(?:days|tage|jours|dagen)\s*(?:net|netto|nets?)\b|"
+        r"payment\s+terms?\s*:?\s*(\d{1,3})\s*days",
+        re.IGNORECASE)
+
+    def _payment_terms(self) -> tuple[int, FieldValue[str]] | None:
+        for seg in self.layout.segments:
+            match = self._TERMS_RE.search(seg.text)
+            if not match:
+                continue
+            days = int(next(g for g in match.groups() if g))
+            if not 0 < days <= 180:
+                continue
+            evidence = Evidence(source=_source(seg.source), page=seg.page,
+                                bbox=_round_box(seg.bbox), text=seg.text)
+            return days, FieldValue[str](value=match.group(0), confidence=0.7, evidence=evidence)
+        return None
+
+    def _vendor(self, cands: list[Candidate]) -> FieldValue[str] | None:
+        viable = [c for c in cands if not c.features.get("in_customer_block")]
+        if not viable or viable[0].score < MIN_VENDOR_SCORE:
+            return None
+        best = viable[0]
+        runner_up = viable[1].score if len(viable) > 1 else 0.0
+        margin = best.score - runner_up
+        confidence = 0.4 + 0.25 * min(1.0, best.score / 1.5) + 0.3 * min(1.0, margin / 0.6)
+        return _field(str(best.value), confidence, best)
+
+    def _tax_id(self, cands: list[Candidate]) -> FieldValue[str] | None:
+        for cand in cands:
+            if cand.features.get("in_customer_block"):
+                continue
+            return _field(str(cand.value), 0.5 + 0.4 * min(1.0, cand.score), cand)
+        return None
+
+    def _currency(self, choices: dict[str, Any]) -> FieldValue[str] | None:
+        amount_texts = [c.candidate.text for c in choices.values()]
+        code, confidence = detect_currency(self.text, amount_texts=amount_texts)
+        if code is None:
+            return None
+        evidence = None
+        for choice in choices.values():
+            if currency_of_text(choice.candidate.text) == code:
+                cand = choice.candidate
+                evidence = Evidence(source=_source(cand.source), page=cand.page, bbox=cand.bbox,
+                                    text=cand.text)
+                break
+        return FieldValue[str](value=code, confidence=confidence, evidence=evidence)
+
+    def _document_type(self) -> FieldValue[DocumentType] | None:
+        head = " ".join(seg.text for seg in self.layout.segments[:40]).lower()
+        kind: DocumentType
+        if re.search(r"credit\s*note|gutschrift|avoir|creditnota|credit\s*memo", head):
+            kind = "credit_note"
+        elif re.search(r"receipt|quittung|kassenbon|kassenbeleg|reçu|ticket de caisse|"
+                       r"kassabon|kassaticket|bon\b", head) and not re.search(
+                r"invoice|rechnung|facture|factuur", head):
+            kind = "receipt"
+        else:
+            kind = "invoice"
+        return FieldValue[DocumentType](value=kind, confidence=0.7)
+
+    def _line_items(self) -> tuple[list[ExtractedLineItem], list[str]]:
+        extract = _line_items_function()
+        if extract is None:
+            return [], []
+        try:
+            result = extract(self.doc)
+        except Exception:  # the header must come out even if the table reader trips
+            log.exception("line item extraction failed")
+            return [], ["line items could not be read"]
+        return list(result.items), list(getattr(result, "warnings", []))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _field(value: Any, confidence: float, cand: Candidate) -> FieldValue[Any]:
+    evidence = Evidence(source=_source(cand.source), page=cand.page, bbox=_round_box(cand.bbox),
+                        text=cand.text)
+    return FieldValue[Any](value=value, confidence=round(max(0.0, min(1.0, confidence)), 3),
+                           evidence=evidence)
+
+
+def _source(source: str) -> Any:
+    return "ocr" if source == "ocr" else "text"
+
+
+def _round_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+
+
+def _pad_amounts(bill: dict[str, Any], currency: FieldValue[str] | None) -> None:
+    """Amounts to at least the currency's minor units ("1939" → "1939.00")."""
+    places = MINOR_UNITS.get(currency.value, 2) if currency is not None else 2
+    quantum = Decimal(1).scaleb(-places)
+    for role in AMOUNT_ROLES:
+        field = bill.get(role)
+        if field is not None and field.value.as_tuple().exponent > -places:
+            field.value = Decimal(field.value).quantize(quantum)
+
+
+def _items_sum(items: list[ExtractedLineItem]) -> Decimal | None:
+    amounts = [i.amount for i in items]
+    if not amounts or any(a is None for a in amounts):
+        return None
+    return sum((a for a in amounts if a is not None), Decimal(0))
+
+
+def _unique(warnings: list[str]) -> list[str]:
+    return list(dict.fromkeys(warnings))
+
+
+def _line_items_function() -> Callable[[ReadDocument], Any] | None:
+    try:
+        from . import line_items
+    except ImportError:
+        return None
+    return getattr(line_items, "extract_line_items", None)
+
+
+def _load_scorer(settings: Settings | None) -> CandidateScorer | None:
+    """The trained scorer shipped with the model, if the model and its loader exist."""
+    try:
+        from . import scorer as scorer_module
+    except ImportError:
+        return None
+    loader = getattr(scorer_module, "load_scorer", None)
+    if loader is None:
+        return None
+    try:
+        return loader(settings)  # type: ignore[no-any-return]
+    except Exception:  # no model shipped, or an incompatible one: rules only
+        log.warning("trained candidate scorer unavailable; using rules only", exc_info=True)
+        return None
+
+
+def _sniff(data: bytes, settings: Settings | None) -> str:
+    from billintake.reading.sniff import sniff
+
+    return sniff(data, settings=settings)
+
+
+def _find_einvoice(data: bytes, media_type: str, settings: Settings | None
+                   ) -> ExtractedBill | None:
+    if media_type not in {"application/pdf", "application/xml"}:
+        return None
+    try:
+        from .einvoice import find_einvoice_xml, parse_einvoice  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from .einvoice.detect import find_einvoice_xml
+            from .einvoice.parse import parse_einvoice
+        except ImportError:
+            if media_type == "application/xml":
+                raise UnreadableDocument("XML e-invoices are not supported yet.") from None
+            return None
+    found = find_einvoice_xml(data, media_type)
+    if found is None:
+        if media_type == "application/xml":
+            raise UnreadableDocument("This XML file is not an e-invoice.")
+        return None
+    return parse_einvoice(found.xml, settings=settings)  # type: ignore[no-any-return]
+
+
+def _read(data: bytes, settings: Settings | None) -> ReadDocument:
+    try:
+        from billintake.reading.reader import read
+    except ImportError:
+        return _read_text_layer_only(data)
+    return read(data, settings=settings)
+
+
+def _read_text_layer_only(data: bytes) -> ReadDocument:
+    """Until the reader lands: the PDF text layer, no OCR."""
+    from billintake.reading.document import Page
+    from billintake.reading.layout import build_lines
+    from billintake.reading.pdf_text import open_pdf, read_text_layer
+
+    if not data.startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
+        raise UnreadableDocument("Only PDFs with a text layer can be read until OCR is wired.")
+    pdf = open_pdf(data)
+    pages = []
+    with pdf:
+        for index in range(len(pdf.pages)):
+            layer = read_text_layer(pdf, index, None)
+            pages.append(Page(number=index + 1, width=layer.width, height=layer.height,
+                              words=layer.words, lines=build_lines(layer.words)))
+    return ReadDocument(media_type="application/pdf", pages=pages)
+

@@ -1,0 +1,388 @@
+"""Header field candidates from word positions: a label, then its value right of it or below.
+
+Every plausible value becomes a `Candidate` with the features that made it plausible, so the
+rules' ranking (`Candidate.score`) can be re-ranked by a trained scorer, and reconciliation can
+choose among totals by arithmetic. Nothing here decides; it proposes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from billintake.reading.document import ReadDocument, Word
+
+from .labels import (
+    CUSTOMER_KEYS,
+    LABELS,
+    MAX_LABEL_WORDS,
+    VENDOR_KEYS,
+    Label,
+)
+from .layout import Layout, Segment, compact
+from .parsing import DecimalMark, find_amounts, find_dates, parse_amount
+
+BBox = tuple[float, float, float, float]
+AMOUNT_FIELDS = ("subtotal", "tax", "total", "shipping", "discount")
+IDENTIFIER_FIELDS = ("bill_number", "po_number")
+DATE_FIELDS = ("bill_date", "due_date")
+
+
+@dataclass
+class Candidate:
+    """One possible value of one field, where it was seen, and why it is plausible."""
+
+    field: str
+    value: Any
+    text: str
+    page: int
+    bbox: BBox
+    source: str = "text"
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    label: str | None = None
+
+
+@dataclass
+class LabelHit:
+    labels: list[Label]
+    segment: Segment
+    start: int  # first word index of the label in the segment
+    end: int  # one past its last word
+
+    @property
+    def words(self) -> list[Word]:
+        return self.segment.words[self.start:self.end]
+
+    @property
+    def bbox(self) -> BBox:
+        ws = self.words
+        return (min(w.x0 for w in ws), min(w.top for w in ws),
+                max(w.x1 for w in ws), max(w.bottom for w in ws))
+
+    @property
+    def at_start(self) -> bool:
+        return self.start == 0
+
+    @property
+    def ends_with_colon(self) -> bool:
+        return self.words[-1].text.rstrip().endswith(":") or (
+            self.end < len(self.segment.words) and self.segment.words[self.end].text == ":")
+
+
+@dataclass
+class DocContext:
+    """What the whole document says about how to read its values."""
+
+    doc: ReadDocument
+    layout: Layout
+    decimal_mark: DecimalMark | None
+    dayfirst: bool | None
+    customer_boxes: list[tuple[int, BBox]] = field(default_factory=list)
+    label_hits: list[LabelHit] = field(default_factory=list)
+
+    def in_customer_block(self, page: int, bbox: BBox) -> bool:
+        x_mid, y_mid = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+        return any(p == page and box[0] <= x_mid <= box[2] and box[1] <= y_mid <= box[3]
+                   for p, box in self.customer_boxes)
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+def find_label_hits(layout: Layout) -> list[LabelHit]:
+    """Every label occurrence, longest match first, left to right within each segment."""
+    hits: list[LabelHit] = []
+    for seg in layout.segments:
+        keys = [compact(w.text) for w in seg.words]
+        i = 0
+        while i < len(keys):
+            match_end = None
+            for j in range(min(len(keys), i + MAX_LABEL_WORDS), i, -1):
+                joined = "".join(keys[i:j])
+                if joined and joined in LABELS:
+                    match_end = j
+                    break
+            if match_end is None:
+                i += 1
+                continue
+            labels = LABELS["".join(keys[i:match_end])]
+            hit = LabelHit(labels, seg, i, match_end)
+            # Weak or very short labels count only where a label stands: a segment's start.
+            if hit.at_start or any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in labels):
+                hits.append(hit)
+            i = match_end
+    return hits
+
+
+def customer_blocks(layout: Layout) -> list[tuple[int, BBox]]:
+    """Boxes of the blocks introduced by "Bill to", "Kunde", "Facturé à" ... (the buyer)."""
+    boxes: list[tuple[int, BBox]] = []
+    for seg in layout.segments:
+        keys = [compact(w.text) for w in seg.words]
+        for n in range(min(4, len(keys)), 0, -1):
+            key = "".join(keys[:n])
+            if key in CUSTOMER_KEYS and (n == len(keys) or seg.words[n - 1].text.endswith(":")
+                                         or len(key) > 4):
+                height = seg.height
+                box = (seg.x0 - 2, seg.top - 1, max(seg.x1, seg.x0 + 220), seg.top + 7.5 * height)
+                boxes.append((seg.page, box))
+                break
+    return boxes
+
+
+def vendor_label_segments(layout: Layout) -> list[tuple[Segment, int]]:
+    """Segments with a vendor label ("From", "Remit to", ...) and the word index after it."""
+    found: list[tuple[Segment, int]] = []
+    for seg in layout.segments:
+        keys = [compact(w.text) for w in seg.words]
+        hit = None
+        for start in range(len(keys)):
+            for n in range(min(5, len(keys) - start), 0, -1):
+                key = "".join(keys[start:start + n])
+                # Mid-phrase, only unmistakable labels ("Titulaire du compte : X").
+                if key in VENDOR_KEYS and (start == 0 or len(key) >= 8):
+                    hit = start + n
+                    break
+            if hit is not None:
+                break
+        if hit is not None:
+            found.append((seg, hit))
+    return found
+
+
+# --- values -----------------------------------------------------------------------------------
+
+@dataclass
+class ValueSpot:
+    words: list[Word]
+    relation: str  # inline | right | below
+    distance: float  # points from the label
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return (min(w.x0 for w in self.words), min(w.top for w in self.words),
+                max(w.x1 for w in self.words), max(w.bottom for w in self.words))
+
+
+def value_spots(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[LabelHit]]
+                ) -> list[ValueSpot]:
+    """Where the value of a label may be: after it in its phrase, right of it, below it."""
+    seg = hit.segment
+    spots: list[ValueSpot] = []
+    next_label = [h for h in hits_by_segment.get(id(seg), []) if h.start >= hit.end]
+    stop = min((h.start for h in next_label), default=len(seg.words))
+    inline = [w for w in seg.words[hit.end:stop] if w.text not in {":", "-", "#"}]
+    label_box = hit.bbox
+    if inline:
+        spots.append(ValueSpot(inline, "inline", max(0.0, inline[0].x0 - label_box[2])))
+    if stop == len(seg.words):
+        right = ctx.layout.right_of(seg)
+        if right is not None and not _starts_with_label(right, hits_by_segment):
+            gap = right.x0 - seg.x1
+            if gap < 0.45 * ctx.layout.page(seg.page).page.width:
+                spots.append(ValueSpot(right.words, "right", gap))
+    if stop == len(seg.words) and hit.start == 0:
+        below = _below(hit, ctx, hits_by_segment)
+        if below:
+            spots.append(below)
+    return spots
+
+
+def _starts_with_label(seg: Segment, hits_by_segment: dict[int, list[LabelHit]]) -> bool:
+    return any(h.start == 0 for h in hits_by_segment.get(id(seg), []))
+
+
+def _below(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[LabelHit]]
+           ) -> ValueSpot | None:
+    seg = hit.segment
+    x0, _, x1, bottom = hit.bbox
+    row = ctx.layout.page(seg.page).rows[seg.row]
+    # The value column ends where the next label on the label's row begins.
+    right_limit = min((s.x0 for s in row if s.x0 > x1 + 1), default=x1 + 160)
+    height = seg.height
+    for below_row in ctx.layout.rows_below(seg, max_rows=2):
+        words = [w for s in below_row for w in s.words]
+        if not words or min(w.top for w in words) - bottom > 2.2 * height:
+            return None
+        column = [w for w in words if w.x1 > x0 - 0.5 * height and w.x0 < right_limit - 1
+                  and w.x0 >= x0 - 3 * height]
+        if column:
+            column_segs = {id(s) for s in below_row for w in s.words if w in column}
+            if any(_starts_with_label(s, hits_by_segment) for s in below_row
+                   if id(s) in column_segs):
+                return None
+            column.sort(key=lambda w: w.x0)
+            return ValueSpot(column, "below", min(w.top for w in column) - bottom)
+    return None
+
+
+_IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9]")
+_TAX_ID_RE = re.compile(
+    r"\b([A-Z]{2}[ ]?[0-9A-Z]{2}[0-9A-Z .]{5,14}[0-9A-Z]|CHE[- ]?\d{3}\.\d{3}\.\d{3}|"
+    r"\d{2}[ ./-]?\d{3}[ ./-]?\d{3}[ ./-]?\d{2,5}|\d{2}-\d{7}|\d{9,12})\b")
+
+
+def parse_identifier(text: str) -> tuple[str, str] | None:
+    """An invoice/PO number: the first token with a digit that is not a date or an amount."""
+    for token in re.split(r"[\s:]+", text):
+        token = token.strip(".,;()[]#°").lstrip("#")
+        if not token or len(token) > 40 or not any(c.isdigit() for c in token):
+            continue
+        if find_dates(token, True) or re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{2}", token):
+            return None
+        if re.search(r"[€$£%]", token):
+            return None
+        match = _IDENT_RE.fullmatch(token)
+        if match:
+            return token, token
+        return None
+    return None
+
+
+def parse_tax_id(text: str) -> tuple[str, str] | None:
+    match = _TAX_ID_RE.search(text.upper())
+    if not match:
+        return None
+    raw = match.group(1).strip()
+    digits = sum(c.isdigit() for c in raw)
+    if digits < 6:
+        return None
+    return re.sub(r"[ .]", "", raw) if not raw.startswith("CHE") else raw, raw
+
+
+def parse_amount_value(text: str, mark: DecimalMark | None) -> tuple[Decimal, str] | None:
+    """The amount in a value text: the last one (after rates like "20%" and bases)."""
+    found = find_amounts(text, mark)
+    if not found:
+        return None
+    value, raw = found[-1]
+    if not re.search(r"[.,]\d{2}\b|[€$£¥₹]|Rs|[A-Z]{3}", raw) and abs(value) >= 10000:
+        return None  # a long bare integer is more likely a number than money
+    return value, raw
+
+
+# --- candidate generation ---------------------------------------------------------------------
+
+RELATION_WEIGHT = {"inline": 1.0, "right": 0.95, "below": 0.85}
+
+
+def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
+    """Label-anchored candidates for every header field, best rule score first."""
+    hits_by_segment: dict[int, list[LabelHit]] = {}
+    for hit in ctx.label_hits:
+        hits_by_segment.setdefault(id(hit.segment), []).append(hit)
+    out: dict[str, list[Candidate]] = {}
+    page_count = len(ctx.layout.pages)
+    for hit in ctx.label_hits:
+        spots = value_spots(hit, ctx, hits_by_segment)
+        for label in hit.labels:
+            parser = _parser_for(label.field, ctx)
+            for rank, spot in enumerate(spots):
+                parsed = parser(spot.text)
+                if parsed is None:
+                    continue
+                value, raw = parsed
+                words = _words_of(spot.words, raw) or spot.words
+                box = _box(words)
+                seg = hit.segment
+                page_height = ctx.layout.page(seg.page).page.height or 842.0
+                features = {
+                    "label_strength": label.strength,
+                    "relation_inline": float(spot.relation == "inline"),
+                    "relation_right": float(spot.relation == "right"),
+                    "relation_below": float(spot.relation == "below"),
+                    "distance": min(1.0, spot.distance / 200.0),
+                    "spot_rank": float(rank),
+                    "label_at_start": float(hit.at_start),
+                    "label_colon": float(hit.ends_with_colon),
+                    "y_rel": seg.top / page_height,
+                    "page_rel": (seg.page - 1) / max(1, page_count - 1) if page_count > 1 else 0.0,
+                    "first_page": float(seg.page == 1),
+                    "last_page": float(seg.page == page_count),
+                    "bold": float(seg.bold),
+                    "in_customer_block": float(ctx.in_customer_block(seg.page, box)),
+                    "label_words": float(hit.end - hit.start),
+                }
+                score = label.strength * RELATION_WEIGHT[spot.relation]
+                score *= 1.0 - 0.25 * features["distance"]
+                if not hit.at_start and label.strength < 1.0:
+                    score *= 0.7
+                out.setdefault(label.field, []).append(Candidate(
+                    field=label.field, value=value, text=raw, page=seg.page, bbox=box,
+                    source=seg.source, features=features, score=round(score, 4),
+                    label=label.text))
+    for cands in out.values():
+        cands.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def _parser_for(field_name: str, ctx: DocContext) -> Callable[[str], tuple[Any, str] | None]:
+    if field_name in AMOUNT_FIELDS:
+        return lambda text: parse_amount_value(text, ctx.decimal_mark)
+    if field_name in DATE_FIELDS:
+        def parse_first_date(text: str) -> tuple[date, str] | None:
+            dates = find_dates(text, ctx.dayfirst)
+            return dates[0] if dates else None
+        return parse_first_date
+    if field_name == "vendor_tax_id":
+        return parse_tax_id
+    return parse_identifier
+
+
+def _words_of(words: list[Word], raw: str) -> list[Word]:
+    """The words a raw value text came from (for a tight evidence box)."""
+    pieces = set(raw.split())
+    chosen = [w for w in words if w.text in pieces or any(w.text in p for p in pieces)]
+    return chosen
+
+
+def _box(words: list[Word]) -> BBox:
+    return (round(min(w.x0 for w in words), 2), round(min(w.top for w in words), 2),
+            round(max(w.x1 for w in words), 2), round(max(w.bottom for w in words), 2))
+
+
+# --- unlabelled fallbacks ---------------------------------------------------------------------
+
+def unlabelled_amounts(ctx: DocContext) -> list[Candidate]:
+    """Every amount on the page that is not a rate or a date: material for the total's
+    fallback and for reconciliation (values that may be the total though no label says so)."""
+    out: list[Candidate] = []
+    for seg in ctx.layout.segments:
+        for value, raw in find_amounts(seg.text, ctx.decimal_mark):
+            if value <= 0 or not re.search(r"[.,]\d{2}\b|[€$£¥₹]|Rs", raw):
+                continue
+            words = _words_of(seg.words, raw) or seg.words
+            page_height = ctx.layout.page(seg.page).page.height or 842.0
+            out.append(Candidate(
+                field="total", value=value, text=raw, page=seg.page, bbox=_box(words),
+                source=seg.source, score=0.2,
+                features={"unlabelled": 1.0, "y_rel": seg.top / page_height,
+                          "bold": float(seg.bold), "label_strength": 0.0}))
+    return out
+
+
+def unlabelled_dates(ctx: DocContext) -> list[Candidate]:
+    """Dates with no label, top of the document first (a receipt's date often stands alone)."""
+    out: list[Candidate] = []
+    for seg in ctx.layout.segments:
+        for value, raw in find_dates(seg.text, ctx.dayfirst):
+            words = _words_of(seg.words, raw) or seg.words
+            page_height = ctx.layout.page(seg.page).page.height or 842.0
+            out.append(Candidate(
+                field="bill_date", value=value, text=raw, page=seg.page, bbox=_box(words),
+                source=seg.source, score=0.3 - 0.1 * (seg.top / page_height) - 0.05 * seg.page,
+                features={"unlabelled": 1.0, "y_rel": seg.top / page_height}))
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def amount_in_words(words: list[Word], mark: DecimalMark | None) -> Decimal | None:
+    return parse_amount(" ".join(w.text for w in words), mark)

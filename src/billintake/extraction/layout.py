@@ -1,0 +1,155 @@
+"""Rows and segments of a read page: the geometry that label → value pairing works on.
+
+A row is the words sharing one baseline band; a segment is a run of words in a row with no wide
+gap, i.e. one phrase or one table cell. Built here from the words themselves, so extraction does
+not depend on how the reader ordered its lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from billintake.reading.document import Page, ReadDocument, Word
+
+
+@dataclass
+class Segment:
+    """Words close together on one row of one page."""
+
+    page: int
+    words: list[Word]
+    row: int  # index of the row on its page, top to bottom
+    index: int = 0  # position in the row, left to right
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return max(1.0, statistics.median(w.height for w in self.words))
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+    @property
+    def font_size(self) -> float:
+        sizes = [w.font_size for w in self.words if w.font_size]
+        return max(sizes) if sizes else self.height
+
+    @property
+    def bold(self) -> bool:
+        return all(w.bold for w in self.words)
+
+    @property
+    def source(self) -> str:
+        return "ocr" if any(w.source == "ocr" for w in self.words) else "text"
+
+
+@dataclass
+class PageLayout:
+    page: Page
+    rows: list[list[Segment]] = field(default_factory=list)
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [seg for row in self.rows for seg in row]
+
+
+@dataclass
+class Layout:
+    """All pages of a document as rows of segments."""
+
+    pages: list[PageLayout]
+
+    @classmethod
+    def of(cls, doc: ReadDocument) -> Layout:
+        return cls([_page_layout(page) for page in doc.pages])
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [seg for page in self.pages for seg in page.segments]
+
+    def page(self, number: int) -> PageLayout:
+        return self.pages[number - 1]
+
+    def right_of(self, seg: Segment, x: float | None = None) -> Segment | None:
+        """The nearest segment to the right on the same row (starting after x if given)."""
+        row = self.page(seg.page).rows[seg.row]
+        start = seg.x1 if x is None else x
+        following = [s for s in row if s.x0 >= start - 1 and s is not seg]
+        return min(following, key=lambda s: s.x0) if following else None
+
+    def rows_below(self, seg: Segment, max_rows: int = 3) -> list[list[Segment]]:
+        rows = self.page(seg.page).rows
+        return rows[seg.row + 1: seg.row + 1 + max_rows]
+
+
+def _page_layout(page: Page) -> PageLayout:
+    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.top, w.x0))
+    bands: list[list[Word]] = []
+    for word in words:
+        placed = False
+        for band in reversed(bands[-3:]):
+            top = statistics.median(w.top for w in band)
+            bottom = statistics.median(w.bottom for w in band)
+            overlap = min(bottom, word.bottom) - max(top, word.top)
+            if overlap >= 0.5 * min(bottom - top, word.height):
+                band.append(word)
+                placed = True
+                break
+        if not placed:
+            bands.append([word])
+    layout = PageLayout(page)
+    for band in bands:
+        band.sort(key=lambda w: w.x0)
+        row_index = len(layout.rows)
+        row: list[Segment] = []
+        current: list[Word] = [band[0]]
+        for prev, word in itertools.pairwise(band):
+            gap = word.x0 - prev.x1
+            if gap > _gap_limit(prev, word):
+                row.append(Segment(page.number, current, row_index, len(row)))
+                current = [word]
+            else:
+                current.append(word)
+        row.append(Segment(page.number, current, row_index, len(row)))
+        layout.rows.append(row)
+    return layout
+
+
+def _gap_limit(prev: Word, word: Word) -> float:
+    height = min(prev.height, word.height) or 8.0
+    limit = max(4.0, 0.9 * height)
+    # A label's colon ends a phrase: "Date: 12/03/2026" may stay joined, but only when close.
+    if prev.text.endswith(":"):
+        limit = max(4.0, 0.7 * height)
+    return limit
+
+
+_COMPACT_RE = re.compile(r"[^0-9a-zäöüßéèêàâçëïôûœ#°]")
+
+
+def compact(text: str) -> str:
+    """Lower case without spaces or punctuation (keeps # and °): how labels are compared."""
+    return _COMPACT_RE.sub("", text.lower().replace("º", "°"))

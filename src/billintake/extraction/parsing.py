@@ -1,0 +1,363 @@
+"""Amounts, dates and currencies as bills print them, in English, German, French and Dutch.
+
+Every parser returns None for text it cannot read with certainty: a wrong value is worse than
+no value, so ambiguous input is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from billintake.domain.currency import ISO_4217
+
+DecimalMark = Literal[".", ","]
+
+# --- currencies -------------------------------------------------------------------------------
+
+# Symbols and abbreviations printed next to amounts. "$" alone is resolved by context.
+CURRENCY_SYMBOLS: dict[str, str | None] = {
+    "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB", "₺": "TRY",
+    "₪": "ILS", "₫": "VND", "฿": "THB", "₱": "PHP", "₦": "NGN", "zł": "PLN", "kč": "CZK",
+    "rs": "INR", "rs.": "INR", "inr": "INR", "us$": "USD", "a$": "AUD", "au$": "AUD",
+    "c$": "CAD", "ca$": "CAD", "nz$": "NZD", "hk$": "HKD", "s$": "SGD", "r$": "BRL",
+    "fr.": "CHF", "sfr": "CHF", "sfr.": "CHF", "chf": "CHF", "kr": None, "kr.": None,
+    "eur": "EUR", "euro": "EUR", "euros": "EUR", "dollars": "USD",
+}
+DOLLAR_COUNTRY_HINTS: dict[str, str] = {
+    "canada": "CAD", "australia": "AUD", "new zealand": "NZD", "singapore": "SGD",
+    "hong kong": "HKD", "gst/hst": "CAD", "abn": "AUD",
+}
+IBAN_CURRENCY: dict[str, str] = {
+    **dict.fromkeys(("DE", "FR", "NL", "BE", "AT", "IT", "ES", "PT", "FI", "IE", "LU", "SK",
+                     "SI", "EE", "LV", "LT", "GR", "CY", "MT", "HR"), "EUR"),
+    "CH": "CHF", "LI": "CHF", "GB": "GBP", "SE": "SEK", "DK": "DKK", "NO": "NOK", "PL": "PLN",
+    "CZ": "CZK", "HU": "HUF", "RO": "RON", "BG": "BGN",
+}
+
+_SYMBOL_RE = re.compile(r"[€£¥₹₩₽₺₪₫฿₱₦$]")
+_CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+_ABBREV_RE = re.compile(
+    r"(?<![A-Za-z])(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|Rs\.?|INR|SFr\.?|Fr\.|zł|Kč)"
+    r"(?=[\s\d(]|$)", re.IGNORECASE)
+_IBAN_RE = re.compile(r"\b([A-Z]{2})\d{2}\s?[A-Z0-9]{4}")
+# Codes that are also ordinary words or labels on bills; accepted only beside a number.
+_AMBIGUOUS_CODES = frozenset({"ALL", "CUP", "TOP", "MOP", "PEN", "BAM", "CAD", "SOS", "FJD"})
+
+
+def currency_of_text(text: str) -> str | None:
+    """The currency a single amount's text names (symbol, code or abbreviation), if any."""
+    match = _ABBREV_RE.search(text)
+    if match:
+        return CURRENCY_SYMBOLS.get(match.group(1).lower())
+    for code in _CODE_RE.findall(text):
+        if code in ISO_4217:
+            return code
+    symbol = _SYMBOL_RE.search(text)
+    if symbol:
+        return CURRENCY_SYMBOLS.get(symbol.group(0), "USD" if symbol.group(0) == "$" else None)
+    return None
+
+
+def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str | None, float]:
+    """The document's currency and a confidence, from symbols, ISO codes and context.
+
+    Amount texts (the strings amounts were parsed from) weigh more than codes elsewhere.
+    Returns (None, 0.0) when nothing names a currency.
+    """
+    votes: Counter[str] = Counter()
+    for amount_text in amount_texts:
+        code = currency_of_text(amount_text)
+        if code:
+            votes[code] += 3
+    for match in _ABBREV_RE.finditer(text):
+        code = CURRENCY_SYMBOLS.get(match.group(1).lower())
+        if code:
+            votes[code] += 2
+    for symbol in _SYMBOL_RE.findall(text):
+        code = CURRENCY_SYMBOLS.get(symbol)
+        if symbol == "$":
+            code = _dollar_currency(text)
+        if code:
+            votes[code] += 2
+    for match in _CODE_RE.finditer(text):
+        code = match.group(1)
+        if code not in ISO_4217:
+            continue
+        if code in _AMBIGUOUS_CODES or code in {"USD", "EUR", "GBP", "CHF", "INR"}:
+            near = text[max(0, match.start() - 3): match.end() + 3]
+            if not re.search(r"\d", near) and code in _AMBIGUOUS_CODES:
+                continue
+        votes[code] += 2
+    if not votes:
+        # A bank account's country is a weak hint, used only when nothing else speaks.
+        for country in _IBAN_RE.findall(text):
+            if country in IBAN_CURRENCY and re.search(r"IBAN", text, re.IGNORECASE):
+                votes[IBAN_CURRENCY[country]] += 1
+        if votes:
+            code, _ = votes.most_common(1)[0]
+            return code, 0.5
+        return None, 0.0
+    ranked = votes.most_common(2)
+    best, best_votes = ranked[0]
+    share = best_votes / sum(votes.values())
+    return best, round(min(0.99, 0.6 + 0.39 * share), 3)
+
+
+def _dollar_currency(text: str) -> str:
+    lowered = text.lower()
+    for hint, code in DOLLAR_COUNTRY_HINTS.items():
+        if hint in lowered:
+            return code
+    return "USD"
+
+
+# --- amounts ----------------------------------------------------------------------------------
+
+_AMOUNT_RE = re.compile(
+    r"""(?P<sign>[-−–+])?\s*
+        (?P<number>\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,3})?
+          |\d+(?:[.,]\d{1,3})?)
+        (?P<trail>-)?""",
+    re.VERBOSE,
+)
+_CURRENCY_NOISE = re.compile(
+    r"(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|Rs\.?|INR|SFr\.?|Fr\.|zł|Kč|[A-Z]{3}|"
+    r"[€£¥₹₩₽₺₪₫฿₱₦$]|euros?)", re.IGNORECASE)
+
+
+def parse_amount(text: str, hint: DecimalMark | None = None) -> Decimal | None:
+    """A money amount printed as `$1,234.50`, `1.234,50 €`, `1 234,50`, `CHF 1'234.50`,
+    `(12.00)`, `12.00-` or `Rs 1939`; None when the text is not exactly one amount.
+
+    `hint` is the document's decimal mark, used for `1,234` / `1.234` (else: three digits after
+    a single separator are a thousands group).
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    negative = False
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        negative, cleaned = True, cleaned[1:-1].strip()
+    cleaned = _CURRENCY_NOISE.sub(" ", cleaned).strip().strip(":").strip()
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        negative, cleaned = True, cleaned[1:-1].strip()
+    if cleaned.endswith("CR") or cleaned.endswith("cr"):
+        negative, cleaned = True, cleaned[:-2].strip()
+    match = _AMOUNT_RE.fullmatch(cleaned)
+    if not match:
+        return None
+    if match.group("sign") in {"-", "−", "–"} or match.group("trail"):
+        negative = True
+    value = _number_value(match.group("number"), hint)
+    if value is None:
+        return None
+    return -value if negative else value
+
+
+def _number_value(number: str, hint: DecimalMark | None) -> Decimal | None:
+    number = re.sub(r"[\u00a0\u202f ]", " ", number)
+    separators = [c for c in number if c in ".,' ’"]
+    integer, fraction = number, ""
+    if separators:
+        last = separators[-1]
+        head, _, tail = number.rpartition(last)
+        if last in "'’ ":
+            integer, fraction = number, ""
+        elif len(set(separators)) > 1 or separators.count(last) == 1:
+            # The last separator is the decimal mark unless it is a lone 3-digit group.
+            lone_group = len(set(separators)) == 1 and len(tail) == 3
+            if (lone_group and hint != last) or (lone_group and hint is None):
+                integer, fraction = number, ""
+            else:
+                integer, fraction = head, tail
+        else:  # the same mark several times: thousands groups
+            integer, fraction = number, ""
+    digits = re.sub(r"[^\d]", "", integer)
+    if not digits:
+        return None
+    try:
+        return Decimal(f"{digits}.{fraction}" if fraction else digits)
+    except InvalidOperation:
+        return None
+
+
+def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decimal, str]]:
+    """Every amount-looking number in a longer text, with the text it was read from."""
+    found: list[tuple[Decimal, str]] = []
+    pattern = re.compile(
+        r"\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
+        r"\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?\d*"
+        r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%])")
+    for match in pattern.finditer(text):
+        raw = match.group(0).strip()
+        value = parse_amount(raw, hint)
+        if value is not None:
+            found.append((value, raw))
+    return found
+
+
+def infer_decimal_mark(texts: Iterable[str]) -> DecimalMark | None:
+    """The decimal mark a document uses, from numbers with two decimals (`12,50` vs `12.50`)."""
+    votes: Counter[str] = Counter()
+    for text in texts:
+        for mark in re.findall(r"\d([.,])\d{2}(?!\d)", text):
+            votes[mark] += 1
+        for mark in re.findall(r"\d[.,']\d{3}([.,])\d{1,2}(?!\d)", text):
+            votes[mark] += 2
+    if not votes:
+        return None
+    return "," if votes[","] > votes["."] else "."
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    [
+        "january jan januar janvier janv janvier januari jänner jän",
+        "february feb februar février fevrier févr fevr februari",
+        "march mar märz maerz mrz mars maart mrt",
+        "april apr avril avr",
+        "may mai mei",
+        "june jun juni juin",
+        "july jul juli juillet juil",
+        "august aug aout août augustus",
+        "september sep sept septembre",
+        "october oct oktober octobre okt",
+        "november nov novembre",
+        "december dec dezember décembre decembre dez déc",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        MONTHS[_name] = _number
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})(?!\d)")
+_DAY_MONTH_NAME = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s*(?:de\s+)?({_MONTH_NAMES})\.?,?\s*(\d{{4}})",
+    re.IGNORECASE)
+_MONTH_NAME_DAY = re.compile(
+    rf"(?<![A-Za-z])({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})",
+    re.IGNORECASE)
+_MONTH_YEAR_MIN, _MONTH_YEAR_MAX = 1990, 2100
+
+
+def parse_date(text: str, dayfirst: bool | None = None) -> date | None:
+    """The first date in the text: `03/14/2026`, `14.03.2026`, `14 mars 2026`,
+    `March 14, 2026`, `2026-03-14`. An ambiguous `03/04/2026` needs `dayfirst`, else None.
+    """
+    found = find_dates(text, dayfirst)
+    return found[0][0] if found else None
+
+
+def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]]:
+    """All dates in the text, in order, with the text each was read from."""
+    hits: list[tuple[int, date, str]] = []
+    for match in _DAY_MONTH_NAME.finditer(text):
+        day, month, year = int(match.group(1)), MONTHS[match.group(2).lower()], match.group(3)
+        value = _make_date(int(year), month, day)
+        if value:
+            hits.append((match.start(), value, match.group(0)))
+    for match in _MONTH_NAME_DAY.finditer(text):
+        month, day, year = MONTHS[match.group(1).lower()], int(match.group(2)), match.group(3)
+        value = _make_date(int(year), month, day)
+        if value:
+            hits.append((match.start(), value, match.group(0)))
+    for match in _NUMERIC_DATE.finditer(text):
+        value = _numeric_date(match, dayfirst)
+        if value:
+            hits.append((match.start(), value, match.group(0)))
+    hits.sort(key=lambda hit: hit[0])
+    return [(value, raw) for _, value, raw in hits]
+
+
+def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> date | None:
+    first, separator, second, third = match.groups()
+    if len(first) == 4:  # ISO-like: year first
+        return _make_date(int(first), int(second), int(third)) if len(third) <= 2 else None
+    if len(first) > 2:
+        return None
+    year = int(third)
+    if len(third) == 2:
+        year += 2000
+    elif len(third) != 4:
+        return None
+    a, b = int(first), int(second)
+    if a > 12 and b <= 12:
+        return _make_date(year, b, a)
+    if b > 12 and a <= 12:
+        return _make_date(year, a, b)
+    if a == b:
+        return _make_date(year, a, b)
+    if separator == "." and dayfirst is None:
+        dayfirst = True  # dotted dates are day-first wherever they are used
+    if dayfirst is None:
+        return None
+    return _make_date(year, b, a) if dayfirst else _make_date(year, a, b)
+
+
+def _make_date(year: int, month: int, day: int) -> date | None:
+    if not _MONTH_YEAR_MIN <= year <= _MONTH_YEAR_MAX:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+DAYFIRST_CURRENCIES = frozenset({"EUR", "GBP", "INR", "CHF", "AUD", "NZD", "ZAR", "BRL", "SGD",
+                                 "HKD", "SEK", "DKK", "NOK", "PLN", "CZK", "TRY", "MXN"})
+DAYFIRST_LANGUAGES = frozenset({"de", "fr", "nl", "deu", "fra", "nld", "es", "it", "spa", "ita"})
+
+
+def infer_dayfirst(texts: str | Iterable[str], *, currency: str | None = None,
+                   language: str | None = None) -> bool | None:
+    """Whether numeric dates in this document put the day first.
+
+    Unambiguous dates decide (`14/03/2026` → True, `03/14/2026` → False; dotted dates are
+    day-first); else the currency and language; else None.
+    """
+    text = texts if isinstance(texts, str) else "\n".join(texts)
+    dayfirst_votes = monthfirst_votes = 0
+    for match in _NUMERIC_DATE.finditer(text):
+        first, separator, second, _ = match.groups()
+        if len(first) == 4:
+            continue
+        a, b = int(first), int(second)
+        if a > 12 >= b:
+            dayfirst_votes += 2
+        elif b > 12 >= a:
+            monthfirst_votes += 2
+        elif separator == ".":
+            dayfirst_votes += 1
+    if dayfirst_votes != monthfirst_votes:
+        return dayfirst_votes > monthfirst_votes
+    if language and language.lower() in DAYFIRST_LANGUAGES:
+        return True
+    if currency == "USD":
+        return False
+    if currency in DAYFIRST_CURRENCIES:
+        return True
+    if language and language.lower() in {"en", "eng"}:
+        return None
+    return None
+
+
+def detect_language(text: str) -> str | None:
+    """A rough guess among en/de/fr/nl from frequent words; None if nothing stands out."""
+    words = re.findall(r"[a-zäöüéèàçëï]+", text.lower())
+    lexicon = {
+        "en": {"the", "and", "invoice", "total", "date", "due", "amount", "of", "to", "for"},
+        "de": {"der", "die", "und", "rechnung", "betrag", "datum", "summe", "mwst", "bitte"},
+        "fr": {"le", "la", "les", "et", "facture", "montant", "total", "de", "du", "tva"},
+        "nl": {"de", "het", "en", "factuur", "bedrag", "totaal", "btw", "van", "je", "uw"},
+    }
+    counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in lexicon.items()}
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] >= 3 else None

@@ -1,0 +1,213 @@
+"""Arithmetic checks that choose among amount candidates and set their confidence.
+
+subtotal + tax (+ shipping − discount) = total, the items' sum = subtotal (or total), and
+quantity × unit price = amount on each line. The combination of candidates that both the labels
+and the arithmetic support wins; what does not add up becomes a warning on the result.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .header import Candidate
+
+CENT = Decimal("0.01")
+AMOUNT_ROLES = ("total", "subtotal", "tax", "shipping", "discount")
+MAX_OPTIONS = {"total": 8, "subtotal": 6, "tax": 6, "shipping": 2, "discount": 2}
+
+
+@dataclass
+class Choice:
+    """The chosen candidate of an amount field, and how sure we are of it."""
+
+    candidate: Candidate
+    confidence: float
+
+
+@dataclass
+class ReconciledAmounts:
+    choices: dict[str, Choice] = field(default_factory=dict)
+    reconciled: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LineCheck:
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    amount: Decimal | None
+
+
+def close(a: Decimal, b: Decimal, tolerance: Decimal = CENT) -> bool:
+    return abs(a - b) <= tolerance
+
+
+def _options(cands: Sequence[Candidate], limit: int) -> list[Candidate]:
+    """Distinct values, each at its best candidate, supported by how often it is seen."""
+    by_value: dict[Decimal, Candidate] = {}
+    seen: dict[Decimal, int] = {}
+    for cand in cands:
+        value = Decimal(cand.value)
+        seen[value] = seen.get(value, 0) + 1
+        best = by_value.get(value)
+        if best is None or cand.score > best.score:
+            by_value[value] = cand
+    ranked = sorted(by_value.values(), key=lambda c: c.score, reverse=True)[:limit]
+    for cand in ranked:
+        cand.features["support"] = float(seen[Decimal(cand.value)])
+    return ranked
+
+
+def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
+    """Several tax lines (e.g. 7 % and 19 %, or CGST + SGST) add up to the tax."""
+    rows: dict[tuple[int, float], Candidate] = {}
+    for cand in tax_cands:
+        if cand.features.get("label_strength", 0) >= 1.0:
+            key = (cand.page, round(cand.bbox[1]))
+            if key not in rows or cand.score > rows[key].score:
+                rows[key] = cand
+    if len(rows) < 2:
+        return None
+    parts = list(rows.values())
+    total = sum((Decimal(c.value) for c in parts), Decimal(0))
+    first = parts[0]
+    return Candidate(field="tax", value=total, text=" + ".join(c.text for c in parts),
+                     page=first.page, bbox=first.bbox, source=first.source,
+                     features={**first.features, "summed_lines": float(len(parts))},
+                     score=min(c.score for c in parts), label=first.label)
+
+
+def reconcile_amounts(candidates: dict[str, list[Candidate]],
+                      fallback_totals: Sequence[Candidate] = (),
+                      items_sum: Decimal | None = None) -> ReconciledAmounts:
+    """Choose total, subtotal, tax, shipping and discount together."""
+    options: dict[str, list[Candidate | None]] = {}
+    for role in AMOUNT_ROLES:
+        role_options: list[Candidate | None] = list(
+            _options(candidates.get(role, []), MAX_OPTIONS[role]))
+        if role == "tax":
+            summed = _tax_sum_option(candidates.get("tax", []))
+            if summed is not None:
+                role_options.append(summed)
+        if role == "total" and fallback_totals:
+            labelled = {Decimal(c.value) for c in role_options if c is not None}
+            extra = sorted((c for c in fallback_totals if Decimal(c.value) not in labelled
+                            and Decimal(c.value) > 0),
+                           key=lambda c: (Decimal(c.value), c.features.get("y_rel", 0)),
+                           reverse=True)
+            role_options.extend(_options(extra, 4))
+        role_options.append(None)
+        options[role] = role_options
+
+    best: tuple[float, dict[str, Candidate | None], bool] | None = None
+    for combo in itertools.product(*(options[r] for r in AMOUNT_ROLES)):
+        chosen = dict(zip(AMOUNT_ROLES, combo, strict=True))
+        score, balanced = _combo_score(chosen, items_sum)
+        if best is None or score > best[0]:
+            best = (score, chosen, balanced)
+    result = ReconciledAmounts()
+    if best is None:
+        return result
+    _, chosen, balanced = best
+    result.reconciled = balanced
+    for role, cand in chosen.items():
+        if cand is None:
+            continue
+        result.choices[role] = Choice(cand, _confidence(role, cand, balanced, items_sum))
+    _amount_warnings(result, chosen, items_sum)
+    return result
+
+
+def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None
+                 ) -> tuple[float, bool]:
+    values = {r: (Decimal(c.value) if c is not None else None) for r, c in chosen.items()}
+    score = 0.0
+    for role, cand in chosen.items():
+        if cand is None:
+            continue
+        weight = 1.0 if role in {"total", "subtotal", "tax"} else 0.5
+        score += weight * cand.score
+        score += 0.03 * min(3.0, cand.features.get("support", 1.0) - 1)
+        if role == "total":
+            score += 0.15 * cand.features.get("y_rel", 0.0) + 0.05 * cand.features.get("bold", 0)
+    total, subtotal, tax = values["total"], values["subtotal"], values["tax"]
+    shipping, discount = values["shipping"] or Decimal(0), values["discount"] or Decimal(0)
+    if total is None:
+        return score - 0.5, False
+    # Identical positions cannot be two different fields.
+    boxes = [c.bbox for c in chosen.values() if c is not None]
+    if len(boxes) != len(set(boxes)):
+        return score - 5.0, False
+    balanced = False
+    if subtotal is not None and tax is not None:
+        if close(subtotal + tax + shipping - abs(discount), total):
+            score += 1.5
+            balanced = True
+        elif close(subtotal + shipping - abs(discount), total) and tax == 0:
+            balanced = True
+        else:
+            score -= 0.6
+    elif subtotal is not None:
+        if close(subtotal + shipping - abs(discount), total):
+            score += 0.2  # a bill without tax, or a gross subtotal
+        elif subtotal > total:
+            score -= 0.6
+    elif tax is not None and tax >= total:
+        score -= 1.0
+    if tax is not None and subtotal is not None and tax > subtotal:
+        score -= 1.0
+    if items_sum is not None:
+        if subtotal is not None and close(items_sum, subtotal):
+            score += 0.6
+        elif close(items_sum, total):
+            score += 0.4 if subtotal is None or subtotal == total else 0.2
+    if total <= 0:
+        score -= 1.0
+    return score, balanced
+
+
+def _confidence(role: str, cand: Candidate, balanced: bool, items_sum: Decimal | None) -> float:
+    strength = cand.features.get("label_strength", 0.0)
+    if cand.features.get("unlabelled"):
+        base = 0.3
+    else:
+        base = 0.45 + 0.4 * min(1.0, cand.score) * (0.6 + 0.4 * strength)
+    if balanced and role in {"total", "subtotal", "tax"}:
+        base = max(base, 0.97)
+    elif items_sum is not None and close(items_sum, Decimal(cand.value)):
+        base = max(base, 0.93)
+    return round(min(base, 0.99), 3)
+
+
+def _amount_warnings(result: ReconciledAmounts, chosen: dict[str, Candidate | None],
+                     items_sum: Decimal | None) -> None:
+    values = {r: (Decimal(c.value) if c is not None else None) for r, c in chosen.items()}
+    total, subtotal, tax = values["total"], values["subtotal"], values["tax"]
+    if total is not None and subtotal is not None and tax is not None and not result.reconciled:
+        result.warnings.append(
+            f"subtotal {subtotal} + tax {tax} does not equal total {total}")
+    if items_sum is not None:
+        target = subtotal if subtotal is not None else total
+        if target is not None and not close(items_sum, target) and not (
+                total is not None and close(items_sum, total)):
+            result.warnings.append(
+                f"line items add up to {items_sum}, not the "
+                f"{'subtotal' if subtotal is not None else 'total'} {target}")
+
+
+def check_lines(lines: Sequence[LineCheck]) -> list[str]:
+    """Warnings for lines whose quantity × unit price is not their amount."""
+    warnings: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if line.quantity is None or line.unit_price is None or line.amount is None:
+            continue
+        expected = line.quantity * line.unit_price
+        tolerance = CENT + abs(line.quantity) * Decimal("0.005")
+        if not close(expected, line.amount, tolerance) and not close(-expected, line.amount,
+                                                                      tolerance):
+            warnings.append(f"line {number}: {line.quantity} × {line.unit_price} = "
+                            f"{expected.quantize(CENT)}, not {line.amount}")
+    return warnings

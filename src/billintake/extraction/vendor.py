@@ -1,0 +1,298 @@
+"""The vendor block: who issued the bill, and never the business it is addressed to.
+
+Every short name-like phrase is a candidate; its features say what makes issuers stand out —
+top of the first page, the largest or bold text, a legal form ("GmbH", "B.V."), an address and
+registration numbers beneath it, a footer with the company's registration, a "From"/"Remit to"/
+"Account holder" label, a match with the e-mail or web domain printed on the bill. A candidate
+inside a "Bill to"/"Ship to"/"Customer" block is the buyer and loses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .header import Candidate, DocContext, _box, vendor_label_segments
+from .labels import LABELS
+from .layout import Segment, compact
+
+LEGAL_FORMS = (
+    r"gmbh|ag|kg|ohg|e\.?\s?k\.?|ug|mbh|gbr|se|"
+    r"s\.?a\.?r\.?l\.?|s\.?a\.?s\.?u?|s\.?a\.?|eurl|sci|"
+    r"b\.?v\.?|n\.?v\.?|v\.?o\.?f\.?|c\.?v\.?|"
+    r"ltd\.?|limited|llc|l\.?l\.?c\.?|inc\.?|incorporated|corp\.?|corporation|co\.?|plc|llp|lp|"
+    r"pvt\.?\s?ltd\.?|private limited|pty\.?\s?ltd\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|oy|ab|as|a/s|aps"
+)
+_LEGAL_RE = re.compile(rf"(?<![\w])({LEGAL_FORMS})(?![\w])", re.IGNORECASE)
+_LEGAL_TAIL_RE = re.compile(rf"[\s,]+({LEGAL_FORMS})\s*$", re.IGNORECASE)
+_DOC_TITLE_RE = re.compile(
+    r"^(tax\s+invoice|invoice|bill|receipt|payment\s+receipt|credit\s+note|rechnung|quittung|"
+    r"gutschrift|facture|reçu|avoir|factuur|kwitantie|bon|statement)\b[.:]?\s*", re.IGNORECASE)
+_REJECT_WORDS_LIST = (
+    "details", "description", "summary", "information", "payment", "receipt", "invoice", "bill",
+    "statement", "page", "tel", "telephone", "phone", "fax", "email", "e-mail", "iban", "bic",
+    "swift", "account", "bank", "thank", "thanks", "customer", "www", "total", "subtotal",
+    "date", "quantity", "qty", "price", "amount", "tax", "vat", "number", "order", "delivery",
+    "shipping", "item", "items", "unit", "rate", "net", "gross", "terms", "due", "balance",
+    "paid", "cash", "change", "card", "rechnung", "datum", "menge", "preis", "betrag", "summe",
+    "steuer", "kunde", "seite", "bestellung", "facture", "montant", "quantité", "prix",
+    "client", "commande", "livraison", "paiement", "factuur", "bedrag", "aantal", "prijs",
+    "klant", "bestelling", "betaling", "levering"
+)
+_REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
+_ADDRESS_RE = re.compile(
+    r"\b\d{4,6}\b|\b\d{4}\s?[A-Z]{2}\b|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b|"
+    r"\b(street|st|road|rd|avenue|ave|lane|ln|blvd|drive|dr|way|suite|floor|"
+    r"straße|strasse|str|weg|platz|allee|gasse|ring|damm|"
+    r"rue|avenue|boulevard|bd|chemin|place|allée|impasse|"
+    r"straat|laan|plein|gracht|kade|dijk|singel)\b\.?", re.IGNORECASE)
+_REGISTRATION_RE = re.compile(
+    r"\b(siret|siren|rcs|rsc|kvk|hrb|hra|handelsregister|amtsgericht|registered|"
+    r"company\s+no|company\s+number|reg\.?\s*no|capital|ust-?id|vat|tva|btw|gstin|cin|abn|"
+    r"geschäftsführer|siège|steuernummer|registergericht|chamber of commerce)\b",
+    re.IGNORECASE)
+_DOMAIN_RE = re.compile(r"(?:[\w.+-]+@|www\.|https?://)([\w-]+(?:\.[\w-]+)*)", re.IGNORECASE)
+_GENERIC_DOMAINS = frozenset({"gmail", "yahoo", "hotmail", "outlook", "example", "mail", "gmx",
+                              "web", "orange", "free", "live", "icloud", "aol", "protonmail",
+                              "t-online", "wanadoo", "ziggo", "kpnmail", "tcpdf"})
+
+WEIGHTS = {
+    "top_zone": 0.45, "font_rel": 0.3, "bold": 0.1, "legal_form": 0.35, "domain_match": 0.7,
+    "address_below": 0.3, "block_first": 0.2, "registration_near": 0.5, "vendor_label": 0.6,
+    "repeats": 0.1,
+    "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
+}
+
+
+@dataclass
+class _Phrase:
+    text: str
+    seg: Segment
+    features: dict[str, float]
+
+
+def vendor_candidates(ctx: DocContext) -> list[Candidate]:
+    """Vendor name candidates, best first; the same name seen twice is one candidate."""
+    domains = _document_domains(ctx)
+    phrases: list[_Phrase] = []
+    labelled = {id(seg): n for seg, n in vendor_label_segments(ctx.layout)}
+    for page_layout in ctx.layout.pages:
+        max_font = max((s.font_size for s in page_layout.segments), default=10.0) or 10.0
+        page_height = page_layout.page.height or 842.0
+        for seg in page_layout.segments:
+            label_words = labelled.get(id(seg))
+            words = seg.words[label_words:] if label_words else seg.words
+            name = clean_name(" ".join(w.text for w in words))
+            if label_words and not name:
+                below = _next_in_column(ctx, seg)
+                if below is not None:
+                    phrases.extend(_phrase(ctx, below, clean_name(below.text), max_font,
+                                           page_height, domains, vendor_label=True))
+                continue
+            if name:
+                phrases.extend(_phrase(ctx, seg, name, max_font, page_height, domains,
+                                       vendor_label=bool(label_words)))
+    merged: dict[str, Candidate] = {}
+    counts: dict[str, int] = {}
+    for phrase in phrases:
+        key = _name_key(phrase.text)
+        if not key:
+            continue
+        counts[key] = counts.get(key, 0) + 1
+        candidate = merged.get(key)
+        if candidate is None:
+            merged[key] = Candidate(
+                field="vendor_name", value=phrase.text, text=phrase.seg.text,
+                page=phrase.seg.page, bbox=_box(phrase.seg.words), source=phrase.seg.source,
+                features=dict(phrase.features))
+        else:
+            for name, value in phrase.features.items():
+                if name in {"in_customer_block", "sentence_like"}:
+                    candidate.features[name] = min(candidate.features.get(name, 0.0), value)
+                else:
+                    candidate.features[name] = max(candidate.features.get(name, 0.0), value)
+            if (phrase.seg.page == 1 and candidate.page != 1) or (
+                    _LEGAL_RE.search(phrase.text) and not _LEGAL_RE.search(str(candidate.value))):
+                candidate.value, candidate.bbox = phrase.text, _box(phrase.seg.words)
+                candidate.page, candidate.text = phrase.seg.page, phrase.seg.text
+    out = []
+    for key, candidate in merged.items():
+        candidate.features["repeats"] = float(min(3, counts[key] - 1))
+        candidate.score = round(sum(WEIGHTS.get(n, 0.0) * v
+                                    for n, v in candidate.features.items()), 4)
+        out.append(candidate)
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_height: float,
+            domains: list[str], *, vendor_label: bool) -> list[_Phrase]:
+    if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
+        return []
+    y_rel = seg.top / page_height
+    first_page = seg.page == 1
+    features = {
+        "top_zone": float(first_page and y_rel < 0.25) * (1.0 - y_rel),
+        "font_rel": seg.font_size / max_font,
+        "bold": float(seg.bold),
+        "legal_form": float(bool(_LEGAL_RE.search(name))),
+        "domain_match": domain_match(name, domains),
+        "address_below": float(_address_below(ctx, seg)),
+        "block_first": float(_first_in_block(ctx, seg)),
+        "registration_near": float(_registration_near(ctx, seg)),
+        "vendor_label": float(vendor_label),
+        "in_customer_block": float(ctx.in_customer_block(seg.page, seg.bbox)),
+        "sentence_like": float(_sentence_like(seg.text, name)),
+        "y_rel": y_rel,
+        "first_page": float(first_page),
+    }
+    return [_Phrase(name, seg, features)]
+
+
+def clean_name(text: str) -> str:
+    """A company name from its line: no document title, label colon, trailing number run."""
+    text = text.strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _DOC_TITLE_RE.sub("", text).strip(" :-–|,").lstrip(".").strip()
+    text = re.sub(r"^(from|von|de|van)\s*:\s*", "", text, flags=re.IGNORECASE)
+    words = text.split()
+    # "OYO 4189 Resort ..." — a number after the first word ends the name.
+    for i, word in enumerate(words[1:], start=1):
+        if re.fullmatch(r"[\d.,/-]+,?", word):
+            words = words[:i]
+            break
+    return " ".join(words).strip(" ,;:-–|")
+
+
+_PARTICLES = frozenset(("de", "du", "des", "la", "le", "van", "der", "den", "von", "und", "&",
+                        "of", "the", "et", "en", "and", "di", "da", "y"))
+
+
+def _sentence_like(raw: str, name: str) -> bool:
+    """Prose or a label, not a name: several lower-case words, a verb-like run, a colon."""
+    words = name.split()
+    lower = [w for w in words if w[:1].islower() and w.lower() not in _PARTICLES]
+    if len(words) > 6 or len(lower) >= 2:
+        return True
+    after = raw[raw.find(name) + len(name):].lstrip() if name in raw else ""
+    return after.startswith(":")
+
+
+def _name_like(name: str) -> bool:
+    if len(name) < 2 or len(name) > 60 or "@" in name or re.search(r"www\.|https?:", name):
+        return False
+    letters = sum(c.isalpha() for c in name)
+    if letters < 2 or sum(c.isdigit() for c in name) > 0.3 * len(name):
+        return False
+    keys = [compact(w) for w in name.split()]
+    if any(k in _REJECT_WORDS for k in keys):
+        return False
+    if "".join(keys) in LABELS or keys[0] in LABELS:
+        return False
+    if name[0].islower() or _REGISTRATION_RE.search(name):
+        return False
+    if name.lower() in _COUNTRIES:
+        return False
+    return not _ADDRESS_RE.search(name) or bool(_LEGAL_RE.search(name))
+
+
+_COUNTRIES_LIST = (
+    "united states", "usa", "united kingdom", "uk", "deutschland", "germany", "france",
+    "nederland", "netherlands", "the netherlands", "belgium", "belgique", "belgië", "schweiz",
+    "suisse", "switzerland", "österreich", "austria", "india", "canada", "australia",
+    "luxembourg", "italia", "italy", "españa", "spain", "ireland"
+)
+_COUNTRIES = frozenset(name.strip() for name in _COUNTRIES_LIST)
+_STREET_LINE_RE = re.compile(
+    r"^[^\d]{2,40}\s\d{1,5}\s?[a-zA-Z]?$|^\d{1,5}[a-zA-Z]?,?\s+[A-Za-zÀ-ÿ]")
+
+
+def _first_in_block(ctx: DocContext, seg: Segment) -> bool:
+    """No line right above it in the same column: the block's first line."""
+    rows = ctx.layout.page(seg.page).rows
+    for row in reversed(rows[max(0, seg.row - 2): seg.row]):
+        for above in row:
+            if seg.top - above.bottom < 1.2 * seg.height and above.x0 < seg.x1 and \
+                    above.x1 > seg.x0:
+                return False
+    return True
+
+
+def _name_key(name: str) -> str:
+    return compact(_LEGAL_TAIL_RE.sub("", name)) or compact(name)
+
+
+def _next_in_column(ctx: DocContext, seg: Segment) -> Segment | None:
+    for row in ctx.layout.rows_below(seg, max_rows=2):
+        for below in row:
+            overlaps = below.x0 <= seg.x1 and below.x1 >= seg.x0
+            if abs(below.x0 - seg.x0) < 3 * seg.height or overlaps:
+                return below
+    return None
+
+
+def _column_below(ctx: DocContext, seg: Segment, rows: int) -> list[Segment]:
+    found: list[Segment] = []
+    last_bottom = seg.bottom
+    for row in ctx.layout.rows_below(seg, max_rows=rows):
+        for below in row:
+            aligned = abs(below.x0 - seg.x0) < 2.5 * seg.height
+            if aligned and below.top - last_bottom < 3 * seg.height:
+                found.append(below)
+                last_bottom = below.bottom
+                break
+    return found
+
+
+def _address_below(ctx: DocContext, seg: Segment) -> bool:
+    return any(_ADDRESS_RE.search(s.text) for s in _column_below(ctx, seg, 3))
+
+
+def _registration_near(ctx: DocContext, seg: Segment) -> bool:
+    """Registration numbers right under the name: a letterhead column or the page footer."""
+    page = ctx.layout.page(seg.page)
+    page_height = page.page.height or 842.0
+    in_footer = seg.top > 0.75 * page_height
+    if in_footer:
+        rows = page.rows[seg.row + 1: seg.row + 4]
+        texts = [s.text for row in rows for s in row if s.top - seg.bottom < 6 * seg.height]
+    elif seg.top < 0.3 * page_height:
+        texts = [s.text for s in _column_below(ctx, seg, 7)]
+    else:
+        return False
+    return any(_REGISTRATION_RE.search(t) for t in texts)
+
+
+def _document_domains(ctx: DocContext) -> list[str]:
+    domains: list[str] = []
+    for seg in ctx.layout.segments:
+        if ctx.in_customer_block(seg.page, seg.bbox):
+            continue
+        for match in _DOMAIN_RE.finditer(seg.text):
+            parts = [p for p in match.group(1).lower().split(".") if p]
+            if len(parts) >= 2:
+                core = parts[-2] if parts[0] not in {"www"} else parts[1]
+                if core not in _GENERIC_DOMAINS and len(core) >= 2:
+                    domains.append(core)
+    return domains
+
+
+def domain_match(name: str, domains: list[str]) -> float:
+    """How well a name matches a web/e-mail domain printed on the bill (0..1)."""
+    key = compact(_LEGAL_TAIL_RE.sub("", name))
+    best = 0.0
+    for domain in domains:
+        core = re.sub(r"[^a-z0-9]", "", domain)
+        if not core or not key:
+            continue
+        if core == key:
+            return 1.0
+        if len(key) >= 3 and (core.startswith(key) or key.startswith(core)):
+            best = max(best, 0.8)
+        else:
+            best = max(best, max(0.0, (fuzz.ratio(core, key) - 70) / 30))
+    return best
