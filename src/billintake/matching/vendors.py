@@ -44,7 +44,8 @@ LEGAL_SUFFIXES: frozenset[str] = _words(
 _LEGAL_PHRASES: tuple[tuple[str, ...], ...] = (
     ("b", "v"), ("n", "v"), ("s", "a", "r", "l"), ("s", "a", "s"), ("s", "a"), ("s", "r", "l"),
     ("s", "p", "a"), ("s", "l"), ("p", "l", "c"), ("l", "l", "c"), ("l", "t", "d"),
-    ("gmbh", "co", "kg"), ("co", "kg"), ("sp", "z", "o", "o"), ("pty", "ltd"),
+    ("g", "m", "b", "h"), ("a", "g"), ("k", "g"), ("gmbh", "co", "kg"), ("co", "kg"),
+    ("sp", "z", "o", "o"), ("pty", "ltd"),
 )
 # Letters that German and Nordic names spell two ways ("Müller" / "Mueller").
 _TRANSLITERATE = str.maketrans({
