@@ -85,14 +85,14 @@ PushStage = Callable[["Runtime", JobInput, ExtractedBill, Vendor], str]
 
 def read_stage(data: bytes, companion_xml: bytes | None, settings: Settings) -> Readout:
     """Sniff the file; take its e-invoice XML (beside it, inside it, or itself); else read it."""
-    from billintake.extraction.einvoice import find_einvoice_xml
+    from billintake.extraction.einvoice.detect import find_einvoice_xml
     from billintake.reading.reader import read
     from billintake.reading.sniff import sniff
 
     media_type = sniff(data, settings=settings)
     if companion_xml is not None:
         return Readout(media_type=media_type, einvoice_xml=companion_xml)
-    embedded = find_einvoice_xml(data, media_type)
+    embedded = find_einvoice_xml(data, media_type, max_bytes=settings.max_xml_bytes)
     if embedded is not None:
         return Readout(media_type=media_type, einvoice_xml=embedded.xml)
     return Readout(media_type=media_type,
@@ -101,7 +101,7 @@ def read_stage(data: bytes, companion_xml: bytes | None, settings: Settings) -> 
 
 def extract_stage(readout: Readout, settings: Settings) -> ExtractedBill:
     """Parse the e-invoice XML exactly, or extract the fields from the read pages."""
-    from billintake.extraction.einvoice import parse_einvoice
+    from billintake.extraction.einvoice.parse import parse_einvoice
 
     if readout.einvoice_xml is not None:
         return parse_einvoice(readout.einvoice_xml, settings=settings)
@@ -188,6 +188,9 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
                        f"{policy.min_confidence:.2f}")
     if policy.require_reconciled and not extracted.reconciled:
         reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
+    if getattr(extracted, "needs_review", False):
+        problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"
+        reasons.append(f"flagged for review: {problems}")
     if vendor_match.vendor is None:
         if vendor_match.ambiguous:
             reasons.append(f"vendor is ambiguous: {vendor_match.reason}")

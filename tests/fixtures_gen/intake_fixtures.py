@@ -1,0 +1,154 @@
+"""Bills and raw MIME messages for the intake, job and end-to-end tests, built from code.
+
+Digital bills come from the synthetic generator (`billintake.synth`), e-invoices from the
+e-invoice fixture generators; messages are assembled with the standard `email` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from billintake.domain.model import Organization, Vendor
+from billintake.einvoice_fixtures.cii import cii_xml
+from billintake.einvoice_fixtures.pdf import render_pdf
+from billintake.einvoice_fixtures.samples import HARBOUR, NORDWIND, OFFICE_LINES, POLDER, invoice
+from billintake.runtime import Runtime
+from billintake.synth.generate import make_bill
+
+SYNTH_SEED = 7
+
+
+@dataclass(frozen=True)
+class BillFile:
+    name: str
+    data: bytes
+    vendor_name: str
+    vendor_tax_id: str | None = None
+    vendor_email: str | None = None
+
+
+def digital_bill(index: int) -> BillFile:
+    """A text-layer PDF bill from the synthetic generator (deterministic)."""
+    bill = make_bill(SYNTH_SEED, "test", index)
+    return BillFile(name=f"bill-{index:03d}.pdf", data=bill.pdf_bytes,
+                    vendor_name=bill.truth["vendor_name"])
+
+
+def einvoice(number: str = "RE-2024-0042", seller: object = NORDWIND) -> tuple[bytes, bytes]:
+    """(visual PDF, CII XML) of one e-invoice: exact data, so it passes every threshold."""
+    spec = invoice(number, date(2024, 3, 5), seller, OFFICE_LINES)  # type: ignore[arg-type]
+    return render_pdf(spec), cii_xml(spec, "en16931")
+
+
+EINVOICE_SELLERS = (NORDWIND, HARBOUR, POLDER)
+
+
+def einvoice_vendors(organization_id: str) -> list[Vendor]:
+    return [Vendor(organization_id=organization_id, name=p.name, tax_id=p.vat_id, email=p.email)
+            for p in EINVOICE_SELLERS]
+
+
+def make_org(runtime: Runtime, slug: str = "acme",
+             vendor_names: list[str] | None = None) -> tuple[Organization, str]:
+    """An organization with an API key, knowing the e-invoice sellers and `vendor_names`."""
+    with runtime.directory() as directory:
+        org, key = directory.create_organization(slug.title(), slug)
+    with runtime.repository(org.id) as repo:
+        for vendor in einvoice_vendors(org.id):
+            repo.add_vendor(vendor)
+        for name in vendor_names or []:
+            repo.add_vendor(Vendor(organization_id=org.id, name=name))
+    return org, key
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw MIME messages
+# ---------------------------------------------------------------------------------------------
+
+def _message(sender: str, to: str, subject: str, body: str = "Please find the bill attached.",
+             ) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="vendor.example")
+    message.set_content(body)
+    return message
+
+
+def plain_message(to: str, pdf: bytes, *, sender: str = "Billing <billing@harbourprint.example>",
+                  filename: str = "invoice.pdf", subject: str = "Invoice 1001") -> bytes:
+    message = _message(sender, to, subject)
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return message.as_bytes()
+
+
+def several_attachments(to: str, files: list[tuple[str, bytes, str]]) -> bytes:
+    """One message with several attachments: (filename, data, media type)."""
+    message = _message("ap@supplier.example", to, "Three bills")
+    for name, data, media_type in files:
+        maintype, subtype = media_type.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message.as_bytes()
+
+
+def forwarded_message(to: str, pdf: bytes, *, vendor: str = "invoices@nordwind-buero.example",
+                      colleague: str = "jane@acme.example") -> bytes:
+    """A colleague forwards the vendor's message as an attachment (message/rfc822)."""
+    inner = _message(vendor, "jane@acme.example", "Rechnung RE-2024-0042")
+    inner.add_attachment(pdf, maintype="application", subtype="pdf", filename="rechnung.pdf")
+    outer = _message(colleague, to, "Fwd: Rechnung RE-2024-0042", "FYI, forwarding.")
+    outer.add_attachment(inner)
+    return outer.as_bytes()
+
+
+def inline_image_message(to: str, png: bytes) -> bytes:
+    """An HTML mail with the bill as an inline image (multipart/related)."""
+    message = _message("shop@kiosk.example", to, "Your receipt")
+    message.add_alternative("<p>Your receipt:</p><img src='cid:receipt'>", subtype="html")
+    html = message.get_payload()[1]
+    html.add_related(png, maintype="image", subtype="png", cid="<receipt>",
+                     disposition="inline")
+    return message.as_bytes()
+
+
+def no_attachment_message(to: str) -> bytes:
+    return _message("someone@vendor.example", to, "Where is my payment?",
+                    "Hello, we have not received payment yet.").as_bytes()
+
+
+def hostile_name_message(to: str, pdf: bytes) -> bytes:
+    message = _message("evil@attacker.example", to, "invoice")
+    message.add_attachment(pdf, maintype="application", subtype="octet-stream",
+                           filename="../../../etc/cron.d/..\\..\\evil\x07.pdf")
+    return message.as_bytes()
+
+
+def with_xml_beside_pdf(to: str, pdf: bytes, xml: bytes) -> bytes:
+    message = _message("rechnung@nordwind-buero.example", to, "Rechnung RE-2024-0042")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="RE-2024-0042.pdf")
+    message.add_attachment(xml, maintype="application", subtype="xml", filename="factur-x.xml")
+    return message.as_bytes()
+
+
+def oversized_message(to: str, size: int) -> bytes:
+    message = _message("big@vendor.example", to, "huge")
+    message.add_attachment(b"%PDF-1.4\n" + b"0" * size, maintype="application", subtype="pdf",
+                           filename="huge.pdf")
+    return message.as_bytes()
+
+
+def png_bytes() -> bytes:
+    """A small PNG (not a bill a reader can make sense of, but a valid image)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (400, 200), 255)
+    ImageDraw.Draw(image).text((20, 80), "RECEIPT  TOTAL 12.50", fill=0)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
