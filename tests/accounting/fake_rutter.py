@@ -289,6 +289,7 @@ class FakeRutter:
             return json_response(200, self._poll(store, parts[1]))
         if parts[0] != "accounting" or len(parts) < 2:
             raise ApiError(404, "INVALID_REQUEST", "ENDPOINT_NOT_FOUND", f"No route /{path}")
+        self._finish_jobs(store)
         collection = parts[1]
         singular = {"accounts": "account", "vendors": "vendor", "bills": "bill",
                     "bill_payments": "bill_payment", "bill_credit_memos": "bill_credit_memo"}
@@ -390,6 +391,13 @@ class FakeRutter:
         if self.stalls:
             await asyncio.sleep(self.stalls.pop(0))
         return json_response(status, body, {"X-Rutter-Job-ID": job_id})
+
+    def _finish_jobs(self, store: Store) -> None:
+        """Jobs run whether or not anyone polls: by the next read they are done."""
+        for job in list(store.jobs.values()):
+            if job.status == "pending":
+                job.polls_left = 0
+                self._poll(store, job.id)
 
     def _poll(self, store: Store, job_id: str) -> dict[str, Any]:
         job = store.jobs.get(job_id)

@@ -226,6 +226,8 @@ def _failure(status: int, body: Any, what: str) -> BaseException:
     message, error_code = _describe(status, body)
     if status in (404, 410):
         return NotFound(f"Rutter: {what}: not found ({message})")
+    if status == 400:  # "a request made to Rutter with an invalid input"
+        return ValidationFailed(f"Rutter: {what}: invalid input ({message})")
     if status == 401:
         text = ("Rutter rejected the credentials: check the client id and secret and the "
                 f"connection's access token ({message})")
@@ -513,10 +515,8 @@ class RutterWriter:
             "email": vendor.email, "tax_number": vendor.tax_id}}
         result = self.api.post("accounting/vendors", body, key=key,
                                what=f"creating vendor {vendor.name!r}")
-        created = self._vendor(self._unwrap(result, "vendor"))
-        # iban and address are not in the documented create body; keep what we know.
-        return created.model_copy(update={"iban": created.iban or vendor.iban,
-                                          "address": created.address or vendor.address})
+        # iban and address are not in the documented create body, so Rutter does not keep them.
+        return self._vendor(self._unwrap(result, "vendor"))
 
     # ---- bills -------------------------------------------------------------------------
 
@@ -658,7 +658,11 @@ class RutterWriter:
     def create_bill_payment(self, payment: NewPayment, *,
                             idempotency_key: str | None = None) -> BillPayment:
         key = idempotency_key or payment.idempotency_key(self.organization_id)
-        kind, raw = self._raw_bill(payment.bill_id)
+        try:
+            kind, raw = self._raw_bill(payment.bill_id)
+        except NotFound:
+            raise PaymentRejected(f"unknown bill {payment.bill_id} in Rutter",
+                                  field="bill_id") from None
         bill = self._bill(raw) if kind is BillKind.BILL else self._credit(raw)
         try:
             check_payment(bill, self._balance(kind, raw), payment)
@@ -678,8 +682,10 @@ class RutterWriter:
         try:
             result = self.api.post("accounting/bill_payments", body, key=key,
                                    what=f"paying bill {bill.bill_number}")
+        except ValidationFailed as refused:
+            raise PaymentRejected(refused.message, field="amount") from None
         except RutterRequestFailed as failed:
-            if failed.status in (400, 450):
+            if failed.status == 450:  # the platform refused it
                 raise PaymentRejected(failed.message, field="amount") from None
             raise
         paid = self._unwrap(result, "bill_payment")
