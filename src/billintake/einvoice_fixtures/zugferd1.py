@@ -107,20 +107,18 @@ def zugferd1_xml(spec: InvoiceSpec, profile: str) -> bytes:
     for index, li in enumerate(spec.lines):
         el = b.add(tx, "ram:IncludedSupplyChainTradeLineItem")
         b.add(b.add(el, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(index + 1))
-        if rich:
-            net = b.add(b.add(el, "ram:SpecifiedSupplyChainTradeAgreement"),
-                        "ram:NetPriceProductTradePrice")
-            b.add(net, "ram:ChargeAmount", li.price, **cur)
-            if li.base_quantity != 1:
-                b.add(net, "ram:BasisQuantity", li.base_quantity, unitCode=li.unit)
+        net = b.add(b.add(el, "ram:SpecifiedSupplyChainTradeAgreement"),
+                    "ram:NetPriceProductTradePrice")
+        b.add(net, "ram:ChargeAmount", li.price, **cur)
+        if li.base_quantity != 1:
+            b.add(net, "ram:BasisQuantity", li.base_quantity, unitCode=li.unit)
         b.add(b.add(el, "ram:SpecifiedSupplyChainTradeDelivery"), "ram:BilledQuantity",
               li.quantity, unitCode=li.unit)
         line_settlement = b.add(el, "ram:SpecifiedSupplyChainTradeSettlement")
-        if rich:
-            tax = b.add(line_settlement, "ram:ApplicableTradeTax")
-            b.add(tax, "ram:TypeCode", "VAT")
-            b.add(tax, "ram:CategoryCode", li.category)
-            b.add(tax, "ram:ApplicablePercent", li.rate)
+        tax = b.add(line_settlement, "ram:ApplicableTradeTax")
+        b.add(tax, "ram:TypeCode", "VAT")
+        b.add(tax, "ram:CategoryCode", li.category)
+        b.add(tax, "ram:ApplicablePercent", li.rate)
         b.add(b.add(line_settlement, "ram:SpecifiedTradeSettlementMonetarySummation"),
               "ram:LineTotalAmount", li.amount, **cur)
         b.add(b.add(el, "ram:SpecifiedTradeProduct"), "ram:Name", li.name)

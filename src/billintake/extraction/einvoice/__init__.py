@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from .crosscheck import cross_check
 from .detect import EmbeddedXml, Probe, find_einvoice_xml, probe_einvoice, strip_embedded_xml
+from .flow import extract_einvoice_first
 from .parse import parse_einvoice
 
 __all__ = [
     "EmbeddedXml",
     "Probe",
     "cross_check",
+    "extract_einvoice_first",
     "find_einvoice_xml",
     "parse_einvoice",
     "probe_einvoice",
