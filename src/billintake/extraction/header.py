@@ -128,7 +128,10 @@ def customer_blocks(layout: Layout) -> list[tuple[int, BBox]]:
             if key in CUSTOMER_KEYS and (n == len(keys) or seg.words[n - 1].text.endswith(":")
                                          or len(key) > 4):
                 height = seg.height
-                box = (seg.x0 - 2, seg.top - 1, max(seg.x1, seg.x0 + 220), seg.top + 7.5 * height)
+                row = layout.page(seg.page).rows[seg.row]
+                right = min((s.x0 - 2 for s in row if s.x0 > seg.x1), default=seg.x0 + 220)
+                right = max(seg.x1, min(seg.x0 + 220, right))
+                box = (seg.x0 - 2, seg.top - 1, right, seg.top + 7.5 * height)
                 boxes.append((seg.page, box))
                 break
     return boxes
@@ -187,7 +190,7 @@ def value_spots(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[
         right = ctx.layout.right_of(seg)
         if right is not None and not _starts_with_label(right, hits_by_segment):
             gap = right.x0 - seg.x1
-            if gap < 0.45 * ctx.layout.page(seg.page).page.width:
+            if gap < 0.8 * ctx.layout.page(seg.page).page.width:
                 spots.append(ValueSpot(right.words, "right", gap))
     if stop == len(seg.words) and hit.start == 0:
         below = _below(hit, ctx, hits_by_segment)
@@ -264,8 +267,8 @@ def parse_amount_value(text: str, mark: DecimalMark | None) -> tuple[Decimal, st
     if not found:
         return None
     value, raw = found[-1]
-    if not re.search(r"[.,]\d{2}\b|[€$£¥₹]|Rs|[A-Z]{3}", raw) and abs(value) >= 10000:
-        return None  # a long bare integer is more likely a number than money
+    if not re.search(r"[.,]\d{2}\b|[€$£¥₹]|Rs|[A-Z]{3}", raw):
+        return None  # a bare integer is a count, a rate or a number, rarely money
     return value, raw
 
 
@@ -310,11 +313,14 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     "bold": float(seg.bold),
                     "in_customer_block": float(ctx.in_customer_block(seg.page, box)),
                     "label_words": float(hit.end - hit.start),
+                    "table_header": float(len(ctx.layout.page(seg.page).rows[seg.row]) >= 4),
                 }
                 score = label.strength * RELATION_WEIGHT[spot.relation]
                 score *= 1.0 - 0.25 * features["distance"]
                 if not hit.at_start and label.strength < 1.0:
                     score *= 0.7
+                if features["table_header"] and spot.relation == "below":
+                    score *= 0.5  # a column heading: the value below is one row's
                 out.setdefault(label.field, []).append(Candidate(
                     field=label.field, value=value, text=raw, page=seg.page, bbox=box,
                     source=seg.source, features=features, score=round(score, 4),

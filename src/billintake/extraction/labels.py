@@ -34,7 +34,8 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
         ],
         0.75: ["invoice", "inv #", "inv no", "no", "n°", "nr", "number", "#", "receipt",
                "booking id", "booking no", "ticket", "rechnung", "facture", "factuur", "beleg",
-               "bon", "ref no", "transaction no", "trans #", "check #", "order #"],
+               "bon", "ref no", "transaction no", "trans #", "check #"],
+        0.5: ["reference", "ref", "référence", "referenz", "referentie", "trans", "transaction"],
     },
     "bill_date": {
         1.0: [
@@ -54,13 +55,17 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
             "à payer avant le", "payable avant le", "vervaldatum", "vervaldag",
             "uiterste betaaldatum", "te betalen voor", "betalen voor",
         ],
+        0.8: ["due", "fälligkeit", "zahlbar bis zum", "à régler avant", "payable le"],
     },
     "po_number": {
         1.0: ["po number", "po no", "po #", "purchase order", "purchase order number",
               "p o number", "your order", "order number", "order no", "bestellnummer",
               "ihre bestellung", "bestellung nr", "bon de commande", "n° de commande",
               "numéro de commande", "bestelnummer", "ordernummer", "inkoopordernummer",
-              "uw referentie", "votre commande", "customer po", "your reference"],
+              "uw referentie", "votre commande", "customer po", "your reference", "po",
+              "n° commande", "commande n°", "bestell nr", "bestellnr", "order ref",
+              "purchase order no", "order #", "p o", "po ref", "bestelling", "uw bestelling",
+              "ihre bestellnummer", "votre référence", "réf commande"],
     },
     "vendor_tax_id": {
         1.0: ["vat no", "vat number", "vat id", "vat reg no", "vat registration number",
@@ -85,7 +90,7 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
         0.8: ["amount due", "balance due", "amount to pay", "offener betrag", "solde dû",
               "reste à payer", "openstaand bedrag", "total sale", "sale total", "sum"],
         0.4: ["bar", "cash", "card", "visa", "mastercard", "balance", "paid", "amount",
-              "betrag", "montant", "bedrag", "eur", "usd"],
+              "betrag", "montant", "bedrag"],
     },
     "subtotal": {
         1.0: [

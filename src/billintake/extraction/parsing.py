@@ -190,9 +190,9 @@ def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decim
     """Every amount-looking number in a longer text, with the text it was read from."""
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
-        r"\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
+        r"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
         r"\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?\d*"
-        r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%])")
+        r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d)")
     for match in pattern.finditer(text):
         raw = match.group(0).strip()
         value = parse_amount(raw, hint)

@@ -73,6 +73,9 @@ def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
         return None
     parts = list(rows.values())
     total = sum((Decimal(c.value) for c in parts), Decimal(0))
+    values = [Decimal(c.value) for c in parts]
+    if any(close(v, total - v) for v in values):
+        return None  # one line already is the sum of the others (a "VAT total" line)
     first = parts[0]
     return Candidate(field="tax", value=total, text=" + ".join(c.text for c in parts),
                      page=first.page, bbox=first.bbox, source=first.source,
