@@ -1,0 +1,664 @@
+"""The items table, read from word positions without templates.
+
+1. Words are grouped into visual rows (per page), and each row into phrases (words closer than
+   a space or so), so "Unit Price" and "1 234,50 €" stay whole.
+2. The header row is the first row naming at least a description column and a money column
+   (en/de/fr/nl labels); its labels give the columns.
+3. Below it, each phrase goes to a column: numbers by alignment with a numeric column's label
+   (right, left or centre edge), text by where it starts.
+4. Rows with an amount are items; a row without numbers right under an item continues its
+   description; bold/far-off rows are section headers, notes are skipped; the table ends at the
+   totals block, and resumes on the next page (with or without a repeated header).
+5. Without any header (till receipts), lines like "2 x Coffee 3.50 7.00" are read by pattern.
+
+Quantity x unit price = amount validates a row and sets its confidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from statistics import median
+
+from billintake.domain.extracted import Evidence, ExtractedLineItem
+from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
+from billintake.reading.document import Page, ReadDocument, Word
+
+# --- column labels ----------------------------------------------------------------------------
+
+COLUMN_LABELS: dict[str, tuple[str, ...]] = {
+    "description": (
+        "description", "item", "items", "details", "item description", "product", "products",
+        "service", "product / service", "product/service", "services", "particulars", "article",
+        "beschreibung", "bezeichnung", "artikel", "leistung", "artikelbezeichnung",
+        "designation", "libelle", "produit", "prestation", "omschrijving", "beschrijving",
+        "artikel omschrijving", "activity", "descripcion",
+    ),
+    "qty": (
+        "qty", "qty.", "quantity", "units", "hours", "hrs", "menge", "anzahl", "stuck",
+        "stk", "stk.", "qte", "quantite", "qte.", "aantal", "hoeveelheid", "aant.", "nb",
+    ),
+    "unit_price": (
+        "unit price", "price", "rate", "unit cost", "price each", "unit rate", "einzelpreis",
+        "e-preis", "preis", "ep", "stuckpreis", "prix unitaire", "p.u.", "p.u. ht", "pu ht",
+        "prix unit.", "prix", "pu", "stukprijs", "prijs", "tarief", "eenheidsprijs",
+        "price/unit",
+    ),
+    "amount": (
+        "amount", "total", "line total", "net", "net amount", "subtotal", "betrag", "gesamt",
+        "gesamtpreis", "summe", "gesamtbetrag", "montant", "total ht", "montant ht",
+        "bedrag", "totaal", "subtotaal", "amount (net)", "ext. price", "extended",
+    ),
+    "unit": ("unit", "uom", "einheit", "me", "unite", "u.", "eenheid"),
+    "vat": ("vat %", "tax %", "vat", "tax", "mwst. %", "mwst", "mwst.", "ust %", "ust",
+            "tva %", "tva", "btw %", "btw", "vat rate", "gst %", "gst"),
+    "code": ("item code", "sku", "code", "art.-nr.", "art.nr.", "artikelnummer", "reference",
+             "ref.", "ref. article", "artikelnr.", "item no.", "part no.", "product code",
+             "ref"),
+    "pos": ("#", "no.", "pos.", "pos", "nr.", "n°", "no", "line"),
+}
+NUMERIC_COLUMNS = frozenset({"qty", "unit_price", "amount", "vat", "pos"})
+MONEY_COLUMNS = frozenset({"unit_price", "amount"})
+_LABEL_INDEX = {label: kind for kind, labels in COLUMN_LABELS.items() for label in labels}
+_MAX_LABEL_WORDS = 3
+
+TOTALS_WORDS = (
+    "subtotal", "sub-total", "sub total", "net total", "total", "totals", "grand total",
+    "invoice total", "amount due", "balance due", "total due", "balance", "tax", "sales tax",
+    "vat", "shipping", "freight", "delivery", "discount", "less discount", "gst",
+    "zwischensumme", "nettobetrag", "summe netto", "summe", "summe brutto", "gesamtbetrag",
+    "rechnungsbetrag", "gesamt", "mwst", "mwst.", "ust", "ust.", "umsatzsteuer", "versand",
+    "versandkosten", "fracht", "rabatt", "nachlass", "zahlbetrag", "offener betrag",
+    "total ht", "sous-total", "montant ht", "tva", "montant tva", "frais de port", "livraison",
+    "remise", "escompte", "total ttc", "montant ttc", "net a payer", "reste a payer",
+    "subtotaal", "totaal excl. btw", "totaal", "totaal incl. btw", "btw", "verzendkosten",
+    "vracht", "korting", "te betalen", "openstaand bedrag", "carried forward", "ubertrag",
+)
+_TOTALS_RE = re.compile(
+    r"^(?:" + "|".join(re.escape(w) for w in sorted(TOTALS_WORDS, key=len, reverse=True))
+    + r")(?:\s*\(?\d+(?:[.,]\d+)?\s*%\)?)?(?:\s*(?:eur|usd|gbp|chf|inr|[€$£]))?\s*:?$")
+_NOTE_RE = re.compile(r"^(?:note|notes|hinweis|remarque|opmerking|nb|n\.b\.|\*|please|bitte)\b",
+                      re.IGNORECASE)
+_CONTINUED_RE = re.compile(
+    r"continued|fortsetzung|ubertrag|suite page|a reporter|vervolg|page \d|seite \d|pagina \d",
+    re.IGNORECASE)
+_PERCENT_RE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)\s*%$")
+_NUMBERISH_RE = re.compile(r"^[(\-−]?\s*(?:[A-Z]{3}|[€$£]|Rs\.?|CHF)?\s*[(\-−]?[\d.,' ]*\d"
+                           r"[\d.,' ]*\)?\s*(?:[€$£]|[A-Z]{3})?\)?-?$")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents or surrounding punctuation, for label matching."""
+    stripped = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
+    return stripped.strip().rstrip(":").strip()
+
+
+# --- rows and phrases -------------------------------------------------------------------------
+
+@dataclass
+class Phrase:
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class Row:
+    page: int
+    words: list[Word]
+    phrases: list[Phrase]
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return median(w.height for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.phrases)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (min(w.x0 for w in self.words), self.top, max(w.x1 for w in self.words),
+                self.bottom)
+
+    @property
+    def bold(self) -> bool:
+        return all(w.bold for w in self.words)
+
+
+def _rows(page: Page) -> list[Row]:
+    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.y_center, w.x0))
+    groups: list[list[Word]] = []
+    for word in words:
+        if groups:
+            last = groups[-1]
+            center = median(w.y_center for w in last)
+            tolerance = max(2.0, 0.45 * min(word.height, median(w.height for w in last)))
+            if abs(word.y_center - center) <= tolerance:
+                last.append(word)
+                continue
+        groups.append([word])
+    return [Row(page.number, sorted(g, key=lambda w: w.x0), _phrases(sorted(g, key=lambda w:
+                                                                           w.x0)))
+            for g in groups]
+
+
+def _gap_limit(left: Word, right: Word) -> float:
+    size = min(left.height, right.height)
+    chars = max(len(left.text) + len(right.text), 1)
+    avg_char = ((left.x1 - left.x0) + (right.x1 - right.x0)) / chars
+    return max(1.5, min(0.75 * size, 1.2 * avg_char))
+
+
+def _phrases(words: list[Word]) -> list[Phrase]:
+    phrases: list[Phrase] = []
+    for word in words:
+        if phrases and word.x0 - phrases[-1].words[-1].x1 <= _gap_limit(
+                phrases[-1].words[-1], word):
+            phrases[-1].words.append(word)
+        else:
+            phrases.append(Phrase([word]))
+    return phrases
+
+
+# --- header -----------------------------------------------------------------------------------
+
+@dataclass
+class Column:
+    kind: str  # a key of COLUMN_LABELS, or "other"
+    x0: float
+    x1: float
+
+    @property
+    def center(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def _label_columns(row: Row) -> list[Column]:
+    """The row's phrases read as column labels (longest known label first, word by word)."""
+    columns: list[Column] = []
+    for phrase in row.phrases:
+        words = phrase.words
+        i = 0
+        while i < len(words):
+            for n in range(min(_MAX_LABEL_WORDS, len(words) - i), 0, -1):
+                text = _fold(" ".join(w.text for w in words[i:i + n]))
+                kind = _LABEL_INDEX.get(text)
+                if kind:
+                    columns.append(Column(kind, words[i].x0, words[i + n - 1].x1))
+                    i += n
+                    break
+            else:
+                word = words[i]
+                if columns and columns[-1].kind == "other" and word.x0 - columns[-1].x1 < 8:
+                    columns[-1].x1 = word.x1
+                else:
+                    columns.append(Column("other", word.x0, word.x1))
+                i += 1
+    return columns
+
+
+def _header_columns(row: Row) -> list[Column] | None:
+    """The columns if `row` is a table header, else None."""
+    if _TOTALS_RE.match(_fold(_label_part(row))) or _has_amount(row, None):
+        return None
+    columns = _label_columns(row)
+    kinds = [c.kind for c in columns]
+    known = [k for k in kinds if k != "other"]
+    if len(known) < 2 or not MONEY_COLUMNS & set(known):
+        return None
+    if kinds.count("other") > len(known):
+        return None
+    if "description" not in kinds:
+        if "other" not in kinds:
+            return None
+        # an unknown label left of the money columns names the descriptions
+        first_other = next(c for c in columns if c.kind == "other")
+        first_other.kind = "description"
+    # Several money columns of one kind: "Amount"+"Total" - keep the rightmost as the amount.
+    amounts = [c for c in columns if c.kind == "amount"]
+    for extra in amounts[:-1]:
+        extra.kind = "amount_alt"
+    if kinds.count("description") > 1:
+        for extra in [c for c in columns if c.kind == "description"][1:]:
+            extra.kind = "other"
+    return columns
+
+
+# --- assignment -------------------------------------------------------------------------------
+
+def _is_numberish(text: str) -> bool:
+    return bool(_NUMBERISH_RE.match(text.strip())) or bool(_PERCENT_RE.match(text.strip()))
+
+
+def _assign(row: Row, columns: list[Column]) -> dict[str, list[Phrase]]:
+    """Phrases of a row by column kind."""
+    cells: dict[str, list[Phrase]] = {}
+    numeric = [c for c in columns if c.kind in NUMERIC_COLUMNS or c.kind == "amount_alt"]
+    ordered = sorted(columns, key=lambda c: c.x0)
+    for phrase in _split_mixed(row.phrases):
+        kind = None
+        if _is_numberish(phrase.text) and numeric:
+            best = min(numeric, key=lambda c: _alignment(phrase, c))
+            if _alignment(phrase, best) <= max(40.0, (best.x1 - best.x0)):
+                kind = best.kind
+        if kind is None:
+            kind = ordered[0].kind
+            for column in ordered:
+                if phrase.x0 >= column.x0 - 6:
+                    kind = column.kind
+            if kind in NUMERIC_COLUMNS or kind == "amount_alt":
+                # text under a number column: a unit printed beside the quantity, or noise
+                kind = "unit" if kind == "qty" else "other"
+        cells.setdefault(kind, []).append(phrase)
+    return cells
+
+
+def _split_amounts(phrase: Phrase) -> list[Phrase]:
+    """Two amounts run together ("USD 3,219.33 USD 12,877.32") as two phrases."""
+    words = phrase.words
+    if len(words) < 2 or parse_amount(phrase.text) is not None:
+        return [phrase]
+    for cut in range(1, len(words)):
+        left = Phrase(words[:cut])
+        if parse_amount(left.text) is not None:
+            rest = _split_amounts(Phrase(words[cut:]))
+            if all(parse_amount(p.text) is not None for p in rest):
+                return [left, *rest]
+    return [phrase]
+
+
+def _split_mixed(phrases: list[Phrase]) -> Iterable[Phrase]:
+    """Split a phrase whose words end in numbers after text (e.g. desc + qty run together)."""
+    for whole in phrases:
+        has_digits = any(ch.isdigit() for ch in whole.words[-1].text)
+        parts = _split_amounts(whole) if has_digits else [whole]
+        if len(parts) > 1:
+            yield from parts
+            continue
+        phrase = whole
+        words = phrase.words
+        if len(words) > 1 and _is_numberish(words[-1].text) and not _is_numberish(phrase.text):
+            # keep "coffee beans 1kg" whole; split only when the gap is wider than a space
+            gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(words)]
+            if gaps[-1] > 2.5 * (min(gaps[:-1]) if len(gaps) > 1 else 99):
+                yield Phrase(words[:-1])
+                yield Phrase(words[-1:])
+                continue
+        yield phrase
+
+
+def _alignment(phrase: Phrase, column: Column) -> float:
+    """How far a number is from sitting under a column label (0 when they overlap)."""
+    if phrase.x0 <= column.x1 and phrase.x1 >= column.x0:
+        overlap = min(phrase.x1, column.x1) - max(phrase.x0, column.x0)
+        return -overlap
+    return min(abs(phrase.x1 - column.x1), abs(phrase.x0 - column.x0),
+               abs(phrase.center - column.center))
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def _number(text: str, mark: DecimalMark | None) -> Decimal | None:
+    value = parse_amount(text, mark)
+    if value is None:
+        return None
+    return value
+
+
+def _quantity(text: str, mark: DecimalMark | None) -> Decimal | None:
+    cleaned = re.sub(r"(?i)\s*(x|pcs|pc|ea|h|hrs|stk|st)$", "", text.strip())
+    return _number(cleaned, mark)
+
+
+def _percent(text: str) -> Decimal | None:
+    match = _PERCENT_RE.match(text.strip())
+    if not match:
+        value = parse_amount(text.strip().rstrip("%"))
+        return value if value is not None and 0 <= value <= 30 else None
+    return Decimal(match.group(1).replace(",", "."))
+
+
+@dataclass
+class _Draft:
+    page: int
+    description: list[str]
+    boxes: list[tuple[float, float, float, float]]
+    quantity: Decimal | None = None
+    unit: str | None = None
+    unit_price: Decimal | None = None
+    amount: Decimal | None = None
+    amount_alt: Decimal | None = None
+    tax_rate: Decimal | None = None
+    source: str = "text"
+    bottom: float = 0.0
+    height: float = 10.0
+    bold: bool = False
+    x0: float = 0.0
+
+
+@dataclass
+class LineItemsResult:
+    items: list[ExtractedLineItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _row_values(cells: dict[str, list[Phrase]], mark: DecimalMark | None) -> dict[str, object]:
+    def text_of(kind: str) -> str:
+        return " ".join(p.text for p in cells.get(kind, []))
+
+    values: dict[str, object] = {}
+    if cells.get("amount"):
+        values["amount"] = _number(text_of("amount"), mark)
+    if cells.get("amount_alt"):
+        values["amount_alt"] = _number(text_of("amount_alt"), mark)
+    if cells.get("unit_price"):
+        values["unit_price"] = _number(text_of("unit_price"), mark)
+    if cells.get("qty"):
+        values["quantity"] = _quantity(text_of("qty"), mark)
+    if cells.get("vat"):
+        values["tax_rate"] = _percent(text_of("vat"))
+    if cells.get("unit"):
+        values["unit"] = text_of("unit")
+    return values
+
+
+# --- the table reader -------------------------------------------------------------------------
+
+class _TableReader:
+    def __init__(self, doc: ReadDocument) -> None:
+        self.doc = doc
+        self.rows_by_page = [_rows(page) for page in doc.pages]
+        self.mark = infer_decimal_mark(r.text for rows in self.rows_by_page for r in rows)
+        self.items: list[_Draft] = []
+        self.warnings: list[str] = []
+
+    def read(self) -> list[_Draft]:
+        columns: list[Column] | None = None
+        for page, rows in zip(self.doc.pages, self.rows_by_page, strict=True):
+            start = 0
+            page_columns = None
+            for index, row in enumerate(rows):
+                found = _header_columns(row)
+                if found:
+                    page_columns, start = found, index + 1
+                    break
+            if page_columns is None:
+                if columns is None or not self.items:
+                    continue
+                page_columns = columns  # the table runs on without a repeated header
+                start = 0
+            columns = page_columns
+            ended = self._read_rows(rows[start:], columns, page)
+            if ended:
+                break
+        return self.items
+
+    def _read_rows(self, rows: Sequence[Row], columns: list[Column], page: Page) -> bool:
+        """Read item rows until the totals block; True when the table has ended."""
+        pending: list[Row] = []  # text-only rows not yet attached
+        page_items: list[_Draft] = []
+        last_item: _Draft | None = None
+        footer_line = page.height * 0.93
+        desc_col = next(c for c in columns if c.kind == "description")
+        for row in rows:
+            folded = _fold(row.text)
+            if row.top > footer_line:
+                break
+            if _TOTALS_RE.match(_fold(_label_part(row))) and (page_items or self.items):
+                self.items.extend(page_items)
+                return True
+            if _CONTINUED_RE.search(folded) and not _has_amount(row, self.mark):
+                continue
+            cells = _assign(row, columns)
+            values = _row_values(cells, self.mark)
+            description = " ".join(p.text for p in cells.get("description", []))
+            if values.get("amount") is not None or (
+                    values.get("unit_price") is not None and values.get("quantity") is not None):
+                draft = self._start_item(row, cells, values, description, pending, last_item)
+                pending = []
+                page_items.append(draft)
+                last_item = draft
+                continue
+            if any(values.get(k) is not None for k in ("unit_price", "quantity")) and \
+                    not description:
+                continue  # stray numbers (a carried-forward sum, a page number)
+            if not description:
+                continue
+            if last_item is not None and self._continues(last_item, row, desc_col, folded):
+                last_item.description.append(description)
+                last_item.boxes.append(row.bbox)
+                last_item.bottom = row.bottom
+                continue
+            if _NOTE_RE.match(description) or row.bold:
+                pending = []
+                last_item = None if row.top - (last_item.bottom if last_item else 0) > \
+                    row.height else last_item
+                continue
+            pending.append(row)
+            last_item = None if last_item is None or row.top - last_item.bottom > \
+                row.height * 1.2 else last_item
+        self.items.extend(page_items)
+        return False
+
+    def _continues(self, item: _Draft, row: Row, desc_col: Column, folded: str) -> bool:
+        gap = row.top - item.bottom
+        if gap > 0.9 * max(item.height, row.height) or gap < -2:
+            return False
+        if row.bold and not item.bold:
+            return False
+        if _NOTE_RE.match(folded):
+            return False
+        return row.bbox[0] >= min(desc_col.x0, item.x0) - 8
+
+    def _start_item(self, row: Row, cells: dict[str, list[Phrase]], values: dict[str, object],
+                    description: str, pending: list[Row], last: _Draft | None) -> _Draft:
+        desc_words = [w for p in cells.get("description", []) for w in p.words]
+        parts: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        # text rows right above (and not continuing the previous item) open this description
+        if pending and pending[-1].bottom >= row.top - 0.9 * row.height and (
+                last is None or pending[0].top - last.bottom > 0.9 * row.height):
+            chain = [pending[-1]]
+            for earlier in reversed(pending[:-1]):
+                if chain[0].top - earlier.bottom <= 0.9 * row.height:
+                    chain.insert(0, earlier)
+            for pre in chain:
+                parts.append(pre.text)
+                boxes.append(pre.bbox)
+        if description:
+            parts.append(description)
+        if cells.get("code") and not parts:
+            parts.append(" ".join(p.text for p in cells["code"]))
+        boxes.append(row.bbox)
+        draft = _Draft(
+            page=row.page, description=parts, boxes=boxes,
+            quantity=_dec(values.get("quantity")), unit=_str(values.get("unit")),
+            unit_price=_dec(values.get("unit_price")), amount=_dec(values.get("amount")),
+            amount_alt=_dec(values.get("amount_alt")), tax_rate=_dec(values.get("tax_rate")),
+            source=row.words[0].source, bottom=row.bottom, height=row.height,
+            bold=all(w.bold for w in desc_words) if desc_words else False,
+            x0=desc_words[0].x0 if desc_words else row.bbox[0],
+        )
+        if draft.amount is None and draft.quantity is not None and draft.unit_price is not None:
+            draft.amount = draft.quantity * draft.unit_price
+        return draft
+
+
+def _label_part(row: Row) -> str:
+    """A row's text without its numbers: "VAT 20% 1,522.65" -> "VAT 20%"."""
+    kept = [p.text for p in row.phrases if not _NUMBERISH_RE.match(p.text.strip())]
+    return " ".join(kept)
+
+
+def _has_amount(row: Row, mark: DecimalMark | None) -> bool:
+    return any(_NUMBERISH_RE.match(p.text.strip()) and parse_amount(p.text, mark) is not None
+               for p in row.phrases)
+
+
+def _dec(value: object) -> Decimal | None:
+    return value if isinstance(value, Decimal) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# --- receipts: no header ----------------------------------------------------------------------
+
+_AMT = r"\(?-?(?:[€$£]|Rs\.?\s?|CHF\s?|EUR\s?)?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}\)?(?:\s?€)?"
+_RECEIPT_PATTERNS = (
+    re.compile(rf"^(?P<qty>\d+(?:[.,]\d+)?)\s*[xX×*]\s*(?P<desc>.*?[^\d\s].*?)\s+"
+               rf"(?P<price>{_AMT})\s+(?P<amount>{_AMT})$"),
+    re.compile(rf"^(?P<qty>\d+(?:[.,]\d+)?)\s*[xX×*]\s*(?P<desc>.*?[^\d\s].*?)\s+"
+               rf"(?P<amount>{_AMT})$"),
+    re.compile(rf"^(?P<desc>.*?[^\d\s].*?)\s+(?P<qty>\d+(?:[.,]\d+)?)\s*[xX×@]\s*"
+               rf"(?P<price>{_AMT})\s+(?P<amount>{_AMT})$"),
+    re.compile(rf"^(?P<qty>\d{{1,3}})\s+(?P<desc>[^\d\s].*?)\s+(?P<amount>{_AMT})$"),
+    re.compile(rf"^(?P<desc>[^\d\s].*?)\s+(?P<amount>{_AMT})$"),
+)
+_QTY_AT_PRICE = re.compile(rf"^(?P<qty>\d+(?:[.,]\d+)?)\s*(?:[xX×@]|pcs? @)\s*(?P<price>{_AMT})$")
+_RECEIPT_STOP = re.compile(
+    r"^(total|totaal|summe|gesamt|amount due|subtotal|sub-total|zwischensumme|sous-total|"
+    r"subtotaal|to pay|a payer|te betalen|bar|cash|card|cb|pin|especes|ec-karte|change|"
+    r"incl|enth|dont|tva|mwst|vat|btw|tax|tip|rendu)\b", re.IGNORECASE)
+
+
+def _receipt_items(doc: ReadDocument) -> list[_Draft]:
+    mark = infer_decimal_mark(line.text for page in doc.pages for line in _rows(page))
+    items: list[_Draft] = []
+    for page in doc.pages:
+        for row in _rows(page):
+            text = re.sub(r"\s+", " ", row.text).strip()
+            folded = _fold(text)
+            if _RECEIPT_STOP.match(folded):
+                if items:
+                    return items
+                continue
+            at = _QTY_AT_PRICE.match(text)
+            if at and items and items[-1].quantity is None and row.top - items[-1].bottom < \
+                    row.height * 1.2:
+                qty, price = _number(at.group("qty"), mark), _number(at.group("price"), mark)
+                items[-1].quantity, items[-1].unit_price = qty, price
+                items[-1].boxes.append(row.bbox)
+                continue
+            for pattern in _RECEIPT_PATTERNS:
+                match = pattern.match(text)
+                if not match:
+                    continue
+                amount = _number(match.group("amount"), mark)
+                if amount is None:
+                    break
+                groups = match.groupdict()
+                items.append(_Draft(
+                    page=page.number, description=[groups["desc"].strip()], boxes=[row.bbox],
+                    quantity=_number(groups["qty"], mark) if groups.get("qty") else None,
+                    unit_price=_number(groups["price"], mark) if groups.get("price") else None,
+                    amount=amount, source=row.words[0].source, bottom=row.bottom,
+                    height=row.height))
+                break
+    return items
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+def extract_line_items(doc: ReadDocument) -> LineItemsResult:
+    """The bill's line items, each with confidence and evidence; warnings for doubtful rows."""
+    reader = _TableReader(doc)
+    drafts = reader.read()
+    warnings = list(reader.warnings)
+    headerless = False
+    if not drafts:
+        drafts = _receipt_items(doc)
+        headerless = bool(drafts)
+    drafts = _choose_amounts(drafts)
+    items = []
+    for draft in drafts:
+        item, warning = _finish(draft, headerless)
+        if item is not None:
+            items.append(item)
+        if warning:
+            warnings.append(warning)
+    return LineItemsResult(items=items, warnings=warnings)
+
+
+def _choose_amounts(drafts: list[_Draft]) -> list[_Draft]:
+    """With two money columns (net and gross), keep the one that is quantity x unit price."""
+    if not any(d.amount_alt is not None for d in drafts):
+        return drafts
+    fits_main = sum(1 for d in drafts if _fits(d.quantity, d.unit_price, d.amount))
+    fits_alt = sum(1 for d in drafts if _fits(d.quantity, d.unit_price, d.amount_alt))
+    if fits_alt > fits_main:
+        for draft in drafts:
+            draft.amount, draft.amount_alt = draft.amount_alt, draft.amount
+    return drafts
+
+
+def _fits(qty: Decimal | None, price: Decimal | None, amount: Decimal | None) -> bool:
+    if qty is None or price is None or amount is None:
+        return False
+    return abs(qty * price - amount) <= Decimal("0.011") * max(Decimal(1), abs(qty))
+
+
+def _finish(draft: _Draft, headerless: bool) -> tuple[ExtractedLineItem | None, str | None]:
+    description = " ".join(part.strip() for part in draft.description if part.strip())
+    if not description:
+        return None, None
+    warning = None
+    qty, price, amount = draft.quantity, draft.unit_price, draft.amount
+    if qty is None and price is None:
+        confidence = 0.55
+    elif _fits(qty, price, amount):
+        confidence = 0.95
+    elif qty is not None and price is not None and amount is not None:
+        confidence = 0.35
+        warning = f"line item {description[:40]!r}: {qty} x {price} != {amount}"
+    else:
+        confidence = 0.6
+    if qty is None and amount is not None and price is not None and price != 0:
+        ratio = amount / price
+        if ratio == ratio.to_integral_value():
+            qty = ratio
+    if price is None and qty and amount is not None:
+        derived = amount / qty
+        if derived == derived.quantize(Decimal("0.01")):
+            price = derived.quantize(Decimal("0.01"))
+    if headerless:
+        confidence *= 0.85
+    box = (min(b[0] for b in draft.boxes), min(b[1] for b in draft.boxes),
+           max(b[2] for b in draft.boxes), max(b[3] for b in draft.boxes))
+    evidence = Evidence(source="ocr" if draft.source == "ocr" else "text", page=draft.page,
+                        bbox=tuple(round(v, 2) for v in box),  # type: ignore[arg-type]
+                        text=description)
+    return ExtractedLineItem(
+        description=description, quantity=qty, unit=draft.unit, unit_price=price,
+        amount=amount, tax_rate=draft.tax_rate, confidence=round(confidence, 3),
+        evidence=evidence,
+    ), warning
