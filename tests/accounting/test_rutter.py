@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -433,3 +435,25 @@ def test_fake_rejects_missing_required_fields_and_key_reuse(server: FakeRutterSe
     assert reuse.status_code == 409
     unversioned = client.get("/accounting/accounts", headers={"X-Rutter-Version": ""})
     assert unversioned.status_code == 400
+
+
+def test_retry_after_as_an_http_date_is_honoured(writer: RutterWriter, fake: FakeRutter,
+                                                 sleeps: Sleeps) -> None:
+    fake.fail_next(429, retry_after=formatdate(time.time() + 3, usegmt=True),
+                   path_contains="/accounting/accounts")
+    writer.list_accounts()
+    assert len(sleeps) == 1 and 1.0 <= sleeps[0] <= 3.0
+
+
+def test_server_error_on_a_read_is_retried(writer: RutterWriter, fake: FakeRutter) -> None:
+    fake.fail_next(502, count=2, path_contains="/accounting/vendors")
+    assert writer.list_vendors() == []
+    assert len(fake.requests("GET", "/accounting/vendors")) == 3
+
+
+def test_one_key_for_two_different_bills_is_a_conflict(writer: RutterWriter, store: Store,
+                                                       vendor_id: str) -> None:
+    first = writer.create_bill(a_bill(vendor_id, number="A-1"), idempotency_key="k" * 32)
+    with pytest.raises(AccountingBackendError, match="idempotency key") as info:
+        writer.create_bill(a_bill(vendor_id, number="A-2"), idempotency_key="k" * 32)
+    assert info.value.retryable is False and list(store.bills) == [first.id]
