@@ -6,12 +6,14 @@ e-invoice fixture generators; messages are assembled with the standard `email` p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from billintake.domain.model import Organization, Vendor
+from billintake.domain.model import IngestJob, Organization, Vendor
 from billintake.einvoice_fixtures.cii import cii_xml
 from billintake.einvoice_fixtures.pdf import render_pdf
 from billintake.einvoice_fixtures.samples import HARBOUR, NORDWIND, OFFICE_LINES, POLDER, invoice
@@ -51,13 +53,14 @@ def einvoice_vendors(organization_id: str) -> list[Vendor]:
             for p in EINVOICE_SELLERS]
 
 
-def make_org(runtime: Runtime, slug: str = "acme",
-             vendor_names: list[str] | None = None) -> tuple[Organization, str]:
-    """An organization with an API key, knowing the e-invoice sellers and `vendor_names`."""
+def make_org(runtime: Runtime, slug: str = "acme", vendor_names: list[str] | None = None, *,
+             known_sellers: bool = True) -> tuple[Organization, str]:
+    """An organization with an API key, knowing `vendor_names` and (unless `known_sellers` is
+    False, which sends every bill to review) the e-invoice sellers."""
     with runtime.directory() as directory:
         org, key = directory.create_organization(slug.title(), slug)
     with runtime.repository(org.id) as repo:
-        for vendor in einvoice_vendors(org.id):
+        for vendor in einvoice_vendors(org.id) if known_sellers else []:
             repo.add_vendor(vendor)
         for name in vendor_names or []:
             repo.add_vendor(Vendor(organization_id=org.id, name=name))
@@ -152,3 +155,58 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# A running server
+# ---------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_app(runtime: Runtime) -> Iterator[str]:
+    """The real app served by uvicorn on a free port (in a thread); yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from billintake.api.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def wait_final(runtime: Runtime, organization_id: str, job_ids: list[str],
+               timeout_s: float = 60.0) -> list[IngestJob]:
+    """Poll the jobs until each is final (pushed, needs_review, failed)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with runtime.repository(organization_id) as repo:
+            jobs = [repo.get_job(job_id) for job_id in job_ids]
+        if all(job.status.is_final for job in jobs):
+            return jobs
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"jobs not final: {[(j.id, j.status.value) for j in jobs]}")
+        time.sleep(0.1)
