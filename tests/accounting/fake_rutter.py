@@ -227,6 +227,11 @@ class FakeRutter:
         return app
 
     async def _handle(self, path: str, request: Request) -> Response:
+        response = await self._answer(path, request)
+        response.headers["X-Rutter-Request-ID"] = str(uuid.uuid4())
+        return response
+
+    async def _answer(self, path: str, request: Request) -> Response:
         raw = await request.body()
         entry = {"method": request.method, "path": "/" + path,
                  "query": dict(request.query_params),

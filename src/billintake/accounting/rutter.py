@@ -222,8 +222,10 @@ def _describe(status: int | None, body: Any) -> tuple[str, str | None]:
     return f"HTTP {status}", None
 
 
-def _failure(status: int, body: Any, what: str) -> BaseException:
+def _failure(status: int, body: Any, what: str, request_id: str | None = None) -> BaseException:
     message, error_code = _describe(status, body)
+    if request_id:  # what Rutter support asks for ("Addressing Request Failures")
+        message = f"{message}; Rutter request id {request_id}"
     if status in (404, 410):
         return NotFound(f"Rutter: {what}: not found ({message})")
     if status == 400:  # "a request made to Rutter with an invalid input"
@@ -355,7 +357,8 @@ class RutterApi:
                             redact(path), response.status_code, attempt)
                 self._sleep(self._delay(attempt, response.headers.get("Retry-After")))
                 continue
-            raise _failure(response.status_code, _loads(response), what)
+            raise _failure(response.status_code, _loads(response), what,
+                           response.headers.get("X-Rutter-Request-ID"))
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
