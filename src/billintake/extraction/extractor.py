@@ -32,6 +32,7 @@ from .header import (
     customer_blocks,
     find_label_hits,
     header_candidates,
+    item_table_rows,
     unlabelled_amounts,
     unlabelled_dates,
 )
@@ -103,6 +104,7 @@ class _VisualExtraction:
         self.ctx = DocContext(doc, self.layout, mark, dayfirst)
         self.ctx.customer_boxes = customer_blocks(self.layout)
         self.ctx.label_hits = find_label_hits(self.layout)
+        self.ctx.table_rows = item_table_rows(self.layout, self.ctx.label_hits)
         self.warnings: list[str] = list(doc.warnings)
 
     def run(self) -> ExtractedBill:

@@ -84,6 +84,7 @@ class DocContext:
     dayfirst: bool | None
     customer_boxes: list[tuple[int, BBox]] = field(default_factory=list)
     label_hits: list[LabelHit] = field(default_factory=list)
+    table_rows: set[tuple[int, int]] = field(default_factory=set)  # (page, row) in item tables
 
     def in_customer_block(self, page: int, bbox: BBox) -> bool:
         x_mid, y_mid = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
@@ -155,6 +156,27 @@ def vendor_label_segments(layout: Layout) -> list[tuple[Segment, int]]:
         if hit is not None:
             found.append((seg, hit))
     return found
+
+
+def item_table_rows(layout: Layout, hits: list[LabelHit]) -> set[tuple[int, int]]:
+    """Rows inside items tables: after a heading row of several text-only cells, up to the
+    first row that starts with an amount label (subtotal, total, tax)."""
+    closing = {(h.segment.page, h.segment.row) for h in hits if h.at_start and
+               any(lab.field in {"subtotal", "total"} and lab.strength >= 1.0
+                   for lab in h.labels)}
+    rows: set[tuple[int, int]] = set()
+    for page in layout.pages:
+        inside = False
+        for index, row in enumerate(page.rows):
+            texts = [s.text for s in row]
+            if len(row) >= 4 and sum(any(c.isdigit() for c in t) for t in texts) <= 1:
+                inside = True
+                continue
+            if (page.page.number, index) in closing:
+                inside = False
+            if inside:
+                rows.add((page.page.number, index))
+    return rows
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -229,7 +251,8 @@ def _below(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[Label
 
 _IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9]")
 _TAX_ID_RE = re.compile(
-    r"\b([A-Z]{2}[ ]?[0-9A-Z]{2}[0-9A-Z .]{5,14}[0-9A-Z]|CHE[- ]?\d{3}\.\d{3}\.\d{3}|"
+    r"\b(\d{2}[A-Z]{5}\d{4}[A-Z][0-9A-Z]Z[0-9A-Z]|"  # GSTIN
+    r"[A-Z]{2}[ ]?[0-9A-Z]{2}[0-9A-Z .]{5,14}[0-9A-Z]|CHE[- ]?\d{3}\.\d{3}\.\d{3}|"
     r"\d{2}[ ./-]?\d{3}[ ./-]?\d{3}[ ./-]?\d{2,5}|\d{2}-\d{7}|\d{9,12})\b")
 
 
@@ -314,6 +337,7 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     "in_customer_block": float(ctx.in_customer_block(seg.page, box)),
                     "label_words": float(hit.end - hit.start),
                     "table_header": float(len(ctx.layout.page(seg.page).rows[seg.row]) >= 4),
+                    "in_table": float((seg.page, seg.row) in ctx.table_rows),
                 }
                 score = label.strength * RELATION_WEIGHT[spot.relation]
                 score *= 1.0 - 0.25 * features["distance"]
@@ -321,6 +345,8 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     score *= 0.7
                 if features["table_header"] and spot.relation == "below":
                     score *= 0.5  # a column heading: the value below is one row's
+                if features["in_table"] and label.field not in AMOUNT_FIELDS:
+                    score *= 0.6  # "Order ref." inside an item's description
                 out.setdefault(label.field, []).append(Candidate(
                     field=label.field, value=value, text=raw, page=seg.page, bbox=box,
                     source=seg.source, features=features, score=round(score, 4),

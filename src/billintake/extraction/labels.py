@@ -35,7 +35,8 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
         0.75: ["invoice", "inv #", "inv no", "no", "n°", "nr", "number", "#", "receipt",
                "booking id", "booking no", "ticket", "rechnung", "facture", "factuur", "beleg",
                "bon", "ref no", "transaction no", "trans #", "check #"],
-        0.5: ["reference", "ref", "référence", "referenz", "referentie", "trans", "transaction"],
+        0.5: ["reference", "ref", "référence", "réf", "referenz", "referentie", "trans",
+              "transaction"],
     },
     "bill_date": {
         1.0: [
@@ -73,7 +74,10 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
               "ust idnr", "ust id", "ust id nr", "ustidnr", "umsatzsteuer id",
               "steuernummer", "st nr", "tva", "n° tva", "tva intracommunautaire",
               "n° tva intracommunautaire", "numéro de tva", "btw", "btw nummer", "btw nr",
-              "btw id", "btw identificatienummer", "vat reg", "uid", "mwst nr", "che"],
+              "btw id", "btw identificatienummer", "vat reg", "uid", "mwst nr", "che",
+              "tva intracom", "n° tva intracom", "vat reg no", "ust-idnr", "vat id no"],
+        0.6: ["siret", "siren", "kvk", "kvk nummer", "company no", "registration no",
+              "handelsregister", "hrb"],
     },
     "total": {
         1.0: [
@@ -109,12 +113,18 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
             "mehrwertsteuer", "tva", "btw", "montant tva", "total tva", "total tax",
             "tax amount", "vat amount", "total vat", "zzgl mwst", "zzgl ust", "inkl mwst",
             "enthaltene mwst", "taxes", "igst", "cgst", "sgst", "btw bedrag", "totaal btw",
+            "incl vat", "including vat", "incl tax", "inkl mwst", "inkl ust", "davon mwst",
+            "darin enthaltene mwst", "dont tva", "incl btw", "waarvan btw", "vat total",
+            "tax total", "ust", "mwst total", "summe mwst", "gesamt mwst",
         ],
     },
     "shipping": {
         1.0: ["shipping", "freight", "delivery", "postage", "shipping & handling",
               "shipping and handling", "versand", "versandkosten", "frais de port",
-              "livraison", "frais de livraison", "verzendkosten", "verzending", "porto"],
+              "livraison", "frais de livraison", "verzendkosten", "verzending", "porto",
+              "fracht", "frachtkosten", "lieferkosten", "transport", "frais d envoi",
+              "frais de transport", "verzendkosten", "bezorgkosten", "shipping cost",
+              "delivery charge", "delivery fee", "carriage"],
     },
     "discount": {
         1.0: ["discount", "rabatt", "nachlass", "remise", "réduction", "korting"],

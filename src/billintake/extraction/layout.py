@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+import unicodedata
 from dataclasses import dataclass, field
 
 from billintake.reading.document import Page, ReadDocument, Word
@@ -151,5 +152,7 @@ _COMPACT_RE = re.compile(r"[^0-9a-zäöüßéèêàâçëïôûœ#°]")
 
 
 def compact(text: str) -> str:
-    """Lower case without spaces or punctuation (keeps # and °): how labels are compared."""
-    return _COMPACT_RE.sub("", text.lower().replace("º", "°"))
+    """Lower case without accents, spaces or punctuation (keeps # and °): how labels compare."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("º", "°").replace("°", "\0"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("\0", "°")
+    return _COMPACT_RE.sub("", text)

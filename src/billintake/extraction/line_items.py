@@ -41,6 +41,7 @@ COLUMN_LABELS: dict[str, tuple[str, ...]] = {
     "qty": (
         "qty", "qty.", "quantity", "units", "hours", "hrs", "menge", "anzahl", "stuck",
         "stk", "stk.", "qte", "quantite", "qte.", "aantal", "hoeveelheid", "aant.", "nb",
+        "nombre", "nbre", "qty/hrs", "no. of units", "pieces", "ordered", "shipped",
     ),
     "unit_price": (
         "unit price", "price", "rate", "unit cost", "price each", "unit rate", "einzelpreis",
@@ -254,8 +255,13 @@ def _header_columns(row: Row) -> list[Column] | None:
 
 # --- assignment -------------------------------------------------------------------------------
 
+_QTY_WITH_UNIT_RE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([A-Za-zµ]{1,6}\.?)$")
+
+
 def _is_numberish(text: str) -> bool:
-    return bool(_NUMBERISH_RE.match(text.strip())) or bool(_PERCENT_RE.match(text.strip()))
+    text = text.strip()
+    return bool(_NUMBERISH_RE.match(text) or _PERCENT_RE.match(text)
+                or _QTY_WITH_UNIT_RE.match(text))
 
 
 def _assign(row: Row, columns: list[Column]) -> dict[str, list[Phrase]]:
@@ -333,9 +339,12 @@ def _number(text: str, mark: DecimalMark | None) -> Decimal | None:
     return value
 
 
-def _quantity(text: str, mark: DecimalMark | None) -> Decimal | None:
-    cleaned = re.sub(r"(?i)\s*(x|pcs|pc|ea|h|hrs|stk|st)$", "", text.strip())
-    return _number(cleaned, mark)
+def _quantity(text: str, mark: DecimalMark | None) -> tuple[Decimal | None, str | None]:
+    """A quantity, and the unit printed with it ("1.00 kg" -> 1.00, "kg")."""
+    match = _QTY_WITH_UNIT_RE.match(text.strip())
+    if match and not match.group(2).lower().startswith(("eur", "usd", "gbp", "chf")):
+        return _number(match.group(1), mark), match.group(2)
+    return _number(text, mark), None
 
 
 def _percent(text: str) -> Decimal | None:
@@ -382,7 +391,9 @@ def _row_values(cells: dict[str, list[Phrase]], mark: DecimalMark | None) -> dic
     if cells.get("unit_price"):
         values["unit_price"] = _number(text_of("unit_price"), mark)
     if cells.get("qty"):
-        values["quantity"] = _quantity(text_of("qty"), mark)
+        values["quantity"], unit = _quantity(text_of("qty"), mark)
+        if unit:
+            values["unit"] = unit
     if cells.get("vat"):
         values["tax_rate"] = _percent(text_of("vat"))
     if cells.get("unit"):
@@ -432,7 +443,8 @@ class _TableReader:
             folded = _fold(row.text)
             if row.top > footer_line:
                 break
-            if _TOTALS_RE.match(_fold(_label_part(row))) and (page_items or self.items):
+            if _TOTALS_RE.match(_fold(_label_part(row))) and (page_items or self.items) \
+                    and not self._items_follow(rows, row, columns):
                 self.items.extend(page_items)
                 return True
             if _CONTINUED_RE.search(folded) and not _has_amount(row, self.mark):
@@ -466,6 +478,18 @@ class _TableReader:
             last_item = None if last_item is None or row.top - last_item.bottom > \
                 row.height * 1.2 else last_item
         self.items.extend(page_items)
+        return False
+
+    def _items_follow(self, rows: Sequence[Row], row: Row, columns: list[Column]) -> bool:
+        """Whether item rows come right after a totals-like row (a group's subtotal)."""
+        after = [r for r in rows if r.top > row.bottom][:3]
+        for later in after:
+            if _TOTALS_RE.match(_fold(_label_part(later))):
+                return False
+            cells = _assign(later, columns)
+            values = _row_values(cells, self.mark)
+            if values.get("amount") is not None and cells.get("description"):
+                return True
         return False
 
     def _continues(self, item: _Draft, row: Row, desc_col: Column, folded: str) -> bool:
@@ -512,10 +536,16 @@ class _TableReader:
         return draft
 
 
+_TRAILING_AMOUNT_RE = re.compile(
+    r"\s+(?:[A-Z]{3}|[€$£]|Rs\.?)?\s?\(?-?[\d.,' ]*\d\)?\s?(?:[€$£]|[A-Z]{3})?$")
+
+
 def _label_part(row: Row) -> str:
     """A row's text without its numbers: "VAT 20% 1,522.65" -> "VAT 20%"."""
     kept = [p.text for p in row.phrases if not _NUMBERISH_RE.match(p.text.strip())]
-    return " ".join(kept)
+    text = " ".join(kept)
+    stripped = _TRAILING_AMOUNT_RE.sub("", text)
+    return stripped if re.search(r"[A-Za-z]", stripped) else text
 
 
 def _has_amount(row: Row, mark: DecimalMark | None) -> bool:
@@ -646,7 +676,7 @@ def _finish(draft: _Draft, headerless: bool) -> tuple[ExtractedLineItem | None, 
         ratio = amount / price
         if ratio == ratio.to_integral_value():
             qty = ratio
-    if price is None and qty and amount is not None:
+    if price is None and qty is not None and qty > 0 and amount is not None:
         derived = amount / qty
         if derived == derived.quantize(Decimal("0.01")):
             price = derived.quantize(Decimal("0.01"))

@@ -240,7 +240,8 @@ for _number, _names in enumerate(
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})(?!\d)")
 _DAY_MONTH_NAME = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s*(?:de\s+)?({_MONTH_NAMES})\.?,?\s*(\d{{4}})",
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?[\s\-/.]*(?:de\s+)?({_MONTH_NAMES})\.?"
+    rf"[\s\-/.,]*(\d{{4}}|\d{{2}}(?![\d:]))",
     re.IGNORECASE)
 _MONTH_NAME_DAY = re.compile(
     rf"(?<![A-Za-z])({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})",
@@ -261,7 +262,7 @@ def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]
     hits: list[tuple[int, date, str]] = []
     for match in _DAY_MONTH_NAME.finditer(text):
         day, month, year = int(match.group(1)), MONTHS[match.group(2).lower()], match.group(3)
-        value = _make_date(int(year), month, day)
+        value = _make_date(int(year) + (2000 if len(year) == 2 else 0), month, day)
         if value:
             hits.append((match.start(), value, match.group(0)))
     for match in _MONTH_NAME_DAY.finditer(text):

@@ -65,7 +65,7 @@ def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
     """Several tax lines (e.g. 7 % and 19 %, or CGST + SGST) add up to the tax."""
     rows: dict[tuple[int, float], Candidate] = {}
     for cand in tax_cands:
-        if cand.features.get("label_strength", 0) >= 1.0:
+        if cand.features.get("label_strength", 0) >= 1.0 and cand.score >= 0.6:
             key = (cand.page, round(cand.bbox[1]))
             if key not in rows or cand.score > rows[key].score:
                 rows[key] = cand
