@@ -82,11 +82,16 @@ def _message(sender: str, to: str, subject: str, body: str = "Please find the bi
     return message
 
 
+def _wire(message: EmailMessage) -> bytes:
+    """The message as sent over SMTP: CRLF line ends."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def plain_message(to: str, pdf: bytes, *, sender: str = "Billing <billing@harbourprint.example>",
                   filename: str = "invoice.pdf", subject: str = "Invoice 1001") -> bytes:
     message = _message(sender, to, subject)
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    return message.as_bytes()
+    return _wire(message)
 
 
 def several_attachments(to: str, files: list[tuple[str, bytes, str]]) -> bytes:
@@ -95,7 +100,7 @@ def several_attachments(to: str, files: list[tuple[str, bytes, str]]) -> bytes:
     for name, data, media_type in files:
         maintype, subtype = media_type.split("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return message.as_bytes()
+    return _wire(message)
 
 
 def forwarded_message(to: str, pdf: bytes, *, vendor: str = "invoices@nordwind-buero.example",
@@ -105,7 +110,7 @@ def forwarded_message(to: str, pdf: bytes, *, vendor: str = "invoices@nordwind-b
     inner.add_attachment(pdf, maintype="application", subtype="pdf", filename="rechnung.pdf")
     outer = _message(colleague, to, "Fwd: Rechnung RE-2024-0042", "FYI, forwarding.")
     outer.add_attachment(inner)
-    return outer.as_bytes()
+    return _wire(outer)
 
 
 def inline_image_message(to: str, png: bytes) -> bytes:
@@ -115,33 +120,33 @@ def inline_image_message(to: str, png: bytes) -> bytes:
     html = message.get_payload()[1]
     html.add_related(png, maintype="image", subtype="png", cid="<receipt>",
                      disposition="inline")
-    return message.as_bytes()
+    return _wire(message)
 
 
 def no_attachment_message(to: str) -> bytes:
-    return _message("someone@vendor.example", to, "Where is my payment?",
-                    "Hello, we have not received payment yet.").as_bytes()
+    return _wire(_message("someone@vendor.example", to, "Where is my payment?",
+                    "Hello, we have not received payment yet."))
 
 
 def hostile_name_message(to: str, pdf: bytes) -> bytes:
     message = _message("evil@attacker.example", to, "invoice")
     message.add_attachment(pdf, maintype="application", subtype="octet-stream",
                            filename="../../../etc/cron.d/..\\..\\evil\x07.pdf")
-    return message.as_bytes()
+    return _wire(message)
 
 
 def with_xml_beside_pdf(to: str, pdf: bytes, xml: bytes) -> bytes:
     message = _message("rechnung@nordwind-buero.example", to, "Rechnung RE-2024-0042")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename="RE-2024-0042.pdf")
     message.add_attachment(xml, maintype="application", subtype="xml", filename="factur-x.xml")
-    return message.as_bytes()
+    return _wire(message)
 
 
 def oversized_message(to: str, size: int) -> bytes:
     message = _message("big@vendor.example", to, "huge")
     message.add_attachment(b"%PDF-1.4\n" + b"0" * size, maintype="application", subtype="pdf",
                            filename="huge.pdf")
-    return message.as_bytes()
+    return _wire(message)
 
 
 def png_bytes() -> bytes:

@@ -81,7 +81,7 @@ def start_smtp(runtime: Runtime, dispatcher: Dispatcher, *, host: str | None = N
     controller = Controller(
         IntakeHandler(runtime, dispatcher), hostname=host or settings.smtp_host,
         port=port or settings.smtp_port, data_size_limit=settings.max_email_bytes,
-        decode_data=False, server_kwargs=_server_kwargs())
+        decode_data=False, **_server_kwargs())
     controller.start()
     return controller
 
