@@ -7,6 +7,7 @@ XPath as evidence. A credit note comes out with negative amounts (a vendor credi
 
 from __future__ import annotations
 
+from .booking import bill_kind
 from .crosscheck import cross_check
 from .detect import EmbeddedXml, Probe, find_einvoice_xml, probe_einvoice, strip_embedded_xml
 from .flow import extract_einvoice_first
@@ -15,6 +16,7 @@ from .parse import parse_einvoice
 __all__ = [
     "EmbeddedXml",
     "Probe",
+    "bill_kind",
     "cross_check",
     "extract_einvoice_first",
     "find_einvoice_xml",
