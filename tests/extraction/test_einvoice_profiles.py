@@ -11,7 +11,7 @@ import facturx
 import pytest
 from lxml import etree
 
-from billintake.einvoice_fixtures.build import Case, build_all, cases, truth
+from billintake.einvoice_fixtures.build import Case, build_all, cases, truth, xml_of
 from billintake.extraction.einvoice import find_einvoice_xml, parse_einvoice
 from billintake.extraction.einvoice.xmldoc import NS_CII, NS_UBL_COMMON, NS_ZUGFERD1
 
@@ -68,7 +68,7 @@ def test_every_field_reads_back_exactly(case: Case, generated: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_confidence_one_and_evidence_xpath_points_at_the_value(case: Case) -> None:
-    xml = _xml_of(case)
+    xml = xml_of(case)
     bill = parse_einvoice(xml)
     root = etree.fromstring(xml)
     namespaces = {**NS_UBL_COMMON, **(NS_ZUGFERD1 if "zugferd" in case.id else NS_CII)}
@@ -86,20 +86,6 @@ def test_confidence_one_and_evidence_xpath_points_at_the_value(case: Case) -> No
         assert item.confidence == 1.0 and item.evidence and item.evidence.path
 
 
-def _xml_of(case: Case) -> bytes:
-    from billintake.einvoice_fixtures import cii, ubl, zugferd1
-
-    if case.id.startswith("fx-"):
-        level = case.einvoice_format.split(":")[1]
-        return cii.cii_xml(case.spec, level)
-    if case.id.startswith("xrechnung-cii"):
-        return cii.cii_xml(case.spec, "xrechnung")
-    if case.id.startswith("zugferd1"):
-        return zugferd1.zugferd1_xml(case.spec, case.einvoice_format.split(":")[1])
-    customization = ubl.XRECHNUNG if "xrechnung" in case.id else ubl.PEPPOL
-    return ubl.ubl_xml(case.spec, customization=customization)
-
-
 def _with_default_prefix(path: str, _namespace: str) -> str:
     return "/".join(step if (not step or ":" in step.split("[")[0]) else f"d:{step}"
                     for step in path.split("/"))
@@ -107,7 +93,7 @@ def _with_default_prefix(path: str, _namespace: str) -> str:
 
 def test_ubl_paths_read_like_the_standard() -> None:
     case = next(c for c in CASES if c.id == "peppol-invoice")
-    bill = parse_einvoice(_xml_of(case))
+    bill = parse_einvoice(xml_of(case))
     assert bill.bill_number and bill.bill_number.evidence
     assert bill.bill_number.evidence.path == "/Invoice/cbc:ID"
     assert bill.total and bill.total.evidence
@@ -116,7 +102,7 @@ def test_ubl_paths_read_like_the_standard() -> None:
 
 def test_cii_paths_read_like_the_standard() -> None:
     case = next(c for c in CASES if c.id == "fx-en16931")
-    bill = parse_einvoice(_xml_of(case))
+    bill = parse_einvoice(xml_of(case))
     assert bill.bill_number and bill.bill_number.evidence
     assert bill.bill_number.evidence.path == \
         "/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID"
@@ -128,7 +114,7 @@ def test_cii_paths_read_like_the_standard() -> None:
 @pytest.mark.parametrize("case_id", ["fx-credit-note", "peppol-credit-note"])
 def test_credit_notes_come_out_as_negative_vendor_credits(case_id: str) -> None:
     case = next(c for c in CASES if c.id == case_id)
-    bill = parse_einvoice(_xml_of(case))
+    bill = parse_einvoice(xml_of(case))
     assert bill.value("document_type") == "credit_note"
     for name in ("subtotal", "tax", "total", "amount_due"):
         assert bill.value(name) < 0, name
@@ -139,7 +125,7 @@ def test_credit_notes_come_out_as_negative_vendor_credits(case_id: str) -> None:
 
 def test_corrected_invoice_and_its_reference() -> None:
     case = next(c for c in CASES if c.id == "xrechnung-ubl-corrected")
-    bill = parse_einvoice(_xml_of(case))
+    bill = parse_einvoice(xml_of(case))
     assert bill.value("document_type") == "corrected_invoice"
     assert bill.value("preceding_invoice") == "XRU-2024-6"
     assert bill.value("total") > 0
@@ -147,7 +133,7 @@ def test_corrected_invoice_and_its_reference() -> None:
 
 def test_tax_per_rate_and_prepaid_amount() -> None:
     case = next(c for c in CASES if c.id == "fx-en16931")
-    bill = parse_einvoice(_xml_of(case))
+    bill = parse_einvoice(xml_of(case))
     assert [(t.rate, t.basis, t.amount) for t in bill.tax_lines] == [
         (Decimal("19"), Decimal("1185.00"), Decimal("225.15")),
         (Decimal("7"), Decimal("69.80"), Decimal("4.89"))]

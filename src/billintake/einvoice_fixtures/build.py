@@ -181,3 +181,16 @@ def build_all(out_dir: Path) -> list[dict[str, Any]]:
         (out_dir / name).write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return records
+
+
+def xml_of(case: Case) -> bytes:
+    """The e-invoice XML of `case` alone (what its PDF carries, or the file itself)."""
+    syntax, _, profile = case.einvoice_format.partition(":")
+    if syntax == "factur-x":
+        return cii.cii_xml(case.spec, profile)
+    if syntax == "xrechnung-cii":
+        return cii.cii_xml(case.spec, "xrechnung")
+    if syntax == "zugferd-1.0":
+        return zugferd1.zugferd1_xml(case.spec, profile)
+    customization = ubl.XRECHNUNG if syntax == "xrechnung-ubl" else ubl.PEPPOL
+    return ubl.ubl_xml(case.spec, customization=customization)
