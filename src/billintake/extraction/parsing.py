@@ -143,7 +143,7 @@ def parse_amount(text: str, hint: DecimalMark | None = None) -> Decimal | None:
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1].strip()
-    cleaned = _CURRENCY_NOISE.sub(" ", cleaned).strip().strip(":").strip()
+    cleaned = _CURRENCY_NOISE.sub(_strip_currency, cleaned).strip().strip(":").strip()
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1].strip()
     if cleaned.endswith("CR") or cleaned.endswith("cr"):
@@ -157,6 +157,13 @@ def parse_amount(text: str, hint: DecimalMark | None = None) -> Decimal | None:
     if value is None:
         return None
     return -value if negative else value
+
+
+def _strip_currency(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if len(token) == 3 and token.isalpha() and token.upper() not in ISO_4217:
+        return token  # a word such as "INV", not a currency
+    return " "
 
 
 def _number_value(number: str, hint: DecimalMark | None) -> Decimal | None:
@@ -191,7 +198,7 @@ def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decim
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
         r"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
-        r"\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?\d*"
+        r"(?:\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
         r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d)")
     for match in pattern.finditer(text):
         raw = match.group(0).strip()

@@ -1,0 +1,63 @@
+"""The JSON contract: keys and order, `billintake extract --jsonl` with an unreadable file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from billintake.cli import app
+
+from ._bills import Text, block, pdf_of, row
+
+KEYS = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
+        "tax", "total", "line_items", "po_number", "vendor_tax_id", "confidence", "evidence",
+        "warnings"]
+
+
+def _bill(number: str, total: str) -> bytes:
+    return pdf_of([
+        *block(40, 40, ["Acme Supplies Ltd", "1 Mill Lane", "Leeds LS1 1AA"], bold_first=True),
+        *row(120, (40, "Invoice No:"), (130, number)),
+        *row(134, (40, "Invoice Date:"), (130, "2026-03-14")),
+        *row(300, (380, "Total"), (500, f"£{total}")),
+        Text(40, 400, "Thank you"),
+    ])
+
+
+def test_jsonl_keeps_input_order_and_survives_an_unreadable_file(tmp_path: Path) -> None:
+    first, broken, second = tmp_path / "a.pdf", tmp_path / "b.pdf", tmp_path / "c.pdf"
+    first.write_bytes(_bill("A-1", "10.50"))
+    broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    second.write_bytes(_bill("C-3", "1234.5"))
+    missing = tmp_path / "missing.pdf"
+    result = CliRunner().invoke(app, ["extract", str(first), str(broken), str(missing),
+                                      str(second), "--jsonl", "--no-model"])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [line["file"] for line in lines] == [str(first), str(broken), str(missing),
+                                                str(second)]
+    good, bad, absent, other = lines
+    assert list(good) == KEYS
+    assert set(bad) == {"file", "error"} and bad["error"]
+    assert set(absent) == {"file", "error"}
+    assert good["bill_number"] == "A-1" and good["total"] == "10.50"
+    assert good["bill_date"] == "2026-03-14" and good["currency"] == "GBP"
+    assert other["total"] == "1234.50"
+    assert good["subtotal"] is None  # unknown is null
+    assert set(good["confidence"]) >= {"bill_number", "total", "bill_date", "vendor_name"}
+    assert all(0.0 <= v <= 1.0 for v in good["confidence"].values())
+    total_evidence = good["evidence"]["total"]
+    assert total_evidence["page"] == 1 and total_evidence["source"] == "text"
+    assert len(total_evidence["bbox"]) == 4
+
+
+def test_all_good_files_exit_zero_and_json_pretty_prints_one(tmp_path: Path) -> None:
+    path = tmp_path / "bill.pdf"
+    path.write_bytes(_bill("B-2", "99.99"))
+    result = CliRunner().invoke(app, ["extract", str(path), "--json", "--no-model"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert list(body) == KEYS and body["total"] == "99.99"
+    assert "\n  " in result.stdout

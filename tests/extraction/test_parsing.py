@@ -1,0 +1,115 @@
+"""Amounts, dates and currencies as bills print them, in each locale."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billintake.extraction.parsing import (
+    detect_currency,
+    find_amounts,
+    infer_dayfirst,
+    infer_decimal_mark,
+    parse_amount,
+    parse_date,
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("$1,234.50", "1234.50"),
+    ("1.234,50 €", "1234.50"),
+    ("1 234,50", "1234.50"),
+    ("1\u202f234,50 €", "1234.50"),
+    ("CHF 1'234.50", "1234.50"),
+    ("(12.00)", "-12.00"),
+    ("12.00-", "-12.00"),
+    ("€ -9,32", "-9.32"),
+    ("Rs 1939", "1939"),
+    ("£82.71", "82.71"),
+    ("EUR 4.053,67", "4053.67"),
+    ("45,93 €", "45.93"),
+    ("0,75 €", "0.75"),
+])
+def test_amounts_in_each_locale(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)
+
+
+def test_a_lone_three_digit_group_follows_the_documents_decimal_mark() -> None:
+    assert parse_amount("1,234") == Decimal("1234")
+    assert parse_amount("1,234", ",") == Decimal("1.234")
+    assert parse_amount("1.234", ".") == Decimal("1.234")
+
+
+@pytest.mark.parametrize("text", ["", "abc", "12/03/2026", "1.2.3", "INV-2024"])
+def test_non_amounts_are_refused(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+def test_find_amounts_skips_rates_and_glued_codes() -> None:
+    found = [value for value, _ in find_amounts("Tax 15% on $ 112.90 $ 16.94")]
+    assert found == [Decimal("112.90"), Decimal("16.94")]
+    assert [v for v, _ in find_amounts("Umsatzsteuer 8.1% 885.06")] == [Decimal("885.06")]
+    assert find_amounts("VAT GB178238268") == [] or all(
+        v != Decimal(58) for v, _ in find_amounts("VAT GB178238268"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("03/14/2026", date(2026, 3, 14)),
+    ("14.03.2026", date(2026, 3, 14)),
+    ("14 mars 2026", date(2026, 3, 14)),
+    ("1er février 2025", date(2025, 2, 1)),
+    ("19 april 2014", date(2014, 4, 19)),
+    ("9. Juli 2023", date(2023, 7, 9)),
+    ("14. März 2026", date(2026, 3, 14)),
+    ("March 14, 2026", date(2026, 3, 14)),
+    ("Apr 30, 2023", date(2023, 4, 30)),
+    ("2026-03-14", date(2026, 3, 14)),
+    ("17-Jan-2026", date(2026, 1, 17)),
+    ("Date: 28/11/2022", date(2022, 11, 28)),
+])
+def test_dates_in_each_locale(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+def test_ambiguous_dates_need_the_documents_order() -> None:
+    assert parse_date("03/04/2026") is None
+    assert parse_date("03/04/2026", dayfirst=True) == date(2026, 4, 3)
+    assert parse_date("03/04/2026", dayfirst=False) == date(2026, 3, 4)
+    assert parse_date("31/02/2026", dayfirst=True) is None
+
+
+def test_day_month_order_is_inferred_from_the_document() -> None:
+    # an unambiguous date elsewhere decides
+    assert infer_dayfirst("Date 03/04/2026  Due 25/04/2026") is True
+    assert infer_dayfirst("Date 03/04/2026  Due 04/25/2026") is False
+    # else the currency or the language
+    assert infer_dayfirst("Date 03/04/2026", currency="USD") is False
+    assert infer_dayfirst("Date 03/04/2026", currency="EUR") is True
+    assert infer_dayfirst("Datum 03/04/2026", language="de") is True
+    assert infer_dayfirst("Date 03/04/2026") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Total $ 279.84", "USD"),
+    ("Totaal € 717,97", "EUR"),
+    ("Grand Total Rs 1939", "INR"),
+    ("Gesamtbetrag CHF 143.34", "CHF"),
+    ("Total £82.71", "GBP"),
+    ("Amount due 120.00 SEK", "SEK"),
+    ("Total C$ 45.00", "CAD"),
+    ("Total $45.00 GST/HST 123456789RT0001 Canada", "CAD"),
+])
+def test_currency_from_symbols_codes_and_context(text: str, expected: str) -> None:
+    assert detect_currency(text)[0] == expected
+
+
+def test_no_currency_is_unknown_not_a_guess() -> None:
+    assert detect_currency("Total 12.50") == (None, 0.0)
+
+
+def test_decimal_mark_inference() -> None:
+    assert infer_decimal_mark(["12,50", "1.234,56"]) == ","
+    assert infer_decimal_mark(["12.50", "1,234.56"]) == "."
+    assert infer_decimal_mark(["no numbers"]) is None

@@ -1,0 +1,96 @@
+"""Reconciliation: arithmetic chooses among amount candidates, sets confidence, warns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billintake.extraction.header import Candidate
+from billintake.extraction.reconcile import LineCheck, check_lines, reconcile_amounts
+
+
+def cand(field: str, value: str, score: float, y: float = 0.8, label_strength: float = 1.0
+         ) -> Candidate:
+    return Candidate(field=field, value=Decimal(value), text=value, page=1,
+                     bbox=(400.0, y * 842, 450.0, y * 842 + 10), score=score,
+                     features={"label_strength": label_strength, "y_rel": y})
+
+
+def test_arithmetic_picks_the_net_subtotal_over_a_mislabelled_gross_one() -> None:
+    # "Subtotaal € 717,97" (gross) beside "Exclusief BTW € 593,36" (net), as on real bills
+    candidates = {
+        "subtotal": [cand("subtotal", "717.97", 0.95, 0.70), cand("subtotal", "593.36", 0.90,
+                                                                   0.69)],
+        "tax": [cand("tax", "124.61", 0.9, 0.72)],
+        "total": [cand("total", "717.97", 0.95, 0.74)],
+    }
+    result = reconcile_amounts(candidates)
+    assert result.reconciled
+    assert result.choices["subtotal"].candidate.value == Decimal("593.36")
+    assert result.choices["total"].candidate.value == Decimal("717.97")
+    assert result.choices["total"].confidence >= 0.95
+
+
+def test_right_total_among_several_amounts_section_subtotals_and_payments() -> None:
+    candidates = {
+        "subtotal": [cand("subtotal", "112.00", 0.95, 0.48), cand("subtotal", "150.90", 0.95,
+                                                                   0.55),
+                     cand("subtotal", "262.90", 0.95, 0.60)],
+        "tax": [cand("tax", "16.94", 0.9, 0.62)],
+        "total": [cand("total", "279.84", 0.95, 0.64),
+                  cand("total", "0.00", 0.4, 0.66, label_strength=0.4),  # "Balance"
+                  cand("total", "300.00", 0.4, 0.68, label_strength=0.4)],  # "Cash"
+    }
+    result = reconcile_amounts(candidates)
+    chosen = {role: c.candidate.value for role, c in result.choices.items()}
+    assert chosen["total"] == Decimal("279.84")
+    assert chosen["subtotal"] == Decimal("262.90")
+    assert chosen["tax"] == Decimal("16.94")
+
+
+def test_shipping_and_discount_enter_the_equation() -> None:
+    candidates = {
+        "subtotal": [cand("subtotal", "1287.27", 0.9, 0.60)],
+        "discount": [cand("discount", "-5.00", 0.9, 0.62)],
+        "shipping": [cand("shipping", "4.95", 0.9, 0.64)],
+        "tax": [cand("tax", "239.39", 0.88, 0.66), cand("tax", "1.91", 0.87, 0.68)],
+        "total": [cand("total", "1528.52", 0.9, 0.70)],
+    }
+    result = reconcile_amounts(candidates)
+    assert result.reconciled
+    assert result.choices["tax"].candidate.value == Decimal("241.30")  # two VAT rates summed
+
+
+def test_items_sum_supports_the_total_when_nothing_else_does() -> None:
+    candidates = {"total": [cand("total", "82.71", 0.6, 0.7), cand("total", "90.00", 0.6, 0.75)]}
+    result = reconcile_amounts(candidates, items_sum=Decimal("82.71"))
+    assert result.choices["total"].candidate.value == Decimal("82.71")
+
+
+def test_mismatch_is_a_warning_and_lowers_confidence() -> None:
+    candidates = {
+        "subtotal": [cand("subtotal", "100.00", 0.95, 0.6)],
+        "tax": [cand("tax", "20.00", 0.95, 0.62)],
+        "total": [cand("total", "125.00", 0.95, 0.64)],
+    }
+    result = reconcile_amounts(candidates)
+    assert not result.reconciled
+    assert any("does not equal total" in w for w in result.warnings)
+    assert result.choices["total"].confidence < 0.95
+
+
+def test_unlabelled_fallback_total_has_low_confidence() -> None:
+    fallback = [cand("total", "42.00", 0.2, 0.8, label_strength=0.0)]
+    fallback[0].features["unlabelled"] = 1.0
+    result = reconcile_amounts({}, fallback)
+    assert result.choices["total"].candidate.value == Decimal("42.00")
+    assert result.choices["total"].confidence <= 0.35
+
+
+def test_line_checks_warn_on_quantity_times_price_mismatch() -> None:
+    warnings = check_lines([
+        LineCheck(Decimal("2"), Decimal("10.00"), Decimal("20.00")),
+        LineCheck(Decimal("3"), Decimal("1.99"), Decimal("5.97")),
+        LineCheck(Decimal("2"), Decimal("10.00"), Decimal("25.00")),
+        LineCheck(None, None, Decimal("4.00")),
+    ])
+    assert warnings == ["line 3: 2 × 10.00 = 20.00, not 25.00"]
