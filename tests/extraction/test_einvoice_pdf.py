@@ -176,3 +176,13 @@ def test_broken_companion_xml_falls_back_to_the_page(extractor: Extractor) -> No
 def test_standalone_xml_needs_no_page() -> None:
     bill = extract_einvoice_first(cii.cii_xml(SPEC, "extended"), "application/xml")
     assert bill is not None and bill.einvoice_format == "factur-x:extended"
+
+
+def test_profile_without_lines_takes_the_lines_from_the_page(extractor: Extractor) -> None:
+    data = embed_facturx(render_pdf(SPEC), cii.cii_xml(SPEC, "basicwl"), "basicwl")
+    bill = extract_einvoice_first(data, PDF, visual=visual_of(extractor, data))
+    assert bill is not None and bill.source == "xml"
+    assert bill.value("total") == SPEC.grand_total
+    assert [li.amount for li in bill.line_items] == [li.amount for li in SPEC.lines]
+    assert all(li.evidence and li.evidence.source == "text" for li in bill.line_items)
+    assert any("read from the printed page" in w for w in bill.warnings)

@@ -76,4 +76,12 @@ def extract_einvoice_first(data: bytes, media_type: str, *,
     except BillintakeError as exc:
         return _with(xml_bill, [f"The printed page could not be read to cross-check the XML: "
                                 f"{exc.message}"], review=False)
-    return _with(xml_bill, cross_check(xml_bill, page_bill), review=True)
+    checked = _with(xml_bill, cross_check(xml_bill, page_bill), review=True)
+    if not xml_bill.line_items and page_bill.line_items:
+        # MINIMUM and BASIC WL carry no lines: the page's fill the gap, at their own confidence
+        checked = checked.model_copy(update={
+            "line_items": page_bill.line_items,
+            "warnings": [*checked.warnings, "The e-invoice XML carries no line items (its "
+                         "profile has none); the line items were read from the printed page."],
+        })
+    return checked
