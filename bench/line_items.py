@@ -1,6 +1,7 @@
 """Line-item F1 on generated test-split bills (and on a truth.jsonl folder such as the devset).
 
     python bench/line_items.py --count 50 --seed 101           # generated test bills
+    python bench/line_items.py --count 12 --scanned            # the same, scanned (OCR)
     python bench/line_items.py --truth /work/shared/devset     # files listed in a truth.jsonl
 
 An extracted item matches a true item (one to one) when the amounts are equal to the cent and
@@ -70,18 +71,19 @@ def f1(counts: Counter[str], key: str = "matched") -> tuple[float, float, float]
     return precision, recall, score
 
 
-def bench_generated(seed: int, count: int, *, verbose: bool) -> Counter[str]:
+def bench_generated(seed: int, count: int, *, verbose: bool, scanned: bool = False
+                    ) -> Counter[str]:
     from billintake.synth import generate
 
     total: Counter[str] = Counter()
     by_family: dict[str, Counter[str]] = {}
-    for bill in generate(seed, "test", count):
-        doc = read(bill.pdf_bytes)
+    for bill in generate(seed, "test", count, scan_fraction=1.0 if scanned else 0.0):
+        doc = read(bill.file_bytes)
         counts = match_items(extract_line_items(doc).items, bill.truth["line_items"])
         total += counts
         family = bill.layout.as_dict()["family"]
         by_family.setdefault(str(family), Counter()).update(counts)
-        if (verbose and counts["matched"] != counts["true"]) or counts["found"] != counts["true"]:
+        if verbose and (counts["matched"] != counts["true"] or counts["found"] != counts["true"]):
             print(f"  {bill.id} {bill.locale} {bill.layout.key()}: {dict(counts)}")
     for family, counts in sorted(by_family.items()):
         print(f"{family:8s} P/R/F1 = {'/'.join(f'{v:.3f}' for v in f1(counts))}  {dict(counts)}")
@@ -108,13 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--seed", type=int, default=101)
     parser.add_argument("--truth", type=Path, help="a folder with truth.jsonl")
+    parser.add_argument("--scanned", action="store_true",
+                        help="deliver every generated bill as a scan (OCR; slow)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.truth:
         counts = bench_truth_dir(args.truth, verbose=args.verbose)
     else:
-        counts = bench_generated(args.seed, args.count, verbose=args.verbose)
+        counts = bench_generated(args.seed, args.count, verbose=args.verbose,
+                                 scanned=args.scanned)
     precision, recall, score = f1(counts)
     _, _, exact = f1(counts, "exact")
     print(f"line items: precision {precision:.3f} recall {recall:.3f} F1 {score:.3f} "

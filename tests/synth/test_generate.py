@@ -38,6 +38,7 @@ def test_truth_arithmetic_is_exact(bills: list) -> None:
         items = truth["line_items"]
         assert items, bill.id
         for item in items:
+            assert item["unit_price"].split(".")[1].__len__() == 2, (bill.id, item)
             assert Decimal(item["quantity"]) * Decimal(item["unit_price"]) == \
                 Decimal(item["amount"]), (bill.id, item)
         items_sum = sum(Decimal(i["amount"]) for i in items)

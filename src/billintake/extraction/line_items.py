@@ -82,6 +82,8 @@ TOTALS_WORDS = (
 _TOTALS_RE = re.compile(
     r"^(?:" + "|".join(re.escape(w) for w in sorted(TOTALS_WORDS, key=len, reverse=True))
     + r")(?:\s*\(?\d+(?:[.,]\d+)?\s*%\)?)?(?:\s*(?:eur|usd|gbp|chf|inr|[€$£]))?\s*:?$")
+_SUBTOTAL_RE = re.compile(r"^(?:subtotal|sub-total|sub total|zwischensumme|summe|sous-total|"
+                          r"subtotaal)\b")
 _NOTE_RE = re.compile(r"^(?:note|notes|hinweis|remarque|opmerking|nb|n\.b\.|\*|please|bitte)\b",
                       re.IGNORECASE)
 _CONTINUED_RE = re.compile(
@@ -481,7 +483,9 @@ class _TableReader:
         return False
 
     def _items_follow(self, rows: Sequence[Row], row: Row, columns: list[Column]) -> bool:
-        """Whether item rows come right after a totals-like row (a group's subtotal)."""
+        """Whether item rows come right after a subtotal row (a group's subtotal)."""
+        if not _SUBTOTAL_RE.match(_fold(_label_part(row))):
+            return False
         after = [r for r in rows if r.top > row.bottom][:3]
         for later in after:
             if _TOTALS_RE.match(_fold(_label_part(later))):

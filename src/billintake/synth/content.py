@@ -196,7 +196,7 @@ def _price(rng: random.Random, qty: Decimal) -> tuple[Decimal, Decimal]:
     """A unit price such that quantity x price is exact to the cent."""
     while True:
         scale = rng.choice((10, 100, 1000, 5000)) if qty <= 5 else rng.choice((5, 20, 100))
-        price = Decimal(rng.randint(50, scale * 100)) / 100
+        price = money(Decimal(rng.randint(50, scale * 100)) / 100)
         product = qty * price
         if product == money(product):
             return price, money(product)
@@ -249,7 +249,7 @@ def make_invoice(rng: random.Random, locale_code: str, *, n_items: int,
         rows.append(Row("item", make_item(rng, loc, vat_rate=rate,
                                           multiline=rng.random() < 0.25)))
     if negative_line:
-        credit = Decimal(rng.randint(100, 5000)) / 100
+        credit = money(Decimal(rng.randint(100, 5000)) / 100)
         label = {"en": "Credit for returned goods", "de": "Gutschrift Rücksendung",
                  "fr": "Avoir retour marchandise", "nl": "Creditering retour"}[loc.lang]
         rows.append(Row("item", Item([label], Decimal(1), -credit, -credit, unit="pcs",
@@ -264,8 +264,8 @@ def make_invoice(rng: random.Random, locale_code: str, *, n_items: int,
                                                            Decimal("0.00")) + item.amount
     tax_lines = [TaxLine(rate, basis, money(basis * rate / 100))
                  for rate, basis in sorted(by_rate.items(), reverse=True) if rate > 0]
-    shipping = Decimal(rng.choice((0, 0, 0, 495, 1250, 2500))) / 100
-    discount = Decimal(rng.choice((0, 0, 0, 0, 500, 1500))) / 100
+    shipping = money(Decimal(rng.choice((0, 0, 0, 495, 1250, 2500))) / 100)
+    discount = money(Decimal(rng.choice((0, 0, 0, 0, 500, 1500))) / 100)
     content = BillContent(
         locale=loc, kind="invoice", vendor=vendor, customer=customer, ship_to=ship_to,
         bill_number=bill_number(rng, bill_date.year), bill_date=bill_date, due_date=due,
@@ -286,7 +286,7 @@ def make_receipt(rng: random.Random, locale_code: str, *, n_items: int) -> BillC
     rows = []
     for _ in range(n_items):
         qty = Decimal(rng.choice((1, 1, 1, 2, 2, 3, 4)))
-        price = Decimal(rng.randint(50, 1500)) / 100
+        price = money(Decimal(rng.randint(50, 1500)) / 100)
         rows.append(Row("item", Item([rng.choice(words.RECEIPT_ITEMS)], qty, price,
                                      money(qty * price))))
     bill_date = date(2023, 1, 1) + timedelta(days=rng.randint(0, 4 * 365))

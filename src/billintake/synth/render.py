@@ -129,7 +129,9 @@ NUMERIC = {"pos", "qty", "unit_price", "vat", "amount"}
 
 
 class InvoiceRenderer:
-    def __init__(self, content: BillContent, layout: InvoiceLayout, rng: random.Random) -> None:
+    def __init__(self, content: BillContent, layout: InvoiceLayout, rng: random.Random, *,
+                 repeat_header: bool | None = None) -> None:
+        self.repeat_header = repeat_header
         self.c = content
         self.lay = layout
         self.rng = rng
@@ -420,6 +422,8 @@ class InvoiceRenderer:
         self.header_labels = {k: self.labels[k] for k in self.lay.columns}
         y = self.table_header(top)
         repeat = self.rng.random() < 0.65
+        if self.repeat_header is not None:
+            repeat = self.repeat_header
         index = 0
         rows: list[Row] = list(self.c.rows)
         for row in rows:
