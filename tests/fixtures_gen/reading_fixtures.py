@@ -193,9 +193,11 @@ def mixed_pdf(dpi: int = 150) -> bytes:
 
 def ocr_layer_pdf(*, good: bool, dpi: int = 150) -> bytes:
     """A scan with an invisible OCR layer: faithful (`good`) or garbage."""
-    lines = [VENDOR[0], *DETAILS, f"Total due EUR {TOTAL}"] if good else [
+    lines = [*VENDOR, *DETAILS, *BILL_TO, *(
+        f"{i.description} {i.quantity} {i.unit_price} {i.amount}" for i in ITEMS),
+        f"Subtotal {SUBTOTAL}", f"VAT 19% {VAT}", f"Total due EUR {TOTAL}"] if good else [
         "tHe#~ xQzRk vvWq", "Inv0~c3 N@: |NV-ZO2A", "Tqtl dvE ~~ 3Z8,ZO", "rnnmw |l|l Xj",
-        "~~~ %%% ^^^", "qWrTzPkL", "zzZZzz xXxXx"]
+        "~~~ %%% ^^^", "qWrTzPkL", "zzZZzz xXxXx"] * 3
     return image_pdf([scan(render(digital_pdf(), dpi), angle=0.0)], dpi,
                      invisible_text=[lines])
 

@@ -100,6 +100,13 @@ def _group_pieces(pieces: list[list[Word]], unit: float) -> list[list[Word]]:
     if boundaries.count(False) >= 2:
         boundaries = [b and _alignment(piece_rows[i], piece_rows[i + 1], unit) < 0.9
                       for i, b in enumerate(boundaries)]
+    # Judge each boundary again between the whole groups on either side: a sparse column
+    # (quantities with gaps) alone looks unrelated to the descriptions, the whole table does not.
+    for i, boundary in enumerate(boundaries):
+        if boundary:
+            left, right = _group_around(pieces, boundaries, i)
+            if not _independent(rows_of(left, unit), rows_of(right, unit), unit):
+                boundaries[i] = False
     groups: list[list[Word]] = [list(pieces[0])]
     for piece, boundary in zip(pieces[1:], boundaries, strict=True):
         if boundary:
@@ -107,6 +114,20 @@ def _group_pieces(pieces: list[list[Word]], unit: float) -> list[list[Word]]:
         else:
             groups[-1].extend(piece)
     return groups
+
+
+def _group_around(pieces: list[list[Word]], boundaries: list[bool], i: int
+                  ) -> tuple[list[Word], list[Word]]:
+    """The words of the groups left and right of boundary `i` (between pieces i and i+1)."""
+    start = i
+    while start > 0 and not boundaries[start - 1]:
+        start -= 1
+    end = i + 1
+    while end < len(boundaries) and not boundaries[end]:
+        end += 1
+    left = [w for piece in pieces[start:i + 1] for w in piece]
+    right = [w for piece in pieces[i + 1:end + 1] for w in piece]
+    return left, right
 
 
 def _independent(left: Rows, right: Rows, unit: float) -> bool:

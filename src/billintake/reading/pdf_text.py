@@ -108,7 +108,8 @@ def _plausible(text: str) -> bool:
     if not _PLAUSIBLE_WORD.match(text) or len(text) > 40:
         return False
     letters = [c for c in text.lower() if c.isalpha()]
-    if len(letters) >= 4 and text.isalpha() and not _VOWELS.intersection(letters):
+    if (len(letters) >= 5 and text.isalpha() and not text.isupper()
+            and not _VOWELS.intersection(letters)):
         return False
     # shouting and whispering mixed inside one word ("tHiS", "xQzR") is what garbage looks like
     changes = sum(1 for a, b in itertools.pairwise(text)

@@ -1,0 +1,118 @@
+"""Scans, photos and mixed documents through real Tesseract (small 150 dpi pages)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from billintake.reading import ocr
+from billintake.reading.document import ReadDocument, Word
+from billintake.reading.reader import read
+from billintake.settings import Settings
+from tests.fixtures_gen import reading_fixtures as fx
+
+pytestmark = pytest.mark.slow
+
+
+def texts(words: list[Word]) -> list[str]:
+    return [w.text for w in words]
+
+
+@pytest.fixture(scope="module")
+def scanned_document() -> ReadDocument:
+    settings = Settings(_env_file=None, ocr_dpi=150, ocr_workers=1)
+    return read(fx.scanned_pdf(), settings=settings)
+
+
+def test_scanned_bill_total_is_found_among_ocr_words(scanned_document: ReadDocument) -> None:
+    page = scanned_document.pages[0]
+    assert page.source == "ocr"
+    assert fx.TOTAL in texts(page.words)
+    assert all(w.source == "ocr" and 0 <= w.confidence <= 1 for w in page.words)
+    assert page.ocr_confidence is not None and page.ocr_confidence > 0.8
+    assert "no text layer" in scanned_document.warnings[0]
+
+
+def test_scanned_bill_lines_are_in_reading_order(scanned_document: ReadDocument) -> None:
+    lines = [line.text for line in scanned_document.pages[0].lines]
+    assert lines.index("ACME Office Supplies GmbH") < lines.index("VAT ID DE123456789") \
+        < lines.index("INVOICE") < lines.index("Bill to:")
+    assert f"Total due EUR {fx.TOTAL}" in lines
+    assert f"Subtotal {fx.SUBTOTAL}" in lines
+
+
+def test_scan_page_size_in_points(scanned_document: ReadDocument) -> None:
+    page = scanned_document.pages[0]
+    assert abs(page.width - fx.HALF_A4[0]) < 2 and abs(page.height - fx.HALF_A4[1]) < 2
+
+
+def test_text_layer_and_ocr_coordinates_agree(digital_pdf: bytes,
+                                              reading_settings: Settings) -> None:
+    from_text = read(digital_pdf, settings=reading_settings).pages[0]
+    from_ocr = read(digital_pdf, settings=reading_settings, force_ocr=True).pages[0]
+    assert from_text.source == "text" and from_ocr.source == "ocr"
+    ocr_words = {w.text: w for w in from_ocr.words}
+    offsets: list[float] = []
+    for word in from_text.words:
+        twin = ocr_words.get(word.text)
+        if twin is None or texts(from_text.words).count(word.text) > 1:
+            continue
+        offsets.append(max(abs(word.x0 - twin.x0), abs(word.x1 - twin.x1),
+                           abs(word.y_center - twin.y_center)))
+        assert twin.font_size and abs(twin.font_size - (word.font_size or 0)) < 0.3 * twin.font_size
+    assert len(offsets) >= 20
+    # Tesseract boxes hug the ink, text-layer boxes the glyph advances: a point or two apart.
+    assert sorted(offsets)[len(offsets) // 2] < 1.5
+    assert sum(1 for offset in offsets if offset < 4) >= 0.9 * len(offsets)
+
+
+def test_page_turned_sideways_is_rotated_upright(reading_settings: Settings) -> None:
+    document = read(fx.rotated_png(90), settings=reading_settings)
+    page = document.pages[0]
+    assert document.media_type == "image/png"
+    assert page.rotation == 90
+    assert page.width > page.height  # the half-A4 page is landscape once upright
+    assert fx.TOTAL in texts(page.words)
+    assert "Invoice No: INV-2024-0042" in [line.text for line in page.lines]
+
+
+def test_mixed_document_page_by_page(reading_settings: Settings) -> None:
+    document = read(fx.mixed_pdf(), settings=reading_settings)
+    assert [p.source for p in document.pages] == ["text", "ocr"]
+    assert [p.number for p in document.pages] == [1, 2]
+    for page in document.pages:
+        assert fx.TOTAL in texts(page.words)
+    assert document.warnings == ["page 2: no text layer; OCR used"]
+
+
+def test_multipage_tiff_in_parallel_workers(reading_settings: Settings) -> None:
+    document = read(fx.multipage_tiff(2), settings=reading_settings)  # two worker processes
+    assert document.media_type == "image/tiff"
+    assert [p.number for p in document.pages] == [1, 2]
+    assert "Page 1 of 2" in document.pages[0].text and "Page 2 of 2" in document.pages[1].text
+    # 150 dpi stated in the file → a half-A4 page in points
+    assert abs(document.pages[0].width - fx.HALF_A4[0]) < 2
+
+
+def test_jpeg_photo_and_language_choice(reading_settings: Settings) -> None:
+    document = read(fx.scanned_jpeg(), settings=reading_settings, languages=["deu", "eng"])
+    assert document.media_type == "image/jpeg" and document.languages == ["deu", "eng"]
+    assert fx.TOTAL in texts(document.pages[0].words)
+
+
+def test_skew_is_measured_and_corrected() -> None:
+    clean = fx.render(fx.digital_pdf(), 100)
+    for angle in (-2.0, 0.0, 1.5):
+        tilted = clean.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        correction = ocr.estimate_skew(tilted)
+        assert abs(correction + angle) <= 0.2
+
+
+def test_uneven_light_is_flattened() -> None:
+    page = np.asarray(fx.render(fx.digital_pdf(), 100), dtype=np.float64)
+    shadow = np.linspace(0.5, 1.0, page.shape[1])[None, :]
+    photo = Image.fromarray((page * shadow).astype(np.uint8), mode="L")
+    cleaned = np.asarray(ocr.clean_up(photo))
+    paper = cleaned[np.asarray(photo) > 60]
+    assert np.median(paper[: paper.size // 4]) > 230  # the shadowed side is white again
