@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "billintake.cli.org",
     "billintake.cli.intake",
     "billintake.cli.extract",
+    "billintake.cli.read",
 ]
 
 for _module in COMMAND_MODULES:
