@@ -103,6 +103,7 @@ class _Books:
     payments: dict[str, BillPayment] = field(default_factory=dict)
     attachments: dict[str, list[Attachment]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # idempotency key -> object id
+    owed: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (vendor, currency)
 
 
 class BeancountWriter:
@@ -161,6 +162,10 @@ class BeancountWriter:
         if bill_id not in books.bills:
             raise NotFound(f"bill {bill_id} not found in {self.path.name}")
         return list(books.attachments.get(bill_id, []))
+
+    def payable_balances(self) -> dict[tuple[str, str], Decimal]:
+        """What is owed to each vendor, by (vendor id, currency), from the payable postings."""
+        return {key: amount for key, amount in self._books().owed.items()}
 
     # -- writing ---------------------------------------------------------------------------
     def create_vendor(self, vendor: NewVendor, *, idempotency_key: str | None = None) -> Vendor:
@@ -302,8 +307,11 @@ class BeancountWriter:
                 text = self._read_text() or self._header()
                 books = self._books() if self.path.exists() else self._parse(text)[0]
                 added: list[str] = []
-                self._cache = None  # the books handed out may be changed; re-read after
-                yield books, added.append
+                saved = self._cache
+                try:
+                    yield books, added.append
+                finally:  # books change only together with an append: keep them if none
+                    self._cache = saved if not added else None
                 if not added:
                     return
                 new_text = text.rstrip("\n") + "\n\n" + "\n".join(added) + "\n"
@@ -359,12 +367,19 @@ def _index(entries: list[Any], organization_id: str, tax_account: str) -> _Books
                 books.vendors[vendor.id] = vendor
                 books.payables[vendor.id] = entry.account
                 _remember(books, entry.meta, vendor.id)
+    vendor_of = {account: vendor_id for vendor_id, account in books.payables.items()}
     for entry in entries:
-        if isinstance(entry, bc.Transaction) and "bill-id" in entry.meta:
-            if "payment-id" in entry.meta:
-                _index_payment(books, entry, organization_id)
-            elif "kind" in entry.meta:
-                _index_bill(books, entry, organization_id, tax_account)
+        if isinstance(entry, bc.Transaction):
+            for posting in entry.postings:
+                vendor_id = vendor_of.get(posting.account)
+                if vendor_id is not None:
+                    key = (vendor_id, posting.units.currency)
+                    books.owed[key] = books.owed.get(key, Decimal(0)) - posting.units.number
+        if isinstance(entry, bc.Transaction) and "kind" in entry.meta and "bill-id" in entry.meta:
+            _index_bill(books, entry, organization_id, tax_account)
+    for entry in entries:  # payments and documents after every bill: they may be dated earlier
+        if isinstance(entry, bc.Transaction) and "payment-id" in entry.meta:
+            _index_payment(books, entry, organization_id)
         elif isinstance(entry, bc.Document) and "attachment-id" in entry.meta:
             bill_id = entry.meta.get("bill-id")
             books.attachments.setdefault(bill_id, []).append(Attachment(
