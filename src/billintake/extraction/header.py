@@ -165,11 +165,15 @@ def item_table_rows(layout: Layout, hits: list[LabelHit]) -> set[tuple[int, int]
                any(lab.field in {"subtotal", "total"} and lab.strength >= 1.0
                    for lab in h.labels)}
     rows: set[tuple[int, int]] = set()
+    inside = False  # a table left open at the foot of a page goes on at the top of the next
     for page in layout.pages:
-        inside = False
         for index, row in enumerate(page.rows):
             texts = [s.text for s in row]
-            if len(row) >= 4 and sum(any(c.isdigit() for c in t) for t in texts) <= 1:
+            span = (row[-1].x1 - row[0].x0) / (page.page.width or 595.0)
+            with_digits = sum(any(c.isdigit() for c in t) for t in texts)
+            heading = (len(row) >= 4 and with_digits <= 1) or (
+                len(row) == 3 and with_digits == 0 and span > 0.5)
+            if heading and _amounts_follow(page.rows[index + 1: index + 3]):
                 inside = True
                 continue
             if (page.page.number, index) in closing:
@@ -177,6 +181,11 @@ def item_table_rows(layout: Layout, hits: list[LabelHit]) -> set[tuple[int, int]
             if inside:
                 rows.add((page.page.number, index))
     return rows
+
+
+def _amounts_follow(rows: list[list[Segment]]) -> bool:
+    text = " ".join(s.text for row in rows for s in row)
+    return len(re.findall(r"\d[.,]\d{2}(?!\d)", text)) >= 2
 
 
 # --- values -----------------------------------------------------------------------------------

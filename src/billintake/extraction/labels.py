@@ -36,7 +36,7 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
                "booking id", "booking no", "ticket", "rechnung", "facture", "factuur", "beleg",
                "bon", "ref no", "transaction no", "trans #", "check #"],
         0.5: ["reference", "ref", "référence", "réf", "referenz", "referentie", "trans",
-              "transaction"],
+              "transaction", "transactie", "bonnr", "kassenbon nr", "belegnr", "ticket nr"],
     },
     "bill_date": {
         1.0: [
@@ -66,7 +66,8 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
               "uw referentie", "votre commande", "customer po", "your reference", "po",
               "n° commande", "commande n°", "bestell nr", "bestellnr", "order ref",
               "purchase order no", "order #", "p o", "po ref", "bestelling", "uw bestelling",
-              "ihre bestellnummer", "votre référence", "réf commande"],
+              "ihre bestellnummer", "votre référence", "réf commande", "auftrags nr",
+              "auftragsnummer", "auftrag nr", "ihr auftrag", "po#", "p o #"],
     },
     "vendor_tax_id": {
         1.0: ["vat no", "vat number", "vat id", "vat reg no", "vat registration number",
