@@ -412,6 +412,8 @@ class _TableReader:
         self.mark = infer_decimal_mark(r.text for rows in self.rows_by_page for r in rows)
         self.items: list[_Draft] = []
         self.warnings: list[str] = []
+        self.convention: str | None = None  # "top" | "bottom", decided on the first page
+        self.columns_now: list[Column] = []
 
     def read(self) -> list[_Draft]:
         columns: list[Column] | None = None
@@ -429,26 +431,26 @@ class _TableReader:
                 page_columns = columns  # the table runs on without a repeated header
                 start = 0
             columns = page_columns
+            self.columns_now = columns
             ended = self._read_rows(rows[start:], columns, page)
             if ended:
                 break
         return self.items
 
-    def _read_rows(self, rows: Sequence[Row], columns: list[Column], page: Page) -> bool:
-        """Read item rows until the totals block; True when the table has ended."""
-        pending: list[Row] = []  # text-only rows not yet attached
-        page_items: list[_Draft] = []
-        last_item: _Draft | None = None
+    def _classify(self, rows: Sequence[Row], columns: list[Column], page: Page
+                  ) -> list[_Classified]:
+        """Each row of the table region as an item, a text row, or the end of the table."""
+        out: list[_Classified] = []
         footer_line = page.height * 0.93
-        desc_col = next(c for c in columns if c.kind == "description")
+        seen_item = bool(self.items)
         for row in rows:
             folded = _fold(row.text)
             if row.top > footer_line:
                 break
-            if _TOTALS_RE.match(_fold(_label_part(row))) and (page_items or self.items) \
+            if _TOTALS_RE.match(_fold(_label_part(row))) and seen_item \
                     and not self._items_follow(rows, row, columns):
-                self.items.extend(page_items)
-                return True
+                out.append(_Classified("end", row))
+                break
             if _CONTINUED_RE.search(folded) and not _has_amount(row, self.mark):
                 continue
             cells = _assign(row, columns)
@@ -456,30 +458,68 @@ class _TableReader:
             description = " ".join(p.text for p in cells.get("description", []))
             if values.get("amount") is not None or (
                     values.get("unit_price") is not None and values.get("quantity") is not None):
-                draft = self._start_item(row, cells, values, description, pending, last_item)
+                out.append(_Classified("item", row, cells, values, description))
+                seen_item = True
+            elif description and not any(values.get(k) is not None
+                                          for k in ("unit_price", "quantity")):
+                kind = "aside" if _NOTE_RE.match(description) or row.bold else "text"
+                out.append(_Classified(kind, row, cells, values, description))
+        return out
+
+    def _convention(self, rows: list[_Classified]) -> str:
+        """"bottom" when an item's numbers sit on its last line, else "top"."""
+        bottom = top = 0
+        for index, entry in enumerate(rows):
+            if entry.kind != "text":
+                continue
+            before = rows[index - 1] if index else None
+            ahead = _chain_end(rows, index)
+            if before is None and ahead is not None and ahead.kind == "item":
+                bottom += 2
+            elif before is not None and before.kind == "item" and _close(before.row, entry.row) \
+                    and (ahead is None or ahead.kind != "item"):
+                top += 1
+        return "bottom" if bottom > top else "top"
+
+    def _read_rows(self, rows: Sequence[Row], columns: list[Column], page: Page) -> bool:
+        """Read item rows until the totals block; True when the table has ended."""
+        classified = self._classify(rows, columns, page)
+        if self.convention is None:
+            self.convention = self._convention(classified) if any(
+                e.kind == "item" for e in classified) else None
+        bottom_first = self.convention == "bottom"
+        pending: list[Row] = []  # text rows that open the next item
+        last_item: _Draft | None = None
+        desc_col = next(c for c in columns if c.kind == "description")
+        for index, entry in enumerate(classified):
+            row = entry.row
+            if entry.kind == "end":
+                return True
+            if entry.kind == "item":
+                self.items.append(self._start_item(row, entry.cells, entry.values,
+                                                   entry.description, pending))
+                last_item = self.items[-1]
                 pending = []
-                page_items.append(draft)
-                last_item = draft
                 continue
-            if any(values.get(k) is not None for k in ("unit_price", "quantity")) and \
-                    not description:
-                continue  # stray numbers (a carried-forward sum, a page number)
-            if not description:
+            if entry.kind == "aside":
+                pending, last_item = [], None
                 continue
-            if last_item is not None and self._continues(last_item, row, desc_col, folded):
-                last_item.description.append(description)
+            ahead = _chain_end(classified, index)
+            opens_next = ahead is not None and ahead.kind == "item"
+            continues = last_item is not None and not pending and \
+                self._continues(last_item, row, desc_col, _fold(row.text))
+            if continues and opens_next:
+                gap_before = row.top - (last_item.bottom if last_item else 0)
+                gap_after = _gap_to_chain_end(classified, index)
+                continues = not bottom_first and gap_before <= gap_after + 1.5
+            if continues and last_item is not None:
+                last_item.description.append(entry.description)
                 last_item.boxes.append(row.bbox)
                 last_item.bottom = row.bottom
-                continue
-            if _NOTE_RE.match(description) or row.bold:
-                pending = []
-                last_item = None if row.top - (last_item.bottom if last_item else 0) > \
-                    row.height else last_item
-                continue
-            pending.append(row)
-            last_item = None if last_item is None or row.top - last_item.bottom > \
-                row.height * 1.2 else last_item
-        self.items.extend(page_items)
+            elif opens_next:
+                pending.append(row)
+            else:
+                pending, last_item = [], None
         return False
 
     def _items_follow(self, rows: Sequence[Row], row: Row, columns: list[Column]) -> bool:
@@ -507,20 +547,14 @@ class _TableReader:
         return row.bbox[0] >= min(desc_col.x0, item.x0) - 8
 
     def _start_item(self, row: Row, cells: dict[str, list[Phrase]], values: dict[str, object],
-                    description: str, pending: list[Row], last: _Draft | None) -> _Draft:
+                    description: str, prefix: list[Row]) -> _Draft:
         desc_words = [w for p in cells.get("description", []) for w in p.words]
         parts: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
-        # text rows right above (and not continuing the previous item) open this description
-        if pending and pending[-1].bottom >= row.top - 0.9 * row.height and (
-                last is None or pending[0].top - last.bottom > 0.9 * row.height):
-            chain = [pending[-1]]
-            for earlier in reversed(pending[:-1]):
-                if chain[0].top - earlier.bottom <= 0.9 * row.height:
-                    chain.insert(0, earlier)
-            for pre in chain:
-                parts.append(pre.text)
-                boxes.append(pre.bbox)
+        for pre in prefix:  # text rows right above that open this item's description
+            parts.append(" ".join(p.text for p in _assign(pre, self.columns_now)
+                                  .get("description", [])) or pre.text)
+            boxes.append(pre.bbox)
         if description:
             parts.append(description)
         if cells.get("code") and not parts:
@@ -542,6 +576,35 @@ class _TableReader:
 
 _TRAILING_AMOUNT_RE = re.compile(
     r"\s+(?:[A-Z]{3}|[€$£]|Rs\.?)?\s?\(?-?[\d.,' ]*\d\)?\s?(?:[€$£]|[A-Z]{3})?$")
+
+
+@dataclass
+class _Classified:
+    kind: str  # "item" | "text" | "aside" (note, section header) | "end"
+    row: Row
+    cells: dict[str, list[Phrase]] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
+    description: str = ""
+
+
+def _close(upper: Row, lower: Row) -> bool:
+    return lower.top - upper.bottom <= 0.9 * max(upper.height, lower.height)
+
+
+def _chain_end(rows: list[_Classified], index: int) -> _Classified | None:
+    """The first non-text row after a run of closely stacked text rows from `index`."""
+    current = rows[index]
+    for entry in rows[index + 1:]:
+        if not _close(current.row, entry.row):
+            return None
+        if entry.kind != "text":
+            return entry
+        current = entry
+    return None
+
+
+def _gap_to_chain_end(rows: list[_Classified], index: int) -> float:
+    return rows[index + 1].row.top - rows[index].row.bottom if index + 1 < len(rows) else 99.0
 
 
 def _label_part(row: Row) -> str:

@@ -61,9 +61,12 @@ class InvoiceLayout:
     font: str
     money_in_table: bool
     page: str  # "A4" | "letter"
+    amounts_at: str = "top"  # "top" | "bottom": which line of a multi-line item has the numbers
+    num_align: str = "right"  # "right" | "center": numbers (and their labels) in their column
 
     def key(self) -> str:
-        return f"inv|{self.header}|{self.meta}|{','.join(self.columns)}|{self.table}|{self.totals}"
+        return (f"inv|{self.header}|{self.meta}|{','.join(self.columns)}|{self.table}|"
+                f"{self.totals}|{self.amounts_at}|{self.num_align}")
 
     def reserved(self) -> bool:
         return (self.columns in TEST_ONLY_COLUMNS or self.meta in TEST_ONLY_METAS
@@ -107,6 +110,8 @@ def _invoice_layout(rng: random.Random, us_letter: bool) -> InvoiceLayout:
         columns=rng.choice(COLUMN_SETS), table=rng.choice(TABLES), totals=rng.choice(TOTALS),
         footer=rng.choice(FOOTERS), font=rng.choice(FONTS), money_in_table=rng.random() < 0.3,
         page="letter" if us_letter else "A4",
+        amounts_at="bottom" if rng.random() < 0.2 else "top",
+        num_align="center" if rng.random() < 0.2 else "right",
     )
 
 

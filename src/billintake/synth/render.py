@@ -274,7 +274,10 @@ class InvoiceRenderer:
                 cy = top + (index // 2) * 30
                 d.rect(cx, cy, cx + cell_w, cy + 30)
                 d.text(cx + 4, cy + 4, lab, 7, color=GREY)
-                box = d.text(cx + 4, cy + 15, value, 9.5)
+                size = 9.5
+                while size > 6 and d.width_of(value, size) > cell_w - 8:
+                    size -= 0.5
+                box = d.text(cx + 4, cy + 15, value, size)
                 self.record(name, value, box)
             y = top + ((len(pairs) + 1) // 2) * 30 + 4
         else:  # inline: "Label: value" as one run
@@ -333,7 +336,9 @@ class InvoiceRenderer:
             size = 8.5
             while size > 6 and d.width_of(text, size, bold=True) > x1 - x0 - 6:
                 size -= 0.5
-            if key in NUMERIC:
+            if key in NUMERIC and self.lay.num_align == "center":
+                d.text((x0 + x1) / 2, top + 5, text, size, bold=True, align="center")
+            elif key in NUMERIC:
                 d.text(x1 - 3, top + 5, text, size, bold=True, align="right")
             else:
                 d.text(x0 + 3, top + 5, text, size, bold=True)
@@ -385,16 +390,19 @@ class InvoiceRenderer:
             boxes.append(d.text(desc_col[1] + 4, top + i * 11.5, line, size,
                                 color=black if i < first_count else GREY))
         marks["description"] = Mark(item.description_text, d.page, union(boxes))
+        number_top = top + (len(lines) - 1) * 11.5 if self.lay.amounts_at == "bottom" else top
         for key, x0, x1 in self.cols:
             if key == "description":
                 continue
             text = self.cell_text(key, item, index)
             if text is None:
                 continue
-            if key in NUMERIC:
-                box = d.text(x1 - 4, top, text, 9, align="right")
+            if key in NUMERIC and self.lay.num_align == "center":
+                box = d.text((x0 + x1) / 2, number_top, text, 9, align="center")
+            elif key in NUMERIC:
+                box = d.text(x1 - 4, number_top, text, 9, align="right")
             else:
-                box = d.text(x0 + 4, top, text, 9)
+                box = d.text(x0 + 4, number_top, text, 9)
             name = {"qty": "quantity", "unit_price": "unit_price", "amount": "amount"}.get(key)
             if name:
                 marks[name] = Mark(text, d.page, box)
