@@ -19,6 +19,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Modules exposing `router`, one per area (added by each area as it lands).
 ROUTER_MODULES: list[str] = [
     "billintake.api.routes_intake",
+    "billintake.api.routes_accounting",
 ]
 
 
