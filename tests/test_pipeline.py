@@ -179,3 +179,39 @@ def test_review_reasons_follow_the_thresholds() -> None:
                             reconciled=True)
     assert review_reasons(missing, matched, policy)[0].startswith(
         "not found on the bill: bill_number, vendor_name, bill_date, currency")
+
+
+def test_a_bill_passing_the_thresholds_is_pushed_once(runtime: Runtime, org_id: str) -> None:
+    """An exact e-invoice from a known vendor is booked; running the job again books nothing."""
+    pdf, xml = einvoice("RE-2024-0042")
+    received = receive(runtime, org_id, pdf, filename="RE-2024-0042.pdf", channel=Channel.EMAIL,
+                       einvoice_xml=xml)
+    job = run_job(runtime, org_id, received.job.id)
+    assert job.status is JobStatus.PUSHED, job.extracted
+    with runtime.repository(org_id) as repo:
+        [bill] = repo.list_bills()
+    assert bill.id == job.bill_id and bill.document_sha256 == job.document_sha256
+    assert bill.external_id is not None and bill.total == Decimal("939.51")
+    assert bill.bill_number == "RE-2024-0042" and bill.status.value == "open"
+
+    with runtime.repository(org_id) as repo:  # as if a worker died before recording the push
+        stuck = repo.get_job(job.id)
+        stuck.status, stuck.bill_id = JobStatus.READY, None
+        repo.update_job(stuck)
+    again = run_job(runtime, org_id, job.id)
+    assert again.status is JobStatus.PUSHED and again.bill_id == bill.id
+    with runtime.repository(org_id) as repo:
+        assert len(repo.list_bills()) == 1
+
+
+def test_the_same_bill_in_another_file_waits_for_review(runtime: Runtime, org_id: str) -> None:
+    pdf, xml = einvoice("RE-2024-0043")
+    first = run_job(runtime, org_id, receive(runtime, org_id, xml, filename="a.xml",
+                                             channel=Channel.UPLOAD).job.id)
+    assert first.status is JobStatus.PUSHED
+    other = receive(runtime, org_id, pdf, filename="scan-of-a.pdf", channel=Channel.FOLDER,
+                    einvoice_xml=xml)
+    second = run_job(runtime, org_id, other.job.id)
+    assert second.status is JobStatus.NEEDS_REVIEW and second.bill_id is None
+    assert second.extracted and second.extracted["duplicate_of"] == first.bill_id
+    assert "already taken in" in second.extracted["review_reasons"][0]

@@ -144,17 +144,11 @@ def _vendor_email_hint(hints: dict[str, str]) -> str | None:
 
 
 def push_stage(runtime: Runtime, job: JobInput, extracted: ExtractedBill, vendor: Vendor) -> str:
-    """Book the bill in the organization's accounting system; returns the bill id.
+    """Record the bill and book it in the organization's accounting system; the bill's id."""
+    from billintake.accounting.service import push_extracted_bill
 
-    SEAM: the accounting service layer (create a Bill row, push it through the organization's
-    AccountingWriter) is the accounting engineer's; this calls it once it exists.
-    """
-    try:
-        from billintake.accounting.service import push_extracted_bill  # type: ignore[import-not-found]
-    except ImportError as exc:  # pragma: no cover - until the accounting service lands
-        raise NotImplementedError("the accounting service layer is not available yet") from exc
-    return str(push_extracted_bill(runtime, job.organization_id, extracted, vendor,
-                                   document_sha256=job.document_sha256, filename=job.filename))
+    return push_extracted_bill(runtime, job.organization_id, extracted, vendor,
+                               document_sha256=job.document_sha256, filename=job.filename)
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def _wait_status(runtime: Runtime, org_id: str, job_id: str, status: JobStatus,
 
 def test_two_workers_take_the_jobs_from_redis(celery_runtime: Runtime, workers: Workers,
                                               tmp_path: Path) -> None:
-    org, _ = make_org(celery_runtime, known_sellers=False)
+    org, _ = make_org(celery_runtime)
     for n in range(2):
         workers.start([str(BILLINTAKE), "worker", "--concurrency", "1"], f"worker-{n}")
     dispatcher = get_dispatcher(celery_runtime)
@@ -121,8 +121,11 @@ def test_two_workers_take_the_jobs_from_redis(celery_runtime: Runtime, workers: 
         dispatcher.submit(org.id, received.job.id)
         ids.append(received.job.id)
     jobs = wait_final(celery_runtime, org.id, ids, timeout_s=90)
-    assert [j.status for j in jobs] == [JobStatus.NEEDS_REVIEW] * 6
+    assert [j.status for j in jobs] == [JobStatus.PUSHED] * 6
     assert all(j.attempts == 1 for j in jobs)
+    with celery_runtime.repository(org.id) as repo:
+        assert sorted(b.bill_number for b in repo.list_bills()) == [
+            f"RE-C-{n}" for n in range(6)]
     dispatcher.close()
     logs = [(tmp_path / f"worker-{n}.log").read_text() for n in range(2)]
     assert all("succeeded" in log for log in logs), "both workers should have run jobs"
@@ -130,7 +133,7 @@ def test_two_workers_take_the_jobs_from_redis(celery_runtime: Runtime, workers: 
 
 def test_a_job_whose_worker_dies_mid_way_is_run_again_by_another(
         celery_runtime: Runtime, workers: Workers) -> None:
-    org, _ = make_org(celery_runtime, known_sellers=False)
+    org, _ = make_org(celery_runtime)
     doomed = workers.start([sys.executable, str(SLOW_WORKER)], "slow")
     dispatcher = CeleryDispatcher(celery_runtime.settings)
     received = receive(celery_runtime, org.id, einvoice("RE-K-1")[1], filename="k.xml",
@@ -141,6 +144,8 @@ def test_a_job_whose_worker_dies_mid_way_is_run_again_by_another(
 
     workers.start([str(BILLINTAKE), "worker", "--concurrency", "1"], "rescuer")
     [job] = wait_final(celery_runtime, org.id, [received.job.id], timeout_s=90)
-    assert job.status is JobStatus.NEEDS_REVIEW and job.attempts == 2
-    assert job.extracted and job.extracted["bill"]["bill_number"] == "RE-K-1"
+    assert job.status is JobStatus.PUSHED and job.attempts == 2
+    with celery_runtime.repository(org.id) as repo:
+        [bill] = repo.list_bills()  # exactly one bill
+    assert bill.id == job.bill_id and bill.bill_number == "RE-K-1"
     dispatcher.close()
