@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "billintake.cli.intake",
     "billintake.cli.extract",
     "billintake.cli.read",
+    "billintake.cli.accounting",
 ]
 
 for _module in COMMAND_MODULES:
