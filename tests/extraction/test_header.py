@@ -179,3 +179,19 @@ def test_unknown_is_null_never_a_guess() -> None:
     bill = extract(page)
     assert bill.total is None and bill.bill_number is None and bill.bill_date is None
     assert bill.currency is None
+
+
+def test_vendor_contact_details_come_from_the_vendor_not_the_customer() -> None:
+    page = [
+        *block(40, 40, ["Northwind Traders Ltd", "12 Harbour Road", "Bristol BS1 4DJ",
+                        "accounts@northwind.example"], bold_first=True),
+        *block(340, 40, ["Bill To:", "Contoso Pharmacy Inc.", "billing@contoso.example",
+                         "IBAN DE89 3704 0044 0532 0130 00"]),
+        *row(170, (40, "Invoice No:"), (130, "INV-7")),
+        *_totals(300, [("Total", "£10.00")]),
+        Text(40, 780, "Bank: IBAN GB82 WEST 1234 5698 7654 32", 8),
+    ]
+    bill = extract(page)
+    assert bill.value("vendor_address") == "12 Harbour Road, Bristol BS1 4DJ"
+    assert bill.value("vendor_email") == "accounts@northwind.example"
+    assert bill.value("vendor_iban") == "GB82WEST12345698765432"

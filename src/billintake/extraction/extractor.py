@@ -45,7 +45,7 @@ from .parsing import (
     infer_decimal_mark,
 )
 from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
-from .vendor import vendor_candidates
+from .vendor import vendor_address, vendor_candidates, vendor_email, vendor_iban
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,7 @@ class _VisualExtraction:
         bill["bill_date"], bill["due_date"], bill["payment_terms"] = self._dates(candidates)
         bill["vendor_name"] = self._vendor(candidates["vendor_name"])
         bill["vendor_tax_id"] = self._tax_id(candidates.get("vendor_tax_id", []))
+        bill.update(self._vendor_details(bill["vendor_name"]))
         bill["currency"] = self._currency(amounts.choices)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = self._document_type()
@@ -227,6 +228,21 @@ class _VisualExtraction:
         confidence = 0.4 + 0.25 * min(1.0, best.score / 1.5) + 0.3 * min(1.0, margin / 0.6)
         return _field(str(best.value), confidence, best)
 
+    def _vendor_details(self, name: FieldValue[str] | None) -> dict[str, FieldValue[str]]:
+        details: dict[str, FieldValue[str]] = {}
+        iban = vendor_iban(self.ctx)
+        if iban is not None:
+            details["vendor_iban"] = _segment_field(iban[0], 0.9, iban[1])
+        email = vendor_email(self.ctx, name.value if name else None)
+        if email is not None:
+            details["vendor_email"] = _segment_field(email[0], 0.75, email[1])
+        if name is not None and name.evidence is not None and name.evidence.bbox is not None \
+                and name.evidence.page is not None:
+            address = vendor_address(self.ctx, (name.evidence.page, name.evidence.bbox))
+            if address is not None:
+                details["vendor_address"] = _segment_field(address[0], 0.7, address[1][0])
+        return details
+
     def _tax_id(self, cands: list[Candidate]) -> FieldValue[str] | None:
         for cand in cands:
             if cand.features.get("in_customer_block"):
@@ -280,6 +296,12 @@ def _field(value: Any, confidence: float, cand: Candidate) -> FieldValue[Any]:
                         text=cand.text)
     return FieldValue[Any](value=value, confidence=round(max(0.0, min(1.0, confidence)), 3),
                            evidence=evidence)
+
+
+def _segment_field(value: str, confidence: float, seg: Any) -> FieldValue[str]:
+    evidence = Evidence(source=_source(seg.source), page=seg.page, bbox=_round_box(seg.bbox),
+                        text=seg.text)
+    return FieldValue[str](value=value, confidence=confidence, evidence=evidence)
 
 
 def _source(source: str) -> Any:

@@ -296,3 +296,69 @@ def domain_match(name: str, domains: list[str]) -> float:
         else:
             best = max(best, max(0.0, (fuzz.ratio(core, key) - 70) / 30))
     return best
+
+
+# --- the vendor's contact details -------------------------------------------------------------
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32})")
+
+
+def iban_is_valid(iban: str) -> bool:
+    """The ISO 13616 mod-97 check."""
+    compacted = iban.replace(" ", "").upper()
+    if not 15 <= len(compacted) <= 34:
+        return False
+    digits = "".join(str(int(c, 36)) for c in compacted[4:] + compacted[:4])
+    return int(digits) % 97 == 1
+
+
+def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
+    """The first valid IBAN outside the customer block (the account to pay into)."""
+    for seg in ctx.layout.segments:
+        if ctx.in_customer_block(seg.page, seg.bbox):
+            continue
+        for match in _IBAN_RE.finditer(seg.text.upper()):
+            candidate = match.group(1).replace(" ", "")
+            while len(candidate) >= 15:
+                if iban_is_valid(candidate):
+                    return candidate, seg
+                candidate = candidate[:-1]
+    return None
+
+
+def vendor_email(ctx: DocContext, vendor_name: str | None) -> tuple[str, Segment] | None:
+    """An e-mail address outside the customer block, the one matching the vendor first."""
+    found: list[tuple[float, str, Segment]] = []
+    for seg in ctx.layout.segments:
+        if ctx.in_customer_block(seg.page, seg.bbox):
+            continue
+        for match in _EMAIL_RE.finditer(seg.text):
+            email = match.group(0).strip(".")
+            domain = email.split("@", 1)[1].split(".")[0]
+            score = domain_match(vendor_name, [domain]) if vendor_name else 0.0
+            found.append((score, email, seg))
+    if not found:
+        return None
+    best = max(found, key=lambda item: item[0])
+    return best[1], best[2]
+
+
+def vendor_address(ctx: DocContext, name_box: tuple[int, tuple[float, float, float, float]]
+                   ) -> tuple[str, list[Segment]] | None:
+    """The address lines right under the vendor's name, in its column."""
+    page, box = name_box
+    layout = ctx.layout.page(page)
+    for seg in layout.segments:
+        if abs(seg.x0 - box[0]) < 1 and abs(seg.top - box[1]) < 1:
+            lines = []
+            for below in _column_below(ctx, seg, 4):
+                text = below.text
+                if _EMAIL_RE.search(text) or _REGISTRATION_RE.search(text) or re.search(
+                        r"\b(tel|phone|fax|iban|bic|www)\b", text, re.IGNORECASE):
+                    break
+                lines.append(below)
+            if lines and any(_ADDRESS_RE.search(s.text) for s in lines):
+                return ", ".join(s.text for s in lines), lines
+            return None
+    return None
