@@ -200,3 +200,16 @@ def test_a_scanned_bill_through_ocr() -> None:
     want = {Decimal(w["amount"]) for w in bill.truth["line_items"]}
     got = {i.amount for i in items}
     assert len(got & want) >= 0.6 * len(want)
+
+
+def test_an_amount_column_whose_label_was_lost_is_found_from_the_numbers() -> None:
+    rows = [
+        [("Description", 50), ("Qty", 300), ("Price", 380)],
+        [("Toner", 50), ("2", 305), ("10.00", 380), ("20.00", 470)],
+        [("Paper", 50), ("5", 305), ("3.00", 385), ("15.00", 470)],
+        [],
+        [("Total", 380), ("35.00", 470)],
+    ]
+    items = extract_line_items(_doc(rows)).items
+    assert [(i.description, i.amount, i.confidence >= 0.9) for i in items] == [
+        ("Toner", Decimal("20.00"), True), ("Paper", Decimal("15.00"), True)]

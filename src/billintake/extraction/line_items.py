@@ -260,6 +260,20 @@ def _header_columns(row: Row) -> list[Column] | None:
 _QTY_WITH_UNIT_RE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([A-Za-zµ]{1,6}\.?)$")
 
 
+def _add_unlabelled_amounts(columns: list[Column], rows: Sequence[Row]) -> list[Column]:
+    """A header whose amount label was lost (OCR, a pale band): numbers standing right of every
+    label in several rows make the amount column."""
+    if any(c.kind == "amount" for c in columns):
+        return columns
+    right_edge = max(c.x1 for c in columns)
+    found = [p for row in rows for p in row.phrases
+             if p.x0 > right_edge + 4 and _NUMBERISH_RE.match(p.text.strip())
+             and parse_amount(p.text) is not None]
+    if len({id(p) for p in found}) < 2:
+        return columns
+    return [*columns, Column("amount", min(p.x0 for p in found), max(p.x1 for p in found))]
+
+
 def _is_numberish(text: str) -> bool:
     text = text.strip()
     return bool(_NUMBERISH_RE.match(text) or _PERCENT_RE.match(text)
@@ -430,7 +444,7 @@ class _TableReader:
                     continue
                 page_columns = columns  # the table runs on without a repeated header
                 start = 0
-            columns = page_columns
+            columns = _add_unlabelled_amounts(page_columns, rows[start:start + 30])
             self.columns_now = columns
             ended = self._read_rows(rows[start:], columns, page)
             if ended:
@@ -538,7 +552,7 @@ class _TableReader:
 
     def _continues(self, item: _Draft, row: Row, desc_col: Column, folded: str) -> bool:
         gap = row.top - item.bottom
-        if gap > 0.9 * max(item.height, row.height) or gap < -2:
+        if gap > 0.9 * max(item.height, row.height):
             return False
         if row.bold and not item.bold:
             return False
