@@ -9,8 +9,11 @@ from __future__ import annotations
 import math
 import os
 import re
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Literal
@@ -26,7 +29,7 @@ from billintake.reading.images import load_frame
 
 POINTS_PER_INCH = 72.0
 _MIN_RENDER_DPI = 50.0
-_OSD_MAX_SIDE = 2000
+_OSD_MAX_SIDE = 1400
 _SKEW_MAX_SIDE = 1200
 _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
@@ -110,7 +113,8 @@ def run_job(data: bytes, job: OcrJob) -> OcrPage:
         image = image.rotate(-rotation, expand=True)
     skew = estimate_skew(image)
     if abs(skew) >= _MIN_SKEW:
-        image = image.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+        image = image.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False,
+                             fillcolor=255)
     image = clean_up(image)
     words = recognise(image, scale=scale, languages=job.languages, deadline=deadline)
     confidence = (sum(w.confidence for w in words) / len(words)) if words else None
@@ -155,8 +159,9 @@ def detect_rotation(image: Image.Image, deadline: float) -> int:
     """Degrees (0/90/180/270) to turn the image clockwise so its text is upright (Tesseract OSD)."""
     small = _downscaled(image, _OSD_MAX_SIDE)
     try:
-        osd = pytesseract.image_to_osd(small, config="--psm 0 -c min_characters_to_try=10",
-                                       timeout=_remaining(deadline))
+        with _as_file(small) as path:
+            osd = pytesseract.image_to_osd(path, config="--psm 0 -c min_characters_to_try=10",
+                                           timeout=_remaining(deadline))
     except pytesseract.TesseractError:
         return 0  # too little text to tell: leave the page as it is
     except RuntimeError as exc:
@@ -214,7 +219,9 @@ def clean_up(image: Image.Image) -> Image.Image:
     elif np.percentile(pixels, 99) - np.percentile(pixels, 1) < 120:
         image = ImageOps.autocontrast(image, cutoff=1)
     if _noisy(_centre(image, 1000)):
-        image = image.filter(ImageFilter.MedianFilter(3))
+        # A light blur: grain and specks fade below Tesseract's threshold, strokes stay.
+        # (As good as a median filter here, and several times faster.)
+        image = image.filter(ImageFilter.GaussianBlur(1))
     return image
 
 
@@ -222,9 +229,10 @@ def recognise(image: Image.Image, *, scale: float, languages: str, deadline: flo
               ) -> list[Word]:
     """Tesseract's words with boxes converted from pixels to points, and confidences."""
     try:
-        data = pytesseract.image_to_data(image, lang=languages, config=_TESSERACT_CONFIG,
-                                         output_type=pytesseract.Output.DICT,
-                                         timeout=_remaining(deadline))
+        with _as_file(image) as path:
+            data = pytesseract.image_to_data(path, lang=languages, config=_TESSERACT_CONFIG,
+                                             output_type=pytesseract.Output.DICT,
+                                             timeout=_remaining(deadline))
     except RuntimeError as exc:
         raise _timeout(exc) from exc
     except pytesseract.TesseractError as exc:
@@ -255,6 +263,15 @@ def recognise(image: Image.Image, *, scale: float, languages: str, deadline: flo
             font_size=round(line_heights[key] * _LINE_TO_FONT, 1) if key in line_heights else None,
         ))
     return words
+
+
+@contextmanager
+def _as_file(image: Image.Image) -> Iterator[str]:
+    """The image as an uncompressed PGM file for Tesseract (PNG encoding is slow)."""
+    with tempfile.NamedTemporaryFile(suffix=".pgm", prefix="billintake-ocr-") as handle:
+        image.convert("L").save(handle, format="PPM")
+        handle.flush()
+        yield handle.name
 
 
 def _remaining(deadline: float) -> float:
@@ -296,7 +313,7 @@ def _otsu(pixels: np.ndarray) -> int:
 
 
 def _noisy(pixels: np.ndarray) -> bool:
-    """Grainy paper or salt-and-pepper specks: worth a median filter before OCR."""
+    """Grainy paper or salt-and-pepper specks: worth smoothing before OCR."""
     threshold = _otsu(pixels)
     paper = pixels[pixels > threshold]
     if paper.size < 1000:
