@@ -1,9 +1,10 @@
 """One interface to every accounting system: the `AccountingWriter` protocol and its registry.
 
 A writer speaks the unified model (`domain.model` Vendor, Account, Bill, BillPayment) in the
-*backend's* ids: every object it returns carries the backend's id in both `id` and
-`external_id`, and every id passed in (`NewBill.vendor_id`, a line's `account_id`,
-`NewPayment.bill_id`, ...) is one the same writer returned. The service layer keeps the mapping
+*backend's* ids: every object it returns carries the backend's id in `id` and in
+`external_id` (a Vendor in `external_ids[backend]`), and every id passed in
+(`NewBill.vendor_id`, a line's `account_id`, `NewPayment.bill_id`, ...) is one the same
+writer returned. The service layer keeps the mapping
 between its own rows and the backend's ids.
 
 Writes are idempotent: each carries a key derived from what it writes (see the `*_key`
