@@ -1,0 +1,252 @@
+"""Throughput of the whole pipeline and upload latency; prints the figures.
+
+    .venv/bin/python bench/throughput.py [--digital 20] [--scanned 4] [--no-celery]
+                                         [--clients 20] [--uploads-per-client 5]
+
+- bills per minute, receive → read → extract → match → push/review, for digital (text-layer)
+  and scanned (OCR) bills, with the in-process pool (`local_workers` processes) and with Celery
+  and two worker processes over Redis (DB 15, a queue of its own);
+- upload latency (POST /bills/upload, one file per request) p50/p99 with N concurrent clients
+  against the running app (uvicorn) while the jobs it queues run.
+
+Bills come from the synthetic generator (distinct bills, so no duplicate short-cuts); every run
+uses a fresh SQLite database and originals store in a temporary directory. Each mode first runs
+one warm-up bill per worker (starting it and loading the models), which is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from billintake.domain.model import Channel, Vendor
+from billintake.jobs import Dispatcher
+from billintake.jobs.celery_app import CeleryDispatcher
+from billintake.jobs.local import LocalDispatcher
+from billintake.pipeline import receive
+from billintake.runtime import Runtime
+from billintake.settings import Settings
+from billintake.synth.generate import make_bill
+
+SEED = 11
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def bills(kind: str, count: int, start: int) -> list[tuple[str, bytes, str]]:
+    """(file name, bytes, vendor name) of `count` distinct synthetic bills."""
+    made = []
+    for index in range(start, start + count):
+        bill = make_bill(SEED, "test", index, receipt_fraction=0.0,
+                         scan_fraction=1.0 if kind == "scanned" else 0.0, png_fraction=0.0)
+        made.append((f"{kind}-{index}.pdf", bill.file_bytes, str(bill.truth["vendor_name"])))
+    return made
+
+
+def new_runtime(workdir: Path, **overrides: object) -> tuple[Runtime, str]:
+    settings = Settings(_env_file=None, data_dir=workdir / "data", **overrides)  # type: ignore[arg-type]
+    runtime = Runtime.from_settings(settings)
+    with runtime.directory() as directory:
+        org, _key = directory.create_organization("Bench", "bench")
+    return runtime, org.id
+
+
+def add_vendors(runtime: Runtime, organization_id: str, names: list[str]) -> None:
+    with runtime.repository(organization_id) as repo:
+        known = {v.name for v in repo.list_vendors()}
+        for name in dict.fromkeys(names):
+            if name not in known:
+                repo.add_vendor(Vendor(organization_id=organization_id, name=name))
+
+
+def run_batch(runtime: Runtime, organization_id: str, dispatcher: Dispatcher,
+              files: list[tuple[str, bytes, str]]) -> tuple[float, dict[str, int]]:
+    """Seconds from the first receive to the last final job, and the outcome counts."""
+    add_vendors(runtime, organization_id, [vendor for _, _, vendor in files])
+    started = time.perf_counter()
+    ids = []
+    for name, data, _vendor in files:
+        received = receive(runtime, organization_id, data, filename=name,
+                           channel=Channel.FOLDER)
+        dispatcher.submit(organization_id, received.job.id)
+        ids.append(received.job.id)
+    while True:
+        with runtime.repository(organization_id) as repo:
+            jobs = [repo.get_job(job_id) for job_id in ids]
+        if all(job.status.is_final for job in jobs):
+            break
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job.status.value] = counts.get(job.status.value, 0) + 1
+    return elapsed, counts
+
+
+def measure(label: str, runtime: Runtime, org_id: str, dispatcher: Dispatcher,
+            kind: str, count: int, start: int, rows: list[list[str]], *, warm: int = 2) -> None:
+    if count <= 0:
+        return
+    run_batch(runtime, org_id, dispatcher, bills(kind, warm, start + 10_000))  # every worker
+    files = bills(kind, count, start)
+    elapsed, counts = run_batch(runtime, org_id, dispatcher, files)
+    rows.append([label, kind, str(count), f"{elapsed:.1f}", f"{count / elapsed * 60:.1f}",
+                 " ".join(f"{k}={v}" for k, v in sorted(counts.items()))])
+    print(f"  {label:<28} {kind:<8} {count / elapsed * 60:7.1f} bills/min", flush=True)
+
+
+def in_process(workdir: Path, args: argparse.Namespace, rows: list[list[str]]) -> None:
+    runtime, org_id = new_runtime(workdir / "local", local_workers=args.workers)
+    dispatcher = LocalDispatcher(runtime)
+    label = f"in-process ({args.workers} processes)"
+    measure(label, runtime, org_id, dispatcher, "digital", args.digital, 0, rows,
+            warm=args.workers)
+    measure(label, runtime, org_id, dispatcher, "scanned", args.scanned, 500, rows,
+            warm=args.workers)
+    dispatcher.close()
+    runtime.close()
+
+
+def with_celery(workdir: Path, args: argparse.Namespace, rows: list[list[str]]) -> None:
+    queue = f"billintake-bench-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
+    env.update({"BILLINTAKE_DATA_DIR": str(workdir / "celery" / "data"),
+                "BILLINTAKE_QUEUE": "celery", "BILLINTAKE_REDIS_URL": REDIS_URL,
+                "BILLINTAKE_CELERY_QUEUE": queue, "BILLINTAKE_LOCAL_WORKERS": "1"})
+    runtime, org_id = new_runtime(workdir / "celery", queue="celery", redis_url=REDIS_URL,
+                                  celery_queue=queue)
+    executable = Path(sys.executable).parent / "billintake"
+    workers = [subprocess.Popen([str(executable), "worker", "--concurrency", "1",
+                                 "--loglevel", "WARNING"], env=env, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(2)]
+    dispatcher = CeleryDispatcher(runtime.settings)
+    try:
+        label = "celery (2 workers)"
+        measure(label, runtime, org_id, dispatcher, "digital", args.digital, 1000, rows)
+        measure(label, runtime, org_id, dispatcher, "scanned", args.scanned, 1500, rows)
+    finally:
+        dispatcher.close()
+        for proc in workers:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in workers:
+            proc.wait(timeout=30)
+        runtime.close()
+
+
+def upload_latency(workdir: Path, args: argparse.Namespace) -> list[float]:
+    """Per-request seconds of POST /bills/upload from `clients` concurrent clients."""
+    import uvicorn
+
+    from billintake.api.app import create_app
+
+    runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
+    with runtime.directory() as directory:
+        org = directory.organization_by_slug("bench")
+        assert org is not None
+        key = directory.create_api_key(org.id)
+    files = bills("digital", args.clients * args.uploads_per_client, 3000)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}/bills/upload"
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+            for name, data, _vendor in files[offset::args.clients]:
+                started = time.perf_counter()
+                response = http.post(url, files={"files": (name, data, "application/pdf")})
+                elapsed = time.perf_counter() - started
+                response.raise_for_status()
+                with lock:
+                    latencies.append(elapsed)
+
+    _parallel([lambda n=n: client(n) for n in range(args.clients)])
+    server.should_exit = True
+    thread.join(timeout=60)
+    runtime.close()
+    return latencies
+
+
+def _parallel(tasks: list[Callable[[], None]]) -> None:
+    threads = [threading.Thread(target=task) for task in tasks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--digital", type=int, default=20, help="digital bills per mode")
+    parser.add_argument("--scanned", type=int, default=4, help="scanned bills per mode")
+    parser.add_argument("--workers", type=int, default=2, help="in-process pool size")
+    parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--uploads-per-client", type=int, default=5)
+    args = parser.parse_args()
+
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="billintake-bench-") as tmp:
+        workdir = Path(tmp)
+        print(f"machine: {os.cpu_count()} cores", flush=True)
+        print("pipeline throughput:", flush=True)
+        in_process(workdir, args, rows)
+        if args.no_celery:
+            print("  celery: skipped (--no-celery)")
+        elif not _redis_up():
+            print("  celery: skipped (Redis not reachable on 127.0.0.1:6379)")
+        else:
+            with_celery(workdir, args, rows)
+        latencies = upload_latency(workdir, args) if args.clients > 0 else []
+
+    print()
+    header = ["mode", "bills", "n", "seconds", "bills/min", "outcomes"]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+    if latencies:
+        ordered = sorted(latencies)
+        p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        print(f"\nupload latency, {args.clients} concurrent clients, {len(ordered)} uploads: "
+              f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+              f"max {ordered[-1] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
