@@ -13,6 +13,7 @@ module exists it is skipped.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from billintake.accounting.writer import AccountingWriter, Connection, get_write
 from billintake.runtime import Runtime
 from billintake.storage.originals import OriginalsStore
 
-BACKENDS = ["ledger", "beancount", "rutter"]
+BACKENDS = ["ledger", pytest.param("ledger_pg", marks=pytest.mark.postgres), "beancount",
+            "rutter"]
 
 
 @pytest.fixture
@@ -47,6 +49,27 @@ def ledger_backend(runtime: Runtime, organization_id: str, originals: OriginalsS
     return Backend("ledger", organization_id, writer,
                    lambda: PerCallLedger(runtime, organization_id), originals,
                    lose_response_after(writer))
+
+
+@pytest.fixture
+def ledger_pg_backend(pg_database: str, tmp_path: Path, originals: OriginalsStore
+                      ) -> Iterator[Backend]:
+    """The embedded ledger on a real PostgreSQL database."""
+    from billintake.settings import Settings
+    from billintake.storage.tables import metadata
+
+    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=tmp_path / "pg",
+                                             database_url=pg_database))
+    with runtime.directory() as directory:
+        org, _key = directory.create_organization("Books PG Ltd",
+                                                  f"books-pg-{uuid.uuid4().hex[:10]}")
+    writer: Any = PerCallLedger(runtime, org.id)
+    yield Backend("ledger_pg", org.id, writer, lambda: PerCallLedger(runtime, org.id),
+                  originals, lose_response_after(writer))
+    with runtime.engine.begin() as conn:  # leave the shared test database empty again
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+    runtime.close()
 
 
 @pytest.fixture
