@@ -215,3 +215,22 @@ def test_the_same_bill_in_another_file_waits_for_review(runtime: Runtime, org_id
     assert second.status is JobStatus.NEEDS_REVIEW and second.bill_id is None
     assert second.extracted and second.extracted["duplicate_of"] == first.bill_id
     assert "already taken in" in second.extracted["review_reasons"][0]
+
+
+def test_the_senders_domain_helps_to_find_the_vendor(runtime: Runtime) -> None:
+    """A bill whose name is unreadable still matches by the email it came from — unless a
+    colleague forwarded it, then their address says nothing about the vendor."""
+    from billintake.pipeline import JobInput, match_stage
+
+    harbour = Vendor(organization_id="o", name="Harbour Print Ltd",
+                     email="accounts@harbourprint.example")
+    other = Vendor(organization_id="o", name="Polder Software B.V.")
+    extracted = ExtractedBill(vendor_name=FieldValue(value="H4rb0ur Pr1nt", confidence=0.4))
+    direct = JobInput(job_id="j", organization_id="o", filename="a.pdf", document_sha256="0",
+                      hints={"email_sender": "billing@harbourprint.example"})
+    found = match_stage(extracted, [harbour, other], direct, runtime.settings)
+    assert found.vendor == harbour and found.method == "email_domain"
+
+    forwarded = replace(direct, hints={"email_sender": "jane@acme.example",
+                                       "forwarded_by": "jane@acme.example"})
+    assert match_stage(extracted, [harbour, other], forwarded, runtime.settings).vendor is None

@@ -88,7 +88,7 @@ async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -
         raise TooLarge(f"the upload is {declared} bytes, over the limit of {budget} bytes")
     files = await read_upload(request.stream(), request.headers.get("content-type", ""),
                               max_file_bytes=settings.max_upload_bytes,
-                              max_files=settings.max_upload_files)
+                              max_files=settings.max_upload_files, max_total_bytes=budget)
     from billintake.reading.sniff import sniff
 
     for file in files:

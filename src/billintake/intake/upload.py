@@ -32,8 +32,10 @@ class _Part:
 
 
 async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
-                      max_file_bytes: int, max_files: int) -> list[UploadedFile]:
-    """The files of a multipart body; raises `TooLarge` as soon as one file exceeds the limit."""
+                      max_file_bytes: int, max_files: int,
+                      max_total_bytes: int | None = None) -> list[UploadedFile]:
+    """The files of a multipart body; raises `TooLarge` as soon as one file, or the body,
+    exceeds its limit (so a body is never held in memory beyond the limits)."""
     ctype, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
@@ -87,8 +89,12 @@ async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
         "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
         "on_part_end": on_part_end,
     })
+    total = 0
     try:
         async for chunk in chunks:
+            total += len(chunk)
+            if max_total_bytes is not None and total > max_total_bytes:
+                raise TooLarge(f"the upload is over the limit of {max_total_bytes} bytes")
             if chunk:
                 parser.write(chunk)
         parser.finalize()
