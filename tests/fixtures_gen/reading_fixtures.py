@@ -160,7 +160,7 @@ def image_bytes(image: Image.Image, fmt: str, dpi: int = 150) -> bytes:
 
 
 def rotated_png(degrees: int = 90, dpi: int = 150) -> bytes:
-    """The scanned bill turned sideways (as fed into a scanner the wrong way), as PNG."""
+    """The scanned bill turned counter-clockwise by `degrees` (fed in the wrong way), as PNG."""
     upright = scan(render(digital_pdf(), dpi), angle=0.0)
     return image_bytes(upright.rotate(degrees, expand=True), "PNG", dpi)
 

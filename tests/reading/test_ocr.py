@@ -67,11 +67,12 @@ def test_text_layer_and_ocr_coordinates_agree(digital_pdf: bytes,
     assert sum(1 for offset in offsets if offset < 4) >= 0.9 * len(offsets)
 
 
-def test_page_turned_sideways_is_rotated_upright(reading_settings: Settings) -> None:
-    document = read(fx.rotated_png(90), settings=reading_settings)
+@pytest.mark.parametrize("degrees", [90, 180])
+def test_page_turned_is_rotated_upright(degrees: int, reading_settings: Settings) -> None:
+    document = read(fx.rotated_png(degrees), settings=reading_settings)
     page = document.pages[0]
     assert document.media_type == "image/png"
-    assert page.rotation == 90
+    assert page.rotation == degrees  # turned back clockwise by as much
     assert page.width > page.height  # the half-A4 page is landscape once upright
     assert fx.TOTAL in texts(page.words)
     assert "Invoice No: INV-2024-0042" in [line.text for line in page.lines]

@@ -33,6 +33,9 @@ _OSD_MAX_SIDE = 1400
 _SKEW_MAX_SIDE = 1200
 _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
+_HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
+_MIN_CONFIDENCE = 0.6  # mean word confidence of a page read the right way up
+_MIN_CONFIDENT_WORDS = 5
 # A Tesseract line box spans cap height (0.72 em) to descenders (0.93 em): font size, roughly.
 _LINE_TO_FONT = 1.2
 _NOISE_STD = 6.0  # grey levels of spread on blank paper above which a scan is denoised
@@ -100,7 +103,12 @@ def _run_in_worker(job: OcrJob) -> OcrPage:
 
 
 def run_job(data: bytes, job: OcrJob) -> OcrPage:
-    """Load, clean up and OCR one page within the job's time budget."""
+    """Load, clean up and OCR one page within the job's time budget.
+
+    Orientation detection (Tesseract OSD) costs about as much as a quarter of the OCR, so it
+    runs only when needed: when the ink does not run in horizontal lines (a page turned 90°),
+    or when OCR of the page as it stands is not confident (a page upside down).
+    """
     started = time.monotonic()
     deadline = started + job.timeout_s
     if job.kind == "pdf":
@@ -108,15 +116,22 @@ def run_job(data: bytes, job: OcrJob) -> OcrPage:
     else:
         image, dpi = load_frame(data, job.index, job.max_pixels)
         scale = dpi / POINTS_PER_INCH
-    rotation = detect_rotation(image, deadline)
+    image, skew = _deskewed(image)
+    rotation = 0
+    words: list[Word] | None = None
+    if _lines_run_horizontally(image):
+        words = recognise(clean_up(image), scale=scale, languages=job.languages,
+                          deadline=deadline)
+        if not _confident(words):
+            rotation = detect_rotation(image, deadline)
+    else:
+        rotation = detect_rotation(image, deadline)
     if rotation:
-        image = image.rotate(-rotation, expand=True)
-    skew = estimate_skew(image)
-    if abs(skew) >= _MIN_SKEW:
-        image = image.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False,
-                             fillcolor=255)
-    image = clean_up(image)
-    words = recognise(image, scale=scale, languages=job.languages, deadline=deadline)
+        image, skew = _deskewed(image.rotate(-rotation, expand=True))
+        words = None
+    if words is None:
+        words = recognise(clean_up(image), scale=scale, languages=job.languages,
+                          deadline=deadline)
     confidence = (sum(w.confidence for w in words) / len(words)) if words else None
     return OcrPage(
         index=job.index,
@@ -128,6 +143,30 @@ def run_job(data: bytes, job: OcrJob) -> OcrPage:
         confidence=round(confidence, 3) if confidence is not None else None,
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def _deskewed(image: Image.Image) -> tuple[Image.Image, float]:
+    skew = estimate_skew(image)
+    if abs(skew) < _MIN_SKEW:
+        return image, skew
+    return image.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False,
+                        fillcolor=255), skew
+
+
+def _lines_run_horizontally(image: Image.Image) -> bool:
+    """Whether the ink forms horizontal lines (upright or upside down), not vertical ones."""
+    pixels = np.asarray(_downscaled(image, _SKEW_MAX_SIDE), dtype=np.uint8)
+    ink = (pixels < _otsu(pixels)).astype(np.float64)
+    rows = np.sum(np.diff(ink.sum(axis=1)) ** 2) / max(ink.shape[1], 1) ** 2
+    columns = np.sum(np.diff(ink.sum(axis=0)) ** 2) / max(ink.shape[0], 1) ** 2
+    return bool(rows > _HORIZONTAL_RATIO * columns)
+
+
+def _confident(words: list[Word]) -> bool:
+    readable = [w for w in words if any(c.isalnum() for c in w.text)]
+    if len(readable) < _MIN_CONFIDENT_WORDS:
+        return False
+    return sum(w.confidence for w in readable) / len(readable) >= _MIN_CONFIDENCE
 
 
 def render_pdf_page(data: bytes, index: int, *, dpi: int, max_pixels: int
