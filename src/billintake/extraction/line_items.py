@@ -207,8 +207,14 @@ class Column:
 def _label_columns(row: Row) -> list[Column]:
     """The row's phrases read as column labels (longest known label first, word by word)."""
     columns: list[Column] = []
-    for phrase in row.phrases:
-        words = phrase.words
+    # labels are matched over runs of words a little wider than phrases (OCR spaces vary)
+    runs: list[list[Word]] = []
+    for word in row.words:
+        if runs and word.x0 - runs[-1][-1].x1 <= 1.1 * max(word.height, 6.0):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    for words in runs:
         i = 0
         while i < len(words):
             for n in range(min(_MAX_LABEL_WORDS, len(words) - i), 0, -1):
@@ -285,7 +291,9 @@ def _assign(row: Row, columns: list[Column]) -> dict[str, list[Phrase]]:
     cells: dict[str, list[Phrase]] = {}
     numeric = [c for c in columns if c.kind in NUMERIC_COLUMNS or c.kind == "amount_alt"]
     ordered = sorted(columns, key=lambda c: c.x0)
-    for phrase in _split_mixed(row.phrases):
+    text_edges = [c.x0 - 6 for c in ordered if c.kind not in NUMERIC_COLUMNS
+                  and c.kind != "amount_alt"]
+    for phrase in _split_mixed(_split_at_edges(row.phrases, text_edges)):
         kind = None
         if _is_numberish(phrase.text) and numeric:
             best = min(numeric, key=lambda c: _alignment(phrase, c))
@@ -301,6 +309,22 @@ def _assign(row: Row, columns: list[Column]) -> dict[str, list[Phrase]]:
                 kind = "unit" if kind == "qty" else "other"
         cells.setdefault(kind, []).append(phrase)
     return cells
+
+
+def _split_at_edges(phrases: list[Phrase], edges: list[float]) -> list[Phrase]:
+    """Cut phrases where a word starts past a text column's left edge and the word before it
+    does not (OCR often runs "MC-3714 Compact oak towels" together across columns)."""
+    out: list[Phrase] = []
+    for phrase in phrases:
+        current = [phrase.words[0]]
+        for word in phrase.words[1:]:
+            if any(current[-1].x0 < edge <= word.x0 for edge in edges):
+                out.append(Phrase(current))
+                current = [word]
+            else:
+                current.append(word)
+        out.append(Phrase(current))
+    return out
 
 
 def _split_amounts(phrase: Phrase) -> list[Phrase]:
