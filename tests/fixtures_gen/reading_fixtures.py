@@ -165,6 +165,19 @@ def rotated_png(degrees: int = 90, dpi: int = 150) -> bytes:
     return image_bytes(upright.rotate(degrees, expand=True), "PNG", dpi)
 
 
+def sideways_digital_pdf() -> bytes:
+    """A born-digital page stored with /Rotate 90: its text layer runs top to bottom."""
+    from pypdf import PdfReader, PdfWriter
+
+    page = PdfReader(io.BytesIO(digital_pdf())).pages[0]
+    page.rotate(90)
+    writer = PdfWriter()
+    writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def scanned_jpeg(dpi: int = 150) -> bytes:
     return image_bytes(scan(render(digital_pdf(), dpi)), "JPEG", dpi)
 

@@ -78,6 +78,14 @@ def test_page_turned_is_rotated_upright(degrees: int, reading_settings: Settings
     assert "Invoice No: INV-2024-0042" in [line.text for line in page.lines]
 
 
+def test_digital_page_stored_sideways_is_read_upright(reading_settings: Settings) -> None:
+    document = read(fx.sideways_digital_pdf(), settings=reading_settings)
+    page = document.pages[0]
+    assert page.source == "ocr" and page.rotation == 270
+    assert "text runs sideways" in document.warnings[0]
+    assert f"Total due EUR {fx.TOTAL}" in [line.text for line in page.lines]
+
+
 def test_mixed_document_page_by_page(reading_settings: Settings) -> None:
     document = read(fx.mixed_pdf(), settings=reading_settings)
     assert [p.source for p in document.pages] == ["text", "ocr"]

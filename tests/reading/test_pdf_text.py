@@ -93,3 +93,12 @@ def test_invisible_ocr_layer_kept_when_good_replaced_when_poor(reading_settings:
     assert poor.pages[0].source == "ocr"
     assert "invisible OCR layer of poor quality" in poor.warnings[0]
     assert fx.TOTAL in [w.text for w in poor.pages[0].words]
+
+
+def test_multipage_pdf_keeps_pages_apart(reading_settings: Settings) -> None:
+    document = read(fx.digital_pdf(3), settings=reading_settings)
+    assert [p.number for p in document.pages] == [1, 2, 3]
+    assert all(p.source == "text" for p in document.pages)
+    assert [p.lines[-1].text for p in document.pages] == [f"Page {n} of 3" for n in (1, 2, 3)]
+    assert [n for n, w in document.words if w.text == fx.TOTAL] == [1, 2, 3]
+    assert document.text.count("\f") == 2

@@ -112,3 +112,10 @@ def test_page_that_times_out_in_ocr(reading_settings: Settings) -> None:
     hurried = reading_settings.model_copy(update={"ocr_page_timeout_s": 0.05, "ocr_workers": 1})
     with pytest.raises(OcrTimeout, match="time limit"):
         read(fx.scanned_pdf(), settings=hurried)
+
+
+@pytest.mark.slow
+def test_timeout_in_a_worker_process_is_the_same_error(reading_settings: Settings) -> None:
+    hurried = reading_settings.model_copy(update={"ocr_page_timeout_s": 0.05, "ocr_workers": 2})
+    with pytest.raises(OcrTimeout, match="time limit"):
+        read(fx.multipage_tiff(2), settings=hurried)

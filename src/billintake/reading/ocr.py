@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -82,10 +83,13 @@ def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
         futures = [pool.submit(_run_in_worker, job) for job in jobs]
         try:
             return [future.result() for future in futures]
-        except BaseException:
+        except BrokenProcessPool as exc:
+            raise UnreadableDocument(
+                "OCR stopped: a worker process died (out of memory on a huge page?)."
+            ) from exc
+        finally:
             for future in futures:
                 future.cancel()
-            raise
 
 
 _WORKER_DATA: bytes = b""

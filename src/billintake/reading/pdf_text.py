@@ -77,11 +77,11 @@ def unusable_reason(layer: TextLayerPage) -> str | None:
     """Why this page's text layer should not be trusted (then it is OCR'd), or None."""
     if layer.error:
         return f"text layer could not be parsed ({layer.error})"
+    if layer.rotated_share > 0.5:
+        return "text runs sideways"
     words = layer.words
     if not words:
         return "no text layer"
-    if layer.rotated_share > 0.5:
-        return "text runs sideways"
     bad = sum(1 for w in words if "(cid:" in w.text or _BAD_CHARS.search(w.text))
     if bad / len(words) > 0.3:
         return "text layer is mostly unmapped glyphs"
