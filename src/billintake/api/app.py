@@ -20,6 +20,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 ROUTER_MODULES: list[str] = [
     "billintake.api.routes_intake",
     "billintake.api.routes_accounting",
+    "billintake.api.routes_review",
 ]
 
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "billintake.cli.extract",
     "billintake.cli.read",
     "billintake.cli.accounting",
+    "billintake.cli.review",
 ]
 
 for _module in COMMAND_MODULES:
