@@ -8,8 +8,10 @@ Jobs are rows first: if this process stops, `resubmit_unfinished` picks them up 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any
@@ -20,11 +22,15 @@ from billintake.settings import Settings
 
 log = logging.getLogger(__name__)
 
+WORKER_NICENESS = 5  # job processes yield the CPU to the server taking uploads and mail
 _worker_runtime: Runtime | None = None
 
 
 def _init_worker(settings_values: dict[str, Any]) -> None:
+    """Start a worker process: lower its CPU priority (requests first), open the runtime."""
     global _worker_runtime
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     _worker_runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)
 
 
