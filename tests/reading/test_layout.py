@@ -85,3 +85,33 @@ def test_line_cells_split_at_wide_gaps() -> None:
 
 def test_empty_input() -> None:
     assert build_lines([]) == []
+
+
+def test_table_with_wrapped_descriptions_and_units_stays_one_table() -> None:
+    descriptions = [("Wireless storage box", 200), ("Incl. mounting kit", 214),
+                    ("Copper file folders", 232), ("Training session", 250),
+                    ("Delivered 14/01", 264)]
+    values = [("4 Stk EUR 880,68 EUR 3.522,72", 200), ("6 ea EUR 13,83 EUR 82,98", 232),
+              ("4 hrs EUR 732,68 EUR 2.930,72", 250)]
+    words = words_at("Description", 50, 182) + words_at("Qty Unit Price Total", 300, 182)
+    for text, top in descriptions:
+        words += words_at(text, 50, top)
+    for text, top in values:
+        words += words_at(text, 300, top)
+    assert texts(words) == [
+        "Description Qty Unit Price Total",
+        "Wireless storage box 4 Stk EUR 880,68 EUR 3.522,72", "Incl. mounting kit",
+        "Copper file folders 6 ea EUR 13,83 EUR 82,98",
+        "Training session 4 hrs EUR 732,68 EUR 2.930,72", "Delivered 14/01"]
+
+
+def test_blocks_beside_each_other_with_a_long_line_reaching_under_both() -> None:
+    details = block(["Invoice no. F2026-576", "Date 8 January 2026", "Due 7 February 2026"],
+                    50, 40, leading=20)
+    customer = block(["Customer", "Tidewater Hotel", "Molenweg 160", "8011 CW Zwolle"], 330, 40,
+                     leading=14)
+    terms = words_at("Terms Payment within thirty days of the invoice date", 50, 100)
+    assert texts(details + customer + terms) == [
+        "Invoice no. F2026-576", "Date 8 January 2026", "Due 7 February 2026",
+        "Customer", "Tidewater Hotel", "Molenweg 160", "8011 CW Zwolle",
+        "Terms Payment within thirty days of the invoice date"]

@@ -25,6 +25,9 @@ _ALIGNED_SHARE = 0.5
 
 _MONTHS = ("jan", "feb", "mar", "mär", "apr", "may", "mai", "jun", "jui", "jul", "aug", "aoû",
            "sep", "oct", "okt", "nov", "dec", "dez", "déc", "fév", "avr")
+_UNITS = frozenset({"pcs", "pce", "pces", "stk", "stück", "each", "hrs", "std", "kg", "km",
+                    "units", "unit", "day", "days", "tag", "tage", "month", "jours", "jour",
+                    "heures", "pièces", "piece", "pieces", "lbs", "box", "set", "sets"})
 _CURRENCY_TOKEN = re.compile(r"^[A-Z]{3}$|^[€$£¥₣₹%]+$")
 
 
@@ -59,16 +62,47 @@ def rows_of(words: Sequence[Word], unit: float | None = None) -> Rows:
     return [sorted(row, key=lambda w: w.x0) for _, row in ordered]
 
 
-def _order(words: list[Word], unit: float) -> Rows:
+def _order(words: list[Word], unit: float, *, partial: bool = True) -> Rows:
     stripes = _split_horizontally(words, unit)
     if len(stripes) > 1:
         return [row for stripe in stripes for row in _order(stripe, unit)]
-    pieces = _split_vertically(words, unit)
-    if len(pieces) > 1:
-        groups = _group_pieces(pieces, unit)
-        if len(groups) > 1:
-            return [row for group in groups for row in _order(group, unit)]
+    if len(_block_groups(words, unit)) > 1:
+        return [row for group in _block_groups(words, unit) for row in _order(group, unit)]
+    if partial:
+        parts = _split_off_blocks(words, unit)
+        if parts:
+            return [row for part in parts for row in _order(part, unit, partial=part is not
+                                                            parts[-1])]
     return rows_of(words, unit)
+
+
+def _block_groups(words: list[Word], unit: float) -> list[list[Word]]:
+    pieces = _split_vertically(words, unit)
+    return _group_pieces(pieces, unit) if len(pieces) > 1 else [words]
+
+
+def _split_off_blocks(words: list[Word], unit: float) -> list[list[Word]] | None:
+    """Side-by-side text blocks that a line below (or above) reaches under, closing the gutter.
+
+    Tries the row gaps of the region from the bottom up: the tallest top part that falls
+    into independent text blocks is cut off, the rest is read after it.
+    """
+    bands = _merge_intervals([(w.top, w.bottom) for w in words])
+    if len(bands) < 4:
+        return None
+    for k in range(len(bands) - 1, 2, -1):
+        cut = (bands[k - 1][1] + bands[k][0]) / 2
+        top = [w for w in words if w.y_center < cut]
+        bottom = [w for w in words if w.y_center >= cut]
+        groups = _block_groups(top, unit)
+        if len(groups) > 1 and all(_text_block(rows_of(g, unit)) for g in groups):
+            return [top, bottom]
+    return None
+
+
+def _text_block(rows: Rows) -> bool:
+    """Two or more rows of words, not a column of amounts: an address, a list of details."""
+    return len(rows) >= 2 and _share(rows, _is_pure_value_row) < 0.5
 
 
 def _split_horizontally(words: list[Word], unit: float) -> list[list[Word]]:
@@ -136,7 +170,8 @@ def _independent(left: Rows, right: Rows, unit: float) -> bool:
         return False
     if _share(left, _is_label_row) >= _LABEL_SHARE:
         return False  # labels, then their values
-    if _share(right, _is_value_row) >= _VALUE_SHARE or _share(left, _is_value_row) >= _VALUE_SHARE:
+    if (_share(right, _is_value_row) >= _VALUE_SHARE
+            or _share(left, _is_pure_value_row) >= _VALUE_SHARE):
         return False  # amounts, quantities, dates or positions beside their captions
     if _alignment(left, right, unit) < _ALIGNED_SHARE:
         return True
@@ -166,7 +201,14 @@ def _is_label_row(row: list[Word]) -> bool:
 
 
 def _is_value_row(row: list[Word]) -> bool:
-    """Amounts, quantities, dates, references: every token a number-like value."""
+    """Amounts, quantities with units, dates, references: mostly number-like tokens."""
+    if not any(any(c.isdigit() for c in w.text) for w in row):
+        return False
+    return sum(1 for w in row if _is_value_token(w.text)) >= _VALUE_SHARE * len(row)
+
+
+def _is_pure_value_row(row: list[Word]) -> bool:
+    """Only number-like tokens: a column of positions or amounts, no caption among them."""
     return all(_is_value_token(w.text) for w in row)
 
 
@@ -176,6 +218,8 @@ def _is_value_token(token: str) -> bool:
     if _CURRENCY_TOKEN.match(token):
         return True
     lowered = token.lower().rstrip(".")
+    if lowered in _UNITS:
+        return True
     return lowered.isalpha() and len(lowered) <= 9 and lowered.startswith(_MONTHS)
 
 
