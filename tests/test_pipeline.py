@@ -234,3 +234,16 @@ def test_the_senders_domain_helps_to_find_the_vendor(runtime: Runtime) -> None:
     forwarded = replace(direct, hints={"email_sender": "jane@acme.example",
                                        "forwarded_by": "jane@acme.example"})
     assert match_stage(extracted, [harbour, other], forwarded, runtime.settings).vendor is None
+
+
+@pytest.mark.slow
+def test_a_scanned_bill_goes_through_ocr(runtime: Runtime, org_id: str) -> None:
+    from fixtures_gen.intake_fixtures import scanned_bill
+
+    scan = scanned_bill(0)
+    received = receive(runtime, org_id, scan.data, filename=scan.name, channel=Channel.UPLOAD)
+    assert received.job.status is JobStatus.QUEUED
+    job = run_job(runtime, org_id, received.job.id)
+    assert job.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW}, job.error
+    evidence = (job.extracted or {})["bill"]["evidence"]
+    assert evidence and {e["source"] for e in evidence.values()} == {"ocr"}

@@ -45,6 +45,13 @@ def einvoice(number: str = "RE-2024-0042", seller: object = NORDWIND) -> tuple[b
     return render_pdf(spec), cii_xml(spec, "en16931")
 
 
+def ubl_einvoice(number: str = "INV-UBL-1") -> bytes:
+    """A standalone UBL (Peppol BIS) invoice from a known seller."""
+    from billintake.einvoice_fixtures.ubl import ubl_xml
+
+    return ubl_xml(invoice(number, date(2024, 4, 2), POLDER, OFFICE_LINES))
+
+
 EINVOICE_SELLERS = (NORDWIND, HARBOUR, POLDER)
 
 
@@ -215,3 +222,14 @@ def wait_final(runtime: Runtime, organization_id: str, job_ids: list[str],
         if time.monotonic() > deadline:
             raise TimeoutError(f"jobs not final: {[(j.id, j.status.value) for j in jobs]}")
         time.sleep(0.1)
+
+
+def scanned_bill(index: int = 0) -> BillFile:
+    """A small scanned bill: one page rendered at 150 dpi, tilted and noisy, as a PNG."""
+    from billintake.synth.scan import ScanQuality, scan
+
+    bill = make_bill(SYNTH_SEED, "test", index, receipt_fraction=0.0)
+    quality = ScanQuality(dpi=150, angle=0.6, blur=0.4, noise=6.0, jpeg_quality=80)
+    data, _kind = scan(bill.pdf_bytes, quality, seed=index, as_png=True)
+    return BillFile(name=f"scan-{index:03d}.png", data=data,
+                    vendor_name=bill.truth["vendor_name"])

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures_gen.intake_fixtures import digital_bill, einvoice, make_org
+from fixtures_gen.intake_fixtures import digital_bill, einvoice, make_org, ubl_einvoice
 from typer.testing import CliRunner
 
 from billintake.cli import app
@@ -37,7 +37,7 @@ def folder_runtime(folder_settings: Settings) -> Iterator[Runtime]:
 def _fill(inbox: Path) -> dict[str, bytes]:
     files = {"a-rechnung.xml": einvoice("RE-2024-0501")[1],
              "b-bill.pdf": digital_bill(3).data,
-             "c-broken.pdf": BROKEN_PDF,
+             "c-broken.pdf": BROKEN_PDF, "d-peppol.xml": ubl_einvoice(),
              ".hidden.pdf": b"ignored", "notes.txt": b"ignored"}
     inbox.mkdir(exist_ok=True)
     for name, data in files.items():
@@ -55,8 +55,10 @@ def test_batch_moves_files_by_outcome_and_a_second_run_books_nothing_twice(
     summary = intake.run_batch(timeout_s=60)
 
     by_name = {o.source.name: o for o in summary.outcomes}
-    assert sorted(by_name) == ["a-rechnung.xml", "b-bill.pdf", "c-broken.pdf"]
+    assert sorted(by_name) == ["a-rechnung.xml", "b-bill.pdf", "c-broken.pdf", "d-peppol.xml"]
     assert by_name["a-rechnung.xml"].status is JobStatus.NEEDS_REVIEW
+    peppol = by_name["d-peppol.xml"].job.extracted or {}
+    assert peppol["bill"]["bill_number"] == "INV-UBL-1"
     assert by_name["c-broken.pdf"].status is JobStatus.FAILED and summary.failed == 1
     assert (inbox / "done" / "a-rechnung.xml").read_bytes() == files["a-rechnung.xml"]
     assert (inbox / "done" / "b-bill.pdf").exists()
@@ -73,7 +75,7 @@ def test_batch_moves_files_by_outcome_and_a_second_run_books_nothing_twice(
         o.job.id for o in summary.outcomes}
     assert (inbox / "done" / "a-rechnung-2.xml").exists()
     with folder_runtime.repository(org.id) as repo:
-        assert len(repo.list_jobs()) == 3
+        assert len(repo.list_jobs()) == 4
     dispatcher.close()
 
 
@@ -96,7 +98,7 @@ def test_cli_ingest_prints_a_summary_and_fails_when_a_file_failed(
     assert "ingest summary" in result.output
     lines = {line.split("│")[1].strip(): line.split("│")[2].strip()
              for line in result.output.splitlines() if line.count("│") == 3}
-    assert lines == {"pushed": "0", "needs review": "2", "failed": "1"}
+    assert lines == {"pushed": "0", "needs review": "3", "failed": "1"}
     assert sorted(p.name for p in (inbox / "failed").iterdir()) == [
         "c-broken.pdf", "c-broken.pdf.error.txt"]
 
