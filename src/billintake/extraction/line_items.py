@@ -247,10 +247,16 @@ def _header_columns(row: Row) -> list[Column] | None:
         return None
     if "description" not in kinds:
         if "other" not in kinds:
-            return None
-        # an unknown label left of the money columns names the descriptions
-        first_other = next(c for c in columns if c.kind == "other")
-        first_other.kind = "description"
+            if len(known) < 3:
+                return None
+            # the description label was lost (OCR): the descriptions fill the space on the left
+            left = min(c.x0 for c in columns)
+            columns.insert(0, Column("description", max(0.0, left - 200), left - 40))
+            kinds = [c.kind for c in columns]
+        else:
+            # an unknown label left of the money columns names the descriptions
+            first_other = next(c for c in columns if c.kind == "other")
+            first_other.kind = "description"
     # Several money columns of one kind: "Amount"+"Total" - keep the rightmost as the amount.
     amounts = [c for c in columns if c.kind == "amount"]
     for extra in amounts[:-1]:
