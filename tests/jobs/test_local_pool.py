@@ -91,3 +91,29 @@ def test_jobs_left_unfinished_by_a_stopped_process_are_picked_up_again(tmp_path:
     assert jobs[1].attempts == 2
     dispatcher.close()
     runtime.close()
+
+
+def test_a_job_that_cannot_be_queued_is_kept_and_requeued_later(tmp_path: Path) -> None:
+    """Redis down at upload time: the job is stored and stays queued; requeue runs it."""
+    from fixtures_gen.intake_fixtures import free_port
+
+    from billintake.intake.accept import accept_file
+    from billintake.jobs.celery_app import CeleryDispatcher
+    from billintake.pipeline import unfinished_jobs
+
+    runtime = _runtime(tmp_path, local_pool="thread")
+    org, _ = make_org(runtime, known_sellers=False)
+    dead = CeleryDispatcher(runtime.settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{free_port()}/15"}))
+    received = accept_file(runtime, dead, org.id, einvoice("RE-Q-1")[1], filename="q.xml",
+                           channel=Channel.UPLOAD)
+    assert received.job.status is JobStatus.QUEUED
+    assert runtime.originals.exists(received.job.document_sha256)
+    assert unfinished_jobs(runtime) == [(org.id, received.job.id)]
+
+    dispatcher = LocalDispatcher(runtime)
+    assert dispatcher.resubmit_unfinished() == 1
+    [job] = wait_final(runtime, org.id, [received.job.id])
+    assert job.status is JobStatus.NEEDS_REVIEW
+    dispatcher.close()
+    runtime.close()

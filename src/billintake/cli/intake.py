@@ -132,6 +132,24 @@ def smtp(host: str | None = None, port: int | None = None) -> None:
 
 
 @app.command()
+def requeue() -> None:
+    """Dispatch again every job not yet final (after an outage of the queue or a worker)."""
+    from billintake.jobs import get_dispatcher
+    from billintake.pipeline import unfinished_jobs
+
+    runtime = Runtime.from_settings()
+    dispatcher = get_dispatcher(runtime)
+    pending = unfinished_jobs(runtime)
+    for organization_id, job_id in pending:
+        dispatcher.submit(organization_id, job_id)
+    wait = getattr(dispatcher, "wait_idle", None)
+    if wait is not None:  # in-process: run them before exiting
+        wait()
+    dispatcher.close()
+    typer.echo(f"requeued {len(pending)} unfinished jobs")
+
+
+@app.command()
 def worker(
     concurrency: int | None = typer.Option(None, help="jobs at once (default: local_workers)"),
     loglevel: str = typer.Option("INFO"),

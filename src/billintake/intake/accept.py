@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from billintake.domain.errors import NoUsableAttachment, TooLarge
@@ -11,6 +12,8 @@ from billintake.jobs import Dispatcher
 from billintake.pipeline import Received, receive
 from billintake.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 
 def accept_file(runtime: Runtime, dispatcher: Dispatcher, organization_id: str, data: bytes, *,
                 filename: str, channel: Channel, hints: dict[str, str] | None = None,
@@ -19,7 +22,12 @@ def accept_file(runtime: Runtime, dispatcher: Dispatcher, organization_id: str, 
     received = receive(runtime, organization_id, data, filename=filename, channel=channel,
                        hints=hints, einvoice_xml=einvoice_xml)
     if received.needs_dispatch:
-        dispatcher.submit(organization_id, received.job.id)
+        try:
+            dispatcher.submit(organization_id, received.job.id)
+        except Exception:  # e.g. Redis down: the job is stored and stays queued
+            log.exception("could not dispatch job %s; it stays queued (`billintake requeue`)",
+                          received.job.id, extra={"job_id": received.job.id,
+                                                  "organization_id": organization_id})
     return received
 
 

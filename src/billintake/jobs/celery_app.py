@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init
+from sqlalchemy.exc import SQLAlchemyError
 
 from billintake.pipeline import DEFAULT_STAGES, Stages, run_job
 from billintake.runtime import Runtime
@@ -51,8 +52,12 @@ def create_celery(settings: Settings) -> Celery:
         },
     )
 
-    @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)
+    @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True,
+              autoretry_for=(SQLAlchemyError, OSError), retry_backoff=True,
+              retry_backoff_max=300, max_retries=10)
     def run_job_task(organization_id: str, job_id: str) -> str:
+        # run_job records every failure of the bill itself; what escapes is the
+        # infrastructure (database, originals store) and is retried with backoff.
         return run_job(_worker_runtime(), organization_id, job_id, STAGES).status.value
 
     return app
