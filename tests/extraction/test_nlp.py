@@ -147,3 +147,4 @@ def test_without_a_shipped_model_the_rules_still_work(tmp_path) -> None:
     pipeline = nlp.load(tmp_path / "nothing-here")
     assert "entity_ruler" in pipeline.pipe_names
     assert ("MONEY", "", "12.00") in found(pipeline, "Total 12.00")
+

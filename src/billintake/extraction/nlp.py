@@ -305,3 +305,4 @@ def _to_line_entities(spacy_doc: Doc, words: Sequence[Word], offsets: list[tuple
             found.append(LineEntity(label=ent.label_, field=ent.ent_id_, text=ent.text,
                                     page=page, line_index=line_index, words=covered))
     return found
+
