@@ -125,3 +125,17 @@ def test_uneven_light_is_flattened() -> None:
     cleaned = np.asarray(ocr.clean_up(photo))
     paper = cleaned[np.asarray(photo) > 60]
     assert np.median(paper[: paper.size // 4]) > 230  # the shadowed side is white again
+
+
+def test_low_resolution_photo_is_enlarged_for_ocr(reading_settings: Settings) -> None:
+    small = fx.scan(fx.render(fx.digital_pdf(), 110), angle=0.0, noise=4.0)
+    document = read(fx.image_bytes(small, "PNG", 110), settings=reading_settings)
+    page = document.pages[0]
+    assert fx.TOTAL in texts(page.words) and fx.SUBTOTAL in texts(page.words)
+    assert abs(page.width - fx.HALF_A4[0]) < 2  # still measured in points of the paper
+
+
+def test_noise_words_are_dropped() -> None:
+    assert ocr._is_noise("ee", 20) and ocr._is_noise("~", 35) and ocr._is_noise("ww", 0)
+    assert not ocr._is_noise("1", 20)  # a quantity, however unsure
+    assert not ocr._is_noise("ee", 90) and not ocr._is_noise("Total", 30)

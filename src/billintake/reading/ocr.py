@@ -34,6 +34,7 @@ _OSD_MAX_SIDE = 1400
 _SKEW_MAX_SIDE = 1200
 _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
+_MIN_UPSCALE, _MAX_UPSCALE = 1.25, 3.0  # images well below the OCR resolution are enlarged
 _HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
 _MIN_CONFIDENCE = 0.6  # mean word confidence of a page read the right way up
 _MIN_CONFIDENT_WORDS = 5
@@ -119,6 +120,7 @@ def run_job(data: bytes, job: OcrJob) -> OcrPage:
         image, scale = render_pdf_page(data, job.index, dpi=job.dpi, max_pixels=job.max_pixels)
     else:
         image, dpi = load_frame(data, job.index, job.max_pixels)
+        image, dpi = _upscaled(image, dpi, job.dpi, job.max_pixels)
         scale = dpi / POINTS_PER_INCH
     image, skew = _deskewed(image)
     rotation = 0
@@ -147,6 +149,17 @@ def run_job(data: bytes, job: OcrJob) -> OcrPage:
         confidence=round(confidence, 3) if confidence is not None else None,
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def _upscaled(image: Image.Image, dpi: float, target_dpi: int, max_pixels: int
+              ) -> tuple[Image.Image, float]:
+    """Low-resolution images enlarged to the OCR resolution: Tesseract misses small glyphs."""
+    factor = min(target_dpi / dpi, _MAX_UPSCALE,
+                 math.sqrt(max_pixels / max(image.width * image.height, 1)))
+    if factor < _MIN_UPSCALE:
+        return image, dpi
+    size = (round(image.width * factor), round(image.height * factor))
+    return image.resize(size, Image.Resampling.LANCZOS), dpi * factor
 
 
 def _deskewed(image: Image.Image) -> tuple[Image.Image, float]:
@@ -291,8 +304,8 @@ def recognise(image: Image.Image, *, scale: float, languages: str, deadline: flo
         confidence = float(data["conf"][i])
         if data["level"][i] != 5 or not text or confidence < 0:
             continue
-        if confidence < 30 and not any(c.isalnum() for c in text):
-            continue  # specks and rules read as punctuation
+        if _is_noise(text, confidence):
+            continue
         left, top = data["left"][i] / scale, data["top"][i] / scale
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         words.append(Word(
@@ -315,6 +328,15 @@ def _as_file(image: Image.Image) -> Iterator[str]:
         image.convert("L").save(handle, format="PPM")
         handle.flush()
         yield handle.name
+
+
+def _is_noise(text: str, confidence: float) -> bool:
+    """Specks and dashed rules read as punctuation or as short runs like "ee", "ww"."""
+    if confidence >= 40:
+        return False
+    if not any(c.isalnum() for c in text):
+        return True
+    return len(text) <= 3 and not any(c.isdigit() for c in text)
 
 
 def _remaining(deadline: float) -> float:
