@@ -99,7 +99,9 @@ def test_unsupported_content_fails_with_the_reason(runtime: Runtime, org_id: str
     assert "HTML" in (job.error or "")
 
 
-def test_same_file_twice_links_to_the_first_job(runtime: Runtime, org_id: str) -> None:
+def test_same_file_twice_links_to_the_first_job(any_db_runtime: Runtime) -> None:
+    runtime = any_db_runtime
+    org_id = make_org(runtime)[0].id
     xml = einvoice()[1]
     first = receive(runtime, org_id, xml, filename="a.xml", channel=Channel.UPLOAD)
     second = receive(runtime, org_id, xml, filename="copy-of-a.xml", channel=Channel.EMAIL)
@@ -181,8 +183,11 @@ def test_review_reasons_follow_the_thresholds() -> None:
         "not found on the bill: bill_number, vendor_name, bill_date, currency")
 
 
-def test_a_bill_passing_the_thresholds_is_pushed_once(runtime: Runtime, org_id: str) -> None:
-    """An exact e-invoice from a known vendor is booked; running the job again books nothing."""
+def test_a_bill_passing_the_thresholds_is_pushed_once(any_db_runtime: Runtime) -> None:
+    """An exact e-invoice from a known vendor is booked; running the job again books nothing
+    (on SQLite and on PostgreSQL)."""
+    runtime = any_db_runtime
+    org_id = make_org(runtime)[0].id
     pdf, xml = einvoice("RE-2024-0042")
     received = receive(runtime, org_id, pdf, filename="RE-2024-0042.pdf", channel=Channel.EMAIL,
                        einvoice_xml=xml)

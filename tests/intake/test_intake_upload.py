@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,33 @@ def test_inbound_email_webhook(server: str, app_runtime: Runtime,
     assert too_big.status_code == 413
     [final] = wait_final(app_runtime, org_id, [job["id"]])
     assert final.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW, JobStatus.FAILED}
+
+
+def test_a_failed_job_can_be_retried_over_http(server: str, app_runtime: Runtime,
+                                               org: tuple[str, dict[str, str]]) -> None:
+    org_id, auth = org
+    broken = b"%PDF-1.4\n% nothing after the header"
+    [job] = httpx.post(f"{server}/bills/upload", headers=auth,
+                       files={"files": ("broken.pdf", broken, "application/pdf")}
+                       ).json()["jobs"]
+    [failed] = wait_final(app_runtime, org_id, [job["id"]])
+    assert failed.status is JobStatus.FAILED and failed.error
+    shown = httpx.get(f"{server}/jobs/{job['id']}", headers=auth).json()
+    assert shown["status"] == "failed" and shown["error"] == failed.error
+    assert shown["error_code"] == failed.error_code
+
+    retried = httpx.post(f"{server}/jobs/{job['id']}/retry", headers=auth)
+    assert retried.status_code == 202 and retried.json()["status"] == "queued"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        [again] = wait_final(app_runtime, org_id, [job["id"]])
+        if again.attempts == 2:
+            break
+        time.sleep(0.1)
+    assert again.status is JobStatus.FAILED and again.attempts == 2
+
+    xml = einvoice("RE-2024-0400")[1]
+    [review] = httpx.post(f"{server}/bills/upload", headers=auth,
+                          files={"files": ("r.xml", xml, "application/xml")}).json()["jobs"]
+    wait_final(app_runtime, org_id, [review["id"]])
+    assert httpx.post(f"{server}/jobs/{review['id']}/retry", headers=auth).status_code == 409

@@ -65,7 +65,9 @@ def ingest(
     """
     from billintake.intake.folder import FolderIntake, bill_files
     from billintake.jobs import get_dispatcher
+    from billintake.logs import configure_logging
 
+    configure_logging("WARNING")  # the progress bar and the summary say what happened
     with user_errors():
         runtime = Runtime.from_settings()
         organization_id = _organization_id(runtime, org)
@@ -113,8 +115,10 @@ def smtp(host: str | None = None, port: int | None = None) -> None:
     """Run the SMTP listener for the intake addresses (bills+<org-slug>@<intake domain>)."""
     from billintake.intake.smtp import start_smtp
     from billintake.jobs import get_dispatcher
+    from billintake.logs import configure_logging
 
     runtime = Runtime.from_settings()
+    configure_logging(runtime.settings.log_level)
     dispatcher = get_dispatcher(runtime)
     resubmit = getattr(dispatcher, "resubmit_unfinished", None)
     if resubmit is not None:
@@ -156,8 +160,10 @@ def worker(
 ) -> None:
     """Start a Celery worker taking jobs from Redis (for BILLINTAKE_QUEUE=celery)."""
     from billintake.jobs.celery_app import app as celery_app
+    from billintake.logs import configure_logging
 
     settings = get_settings()
+    configure_logging(settings.log_level)
     Runtime.from_settings(settings).close()  # the schema must be current before jobs run
     celery_app.worker_main([
         "worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue,
