@@ -65,7 +65,8 @@ def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
     """Several tax lines (e.g. 7 % and 19 %, or CGST + SGST) add up to the tax."""
     rows: dict[tuple[int, float], Candidate] = {}
     for cand in tax_cands:
-        if cand.features.get("label_strength", 0) >= 1.0 and cand.score >= 0.6:
+        rule_score = cand.features.get("rule_score", cand.score)  # before any re-ranking
+        if cand.features.get("label_strength", 0) >= 1.0 and rule_score >= 0.6:
             key = (cand.page, round(cand.bbox[1]))
             if key not in rows or cand.score > rows[key].score:
                 rows[key] = cand
@@ -80,7 +81,7 @@ def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
     return Candidate(field="tax", value=total, text=" + ".join(c.text for c in parts),
                      page=first.page, bbox=first.bbox, source=first.source,
                      features={**first.features, "summed_lines": float(len(parts))},
-                     score=min(c.score for c in parts), label=first.label)
+                     score=max(c.score for c in parts), label=first.label)
 
 
 def reconcile_amounts(candidates: dict[str, list[Candidate]],

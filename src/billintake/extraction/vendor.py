@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from billintake.reading.document import Word
+
 from .header import Candidate, DocContext, _box, vendor_label_segments
 from .labels import LABELS
 from .layout import Segment, compact
@@ -39,7 +41,9 @@ _REJECT_WORDS_LIST = (
     "paid", "cash", "change", "card", "rechnung", "datum", "menge", "preis", "betrag", "summe",
     "steuer", "kunde", "seite", "bestellung", "facture", "montant", "quantité", "prix",
     "client", "commande", "livraison", "paiement", "factuur", "bedrag", "aantal", "prijs",
-    "klant", "bestelling", "betaling", "levering"
+    "klant", "bestelling", "betaling", "levering", "omschrijving", "beschreibung",
+    "bezeichnung", "désignation", "libellé", "eenheid", "einheit", "unité", "artikel",
+    "article", "leistung", "stück", "menge", "qté", "aantal", "hours", "uom", "sku", "code"
 )
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
 _ADDRESS_RE = re.compile(
@@ -83,7 +87,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
         page_height = page_layout.page.height or 842.0
         for seg in page_layout.segments:
             label_words = labelled.get(id(seg))
-            words = seg.words[label_words:] if label_words else seg.words
+            words = seg.words[label_words:] if label_words else _joined_words(ctx, seg)
             name = clean_name(" ".join(w.text for w in words))
             if label_words and not name:
                 below = _next_in_column(ctx, seg)
@@ -151,6 +155,25 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
     return [_Phrase(name, seg, features)]
 
 
+def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
+    """The segment's words plus name pieces a wide gap split off ("Kestrel Logistics  Co.")."""
+    words = list(seg.words)
+    row = sorted(ctx.layout.page(seg.page).rows[seg.row], key=lambda s: s.x0)
+    following = [s for s in row if s.x0 > seg.x1]
+    for nxt in following[:2]:
+        text = nxt.text
+        if nxt.x0 - words[-1].x1 > 2.2 * seg.height or len(nxt.words) > 3:
+            break
+        if any(c.isdigit() for c in text) or ":" in text or "@" in text:
+            break
+        if _DOC_TITLE_RE.match(text) or any(compact(w) in _REJECT_WORDS for w in text.split()):
+            break
+        if not (_LEGAL_RE.fullmatch(text.strip(" ,")) or text[:1].isupper()):
+            break
+        words.extend(nxt.words)
+    return words
+
+
 def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
     text = text.strip()
@@ -159,7 +182,8 @@ def clean_name(text: str) -> str:
         previous = text
         text = _DOC_TITLE_RE.sub("", text).strip(" :-–|,").lstrip(".").strip()
     text = re.sub(r"^(from|von|de|van)\s*:\s*", "", text, flags=re.IGNORECASE)
-    words = text.split()
+    # OCR specks: tokens with neither letters nor digits ("¢", "~") are not part of a name.
+    words = [w for w in text.split() if any(c.isalnum() for c in w) or w == "&"]
     # "OYO 4189 Resort ..." — a number after the first word ends the name.
     for i, word in enumerate(words[1:], start=1):
         if re.fullmatch(r"[\d.,/-]+,?", word):
@@ -185,6 +209,8 @@ def _sentence_like(raw: str, name: str) -> bool:
 def _name_like(name: str) -> bool:
     if len(name) < 2 or len(name) > 60 or "@" in name or re.search(r"www\.|https?:", name):
         return False
+    if not _LEGAL_RE.sub("", name).strip(" .,&"):
+        return False  # only a legal form ("B.V.", "SARL")
     letters = sum(c.isalpha() for c in name)
     if letters < 2 or sum(c.isdigit() for c in name) > 0.3 * len(name):
         return False
