@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fixtures_gen.intake_fixtures import einvoice, make_org
@@ -252,3 +253,29 @@ def test_a_scanned_bill_goes_through_ocr(runtime: Runtime, org_id: str) -> None:
     assert job.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW}, job.error
     evidence = (job.extracted or {})["bill"]["evidence"]
     assert evidence and {e["source"] for e in evidence.values()} == {"ocr"}
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_same_file_from_several_processes_at_once_makes_one_job(
+        pg_database: str, tmp_path: Path) -> None:
+    """Several API processes receiving the same file at the same moment: one job for all."""
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from fixtures_gen.intake_fixtures import receive_in_process
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", database_url=pg_database)
+    runtime = Runtime.from_settings(settings)
+    org_id = make_org(runtime, "race")[0].id
+    xml = einvoice("RE-RACE-1")[1]
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        start_at = time.time() + 4
+        futures = [pool.submit(receive_in_process, settings.model_dump(), org_id, xml, start_at)
+                   for _ in range(4)]
+        job_ids = {future.result(timeout=60) for future in futures}
+    with runtime.repository(org_id) as repo:
+        jobs = [j for j in repo.list_jobs() if j.original_filename == "race.xml"]
+    assert len(job_ids) == 1 and [j.id for j in jobs] == list(job_ids)
+    runtime.close()

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
+
 from billintake.domain.errors import BillintakeError, Conflict, DuplicateBill
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import Channel, Document, IngestJob, JobStatus, Vendor
@@ -245,21 +247,30 @@ def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: st
     if einvoice_xml is not None:
         job_hints[EINVOICE_HINT] = runtime.originals.put(einvoice_xml)
     media_type = media_type or _media_type(data, runtime.settings)
-    with _receive_lock, runtime.repository(organization_id) as repo:
-        existing = repo.find_job_by_document(sha256)
-        if existing is not None:
-            log.info("duplicate file", extra={"job_id": existing.id,
-                                              "organization_id": organization_id})
-            return Received(job=existing, duplicate=True)
-        repo.add_document(Document(sha256=sha256, organization_id=organization_id,
-                                   original_filename=filename[:255], media_type=media_type,
-                                   size=len(data)))
-        job = IngestJob(organization_id=organization_id, channel=channel,
-                        document_sha256=sha256, original_filename=filename[:255],
-                        hints=job_hints)
-        if failure is not None:
-            job.status, job.error, job.error_code = JobStatus.FAILED, failure.message, failure.code
-        repo.add_job(job)
+    for attempt in range(3):
+        try:
+            with _receive_lock, runtime.repository(organization_id) as repo:
+                existing = repo.find_job_by_document(sha256)
+                if existing is not None:
+                    log.info("duplicate file", extra={"job_id": existing.id,
+                                                      "organization_id": organization_id})
+                    return Received(job=existing, duplicate=True)
+                repo.add_document(Document(
+                    sha256=sha256, organization_id=organization_id,
+                    original_filename=filename[:255], media_type=media_type, size=len(data)))
+                job = IngestJob(organization_id=organization_id, channel=channel,
+                                document_sha256=sha256, original_filename=filename[:255],
+                                hints=job_hints)
+                if failure is not None:
+                    job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
+                                                             failure.code)
+                repo.add_job(job)
+            break
+        except IntegrityError:
+            # Another process recorded the same file at this moment (the document row is
+            # unique): look again, and this time find its job.
+            if attempt == 2:
+                raise
     log.info("received", extra={"job_id": job.id, "organization_id": organization_id,
                                 "channel": channel.value, "status": job.status.value})
     return Received(job=job)

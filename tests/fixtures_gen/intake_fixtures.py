@@ -233,3 +233,23 @@ def scanned_bill(index: int = 0) -> BillFile:
     data, _kind = scan(bill.pdf_bytes, quality, seed=index, as_png=True)
     return BillFile(name=f"scan-{index:03d}.png", data=data,
                     vendor_name=bill.truth["vendor_name"])
+
+
+def receive_in_process(settings_values: dict[str, object], organization_id: str, data: bytes,
+                       start_at: float) -> str:
+    """Receive `data` in a fresh process at `start_at` (time.time()); the job id (for races)."""
+    import os
+    import time
+
+    from billintake.domain.model import Channel
+    from billintake.pipeline import receive
+    from billintake.settings import Settings
+
+    runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)  # type: ignore[arg-type]
+    receive(runtime, organization_id, f"warm-up {os.getpid()}".encode(), filename="warm.txt",
+            channel=Channel.UPLOAD)  # connections and caches ready: the race is the real one
+    time.sleep(max(0.0, start_at - time.time()))
+    job_id = receive(runtime, organization_id, data, filename="race.xml",
+                     channel=Channel.UPLOAD).job.id
+    runtime.close()
+    return job_id
