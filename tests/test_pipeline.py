@@ -279,3 +279,28 @@ def test_the_same_file_from_several_processes_at_once_makes_one_job(
         jobs = [j for j in repo.list_jobs() if j.original_filename == "race.xml"]
     assert len(job_ids) == 1 and [j.id for j in jobs] == list(job_ids)
     runtime.close()
+
+
+def test_a_run_overtaken_by_a_newer_run_of_the_same_job_stops(runtime: Runtime,
+                                                              org_id: str) -> None:
+    """A task delivered again while its first worker is still busy: only the newer run books."""
+    received = receive(runtime, org_id, einvoice("RE-2024-0044")[1], filename="o.xml",
+                       channel=Channel.UPLOAD)
+    newer: list[object] = []
+
+    def read_then_get_overtaken(data: bytes, xml: bytes | None, settings: Settings) -> Readout:
+        if not newer:  # while the first run reads, the same job starts again and finishes
+            with runtime.repository(org_id) as repo:
+                job = repo.get_job(received.job.id)
+                job.status = JobStatus.QUEUED
+                repo.update_job(job)
+            newer.append(run_job(runtime, org_id, received.job.id))
+        return DEFAULT_STAGES.read(data, xml, settings)
+
+    first = run_job(runtime, org_id, received.job.id,
+                    replace(DEFAULT_STAGES, read=read_then_get_overtaken))
+    [second] = newer
+    assert second.status is JobStatus.PUSHED and second.attempts == 2  # type: ignore[attr-defined]
+    assert first.status is JobStatus.PUSHED and first.attempts == 2  # the newer run's result
+    with runtime.repository(org_id) as repo:
+        assert len(repo.list_bills()) == 1

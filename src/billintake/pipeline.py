@@ -294,9 +294,9 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
             stages: Stages = DEFAULT_STAGES) -> IngestJob:
     """Run one job to a final status (pushed, needs_review or failed) and return it.
 
-    A job already final is returned unchanged, so a redelivered task does nothing twice.
+    A job already final is returned unchanged, so a redelivered task does nothing twice; a
+    run overtaken by a newer run of the same job stops at its next step.
     """
-    settings = runtime.settings
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
         if job.status not in RUNNABLE:
@@ -304,6 +304,23 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
         job.attempts += 1
         job.error = job.error_code = None
         repo.update_job(job)
+    context = {"job_id": job.id, "organization_id": organization_id}
+    try:
+        return _run_stages(runtime, job, stages)
+    except _Superseded:
+        log.warning("a newer run of this job took over; this run stops", extra=context)
+        with runtime.repository(organization_id) as repo:
+            return repo.get_job(job_id)
+
+
+class _Superseded(Exception):
+    """Another run of the same job started after this one (e.g. a task delivered again while
+    its first worker was still busy): the newer run owns the job from now on."""
+
+
+def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
+    settings = runtime.settings
+    organization_id = job.organization_id
     info = JobInput(job_id=job.id, organization_id=organization_id,
                     filename=job.original_filename, document_sha256=job.document_sha256,
                     hints=dict(job.hints))
@@ -343,6 +360,8 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
     except BillintakeError as exc:
         log.info("job failed: %s", exc.code, extra=context)
         return _fail(runtime, job, exc.message, exc.code)
+    except _Superseded:
+        raise
     except Exception as exc:
         log.exception("job crashed", extra=context)
         return _fail(runtime, job, f"internal error: {type(exc).__name__}: {exc}",
@@ -365,6 +384,8 @@ def _set_status(runtime: Runtime, job: IngestJob, status: JobStatus, *,
     if extracted is not None:
         job.extracted = extracted
     with runtime.repository(job.organization_id) as repo:
+        if repo.get_job(job.id).attempts != job.attempts:
+            raise _Superseded(job.id)
         repo.update_job(job)
     log.info("job %s", status.value, extra={"job_id": job.id,
                                             "organization_id": job.organization_id,
