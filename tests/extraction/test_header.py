@@ -195,3 +195,17 @@ def test_vendor_contact_details_come_from_the_vendor_not_the_customer() -> None:
     assert bill.value("vendor_address") == "12 Harbour Road, Bristol BS1 4DJ"
     assert bill.value("vendor_email") == "accounts@northwind.example"
     assert bill.value("vendor_iban") == "GB82WEST12345698765432"
+
+
+def test_identifier_parsing_refuses_dates_and_amounts_and_rejoins_ocr_splits() -> None:
+    from billintake.extraction.header import parse_identifier, parse_tax_id
+
+    assert parse_identifier("INV/2023/03/0008") == ("INV/2023/03/0008", "INV/2023/03/0008")
+    assert parse_identifier("# 2022089083")[0] == "2022089083"  # type: ignore[index]
+    assert parse_identifier("IBZY 2087")[0] == "IBZY 2087"  # type: ignore[index]
+    assert parse_identifier("14.03.2026") is None
+    assert parse_identifier("1,234.50") is None
+    assert parse_identifier("Cash at Hotel") is None
+    assert parse_tax_id("NL810433941B01")[0] == "NL810433941B01"  # type: ignore[index]
+    assert parse_tax_id("06AABCO6063D1ZQ")[0] == "06AABCO6063D1ZQ"  # type: ignore[index]
+    assert parse_tax_id("20%") is None

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from billintake.domain.currency import ISO_4217
 from billintake.reading.document import ReadDocument, Word
 
 from .labels import (
@@ -267,6 +268,9 @@ _TAX_ID_RE = re.compile(
 
 def parse_identifier(text: str) -> tuple[str, str] | None:
     """An invoice/PO number: the first token with a digit that is not a date or an amount."""
+    split = re.fullmatch(r"\s*([A-Z]{2,5})\s([0-9][0-9A-Z/\-]{2,})\s*", text)
+    if split and split.group(1) not in ISO_4217 and split.group(1) not in {"NO", "NR", "REF"}:
+        return f"{split.group(1)} {split.group(2)}", text.strip()  # "IBZY 2087": OCR split one
     for token in re.split(r"[\s:]+", text):
         token = token.strip(".,;()[]#°").lstrip("#")
         if not token or len(token) > 40 or not any(c.isdigit() for c in token):
