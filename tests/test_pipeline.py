@@ -304,3 +304,12 @@ def test_a_run_overtaken_by_a_newer_run_of_the_same_job_stops(runtime: Runtime,
     assert first.status is JobStatus.PUSHED and first.attempts == 2  # the newer run's result
     with runtime.repository(org_id) as repo:
         assert len(repo.list_bills()) == 1
+
+
+def test_a_bill_flagged_by_extraction_waits_for_review() -> None:
+    vendor = Vendor(organization_id="o", name="Acme")
+    matched = VendorMatch(vendor=vendor, score=100.0, method="exact_name")
+    flagged = _bill(1.0).model_copy(update={"needs_review": True,
+                                            "warnings": ["BR-CO-15: totals differ"]})
+    assert review_reasons(flagged, matched, ReviewPolicy(0.85, True)) == [
+        "flagged for review: BR-CO-15: totals differ"]

@@ -184,7 +184,7 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
                        f"{policy.min_confidence:.2f}")
     if policy.require_reconciled and not extracted.reconciled:
         reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
-    if getattr(extracted, "needs_review", False):
+    if extracted.needs_review:
         problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"
         reasons.append(f"flagged for review: {problems}")
     if vendor_match.vendor is None:
