@@ -78,12 +78,13 @@ def test_mismatch_is_a_warning_and_lowers_confidence() -> None:
     assert result.choices["total"].confidence < 0.95
 
 
-def test_unlabelled_fallback_total_has_low_confidence() -> None:
+def test_unlabelled_fallback_total_needs_support_and_has_low_confidence() -> None:
     fallback = [cand("total", "42.00", 0.2, 0.8, label_strength=0.0)]
     fallback[0].features["unlabelled"] = 1.0
-    result = reconcile_amounts({}, fallback)
+    assert "total" not in reconcile_amounts({}, fallback).choices  # unknown, not a guess
+    result = reconcile_amounts({}, fallback, items_sum=Decimal("42.00"))
     assert result.choices["total"].candidate.value == Decimal("42.00")
-    assert result.choices["total"].confidence <= 0.35
+    assert result.choices["total"].confidence < 0.95 and not result.reconciled
 
 
 def test_line_checks_warn_on_quantity_times_price_mismatch() -> None:

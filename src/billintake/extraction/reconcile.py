@@ -141,6 +141,14 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None
     shipping, discount = values["shipping"] or Decimal(0), values["discount"] or Decimal(0)
     if total is None:
         return score - 0.5, False
+    total_cand = chosen["total"]
+    if total_cand is not None and total_cand.features.get("unlabelled"):
+        # No label says "total": only arithmetic or a repeat may vouch for it, else null.
+        vouched = total_cand.features.get("support", 1.0) >= 2 or (
+            items_sum is not None and close(items_sum, total)) or (
+            subtotal is not None and tax is not None and close(subtotal + tax, total))
+        if not vouched:
+            return score - 2.0, False
     # Identical positions cannot be two different fields.
     boxes = [c.bbox for c in chosen.values() if c is not None]
     if len(boxes) != len(set(boxes)):
