@@ -115,3 +115,13 @@ def test_blocks_beside_each_other_with_a_long_line_reaching_under_both() -> None
         "Invoice no. F2026-576", "Date 8 January 2026", "Due 7 February 2026",
         "Customer", "Tidewater Hotel", "Molenweg 160", "8011 CW Zwolle",
         "Terms Payment within thirty days of the invoice date"]
+
+
+def test_two_prose_columns_with_a_narrow_gutter() -> None:
+    left = ["lorem ipsum dolor sit amet", "consectetur adipiscing elit", "sed do eiusmod tempor",
+            "incididunt ut labore", "et dolore magna aliqua"]
+    right = ["ut enim ad minim veniam", "quis nostrud exercitation", "ullamco laboris nisi",
+             "ut aliquip ex ea", "commodo consequat"]
+    words = block(left, 40, 30, leading=12) + block(right, 198, 30, leading=12)
+    assert 198 - max(w.x1 for w in words if w.x0 < 190) < 10  # a gutter of under 10 points
+    assert texts(words) == left + right

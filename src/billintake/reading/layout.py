@@ -118,11 +118,27 @@ def _split_horizontally(words: list[Word], unit: float) -> list[list[Word]]:
 
 
 def _split_vertically(words: list[Word], unit: float) -> list[list[Word]]:
-    """Split at vertical gutters: x ranges no word of the region touches, wide enough."""
+    """Split at vertical gutters: x ranges no word of the region touches, wide enough.
+
+    Over many rows, word spaces do not line up by chance: a narrower empty band is a gutter.
+    """
     spans = _merge_intervals([(w.x0, w.x1) for w in words])
+    if len(spans) < 2:
+        return [words]
+    rows = len(_merge_intervals([(w.top, w.bottom) for w in words]))
+    factor = 0.8 if rows >= 4 else 1.2
     cuts = [(a[1] + b[0]) / 2 for a, b in itertools.pairwise(spans)
-            if b[0] - a[1] >= 1.2 * unit]
+            if b[0] - a[1] >= factor * _height_beside(words, a[1], b[0], unit)]
     return _partition(words, cuts, key=lambda w: w.x_center)
+
+
+def _height_beside(words: list[Word], left_edge: float, right_edge: float, unit: float
+                   ) -> float:
+    """The tallest word ending at `left_edge` or starting at `right_edge`: big print has
+    wide spaces."""
+    beside = [w.height for w in words
+              if abs(w.x1 - left_edge) < 0.01 or abs(w.x0 - right_edge) < 0.01]
+    return max([unit, *beside])
 
 
 def _group_pieces(pieces: list[list[Word]], unit: float) -> list[list[Word]]:
