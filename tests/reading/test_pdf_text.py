@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from billintake.reading.document import Word
 from billintake.reading.pdf_text import TextLayerPage, plausible_share, unusable_reason
 from billintake.reading.reader import read
@@ -75,6 +77,7 @@ def test_plausibility() -> None:
     assert plausible_share([_word(t) for t in ["xQzRkW", "bcdfg", "~≈≈~", "Total"]]) == 0.25
 
 
+@pytest.mark.slow
 def test_cid_text_layer_is_replaced_by_ocr(reading_settings: Settings) -> None:
     document = read(fx.cid_pdf(), settings=reading_settings)
     page = document.pages[0]
@@ -84,6 +87,7 @@ def test_cid_text_layer_is_replaced_by_ocr(reading_settings: Settings) -> None:
     assert fx.TOTAL in [w.text for w in page.words]
 
 
+@pytest.mark.slow
 def test_invisible_ocr_layer_kept_when_good_replaced_when_poor(reading_settings: Settings
                                                                ) -> None:
     good = read(fx.ocr_layer_pdf(good=True), settings=reading_settings)

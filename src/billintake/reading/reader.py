@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from functools import lru_cache
 
 import pypdfium2 as pdfium
@@ -39,9 +40,15 @@ def read(data: bytes, *, settings: Settings | None = None, languages: list[str] 
             "This is an XML file: XML e-invoices are read by the extractor, not by the "
             "page reader."
         )
+    started = time.perf_counter()
     if media_type == PDF:
-        return _read_pdf(data, settings, langs, force_ocr=force_ocr)
-    return _read_image(data, media_type, settings, langs)
+        document = _read_pdf(data, settings, langs, force_ocr=force_ocr)
+    else:
+        document = _read_image(data, media_type, settings, langs)
+    ocr_pages = [page for page in document.pages if page.source == "ocr"]
+    log.info("read %s: %d pages, %d by OCR (%s), %.2f s", media_type, len(document.pages),
+             len(ocr_pages), "+".join(langs), time.perf_counter() - started)
+    return document
 
 
 def _read_pdf(data: bytes, settings: Settings, langs: list[str], *, force_ocr: bool
@@ -67,10 +74,12 @@ def _read_pdf(data: bytes, settings: Settings, langs: list[str], *, force_ocr: b
                                 words=layer.words, lines=build_lines(layer.words), source="text")
         else:
             to_ocr.append(index)
+            log.debug("page %d: %s; OCR", index + 1, reason)
             if not force_ocr:
                 document.warnings.append(f"page {index + 1}: {reason}; OCR used")
     jobs = [_job("pdf", index, settings, langs) for index in to_ocr]
     for result in ocr.ocr_jobs(data, jobs, workers=settings.ocr_workers):
+        _log_ocr(result)
         pages[result.index] = _ocr_page(result)
     document.pages = [pages[index] for index in range(page_count)]
     _warn_if_empty(document)
@@ -83,6 +92,8 @@ def _read_image(data: bytes, media_type: str, settings: Settings, langs: list[st
     check_page_count(count, settings=settings)
     jobs = [_job("image", index, settings, langs) for index in range(count)]
     results = ocr.ocr_jobs(data, jobs, workers=settings.ocr_workers)
+    for result in results:
+        _log_ocr(result)
     document = ReadDocument(media_type=media_type, languages=langs,
                             pages=[_ocr_page(result) for result in results])
     _warn_if_empty(document)
@@ -124,6 +135,12 @@ def _job(kind: str, index: int, settings: Settings, langs: list[str]) -> ocr.Ocr
     return ocr.OcrJob(kind=kind, index=index, languages="+".join(langs),  # type: ignore[arg-type]
                       dpi=settings.ocr_dpi, timeout_s=settings.ocr_page_timeout_s,
                       max_pixels=settings.max_image_pixels)
+
+
+def _log_ocr(result: ocr.OcrPage) -> None:
+    log.debug("OCR page %d: %d words, confidence %s, turned %d°, skew %.2f°, %.2f s",
+              result.index + 1, len(result.words), result.confidence, result.rotation,
+              result.skew, result.seconds)
 
 
 def _ocr_page(result: ocr.OcrPage) -> Page:
