@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -85,6 +87,19 @@ def test_digital_page_stored_sideways_is_read_upright(reading_settings: Settings
     assert page.source == "ocr" and page.rotation == 270
     assert "text runs sideways" in document.warnings[0]
     assert f"Total due EUR {fx.TOTAL}" in [line.text for line in page.lines]
+
+
+def test_phone_photo_turned_by_exif_is_read_upright(reading_settings: Settings) -> None:
+    upright = fx.scan(fx.render(fx.digital_pdf(), 150), angle=0.0)
+    stored = upright.rotate(90, expand=True)  # the sensor's orientation
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to display
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", dpi=(150, 150), exif=exif, quality=90)
+    page = read(buffer.getvalue(), settings=reading_settings).pages[0]
+    assert page.rotation == 0  # upright once the EXIF turn is applied: no OSD needed
+    assert page.width > page.height
+    assert fx.TOTAL in texts(page.words)
 
 
 def test_mixed_document_page_by_page(reading_settings: Settings) -> None:

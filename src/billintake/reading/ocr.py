@@ -111,6 +111,17 @@ def _run_in_worker(job: OcrJob) -> OcrPage:
 
 
 def run_job(data: bytes, job: OcrJob) -> OcrPage:
+    """Load, clean up and OCR one page within the job's time budget (else `OcrTimeout`)."""
+    try:
+        return _run_job(data, job)
+    except OcrTimeout as exc:
+        raise OcrTimeout(
+            f"OCR of page {job.index + 1} took longer than the per-page time limit of "
+            f"{job.timeout_s:g} s."
+        ) from exc
+
+
+def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     """Load, clean up and OCR one page within the job's time budget.
 
     Orientation detection (Tesseract OSD) costs about as much as a quarter of the OCR, so it
