@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import re
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import numpy as np
 from spacy.language import Language
 
 from billintake.reading.document import ReadDocument, Word
-from billintake.settings import Settings
+from billintake.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,12 @@ class DocumentView:
     text_compact: str = ""
 
 
-def document_view(doc: ReadDocument) -> DocumentView:
+def document_view(doc: ReadDocument, pipeline: Language | None = None) -> DocumentView:
+    """The entities (from the rule pipeline, default: the shipped one) and page geometry."""
     from billintake.extraction import nlp
     from billintake.extraction.parsing import parse_amount
 
-    entities = nlp.document_entities(doc)
+    entities = nlp.document_entities(doc, pipeline)
     pages: dict[int, _PageView] = {}
     for page in doc.pages:
         words = [w for w in page.words if w.text.strip()]
@@ -148,16 +150,19 @@ def document_view(doc: ReadDocument) -> DocumentView:
 
 
 _VIEWS: list[tuple[ReadDocument, DocumentView]] = []
+_VIEWS_LOCK = threading.Lock()
 
 
-def cached_view(doc: ReadDocument) -> DocumentView:
+def cached_view(doc: ReadDocument, pipeline: Language | None = None) -> DocumentView:
     """The document view of `doc`, remembered for the last few documents."""
-    for seen, view in _VIEWS:
-        if seen is doc:
-            return view
-    view = document_view(doc)
-    _VIEWS.insert(0, (doc, view))
-    del _VIEWS[4:]
+    with _VIEWS_LOCK:
+        for seen, view in _VIEWS:
+            if seen is doc:
+                return view
+    view = document_view(doc, pipeline)
+    with _VIEWS_LOCK:
+        _VIEWS.insert(0, (doc, view))
+        del _VIEWS[4:]
     return view
 
 
@@ -371,6 +376,7 @@ class FieldScorer:
                  meta: dict[str, Any] | None = None) -> None:
         self.models = models or {}
         self.meta = meta or {}
+        self.pipeline: Language | None = None  # the rule pipeline it was shipped with
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -382,7 +388,7 @@ class FieldScorer:
         model = self.models.get(field)
         if model is None or not candidates:
             return [float(c.score) for c in candidates]
-        rows = featurize(field, candidates, cached_view(doc))
+        rows = featurize(field, candidates, cached_view(doc, self.pipeline))
         return [round(float(p), 4) for p in model.probabilities(rows)]
 
     def to_disk(self, path: Path) -> None:
@@ -419,7 +425,9 @@ class FieldScorerComponent:
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
+        self.nlp = nlp
         self.scorer = FieldScorer()
+        self.scorer.pipeline = nlp
 
     def __call__(self, doc: Any) -> Any:
         return doc
@@ -429,6 +437,7 @@ class FieldScorerComponent:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FieldScorerComponent:
         self.scorer = FieldScorer.from_disk(Path(path))
+        self.scorer.pipeline = self.nlp
         return self
 
 
@@ -442,7 +451,8 @@ def load_scorer(settings: Settings | None = None, *, model_dir: Path | None = No
     """The trained scorer of the shipped pipeline, or None when the pipeline has none."""
     from billintake.extraction import nlp
 
-    pipeline = nlp.load(model_dir or (settings.model_dir if settings else None))
+    settings = settings or get_settings()
+    pipeline = nlp.load(model_dir or settings.model_dir)
     if "field_scorer" not in pipeline.pipe_names:
         return None
     component = pipeline.get_pipe("field_scorer")
