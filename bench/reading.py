@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fixture
 from reportlab.lib.pagesizes import A4
 
 from billintake.reading import ocr
+from billintake.reading.layout import build_lines
 from billintake.reading.reader import read
 from billintake.settings import Settings
 from tests.fixtures_gen import reading_fixtures as fx
@@ -69,13 +70,38 @@ def main() -> None:
             path = Path(folder) / f"page{index}.png"
             image.save(path)
             paths.append(path)
+        same_mode = ocr._TESSERACT_CONFIG.split()  # the page segmentation mode we use
         direct = _timed(lambda: [subprocess.run(
-            ["tesseract", str(path), "stdout", "-l", args.lang, "--psm", "11", "tsv"],
+            ["tesseract", str(path), "stdout", "-l", args.lang, *same_mode, "tsv"],
             check=True, capture_output=True) for path in paths])
     print(f"scanned, tesseract command alone: {args.scan_pages / direct:.2f} pages/s "
           f"({direct / args.scan_pages:.2f} s/page)")
     print(f"overhead of our OCR path (1 worker) over the bare command: {one / direct:.2f}x "
           "(render, orientation detection, deskew, clean-up, layout)")
+    _breakdown(scanned, args.dpi, args.lang, settings.max_image_pixels)
+
+
+def _breakdown(pdf: bytes, dpi: int, lang: str, max_pixels: int) -> None:
+    """Where one scanned page's time goes, stage by stage."""
+    timings: dict[str, float] = {}
+
+    def stage(name: str, action):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        result = action()
+        timings[name] = time.perf_counter() - started
+        return result
+
+    image, scale = stage("render", lambda: ocr.render_pdf_page(pdf, 0, dpi=dpi,
+                                                                max_pixels=max_pixels))
+    image, _ = stage("deskew", lambda: ocr._deskewed(image))
+    stage("orientation check", lambda: ocr._lines_run_horizontally(image))
+    cleaned = stage("clean-up", lambda: ocr.clean_up(image))
+    words = stage("tesseract (via pytesseract)", lambda: ocr.recognise(
+        cleaned, scale=scale, languages=lang, deadline=time.monotonic() + 600))
+    stage("lines (layout)", lambda: build_lines(words))
+    total = sum(timings.values())
+    print("one scanned page, by stage: " + ", ".join(
+        f"{name} {seconds:.2f} s ({seconds / total:.0%})" for name, seconds in timings.items()))
 
 
 def _timed(action: object) -> float:
