@@ -161,6 +161,7 @@ def identifier_check(doc: Doc) -> Doc:
 # --- loading --------------------------------------------------------------------------------
 
 _LOCK = threading.Lock()
+_RUN_LOCK = threading.Lock()
 _LOADED: dict[Path, Language] = {}
 
 
@@ -196,7 +197,9 @@ def _load_uncached(path: Path) -> Language:
 
 def entities(text: str, nlp: Language | None = None) -> list[Span]:
     """The entities the rules find in a piece of text (label_, ent_id_, text, char offsets)."""
-    return list((nlp or load())(text).ents)
+    pipeline = nlp or load()
+    with _RUN_LOCK:
+        return list(pipeline(text).ents)
 
 
 @dataclass(frozen=True)
@@ -262,7 +265,10 @@ def line_entities(line: Line, *, page: int = 1, line_index: int = 0,
                   nlp: Language | None = None) -> list[LineEntity]:
     """The entities on one line of words."""
     text, offsets = line_text(line.words)
-    return _to_line_entities((nlp or load())(text), line.words, offsets, page, line_index)
+    pipeline = nlp or load()
+    with _RUN_LOCK:
+        spacy_doc = pipeline(text)
+    return _to_line_entities(spacy_doc, line.words, offsets, page, line_index)
 
 
 def document_entities(doc: ReadDocument, nlp: Language | None = None) -> list[LineEntity]:
@@ -283,7 +289,8 @@ def document_entities(doc: ReadDocument, nlp: Language | None = None) -> list[Li
             text, offsets = line_text(line.words)
             items.append((page.number, index, line, text, offsets))
     found: list[LineEntity] = []
-    docs = pipeline.pipe(text for *_, text, _ in items)
+    with _RUN_LOCK:  # spaCy's tokenizer cache is not made for concurrent writers
+        docs = list(pipeline.pipe(text for *_, text, _ in items))
     for (page_number, index, line, _, offsets), spacy_doc in zip(items, docs, strict=True):
         found.extend(_to_line_entities(spacy_doc, line.words, offsets, page_number, index))
     with _LOCK:
