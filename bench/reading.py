@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fixture
 
 from reportlab.lib.pagesizes import A4
 
-from billintake.reading import ocr
+from billintake.reading import ocr, preprocess
 from billintake.reading.layout import build_lines
 from billintake.reading.reader import read
 from billintake.settings import Settings
@@ -70,7 +70,7 @@ def main() -> None:
             path = Path(folder) / f"page{index}.png"
             image.save(path)
             paths.append(path)
-        same_mode = ocr._TESSERACT_CONFIG.split()  # the page segmentation mode we use
+        same_mode = ocr.TESSERACT_CONFIG.split()  # the page segmentation mode we use
         direct = _timed(lambda: [subprocess.run(
             ["tesseract", str(path), "stdout", "-l", args.lang, *same_mode, "tsv"],
             check=True, capture_output=True) for path in paths])
@@ -93,9 +93,9 @@ def _breakdown(pdf: bytes, dpi: int, lang: str, max_pixels: int) -> None:
 
     image, scale = stage("render", lambda: ocr.render_pdf_page(pdf, 0, dpi=dpi,
                                                                 max_pixels=max_pixels))
-    image, _ = stage("deskew", lambda: ocr._deskewed(image))
-    stage("orientation check", lambda: ocr._lines_run_horizontally(image))
-    cleaned = stage("clean-up", lambda: ocr.clean_up(image))
+    image, _ = stage("deskew", lambda: preprocess.deskewed(image))
+    stage("orientation check", lambda: preprocess.lines_run_horizontally(image))
+    cleaned = stage("clean-up", lambda: preprocess.clean_up(image))
     words = stage("tesseract (via pytesseract)", lambda: ocr.recognise(
         cleaned, scale=scale, languages=lang, deadline=time.monotonic() + 600))
     stage("lines (layout)", lambda: build_lines(words))

@@ -23,29 +23,24 @@ from typing import Literal
 import numpy as np
 import pypdfium2 as pdfium
 import pytesseract
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
+from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.images import load_frame
 
 POINTS_PER_INCH = 72.0
 _MIN_RENDER_DPI = 50.0
 _OSD_MAX_SIDE = 1400
-_SKEW_MAX_SIDE = 1200
-_SKEW_RANGE = 5.0  # degrees searched either way
-_MIN_SKEW = 0.2  # smaller skews are left alone
-_MIN_UPSCALE, _MAX_UPSCALE = 1.25, 3.0  # images well below the OCR resolution are enlarged
-_HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
 _MIN_CONFIDENCE = 0.6  # mean word confidence of a page read the right way up
 _MIN_CONFIDENT_WORDS = 5
 _ASCENDERS = frozenset("bdfhkltij")  # dots of i and j reach about as high
 _DESCENDERS = frozenset("gjpqy")
-_NOISE_STD = 4.0  # grey levels of grain on blank paper above which a scan is smoothed
 # One uniform block: row by row across the page. On generated scans of many bill layouts it
 # found more words, more precisely and faster than auto (3), column (4) or sparse (11) modes,
 # and it keeps lone digits (quantities) that sparse mode drops. `layout` orders the words.
-_TESSERACT_CONFIG = "--psm 6"
+TESSERACT_CONFIG = "--psm 6"
 
 
 @dataclass(frozen=True)
@@ -132,28 +127,30 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     deadline = started + job.timeout_s
     if job.kind == "pdf":
         image, scale = render_pdf_page(data, job.index, dpi=job.dpi, max_pixels=job.max_pixels)
-        noisy = _noisy(_centre(image, 1000))
+        noisy = preprocess.is_noisy(image)
     else:
         image, dpi = load_frame(data, job.index, job.max_pixels)
-        noisy = _noisy(_centre(image, 1000))  # judged before enlarging smooths the grain
-        image, dpi = _upscaled(image, dpi, job.dpi, job.max_pixels)
+        noisy = preprocess.is_noisy(image)  # judged before enlarging smooths the grain away
+        image, dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
         scale = dpi / POINTS_PER_INCH
-    image, skew = _deskewed(image)
+
+    def read_page(upright: Image.Image) -> list[Word]:
+        return recognise(preprocess.clean_up(upright, noisy=noisy), scale=scale,
+                         languages=job.languages, deadline=deadline)
+
+    image, skew = preprocess.deskewed(image)
     rotation = 0
     words: list[Word] | None = None
-    if _lines_run_horizontally(image):
-        words = recognise(clean_up(image, noisy=noisy), scale=scale, languages=job.languages,
-                          deadline=deadline)
+    if preprocess.lines_run_horizontally(image):
+        words = read_page(image)
         if not _confident(words):
             rotation = detect_rotation(image, deadline)
     else:
         rotation = detect_rotation(image, deadline)
     if rotation:
-        image, skew = _deskewed(image.rotate(-rotation, expand=True))
-        words = None
-    if words is None:
-        words = recognise(clean_up(image, noisy=noisy), scale=scale, languages=job.languages,
-                          deadline=deadline)
+        image, skew = preprocess.deskewed(image.rotate(-rotation, expand=True))
+        words = read_page(image)
+    assert words is not None
     confidence = (sum(w.confidence for w in words) / len(words)) if words else None
     return OcrPage(
         index=job.index,
@@ -165,34 +162,6 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
         confidence=round(confidence, 3) if confidence is not None else None,
         seconds=round(time.monotonic() - started, 3),
     )
-
-
-def _upscaled(image: Image.Image, dpi: float, target_dpi: int, max_pixels: int
-              ) -> tuple[Image.Image, float]:
-    """Low-resolution images enlarged to the OCR resolution: Tesseract misses small glyphs."""
-    factor = min(target_dpi / dpi, _MAX_UPSCALE,
-                 math.sqrt(max_pixels / max(image.width * image.height, 1)))
-    if factor < _MIN_UPSCALE:
-        return image, dpi
-    size = (round(image.width * factor), round(image.height * factor))
-    return image.resize(size, Image.Resampling.LANCZOS), dpi * factor
-
-
-def _deskewed(image: Image.Image) -> tuple[Image.Image, float]:
-    skew = estimate_skew(image)
-    if abs(skew) < _MIN_SKEW:
-        return image, skew
-    return image.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False,
-                        fillcolor=255), skew
-
-
-def _lines_run_horizontally(image: Image.Image) -> bool:
-    """Whether the ink forms horizontal lines (upright or upside down), not vertical ones."""
-    pixels = np.asarray(_downscaled(image, _SKEW_MAX_SIDE), dtype=np.uint8)
-    ink = (pixels < _otsu(pixels)).astype(np.float64)
-    rows = np.sum(np.diff(ink.sum(axis=1)) ** 2) / max(ink.shape[1], 1) ** 2
-    columns = np.sum(np.diff(ink.sum(axis=0)) ** 2) / max(ink.shape[0], 1) ** 2
-    return bool(rows > _HORIZONTAL_RATIO * columns)
 
 
 def _confident(words: list[Word]) -> bool:
@@ -229,7 +198,7 @@ def render_pdf_page(data: bytes, index: int, *, dpi: int, max_pixels: int
 
 def detect_rotation(image: Image.Image, deadline: float) -> int:
     """Degrees (0/90/180/270) to turn the image clockwise so its text is upright (Tesseract OSD)."""
-    small = _downscaled(image, _OSD_MAX_SIDE)
+    small = preprocess.downscaled(image, _OSD_MAX_SIDE)
     try:
         with _as_file(small) as path:
             osd = pytesseract.image_to_osd(path, config="--psm 0 -c min_characters_to_try=10",
@@ -245,64 +214,12 @@ def detect_rotation(image: Image.Image, deadline: float) -> int:
     return int(rotate.group(1)) % 360
 
 
-def estimate_skew(image: Image.Image) -> float:
-    """Small skew in degrees (counter-clockwise, as for `Image.rotate`) that straightens lines.
-
-    Projection profile: the angle at which the ink's row histogram is sharpest.
-    """
-    small = _downscaled(image, _SKEW_MAX_SIDE)
-    pixels = np.asarray(small, dtype=np.uint8)
-    ink = pixels < _otsu(pixels)
-    ys, xs = np.nonzero(ink)
-    if len(ys) < 200 or ink.mean() > 0.5:
-        return 0.0
-    if len(ys) > 150_000:
-        pick = np.random.default_rng(0).choice(len(ys), 150_000, replace=False)
-        ys, xs = ys[pick], xs[pick]
-    ys = ys.astype(np.float64) - pixels.shape[0] / 2
-    xs = xs.astype(np.float64) - pixels.shape[1] / 2
-    bins = pixels.shape[0] + 1
-
-    def sharpness(angle: float) -> float:
-        theta = math.radians(angle)
-        rotated = ys * math.cos(theta) + xs * math.sin(theta)
-        histogram, _ = np.histogram(rotated, bins=bins,
-                                    range=(-pixels.shape[0], pixels.shape[0]))
-        return float(np.sum(np.diff(histogram.astype(np.float64)) ** 2))
-
-    coarse = max(np.arange(-_SKEW_RANGE, _SKEW_RANGE + 0.01, 0.5), key=sharpness)
-    fine = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness)
-    return round(-float(fine), 2)
-
-
-def clean_up(image: Image.Image, *, noisy: bool | None = None) -> Image.Image:
-    """Even out lighting and contrast where the scan needs it; Tesseract thresholds the rest."""
-    small = _downscaled(image, 400)
-    pixels = np.asarray(small, dtype=np.float64)
-    # The paper's brightness: local maxima (ink removed), smoothed.
-    paper = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(6))
-    brightness = np.asarray(paper, dtype=np.float64)
-    if np.percentile(brightness, 95) - np.percentile(brightness, 5) > 40:
-        # Uneven light (a phone photo, a shadow): divide by the paper, a local threshold.
-        full_paper = np.asarray(paper.resize(image.size, Image.Resampling.BILINEAR),
-                                dtype=np.float64)
-        flat = np.asarray(image, dtype=np.float64) / np.maximum(full_paper, 1.0)
-        image = Image.fromarray(np.clip(flat * 255.0, 0, 255).astype(np.uint8), mode="L")
-    elif np.percentile(pixels, 99) - np.percentile(pixels, 1) < 120:
-        image = ImageOps.autocontrast(image, cutoff=1)
-    if _noisy(_centre(image, 1000)) if noisy is None else noisy:
-        # A light blur: grain and specks fade below Tesseract's threshold, strokes stay.
-        # (As good as a median filter here, and several times faster.)
-        image = image.filter(ImageFilter.GaussianBlur(1))
-    return image
-
-
 def recognise(image: Image.Image, *, scale: float, languages: str, deadline: float
               ) -> list[Word]:
     """Tesseract's words with boxes converted from pixels to points, and confidences."""
     try:
         with _as_file(image) as path:
-            data = pytesseract.image_to_data(path, lang=languages, config=_TESSERACT_CONFIG,
+            data = pytesseract.image_to_data(path, lang=languages, config=TESSERACT_CONFIG,
                                              output_type=pytesseract.Output.DICT,
                                              timeout=_remaining(deadline))
     except RuntimeError as exc:
@@ -315,7 +232,7 @@ def recognise(image: Image.Image, *, scale: float, languages: str, deadline: flo
     for i, text in enumerate(data["text"]):
         text = (text or "").strip()
         confidence = float(data["conf"][i])
-        if data["level"][i] != 5 or not text or confidence < 0 or _is_noise(text, confidence):
+        if data["level"][i] != 5 or not text or confidence < 0 or is_noise_word(text, confidence):
             continue
         left, width = data["left"][i], data["width"][i]
         top, bottom = _ink_band(ink, left, width, data["top"][i],
@@ -358,7 +275,7 @@ def _phrases(line: list[Word], indexes: list[int]) -> list[list[int]]:
 
 def _ink(image: Image.Image) -> np.ndarray:
     pixels = np.asarray(image, dtype=np.uint8)
-    return pixels < _otsu(pixels)
+    return pixels < preprocess.otsu(pixels)
 
 
 def _ink_band(ink: np.ndarray, left: int, width: int, top: int, bottom: int
@@ -413,7 +330,7 @@ def _as_file(image: Image.Image) -> Iterator[str]:
         yield handle.name
 
 
-def _is_noise(text: str, confidence: float) -> bool:
+def is_noise_word(text: str, confidence: float) -> bool:
     """Specks and dashed rules read as punctuation or as short runs like "ee", "ww"."""
     if confidence >= 40:
         return False
@@ -435,44 +352,3 @@ def _timeout(exc: RuntimeError) -> OcrTimeout | RuntimeError:
     return exc
 
 
-def _downscaled(image: Image.Image, max_side: int) -> Image.Image:
-    factor = max_side / max(image.size)
-    if factor >= 1:
-        return image
-    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
-    return image.resize(size, Image.Resampling.BILINEAR)
-
-
-def _centre(image: Image.Image, side: int) -> np.ndarray:
-    left = max((image.width - side) // 2, 0)
-    top = max((image.height - side) // 2, 0)
-    box = (left, top, min(left + side, image.width), min(top + side, image.height))
-    return np.asarray(image.crop(box), dtype=np.uint8)
-
-
-def _otsu(pixels: np.ndarray) -> int:
-    histogram = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
-    total = histogram.sum()
-    weights = np.cumsum(histogram)
-    means = np.cumsum(histogram * np.arange(256))
-    between = (means[-1] * weights - means * total) ** 2 / np.maximum(
-        weights * (total - weights), 1e-9)
-    return int(np.argmax(between))
-
-
-def _noisy(pixels: np.ndarray) -> bool:
-    """Grainy paper or salt-and-pepper specks: worth smoothing before OCR."""
-    threshold = _otsu(pixels)
-    bright = pixels > threshold + (255 - threshold) // 2
-    pairs = bright[:, 1:] & bright[:, :-1]
-    if pairs.sum() < 1000:
-        return False
-    steps = np.abs(pixels[:, 1:].astype(np.int16) - pixels[:, :-1].astype(np.int16))[pairs]
-    if float(np.median(steps)) * 1.05 > _NOISE_STD:  # median step ≈ the grain's deviation
-        return True
-    dark = pixels < threshold
-    padded = np.pad(dark, 1)
-    neighbours = sum(np.roll(np.roll(padded, dy, 0), dx, 1)
-                     for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)[1:-1, 1:-1]
-    isolated = dark & (neighbours == 0)
-    return bool(isolated.mean() > 0.0005)

@@ -68,6 +68,8 @@ def read_text_layer(pdf: PDF, index: int, pdfium_page: pdfium.PdfPage | None) ->
         result.curves = len(page.curves)
     except Exception as exc:
         result.error = _describe(exc)
+    finally:
+        page.close()  # drop pdfplumber's per-page caches: long documents stay small
     if pdfium_page is not None:
         result.invisible_share = _invisible_text_share(pdfium_page)
     return result

@@ -125,7 +125,11 @@ def _text_layers(data: bytes, rendered: pdfium.PdfDocument, page_count: int,
         warnings.append(f"{exc.message}; every page is OCR'd")
         return [None] * page_count
     with pdf:
-        if len(pdf.pages) != page_count:
+        try:
+            parsed_pages = len(pdf.pages)
+        except Exception:  # pdfminer parses the page tree lazily and fails in many ways
+            parsed_pages = -1
+        if parsed_pages != page_count:
             warnings.append("the PDF's page tree is damaged; every page is OCR'd")
             return [None] * page_count
         return [read_text_layer(pdf, index, rendered[index]) for index in range(page_count)]
@@ -157,7 +161,8 @@ def _warn_if_empty(document: ReadDocument) -> None:
 
 
 def _languages(requested: list[str] | None, settings: Settings) -> list[str]:
-    langs = [lang.strip() for lang in (requested or settings.ocr_language_list) if lang.strip()]
+    langs = [code.strip() for item in (requested or settings.ocr_language_list)
+             for code in item.replace(",", "+").split("+") if code.strip()]
     if not langs:
         langs = ["eng"]
     missing = [lang for lang in langs if lang not in installed_languages()]
