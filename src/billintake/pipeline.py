@@ -14,12 +14,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from billintake.domain.errors import BillintakeError, Conflict, DuplicateBill
+from billintake.domain.errors import (
+    BillintakeError,
+    Conflict,
+    DuplicateBill,
+    UnreadableDocument,
+)
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import Channel, Document, IngestJob, JobStatus, Vendor
 from billintake.settings import Settings
@@ -43,11 +48,23 @@ RUNNABLE = frozenset({JobStatus.QUEUED, JobStatus.READING, JobStatus.EXTRACTING,
 
 @dataclass(frozen=True)
 class Readout:
-    """What reading produced: the XML of an e-invoice, or the pages of a document."""
+    """What reading produced: the file, its media type, the XML that came beside it, and its
+    read pages (None for an XML file). A page that could not be read keeps its error, raised
+    only if extraction needs the page (an e-invoice's XML may not)."""
 
     media_type: str
-    einvoice_xml: bytes | None = None
+    data: bytes = b""
+    companion_xml: bytes | None = None
     document: ReadDocument | None = None
+    read_error: BillintakeError | None = None
+
+    def pages(self) -> ReadDocument:
+        """The read pages, or the error reading them raised."""
+        if self.read_error is not None:
+            raise self.read_error
+        if self.document is None:
+            raise UnreadableDocument("This file has no pages to read.")
+        return self.document
 
 
 @dataclass(frozen=True)
@@ -86,29 +103,28 @@ PushStage = Callable[["Runtime", JobInput, ExtractedBill, Vendor], str]
 
 
 def read_stage(data: bytes, companion_xml: bytes | None, settings: Settings) -> Readout:
-    """Sniff the file; take its e-invoice XML (beside it, inside it, or itself); else read it."""
-    from billintake.extraction.einvoice.detect import find_einvoice_xml
+    """Sniff the file and read its pages (an XML file has none); see `extract_stage`."""
+    from billintake.extraction.einvoice.detect import XML_MEDIA_TYPES
     from billintake.reading.reader import read
     from billintake.reading.sniff import sniff
 
     media_type = sniff(data, settings=settings)
-    if companion_xml is not None:
-        return Readout(media_type=media_type, einvoice_xml=companion_xml)
-    embedded = find_einvoice_xml(data, media_type, max_bytes=settings.max_xml_bytes)
-    if embedded is not None:
-        return Readout(media_type=media_type, einvoice_xml=embedded.xml)
-    return Readout(media_type=media_type,
-                   document=read(data, settings=settings, languages=settings.ocr_language_list))
+    readout = Readout(media_type=media_type, data=data, companion_xml=companion_xml)
+    if media_type in XML_MEDIA_TYPES:
+        return readout
+    try:
+        document = read(data, settings=settings, languages=settings.ocr_language_list)
+    except BillintakeError as exc:
+        return replace(readout, read_error=exc)
+    return replace(readout, document=document)
 
 
 def extract_stage(readout: Readout, settings: Settings) -> ExtractedBill:
-    """Parse the e-invoice XML exactly, or extract the fields from the read pages."""
-    from billintake.extraction.einvoice.parse import parse_einvoice
-
-    if readout.einvoice_xml is not None:
-        return parse_einvoice(readout.einvoice_xml, settings=settings)
-    assert readout.document is not None
-    return _extractor(settings).extract_document(readout.document)
+    """The Extractor's one path (as `billintake extract` and the API): the e-invoice XML
+    first, cross-checked with the page, else the page, with warnings saying why."""
+    return _extractor(settings).extract_sniffed(  # type: ignore[no-any-return]
+        readout.data, readout.media_type, companion_xml=readout.companion_xml,
+        read_pages=readout.pages)
 
 
 _extractors: dict[int, tuple[Settings, Any]] = {}

@@ -1,8 +1,9 @@
 """The extraction stage: bytes → ExtractedBill.
 
-The e-invoice XML when the bill carries one (exact), else the read pages: label → value
-candidates, the vendor block, the items table, then reconciliation chooses the amounts and sets
-confidences. A trained scorer, when present, re-ranks candidates before anything is chosen.
+The e-invoice XML when the bill carries one (exact, cross-checked with the printed page;
+`einvoice.extract_einvoice_first`), else the read pages: label → value candidates, the
+vendor block, the items table, then reconciliation chooses the amounts and sets confidences.
+A trained scorer, when present, re-ranks candidates before anything is chosen.
 """
 
 from __future__ import annotations
@@ -72,14 +73,26 @@ class Extractor:
 
     # --- entry points -----------------------------------------------------------------------
 
-    def extract_bytes(self, data: bytes) -> ExtractedBill:
-        """Sniff, use the e-invoice XML if there is one, else read the pages and extract."""
+    def extract_bytes(self, data: bytes, *, companion_xml: bytes | None = None) -> ExtractedBill:
+        """Sniff, then the e-invoice XML first (beside the file, inside it, or the file
+        itself), cross-checked with the printed page; else the page. `companion_xml` is an
+        XML that came with the file (an email's `.xml` next to its PDF)."""
         media_type = _sniff(data, self.settings)
-        embedded = _find_einvoice(data, media_type, self.settings)
-        if embedded is not None:
-            return embedded
-        doc = _read(data, self.settings)
-        return self.extract_document(doc)
+        return self.extract_sniffed(data, media_type, companion_xml=companion_xml)
+
+    def extract_sniffed(self, data: bytes, media_type: str, *,
+                        companion_xml: bytes | None = None,
+                        read_pages: Callable[[], ReadDocument] | None = None) -> ExtractedBill:
+        """`extract_bytes` for a file already sniffed; `read_pages` gives its read pages
+        (default: read `data` when the page is needed)."""
+        from .einvoice import extract_einvoice_first
+
+        read_pages = read_pages or (lambda: _read(data, self.settings))
+        bill = extract_einvoice_first(
+            data, media_type, companion_xml=companion_xml, settings=self.settings,
+            visual=lambda: self.extract_document(read_pages()))
+        assert bill is not None  # a visual extraction was given, so there is always a bill
+        return bill
 
     def extract_document(self, doc: ReadDocument) -> ExtractedBill:
         """Visual extraction from read pages."""
@@ -361,28 +374,6 @@ def _sniff(data: bytes, settings: Settings | None) -> str:
     from billintake.reading.sniff import sniff
 
     return sniff(data, settings=settings)
-
-
-def _find_einvoice(data: bytes, media_type: str, settings: Settings | None
-                   ) -> ExtractedBill | None:
-    if media_type not in {"application/pdf", "application/xml"}:
-        return None
-    try:
-        from .einvoice import find_einvoice_xml, parse_einvoice  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from .einvoice.detect import find_einvoice_xml
-            from .einvoice.parse import parse_einvoice
-        except ImportError:
-            if media_type == "application/xml":
-                raise UnreadableDocument("XML e-invoices are not supported yet.") from None
-            return None
-    found = find_einvoice_xml(data, media_type)
-    if found is None:
-        if media_type == "application/xml":
-            raise UnreadableDocument("This XML file is not an e-invoice.")
-        return None
-    return parse_einvoice(found.xml, settings=settings)  # type: ignore[no-any-return]
 
 
 def _read(data: bytes, settings: Settings | None) -> ReadDocument:
