@@ -178,6 +178,22 @@ def sideways_digital_pdf() -> bytes:
     return buffer.getvalue()
 
 
+GERMAN_LINES = ["Müller & Söhne GmbH", "Große Straße 5", "Rechnung für Bürobedarf",
+                "Gesamtbetrag 1.234,56 €"]
+
+
+def german_scan_png(dpi: int = 150) -> bytes:
+    """A short German bill with ß and umlauts, scanned: for OCR language selection."""
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=(A4[0], 200))
+    c.setFont("Helvetica", 14)
+    for i, line in enumerate(GERMAN_LINES):
+        c.drawString(50, 160 - 28 * i, line)
+    c.showPage()
+    c.save()
+    return image_bytes(scan(render(buffer.getvalue(), dpi), angle=0.0, noise=4.0), "PNG", dpi)
+
+
 def scanned_jpeg(dpi: int = 150) -> bytes:
     return image_bytes(scan(render(digital_pdf(), dpi)), "JPEG", dpi)
 

@@ -137,3 +137,11 @@ def test_noise_words_are_dropped() -> None:
     assert ocr.is_noise_word("ee", 20) and ocr.is_noise_word("~", 35) and ocr.is_noise_word("ww", 0)
     assert not ocr.is_noise_word("1", 20)  # a quantity, however unsure
     assert not ocr.is_noise_word("ee", 90) and not ocr.is_noise_word("Total", 30)
+
+
+def test_german_language_reads_umlauts_and_sharp_s(reading_settings: Settings) -> None:
+    document = read(fx.german_scan_png(), settings=reading_settings, languages=["deu"])
+    lines = [line.text for line in document.pages[0].lines]
+    assert document.languages == ["deu"]
+    assert "Müller & Söhne GmbH" in lines and "Große Straße 5" in lines
+    assert "Rechnung für Bürobedarf" in lines

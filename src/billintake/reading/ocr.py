@@ -150,7 +150,8 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     if rotation:
         image, skew = preprocess.deskewed(image.rotate(-rotation, expand=True))
         words = read_page(image)
-    assert words is not None
+    elif words is None:  # OSD found the page upright after all
+        words = read_page(image)
     confidence = (sum(w.confidence for w in words) / len(words)) if words else None
     return OcrPage(
         index=job.index,
