@@ -57,3 +57,11 @@ def test_sideways_text_is_told_from_upright() -> None:
     assert preprocess.lines_run_horizontally(page)
     assert preprocess.lines_run_horizontally(page.rotate(180))
     assert not preprocess.lines_run_horizontally(page.rotate(90, expand=True))
+
+
+def test_grain_of_an_enlarged_scan_is_measured_at_its_size() -> None:
+    grainy = fx.scan(fx.render(fx.digital_pdf(), 100), angle=0.0, noise=12.0)
+    assert preprocess.grain(grainy) == 1.0
+    enlarged = grainy.resize((grainy.width * 3, grainy.height * 3), Image.Resampling.BICUBIC)
+    assert preprocess.grain(enlarged) >= 2.0
+    assert preprocess.grain(fx.render(fx.digital_pdf(), 300)) == 0.0

@@ -127,15 +127,16 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     deadline = started + job.timeout_s
     if job.kind == "pdf":
         image, scale = render_pdf_page(data, job.index, dpi=job.dpi, max_pixels=job.max_pixels)
-        noisy = preprocess.is_noisy(image)
+        grain = preprocess.grain(image)
     else:
         image, dpi = load_frame(data, job.index, job.max_pixels)
-        noisy = preprocess.is_noisy(image)  # judged before enlarging smooths the grain away
-        image, dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
-        scale = dpi / POINTS_PER_INCH
+        grain = preprocess.grain(image)  # judged before enlarging, which smooths it
+        image, enlarged_dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
+        grain *= enlarged_dpi / dpi
+        scale = enlarged_dpi / POINTS_PER_INCH
 
     def read_page(upright: Image.Image) -> list[Word]:
-        return recognise(preprocess.clean_up(upright, noisy=noisy), scale=scale,
+        return recognise(preprocess.clean_up(upright, grain_size=grain), scale=scale,
                          languages=job.languages, deadline=deadline)
 
     image, skew = preprocess.deskewed(image)

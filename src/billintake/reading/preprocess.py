@@ -77,7 +77,7 @@ def lines_run_horizontally(image: Image.Image) -> bool:
     return bool(rows > _HORIZONTAL_RATIO * columns)
 
 
-def clean_up(image: Image.Image, *, noisy: bool | None = None) -> Image.Image:
+def clean_up(image: Image.Image, *, grain_size: float | None = None) -> Image.Image:
     """Even out lighting and contrast where the scan needs it; Tesseract thresholds the rest."""
     small = downscaled(image, 400)
     pixels = np.asarray(small, dtype=np.float64)
@@ -92,30 +92,45 @@ def clean_up(image: Image.Image, *, noisy: bool | None = None) -> Image.Image:
         image = Image.fromarray(np.clip(flat * 255.0, 0, 255).astype(np.uint8), mode="L")
     elif np.percentile(pixels, 99) - np.percentile(pixels, 1) < 120:
         image = ImageOps.autocontrast(image, cutoff=1)
-    if is_noisy(image) if noisy is None else noisy:
-        # A light blur: grain and specks fade below Tesseract's threshold, strokes stay.
-        # (As good as a median filter here, and several times faster.)
-        image = image.filter(ImageFilter.GaussianBlur(1))
+    size = grain(image) if grain_size is None else grain_size
+    if size:
+        # A light blur, as wide as the grain: it fades below Tesseract's threshold, strokes
+        # stay. (As good as a median filter here, and several times faster.)
+        image = image.filter(ImageFilter.GaussianBlur(max(1.0, size / 2)))
     return image
 
 
 def is_noisy(image: Image.Image) -> bool:
     """Grainy paper or salt-and-pepper specks (judged on the page's centre): worth smoothing."""
+    return grain(image) > 0
+
+
+def grain(image: Image.Image) -> float:
+    """Size in pixels of the paper's grain (0: clean paper), judged on the page's centre.
+
+    The grey-level step between bright pixels d apart, for d = 1..4: white noise steps the
+    same at every distance, noise that was enlarged with the scan grows to its full step only
+    over a few pixels. Isolated dark specks count as grain of one pixel.
+    """
     pixels = _centre(image, 1000)
     threshold = otsu(pixels)
     bright = pixels > threshold + (255 - threshold) // 2
-    pairs = bright[:, 1:] & bright[:, :-1]
-    if pairs.sum() < 1000:
-        return False
-    steps = np.abs(pixels[:, 1:].astype(np.int16) - pixels[:, :-1].astype(np.int16))[pairs]
-    if float(np.median(steps)) * 1.05 > _NOISE_STD:  # median step ≈ the grain's deviation
-        return True
+    steps: list[float] = []
+    for distance in range(1, 5):
+        pairs = bright[:, distance:] & bright[:, :-distance]
+        if pairs.sum() < 1000:
+            return 0.0
+        differences = np.abs(pixels[:, distance:].astype(np.int16)
+                             - pixels[:, :-distance].astype(np.int16))[pairs]
+        steps.append(float(np.median(differences)) * 1.05)  # median step ≈ the deviation
+    if max(steps) > _NOISE_STD:
+        return float(next(d for d, step in enumerate(steps, 1) if step >= 0.85 * max(steps)))
     dark = pixels < threshold
     padded = np.pad(dark, 1)
     neighbours = sum(np.roll(np.roll(padded, dy, 0), dx, 1)
                      for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)[1:-1, 1:-1]
     isolated = dark & (neighbours == 0)
-    return bool(isolated.mean() > 0.0005)
+    return 1.0 if isolated.mean() > 0.0005 else 0.0
 
 
 def downscaled(image: Image.Image, max_side: int) -> Image.Image:
