@@ -222,10 +222,16 @@ def match_summary(vendor_match: VendorMatch) -> dict[str, Any]:
 
 
 def contract_of(extracted: ExtractedBill, filename: str) -> dict[str, Any]:
-    """The extracted bill in the JSON contract (`billintake extract --jsonl`)."""
+    """The extracted bill in the JSON contract (`billintake extract --jsonl`), plus its
+    `document_type` (invoice, credit_note, ...) and the `kind` it is booked as (bill or
+    vendor_credit), so review books a credit note as a vendor credit."""
     from billintake.extraction.contract import to_contract
+    from billintake.extraction.einvoice.booking import bill_kind
 
-    return to_contract(extracted, filename)
+    body = to_contract(extracted, filename)
+    body["document_type"] = extracted.value("document_type")
+    body["kind"] = bill_kind(extracted).value
+    return body
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from billintake.domain.model import BillKind
 
 
 def bill_kind(extracted: ExtractedBill) -> BillKind:
-    """VENDOR_CREDIT for a credit note (its amounts are already negative), else BILL."""
-    if extracted.value("document_type") == "credit_note":
+    """VENDOR_CREDIT for a credit note (its amounts are negative) or a negative total, else
+    BILL — the rule `accounting.service.bill_input_from` books by."""
+    total = extracted.value("total")
+    if extracted.value("document_type") == "credit_note" or (total is not None and total < 0):
         return BillKind.VENDOR_CREDIT
     return BillKind.BILL
