@@ -4,7 +4,9 @@ pipeline book them as vendor credits (negative) in the ledger."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from fixtures_gen.credit_notes import CreditNote, credit_note_pdf
 from fixtures_gen.intake_fixtures import make_org
 
@@ -16,6 +18,7 @@ from billintake.einvoice_fixtures.build import specs
 from billintake.einvoice_fixtures.pdf import embed_facturx, render_pdf
 from billintake.pipeline import ReviewPolicy, receive, run_job
 from billintake.runtime import Runtime
+from billintake.settings import Settings
 
 
 def ingest(runtime: Runtime, org_id: str, data: bytes, filename: str) -> IngestJob:
@@ -68,3 +71,26 @@ def test_an_einvoice_credit_note_carries_its_type_on_the_job(runtime: Runtime) -
     approval = review.approve(runtime, org_id, job.id)
     assert approval.bill.kind is BillKind.VENDOR_CREDIT
     assert approval.bill.total == -spec.grand_total
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "nl"])
+def test_a_printed_credit_note_from_a_known_vendor_is_pushed_as_a_vendor_credit(
+        tmp_path: Path, language: str) -> None:
+    """Through the pipeline into the ledger, auto-approved (thresholds lowered for the page)."""
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data",
+                        auto_approve_min_confidence=0.5)
+    runtime = Runtime.from_settings(settings)
+    try:
+        org_id = make_org(runtime)[0].id  # knows Harbour Print Ltd (VAT GB123456789)
+        note = CreditNote(language=language)
+        job = ingest(runtime, org_id, credit_note_pdf(note), f"cn-{language}.pdf")
+        assert job.status is JobStatus.PUSHED, job.extracted
+        assert (job.extracted or {})["bill"]["total"] == str(-note.total)
+        with runtime.repository(org_id) as repo:
+            [bill] = repo.list_bills()
+        assert bill.id == job.bill_id and bill.kind is BillKind.VENDOR_CREDIT
+        assert bill.total == -note.total and bill.bill_number == note.number
+        assert [item.amount for item in bill.line_items] == [-(q * p) for _d, q, p in note.lines]
+        assert open_balance(runtime, org_id, bill.id) == -note.total
+    finally:
+        runtime.close()

@@ -18,7 +18,6 @@ from typing import Any, Protocol
 from billintake.domain.currency import MINOR_UNITS
 from billintake.domain.errors import UnreadableDocument
 from billintake.domain.extracted import (
-    DocumentType,
     Evidence,
     ExtractedBill,
     ExtractedLineItem,
@@ -27,6 +26,7 @@ from billintake.domain.extracted import (
 from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
+from .document_type import document_type, signed_for_credit
 from .header import (
     Candidate,
     DocContext,
@@ -143,13 +143,13 @@ class _VisualExtraction:
         bill.update(self._vendor_details(bill["vendor_name"]))
         bill["currency"] = self._currency(amounts.choices)
         _pad_amounts(bill, bill["currency"])
-        bill["document_type"] = self._document_type()
+        bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
                                           for i in items]))
         result = ExtractedBill(**{k: v for k, v in bill.items() if v is not None},
                                line_items=items, warnings=_unique(self.warnings),
                                reconciled=amounts.reconciled, source="visual")
-        return result
+        return signed_for_credit(result)
 
     # --- ranking ----------------------------------------------------------------------------
 
@@ -276,19 +276,6 @@ class _VisualExtraction:
                                     text=cand.text)
                 break
         return FieldValue[str](value=code, confidence=confidence, evidence=evidence)
-
-    def _document_type(self) -> FieldValue[DocumentType] | None:
-        head = " ".join(seg.text for seg in self.layout.segments[:40]).lower()
-        kind: DocumentType
-        if re.search(r"credit\s*note|gutschrift|avoir|creditnota|credit\s*memo", head):
-            kind = "credit_note"
-        elif re.search(r"receipt|quittung|kassenbon|kassenbeleg|reçu|ticket de caisse|"
-                       r"kassabon|kassaticket|bon\b", head) and not re.search(
-                r"invoice|rechnung|facture|factuur", head):
-            kind = "receipt"
-        else:
-            kind = "invoice"
-        return FieldValue[DocumentType](value=kind, confidence=0.7)
 
     def _line_items(self) -> tuple[list[ExtractedLineItem], list[str]]:
         extract = _line_items_function()

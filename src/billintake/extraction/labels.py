@@ -31,6 +31,11 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
             "facture n°", "facture no", "facture numéro", "numéro de facture", "n° de facture",
             "no de facture", "n° facture", "numero de facture", "n° de ticket", "ticket n°",
             "factuurnummer", "factuur nr", "factuurnr", "factuur nummer", "bonnummer", "bon nr",
+            # credit notes
+            "credit memo no", "credit memo number", "credit note #", "gutschrift nr",
+            "gutschriftnummer", "avoir n°", "avoir no", "n° d avoir", "numéro d avoir",
+            "numéro de l avoir", "creditnotanummer", "creditnota nr", "creditnota nummer",
+            "creditfactuurnummer", "creditfactuur nr",
         ],
         0.75: ["invoice", "inv #", "inv no", "no", "n°", "nr", "number", "#", "receipt",
                "booking id", "booking no", "ticket", "rechnung", "facture", "factuur", "beleg",
