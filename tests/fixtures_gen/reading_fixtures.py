@@ -194,6 +194,44 @@ def german_scan_png(dpi: int = 150) -> bytes:
     return image_bytes(scan(render(buffer.getvalue(), dpi), angle=0.0, noise=4.0), "PNG", dpi)
 
 
+RULED_ROWS = [("Pos", "Article", "Qty", "Amount"), ("1", "TT-7690 Office chair", "1", "532.31"),
+              ("2", "AT-7214 Repair call-out", "4", "80.00"),
+              ("3", "KC-9308 Packing foam", "20", "61.44")]
+
+
+def ruled_table_scan(dpi: int = 150) -> bytes:
+    """A table drawn as a grid of ruled cells, scanned: rules must not turn into text."""
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=HALF_A4)
+    edges = [50, 90, 330, 400, 540]
+    top = HALF_A4[1] - 60
+    for row, cells in enumerate(RULED_ROWS):
+        y = top - 24 * row
+        c.setFont("Helvetica-Bold" if row == 0 else "Helvetica", 10)
+        for i, text in enumerate(cells):
+            if i in (0, 1):
+                c.drawString(edges[i] + 5, y - 16, text)
+            else:
+                c.drawRightString(edges[i + 1] - 5, y - 16, text)
+    c.setLineWidth(1)
+    for row in range(len(RULED_ROWS) + 1):
+        c.line(edges[0], top - 24 * row, edges[-1], top - 24 * row)
+    for x in edges:
+        c.line(x, top, x, top - 24 * len(RULED_ROWS))
+    c.showPage()
+    c.save()
+    return image_pdf([scan(render(buffer.getvalue(), dpi), angle=0.4, noise=6.0)], dpi)
+
+
+def fax_tiff(dpi: int = 200) -> bytes:
+    """The bill as a black-and-white fax: 1 bit per pixel, CCITT group 4 compressed."""
+    page = scan(render(digital_pdf(), dpi), angle=0.3, noise=6.0).point(
+        lambda v: 255 if v > 140 else 0).convert("1")
+    buffer = io.BytesIO()
+    page.save(buffer, format="TIFF", compression="group4", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
 def scanned_jpeg(dpi: int = 150) -> bytes:
     return image_bytes(scan(render(digital_pdf(), dpi)), "JPEG", dpi)
 

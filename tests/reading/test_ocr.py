@@ -146,3 +146,17 @@ def test_german_language_reads_umlauts_and_sharp_s(reading_settings: Settings) -
     assert document.languages == ["deu"]
     assert "Müller & Söhne GmbH" in lines and "Große Straße 5" in lines
     assert "Rechnung für Bürobedarf" in lines
+
+
+def test_ruled_table_cells_without_rules(reading_settings: Settings) -> None:
+    at_default_resolution = reading_settings.model_copy(update={"ocr_dpi": 300})
+    document = read(fx.ruled_table_scan(), settings=at_default_resolution)
+    lines = [line.text for line in document.pages[0].lines]
+    assert lines == [" ".join(row) for row in fx.RULED_ROWS]
+    assert not any(c in word.text for word in document.pages[0].words for c in "|[]_")
+
+
+def test_black_and_white_fax_tiff(reading_settings: Settings) -> None:
+    document = read(fx.fax_tiff(), settings=reading_settings)
+    assert document.media_type == "image/tiff"
+    assert f"Total due EUR {fx.TOTAL}" in [line.text for line in document.pages[0].lines]

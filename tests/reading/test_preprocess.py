@@ -26,10 +26,27 @@ def test_uneven_light_is_flattened() -> None:
     assert np.median(paper[: paper.size // 4]) > 230  # the shadowed side is white again
 
 
-def test_clean_render_is_left_alone() -> None:
+def test_clean_render_is_left_alone_but_for_its_rule() -> None:
     page = fx.render(fx.digital_pdf(), 100)
     assert not preprocess.is_noisy(page)
-    assert np.array_equal(np.asarray(preprocess.clean_up(page)), np.asarray(page))
+    before, after = np.asarray(page), np.asarray(preprocess.clean_up(page))
+    changed_rows = np.flatnonzero((before != after).any(axis=1))
+    rule_row = round(205 * 100 / 72)  # the line under the table header, 205 pt from the top
+    assert changed_rows.size and abs(changed_rows.mean() - rule_row) <= 2
+    assert changed_rows.max() - changed_rows.min() <= 4
+    assert after[rule_row, 100:700].min() == 255  # erased along its length
+
+
+def test_rules_go_glyphs_stay() -> None:
+    ink = np.zeros((60, 400), dtype=bool)
+    ink[10, 20:380] = True  # a table rule
+    ink[5:55, 390] = True  # a cell border
+    ink[30:45, 100] = True  # the stem of a letter
+    ink[40, 200:212] = True  # the bar of a letter
+    page = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), mode="L")
+    cleaned = np.asarray(preprocess.without_rules(page))
+    assert cleaned[10, 20:380].min() == 255 and cleaned[5:55, 390].min() == 255
+    assert cleaned[30:45, 100].max() == 0 and cleaned[40, 200:212].max() == 0
 
 
 def test_grainy_scan_is_smoothed() -> None:
@@ -65,3 +82,11 @@ def test_grain_of_an_enlarged_scan_is_measured_at_its_size() -> None:
     enlarged = grainy.resize((grainy.width * 3, grainy.height * 3), Image.Resampling.BICUBIC)
     assert preprocess.grain(enlarged) >= 2.0
     assert preprocess.grain(fx.render(fx.digital_pdf(), 300)) == 0.0
+
+
+def test_black_and_white_pages_have_ink() -> None:
+    fax = np.full((50, 50), 255, dtype=np.uint8)
+    fax[20:30, 10:40] = 0
+    assert (fax < preprocess.otsu(fax)).sum() == 300
+    grey = np.asarray(fx.render(fx.digital_pdf(), 100))
+    assert 60 < preprocess.otsu(grey) < 200

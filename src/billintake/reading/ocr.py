@@ -6,17 +6,20 @@ Word boxes come back in PDF points of the upright page, like text-layer words.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import current_process, get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from statistics import median
 from typing import Literal
 
@@ -29,6 +32,8 @@ from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
 from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.images import load_frame
+
+log = logging.getLogger(__name__)
 
 POINTS_PER_INCH = 72.0
 _MIN_RENDER_DPI = 50.0
@@ -70,25 +75,36 @@ class OcrPage:
 
 
 def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
-    """Run the jobs, in parallel when there are several, with at most `workers` processes."""
+    """Run the jobs, in parallel when there are several, with at most `workers` processes.
+
+    Where no worker process can be started (inside a daemonic process such as a Celery
+    prefork worker), or the pool breaks, the pages are read here, one after the other.
+    """
     if not jobs:
         return []
     workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
+    if workers == 1 or current_process().daemon:
         return [run_job(data, job) for job in jobs]
-    context = get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker, initargs=(data,)) as pool:
-        futures = [pool.submit(_run_in_worker, job) for job in jobs]
-        try:
-            return [future.result() for future in futures]
-        except BrokenProcessPool as exc:
-            raise UnreadableDocument(
-                "OCR stopped: a worker process died (out of memory on a huge page?)."
-            ) from exc
-        finally:
-            for future in futures:
-                future.cancel()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method(),
+                                 initializer=_init_worker, initargs=(data,)) as pool:
+            futures = [pool.submit(_run_in_worker, job) for job in jobs]
+            try:
+                return [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("OCR worker pool failed (%s); reading the pages in this process", exc)
+        return [run_job(data, job) for job in jobs]
+
+
+def _start_method() -> BaseContext:
+    """`fork` while this process has a single thread (fast, nothing re-imported); else
+    `forkserver`, as forking a process with threads (a web server) can deadlock the child."""
+    if threading.active_count() == 1 and "fork" in get_all_start_methods():
+        return get_context("fork")
+    return get_context("forkserver")
 
 
 _WORKER_DATA: bytes = b""
@@ -127,16 +143,13 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     deadline = started + job.timeout_s
     if job.kind == "pdf":
         image, scale = render_pdf_page(data, job.index, dpi=job.dpi, max_pixels=job.max_pixels)
-        grain = preprocess.grain(image)
     else:
         image, dpi = load_frame(data, job.index, job.max_pixels)
-        grain = preprocess.grain(image)  # judged before enlarging, which smooths it
-        image, enlarged_dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
-        grain *= enlarged_dpi / dpi
-        scale = enlarged_dpi / POINTS_PER_INCH
+        image, dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
+        scale = dpi / POINTS_PER_INCH
 
     def read_page(upright: Image.Image) -> list[Word]:
-        return recognise(preprocess.clean_up(upright, grain_size=grain), scale=scale,
+        return recognise(preprocess.clean_up(upright), scale=scale,
                          languages=job.languages, deadline=deadline)
 
     image, skew = preprocess.deskewed(image)

@@ -16,6 +16,10 @@ _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
 _MIN_UPSCALE, _MAX_UPSCALE = 1.25, 3.0  # images well below the OCR resolution are enlarged
 _HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
+_RULE_SHARE = 0.04  # a rule runs at least this share of the page's width (or height)
+_MIN_RULE = 25  # pixels
+_SPECK_WINDOW = 7  # pixels: a speck fits in this square...
+_MAX_SPECK = 4  # ...and has at most this many dark pixels (a full stop at 8 pt/300 dpi: ~9)
 _NOISE_STD = 4.0  # grey levels of grain on blank paper above which a scan is smoothed
 
 
@@ -77,8 +81,9 @@ def lines_run_horizontally(image: Image.Image) -> bool:
     return bool(rows > _HORIZONTAL_RATIO * columns)
 
 
-def clean_up(image: Image.Image, *, grain_size: float | None = None) -> Image.Image:
-    """Even out lighting and contrast where the scan needs it; Tesseract thresholds the rest."""
+def clean_up(image: Image.Image) -> Image.Image:
+    """Even out lighting and contrast, erase rules and specks, soften grain — each only where
+    the page has it; Tesseract's own thresholding does the rest."""
     small = downscaled(image, 400)
     pixels = np.asarray(small, dtype=np.float64)
     # The paper's brightness: local maxima (ink removed), smoothed.
@@ -92,12 +97,75 @@ def clean_up(image: Image.Image, *, grain_size: float | None = None) -> Image.Im
         image = Image.fromarray(np.clip(flat * 255.0, 0, 255).astype(np.uint8), mode="L")
     elif np.percentile(pixels, 99) - np.percentile(pixels, 1) < 120:
         image = ImageOps.autocontrast(image, cutoff=1)
-    size = grain(image) if grain_size is None else grain_size
+    image = without_specks(without_rules(image))
+    size = grain(image)  # after rules and specks are gone: only the paper's own grain
     if size:
         # A light blur, as wide as the grain: it fades below Tesseract's threshold, strokes
         # stay. (As good as a median filter here, and several times faster.)
         image = image.filter(ImageFilter.GaussianBlur(max(1.0, size / 2)))
     return image
+
+
+def without_rules(image: Image.Image) -> Image.Image:
+    """The page with table rulings and underlines erased.
+
+    Rules are straight runs of ink far longer than any stroke of a glyph; left in, Tesseract
+    reads them as "|", "[" or "_" and glues them to the cell text beside them.
+    """
+    pixels = np.asarray(image, dtype=np.uint8)
+    ink = pixels < otsu(pixels)
+    horizontal = _runs(ink, max(_MIN_RULE, round(image.width * _RULE_SHARE)), axis=1)
+    vertical = _runs(ink, max(_MIN_RULE, round(image.height * _RULE_SHARE)), axis=0)
+    rules = horizontal | vertical
+    if not rules.any():
+        return image
+    # the rule's soft edges too
+    rules |= np.roll(rules, 1, 0) | np.roll(rules, -1, 0) | np.roll(rules, 1, 1) | np.roll(
+        rules, -1, 1)
+    cleaned = pixels.copy()
+    cleaned[rules] = 255
+    return Image.fromarray(cleaned, mode="L")
+
+
+def without_specks(image: Image.Image) -> Image.Image:
+    """The page without isolated specks of dust: dark blobs of at most a few pixels with
+    nothing else near them. Full stops are larger and stand beside digits: they stay."""
+    pixels = np.asarray(image, dtype=np.uint8)
+    ink = pixels < otsu(pixels)
+    near = _box_sum(ink, _SPECK_WINDOW)
+    around = _box_sum(ink, 2 * _SPECK_WINDOW - 1)
+    specks = ink & (near <= _MAX_SPECK) & (around == near)
+    if not specks.any():
+        return image
+    cleaned = pixels.copy()
+    cleaned[specks] = 255
+    return Image.fromarray(cleaned, mode="L")
+
+
+def _box_sum(mask: np.ndarray, size: int) -> np.ndarray:
+    """For each pixel, how many pixels of `mask` lie in the size×size square around it
+    (PIL's box blur of the mask, in C; exact after rounding for squares up to 15 wide)."""
+    blurred = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").filter(
+        ImageFilter.BoxBlur(size // 2))
+    return np.rint(np.asarray(blurred, dtype=np.float32) * (size * size / 255.0)).astype(
+        np.int32)
+
+
+def _runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Pixels lying on a straight run of ink at least `length` long along `axis`."""
+    along = ink if axis == 1 else np.ascontiguousarray(ink.T)
+    width = along.shape[1]
+    if width < length:
+        return np.zeros_like(ink)
+    sums = np.zeros((along.shape[0], width + 1), dtype=np.int32)
+    np.cumsum(along, axis=1, out=sums[:, 1:])
+    starts = (sums[:, length:] - sums[:, :-length]) == length  # a full window starts here
+    # a pixel is covered when one of the `length` windows that could hold it is full
+    padded = np.zeros((along.shape[0], width + length), dtype=np.int32)
+    np.cumsum(starts, axis=1, out=padded[:, length:width + 1])
+    padded[:, width + 1:] = padded[:, width:width + 1]
+    covered = (padded[:, length:] - padded[:, :width]) > 0
+    return covered if axis == 1 else covered.T
 
 
 def is_noisy(image: Image.Image) -> bool:
@@ -149,10 +217,14 @@ def _centre(image: Image.Image, side: int) -> np.ndarray:
 
 
 def otsu(pixels: np.ndarray) -> int:
+    """Otsu's threshold as the first grey level of the bright class: ink is `pixels < otsu`.
+
+    (Otsu splits at t into ≤ t and > t; on a pure black-and-white page, a fax, t is 0.)
+    """
     histogram = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
     total = histogram.sum()
     weights = np.cumsum(histogram)
     means = np.cumsum(histogram * np.arange(256))
     between = (means[-1] * weights - means * total) ** 2 / np.maximum(
         weights * (total - weights), 1e-9)
-    return int(np.argmax(between))
+    return int(np.argmax(between)) + 1
