@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from billintake.domain.errors import Conflict, NotFound
+from billintake.domain.errors import Conflict, DuplicateBill, NotFound
 from billintake.domain.model import (
     Account,
     Bill,
@@ -187,10 +188,35 @@ class Repository:
 
     # -- bills -----------------------------------------------------------------------------
     def add_bill(self, bill: Bill) -> Bill:
+        """Record a bill; one from an original that already has a bill is a DuplicateBill
+        naming that bill (the database's unique index decides when two arrive at once)."""
         self._check_org(bill)
+        if bill.document_sha256:
+            existing = self.find_bill_by_document(bill.document_sha256)
+            if existing is not None:
+                raise _duplicate_of(existing)
         self.session.add(BillRow(**_bill_row(bill)))
-        self.session.flush()
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            committed = self._committed_bill_for(bill.document_sha256)
+            if committed is None:
+                raise
+            raise _duplicate_of(committed) from exc
         return bill
+
+    def _committed_bill_for(self, sha256: str | None) -> Bill | None:
+        """The bill another transaction committed for this original (this session's
+        transaction is unusable after the failed flush, so look on a connection of its own)."""
+        if not sha256:
+            return None
+        with self.session.get_bind().engine.connect() as connection:
+            row = connection.execute(
+                select(BillRow).where(BillRow.organization_id == self.organization_id,
+                                      BillRow.document_sha256 == sha256).limit(1)
+            ).first()
+        return None if row is None else Bill.model_validate(
+            {c.key: getattr(row, c.key) for c in BillRow.__table__.columns})
 
     def get_bill(self, bill_id: str) -> Bill:
         return _bill(self._get(BillRow, bill_id, "bill"))
@@ -322,6 +348,11 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
     data["kind"] = bill.kind.value
     data["status"] = bill.status.value
     return data
+
+
+def _duplicate_of(existing: Bill) -> DuplicateBill:
+    return DuplicateBill(f"this file was already taken in as bill {existing.bill_number} "
+                         f"({existing.id})", existing_id=existing.id)
 
 
 def _bill(row: BillRow) -> Bill:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -143,7 +144,10 @@ class BillRow(Base):
     __tablename__ = "bills"
     __table_args__ = (
         Index("ix_bills_org_vendor_number", "organization_id", "vendor_id", "bill_number"),
-        Index("ix_bills_org_document", "organization_id", "document_sha256"),
+        # One bill per original: a file already booked cannot become a second bill.
+        Index("uq_bills_org_document", "organization_id", "document_sha256", unique=True,
+              sqlite_where=text("document_sha256 IS NOT NULL"),
+              postgresql_where=text("document_sha256 IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
