@@ -88,3 +88,15 @@ def test_a_printed_credit_note_agrees_with_its_xml(extractor: Extractor) -> None
     xml = parse_einvoice(cii.cii_xml(spec, "en16931"))
     assert page.value("document_type") == xml.value("document_type") == "credit_note"
     assert page.value("total") == xml.value("total") == -spec.grand_total
+
+
+@pytest.mark.slow
+def test_a_scanned_credit_note_is_read_as_one(extractor: Extractor) -> None:
+    from fixtures_gen.reading_fixtures import image_bytes, render
+
+    note = CreditNote(language="de")
+    bill = extractor.extract_bytes(image_bytes(render(credit_note_pdf(note), dpi=150), "PNG"))
+    assert bill.document_type is not None and bill.document_type.value == "credit_note"
+    assert bill.document_type.evidence is not None
+    assert bill.document_type.evidence.source == "ocr"
+    assert bill.value("total") == -note.total

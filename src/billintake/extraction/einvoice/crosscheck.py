@@ -49,7 +49,7 @@ def cross_check(xml_bill: ExtractedBill, visual_bill: ExtractedBill) -> list[str
                 xml_bill.document_type.value == "credit_note":
             xml_value = abs(xml_value)
         warnings.append(
-            f"The printed page shows {label} {_show(page_value)}, but the embedded e-invoice "
+            f"The printed page shows {label} {_show(page_value)}, but the e-invoice "
             f"XML says {_show(xml_value)}; the XML's value was kept."
         )
     return warnings
