@@ -31,6 +31,7 @@ BBox = tuple[float, float, float, float]
 AMOUNT_FIELDS = ("subtotal", "tax", "total", "shipping", "discount")
 IDENTIFIER_FIELDS = ("bill_number", "po_number")
 DATE_FIELDS = ("bill_date", "due_date")
+_RATE_RE = re.compile(r"\(?\s*\d{1,2}(?:[.,]\d{1,3})?\s*%\s*\)?")
 
 
 @dataclass
@@ -67,7 +68,9 @@ class LabelHit:
 
     @property
     def at_start(self) -> bool:
-        return self.start == 0
+        """First in its phrase, or after a rate only ("21 % TVA", "(7%) MwSt")."""
+        return self.start == 0 or bool(_RATE_RE.fullmatch(
+            " ".join(w.text for w in self.segment.words[:self.start])))
 
     @property
     def ends_with_colon(self) -> bool:
@@ -95,6 +98,25 @@ class DocContext:
 
 # --- labels -----------------------------------------------------------------------------------
 
+_NUMBER_WORDS = ("number", "nummer", "numero", "num", "nr", "no", "n°", "#", "nbr")
+
+
+def label_lookup(key: str) -> list[Label] | None:
+    """The labels a compact key names: the lexicon, else the same stem with another spelling
+    of "number" ("documentnr" is "document number", "numero" is "number")."""
+    found = LABELS.get(key)
+    if found or not key:
+        return found
+    for suffix in _NUMBER_WORDS:
+        if key.endswith(suffix) and len(key) > len(suffix) - 1:
+            stem = key[: len(key) - len(suffix)]
+            for other in _NUMBER_WORDS:
+                found = LABELS.get(stem + other) if other != suffix else None
+                if found and any(lab.field in {"bill_number", "po_number"} for lab in found):
+                    return found
+    return None
+
+
 def find_label_hits(layout: Layout) -> list[LabelHit]:
     """Every label occurrence, longest match first, left to right within each segment."""
     hits: list[LabelHit] = []
@@ -102,16 +124,19 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
         keys = [compact(w.text) for w in seg.words]
         i = 0
         while i < len(keys):
-            match_end = None
-            for j in range(min(len(keys), i + MAX_LABEL_WORDS), i, -1):
-                joined = "".join(keys[i:j])
-                if joined and joined in LABELS:
-                    match_end = j
-                    break
-            if match_end is None:
+            if not keys[i]:  # punctuation ("%", ":") never starts a label
                 i += 1
                 continue
-            labels = LABELS["".join(keys[i:match_end])]
+            match_end = None
+            labels: list[Label] | None = None
+            for j in range(min(len(keys), i + MAX_LABEL_WORDS), i, -1):
+                labels = label_lookup("".join(keys[i:j]))
+                if labels:
+                    match_end = j
+                    break
+            if match_end is None or not labels:
+                i += 1
+                continue
             hit = LabelHit(labels, seg, i, match_end)
             # Weak or very short labels count only where a label stands: a segment's start.
             if hit.at_start or any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in labels):
@@ -364,8 +389,49 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     field=label.field, value=value, text=raw, page=seg.page, bbox=box,
                     source=seg.source, features=features, score=round(score, 4),
                     label=label.text))
+    out.update(payment_candidates(ctx))
     for cands in out.values():
         cands.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+# Till slips: a tip added after the total, change handed back from the cash tendered.
+_PAYMENT_WORDS = {
+    "tip": ("tip", "tips", "gratuity", "trinkgeld", "pourboire", "fooi", "propina", "mancia"),
+    "change": ("change", "change due", "your change", "rückgeld", "wechselgeld", "rendu",
+               "rendu monnaie", "monnaie rendue", "monnaie", "terug", "wisselgeld", "retour"),
+}
+_PAYMENT_KEYS = {compact(text): role for role, texts in _PAYMENT_WORDS.items()
+                 for text in texts}
+
+
+def payment_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
+    """Tip and change amounts: a tip is part of what was paid, change is not."""
+    out: dict[str, list[Candidate]] = {}
+    for seg in ctx.layout.segments:
+        keys = [compact(w.text) for w in seg.words]
+        for n in range(min(2, len(keys)), 0, -1):
+            role = _PAYMENT_KEYS.get("".join(keys[:n]))
+            if role is None:
+                continue
+            rest = [w for w in seg.words[n:] if not _RATE_RE.fullmatch(w.text)]
+            parsed = parse_amount_value(" ".join(w.text for w in rest), ctx.decimal_mark) \
+                if rest else None
+            words = rest
+            if parsed is None:
+                right = ctx.layout.right_of(seg)
+                if right is None:
+                    break
+                parsed = parse_amount_value(right.text, ctx.decimal_mark)
+                words = right.words
+            if parsed is not None and parsed[0] >= 0:
+                page_height = ctx.layout.page(seg.page).page.height or 842.0
+                out.setdefault(role, []).append(Candidate(
+                    field=role, value=parsed[0], text=parsed[1], page=seg.page,
+                    bbox=_box(_words_of(words, parsed[1]) or words), source=seg.source,
+                    score=0.9, label=seg.text,
+                    features={"label_strength": 1.0, "y_rel": seg.top / page_height}))
+            break
     return out
 
 

@@ -8,6 +8,7 @@ not depend on how the reader ordered its lines.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 import unicodedata
@@ -106,8 +107,59 @@ class Layout:
         return rows[seg.row + 1: seg.row + 1 + max_rows]
 
 
+_MIN_SLOPE = 0.008  # about half a degree: flatter text is left as read
+_MAX_SLOPE = 0.12  # about 7 degrees: steeper pairs are not words of one line
+
+
+def text_slope(words: list[Word]) -> float:
+    """How much the lines of a photographed or skewed scan climb or fall (dy/dx), measured
+    between neighbouring words of one line; 0.0 when the page is straight or too sparse."""
+    slopes: list[float] = []
+    ordered = sorted(words, key=lambda w: w.x0)
+    for i, word in enumerate(ordered):
+        height = max(word.height, 1.0)
+        for other in ordered[i + 1:]:
+            if other.x0 - word.x1 > 2.5 * height:
+                break
+            if other.x0 < word.x1 - 0.2 * height or abs(other.height - height) > 0.4 * height:
+                continue
+            overlap = min(word.bottom, other.bottom) - max(word.top, other.top)
+            dx = other.x_center - word.x_center
+            if overlap > 0.35 * height and dx > 0:
+                slope = (other.y_center - word.y_center) / dx
+                if abs(slope) < _MAX_SLOPE:
+                    slopes.append(slope)
+                break
+    if len(slopes) < 8:
+        return 0.0
+    return statistics.median(slopes)
+
+
+def _levelled(words: list[Word], page: Page) -> list[Word]:
+    """Words turned about the page's centre so that lines run level (a skew the reader left);
+    boxes keep their size, so evidence stays within a few points of where it was printed."""
+    slope = text_slope(words)
+    if abs(slope) < _MIN_SLOPE:
+        return words
+    angle = math.atan(slope)
+    cos, sin = math.cos(angle), math.sin(angle)
+    cx, cy = page.width / 2, page.height / 2
+    out = []
+    for w in words:
+        dx, dy = w.x_center - cx, w.y_center - cy
+        x = cx + dx * cos + dy * sin
+        y = cy - dx * sin + dy * cos
+        half_w, half_h = (w.x1 - w.x0) / 2, (w.bottom - w.top) / 2
+        out.append(w.model_copy(update={"x0": x - half_w, "x1": x + half_w,
+                                        "top": y - half_h, "bottom": y + half_h}))
+    return out
+
+
 def _page_layout(page: Page) -> PageLayout:
-    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.top, w.x0))
+    words = [w for w in page.words if w.text.strip()]
+    if page.source == "ocr" or any(w.source == "ocr" for w in words[:5]):
+        words = _levelled(words, page)
+    words.sort(key=lambda w: (w.top, w.x0))
     bands: list[list[Word]] = []
     for word in words:
         placed = False
@@ -141,7 +193,10 @@ def _page_layout(page: Page) -> PageLayout:
 
 def _gap_limit(prev: Word, word: Word) -> float:
     height = min(prev.height, word.height) or 8.0
-    limit = max(4.0, 0.9 * height)
+    # A word space is about one character wide: in a monospaced or spaced-out print that is
+    # wider than the glyphs are tall (a till slip's "Sales tax 7%").
+    char_width = min((w.x1 - w.x0) / len(w.text) for w in (prev, word))
+    limit = max(4.0, 0.9 * height, 1.5 * char_width)
     # A label's colon ends a phrase: "Date: 12/03/2026" may stay joined, but only when close.
     if prev.text.endswith(":"):
         limit = max(4.0, 0.7 * height)

@@ -106,10 +106,11 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
         role_options.append(None)
         options[role] = role_options
 
+    payments = Payments.of(candidates)
     best: tuple[float, dict[str, Candidate | None], bool] | None = None
     for combo in itertools.product(*(options[r] for r in AMOUNT_ROLES)):
         chosen = dict(zip(AMOUNT_ROLES, combo, strict=True))
-        score, balanced = _combo_score(chosen, items_sum)
+        score, balanced = _combo_score(chosen, items_sum, payments)
         if best is None or score > best[0]:
             best = (score, chosen, balanced)
     result = ReconciledAmounts()
@@ -125,8 +126,44 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
     return result
 
 
-def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None
-                 ) -> tuple[float, bool]:
+@dataclass
+class Payments:
+    """What a till slip says about paying: tips added after the total, cash tendered (a
+    weakly labelled amount such as "Cash 50.00") and the change handed back."""
+
+    tips: list[Decimal] = field(default_factory=list)
+    changes: list[Decimal] = field(default_factory=list)
+    tendered: list[Decimal] = field(default_factory=list)
+    totals: list[Decimal] = field(default_factory=list)  # every total-labelled value
+
+    @classmethod
+    def of(cls, candidates: dict[str, list[Candidate]]) -> Payments:
+        totals = candidates.get("total", [])
+        return cls(
+            tips=sorted({Decimal(c.value) for c in candidates.get("tip", []) if c.value > 0}),
+            changes=sorted({Decimal(c.value) for c in candidates.get("change", [])
+                            if c.value > 0}),
+            tendered=sorted({Decimal(c.value) for c in totals if _weakly_labelled(c)}),
+            totals=sorted({Decimal(c.value) for c in totals if not _weakly_labelled(c)}))
+
+    def tip_after(self, total: Decimal, before: list[Decimal]) -> bool:
+        """The total is an amount before the tip plus the tip."""
+        return any(close(b + tip, total) for tip in self.tips for b in before
+                   if not close(b, total))
+
+    def change_from(self, total: Decimal) -> bool:
+        """Cash tendered minus the change handed back is the total."""
+        return any(close(t - c, total) for t in self.tendered for c in self.changes)
+
+
+def _weakly_labelled(cand: Candidate) -> bool:
+    """Unlabelled, or labelled only by a payment word ("Cash", "Card", "Amount")."""
+    return bool(cand.features.get("unlabelled")) or cand.features.get("label_strength",
+                                                                       1.0) < 0.5
+
+
+def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
+                 payments: Payments | None = None) -> tuple[float, bool]:
     values = {r: (Decimal(c.value) if c is not None else None) for r, c in chosen.items()}
     score = 0.0
     for role, cand in chosen.items():
@@ -141,21 +178,31 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None
     shipping, discount = values["shipping"] or Decimal(0), values["discount"] or Decimal(0)
     if total is None:
         return score - 0.5, False
+    payments = payments or Payments()
+    net = (subtotal + tax + shipping - abs(discount)) if subtotal is not None and \
+        tax is not None else None
+    tipped = payments.tip_after(total, [*payments.totals, *([net] if net is not None else [])])
     total_cand = chosen["total"]
-    if total_cand is not None and total_cand.features.get("unlabelled"):
-        # No label says "total": only arithmetic or a repeat may vouch for it, else null.
+    if total_cand is not None and _weakly_labelled(total_cand):
+        # No label says "total" (or only "Cash", "Card"): only arithmetic or a repeat may
+        # vouch for it, else null.
         vouched = total_cand.features.get("support", 1.0) >= 2 or (
             items_sum is not None and close(items_sum, total)) or (
-            subtotal is not None and tax is not None and close(subtotal + tax, total))
+            net is not None and close(net, total)) or tipped or payments.change_from(total)
         if not vouched:
             return score - 2.0, False
+        if payments.changes and any(close(total, t) for t in payments.tendered) and \
+                not payments.change_from(total):
+            score -= 1.0  # the cash handed over, when change came back, is not the total
+    if tipped:
+        score += 0.9  # the amount after the tip is what was paid
     # Identical positions cannot be two different fields.
     boxes = [c.bbox for c in chosen.values() if c is not None]
     if len(boxes) != len(set(boxes)):
         return score - 5.0, False
     balanced = False
     if subtotal is not None and tax is not None:
-        if close(subtotal + tax + shipping - abs(discount), total):
+        if close(subtotal + tax + shipping - abs(discount), total) or tipped:
             score += 1.5
             balanced = True
         elif close(subtotal + shipping - abs(discount), total) and tax == 0:
