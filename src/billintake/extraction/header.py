@@ -117,6 +117,18 @@ def label_lookup(key: str) -> list[Label] | None:
     return None
 
 
+def _slashed_label(text: str) -> list[Label] | None:
+    """"GST/HST", "MwSt./USt.": one label spelt two ways, when every part names one field."""
+    parts = [compact(p) for p in text.split("/")]
+    if len(parts) < 2 or not all(parts):
+        return None
+    found = [LABELS.get(p) or [] for p in parts]
+    shared = set.intersection(*({lab.field for lab in labs} for labs in found))
+    if not shared:
+        return None
+    return [lab for lab in found[0] if lab.field in shared]
+
+
 def find_label_hits(layout: Layout) -> list[LabelHit]:
     """Every label occurrence, longest match first, left to right within each segment."""
     hits: list[LabelHit] = []
@@ -134,6 +146,9 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
                 if labels:
                     match_end = j
                     break
+            if match_end is None:
+                labels = _slashed_label(seg.words[i].text)
+                match_end = i + 1 if labels else None
             if match_end is None or not labels:
                 i += 1
                 continue

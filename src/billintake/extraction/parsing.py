@@ -72,6 +72,8 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
     votes: Counter[str] = Counter()
     for amount_text in amount_texts:
         code = currency_of_text(amount_text)
+        if code == "USD" and re.search(r"(?<![A-Za-z])\$", amount_text):
+            code = _dollar_currency(text)  # a bare "$" is the dollar of the bill's country
         if code:
             votes[code] += 3
     for match in _ABBREV_RE.finditer(text):
@@ -101,7 +103,7 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
         if votes:
             code, _ = votes.most_common(1)[0]
             return code, 0.5
-        return None, 0.0
+        return country_currency(text)
     ranked = votes.most_common(2)
     best, best_votes = ranked[0]
     share = best_votes / sum(votes.values())
@@ -113,7 +115,46 @@ def _dollar_currency(text: str) -> str:
     for hint, code in DOLLAR_COUNTRY_HINTS.items():
         if hint in lowered:
             return code
+    if _CA_POSTCODE_RE.search(text):
+        return "CAD"
     return "USD"
+
+
+_CA_POSTCODE_RE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b")
+# Where a bill comes from, when it prints no currency at all (a till slip's bare "12.50"):
+# the issuer's VAT number, phone prefix, postcode and the name of its sales tax.
+_COUNTRY_SIGNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
+    (re.compile(r"\b(?:DE|FR|NL|BE|IE|IT|ES|PT|LU|FI|GR|SK|SI|EE|LV|LT|AT ?U)\s?\d[\d .]{6,}"),
+     "EUR", 2),
+    (re.compile(r"\bGB\s?\d{3}\s?\d{4}\s?\d{2}\b"), "GBP", 2),
+    (re.compile(r"\bCHE[- ]?\d{3}\.?\d{3}\.?\d{3}\b"), "CHF", 2),
+    (re.compile(r"\+(?:49|43|33|32|31|353|39|34|352|351|358|30)[\s(]"), "EUR", 1),
+    (re.compile(r"\+44[\s(]"), "GBP", 1),
+    (re.compile(r"\+41[\s(]"), "CHF", 1),
+    (re.compile(r"\+91[\s(-]"), "INR", 1),
+    (re.compile(r"\b(?:MwSt|USt|TVA|BTW|btw|IVA)\b"), "EUR", 1),
+    (re.compile(r"\bMWST\b"), "CHF", 1),
+    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"), "GBP", 1),  # UK postcode
+    (re.compile(r"\bSales tax\b|\b[A-Z]{2} \d{5}(?:-\d{4})?\b|\+1[\s(]"), "USD", 1),
+    (re.compile(r"\bGST/HST\b|\bHST\b|\bPST\b|\bQST\b"), "CAD", 2),
+)
+
+
+def country_currency(text: str) -> tuple[str | None, float]:
+    """The currency of the country the bill's details point to, with a modest confidence;
+    (None, 0.0) when the signs are absent or disagree."""
+    votes: Counter[str] = Counter()
+    for pattern, code, weight in _COUNTRY_SIGNS:
+        if pattern.search(text):
+            votes[code] += weight
+    if votes.get("USD") and _CA_POSTCODE_RE.search(text):
+        votes["CAD"] += votes.pop("USD") + 1
+    if not votes:
+        return None, 0.0
+    ranked = votes.most_common(2)
+    if len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]:
+        return None, 0.0  # mixed signs: say nothing
+    return ranked[0][0], 0.55
 
 
 # --- amounts ----------------------------------------------------------------------------------
