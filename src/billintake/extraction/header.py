@@ -129,6 +129,17 @@ def _slashed_label(text: str) -> list[Label] | None:
     return [lab for lab in found[0] if lab.field in shared]
 
 
+def _qualified(labels: list[Label]) -> list[Label]:
+    """A total named after something ("Goods total", "Items total") may be a part of the
+    bill rather than all of it: such a label also proposes its value as the subtotal."""
+    totals = [lab for lab in labels if lab.field == "total"]
+    if not totals or any(lab.field == "subtotal" for lab in labels):
+        return labels
+    weaker = [Label(lab.field, lab.text, round(0.8 * lab.strength, 3)) if lab.field == "total"
+              else lab for lab in labels]
+    return [*weaker, Label("subtotal", totals[0].text, 0.6)]
+
+
 def find_label_hits(layout: Layout) -> list[LabelHit]:
     """Every label occurrence, longest match first, left to right within each segment."""
     hits: list[LabelHit] = []
@@ -153,6 +164,8 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
                 i += 1
                 continue
             hit = LabelHit(labels, seg, i, match_end)
+            if not hit.at_start:
+                hit.labels = _qualified(labels)
             # Weak or very short labels count only where a label stands: a segment's start.
             if hit.at_start or any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in labels):
                 hits.append(hit)
@@ -236,6 +249,7 @@ class ValueSpot:
     words: list[Word]
     relation: str  # inline | right | below
     distance: float  # points from the label
+    row: int | None = None  # the row of a value below its label
 
     @property
     def text(self) -> str:
@@ -283,7 +297,7 @@ def _below(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[Label
     # The value column ends where the next label on the label's row begins.
     right_limit = min((s.x0 for s in row if s.x0 > x1 + 1), default=x1 + 160)
     height = seg.height
-    for below_row in ctx.layout.rows_below(seg, max_rows=2):
+    for offset, below_row in enumerate(ctx.layout.rows_below(seg, max_rows=2), start=1):
         words = [w for s in below_row for w in s.words]
         if not words or min(w.top for w in words) - bottom > 2.2 * height:
             return None
@@ -295,7 +309,8 @@ def _below(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[Label
                    if id(s) in column_segs):
                 return None
             column.sort(key=lambda w: w.x0)
-            return ValueSpot(column, "below", min(w.top for w in column) - bottom)
+            return ValueSpot(column, "below", min(w.top for w in column) - bottom,
+                             row=seg.row + offset)
     return None
 
 
@@ -365,6 +380,9 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
         for label in hit.labels:
             parser = _parser_for(label.field, ctx)
             for rank, spot in enumerate(spots):
+                if label.field in AMOUNT_FIELDS and spot.row is not None and \
+                        (hit.segment.page, spot.row) in ctx.table_rows:
+                    continue  # a column heading over an item's amount ("Total", "Betrag")
                 parsed = parser(spot.text)
                 if parsed is None:
                     continue

@@ -196,7 +196,7 @@ def _gap_limit(prev: Word, word: Word) -> float:
     # A word space is about one character wide: in a monospaced or spaced-out print that is
     # wider than the glyphs are tall (a till slip's "Sales tax 7%").
     char_width = min((w.x1 - w.x0) / len(w.text) for w in (prev, word))
-    limit = max(4.0, 0.9 * height, 1.5 * char_width)
+    limit = max(4.0, 0.9 * height, 1.7 * char_width)
     # A label's colon ends a phrase: "Date: 12/03/2026" may stay joined, but only when close.
     if prev.text.endswith(":"):
         limit = max(4.0, 0.7 * height)

@@ -135,11 +135,15 @@ class Payments:
     changes: list[Decimal] = field(default_factory=list)
     tendered: list[Decimal] = field(default_factory=list)
     totals: list[Decimal] = field(default_factory=list)  # every total-labelled value
+    claimed: set[Decimal] = field(default_factory=set)  # values a label gives another role
 
     @classmethod
     def of(cls, candidates: dict[str, list[Candidate]]) -> Payments:
         totals = candidates.get("total", [])
-        return cls(
+        claimed = {Decimal(c.value) for role in ("subtotal", "tax", "shipping", "discount")
+                   for c in candidates.get(role, [])
+                   if c.features.get("label_strength", 0) >= 0.9 and c.score >= 0.5}
+        return cls(claimed=claimed,
             tips=sorted({Decimal(c.value) for c in candidates.get("tip", []) if c.value > 0}),
             changes=sorted({Decimal(c.value) for c in candidates.get("change", [])
                             if c.value > 0}),
@@ -189,8 +193,8 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
         vouched = total_cand.features.get("support", 1.0) >= 2 or (
             items_sum is not None and close(items_sum, total)) or (
             net is not None and close(net, total)) or tipped or payments.change_from(total)
-        if not vouched:
-            return score - 2.0, False
+        if not vouched or total in payments.claimed:
+            return score - 2.0, False  # (or its label says it is the subtotal, the tax...)
         if payments.changes and any(close(total, t) for t in payments.tendered) and \
                 not payments.change_from(total):
             score -= 1.0  # the cash handed over, when change came back, is not the total
