@@ -98,6 +98,7 @@ class DocContext:
 
 # --- labels -----------------------------------------------------------------------------------
 
+_IDENTIFIER_LABELS = frozenset({"bill_number", "po_number", "vendor_tax_id"})
 _NUMBER_WORDS = ("number", "nummer", "numero", "num", "nr", "no", "n°", "#", "nbr")
 
 
@@ -110,10 +111,12 @@ def label_lookup(key: str) -> list[Label] | None:
     for suffix in _NUMBER_WORDS:
         if key.endswith(suffix) and len(key) > len(suffix) - 1:
             stem = key[: len(key) - len(suffix)]
-            for other in _NUMBER_WORDS:
-                found = LABELS.get(stem + other) if other != suffix else None
-                if found and any(lab.field in {"bill_number", "po_number"} for lab in found):
-                    return found
+            for other in ("", *_NUMBER_WORDS):
+                if other == suffix or (not other and len(stem) < 3):
+                    continue
+                found = LABELS.get(stem + other)
+                if found and any(lab.field in _IDENTIFIER_LABELS for lab in found):
+                    return [lab for lab in found if lab.field in _IDENTIFIER_LABELS]
     return None
 
 
@@ -278,7 +281,9 @@ def value_spots(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[
             gap = right.x0 - seg.x1
             if gap < 0.8 * ctx.layout.page(seg.page).page.width:
                 spots.append(ValueSpot(right.words, "right", gap))
-    if stop == len(seg.words) and hit.start == 0:
+    ends_phrase = hit.end == len(seg.words) and any(
+        lab.field in DATE_FIELDS and lab.strength >= 1.0 for lab in hit.labels)
+    if stop == len(seg.words) and (hit.start == 0 or ends_phrase):
         below = _below(hit, ctx, hits_by_segment)
         if below:
             spots.append(below)
@@ -292,7 +297,8 @@ def _starts_with_label(seg: Segment, hits_by_segment: dict[int, list[LabelHit]])
 def _below(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[LabelHit]]
            ) -> ValueSpot | None:
     seg = hit.segment
-    x0, _, x1, bottom = hit.bbox
+    _, _, x1, bottom = hit.bbox
+    x0 = seg.x0  # the phrase's column, also when the label ends it ("Please pay by")
     row = ctx.layout.page(seg.page).rows[seg.row]
     # The value column ends where the next label on the label's row begins.
     right_limit = min((s.x0 for s in row if s.x0 > x1 + 1), default=x1 + 160)

@@ -176,7 +176,8 @@ def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
 
 def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
-    text = text.strip()
+    # "Name · Street 1 · City" (a sender line): the name ends at the first separator.
+    text = re.split(r"\s[·•|]\s|\s[-–—]\s(?=\S)", text.strip(), maxsplit=1)[0].strip()
     previous = None
     while previous != text:
         previous = text

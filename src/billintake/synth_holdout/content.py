@@ -53,12 +53,20 @@ LOCALES: dict[str, Locale] = {
                     (Decimal("21"), Decimal("6")), "BTW"),
 }
 
+def _names(text: str) -> list[str]:
+    return text.split()
+
+
 MONTH_NAMES = {
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-    "en-long": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
-    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"],
+    "en": _names("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+    "en-long": _names("January February March April May June July August September October "
+                      "November December"),
+    "de": _names("Januar Februar März April Mai Juni Juli August September Oktober November "
+                 "Dezember"),
+    "fr": _names("janvier février mars avril mai juin juillet août septembre octobre "
+                 "novembre décembre"),
+    "nl": _names("januari februari maart april mei juni juli augustus september oktober "
+                 "november december"),
 }
 
 

@@ -246,8 +246,8 @@ class InvoiceDrawer:
     def _draw_remit(self) -> None:
         s, doc, v = self.sheet, self.doc, self.doc.vendor
         right = s.width - 50
-        s.lines(50, 42, self.vendor_lines(), 8.5, bold_first=False)
         s.text(50, 28, v.name, 15, bold=True)
+        s.lines(50, 50, self.vendor_lines(name=False), 8.5)
         s.text(right, 30, self.w("title"), 20, bold=True, align="right")
         y = 62
         for label, value in self.meta_pairs():
