@@ -195,8 +195,8 @@ def _gap_limit(prev: Word, word: Word) -> float:
     height = min(prev.height, word.height) or 8.0
     # A word space is about one character wide: in a monospaced or spaced-out print that is
     # wider than the glyphs are tall (a till slip's "Sales tax 7%").
-    char_width = min((w.x1 - w.x0) / len(w.text) for w in (prev, word))
-    limit = max(4.0, 0.9 * height, 1.7 * char_width)
+    char_width = max((w.x1 - w.x0) / len(w.text) for w in (prev, word))
+    limit = max(4.0, 0.9 * height, min(1.7 * char_width, 1.4 * height))
     # A label's colon ends a phrase: "Date: 12/03/2026" may stay joined, but only when close.
     if prev.text.endswith(":"):
         limit = max(4.0, 0.7 * height)
