@@ -68,6 +68,7 @@ _LEXICON: dict[str, dict[float, list[str]]] = {
               "p o number", "your order", "order number", "order no", "bestellnummer",
               "ihre bestellung", "bestellung nr", "bon de commande", "n° de commande",
               "numéro de commande", "bestelnummer", "ordernummer", "inkoopordernummer",
+              "inkooporder", "uw ordernummer",
               "uw referentie", "votre commande", "customer po", "your reference", "po",
               "n° commande", "commande n°", "bestell nr", "bestellnr", "order ref",
               "purchase order no", "order #", "p o", "po ref", "bestelling", "uw bestelling",
