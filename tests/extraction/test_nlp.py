@@ -86,6 +86,7 @@ def test_email_and_identifiers(rules) -> None:
     ("VAT", "tax"), ("MwSt.", "tax"), ("TVA", "tax"), ("BTW", "tax"),
     ("VAT No", "vendor_tax_id"), ("USt-IdNr.", "vendor_tax_id"), ("BTW-nummer", "vendor_tax_id"),
     ("PO Number", "po_number"), ("Bestellnummer", "po_number"), ("Bon de commande", "po_number"),
+    ("Inkoopordernr.", "po_number"),
     ("Kundennummer", "customer_number"), ("Lieferdatum", "other_date"),
     ("Amount due", "amount_due"), ("Net à payer", "amount_due"),
 ])

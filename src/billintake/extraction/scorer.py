@@ -6,7 +6,8 @@ left of it and above it, the words there, its position on the page, its font siz
 value type, how its value relates to the other candidates and amounts — and a small per-field
 model (logistic regression, numpy) turns them into a probability. The weights live in the
 `field_scorer` component of the spaCy pipeline in `models/`, trained by
-`scripts/train_model.py` on generated bills.
+`scripts/train_model.py` on generated bills; a field gets a model only where cross-validation
+showed it choosing better than the rules, and every other field keeps the rules' scores.
 """
 
 from __future__ import annotations
