@@ -385,7 +385,10 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
         spots = value_spots(hit, ctx, hits_by_segment)
         for label in hit.labels:
             parser = _parser_for(label.field, ctx)
+            on_row = False  # a value beside the label: the next row's is not its value
             for rank, spot in enumerate(spots):
+                if on_row and spot.relation == "below":
+                    continue
                 if label.field in AMOUNT_FIELDS and spot.row is not None and \
                         (hit.segment.page, spot.row) in ctx.table_rows:
                     continue  # a column heading over an item's amount ("Total", "Betrag")
@@ -393,6 +396,7 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                 if parsed is None:
                     continue
                 value, raw = parsed
+                on_row = on_row or (spot.relation != "below" and label.field in AMOUNT_FIELDS)
                 words = _words_of(spot.words, raw) or spot.words
                 box = _box(words)
                 seg = hit.segment

@@ -269,7 +269,7 @@ for _number, _names in enumerate(
     [
         "january jan januar janvier janv janvier januari jänner jän",
         "february feb februar février fevrier févr fevr februari",
-        "march mar märz maerz mrz mars maart mrt",
+        "march mar märz maerz marz mrz mars maart mrt",
         "april apr avril avr",
         "may mai mei",
         "june jun juni juin",

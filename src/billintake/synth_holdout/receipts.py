@@ -59,7 +59,9 @@ class ReceiptDrawer:
             self._row(f"{stamp}  {when:%H:%M}", f"#{self.rng.randint(1000, 99999)}")
         else:
             self._row(f"{stamp}", f"{when:%H:%M}")
-            self._row(f"{w('receipt_no')} {self.rng.randint(100, 9999)}",
+            doc.number = str(self.rng.randint(100, 9999))
+            self.shown.add("bill_number")
+            self._row(f"{w('receipt_no')} {doc.number}",
                       f"{'Kasse' if self.loc.lang == 'de' else 'POS'} {self.rng.randint(1, 6)}")
         if self.restaurant:
             self._row(f"{w('table')} {self.rng.randint(1, 40)}",
