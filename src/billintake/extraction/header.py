@@ -120,16 +120,23 @@ def label_lookup(key: str) -> list[Label] | None:
     return None
 
 
-def _slashed_label(text: str) -> list[Label] | None:
-    """"GST/HST", "MwSt./USt.": one label spelt two ways, when every part names one field."""
+def _slashed_label(text: str, following: str) -> tuple[list[Label] | None, int]:
+    """"GST/HST", "MwSt./USt.": one label spelt two ways, when every part names one field;
+    with the next word when a part makes a label with it ("GST/HST No."). Returns the labels
+    and how many words they take."""
     parts = [compact(p) for p in text.split("/")]
     if len(parts) < 2 or not all(parts):
-        return None
+        return None, 0
+    if following:
+        for part in parts:
+            found_with = label_lookup(part + following)
+            if found_with:
+                return found_with, 2
     found = [LABELS.get(p) or [] for p in parts]
     shared = set.intersection(*({lab.field for lab in labs} for labs in found))
     if not shared:
-        return None
-    return [lab for lab in found[0] if lab.field in shared]
+        return None, 0
+    return [lab for lab in found[0] if lab.field in shared], 1
 
 
 def _qualified(labels: list[Label]) -> list[Label]:
@@ -161,8 +168,9 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
                     match_end = j
                     break
             if match_end is None:
-                labels = _slashed_label(seg.words[i].text)
-                match_end = i + 1 if labels else None
+                following = keys[i + 1] if i + 1 < len(keys) else ""
+                labels, used = _slashed_label(seg.words[i].text, following)
+                match_end = i + used if labels else None
             if match_end is None or not labels:
                 i += 1
                 continue
