@@ -98,6 +98,7 @@ class DocContext:
 
 # --- labels -----------------------------------------------------------------------------------
 
+_BUYER_POSSESSIVES = ("your", "ihre", "ihr", "votre", "vos", "uw")
 _IDENTIFIER_LABELS = frozenset({"bill_number", "po_number", "vendor_tax_id"})
 _NUMBER_WORDS = ("number", "nummer", "numero", "num", "nr", "no", "n°", "#", "nbr")
 
@@ -108,6 +109,11 @@ def label_lookup(key: str) -> list[Label] | None:
     found = LABELS.get(key)
     if found or not key:
         return found
+    for possessive in _BUYER_POSSESSIVES:  # "Your PO", "Ihre Ref.": the buyer's reference
+        rest = key[len(possessive):] if key.startswith(possessive) else ""
+        if rest and any(lab.field in {"po_number", "bill_number"}
+                        for lab in (label_lookup(rest) or [])):
+            return [Label("po_number", key, 0.9)]
     for suffix in _NUMBER_WORDS:
         if key.endswith(suffix) and len(key) > len(suffix) - 1:
             stem = key[: len(key) - len(suffix)]
