@@ -14,6 +14,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from billintake.domain.currency import ISO_4217
 from billintake.reading.document import ReadDocument, Word
 
@@ -126,6 +129,24 @@ def label_lookup(key: str) -> list[Label] | None:
     return None
 
 
+_FUZZY_MIN = 8  # shorter labels are too alike ("datum"/"daten") to forgive a misread
+
+
+def _misread_label(keys: list[str]) -> tuple[list[Label] | None, int]:
+    """A label OCR misread by one character ("Zahibar bis", "Rechnungsdatvm") at the start of
+    an OCR'd phrase: the lexicon's label one edit away, slightly weaker."""
+    for n in range(min(len(keys), MAX_LABEL_WORDS), 0, -1):
+        joined = "".join(keys[:n])
+        if len(joined) < _FUZZY_MIN or not joined.isalpha():
+            continue
+        match = process.extractOne(joined, _FUZZY_KEYS, scorer=Levenshtein.distance,
+                                   score_cutoff=1)
+        if match is not None:
+            return [Label(lab.field, lab.text, round(0.9 * lab.strength, 3))
+                    for lab in LABELS[match[0]]], n
+    return None, 0
+
+
 def _slashed_label(text: str, following: str) -> tuple[list[Label] | None, int]:
     """"GST/HST", "MwSt./USt.": one label spelt two ways, when every part names one field;
     with the next word when a part makes a label with it ("GST/HST No."). Returns the labels
@@ -156,6 +177,9 @@ def _qualified(labels: list[Label]) -> list[Label]:
     return [*weaker, Label("subtotal", totals[0].text, 0.6)]
 
 
+_FUZZY_KEYS = [key for key in LABELS if len(key) >= _FUZZY_MIN]
+
+
 def find_label_hits(layout: Layout) -> list[LabelHit]:
     """Every label occurrence, longest match first, left to right within each segment."""
     hits: list[LabelHit] = []
@@ -173,6 +197,9 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
                 if labels:
                     match_end = j
                     break
+            if match_end is None and i == 0 and seg.source == "ocr":
+                labels, used = _misread_label(keys)
+                match_end = used if labels else None
             if match_end is None:
                 following = keys[i + 1] if i + 1 < len(keys) else ""
                 labels, used = _slashed_label(seg.words[i].text, following)

@@ -105,6 +105,7 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
             role_options.extend(_options(extra, 4))
         role_options.append(None)
         options[role] = role_options
+    options["tax"][-1:-1] = _tax_by_difference(options, fallback_totals)
 
     payments = Payments.of(candidates)
     best: tuple[float, dict[str, Candidate | None], bool] | None = None
@@ -124,6 +125,26 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
         result.choices[role] = Choice(cand, _confidence(role, cand, balanced, items_sum))
     _amount_warnings(result, chosen, items_sum)
     return result
+
+
+def _tax_by_difference(options: dict[str, list[Candidate | None]],
+                       amounts: Sequence[Candidate]) -> list[Candidate]:
+    """An amount no label names (its label misread) that is exactly the labelled total minus
+    the labelled subtotal: the tax, if the arithmetic then balances."""
+    labelled = {role: [Decimal(c.value) for c in options[role]
+                       if c is not None and not _weakly_labelled(c)]
+                for role in ("total", "subtotal")}
+    gaps = {t - s for t in labelled["total"] for s in labelled["subtotal"] if t > s}
+    if not gaps or any(c is not None and not _weakly_labelled(c) for c in options["tax"]):
+        return []
+    found: dict[Decimal, Candidate] = {}
+    for cand in amounts:
+        value = Decimal(cand.value)
+        if value not in found and any(close(value, gap) for gap in gaps):
+            found[value] = Candidate(field="tax", value=value, text=cand.text, page=cand.page,
+                                     bbox=cand.bbox, source=cand.source, score=0.2,
+                                     features={**cand.features, "unlabelled": 1.0})
+    return list(found.values())[:2]
 
 
 @dataclass
@@ -200,6 +221,10 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
             score -= 1.0  # the cash handed over, when change came back, is not the total
     if tipped:
         score += 0.9  # the amount after the tip is what was paid
+    tax_cand = chosen["tax"]
+    if tax_cand is not None and tax_cand.features.get("unlabelled") and not (
+            net is not None and close(net, total)):
+        return score - 2.0, False  # an unlabelled tax only where it makes the sums add up
     # Identical positions cannot be two different fields.
     boxes = [c.bbox for c in chosen.values() if c is not None]
     if len(boxes) != len(set(boxes)):
