@@ -222,7 +222,7 @@ def _name_like(name: str) -> bool:
         return False
     if name[0].islower() or _REGISTRATION_RE.search(name):
         return False
-    if name.lower() in _COUNTRIES:
+    if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
         return False
     return not _ADDRESS_RE.search(name) or bool(_LEGAL_RE.search(name))
 
@@ -234,6 +234,8 @@ _COUNTRIES_LIST = (
     "luxembourg", "italia", "italy", "españa", "spain", "ireland"
 )
 _COUNTRIES = frozenset(name.strip() for name in _COUNTRIES_LIST)
+# "Calgary, AB T2P 1J9", "Austin, TX 78701": a city with its state or province code.
+_CITY_STATE_RE = re.compile(r"^[A-Z][\w .'-]+,\s?[A-Z]{2}(?:\s+[A-Z0-9]|\s*$)")
 _STREET_LINE_RE = re.compile(
     r"^[^\d]{2,40}\s\d{1,5}\s?[a-zA-Z]?$|^\d{1,5}[a-zA-Z]?,?\s+[A-Za-zÀ-ÿ]")
 
