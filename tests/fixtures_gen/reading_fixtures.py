@@ -223,6 +223,29 @@ def ruled_table_scan(dpi: int = 150) -> bytes:
     return image_pdf([scan(render(buffer.getvalue(), dpi), angle=0.4, noise=6.0)], dpi)
 
 
+def banded_header_pdf() -> bytes:
+    """The vendor's name in white on a dark header band, a bold black title below it."""
+    buffer = io.BytesIO()
+    width, height = HALF_A4
+    c = canvas.Canvas(buffer, pagesize=HALF_A4)
+    c.setFillGray(0.2)
+    c.rect(0, height - 80, width, 80, stroke=0, fill=1)
+    c.setFillGray(1.0)
+    c.setFont("Helvetica-Bold", 22)
+    c.drawString(50, height - 50, "Kestrel Supplies Co.")
+    c.setFont("Helvetica", 9)
+    c.drawRightString(width - 40, height - 40, "95 Bridge Street")
+    c.drawRightString(width - 40, height - 52, "Salem, MA 01970")
+    c.setFillGray(0.0)
+    c.setFont("Helvetica-Bold", 28)
+    c.drawString(50, height - 130, "TAX INVOICE")
+    c.setFont("Helvetica", 11)
+    c.drawString(50, height - 170, f"Amount due USD {TOTAL}")
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
 def fax_tiff(dpi: int = 200) -> bytes:
     """The bill as a black-and-white fax: 1 bit per pixel, CCITT group 4 compressed."""
     page = scan(render(digital_pdf(), dpi), angle=0.3, noise=6.0).point(

@@ -160,3 +160,22 @@ def test_black_and_white_fax_tiff(reading_settings: Settings) -> None:
     document = read(fx.fax_tiff(), settings=reading_settings)
     assert document.media_type == "image/tiff"
     assert f"Total due EUR {fx.TOTAL}" in [line.text for line in document.pages[0].lines]
+
+
+def test_white_text_on_a_dark_band(reading_settings: Settings) -> None:
+    scanned = fx.image_pdf([fx.scan(fx.render(fx.banded_header_pdf(), 150), angle=0.3)], 150)
+    lines = [line.text for line in read(scanned, settings=reading_settings).pages[0].lines]
+    assert "Kestrel Supplies Co." in lines
+    assert "95 Bridge Street" in lines and "Salem, MA 01970" in lines
+    assert "TAX INVOICE" in lines and f"Amount due USD {fx.TOTAL}" in lines
+
+
+def test_second_look_words_replace_only_less_confident_ones() -> None:
+    def word(text: str, x0: float, confidence: float) -> Word:
+        return Word(text=text, x0=x0, top=10, x1=x0 + 30, bottom=20, source="ocr",
+                    confidence=confidence)
+
+    first = [(word("salen", 100, 0.56), 1), (word("Total", 10, 0.96), 1)]
+    merged = ocr._merged(first, [(word("Salem,", 102, 0.93), 2), (word("Tota1", 12, 0.7), 2),
+                                 (word("Bridge", 200, 0.9), 2)])
+    assert sorted(w.text for w, _ in merged) == ["Bridge", "Salem,", "Total"]

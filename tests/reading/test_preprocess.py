@@ -90,3 +90,13 @@ def test_black_and_white_pages_have_ink() -> None:
     assert (fax < preprocess.otsu(fax)).sum() == 300
     grey = np.asarray(fx.render(fx.digital_pdf(), 100))
     assert 60 < preprocess.otsu(grey) < 200
+
+
+def test_dark_band_is_inverted_bold_title_is_not() -> None:
+    page = fx.render(fx.banded_header_pdf(), 150)
+    out = np.asarray(preprocess.with_dark_bands_inverted(page), dtype=np.int32)
+    before = np.asarray(page, dtype=np.int32)
+    band = (slice(10, 150), slice(20, 1200))  # inside the 80 pt band at 150 dpi
+    title = (slice(240, 290), slice(100, 700))  # "TAX INVOICE", 28 pt bold
+    assert before[band].mean() < 100 < out[band].mean()  # light now, with dark text
+    assert np.array_equal(out[title], before[title])

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pypdfium2 as pdfium
 import pytesseract
-from PIL import Image
+from PIL import Image, ImageOps
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
 from billintake.reading import preprocess
@@ -40,6 +40,13 @@ _MIN_RENDER_DPI = 50.0
 _OSD_MAX_SIDE = 1400
 _MIN_CONFIDENCE = 0.6  # mean word confidence of a page read the right way up
 _MIN_CONFIDENT_WORDS = 5
+# A second look at ink no word covers: grid cells of this many pixels with this much ink...
+_CELL, _CELL_INK = 12, 8
+_COVER_PAD = 3  # pixels around a word counted as its own
+_REGION_INK = 150  # ...a region needs this much ink in all, and the shape of a line...
+_MAX_REGIONS = 6  # ...and only the inkiest few are read again
+_CROP_MARGIN = 10
+_SECOND_LOOK_MIN = 0.6  # confidence a word read on a second look needs
 _ASCENDERS = frozenset("bdfhkltij")  # dots of i and j reach about as high
 _DESCENDERS = frozenset("gjpqy")
 # One uniform block: row by row across the page. On generated scans of many bill layouts it
@@ -231,38 +238,24 @@ def detect_rotation(image: Image.Image, deadline: float) -> int:
 
 def recognise(image: Image.Image, *, scale: float, languages: str, deadline: float
               ) -> list[Word]:
-    """Tesseract's words with boxes converted from pixels to points, and confidences."""
-    try:
-        with _as_file(image) as path:
-            data = pytesseract.image_to_data(path, lang=languages, config=TESSERACT_CONFIG,
-                                             output_type=pytesseract.Output.DICT,
-                                             timeout=_remaining(deadline))
-    except RuntimeError as exc:
-        raise _timeout(exc) from exc
-    except pytesseract.TesseractError as exc:
-        raise UnreadableDocument(f"OCR failed: {exc.message}") from exc
-    words: list[Word] = []
-    lines: dict[tuple[int, int, int], list[int]] = {}
+    """Tesseract's words with boxes converted from pixels to points, and confidences.
+
+    Tesseract reads the page as one block of text; print much smaller than its neighbours
+    on the same line (an address beside a large name) can be skipped. Ink that no word
+    covers is read again on its own, and what is read confidently is added.
+    """
     ink = _ink(image)
-    for i, text in enumerate(data["text"]):
-        text = (text or "").strip()
-        confidence = float(data["conf"][i])
-        if data["level"][i] != 5 or not text or confidence < 0 or is_noise_word(text, confidence):
-            continue
-        left, width = data["left"][i], data["width"][i]
-        top, bottom = _ink_band(ink, left, width, data["top"][i],
-                                data["top"][i] + data["height"][i])
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        lines.setdefault(key, []).append(len(words))
-        words.append(Word(
-            text=text,
-            x0=round(left / scale, 2),
-            top=round(top / scale, 2),
-            x1=round((left + width) / scale, 2),
-            bottom=round(bottom / scale, 2),
-            source="ocr",
-            confidence=round(min(max(confidence / 100.0, 0.0), 1.0), 3),
-        ))
+    first = _tesseract(image, languages, deadline)
+    found = _words(first, ink, scale, 0, 0, "page")
+    for number, (left, top, right, bottom) in enumerate(_unread_regions(ink, found, scale)):
+        crop = ImageOps.expand(image.crop((left, top, right, bottom)), _CROP_MARGIN, fill=255)
+        data = _tesseract(crop, languages, deadline)
+        extra = _words(data, ink, scale, left - _CROP_MARGIN, top - _CROP_MARGIN, number)
+        found = _merged(found, [(word, line) for word, line in extra if _trustworthy(word)])
+    words = [word for word, _ in found]
+    lines: dict[object, list[int]] = {}
+    for index, (_, line) in enumerate(found):
+        lines.setdefault(line, []).append(index)
     for members in lines.values():
         for phrase in _phrases([words[i] for i in members], members):
             estimates = sorted(size for i in phrase
@@ -272,6 +265,134 @@ def recognise(image: Image.Image, *, scale: float, languages: str, deadline: flo
                 for i in phrase:
                     words[i] = words[i].model_copy(update={"font_size": size})
     return words
+
+
+def _merged(found: list[tuple[Word, object]], extra: list[tuple[Word, object]]
+            ) -> list[tuple[Word, object]]:
+    """`found` with the `extra` words added; where they overlap, the more confident stays."""
+    for word, line in extra:
+        overlapped = [i for i, (other, _) in enumerate(found) if _overlap(word, other) > 0.3]
+        if all(word.confidence > found[i][0].confidence for i in overlapped):
+            found = [pair for i, pair in enumerate(found) if i not in overlapped]
+            found.append((word, line))
+    return found
+
+
+def _overlap(a: Word, b: Word) -> float:
+    """Area shared by two boxes, as a share of the smaller one."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a.x1 - a.x0) * a.height, (b.x1 - b.x0) * b.height) or 1.0
+    return width * height / smaller
+
+
+def _tesseract(image: Image.Image, languages: str, deadline: float) -> dict[str, list]:
+    try:
+        with _as_file(image) as path:
+            return pytesseract.image_to_data(path, lang=languages, config=TESSERACT_CONFIG,
+                                             output_type=pytesseract.Output.DICT,
+                                             timeout=_remaining(deadline))
+    except RuntimeError as exc:
+        raise _timeout(exc) from exc
+    except pytesseract.TesseractError as exc:
+        raise UnreadableDocument(f"OCR failed: {exc.message}") from exc
+
+
+def _words(data: dict[str, list], ink: np.ndarray, scale: float, dx: int, dy: int,
+           call: object) -> list[tuple[Word, object]]:
+    """Tesseract's words (from an image whose origin is at dx, dy of the page) in points,
+    boxes trimmed to their ink, each with the key of its Tesseract line."""
+    kept = [i for i, text in enumerate(data["text"])
+            if data["level"][i] == 5 and (text or "").strip() and float(data["conf"][i]) >= 0
+            and not is_noise_word(text.strip(), float(data["conf"][i]))]
+    line_of = {i: (call, data["block_num"][i], data["par_num"][i], data["line_num"][i])
+               for i in kept}
+    centres: dict[object, list[float]] = {}
+    for i in kept:
+        centres.setdefault(line_of[i], []).append(dy + data["top"][i] + data["height"][i] / 2)
+    found: list[tuple[Word, object]] = []
+    for i in kept:
+        left, top = dx + data["left"][i], dy + data["top"][i]
+        width, line_centres = data["width"][i], centres[line_of[i]]
+        top, bottom = _ink_band(ink, left, width, top, top + data["height"][i],
+                                median(line_centres) if len(line_centres) > 1 else None)
+        found.append((Word(
+            text=data["text"][i].strip(),
+            x0=round(left / scale, 2),
+            top=round(top / scale, 2),
+            x1=round((left + width) / scale, 2),
+            bottom=round(bottom / scale, 2),
+            source="ocr",
+            confidence=round(min(max(float(data["conf"][i]) / 100.0, 0.0), 1.0), 3),
+        ), line_of[i]))
+    return found
+
+
+def _unread_regions(ink: np.ndarray, found: list[tuple[Word, object]], scale: float
+                    ) -> list[tuple[int, int, int, int]]:
+    """Boxes (pixels) around lines of ink that no word covers, inkiest first, a few."""
+    if not found:
+        return []
+    covered = np.zeros_like(ink)
+    pad = _COVER_PAD
+    for word, _ in found:
+        covered[max(round(word.top * scale) - pad, 0):round(word.bottom * scale) + pad,
+                max(round(word.x0 * scale) - pad, 0):round(word.x1 * scale) + pad] = True
+    heights = [word.height * scale for word, _ in found]
+    residual = ink & ~covered
+    cell = _CELL
+    rows, columns = residual.shape[0] // cell, residual.shape[1] // cell
+    if not rows or not columns:
+        return []
+    counts = residual[:rows * cell, :columns * cell].reshape(rows, cell, columns, cell).sum(
+        axis=(1, 3))
+    tallest_line = 3 * median(heights)
+    regions = []
+    for cells in _components(counts >= _CELL_INK):
+        ys, xs = zip(*cells, strict=True)
+        amount = int(sum(counts[y, x] for y, x in cells))
+        height, width = (max(ys) - min(ys) + 1) * cell, (max(xs) - min(xs) + 1) * cell
+        if amount < _REGION_INK or height > tallest_line or width < height:
+            continue  # specks, pictures and rules are no lines of text
+        regions.append((amount, (max(min(xs) - 1, 0) * cell, max(min(ys) - 1, 0) * cell,
+                                 min(max(xs) + 2, columns) * cell,
+                                 min(max(ys) + 2, rows) * cell)))
+    regions.sort(reverse=True)
+    return [box for _, box in regions[:_MAX_REGIONS]]
+
+
+def _trustworthy(word: Word) -> bool:
+    """A word from a second look: confident, and not a stray fragment."""
+    text = word.text
+    return (word.confidence >= _SECOND_LOOK_MIN and any(c.isalnum() for c in text)
+            and (len(text) >= 3 or any(c.isdigit() for c in text)
+                 or (len(text) == 2 and text.isalpha() and text.isupper())))  # MA, UK
+
+
+def _components(active: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Groups of active grid cells touching each other (also diagonally, or one cell apart
+    along a row, as the letters of a line are)."""
+    seen = np.zeros_like(active)
+    groups = []
+    for start in zip(*np.nonzero(active), strict=True):
+        if seen[start]:
+            continue
+        seen[start] = True
+        stack, group = [start], []
+        while stack:
+            y, x = stack.pop()
+            group.append((int(y), int(x)))
+            for dy in (-1, 0, 1):
+                for dx in (-2, -1, 0, 1, 2):
+                    ny, nx = y + dy, x + dx
+                    if (0 <= ny < active.shape[0] and 0 <= nx < active.shape[1]
+                            and active[ny, nx] and not seen[ny, nx]):
+                        seen[ny, nx] = True
+                        stack.append((ny, nx))
+        groups.append(group)
+    return groups
 
 
 def _phrases(line: list[Word], indexes: list[int]) -> list[list[int]]:
@@ -293,12 +414,13 @@ def _ink(image: Image.Image) -> np.ndarray:
     return pixels < preprocess.otsu(pixels)
 
 
-def _ink_band(ink: np.ndarray, left: int, width: int, top: int, bottom: int
-              ) -> tuple[int, int]:
-    """The word box's rows trimmed to its main band of ink (with i-dots and accents).
+def _ink_band(ink: np.ndarray, left: int, width: int, top: int, bottom: int,
+              line_centre: float | None) -> tuple[int, int]:
+    """The word box's rows trimmed to its own band of ink (with i-dots and accents).
 
     Tesseract's boxes sometimes reach into the strokes of a neighbouring row; those are cut
-    off where a blank gap wider than a sixth of the band separates them.
+    off where a blank gap wider than a sixth of the band separates them. The word's band is
+    the one nearest the middle of its line (by its neighbours), else the one with most ink.
     """
     rows = ink[top:bottom, left:left + width].any(axis=1)
     filled = np.flatnonzero(rows)
@@ -310,8 +432,12 @@ def _ink_band(ink: np.ndarray, left: int, width: int, top: int, bottom: int
             runs.append([int(row), int(row)])
         else:
             runs[-1][1] = int(row)
-    main = max(runs, key=lambda run: ink[top + run[0]:top + run[1] + 1,
-                                         left:left + width].sum())
+    if line_centre is not None:
+        centre = line_centre - top
+        main = min(runs, key=lambda run: max(run[0] - centre, centre - run[1], 0.0))
+    else:
+        main = max(runs, key=lambda run: ink[top + run[0]:top + run[1] + 1,
+                                             left:left + width].sum())
     start, end = main
     allowed = max(2, (end - start + 1) // 6)
     for run in reversed(runs):  # join close neighbours: dots above, descender parts below

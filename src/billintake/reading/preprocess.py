@@ -16,8 +16,15 @@ _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
 _MIN_UPSCALE, _MAX_UPSCALE = 1.25, 3.0  # images well below the OCR resolution are enlarged
 _HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
+_BAND_SCALE = 400  # pixels on the long side, where dark bands are looked for...
+_BAND_WINDOW = 6  # ...averaging over 13×13 of those pixels...
+_DARK_FILL = 90  # ...darker than this on average...
+_BAND_MIN = 9  # ...and at least this many of them across
+_HOLE = 11  # light text inside a band: holes up to this many of those pixels are filled
 _RULE_SHARE = 0.04  # a rule runs at least this share of the page's width (or height)
 _MIN_RULE = 25  # pixels
+_RULE_SLENDERNESS = 10  # a rule is at least this many times longer than it is thick
+_MIN_RULE_THICKNESS = 3  # pixels a rule may be thick, whatever its length
 _SPECK_WINDOW = 7  # pixels: a speck fits in this square...
 _MAX_SPECK = 4  # ...and has at most this many dark pixels (a full stop at 8 pt/300 dpi: ~9)
 _NOISE_STD = 4.0  # grey levels of grain on blank paper above which a scan is smoothed
@@ -84,6 +91,7 @@ def lines_run_horizontally(image: Image.Image) -> bool:
 def clean_up(image: Image.Image) -> Image.Image:
     """Even out lighting and contrast, erase rules and specks, soften grain — each only where
     the page has it; Tesseract's own thresholding does the rest."""
+    image = with_dark_bands_inverted(image)
     small = downscaled(image, 400)
     pixels = np.asarray(small, dtype=np.float64)
     # The paper's brightness: local maxima (ink removed), smoothed.
@@ -106,6 +114,34 @@ def clean_up(image: Image.Image) -> Image.Image:
     return image
 
 
+def with_dark_bands_inverted(image: Image.Image) -> Image.Image:
+    """Light text on dark fill (a coloured header band) turned into dark text on light.
+
+    Tesseract reads dark-on-light; a band printed dark would come out as garbage. Dark areas
+    count as bands only when large: a bold title or a logo stays as it is.
+    """
+    small = downscaled(image, _BAND_SCALE)
+    seeds = _mask(small.filter(ImageFilter.BoxBlur(_BAND_WINDOW)), _DARK_FILL)
+    seeds = seeds.filter(ImageFilter.MinFilter(_BAND_MIN)).filter(
+        ImageFilter.MaxFilter(_BAND_MIN))
+    if not np.asarray(seeds).any():
+        return image
+    # the band's exact extent: fine-grained darkness with the text inside it filled in
+    fine = _mask(small.filter(ImageFilter.BoxBlur(1)), _DARK_FILL + 20)
+    filled = fine.filter(ImageFilter.MaxFilter(_HOLE)).filter(ImageFilter.MinFilter(_HOLE))
+    near_seeds = np.asarray(seeds.filter(ImageFilter.MaxFilter(2 * _HOLE + 1))) > 0
+    bands = Image.fromarray(np.where((np.asarray(filled) > 0) & near_seeds, 255, 0)
+                            .astype(np.uint8), mode="L")
+    mask = np.asarray(bands.resize(image.size, Image.Resampling.BILINEAR)) > 127
+    pixels = np.asarray(image, dtype=np.uint8)
+    return Image.fromarray(np.where(mask, 255 - pixels, pixels).astype(np.uint8), mode="L")
+
+
+def _mask(image: Image.Image, below: int) -> Image.Image:
+    return Image.fromarray(np.where(np.asarray(image) < below, 255, 0).astype(np.uint8),
+                           mode="L")
+
+
 def without_rules(image: Image.Image) -> Image.Image:
     """The page with table rulings and underlines erased.
 
@@ -114,9 +150,8 @@ def without_rules(image: Image.Image) -> Image.Image:
     """
     pixels = np.asarray(image, dtype=np.uint8)
     ink = pixels < otsu(pixels)
-    horizontal = _runs(ink, max(_MIN_RULE, round(image.width * _RULE_SHARE)), axis=1)
-    vertical = _runs(ink, max(_MIN_RULE, round(image.height * _RULE_SHARE)), axis=0)
-    rules = horizontal | vertical
+    rules = _thin_runs(ink, max(_MIN_RULE, round(image.width * _RULE_SHARE)), axis=1)
+    rules |= _thin_runs(ink, max(_MIN_RULE, round(image.height * _RULE_SHARE)), axis=0)
     if not rules.any():
         return image
     # the rule's soft edges too
@@ -149,6 +184,13 @@ def _box_sum(mask: np.ndarray, size: int) -> np.ndarray:
         ImageFilter.BoxBlur(size // 2))
     return np.rint(np.asarray(blurred, dtype=np.float32) * (size * size / 255.0)).astype(
         np.int32)
+
+
+def _thin_runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Runs of ink at least `length` long and thin across (a rule), not a glyph's stem."""
+    runs = _runs(ink, length, axis)
+    thick = _runs(runs, max(_MIN_RULE_THICKNESS, length // _RULE_SLENDERNESS) + 1, 1 - axis)
+    return runs & ~thick
 
 
 def _runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
