@@ -25,6 +25,7 @@ from decimal import Decimal
 from statistics import median
 
 from billintake.domain.extracted import Evidence, ExtractedLineItem
+from billintake.extraction.layout import Layout
 from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
 from billintake.reading.document import Page, ReadDocument, Word
 
@@ -40,7 +41,8 @@ COLUMN_LABELS: dict[str, tuple[str, ...]] = {
     ),
     "qty": (
         "qty", "qty.", "quantity", "units", "hours", "hrs", "menge", "anzahl", "stuck",
-        "stk", "stk.", "qte", "quantite", "qte.", "aantal", "hoeveelheid", "aant.", "nb",
+        "stk", "stk.", "anz.", "anz", "qte", "quantite", "qte.", "aantal", "hoeveelheid", "aant.",
+        "nb",
         "nombre", "nbre", "qty/hrs", "no. of units", "pieces", "ordered", "shipped",
     ),
     "unit_price": (
@@ -78,9 +80,15 @@ TOTALS_WORDS = (
     "remise", "escompte", "total ttc", "montant ttc", "net a payer", "reste a payer",
     "subtotaal", "totaal excl. btw", "totaal", "totaal incl. btw", "btw", "verzendkosten",
     "vracht", "korting", "te betalen", "openstaand bedrag", "carried forward", "ubertrag",
+    "brought forward", "a reporter", "report", "goods total", "total amount", "items total",
+    "merchandise total", "total goods", "netto bedrag", "nettobedrag excl. btw",
+    "sous-total ht", "sous total ht", "totaal netto", "total hors taxes",
+    "net amount", "total net", "warenwert", "warenwert netto", "endbetrag", "totaalbedrag",
+    "montant net", "nettobedrag",
 )
 _TOTALS_RE = re.compile(
-    r"^(?:" + "|".join(re.escape(w) for w in sorted(TOTALS_WORDS, key=len, reverse=True))
+    r"^(?:\d{1,2}(?:[.,]\d{1,2})?\s*%\s*)?(?:"
+    + "|".join(re.escape(w) for w in sorted(TOTALS_WORDS, key=len, reverse=True))
     + r")(?:\s*\(?\d+(?:[.,]\d+)?\s*%\)?)?(?:\s*(?:eur|usd|gbp|chf|inr|[€$£]))?\s*:?$")
 _SUBTOTAL_RE = re.compile(r"^(?:subtotal|sub-total|sub total|zwischensumme|summe|sous-total|"
                           r"subtotaal)\b")
@@ -89,6 +97,8 @@ _NOTE_RE = re.compile(r"^(?:note|notes|hinweis|remarque|opmerking|nb|n\.b\.|\*|p
 _CONTINUED_RE = re.compile(
     r"continued|fortsetzung|ubertrag|suite page|a reporter|vervolg|page \d|seite \d|pagina \d",
     re.IGNORECASE)
+_CARRIED_RE = re.compile(r"^(?:carried forward|brought forward|ubertrag|a reporter|report|"
+                         r"transport|vervolg|saldo vorige pagina)\b")
 _PERCENT_RE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)\s*%$")
 _NUMBERISH_RE = re.compile(r"^[(\-−]?\s*(?:[A-Z]{3}|[€$£]|Rs\.?|CHF)?\s*[(\-−]?[\d.,' ]*\d"
                            r"[\d.,' ]*\)?\s*(?:[€$£]|[A-Z]{3})?\)?-?$")
@@ -491,7 +501,14 @@ class _TableReader:
             folded = _fold(row.text)
             if row.top > footer_line:
                 break
-            if _TOTALS_RE.match(_fold(_label_part(row))) and seen_item \
+            label = _totals_label(row)
+            if label is not None and _CARRIED_RE.match(label):
+                # "Übertrag 19.301,09": the sum so far, brought forward or carried to the next
+                # page; the table goes on there
+                if any(entry.kind == "item" for entry in out):
+                    break
+                continue
+            if label is not None and seen_item \
                     and not self._items_follow(rows, row, columns):
                 out.append(_Classified("end", row))
                 break
@@ -568,11 +585,11 @@ class _TableReader:
 
     def _items_follow(self, rows: Sequence[Row], row: Row, columns: list[Column]) -> bool:
         """Whether item rows come right after a subtotal row (a group's subtotal)."""
-        if not _SUBTOTAL_RE.match(_fold(_label_part(row))):
+        if not _SUBTOTAL_RE.match(_totals_label(row) or ""):
             return False
         after = [r for r in rows if r.top > row.bottom][:3]
         for later in after:
-            if _TOTALS_RE.match(_fold(_label_part(later))):
+            if _totals_label(later) is not None:
                 return False
             cells = _assign(later, columns)
             values = _row_values(cells, self.mark)
@@ -659,6 +676,19 @@ def _label_part(row: Row) -> str:
     return stripped if re.search(r"[A-Za-z]", stripped) else text
 
 
+def _totals_label(row: Row) -> str | None:
+    """The row's totals label (folded), whether it is the row's whole text or one phrase of it:
+    a remittance block prints "Bank details" on the left of "Net amount 3,097.00"."""
+    label = _fold(_label_part(row))
+    if _TOTALS_RE.match(label):
+        return label
+    for phrase in row.phrases:
+        folded = _fold(phrase.text)
+        if not _NUMBERISH_RE.match(phrase.text.strip()) and _TOTALS_RE.match(folded):
+            return folded
+    return None
+
+
 def _has_amount(row: Row, mark: DecimalMark | None) -> bool:
     return any(_NUMBERISH_RE.match(p.text.strip()) and parse_amount(p.text, mark) is not None
                for p in row.phrases)
@@ -682,49 +712,162 @@ _RECEIPT_PATTERNS = (
                rf"(?P<amount>{_AMT})$"),
     re.compile(rf"^(?P<desc>.*?[^\d\s].*?)\s+(?P<qty>\d+(?:[.,]\d+)?)\s*[xX×@]\s*"
                rf"(?P<price>{_AMT})\s+(?P<amount>{_AMT})$"),
-    re.compile(rf"^(?P<qty>\d{{1,3}})\s+(?P<desc>[^\d\s].*?)\s+(?P<amount>{_AMT})$"),
+    re.compile(rf"^(?P<qty>\d{{1,3}})\s*(?:[xX×]\s+|@\s*(?P<price>{_AMT})\s+)?"
+               rf"(?P<desc>[^\d\s].*?)\s+(?P<amount>{_AMT})$"),
     re.compile(rf"^(?P<desc>[^\d\s].*?)\s+(?P<amount>{_AMT})$"),
 )
-_QTY_AT_PRICE = re.compile(rf"^(?P<qty>\d+(?:[.,]\d+)?)\s*(?:[xX×@]|pcs? @)\s*(?P<price>{_AMT})$")
+# "2 x 3.55", "3x 22.46", "2 @ 3.80", "2 pcs @ 1.50": a quantity line under its description
+_QTY_AT_PRICE = re.compile(rf"^(?P<qty>\d{{1,3}}(?:[.,]\d{{1,3}})?)\s*(?:[xX×*@]|pcs?\s*@|"
+                           rf"St\.?\s*[xX@]?)\s*:?\s*(?P<price>{_AMT})$")
+_AMOUNT_CELL = re.compile(rf"^(?P<amount>{_AMT})(?:\s?[A-D*]{{1,2}})?$")  # "7.60 A": VAT class
 _RECEIPT_STOP = re.compile(
-    r"^(total|totaal|summe|gesamt|amount due|subtotal|sub-total|zwischensumme|sous-total|"
-    r"subtotaal|to pay|a payer|te betalen|bar|cash|card|cb|pin|especes|ec-karte|change|"
-    r"incl|enth|dont|tva|mwst|vat|btw|tax|tip|rendu)\b", re.IGNORECASE)
+    r"^(total|totaal|summe|gesamt|amount|subtotal|sub-total|sub total|zwischensumme|sous-total|"
+    r"subtotaal|to pay|zu zahlen|a payer|te betalen|bar|cash|card|credit|debit|cb|pin|especes|"
+    r"ec-karte|change|incl|enth|inkl|dont|tva|mwst|ust|vat|btw|tax|sales tax|tip|gratuity|fooi|"
+    r"trinkgeld|pourboire|rendu|ruckgeld|wechselgeld|monnaie|balance|grand|bezahlt|paye|"
+    r"visa|mastercard|amex|maestro|girocard|pinbetaling|contactless|kreditkarte|payment|net|"
+    r"gegeven|wisselgeld|terug)\b", re.IGNORECASE)
+_NOT_AN_ITEM = re.compile(
+    r"\d{1,2}:\d{2}|\b(?:tel|phone|fax|receipt|beleg|bon|ticket|table|tafel|tisch|server|"
+    r"kasse|pos|trans|auth|approved|iban|www|vat no|tax id)\b|#|\*{3}|@\S+\.", re.IGNORECASE)
+_EDGE_JUNK = " |‘’'\"`:;,._-~=*()[]{}!"
+
+
+@dataclass
+class _ReceiptRow:
+    page: int
+    segments: list[str]  # phrase texts, left to right, edge marks dropped
+    bbox: tuple[float, float, float, float]
+    height: float
+    source: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.segments)
+
+
+def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
+    """The levelled rows (skewed photos read as straight lines), without the lone marks a
+    camera's edges and creases leave ("|", a stray letter beside the text)."""
+    rows: list[_ReceiptRow] = []
+    for page in Layout.of(doc).pages:
+        for row in page.rows:
+            texts = [s.text.strip() for s in row]
+            keep = [i for i, t in enumerate(texts) if t.strip(_EDGE_JUNK)]
+            if not keep:
+                continue
+            segments = [texts[i] for i in keep]
+            # a single character standing apart at either end is noise, unless it is all
+            while len(segments) > 1 and len(segments[0].strip(_EDGE_JUNK)) == 1:
+                segments.pop(0)
+            while len(segments) > 1 and _edge_noise(segments[-1]):
+                segments.pop()
+            words = [w for i in keep for w in row[i].words]
+            box = (min(w.x0 for w in words), min(w.top for w in words),
+                   max(w.x1 for w in words), max(w.bottom for w in words))
+            rows.append(_ReceiptRow(page.page.number, segments, box,
+                                    median(w.height for w in words),
+                                    "ocr" if any(w.source == "ocr" for w in words) else "text"))
+    return rows
+
+
+def _edge_noise(text: str) -> bool:
+    """A stray mark or letter after a row's amount (or a VAT class letter standing apart)."""
+    core = text.strip(_EDGE_JUNK)
+    return len(core) == 1 or (len(core) == 2 and not core.isdigit())
+
+
+def _clean_description(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(_EDGE_JUNK + " ")
+
+
+def _is_description(text: str) -> bool:
+    """Words that can name an item: letters, no date, time, phone or receipt number."""
+    if not re.search(r"[^\W\d_]{3}", text) or _NOT_AN_ITEM.search(text):
+        return False
+    return not re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", text)
 
 
 def _receipt_items(doc: ReadDocument) -> list[_Draft]:
-    mark = infer_decimal_mark(line.text for page in doc.pages for line in _rows(page))
+    rows = _receipt_rows(doc)
+    mark = infer_decimal_mark(row.text for row in rows)
     items: list[_Draft] = []
-    for page in doc.pages:
-        for row in _rows(page):
-            text = re.sub(r"\s+", " ", row.text).strip()
-            folded = _fold(text)
-            if _RECEIPT_STOP.match(folded):
-                if items:
-                    return items
-                continue
-            at = _QTY_AT_PRICE.match(text)
-            if at and items and items[-1].quantity is None and row.top - items[-1].bottom < \
-                    row.height * 1.2:
-                qty, price = _number(at.group("qty"), mark), _number(at.group("price"), mark)
+    pending: _ReceiptRow | None = None  # a description line whose numbers follow below
+
+    def near(upper: _ReceiptRow | None, lower: _ReceiptRow, limit: float = 1.7) -> bool:
+        return upper is not None and upper.page == lower.page and \
+            lower.bbox[1] - upper.bbox[3] < limit * max(upper.height, lower.height)
+
+    def add(row: _ReceiptRow, desc: str, qty: Decimal | None, price: Decimal | None,
+            amount: Decimal | None, above: _ReceiptRow | None = None) -> None:
+        boxes = [row.bbox] if above is None else [above.bbox, row.bbox]
+        items.append(_Draft(page=row.page, description=[desc], boxes=boxes, quantity=qty,
+                            unit_price=price, amount=amount, source=row.source,
+                            bottom=row.bbox[3], height=row.height))
+
+    for row in rows:
+        text = _clean_description(row.text)
+        if _RECEIPT_STOP.match(_fold(text)):
+            if items:
+                return items
+            pending = None
+            continue
+        amount_match = _AMOUNT_CELL.match(row.segments[-1].strip(_EDGE_JUNK + " "))
+        amount = _number(amount_match.group("amount"), mark) if amount_match else None
+        left = " ".join(row.segments[:-1]) if amount is not None else row.text
+        left = left.strip(_EDGE_JUNK + " ")
+        qty_line = _QTY_AT_PRICE.match(left)
+        if qty_line is None and amount is None and len(row.segments) > 1:
+            qty_line = _QTY_AT_PRICE.match(" ".join(row.segments[:-1]).strip(_EDGE_JUNK + " "))
+        if qty_line:
+            qty, price = _number(qty_line.group("qty"), mark), \
+                _number(qty_line.group("price"), mark)
+            if near(pending, row) and pending is not None:
+                if amount is None and qty is not None and price is not None:
+                    amount = qty * price  # the amount was not readable: quantity x price
+                add(row, _clean_description(pending.text), qty, price, amount, pending)
+            elif amount is None and items and items[-1].quantity is None and \
+                    near(_ReceiptRow(row.page, [], (0, 0, 0, items[-1].bottom), 0, ""), row):
                 items[-1].quantity, items[-1].unit_price = qty, price
                 items[-1].boxes.append(row.bbox)
+            pending = None
+            continue
+        if amount is None:
+            pending = row if _is_description(text) else None
+            continue
+        if items and len(items) >= 2 and amount == sum(i.amount or 0 for i in items):
+            return items  # the subtotal, however its label was misread
+        if re.search(r"\d", left) and not _is_description(re.sub(r"^\d+\s*", "", left)) \
+                and near(pending, row) and pending is not None:
+            # a quantity line the reader garbled ("9°%.8.13 16.26"): the amount still counts
+            qty = price = None
+            prices = re.findall(_AMT, left)
+            price = _number(prices[-1], mark) if prices else None
+            if price and amount is not None and (amount / price) == (amount / price).to_integral():
+                qty = amount / price
+            else:
+                price = None
+            add(row, _clean_description(pending.text), qty, price, amount, pending)
+            pending = None
+            continue
+        pending = None
+        full = f"{left} {row.segments[-1].strip(_EDGE_JUNK + ' ')}"
+        full = re.sub(r"(\d)\s?[A-D*]{1,2}$", r"\1", full)
+        for pattern in _RECEIPT_PATTERNS:
+            match = pattern.match(full)
+            if not match:
                 continue
-            for pattern in _RECEIPT_PATTERNS:
-                match = pattern.match(text)
-                if not match:
-                    continue
-                amount = _number(match.group("amount"), mark)
-                if amount is None:
-                    break
-                groups = match.groupdict()
-                items.append(_Draft(
-                    page=page.number, description=[groups["desc"].strip()], boxes=[row.bbox],
-                    quantity=_number(groups["qty"], mark) if groups.get("qty") else None,
-                    unit_price=_number(groups["price"], mark) if groups.get("price") else None,
-                    amount=amount, source=row.words[0].source, bottom=row.bottom,
-                    height=row.height))
+            groups = match.groupdict()
+            desc = _clean_description(groups["desc"])
+            if not _is_description(desc):
                 break
+            value = _number(groups["amount"], mark)
+            if value is None:
+                break
+            add(row, desc,
+                _number(groups["qty"], mark) if groups.get("qty") else None,
+                _number(groups["price"], mark) if groups.get("price") else None, value)
+            break
     return items
 
 
