@@ -167,28 +167,35 @@ def without_specks(image: Image.Image) -> Image.Image:
     nothing else near them. Full stops are larger and stand beside digits: they stay."""
     pixels = np.asarray(image, dtype=np.uint8)
     ink = pixels < otsu(pixels)
-    near = _box_sum(ink, _SPECK_WINDOW)
-    around = _box_sum(ink, 2 * _SPECK_WINDOW - 1)
-    specks = ink & (near <= _MAX_SPECK) & (around == near)
-    if not specks.any():
+    near = _box_mean(ink, _SPECK_WINDOW)
+    # cheap first pass on the blurred mask, exact counts only where a speck may be
+    candidates = np.flatnonzero(ink.ravel() & (near.ravel() <= 255 * (_MAX_SPECK + 1)
+                                               // (_SPECK_WINDOW ** 2)))
+    if candidates.size == 0:
         return image
-    cleaned = pixels.copy()
+    around = _box_mean(ink, 2 * _SPECK_WINDOW - 1).ravel()[candidates]
+    near_count = np.rint(near.ravel()[candidates] * (_SPECK_WINDOW ** 2 / 255.0))
+    around_count = np.rint(around * ((2 * _SPECK_WINDOW - 1) ** 2 / 255.0))
+    specks = candidates[(near_count <= _MAX_SPECK) & (around_count == near_count)]
+    if specks.size == 0:
+        return image
+    cleaned = pixels.copy().ravel()
     cleaned[specks] = 255
-    return Image.fromarray(cleaned, mode="L")
+    return Image.fromarray(cleaned.reshape(pixels.shape), mode="L")
 
 
-def _box_sum(mask: np.ndarray, size: int) -> np.ndarray:
-    """For each pixel, how many pixels of `mask` lie in the size×size square around it
-    (PIL's box blur of the mask, in C; exact after rounding for squares up to 15 wide)."""
-    blurred = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").filter(
+def _box_mean(mask: np.ndarray, size: int) -> np.ndarray:
+    """The share of `mask` in the size×size square around each pixel, 0..255 (PIL, in C)."""
+    blurred = Image.fromarray(mask.astype(np.uint8) * 255, mode="L").filter(
         ImageFilter.BoxBlur(size // 2))
-    return np.rint(np.asarray(blurred, dtype=np.float32) * (size * size / 255.0)).astype(
-        np.int32)
+    return np.asarray(blurred)
 
 
 def _thin_runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
     """Runs of ink at least `length` long and thin across (a rule), not a glyph's stem."""
     runs = _runs(ink, length, axis)
+    if not runs.any():
+        return runs
     thick = _runs(runs, max(_MIN_RULE_THICKNESS, length // _RULE_SLENDERNESS) + 1, 1 - axis)
     return runs & ~thick
 
