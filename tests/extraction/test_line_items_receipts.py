@@ -89,3 +89,16 @@ def test_stray_marks_at_the_edges_of_a_photo_are_not_part_of_items() -> None:
                  ("Sparkling water", "8.13  |"), *PAYMENT])
     assert [(d, a) for d, _, _, a in _items(doc)] == [
         ("Lemon tart", Decimal("46.26")), ("Sparkling water", Decimal("8.13"))]
+
+
+def test_a_misread_amount_is_corrected_when_quantity_x_price_makes_the_subtotal() -> None:
+    doc = _slip([*HEADER, ("Oat milk 1L", ""), ("3 x 13.18", "30.54"), ("Espresso", "2.10"),
+                 ("SUBTOTAL", "41.64"), ("TOTAL", "41.64"), ("CASH", "50.00")])
+    assert [(d, a) for d, _, _, a in _items(doc)] == [
+        ("Oat milk 1L", Decimal("39.54")), ("Espresso", Decimal("2.10"))]
+
+
+def test_a_subtotal_with_a_misread_label_still_ends_the_items() -> None:
+    doc = _slip([*HEADER, ("Lemon tart", "3.17"), ("Fish & chips", "11.63"),
+                 ("Sub toa", "14.80"), ("Tax 6%", "0.89")])
+    assert [d for d, _, _, _ in _items(doc)] == ["Lemon tart", "Fish & chips"]

@@ -468,6 +468,7 @@ class _TableReader:
         self.warnings: list[str] = []
         self.convention: str | None = None  # "top" | "bottom", decided on the first page
         self.columns_now: list[Column] = []
+        self.totals: list[Decimal] = []  # amounts of the totals block, to check the items by
 
     def read(self) -> list[_Draft]:
         columns: list[Column] | None = None
@@ -511,6 +512,8 @@ class _TableReader:
             if label is not None and seen_item \
                     and not self._items_follow(rows, row, columns):
                 out.append(_Classified("end", row))
+                later = [r for r in rows if r.top >= row.top][:8]
+                self.totals = _row_amounts(later, self.mark)
                 break
             if _CONTINUED_RE.search(folded) and not _has_amount(row, self.mark):
                 continue
@@ -676,6 +679,34 @@ def _label_part(row: Row) -> str:
     return stripped if re.search(r"[A-Za-z]", stripped) else text
 
 
+def _row_amounts(rows: Iterable[Row], mark: DecimalMark | None) -> list[Decimal]:
+    return [value for row in rows for p in row.phrases
+            if _NUMBERISH_RE.match(p.text.strip())
+            and (value := parse_amount(p.text, mark)) is not None]
+
+
+def _repair_misread_amount(drafts: list[_Draft], totals: list[Decimal]) -> None:
+    """One item whose amount is not quantity x unit price, where quantity x unit price makes
+    the items add up to the subtotal or total printed below: the amount was misread."""
+    amounts = [d.amount for d in drafts]
+    if not totals or any(a is None for a in amounts):
+        return
+    current = sum(a for a in amounts if a is not None)
+    if current in totals:
+        return
+    fixes = []
+    for draft in drafts:
+        if draft.quantity is None or draft.unit_price is None or draft.amount is None or \
+                _fits(draft.quantity, draft.unit_price, draft.amount):
+            continue
+        product = (draft.quantity * draft.unit_price).quantize(Decimal("0.01"))
+        if current - draft.amount + product in totals:
+            fixes.append((draft, product))
+    if len(fixes) == 1:
+        draft, product = fixes[0]
+        draft.amount = product
+
+
 def _totals_label(row: Row) -> str | None:
     """The row's totals label (folded), whether it is the row's whole text or one phrase of it:
     a remittance block prints "Bank details" on the left of "Net amount 3,097.00"."""
@@ -788,6 +819,16 @@ def _is_description(text: str) -> bool:
     return not re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", text)
 
 
+def _receipt_amounts(rows: Iterable[_ReceiptRow], mark: DecimalMark | None) -> list[Decimal]:
+    found = []
+    for row in rows:
+        match = _AMOUNT_CELL.match(row.segments[-1].strip(_EDGE_JUNK + " "))
+        value = _number(match.group("amount"), mark) if match else None
+        if value is not None:
+            found.append(value)
+    return found
+
+
 def _receipt_items(doc: ReadDocument) -> list[_Draft]:
     rows = _receipt_rows(doc)
     mark = infer_decimal_mark(row.text for row in rows)
@@ -805,10 +846,11 @@ def _receipt_items(doc: ReadDocument) -> list[_Draft]:
                             unit_price=price, amount=amount, source=row.source,
                             bottom=row.bbox[3], height=row.height))
 
-    for row in rows:
+    for index, row in enumerate(rows):
         text = _clean_description(row.text)
         if _RECEIPT_STOP.match(_fold(text)):
             if items:
+                _repair_misread_amount(items, _receipt_amounts(rows[index:index + 8], mark))
                 return items
             pending = None
             continue
@@ -877,6 +919,7 @@ def extract_line_items(doc: ReadDocument) -> LineItemsResult:
     """The bill's line items, each with confidence and evidence; warnings for doubtful rows."""
     reader = _TableReader(doc)
     drafts = reader.read()
+    _repair_misread_amount(drafts, reader.totals)
     warnings = list(reader.warnings)
     headerless = False
     if not drafts:
