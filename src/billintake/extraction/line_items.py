@@ -713,9 +713,18 @@ def _totals_label(row: Row) -> str | None:
     label = _fold(_label_part(row))
     if _TOTALS_RE.match(label):
         return label
+    # runs of words with no number and no wide gap between them: one cell each
+    runs: list[list[Phrase]] = []
     for phrase in row.phrases:
-        folded = _fold(phrase.text)
-        if not _NUMBERISH_RE.match(phrase.text.strip()) and _TOTALS_RE.match(folded):
+        if _NUMBERISH_RE.match(phrase.text.strip()):
+            runs.append([])
+        elif runs and runs[-1] and phrase.x0 - runs[-1][-1].x1 < 2.5 * row.height:
+            runs[-1].append(phrase)
+        else:
+            runs.append([phrase])
+    for run in runs:
+        folded = _fold(" ".join(p.text for p in run))
+        if run and _TOTALS_RE.match(folded):
             return folded
     return None
 
