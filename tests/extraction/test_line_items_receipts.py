@@ -102,3 +102,15 @@ def test_a_subtotal_with_a_misread_label_still_ends_the_items() -> None:
     doc = _slip([*HEADER, ("Lemon tart", "3.17"), ("Fish & chips", "11.63"),
                  ("Sub toa", "14.80"), ("Tax 6%", "0.89")])
     assert [d for d, _, _, _ in _items(doc)] == ["Lemon tart", "Fish & chips"]
+
+
+def test_a_quantity_standing_apart_at_the_start_of_the_row_is_kept() -> None:
+    doc = _slip([*HEADER, ("1  x Bread loaf", "3,15  3,15"), ("3  x  Sandwich", "12,91  38,73"),
+                 ("TOTAT.", "41,88 EUR"), ("TVA 20%", "6,98"), ("Merci", "")])
+    assert _items(doc) == [("Bread loaf", Decimal(1), Decimal("3.15"), Decimal("3.15")),
+                           ("Sandwich", Decimal(3), Decimal("12.91"), Decimal("38.73"))]
+
+
+def test_a_totals_word_misread_by_one_letter_ends_the_items() -> None:
+    doc = _slip([*HEADER, ("Pens 3pk", "9.60"), ("AM@UNT", "64.52"), ("Visa", "64.52")])
+    assert [d for d, _, _, _ in _items(doc)] == ["Pens 3pk"]

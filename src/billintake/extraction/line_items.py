@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median
 
+from rapidfuzz.distance import Levenshtein
+
 from billintake.domain.extracted import Evidence, ExtractedLineItem
 from billintake.extraction.layout import Layout
 from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
@@ -767,6 +769,26 @@ _RECEIPT_STOP = re.compile(
     r"trinkgeld|pourboire|rendu|ruckgeld|wechselgeld|monnaie|balance|grand|bezahlt|paye|"
     r"visa|mastercard|amex|maestro|girocard|pinbetaling|contactless|kreditkarte|payment|net|"
     r"gegeven|wisselgeld|terug)\b", re.IGNORECASE)
+# single words that end the items, also when the reader got one letter of them wrong
+_STOP_WORDS = ("total", "totaal", "subtotal", "amount", "change", "summe", "gesamt", "betrag",
+               "zwischensumme", "subtotaal", "sous-total", "gratuity", "ruckgeld", "wechselgeld",
+               "balance", "mastercard", "girocard", "pinbetaling", "especes")
+_GLYPHS = str.maketrans({"@": "o", "0": "o", "1": "l", "|": "l", "$": "s", "5": "s"})
+
+
+def _is_receipt_stop(text: str) -> bool:
+    """Totals, tax, payment and change lines: where a receipt's items have ended."""
+    folded = _fold(text)
+    if _RECEIPT_STOP.match(folded):
+        return True
+    first = folded.split(" ", 1)[0].strip(".:")
+    if len(first) < 5:
+        return False
+    deglyphed = first.translate(_GLYPHS)
+    return bool(_RECEIPT_STOP.match(deglyphed)) or any(
+        Levenshtein.distance(deglyphed, word) <= 1 for word in _STOP_WORDS)
+
+
 _NOT_AN_ITEM = re.compile(
     r"\d{1,2}:\d{2}|\b(?:tel|phone|fax|receipt|beleg|bon|ticket|table|tafel|tisch|server|"
     r"kasse|pos|trans|auth|approved|iban|www|vat no|tax id)\b|#|\*{3}|@\S+\.", re.IGNORECASE)
@@ -798,7 +820,7 @@ def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
                 continue
             segments = [texts[i] for i in keep]
             # a single character standing apart at either end is noise, unless it is all
-            while len(segments) > 1 and len(segments[0].strip(_EDGE_JUNK)) == 1:
+            while len(segments) > 1 and _leading_noise(segments):
                 segments.pop(0)
             while len(segments) > 1 and _edge_noise(segments[-1]):
                 segments.pop()
@@ -809,6 +831,17 @@ def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
                                     median(w.height for w in words),
                                     "ocr" if any(w.source == "ocr" for w in words) else "text"))
     return rows
+
+
+def _leading_noise(segments: list[str]) -> bool:
+    """A lone character at the start of a row: noise, unless it is the quantity of an item
+    printed on that row ("2  x  Orange juice  10,29  20,58")."""
+    first = segments[0].strip(_EDGE_JUNK)
+    if len(first) != 1:
+        return False
+    if not first.isdigit():
+        return True
+    return segments[1][:1].isdigit() or not any(ch.isdigit() for ch in segments[-1])
 
 
 def _edge_noise(text: str) -> bool:
@@ -857,7 +890,7 @@ def _receipt_items(doc: ReadDocument) -> list[_Draft]:
 
     for index, row in enumerate(rows):
         text = _clean_description(row.text)
-        if _RECEIPT_STOP.match(_fold(text)):
+        if _is_receipt_stop(text):
             if items:
                 _repair_misread_amount(items, _receipt_amounts(rows[index:index + 8], mark))
                 return items
