@@ -5,8 +5,9 @@
 Prints, per header field, accuracy over the documents whose truth has the field, with wrong
 and missing counts (a null is missing, a different value is wrong — the worse of the two);
 line-item precision/recall/F1; seconds per document (median and p90, model loaded once).
-`--ablate` runs rules only and rules + trained scorer side by side. `--visual` ignores
-embedded e-invoice XML (measures reading the page). `--show` lists every miss.
+`--ablate` runs rules only and rules + trained scorer side by side, on the same read pages
+(each file is read once). `--visual` ignores embedded e-invoice XML (measures reading the
+page). `--show` lists every miss.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from rapidfuzz import fuzz
 
 from billintake.domain.errors import BillintakeError
 from billintake.extraction.contract import to_contract
-from billintake.extraction.extractor import Extractor
+from billintake.extraction.extractor import Extractor, _read
+from billintake.reading.document import ReadDocument
+from billintake.reading.sniff import sniff
 
 FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal", "tax",
           "total", "po_number", "vendor_tax_id")
@@ -165,18 +168,28 @@ class Score:
 
 
 def run(records: Iterable[dict[str, Any]], base: Path, extractor: Extractor, *,
-        visual: bool) -> Score:
+        visual: bool, reads: dict[str, ReadDocument] | None = None) -> Score:
+    """Score `extractor` on `records`. With `reads`, each file's pages are read once and
+    shared across runs (so an ablation compares extraction on identical OCR output)."""
     score = Score()
     for record in records:
         path = base / record["file"]
         started = time.perf_counter()
         try:
             data = path.read_bytes()
+
+            def read_pages(data: bytes = data, key: str = record["file"]) -> ReadDocument:
+                if reads is None:
+                    return _read(data, extractor.settings)
+                if key not in reads:
+                    reads[key] = _read(data, extractor.settings)
+                return reads[key]
+
             if visual:
-                from billintake.extraction.extractor import _read
-                bill = extractor.extract_document(_read(data, extractor.settings))
+                bill = extractor.extract_document(read_pages())
             else:
-                bill = extractor.extract_bytes(data)
+                media_type = sniff(data, settings=extractor.settings)
+                bill = extractor.extract_sniffed(data, media_type, read_pages=read_pages)
             result = to_contract(bill, record["file"])
         except (BillintakeError, OSError) as exc:
             score.errors.append(f"{record['id']}: {exc}")
@@ -202,12 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     base = args.truth.parent
     variants = [("rules only", False), ("rules + trained scorer", True)] if args.ablate else [
         ("extractor", True)]
+    reads: dict[str, ReadDocument] | None = {} if args.ablate else None
     for title, use_model in variants:
         extractor = Extractor(use_model=use_model)
         if use_model and args.ablate and extractor.scorer is None:
             print(f"## {title}: no trained scorer available")
             continue
-        score = run(records, base, extractor, visual=args.visual)
+        score = run(records, base, extractor, visual=args.visual, reads=reads)
         print(score.report(f"{title} — {args.truth} ({len(records)} documents)"))
         if args.show:
             print("\n".join(score.misses))

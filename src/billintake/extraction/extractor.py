@@ -364,27 +364,6 @@ def _sniff(data: bytes, settings: Settings | None) -> str:
 
 
 def _read(data: bytes, settings: Settings | None) -> ReadDocument:
-    try:
-        from billintake.reading.reader import read
-    except ImportError:
-        return _read_text_layer_only(data)
+    from billintake.reading.reader import read
+
     return read(data, settings=settings)
-
-
-def _read_text_layer_only(data: bytes) -> ReadDocument:
-    """Until the reader lands: the PDF text layer, no OCR."""
-    from billintake.reading.document import Page
-    from billintake.reading.layout import build_lines
-    from billintake.reading.pdf_text import open_pdf, read_text_layer
-
-    if not data.startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
-        raise UnreadableDocument("Only PDFs with a text layer can be read until OCR is wired.")
-    pdf = open_pdf(data)
-    pages = []
-    with pdf:
-        for index in range(len(pdf.pages)):
-            layer = read_text_layer(pdf, index, None)
-            pages.append(Page(number=index + 1, width=layer.width, height=layer.height,
-                              words=layer.words, lines=build_lines(layer.words)))
-    return ReadDocument(media_type="application/pdf", pages=pages)
-
