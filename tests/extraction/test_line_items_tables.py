@@ -74,3 +74,16 @@ def test_a_misread_amount_is_quantity_times_price_when_that_makes_the_subtotal()
             [],
             [("Subtotal", 380), ("54.54", 470)]]
     assert _items(rows) == [("Toner", Decimal("39.54")), ("Paper", Decimal("15.00"))]
+
+
+def test_a_header_with_ruled_columns_and_a_misread_label_is_still_the_header() -> None:
+    rows = [[("30 jours net", 50)],
+            [("| Ref. article |", 40), ("Libene |", 110), ("Quancite|u. |", 300),
+             ("Prix unitaire |", 380), ("Total HT |", 470)],
+            [("BB-3228", 40), ("Training session", 110), ("2", 305), ("10,00", 385),
+             ("20,00", 475)],
+            [("XP-5892", 40), ("Office chair", 110), ("1", 305), ("3,71", 390), ("3,71", 480)],
+            [],
+            [("Sous-total", 380), ("23,71", 470)]]
+    assert _items(rows) == [("Training session", Decimal("20.00")),
+                            ("Office chair", Decimal("3.71"))]

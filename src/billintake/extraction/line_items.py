@@ -216,12 +216,46 @@ class Column:
         return (self.x0 + self.x1) / 2
 
 
-def _label_columns(row: Row) -> list[Column]:
-    """The row's phrases read as column labels (longest known label first, word by word)."""
+_RULE_CHARS = "|¦"
+
+
+def _without_rules(words: list[Word]) -> list[Word]:
+    """Words without the table's vertical rules that OCR reads as "|" (alone or glued on:
+    "Quancite|u." is two labels)."""
+    out: list[Word] = []
+    for word in words:
+        parts = [p for p in re.split(r"[|¦]", word.text)]
+        if len(parts) == 1:
+            out.append(word)
+            continue
+        width = (word.x1 - word.x0) / max(len(word.text), 1)
+        start = word.x0
+        for part in parts:
+            if part.strip():
+                out.append(word.model_copy(update={"text": part, "x0": start,
+                                                   "x1": start + width * len(part)}))
+            start += width * (len(part) + 1)
+    return out
+
+
+def _misread_label(text: str) -> str | None:
+    """The column a label names when OCR got a letter of it wrong ("Quancite")."""
+    if len(text) < 5 or not text.isalpha():
+        return None
+    allowed = 1 if len(text) <= 8 else 2
+    found = {kind for label, kind in _LABEL_INDEX.items()
+             if abs(len(label) - len(text)) <= allowed and label.isalpha()
+             and Levenshtein.distance(text, label) <= allowed}
+    return found.pop() if len(found) == 1 else None
+
+
+def _label_columns(row: Row, *, misread: bool = False) -> list[Column]:
+    """The row's phrases read as column labels (longest known label first, word by word);
+    with `misread`, a word one or two letters off a label names that label's column."""
     columns: list[Column] = []
     # labels are matched over runs of words a little wider than phrases (OCR spaces vary)
     runs: list[list[Word]] = []
-    for word in row.words:
+    for word in _without_rules(row.words):
         if runs and word.x0 - runs[-1][-1].x1 <= 1.1 * max(word.height, 6.0):
             runs[-1].append(word)
         else:
@@ -231,7 +265,8 @@ def _label_columns(row: Row) -> list[Column]:
         while i < len(words):
             for n in range(min(_MAX_LABEL_WORDS, len(words) - i), 0, -1):
                 text = _fold(" ".join(w.text for w in words[i:i + n]))
-                kind = _LABEL_INDEX.get(text)
+                kind = _LABEL_INDEX.get(text) or (
+                    _misread_label(text) if misread and n == 1 else None)
                 if kind:
                     columns.append(Column(kind, words[i].x0, words[i + n - 1].x1))
                     i += n
@@ -250,7 +285,11 @@ def _header_columns(row: Row) -> list[Column] | None:
     """The columns if `row` is a table header, else None."""
     if _TOTALS_RE.match(_fold(_label_part(row))) or _has_amount(row, None):
         return None
-    columns = _label_columns(row)
+    exact = [c.kind for c in _label_columns(row) if c.kind != "other"]
+    if len(exact) < 2 or not MONEY_COLUMNS & set(exact):
+        return None
+    # a header read with clean labels may complete itself with misread ones
+    columns = _label_columns(row, misread=True)
     kinds = [c.kind for c in columns]
     known = [k for k in kinds if k != "other"]
     if len(known) < 2 or not MONEY_COLUMNS & set(known):
