@@ -114,3 +114,12 @@ def test_a_quantity_standing_apart_at_the_start_of_the_row_is_kept() -> None:
 def test_a_totals_word_misread_by_one_letter_ends_the_items() -> None:
     doc = _slip([*HEADER, ("Pens 3pk", "9.60"), ("AM@UNT", "64.52"), ("Visa", "64.52")])
     assert [d for d, _, _, _ in _items(doc)] == ["Pens 3pk"]
+
+
+def test_an_item_whose_amount_was_lost_is_what_the_total_has_over_the_others() -> None:
+    doc = _slip([("Thistle Corner", ""), ("16. Januar 2026 18:15", "Bon-Nr. 628578"),
+                 ("1  Soup", ""), ("4  Chocolate bar", "36,48"), ("2  Croissant", "7,78"),
+                 ("Summe EUR", "46,03"), ("EC-Karte", "46,03")])
+    assert [(d, a) for d, _, _, a in _items(doc)] == [
+        ("Soup", Decimal("1.77")), ("Chocolate bar", Decimal("36.48")),
+        ("Croissant", Decimal("7.78"))]

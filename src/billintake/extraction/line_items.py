@@ -915,6 +915,7 @@ def _receipt_items(doc: ReadDocument) -> list[_Draft]:
     mark = infer_decimal_mark(row.text for row in rows)
     items: list[_Draft] = []
     pending: _ReceiptRow | None = None  # a description line whose numbers follow below
+    orphans: list[tuple[int, _ReceiptRow]] = []  # description lines left without numbers
 
     def near(upper: _ReceiptRow | None, lower: _ReceiptRow, limit: float = 1.7) -> bool:
         return upper is not None and upper.page == lower.page and \
@@ -931,7 +932,9 @@ def _receipt_items(doc: ReadDocument) -> list[_Draft]:
         text = _clean_description(row.text)
         if _is_receipt_stop(text):
             if items:
-                _repair_misread_amount(items, _receipt_amounts(rows[index:index + 8], mark))
+                totals = _receipt_amounts(rows[index:index + 8], mark)
+                _repair_misread_amount(items, totals)
+                _fill_amountless_item(items, orphans, totals)
                 return items
             pending = None
             continue
@@ -973,6 +976,7 @@ def _receipt_items(doc: ReadDocument) -> list[_Draft]:
             add(row, _clean_description(pending.text), qty, price, amount, pending)
             pending = None
             continue
+        unused = pending if near(pending, row) else None
         pending = None
         full = f"{left} {row.segments[-1].strip(_EDGE_JUNK + ' ')}"
         full = re.sub(r"(\d)\s?[A-D*]{1,2}$", r"\1", full)
@@ -990,8 +994,26 @@ def _receipt_items(doc: ReadDocument) -> list[_Draft]:
             add(row, desc,
                 _number(groups["qty"], mark) if groups.get("qty") else None,
                 _number(groups["price"], mark) if groups.get("price") else None, value)
+            if unused is not None and _is_description(_clean_description(unused.text)) \
+                    and items[-1].unit_price is None:  # else the line above may be its name
+                orphans.append((len(items) - 1, unused))
             break
     return items
+
+
+def _fill_amountless_item(items: list[_Draft], orphans: list[tuple[int, _ReceiptRow]],
+                          totals: list[Decimal]) -> None:
+    """One item line whose amount the reader lost, right above another item: it is what the
+    first sum below (subtotal or total) has over the other items."""
+    if len(orphans) != 1 or not totals or any(i.amount is None for i in items):
+        return
+    rest = totals[0] - sum(i.amount for i in items if i.amount is not None)
+    if not Decimal(0) < rest < totals[0]:
+        return
+    index, row = orphans[0]
+    items.insert(index, _Draft(page=row.page, description=[_clean_description(row.text)],
+                               boxes=[row.bbox], amount=rest, source=row.source,
+                               bottom=row.bbox[3], height=row.height))
 
 
 # --- entry point ------------------------------------------------------------------------------
