@@ -9,7 +9,12 @@
 4. Rows with an amount are items; a row without numbers right under an item continues its
    description; bold/far-off rows are section headers, notes are skipped; the table ends at the
    totals block, and resumes on the next page (with or without a repeated header).
-5. Without any header (till receipts), lines like "2 x Coffee 3.50 7.00" are read by pattern.
+5. Without any header (till receipts), the levelled rows of `layout.Layout` (photos are
+   skewed) are read by pattern: "2 x Coffee 3.50 7.00", "Coffee 3.50 A", a description line
+   with "2 x 3.50  7.00" (or "2 @ 3.50") under it; lone marks at the photo's edges are dropped;
+   totals, tax, tip, payment and change lines (also misread by a letter) end the items.
+6. The printed subtotal/total checks the items: one amount misread where quantity x price
+   makes the sum, or (receipts) one item line that lost its amount.
 
 Quantity x unit price = amount validates a row and sets its confidence.
 """
