@@ -87,3 +87,14 @@ def test_a_header_with_ruled_columns_and_a_misread_label_is_still_the_header() -
             [("Sous-total", 380), ("23,71", 470)]]
     assert _items(rows) == [("Training session", Decimal("20.00")),
                             ("Office chair", Decimal("3.71"))]
+
+
+def test_a_group_subtotal_check_knows_canadian_tax_labels() -> None:
+    rows = [HEADER,
+            [("A3 poster print, matt", 50), ("2", 305), ("389.89", 380), ("779.78", 470)],
+            [],
+            [("Bank details", 50), ("Sub-total", 300), ("779.78", 470)],
+            [("Account 85389038 Sort code 96-40-93", 50), ("GST/HST (5%)", 300),
+             ("38.99", 470)],
+            [("Invoice total", 300), ("818.77", 470)]]
+    assert _items(rows) == [("A3 poster print, matt", Decimal("779.78"))]

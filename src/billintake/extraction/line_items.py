@@ -89,7 +89,8 @@ TOTALS_WORDS = (
     "vracht", "korting", "te betalen", "openstaand bedrag", "carried forward", "ubertrag",
     "brought forward", "a reporter", "report", "goods total", "total amount", "items total",
     "merchandise total", "total goods", "netto bedrag", "nettobedrag excl. btw",
-    "sous-total ht", "sous total ht", "totaal netto", "total hors taxes",
+    "sous-total ht", "sous total ht", "totaal netto", "total hors taxes", "gst/hst", "hst",
+    "pst", "qst", "gst/pst", "tps", "tvq", "tps/tvq", "cgst", "sgst", "igst",
     "net amount", "total net", "warenwert", "warenwert netto", "endbetrag", "totaalbedrag",
     "montant net", "nettobedrag",
 )
