@@ -211,7 +211,10 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
     if total_cand is not None and _weakly_labelled(total_cand):
         # No label says "total" (or only "Cash", "Card"): only arithmetic or a repeat may
         # vouch for it, else null.
-        vouched = total_cand.features.get("support", 1.0) >= 2 or (
+        # A repeat does not vouch for an amount below the sum of the items (it is an item's).
+        repeated = total_cand.features.get("support", 1.0) >= 2 and not (
+            items_sum is not None and total < items_sum - CENT)
+        vouched = repeated or (
             items_sum is not None and close(items_sum, total)) or (
             net is not None and close(net, total)) or tipped or payments.change_from(total)
         if not vouched or total in payments.claimed:
