@@ -18,8 +18,8 @@ import typer
 from billintake.accounting.service import BillInput, BillService, VendorInput, connection_for
 from billintake.accounting.writer import Connection
 from billintake.cli import app
-from billintake.cli.common import user_errors
-from billintake.domain.errors import NotFound, ValidationFailed
+from billintake.cli.common import organization_id_for, user_errors
+from billintake.domain.errors import ValidationFailed
 from billintake.runtime import Runtime
 
 vendors_app = typer.Typer(no_args_is_help=True, help="Vendors of an organization.")
@@ -30,25 +30,11 @@ app.add_typer(bills_app, name="bills")
 OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
 
 
-def _organization_id(runtime: Runtime, slug: str | None) -> str:
-    with runtime.directory() as directory:
-        if slug:
-            org = directory.organization_by_slug(slug)
-            if org is None:
-                raise NotFound(f"no organization with slug {slug!r} (see `billintake org list`)")
-            return org.id
-        organizations = directory.list_organizations()
-    if len(organizations) != 1:
-        raise ValidationFailed("name the organization with --org SLUG "
-                               f"({len(organizations)} organizations exist)")
-    return organizations[0].id
-
-
 @contextmanager
 def _service(org: str | None) -> Iterator[BillService]:
     runtime = Runtime.from_settings()
     try:
-        organization_id = _organization_id(runtime, org)
+        organization_id = organization_id_for(runtime, org)
         with runtime.repository(organization_id) as repo:
             yield BillService.open(repo, runtime.settings, runtime.originals)
     finally:
@@ -165,7 +151,7 @@ def connect(backend: str = typer.Argument(None, help="ledger, beancount or rutte
     with user_errors():
         runtime = Runtime.from_settings()
         try:
-            organization_id = _organization_id(runtime, org)
+            organization_id = organization_id_for(runtime, org)
             with runtime.repository(organization_id) as repo:
                 if backend is None:
                     _print(connection_for(repo, runtime.settings).public())

@@ -13,27 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from billintake.cli import app
-from billintake.cli.common import user_errors
-from billintake.domain.errors import NotFound, ValidationFailed
+from billintake.cli.common import organization_id_for, user_errors
 from billintake.domain.model import JobStatus
 from billintake.runtime import Runtime
 from billintake.settings import get_settings
 
 console = Console(stderr=True)
-
-
-def _organization_id(runtime: Runtime, slug: str | None) -> str:
-    with runtime.directory() as directory:
-        if slug:
-            org = directory.organization_by_slug(slug)
-            if org is None:
-                raise NotFound(f"no organization with slug {slug!r} (see `billintake org list`)")
-            return org.id
-        organizations = directory.list_organizations()
-    if len(organizations) != 1:
-        raise ValidationFailed("name the organization with --org SLUG "
-                               f"({len(organizations)} organizations exist)")
-    return organizations[0].id
 
 
 def _summary_table(summary: object) -> Table:
@@ -70,7 +55,7 @@ def ingest(
     configure_logging("WARNING")  # the progress bar and the summary say what happened
     with user_errors():
         runtime = Runtime.from_settings()
-        organization_id = _organization_id(runtime, org)
+        organization_id = organization_id_for(runtime, org)
         dispatcher = get_dispatcher(runtime)
         intake = FolderIntake(runtime, dispatcher, organization_id, directory)
         try:

@@ -14,8 +14,7 @@ import typer
 
 from billintake import review
 from billintake.cli import app
-from billintake.cli.accounting import _organization_id
-from billintake.cli.common import user_errors
+from billintake.cli.common import organization_id_for, user_errors
 from billintake.domain.errors import ValidationFailed
 from billintake.runtime import Runtime
 
@@ -30,7 +29,7 @@ OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
 def _organization(slug: str | None) -> Iterator[tuple[Runtime, str]]:
     runtime = Runtime.from_settings()
     try:
-        yield runtime, _organization_id(runtime, slug)
+        yield runtime, organization_id_for(runtime, slug)
     finally:
         runtime.close()
 
