@@ -36,6 +36,8 @@ from spacy.util import compile_infix_regex
 
 from billintake.reading.document import Line, Page, ReadDocument, Word
 
+from .parsing import iban_is_valid
+
 log = logging.getLogger(__name__)
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
@@ -118,16 +120,6 @@ def _single_token_regex(label: str) -> re.Pattern[str]:
 
 
 _VAT_RE = _single_token_regex("VAT_ID")
-
-
-def iban_is_valid(text: str) -> bool:
-    """True when `text` (spaces allowed) is an IBAN whose mod-97 check digits are right."""
-    compact = re.sub(r"\s", "", text).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
-        return False
-    rearranged = compact[4:] + compact[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
 
 
 def vat_id_is_valid(text: str) -> bool:

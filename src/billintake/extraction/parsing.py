@@ -410,3 +410,13 @@ def detect_language(text: str) -> str | None:
     counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in lexicon.items()}
     best = max(counts, key=lambda lang: counts[lang])
     return best if counts[best] >= 3 else None
+
+
+def iban_is_valid(text: str) -> bool:
+    """True when `text` (spaces allowed) is an IBAN whose mod-97 check digits are right."""
+    compact = re.sub(r"\s", "", text).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1

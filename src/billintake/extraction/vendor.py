@@ -19,6 +19,7 @@ from billintake.reading.document import Word
 from .header import Candidate, DocContext, _box, vendor_label_segments
 from .labels import LABELS
 from .layout import Segment, compact
+from .parsing import iban_is_valid
 
 LEGAL_FORMS = (
     r"gmbh|ag|kg|ohg|e\.?\s?k\.?|ug|mbh|gbr|se|"
@@ -331,15 +332,6 @@ def domain_match(name: str, domains: list[str]) -> float:
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32})")
-
-
-def iban_is_valid(iban: str) -> bool:
-    """The ISO 13616 mod-97 check."""
-    compacted = iban.replace(" ", "").upper()
-    if not 15 <= len(compacted) <= 34:
-        return False
-    digits = "".join(str(int(c, 36)) for c in compacted[4:] + compacted[:4])
-    return int(digits) % 97 == 1
 
 
 def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
