@@ -95,3 +95,29 @@ def test_line_checks_warn_on_quantity_times_price_mismatch() -> None:
         LineCheck(None, None, Decimal("4.00")),
     ])
     assert warnings == ["line 3: 2 × 10.00 = 20.00, not 25.00"]
+
+
+def test_tip_makes_an_unlabelled_tax_add_up_to_the_grand_total() -> None:
+    """Sub total + (tax whose label OCR lost) + gratuity = grand total: the amount paid wins
+    over the amount due before the tip."""
+    from decimal import Decimal
+
+    from billintake.extraction.header import Candidate
+    from billintake.extraction.reconcile import reconcile_amounts
+
+    def cand(role: str, value: str, y: float, score: float, strength: float) -> Candidate:
+        return Candidate(field=role, value=Decimal(value), text=value, page=1,
+                         bbox=(100.0, y, 140.0, y + 8), score=score,
+                         features={"label_strength": strength, "y_rel": y / 800})
+
+    candidates = {
+        "subtotal": [cand("subtotal", "96.06", 400, 0.77, 1.0)],
+        "total": [cand("total", "102.78", 420, 0.65, 0.8),
+                  cand("total", "114.78", 440, 0.82, 1.0)],
+        "tip": [cand("tip", "12.00", 430, 0.9, 1.0)],
+    }
+    unlabelled_tax = cand("total", "6.72", 410, 0.3, 0.0)
+    unlabelled_tax.features["unlabelled"] = 1.0
+    result = reconcile_amounts(candidates, [unlabelled_tax], Decimal("96.06"))
+    assert result.choices["total"].candidate.value == Decimal("114.78")
+    assert result.choices["tax"].candidate.value == Decimal("6.72")

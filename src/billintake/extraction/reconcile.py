@@ -226,7 +226,7 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
         score += 0.9  # the amount after the tip is what was paid
     tax_cand = chosen["tax"]
     if tax_cand is not None and tax_cand.features.get("unlabelled") and not (
-            net is not None and close(net, total)):
+            net is not None and (close(net, total) or tipped)):
         return score - 2.0, False  # an unlabelled tax only where it makes the sums add up
     # Identical positions cannot be two different fields.
     boxes = [c.bbox for c in chosen.values() if c is not None]
