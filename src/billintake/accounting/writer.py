@@ -38,6 +38,7 @@ from billintake.domain.model import (
     BillKind,
     BillPayment,
     BillStatus,
+    StrictAmount,
     Vendor,
 )
 
@@ -54,12 +55,6 @@ if TYPE_CHECKING:
 
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-def _no_float(v: Any) -> Any:
-    if isinstance(v, float):
-        raise ValueError("must be a Decimal or a decimal string, not a float")
-    return v
 
 
 class NewVendor(_Spec):
@@ -80,16 +75,12 @@ class NewBillLine(_Spec):
     """One line of a bill; `account_id` None books it to the backend's default expense account."""
 
     description: str = Field(min_length=1, max_length=2000)
-    amount: Amount
+    amount: StrictAmount
     account_id: str | None = None
-    quantity: Amount = Decimal(1)
-    unit_price: Amount | None = None
-    tax_rate: Amount | None = None
+    quantity: StrictAmount = Decimal(1)
+    unit_price: StrictAmount | None = None
+    tax_rate: StrictAmount | None = None
 
-    @field_validator("amount", "quantity", "unit_price", "tax_rate", mode="before")
-    @classmethod
-    def _floats(cls, v: Any) -> Any:
-        return _no_float(v)
 
 
 class DocumentRef(_Spec):
@@ -117,17 +108,13 @@ class NewBill(_Spec):
     bill_date: date
     due_date: date | None = None
     currency: str
-    total: Amount
-    tax: Amount | None = None
+    total: StrictAmount
+    tax: StrictAmount | None = None
     lines: tuple[NewBillLine, ...] = ()
     memo: str | None = None
     po_number: str | None = None
     reference: str | None = None  # the caller's own id for this bill, stored when possible
 
-    @field_validator("total", "tax", mode="before")
-    @classmethod
-    def _floats(cls, v: Any) -> Any:
-        return _no_float(v)
 
     @field_validator("currency")
     @classmethod
@@ -165,16 +152,12 @@ class NewPayment(_Spec):
     """A payment (possibly partial) against a bill; `account_id` None pays from the default bank."""
 
     bill_id: str  # the backend's bill id
-    amount: Amount = Field(gt=0)
+    amount: StrictAmount = Field(gt=0)
     currency: str
     payment_date: date
     account_id: str | None = None
     reference: str | None = None
 
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _floats(cls, v: Any) -> Any:
-        return _no_float(v)
 
     @field_validator("currency")
     @classmethod

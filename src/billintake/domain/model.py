@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -32,8 +33,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _reject_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError("must be a Decimal or a decimal string, not a float")
+    return value
+
+
 # Decimal that serialises to JSON as a string ("1234.50"), never a float.
 Amount = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+# An Amount that also refuses a float on input (booked money must come exact).
+StrictAmount = Annotated[Amount, BeforeValidator(_reject_float)]
 
 
 class DomainModel(BaseModel):
@@ -45,7 +54,7 @@ class Money(DomainModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    amount: Amount
+    amount: StrictAmount
     currency: str
 
     @field_validator("currency")
@@ -53,12 +62,6 @@ class Money(DomainModel):
     def _currency(cls, v: str) -> str:
         return check_currency(v)
 
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_float(cls, v: Any) -> Any:
-        if isinstance(v, float):
-            raise ValueError("amount must be a Decimal or a decimal string, not a float")
-        return v
 
 
 class Organization(DomainModel):
@@ -144,9 +147,9 @@ class Bill(DomainModel):
     due_date: date | None = None
     currency: str
     line_items: list[BillLineItem] = Field(default_factory=list)
-    subtotal: Amount | None = None
-    tax: Amount | None = None
-    total: Amount
+    subtotal: StrictAmount | None = None
+    tax: StrictAmount | None = None
+    total: StrictAmount
     status: BillStatus = BillStatus.DRAFT
     document_sha256: str | None = None
     po_number: str | None = None
@@ -159,12 +162,6 @@ class Bill(DomainModel):
     def _currency(cls, v: str) -> str:
         return check_currency(v)
 
-    @field_validator("subtotal", "tax", "total", mode="before")
-    @classmethod
-    def _no_float(cls, v: Any) -> Any:
-        if isinstance(v, float):
-            raise ValueError("must be a Decimal or a decimal string, not a float")
-        return v
 
     @model_validator(mode="after")
     def _rules(self) -> Bill:
@@ -192,7 +189,7 @@ class BillPayment(DomainModel):
     id: str = Field(default_factory=new_id)
     organization_id: str
     bill_id: str
-    amount: Amount = Field(gt=0)
+    amount: StrictAmount = Field(gt=0)
     currency: str
     payment_date: date
     account_id: str | None = None
@@ -204,12 +201,6 @@ class BillPayment(DomainModel):
     def _currency(cls, v: str) -> str:
         return check_currency(v)
 
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_float(cls, v: Any) -> Any:
-        if isinstance(v, float):
-            raise ValueError("must be a Decimal or a decimal string, not a float")
-        return v
 
 
 class Document(DomainModel):
