@@ -187,7 +187,7 @@ class BillPaymentRow(Base):
 class IngestJobRow(Base):
     __tablename__ = "ingest_jobs"
     __table_args__ = (
-        Index("ix_ingest_jobs_org_document", "organization_id", "document_sha256"),
+        Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
         Index("ix_ingest_jobs_org_status", "organization_id", "status"),
     )
 
