@@ -198,7 +198,7 @@ def test_vendor_contact_details_come_from_the_vendor_not_the_customer() -> None:
 
 
 def test_identifier_parsing_refuses_dates_and_amounts_and_rejoins_ocr_splits() -> None:
-    from billintake.extraction.header import parse_identifier, parse_tax_id
+    from billintake.extraction.values import parse_identifier, parse_tax_id
 
     assert parse_identifier("INV/2023/03/0008") == ("INV/2023/03/0008", "INV/2023/03/0008")
     assert parse_identifier("# 2022089083")[0] == "2022089083"  # type: ignore[index]

@@ -17,7 +17,6 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from billintake.domain.currency import ISO_4217
 from billintake.reading.document import ReadDocument, Word
 
 from .labels import (
@@ -29,6 +28,7 @@ from .labels import (
 )
 from .layout import Layout, Segment, compact
 from .parsing import DecimalMark, find_amounts, find_dates, parse_amount
+from .values import parse_amount_value, parse_identifier, parse_tax_id
 
 BBox = tuple[float, float, float, float]
 AMOUNT_FIELDS = ("subtotal", "tax", "total", "shipping", "discount")
@@ -359,55 +359,6 @@ def _below(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[Label
             return ValueSpot(column, "below", min(w.top for w in column) - bottom,
                              row=seg.row + offset)
     return None
-
-
-_IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9]")
-_TAX_ID_RE = re.compile(
-    r"\b(\d{2}[A-Z]{5}\d{4}[A-Z][0-9A-Z]Z[0-9A-Z]|"  # GSTIN
-    r"[A-Z]{2}[ ]?[0-9A-Z]{2}[0-9A-Z .]{5,14}[0-9A-Z]|CHE[- ]?\d{3}\.\d{3}\.\d{3}|"
-    r"\d{2}[ ./-]?\d{3}[ ./-]?\d{3}[ ./-]?\d{2,5}|\d{2}-\d{7}|\d{9,12})\b")
-
-
-def parse_identifier(text: str) -> tuple[str, str] | None:
-    """An invoice/PO number: the first token with a digit that is not a date or an amount."""
-    split = re.fullmatch(r"\s*([A-Z]{2,5})\s([0-9][0-9A-Z/\-]{2,})\s*", text)
-    if split and split.group(1) not in ISO_4217 and split.group(1) not in {"NO", "NR", "REF"}:
-        return f"{split.group(1)} {split.group(2)}", text.strip()  # "IBZY 2087": OCR split one
-    for token in re.split(r"[\s:]+", text):
-        token = token.strip(".,;()[]#°").lstrip("#")
-        if not token or len(token) > 40 or not any(c.isdigit() for c in token):
-            continue
-        if find_dates(token, True) or re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{2}", token):
-            return None
-        if re.search(r"[€$£%]", token):
-            return None
-        match = _IDENT_RE.fullmatch(token)
-        if match:
-            return token, token
-        return None
-    return None
-
-
-def parse_tax_id(text: str) -> tuple[str, str] | None:
-    match = _TAX_ID_RE.search(text.upper())
-    if not match:
-        return None
-    raw = match.group(1).strip()
-    digits = sum(c.isdigit() for c in raw)
-    if digits < 6:
-        return None
-    return re.sub(r"[ .]", "", raw) if not raw.startswith("CHE") else raw, raw
-
-
-def parse_amount_value(text: str, mark: DecimalMark | None) -> tuple[Decimal, str] | None:
-    """The amount in a value text: the last one (after rates like "20%" and bases)."""
-    found = find_amounts(text, mark)
-    if not found:
-        return None
-    value, raw = found[-1]
-    if not re.search(r"[.,]\d{2}\b|[€$£¥₹]|Rs|[A-Z]{3}", raw):
-        return None  # a bare integer is a count, a rate or a number, rarely money
-    return value, raw
 
 
 # --- candidate generation ---------------------------------------------------------------------
