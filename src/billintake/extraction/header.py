@@ -23,6 +23,7 @@ from .labels import (
     CUSTOMER_KEYS,
     LABELS,
     MAX_LABEL_WORDS,
+    PAYMENT_KEYS,
     VENDOR_KEYS,
     Label,
 )
@@ -430,23 +431,13 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
     return out
 
 
-# Till slips: a tip added after the total, change handed back from the cash tendered.
-_PAYMENT_WORDS = {
-    "tip": ("tip", "tips", "gratuity", "trinkgeld", "pourboire", "fooi", "propina", "mancia"),
-    "change": ("change", "change due", "your change", "rückgeld", "wechselgeld", "rendu",
-               "rendu monnaie", "monnaie rendue", "monnaie", "terug", "wisselgeld", "retour"),
-}
-_PAYMENT_KEYS = {compact(text): role for role, texts in _PAYMENT_WORDS.items()
-                 for text in texts}
-
-
 def payment_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
     """Tip and change amounts: a tip is part of what was paid, change is not."""
     out: dict[str, list[Candidate]] = {}
     for seg in ctx.layout.segments:
         keys = [compact(w.text) for w in seg.words]
         for n in range(min(2, len(keys)), 0, -1):
-            role = _PAYMENT_KEYS.get("".join(keys[:n]))
+            role = PAYMENT_KEYS.get("".join(keys[:n]))
             if role is None:
                 continue
             rest = [w for w in seg.words[n:] if not _RATE_RE.fullmatch(w.text)]

@@ -62,6 +62,10 @@ def read_patterns(names: Iterable[str]) -> list[dict[str, object]]:
             for line in lines:
                 if line.strip():
                     row = json.loads(line)
+                    if row["label"] == "CUSTOMER_LABEL":  # the buyer's block
+                        row = {**row, "label": "FIELD_LABEL", "id": "buyer"}
+                    elif row["label"] in ("VENDOR_LABEL", "PAYMENT_LABEL"):
+                        continue
                     patterns.append({k: row[k] for k in ("label", "pattern", "id") if k in row})
     return patterns
 
