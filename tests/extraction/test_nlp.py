@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from billintake.extraction import nlp
+from billintake.extraction.labels import read_lexicon
 from billintake.reading.document import Line, Page, ReadDocument, Word
 
 
@@ -15,6 +16,13 @@ def rules():
 
 def found(rules, text: str) -> list[tuple[str, str, str]]:
     return [(e.label_, e.ent_id_, e.text) for e in nlp.entities(text, rules)]
+
+
+def field_labels(rules, text: str) -> list[tuple[str, set[str]]]:
+    """The field labels the `field_labels` component finds: (text, the fields they name)."""
+    doc = rules(text)
+    return [(span.text, {lab.field for lab in span._.labels})
+            for span in doc.spans["field_labels"]]
 
 
 @pytest.mark.parametrize(("text", "money"), [
@@ -52,7 +60,7 @@ def test_a_date_is_not_taken_for_an_amount_or_an_identifier(rules) -> None:
 def test_a_valid_iban_is_found_and_the_bic_after_it_is_not_swallowed(rules) -> None:
     text = "IBAN: DE89 3704 0044 0532 0130 00 BIC: COBADEFFXXX"
     assert ("IBAN", "", "DE89 3704 0044 0532 0130 00") in found(rules, text)
-    assert ("FIELD_LABEL", "bic", "BIC") in found(rules, text)
+    assert ("BIC:", {"bic"}) in field_labels(rules, text)
 
 
 def test_an_iban_with_wrong_check_digits_is_not_an_iban(rules) -> None:
@@ -91,14 +99,15 @@ def test_email_and_identifiers(rules) -> None:
     ("Amount due", "amount_due"), ("Net à payer", "amount_due"),
 ])
 def test_field_labels_in_four_languages_name_their_field(rules, text: str, field: str) -> None:
-    labels = [(label, fid) for label, fid, _ in found(rules, text)]
-    assert labels == [("FIELD_LABEL", field)]
+    labels = field_labels(rules, text)
+    assert len(labels) == 1 and field in labels[0][1]
+    assert not any(ent.label_ == "FIELD_LABEL" for ent in rules(text).ents)  # no ruler left
 
 
 def test_the_longest_label_wins(rules) -> None:
-    assert found(rules, "Invoice Date")[0][1] == "bill_date"
-    assert found(rules, "Due Date")[0][1] == "due_date"
-    assert found(rules, "VAT Reg No")[0][1] == "vendor_tax_id"
+    assert field_labels(rules, "Invoice Date") == [("Invoice Date", {"bill_date"})]
+    assert field_labels(rules, "Due Date") == [("Due Date", {"due_date"})]
+    assert field_labels(rules, "VAT Reg No") == [("VAT Reg No", {"vendor_tax_id"})]
 
 
 def word(text: str, x0: float, top: float = 100.0, size: float = 10.0) -> Word:
@@ -114,7 +123,7 @@ def test_line_entities_map_back_to_words_and_columns_stay_apart(rules) -> None:
     # the same digits written close together are one amount
     close = Line(words=[word("Total:", 50), word("1", 100), word("234,50", 108)])
     assert [(e.label, e.field, e.text) for e in nlp.line_entities(close, nlp=rules)] == [
-        ("FIELD_LABEL", "total", "Total"), ("MONEY", "", "1 234,50")]
+        ("MONEY", "", "1 234,50")]
 
 
 def test_document_entities_cover_every_page_and_line(rules) -> None:
@@ -127,9 +136,7 @@ def test_document_entities_cover_every_page_and_line(rules) -> None:
     doc = ReadDocument(media_type="application/pdf", pages=pages)
     ents = nlp.document_entities(doc, nlp=rules)
     assert [(e.page, e.label, e.field, e.text) for e in ents] == [
-        (1, "FIELD_LABEL", "bill_number", "Invoice No"),
         (1, "IDENTIFIER", "", "A-17"),
-        (2, "FIELD_LABEL", "total", "Total"),
         (2, "MONEY", "", "€ 12.00"),
     ]
     assert nlp.document_entities(doc, nlp=rules) is ents  # remembered, not recomputed
@@ -139,13 +146,19 @@ def test_the_pipeline_round_trips_through_disk(rules, tmp_path) -> None:
     rules.to_disk(tmp_path / "model")
     loaded = nlp.load(tmp_path / "model")
     assert loaded.pipe_names == rules.pipe_names
-    assert found(loaded, "Invoice No: INV-2024-0012 Total € 1.234,56") == found(
-        rules, "Invoice No: INV-2024-0012 Total € 1.234,56")
+    text = "Invoice No: INV-2024-0012 Total € 1.234,56"
+    assert found(loaded, text) == found(rules, text)
+    assert field_labels(loaded, text) == field_labels(rules, text) == [
+        ("Invoice No:", {"bill_number"}), ("Total €", {"total"})]  # as the header reads it
+    # the lexicon is saved with the model, row for row
+    saved = tmp_path / "model" / "field_labels" / "labels.jsonl"
+    assert read_lexicon(saved) == read_lexicon()
     assert nlp.load(tmp_path / "model") is loaded  # loaded once per process
 
 
 def test_without_a_shipped_model_the_rules_still_work(tmp_path) -> None:
     pipeline = nlp.load(tmp_path / "nothing-here")
-    assert "entity_ruler" in pipeline.pipe_names
+    assert "entity_ruler" in pipeline.pipe_names and "field_labels" in pipeline.pipe_names
     assert ("MONEY", "", "12.00") in found(pipeline, "Total 12.00")
+    assert field_labels(pipeline, "Total 12.00") == [("Total", {"total"})]
 

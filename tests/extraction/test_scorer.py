@@ -17,6 +17,7 @@ import pytest
 from billintake.extraction import nlp, scorer
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.header import Candidate
+from billintake.extraction.labels import read_lexicon
 from billintake.reading.document import Line, Page, ReadDocument, Word
 from billintake.synth import generate
 
@@ -186,11 +187,16 @@ def test_the_shipped_pipeline_loads_offline_and_is_small() -> None:
     meta = json.loads((model_dir / "meta.json").read_text())
     assert meta["billintake"]["patterns_sha256"] == nlp.patterns_fingerprint(), (
         "the patterns changed: rebuild the model with scripts/train_model.py")
+    # the label lexicon the model carries is the file's, row for row
+    assert read_lexicon(model_dir / "field_labels" / "labels.jsonl") == read_lexicon(), (
+        "the label lexicon changed: rebuild the model with scripts/train_model.py")
     pipeline = nlp.load(model_dir)
     assert pipeline.pipe_names == ["entity_ruler", "identifier_check", "fallback_ruler",
-                                   "field_scorer"]
-    assert [e.label_ for e in pipeline("Rechnungsnummer: RE-2024-17").ents] == [
-        "FIELD_LABEL", "IDENTIFIER"]
+                                   "field_labels", "field_scorer"]
+    doc = pipeline("Rechnungsnummer: RE-2024-17")
+    assert [e.label_ for e in doc.ents] == ["IDENTIFIER"]
+    assert [(s.text, s.label_) for s in doc.spans["field_labels"]] == [
+        ("Rechnungsnummer:", "bill_number")]
     component = pipeline.get_pipe("field_scorer")
     report = component.scorer.meta["cross_validated_top1"]
     for field_name in component.scorer.fields:  # shipped only where it measurably helped

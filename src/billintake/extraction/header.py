@@ -14,17 +14,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from billintake.reading.document import ReadDocument, Word
 
+from . import nlp
 from .labels import (
-    CUSTOMER_KEYS,
-    LABELS,
-    MAX_LABEL_WORDS,
-    PAYMENT_KEYS,
-    VENDOR_KEYS,
+    CUSTOMER_LABEL,
+    EXTRACTED_FIELDS,
+    FIELD_LABEL,
+    PAYMENT_LABEL,
+    VENDOR_LABEL,
     Label,
 )
 from .layout import Layout, Segment, compact
@@ -101,70 +99,21 @@ class DocContext:
 
 
 # --- labels -----------------------------------------------------------------------------------
+# The labels themselves are found by the `field_labels` component of the spaCy pipeline
+# (`nlp.py`) over the layout's segments; here is only what the header makes of them.
 
-_BUYER_POSSESSIVES = ("your", "ihre", "ihr", "votre", "vos", "uw")
-_IDENTIFIER_LABELS = frozenset({"bill_number", "po_number", "vendor_tax_id"})
-_NUMBER_WORDS = ("number", "nummer", "numero", "num", "nr", "no", "n°", "#", "nbr")
+
+def _leads(seg: Segment, start: int) -> bool:
+    """Nothing but punctuation before word `start` of the segment."""
+    return not any(compact(w.text) for w in seg.words[:start])
 
 
 def label_lookup(key: str) -> list[Label] | None:
-    """The labels a compact key names: the lexicon, else the same stem with another spelling
-    of "number" ("documentnr" is "document number", "numero" is "number")."""
-    found = LABELS.get(key)
-    if found or not key:
-        return found
-    for possessive in _BUYER_POSSESSIVES:  # "Your PO", "Ihre Ref.": the buyer's reference
-        rest = key[len(possessive):] if key.startswith(possessive) else ""
-        if rest and any(lab.field in {"po_number", "bill_number"}
-                        for lab in (label_lookup(rest) or [])):
-            return [Label("po_number", key, 0.9)]
-    for suffix in _NUMBER_WORDS:
-        if key.endswith(suffix) and len(key) > len(suffix) - 1:
-            stem = key[: len(key) - len(suffix)]
-            for other in ("", *_NUMBER_WORDS):
-                if other == suffix or (not other and len(stem) < 3):
-                    continue
-                found = LABELS.get(stem + other)
-                if found and any(lab.field in _IDENTIFIER_LABELS for lab in found):
-                    return [lab for lab in found if lab.field in _IDENTIFIER_LABELS]
-    return None
-
-
-_FUZZY_MIN = 8  # shorter labels are too alike ("datum"/"daten") to forgive a misread
-
-
-def _misread_label(keys: list[str]) -> tuple[list[Label] | None, int]:
-    """A label OCR misread by one character ("Zahibar bis", "Rechnungsdatvm") at the start of
-    an OCR'd phrase: the lexicon's label one edit away, slightly weaker."""
-    for n in range(min(len(keys), MAX_LABEL_WORDS), 0, -1):
-        joined = "".join(keys[:n])
-        if len(joined) < _FUZZY_MIN or not joined.isalpha():
-            continue
-        match = process.extractOne(joined, _FUZZY_KEYS, scorer=Levenshtein.distance,
-                                   score_cutoff=1)
-        if match is not None:
-            return [Label(lab.field, lab.text, round(0.9 * lab.strength, 3))
-                    for lab in LABELS[match[0]]], n
-    return None, 0
-
-
-def _slashed_label(text: str, following: str) -> tuple[list[Label] | None, int]:
-    """"GST/HST", "MwSt./USt.": one label spelt two ways, when every part names one field;
-    with the next word when a part makes a label with it ("GST/HST No."). Returns the labels
-    and how many words they take."""
-    parts = [compact(p) for p in text.split("/")]
-    if len(parts) < 2 or not all(parts):
-        return None, 0
-    if following:
-        for part in parts:
-            found_with = label_lookup(part + following)
-            if found_with:
-                return found_with, 2
-    found = [LABELS.get(p) or [] for p in parts]
-    shared = set.intersection(*({lab.field for lab in labs} for labs in found))
-    if not shared:
-        return None, 0
-    return [lab for lab in found[0] if lab.field in shared], 1
+    """The labels of extracted fields a compact key names (the lexicon, the buyer's own
+    reference, or another spelling of "number": "documentnr" is "document number")."""
+    found = nlp.label_component().lookup(key)
+    kept = [lab for lab in found or [] if lab.field in EXTRACTED_FIELDS]
+    return kept or None
 
 
 def _qualified(labels: list[Label]) -> list[Label]:
@@ -178,82 +127,57 @@ def _qualified(labels: list[Label]) -> list[Label]:
     return [*weaker, Label("subtotal", totals[0].text, 0.6)]
 
 
-_FUZZY_KEYS = [key for key in LABELS if len(key) >= _FUZZY_MIN]
-
-
 def find_label_hits(layout: Layout) -> list[LabelHit]:
-    """Every label occurrence, longest match first, left to right within each segment."""
+    """Every field label the pipeline finds (longest match first, left to right within each
+    segment) that stands where a label stands: weak or very short labels only at a phrase's
+    start. A label of a field not extracted ("Customer No.", "Delivery date") is kept too:
+    it ends the value of the label before it and is no value's label itself."""
     hits: list[LabelHit] = []
-    for seg in layout.segments:
-        keys = [compact(w.text) for w in seg.words]
-        i = 0
-        while i < len(keys):
-            if not keys[i]:  # punctuation ("%", ":") never starts a label
-                i += 1
-                continue
-            match_end = None
-            labels: list[Label] | None = None
-            for j in range(min(len(keys), i + MAX_LABEL_WORDS), i, -1):
-                labels = label_lookup("".join(keys[i:j]))
-                if labels:
-                    match_end = j
-                    break
-            if match_end is None and i == 0 and seg.source == "ocr":
-                labels, used = _misread_label(keys)
-                match_end = used if labels else None
-            if match_end is None:
-                following = keys[i + 1] if i + 1 < len(keys) else ""
-                labels, used = _slashed_label(seg.words[i].text, following)
-                match_end = i + used if labels else None
-            if match_end is None or not labels:
-                i += 1
-                continue
-            hit = LabelHit(labels, seg, i, match_end)
-            if not hit.at_start:
-                hit.labels = _qualified(labels)
-            # Weak or very short labels count only where a label stands: a segment's start.
-            if hit.at_start or any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in labels):
-                hits.append(hit)
-            i = match_end
+    for match in nlp.layout_labels(layout)[FIELD_LABEL]:
+        hit = LabelHit(list(match.labels), match.segment, match.start, match.end)
+        extracted = [lab for lab in hit.labels if lab.field in EXTRACTED_FIELDS]
+        if extracted and not hit.at_start:
+            hit.labels = _qualified(hit.labels)
+        considered = extracted or hit.labels
+        if hit.at_start or any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in considered):
+            hits.append(hit)
     return hits
+
+
+def _match_key(match: nlp.LabelMatch) -> str:
+    return "".join(compact(w.text) for w in match.segment.words[match.start:match.end])
 
 
 def customer_blocks(layout: Layout) -> list[tuple[int, BBox]]:
     """Boxes of the blocks introduced by "Bill to", "Kunde", "Facturé à" ... (the buyer)."""
     boxes: list[tuple[int, BBox]] = []
-    for seg in layout.segments:
-        keys = [compact(w.text) for w in seg.words]
-        for n in range(min(4, len(keys)), 0, -1):
-            key = "".join(keys[:n])
-            if key in CUSTOMER_KEYS and (n == len(keys) or seg.words[n - 1].text.endswith(":")
-                                         or len(key) > 4):
-                height = seg.height
-                row = layout.page(seg.page).rows[seg.row]
-                right = min((s.x0 - 2 for s in row if s.x0 > seg.x1), default=seg.x0 + 220)
-                right = max(seg.x1, min(seg.x0 + 220, right))
-                box = (seg.x0 - 2, seg.top - 1, right, seg.top + 7.5 * height)
-                boxes.append((seg.page, box))
-                break
+    done: set[int] = set()
+    for match in nlp.layout_labels(layout)[CUSTOMER_LABEL]:
+        seg, n = match.segment, match.end
+        if id(seg) in done or not _leads(seg, match.start):
+            continue
+        if n == len(seg.words) or seg.words[n - 1].text.endswith(":") or \
+                len(_match_key(match)) > 4:
+            height = seg.height
+            row = layout.page(seg.page).rows[seg.row]
+            right = min((s.x0 - 2 for s in row if s.x0 > seg.x1), default=seg.x0 + 220)
+            right = max(seg.x1, min(seg.x0 + 220, right))
+            box = (seg.x0 - 2, seg.top - 1, right, seg.top + 7.5 * height)
+            boxes.append((seg.page, box))
+            done.add(id(seg))
     return boxes
 
 
 def vendor_label_segments(layout: Layout) -> list[tuple[Segment, int]]:
     """Segments with a vendor label ("From", "Remit to", ...) and the word index after it."""
     found: list[tuple[Segment, int]] = []
-    for seg in layout.segments:
-        keys = [compact(w.text) for w in seg.words]
-        hit = None
-        for start in range(len(keys)):
-            for n in range(min(5, len(keys) - start), 0, -1):
-                key = "".join(keys[start:start + n])
-                # Mid-phrase, only unmistakable labels ("Titulaire du compte : X").
-                if key in VENDOR_KEYS and (start == 0 or len(key) >= 8):
-                    hit = start + n
-                    break
-            if hit is not None:
-                break
-        if hit is not None:
-            found.append((seg, hit))
+    done: set[int] = set()
+    for match in nlp.layout_labels(layout)[VENDOR_LABEL]:
+        seg = match.segment
+        # Mid-phrase, only unmistakable labels ("Titulaire du compte : X").
+        if id(seg) not in done and (_leads(seg, match.start) or len(_match_key(match)) >= 8):
+            found.append((seg, match.end))
+            done.add(id(seg))
     return found
 
 
@@ -377,6 +301,8 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
     for hit in ctx.label_hits:
         spots = value_spots(hit, ctx, hits_by_segment)
         for label in hit.labels:
+            if label.field not in EXTRACTED_FIELDS:
+                continue  # "Customer No.", "Delivery date": not a field of ours
             parser = _parser_for(label.field, ctx)
             on_row = False  # a value beside the label: the next row's is not its value
             for rank, spot in enumerate(spots):
@@ -434,30 +360,30 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
 def payment_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
     """Tip and change amounts: a tip is part of what was paid, change is not."""
     out: dict[str, list[Candidate]] = {}
-    for seg in ctx.layout.segments:
-        keys = [compact(w.text) for w in seg.words]
-        for n in range(min(2, len(keys)), 0, -1):
-            role = PAYMENT_KEYS.get("".join(keys[:n]))
-            if role is None:
+    done: set[int] = set()
+    for match in nlp.layout_labels(ctx.layout)[PAYMENT_LABEL]:
+        seg, n = match.segment, match.end
+        if id(seg) in done or not _leads(seg, match.start):
+            continue
+        done.add(id(seg))
+        role = match.labels[0].field
+        rest = [w for w in seg.words[n:] if not _RATE_RE.fullmatch(w.text)]
+        parsed = parse_amount_value(" ".join(w.text for w in rest), ctx.decimal_mark) \
+            if rest else None
+        words = rest
+        if parsed is None:
+            right = ctx.layout.right_of(seg)
+            if right is None:
                 continue
-            rest = [w for w in seg.words[n:] if not _RATE_RE.fullmatch(w.text)]
-            parsed = parse_amount_value(" ".join(w.text for w in rest), ctx.decimal_mark) \
-                if rest else None
-            words = rest
-            if parsed is None:
-                right = ctx.layout.right_of(seg)
-                if right is None:
-                    break
-                parsed = parse_amount_value(right.text, ctx.decimal_mark)
-                words = right.words
-            if parsed is not None and parsed[0] >= 0:
-                page_height = ctx.layout.page(seg.page).page.height or 842.0
-                out.setdefault(role, []).append(Candidate(
-                    field=role, value=parsed[0], text=parsed[1], page=seg.page,
-                    bbox=_box(_words_of(words, parsed[1]) or words), source=seg.source,
-                    score=0.9, label=seg.text,
-                    features={"label_strength": 1.0, "y_rel": seg.top / page_height}))
-            break
+            parsed = parse_amount_value(right.text, ctx.decimal_mark)
+            words = right.words
+        if parsed is not None and (parsed[0] >= 0 or role == "rounding"):
+            page_height = ctx.layout.page(seg.page).page.height or 842.0
+            out.setdefault(role, []).append(Candidate(
+                field=role, value=parsed[0], text=parsed[1], page=seg.page,
+                bbox=_box(_words_of(words, parsed[1]) or words), source=seg.source,
+                score=0.9, label=seg.text,
+                features={"label_strength": 1.0, "y_rel": seg.top / page_height}))
     return out
 
 

@@ -104,7 +104,7 @@ class _PageView:
     width: float
     height: float
     words: list[Word]
-    labels: list[tuple[str, BBox]]  # (field, bbox) of FIELD_LABEL entities
+    labels: list[tuple[frozenset[str], BBox]]  # (fields, bbox) of the labels found
     values: list[tuple[str, BBox]]  # (entity label, bbox) of value entities
     median_height: float
     heights_desc: list[float]
@@ -121,11 +121,15 @@ class DocumentView:
 
 
 def document_view(doc: ReadDocument, pipeline: Language | None = None) -> DocumentView:
-    """The entities (from the rule pipeline, default: the shipped one) and page geometry."""
+    """The labels and entities (from the rule pipeline, default: the shipped one) and page
+    geometry. Labels come from the `field_labels` component over the layout's segments, the
+    same labels the header extractor reads; a buyer's block label counts as "buyer"."""
     from billintake.extraction import nlp
+    from billintake.extraction.layout import Layout
     from billintake.extraction.parsing import parse_amount
 
     entities = nlp.document_entities(doc, pipeline)
+    found = nlp.layout_labels(Layout.of(doc), pipeline)
     pages: dict[int, _PageView] = {}
     for page in doc.pages:
         words = [w for w in page.words if w.text.strip()]
@@ -133,21 +137,31 @@ def document_view(doc: ReadDocument, pipeline: Language | None = None) -> Docume
         median = float(np.median([w.height for w in words])) if words else 10.0
         pages[page.number] = _PageView(page.width or 595.0, page.height or 842.0, words, [], [],
                                        max(median, 1.0), heights)
+    for kind in (nlp.FIELD_LABEL, nlp.CUSTOMER_LABEL):
+        for match in found[kind]:
+            view = pages.get(match.segment.page)
+            fields = frozenset(lab.field for lab in match.labels) if kind == nlp.FIELD_LABEL \
+                else frozenset({"buyer"})
+            if view is not None and fields:
+                view.labels.append((fields, _words_box(
+                    match.segment.words[match.start:match.end])))
     amounts: set[Decimal] = set()
     for ent in entities:
         view = pages.get(ent.page)
         if view is None:
             continue
-        if ent.label == "FIELD_LABEL":
-            view.labels.append((ent.field, ent.bbox))
-        else:
-            view.values.append((ent.label, ent.bbox))
-            if ent.label == "MONEY":
-                amount = parse_amount(ent.text)
-                if amount is not None and amount > 0:
-                    amounts.add(amount)
+        view.values.append((ent.label, ent.bbox))
+        if ent.label == "MONEY":
+            amount = parse_amount(ent.text)
+            if amount is not None and amount > 0:
+                amounts.add(amount)
     return DocumentView(pages, len(doc.pages), sorted(amounts),
                         _COMPACT_RE.sub("", doc.text.lower()))
+
+
+def _words_box(words: Sequence[Word]) -> BBox:
+    return (min(w.x0 for w in words), min(w.top for w in words),
+            max(w.x1 for w in words), max(w.bottom for w in words))
 
 
 _VIEWS: list[tuple[ReadDocument, DocumentView]] = []
@@ -229,17 +243,19 @@ def _layout_features(put: Callable[[str, float], None], cand: HasCandidateShape,
     put(f"type_{value_type}", 1.0)
 
     band = max(height, 4.0)
-    left = [(x0 - box[2], f) for f, box in page.labels
+    left = [(x0 - box[2], fields) for fields, box in page.labels
             if box[2] <= x0 + 2 and _same_band(box, cand.bbox)]
-    above = [(top - box[3], f) for f, box in page.labels
+    above = [(top - box[3], fields) for fields, box in page.labels
              if box[3] <= top + 2 and top - box[3] < 3.5 * band
              and box[0] < x1 + 2 * band and box[2] > x0 - 2 * band]
-    left_gap, left_field = min(left, default=(None, "none"))
-    above_gap, above_field = min(above, default=(None, "none"))
-    put(f"left_{left_field}", 1.0)
-    put(f"above_{above_field}", 1.0)
-    put("left_is_field", float(_names_field(left_field, cand.field)))
-    put("above_is_field", float(_names_field(above_field, cand.field)))
+    left_gap, left_fields = _nearest(left)
+    above_gap, above_fields = _nearest(above)
+    for name in left_fields:
+        put(f"left_{name}", 1.0)
+    for name in above_fields:
+        put(f"above_{name}", 1.0)
+    put("left_is_field", float(any(_names_field(f, cand.field) for f in left_fields)))
+    put("above_is_field", float(any(_names_field(f, cand.field) for f in above_fields)))
     put("left_distance", 1.0 if left_gap is None else min(left_gap / page.width, 1.0))
     put("above_distance", 1.0 if above_gap is None else min(above_gap / (10 * band), 1.0))
     put("label_on_line", float(bool(left)))
@@ -304,6 +320,18 @@ def _as_number(value: Any) -> float | None:
 
 def _value_key(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _nearest(found: list[tuple[float, frozenset[str]]]) -> tuple[float | None, list[str]]:
+    """The gap to the nearest label(s) and the known fields they name ("none" if none)."""
+    if not found:
+        return None, ["none"]
+    gap = min(g for g, _ in found)
+    fields = sorted({f for g, names in found if g == gap for f in names if f in _LABEL_FIELD_SET})
+    return gap, fields or ["none"]
+
+
+_LABEL_FIELD_SET = frozenset(LABEL_FIELDS)
 
 
 def _names_field(label_field: str, candidate_field: str) -> bool:
