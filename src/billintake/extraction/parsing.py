@@ -26,11 +26,12 @@ CURRENCY_SYMBOLS: dict[str, str | None] = {
     "rs": "INR", "rs.": "INR", "inr": "INR", "us$": "USD", "a$": "AUD", "au$": "AUD",
     "c$": "CAD", "ca$": "CAD", "nz$": "NZD", "hk$": "HKD", "s$": "SGD", "r$": "BRL",
     "fr.": "CHF", "sfr": "CHF", "sfr.": "CHF", "chf": "CHF", "kr": None, "kr.": None,
-    "eur": "EUR", "euro": "EUR", "euros": "EUR", "dollars": "USD",
+    "eur": "EUR", "euro": "EUR", "euros": "EUR", "dollars": "USD", "rm": "MYR",
 }
 DOLLAR_COUNTRY_HINTS: dict[str, str] = {
     "canada": "CAD", "australia": "AUD", "new zealand": "NZD", "singapore": "SGD",
-    "hong kong": "HKD", "gst/hst": "CAD", "abn": "AUD",
+    "hong kong": "HKD", "gst/hst": "CAD", "abn": "AUD", "pte ltd": "SGD", "pte. ltd": "SGD",
+    "malaysia": "MYR", "sdn bhd": "MYR",
 }
 IBAN_CURRENCY: dict[str, str] = {
     **dict.fromkeys(("DE", "FR", "NL", "BE", "AT", "IT", "ES", "PT", "FI", "IE", "LU", "SK",
@@ -42,11 +43,15 @@ IBAN_CURRENCY: dict[str, str] = {
 _SYMBOL_RE = re.compile(r"[€£¥₹₩₽₺₪₫฿₱₦$]")
 _CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
 _ABBREV_RE = re.compile(
-    r"(?<![A-Za-z])(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|Rs\.?|INR|SFr\.?|Fr\.|zł|Kč)"
-    r"(?=[\s\d(]|$)", re.IGNORECASE)
+    r"(?<![A-Za-z])(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|Rs\.?|INR|SFr\.?|Fr\.|zł|Kč|RM)"
+    r"(?=[\s\d()]|$)", re.IGNORECASE)
 _IBAN_RE = re.compile(r"\b([A-Z]{2})\d{2}\s?[A-Z0-9]{4}")
 # Codes that are also ordinary words or labels on bills; accepted only beside a number.
-_AMBIGUOUS_CODES = frozenset({"ALL", "CUP", "TOP", "MOP", "PEN", "BAM", "CAD", "SOS", "FJD"})
+# ("BHD" is also the "Berhad" of a Malaysian company name, "SDN BHD").
+_AMBIGUOUS_CODES = frozenset({"ALL", "CUP", "TOP", "MOP", "PEN", "BAM", "CAD", "SOS", "FJD",
+                              "BHD"})
+# An ambiguous code counts only right beside an amount on the same line ("BHD 12.500").
+_BESIDE_AMOUNT_RE = r"(?:\d[ \u00a0]?{code}|{code}[ \u00a0]?[\d(-])"
 
 
 def currency_of_text(text: str) -> str | None:
@@ -80,7 +85,14 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
         code = CURRENCY_SYMBOLS.get(match.group(1).lower())
         if code:
             votes[code] += 2
-    for symbol in _SYMBOL_RE.findall(text):
+    for symbol_match in _SYMBOL_RE.finditer(text):
+        symbol = symbol_match.group(0)
+        around = text[max(0, symbol_match.start() - 1): symbol_match.end() + 1]
+        if len(around) == 3 and around[0].isalpha() and around[2].isalpha():
+            continue  # inside a word: OCR noise ("¥EEK"), not a currency sign
+        if symbol_match.end() < len(text) and text[symbol_match.end()].isalpha() and \
+                symbol != "$" and text[symbol_match.end():symbol_match.end() + 3].isupper():
+            continue  # glued to capitals ("¥EEKEK" from a masked card number)
         code = CURRENCY_SYMBOLS.get(symbol)
         if symbol == "$":
             code = _dollar_currency(text)
@@ -90,9 +102,9 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
         code = match.group(1)
         if code not in ISO_4217:
             continue
-        if code in _AMBIGUOUS_CODES or code in {"USD", "EUR", "GBP", "CHF", "INR"}:
-            near = text[max(0, match.start() - 3): match.end() + 3]
-            if not re.search(r"\d", near) and code in _AMBIGUOUS_CODES:
+        if code in _AMBIGUOUS_CODES:
+            near = text[max(0, match.start() - 2): match.end() + 2]
+            if not re.search(_BESIDE_AMOUNT_RE.format(code=code), near):
                 continue
         votes[code] += 2
     if not votes:
@@ -137,6 +149,10 @@ _COUNTRY_SIGNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"), "GBP", 1),  # UK postcode
     (re.compile(r"\bSales tax\b|\b[A-Z]{2} \d{5}(?:-\d{4})?\b|\+1[\s(]"), "USD", 1),
     (re.compile(r"\bGST/HST\b|\bHST\b|\bPST\b|\bQST\b"), "CAD", 2),
+    (re.compile(r"\bSDN\.?\s?BHD\b|\bBERHAD\b|\+60[\s(-]", re.IGNORECASE), "MYR", 2),
+    (re.compile(r"\bPTE\.?\s?LTD\b|\bSingapore \d{6}\b|\+65[\s(-]", re.IGNORECASE), "SGD", 2),
+    (re.compile(r"\bGSTIN\b|\bCGST\b|\bSGST\b|\bIGST\b"), "INR", 2),
+    (re.compile(r"\bABN:?\s?\d{2}\s?\d{3}\s?\d{3}\s?\d{3}\b"), "AUD", 2),
 )
 
 
@@ -161,7 +177,8 @@ def country_currency(text: str) -> tuple[str | None, float]:
 
 _AMOUNT_RE = re.compile(
     r"""(?P<sign>[-−–+])?\s*
-        (?P<number>\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,3})?
+        (?P<number>\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?  # Indian lakh grouping 1,23,456.00
+          |\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,3})?
           |\d+(?:[.,]\d{1,3})?)
         (?P<trail>-)?""",
     re.VERBOSE,
@@ -239,7 +256,7 @@ def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decim
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
         r"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
-        r"(?:\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
+        r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
         r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d)")
     for match in pattern.finditer(text):
         raw = match.group(0).strip()

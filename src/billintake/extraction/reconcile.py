@@ -75,7 +75,7 @@ def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
     parts = list(rows.values())
     total = sum((Decimal(c.value) for c in parts), Decimal(0))
     values = [Decimal(c.value) for c in parts]
-    if any(close(v, total - v) for v in values):
+    if len(parts) > 2 and any(close(v, total - v) for v in values):
         return None  # one line already is the sum of the others (a "VAT total" line)
     first = parts[0]
     return Candidate(field="tax", value=total, text=" + ".join(c.text for c in parts),
@@ -149,10 +149,12 @@ def _tax_by_difference(options: dict[str, list[Candidate | None]],
 
 @dataclass
 class Payments:
-    """What a till slip says about paying: tips added after the total, cash tendered (a
-    weakly labelled amount such as "Cash 50.00") and the change handed back."""
+    """What a till slip says about paying: tips added after the total, a rounding adjustment
+    ("ROUNDING ADJ -0.02", "Round Off 0.40") that turns the total into the amount paid, cash
+    tendered (a weakly labelled amount such as "Cash 50.00") and the change handed back."""
 
     tips: list[Decimal] = field(default_factory=list)
+    roundings: list[Decimal] = field(default_factory=list)
     changes: list[Decimal] = field(default_factory=list)
     tendered: list[Decimal] = field(default_factory=list)
     totals: list[Decimal] = field(default_factory=list)  # every total-labelled value
@@ -166,6 +168,8 @@ class Payments:
                    if c.features.get("label_strength", 0) >= 0.9 and c.score >= 0.5}
         return cls(claimed=claimed,
             tips=sorted({Decimal(c.value) for c in candidates.get("tip", []) if c.value > 0}),
+            roundings=sorted({Decimal(c.value) for c in candidates.get("rounding", [])
+                              if c.value != 0 and abs(c.value) < 1}),
             changes=sorted({Decimal(c.value) for c in candidates.get("change", [])
                             if c.value > 0}),
             tendered=sorted({Decimal(c.value) for c in totals if _weakly_labelled(c)}),
@@ -174,6 +178,11 @@ class Payments:
     def tip_after(self, total: Decimal, before: list[Decimal]) -> bool:
         """The total is an amount before the tip plus the tip."""
         return any(close(b + tip, total) for tip in self.tips for b in before
+                   if not close(b, total))
+
+    def rounded_from(self, total: Decimal, before: list[Decimal]) -> bool:
+        """The total is an amount before rounding plus the printed rounding adjustment."""
+        return any(close(b + r, total) for r in self.roundings for b in before
                    if not close(b, total))
 
     def change_from(self, total: Decimal) -> bool:
@@ -206,7 +215,8 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
     payments = payments or Payments()
     net = (subtotal + tax + shipping - abs(discount)) if subtotal is not None and \
         tax is not None else None
-    tipped = payments.tip_after(total, [*payments.totals, *([net] if net is not None else [])])
+    before = [*payments.totals, *([net] if net is not None else [])]
+    tipped = payments.tip_after(total, before) or payments.rounded_from(total, before)
     total_cand = chosen["total"]
     if total_cand is not None and _weakly_labelled(total_cand):
         # No label says "total" (or only "Cash", "Card"): only arithmetic or a repeat may

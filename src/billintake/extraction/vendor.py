@@ -26,7 +26,8 @@ LEGAL_FORMS = (
     r"s\.?a\.?r\.?l\.?|s\.?a\.?s\.?u?|s\.?a\.?|eurl|sci|"
     r"b\.?v\.?|n\.?v\.?|v\.?o\.?f\.?|c\.?v\.?|"
     r"ltd\.?|limited|llc|l\.?l\.?c\.?|inc\.?|incorporated|corp\.?|corporation|co\.?|plc|llp|lp|"
-    r"pvt\.?\s?ltd\.?|private limited|pty\.?\s?ltd\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|oy|ab|as|a/s|aps"
+    r"pvt\.?\s?ltd\.?|private limited|pty\.?\s?ltd\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|oy|ab|as|a/s|aps|"
+    r"sdn\.?\s?bhd\.?|bhd\.?|berhad|pte\.?\s?ltd\.?"
 )
 _LEGAL_RE = re.compile(rf"(?<![\w])({LEGAL_FORMS})(?![\w])", re.IGNORECASE)
 _LEGAL_TAIL_RE = re.compile(rf"[\s,]+({LEGAL_FORMS})\s*$", re.IGNORECASE)
@@ -44,7 +45,12 @@ _REJECT_WORDS_LIST = (
     "client", "commande", "livraison", "paiement", "factuur", "bedrag", "aantal", "prijs",
     "klant", "bestelling", "betaling", "levering", "omschrijving", "beschreibung",
     "bezeichnung", "désignation", "libellé", "eenheid", "einheit", "unité", "artikel",
-    "article", "leistung", "stück", "menge", "qté", "aantal", "hours", "uom", "sku", "code"
+    "article", "leistung", "stück", "menge", "qté", "aantal", "hours", "uom", "sku", "code",
+    # till slips: payment, tax and counter words, and the closing greeting
+    "pin", "contant", "especes", "espèces", "visa", "mastercard", "amex", "debit", "eftpos",
+    "contactless", "girocard", "kartenzahlung", "rounding", "adj", "gst", "mwst", "btw", "tva",
+    "ust", "totaal", "rendu", "rückgeld", "kasse", "cashier", "salesperson", "steward",
+    "danke", "dank", "merci", "bedankt", "einkauf", "visite", "savings", "tendered"
 )
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
 _ADDRESS_RE = re.compile(
@@ -68,7 +74,11 @@ WEIGHTS = {
     "address_below": 0.3, "block_first": 0.2, "registration_near": 0.5, "vendor_label": 0.6,
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
+    "price_on_row": -0.6,
 }
+# A price printed on the same row: an item or a totals line of a slip, not a company name.
+_PRICE_RE = re.compile(r"^[-(]?\s?(?:[$€£₹]|[A-Z]{2,3}\$?)?\s?\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}"
+                       r"(?:\s?(?:[$€£]|[A-Z]{1,3}))?\)?-?$")
 
 
 @dataclass
@@ -136,6 +146,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
             domains: list[str], *, vendor_label: bool) -> list[_Phrase]:
     if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
         return []
+    if _POSTCODE_AFTER_RE.match(seg.text.strip()[len(name):]) and not _LEGAL_RE.search(name):
+        return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
     y_rel = seg.top / page_height
     first_page = seg.page == 1
     features = {
@@ -150,10 +162,19 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "vendor_label": float(vendor_label),
         "in_customer_block": float(ctx.in_customer_block(seg.page, seg.bbox)),
         "sentence_like": float(_sentence_like(seg.text, name)),
+        "price_on_row": float(_price_on_row(ctx, seg)),
         "y_rel": y_rel,
         "first_page": float(first_page),
     }
     return [_Phrase(name, seg, features)]
+
+
+def _price_on_row(ctx: DocContext, seg: Segment) -> bool:
+    tail = seg.text.split()[-1] if seg.text.split() else ""
+    if len(seg.words) > 1 and _PRICE_RE.match(tail):
+        return True
+    row = ctx.layout.page(seg.page).rows[seg.row]
+    return any(other.x0 > seg.x1 and _PRICE_RE.match(other.text.strip()) for other in row)
 
 
 def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
@@ -237,6 +258,7 @@ _COUNTRIES_LIST = (
 _COUNTRIES = frozenset(name.strip() for name in _COUNTRIES_LIST)
 # "Calgary, AB T2P 1J9", "Austin, TX 78701": a city with its state or province code.
 _CITY_STATE_RE = re.compile(r"^[A-Z][\w .'-]+,\s?[A-Z]{2}(?:\s+[A-Z0-9]|\s*$)")
+_POSTCODE_AFTER_RE = re.compile(r"^\s*[-–,]?\s*\d{4,6}\s*$")
 _STREET_LINE_RE = re.compile(
     r"^[^\d]{2,40}\s\d{1,5}\s?[a-zA-Z]?$|^\d{1,5}[a-zA-Z]?,?\s+[A-Za-zÀ-ÿ]")
 
@@ -270,7 +292,9 @@ def _column_below(ctx: DocContext, seg: Segment, rows: int) -> list[Segment]:
     last_bottom = seg.bottom
     for row in ctx.layout.rows_below(seg, max_rows=rows):
         for below in row:
-            aligned = abs(below.x0 - seg.x0) < 2.5 * seg.height
+            centred = abs((below.x0 + below.x1) - (seg.x0 + seg.x1)) < 5 * seg.height and \
+                below.x0 >= seg.x0 - 4 * seg.height  # a centred slip header
+            aligned = abs(below.x0 - seg.x0) < 2.5 * seg.height or centred
             if aligned and below.top - last_bottom < 3 * seg.height:
                 found.append(below)
                 last_bottom = below.bottom

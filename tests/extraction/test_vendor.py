@@ -1,0 +1,39 @@
+"""The vendor block on till slips: centred headers, footers, towns and payment words."""
+
+from __future__ import annotations
+
+from billintake.extraction.vendor import _LEGAL_RE, clean_name
+
+from ._bills import block, extract, row
+
+
+def _slip_body(y: float) -> list:  # type: ignore[type-arg]
+    return [*row(y, (60, "TOTAL"), (250, "23.50")), *row(y + 14, (60, "CASH"), (250, "50.00")),
+            *row(y + 28, (60, "CHANGE"), (250, "26.50"))]
+
+
+def test_a_name_only_in_the_footer_with_its_centred_address_is_the_vendor() -> None:
+    items = [*row(40, (60, "HEX KEY SET"), (250, "11.00")),
+             *row(54, (60, "WOOD GLUE"), (250, "12.50"))]
+    footer = [*block(110, 200, ["THANK YOU. PLEASE COME AGAIN"]),
+              *block(95, 230, ["KESTREL HOCK HARDWARE SDN BHD"]),
+              *block(128, 243, ["NO 12, JALAN AMPANG,", "50450 KUALA LUMPUR"])]
+    bill = extract([*block(120, 20, ["TAX INVOICE", "12/03/2019 10:22"]), *items,
+                    *_slip_body(90), *footer])
+    assert bill.value("vendor_name") == "KESTREL HOCK HARDWARE SDN BHD"
+
+
+def test_a_town_with_its_postcode_and_payment_words_are_not_the_vendor() -> None:
+    header = block(100, 20, ["Mumbai - 400001"], size=14)
+    lines = [*row(60, (60, "Masala Dosa"), (250, "23.50")),
+             *row(74, (60, "Grand Total"), (250, "23.50")), *row(88, (60, "PIN"), (250, "23.50")),
+             *block(100, 300, ["Shree Balaji Sweets"]),
+             *block(100, 313, ["12, MG Road, Fort"])]
+    bill = extract([*header, *lines])
+    assert bill.value("vendor_name") == "Shree Balaji Sweets"
+
+
+def test_malaysian_and_singaporean_company_forms_are_legal_forms() -> None:
+    for name in ("GOLDEN SENG TRADING SDN BHD", "Lian Huat Pte. Ltd.", "AIK CHUAN BERHAD"):
+        assert _LEGAL_RE.search(name), name
+    assert clean_name("HENG SENG MINI MARKET SDN BHD") == "HENG SENG MINI MARKET SDN BHD"
