@@ -31,6 +31,8 @@ from billintake.extraction.parsing import (
     ("EUR 4.053,67", "4053.67"),
     ("45,93 €", "45.93"),
     ("0,75 €", "0.75"),
+    ("14,78,629.01", "1478629.01"),  # Indian lakh grouping
+    ("₹ 1,23,456.00", "123456.00"),
 ])
 def test_amounts_in_each_locale(text: str, expected: str) -> None:
     assert parse_amount(text) == Decimal(expected)
@@ -100,6 +102,12 @@ def test_day_month_order_is_inferred_from_the_document() -> None:
     ("Amount due 120.00 SEK", "SEK"),
     ("Total C$ 45.00", "CAD"),
     ("Total $45.00 GST/HST 123456789RT0001 Canada", "CAD"),
+    ("SIN HOCK TRADING SDN BHD (402537-M)\nTOTAL (RM) 391.07", "MYR"),
+    ("KEDAI MAJU SDN BHD\n(12345-X)\nTOTAL 12.50", "MYR"),  # "BHD" is Berhad, not dinars
+    ("LIAN HUAT PTE LTD\nTampines Ave 4\nTOTAL 12.50", "SGD"),
+    ("GSTIN: 29ABCDE1234F1Z5\nGrand Total 2,129.00", "INR"),
+    ("Total 12.50\nVISA 12.50\nCARD NO: ¥EEKEKEKKE 4349\nTotal € 12.50", "EUR"),
+    ("Total BHD 12.500", "BHD"),
 ])
 def test_currency_from_symbols_codes_and_context(text: str, expected: str) -> None:
     assert detect_currency(text)[0] == expected
@@ -107,6 +115,7 @@ def test_currency_from_symbols_codes_and_context(text: str, expected: str) -> No
 
 def test_no_currency_is_unknown_not_a_guess() -> None:
     assert detect_currency("Total 12.50") == (None, 0.0)
+    assert detect_currency("Total 12.50\nCARD NO: ¥EEKEKEKKEKEAZAG")[0] is None  # OCR noise
 
 
 def test_decimal_mark_inference() -> None:

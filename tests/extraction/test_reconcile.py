@@ -121,3 +121,42 @@ def test_tip_makes_an_unlabelled_tax_add_up_to_the_grand_total() -> None:
     result = reconcile_amounts(candidates, [unlabelled_tax], Decimal("96.06"))
     assert result.choices["total"].candidate.value == Decimal("114.78")
     assert result.choices["tax"].candidate.value == Decimal("6.72")
+
+
+def test_rounding_adjustment_makes_the_rounded_total_the_amount_paid() -> None:
+    """SROIE-style slip: TOTAL (RM) 391.07, ROUNDING ADJ -0.02, ROUNDED TOTAL 391.05; the
+    GST summary repeats the net amount and the tax below."""
+    candidates = {
+        "subtotal": [cand("subtotal", "368.93", 0.9, 0.60), cand("subtotal", "368.93", 0.7, 0.9)],
+        "tax": [cand("tax", "22.14", 0.9, 0.62), cand("tax", "22.14", 0.7, 0.91)],
+        "total": [cand("total", "391.07", 0.9, 0.64), cand("total", "391.05", 0.9, 0.68),
+                  cand("total", "391.05", 0.3, 0.70, label_strength=0.4)],  # "VISA"
+        "rounding": [cand("rounding", "-0.02", 0.9, 0.66)],
+    }
+    result = reconcile_amounts(candidates, (), Decimal("368.93"))
+    assert result.choices["total"].candidate.value == Decimal("391.05")
+    assert result.choices["subtotal"].candidate.value == Decimal("368.93")
+    assert result.reconciled
+
+
+def test_without_a_rounding_line_the_unrounded_total_balances() -> None:
+    candidates = {
+        "subtotal": [cand("subtotal", "368.93", 0.9, 0.60)],
+        "tax": [cand("tax", "22.14", 0.9, 0.62)],
+        "total": [cand("total", "391.07", 0.9, 0.64), cand("total", "391.05", 0.9, 0.68)],
+    }
+    assert reconcile_amounts(candidates).choices["total"].candidate.value == Decimal("391.07")
+
+
+def test_equal_cgst_and_sgst_lines_add_up_to_the_tax() -> None:
+    """Indian bill: Sub Total 2028.04, CGST 50.70, SGST 50.70, Round Off, Grand Total 2129."""
+    candidates = {
+        "subtotal": [cand("subtotal", "2028.04", 0.9, 0.60)],
+        "tax": [cand("tax", "50.70", 0.9, 0.62), cand("tax", "50.70", 0.9, 0.64)],
+        "total": [cand("total", "2129.00", 0.9, 0.70)],
+        "rounding": [cand("rounding", "-0.44", 0.9, 0.66)],
+    }
+    result = reconcile_amounts(candidates)
+    assert result.choices["tax"].candidate.value == Decimal("101.40")
+    assert result.choices["total"].candidate.value == Decimal("2129.00")
+    assert result.reconciled
