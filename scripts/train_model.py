@@ -8,10 +8,12 @@ seeded, a share of them scanned and OCR'd. Each bill is read and extracted by th
 `Extractor`; a recording scorer plugged into its `scorer` hook captures every field's
 candidates exactly as the shipped scorer will see them, featurizes them and labels each
 candidate by comparing its value with the bill's truth. One logistic regression per field is
-fit (no randomness) and the rule components plus the trained `field_scorer` are written with
-`nlp.to_disk`. A field's model is shipped only where 5-fold cross-validation over held-out
-train layouts shows it choosing right more often than the rules' own ranking; elsewhere the
-rules decide.
+fit (no randomness) and the rule components (with the label lexicon of the `field_labels`
+component, `patterns/labels.jsonl`) plus the trained `field_scorer` are written with
+`nlp.to_disk`. Rebuild whenever a pattern file or the lexicon changes: the scorer's label
+features come from the lexicon. A field's model is shipped only where 5-fold cross-validation
+over held-out train layouts shows it choosing right more often than the rules' own ranking;
+elsewhere the rules decide.
 """
 
 from __future__ import annotations
