@@ -179,3 +179,10 @@ def test_second_look_words_replace_only_less_confident_ones() -> None:
     merged = ocr._merged(first, [(word("Salem,", 102, 0.93), 2), (word("Tota1", 12, 0.7), 2),
                                  (word("Bridge", 200, 0.9), 2)])
     assert sorted(w.text for w, _ in merged) == ["Bridge", "Salem,", "Total"]
+
+
+def test_words_run_together_are_split() -> None:
+    assert ocr.unglued("08:46Receipt") == ["08:46", "Receipt"]
+    assert ocr.unglued("bar0.67") == ["bar", "0.67"]
+    for whole in ("INV035372", "3pk", "12/18/2025", "Water", "x15.42", "A-451805"):
+        assert ocr.unglued(whole) == [whole]

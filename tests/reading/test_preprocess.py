@@ -49,6 +49,34 @@ def test_rules_go_glyphs_stay() -> None:
     assert cleaned[30:45, 100].max() == 0 and cleaned[40, 200:212].max() == 0
 
 
+def test_text_fused_by_blur_is_no_rule() -> None:
+    ink = np.zeros((60, 400), dtype=bool)
+    ink[10, 20:380] = True  # a table rule, alone
+    for x in range(20, 380, 6):  # a blurred line of text: letters fused along the baseline
+        ink[30:44, x:x + 3] = True
+    ink[44, 20:380] = True
+    page = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), mode="L")
+    cleaned = np.asarray(preprocess.without_rules(page))
+    assert cleaned[10, 20:380].min() == 255
+    assert cleaned[44, 20:380].max() == 0 and cleaned[30:44].min() == 0
+
+
+def test_skew_of_a_photographed_slip_on_a_dark_table() -> None:
+    slip = Image.new("L", (260, 420), 250)
+    pixels = np.asarray(slip).copy()
+    for row in range(30, 400, 18):  # lines of "words": short dark bars with gaps
+        for x in range(20, 230, 36):
+            pixels[row:row + 6, x:x + 28] = 30
+    slip = Image.fromarray(pixels, mode="L").rotate(3.0, resample=Image.Resampling.BICUBIC,
+                                                     expand=True, fillcolor=0)
+    rng = np.random.default_rng(1)
+    table = rng.normal(100, 25, (560, 420)).clip(0, 255).astype(np.uint8)
+    photo = Image.fromarray(table, mode="L")
+    photo.paste(slip, (60, 50), Image.fromarray(
+        (np.asarray(slip.point(lambda v: 255 if v else 0)) > 0).astype(np.uint8) * 255))
+    assert abs(preprocess.estimate_skew(photo) + 3.0) <= 0.3
+
+
 def test_grainy_scan_is_smoothed() -> None:
     grainy = fx.scan(fx.render(fx.digital_pdf(), 100), angle=0.0, noise=12.0)
     assert preprocess.is_noisy(grainy)

@@ -38,6 +38,7 @@ from .header import (
     unlabelled_dates,
 )
 from .layout import Layout
+from .ocr_repair import repair_identifier, repair_tax_id
 from .parsing import (
     currency_of_text,
     detect_currency,
@@ -180,8 +181,16 @@ class _VisualExtraction:
             if cand.features.get("in_customer_block"):
                 continue
             confidence = 0.45 + 0.5 * min(1.0, cand.score)
-            return _field(str(cand.value), confidence, cand)
+            value = str(cand.value)
+            if cand.source == "ocr":  # look-alike characters set right where clear
+                value = repair_identifier(value, self._ocr_tokens())
+            return _field(value, confidence, cand)
         return None
+
+    def _ocr_tokens(self) -> list[str]:
+        """Every OCR'd word, also split at ":" and "#": other readings of a number."""
+        return [piece for _, word in self.doc.words if word.source == "ocr"
+                for piece in re.split(r"[:#]", word.text) if piece]
 
     def _dates(self, candidates: dict[str, list[Candidate]]
                ) -> tuple[FieldValue[date] | None, FieldValue[date] | None, FieldValue[str] | None]:
@@ -260,7 +269,10 @@ class _VisualExtraction:
         for cand in cands:
             if cand.features.get("in_customer_block"):
                 continue
-            return _field(str(cand.value), 0.5 + 0.4 * min(1.0, cand.score), cand)
+            value = str(cand.value)
+            if cand.source == "ocr":  # look-alikes set right where the id's format says
+                value = repair_tax_id(value)
+            return _field(value, 0.5 + 0.4 * min(1.0, cand.score), cand)
         return None
 
     def _currency(self, choices: dict[str, Any]) -> FieldValue[str] | None:

@@ -26,7 +26,7 @@ def parse_identifier(text: str) -> tuple[str, str] | None:
     if split and split.group(1) not in ISO_4217 and split.group(1) not in {"NO", "NR", "REF"}:
         return f"{split.group(1)} {split.group(2)}", text.strip()  # "IBZY 2087": OCR split one
     for token in re.split(r"[\s:]+", text):
-        token = token.strip(".,;()[]#°").lstrip("#")
+        token = token.strip(".,;()[]{}#°|_'\"`")  # "|INV-12": a table rule read as a bar
         if not token or len(token) > 40 or not any(c.isdigit() for c in token):
             continue
         if find_dates(token, True) or re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{2}", token):

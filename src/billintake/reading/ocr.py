@@ -318,16 +318,39 @@ def _words(data: dict[str, list], ink: np.ndarray, scale: float, dx: int, dy: in
         width, line_centres = data["width"][i], centres[line_of[i]]
         top, bottom = _ink_band(ink, left, width, top, top + data["height"][i],
                                 median(line_centres) if len(line_centres) > 1 else None)
-        found.append((Word(
-            text=data["text"][i].strip(),
-            x0=round(left / scale, 2),
-            top=round(top / scale, 2),
-            x1=round((left + width) / scale, 2),
-            bottom=round(bottom / scale, 2),
-            source="ocr",
-            confidence=round(min(max(float(data["conf"][i]) / 100.0, 0.0), 1.0), 3),
-        ), line_of[i]))
+        text = data["text"][i].strip()
+        pieces = unglued(text)
+        offset = 0
+        for piece in pieces:  # each piece its share of the box, by its characters
+            x0 = left + width * offset / len(text)
+            offset += len(piece)
+            x1 = left + width * offset / len(text)
+            found.append((Word(
+                text=piece,
+                x0=round(x0 / scale, 2),
+                top=round(top / scale, 2),
+                x1=round(x1 / scale, 2),
+                bottom=round(bottom / scale, 2),
+                source="ocr",
+                confidence=round(min(max(float(data["conf"][i]) / 100.0, 0.0), 1.0), 3),
+            ), line_of[i]))
     return found
+
+
+# Two words printed with hardly a gap come back as one: a time or number run into a
+# capitalised word ("08:46Receipt"), a word run into an amount ("bar0.67").
+_GLUED_RE = re.compile(r"(?P<a>[0-9][0-9:./\-]*[0-9])(?P<b>[A-Z][a-z]{2,}[:.]?)|"
+                       r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})")
+
+
+def unglued(text: str) -> list[str]:
+    """An OCR word split where two words ran together, else the word as it is."""
+    match = _GLUED_RE.fullmatch(text)
+    if match is None:
+        return [text]
+    if match.group("a"):
+        return [match.group("a"), match.group("b")]
+    return [match.group("c"), match.group("d")]
 
 
 def _unread_regions(ink: np.ndarray, found: list[tuple[Word, object]], scale: float

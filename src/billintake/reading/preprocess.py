@@ -14,6 +14,8 @@ from PIL import Image, ImageFilter, ImageOps
 _SKEW_MAX_SIDE = 1200
 _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
+_SKEW_SOLID, _SKEW_SOLID_SHARE = 12, 0.6  # ink this dense this far around is no text
+_PHOTO_BORDER = 0.5  # share of the image's edge that is such ink: a photo's background
 _MIN_UPSCALE, _MAX_UPSCALE = 1.25, 3.0  # images well below the OCR resolution are enlarged
 _HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
 _BAND_SCALE = 400  # pixels on the long side, where dark bands are looked for...
@@ -25,6 +27,9 @@ _RULE_SHARE = 0.04  # a rule runs at least this share of the page's width (or he
 _MIN_RULE = 25  # pixels
 _RULE_SLENDERNESS = 10  # a rule is at least this many times longer than it is thick
 _MIN_RULE_THICKNESS = 3  # pixels a rule may be thick, whatever its length
+_RULE_HALO = 2  # pixels: a rule's own soft edge
+_RULE_HUG = 6  # pixels (halo included): other ink this near along a run is text fused with it...
+_MAX_HUG_SHARE = 0.3  # ...over more than this share of its length: no rule
 _SPECK_WINDOW = 7  # pixels: a speck fits in this square...
 _MAX_SPECK = 4  # ...and has at most this many dark pixels (a full stop at 8 pt/300 dpi: ~9)
 _NOISE_STD = 4.0  # grey levels of grain on blank paper above which a scan is smoothed
@@ -57,6 +62,13 @@ def estimate_skew(image: Image.Image) -> float:
     small = downscaled(image, _SKEW_MAX_SIDE)
     pixels = np.asarray(small, dtype=np.uint8)
     ink = pixels < otsu(pixels)
+    # A photo of a page on a darker surface: the background all around would outweigh the
+    # lines of text (its sampled grain drowns them). Only ink in the texture of text counts.
+    # (A filled band on the page stays: its edges are as level as the text.)
+    solid = _box_mean(ink, 2 * _SKEW_SOLID + 1) >= _SKEW_SOLID_SHARE * 255
+    if np.mean([solid[0].mean(), solid[-1].mean(), solid[:, 0].mean(),
+                solid[:, -1].mean()]) >= _PHOTO_BORDER:
+        ink &= ~solid
     ys, xs = np.nonzero(ink)
     if len(ys) < 200 or ink.mean() > 0.5:
         return 0.0
@@ -130,11 +142,27 @@ def with_dark_bands_inverted(image: Image.Image) -> Image.Image:
     fine = _mask(small.filter(ImageFilter.BoxBlur(1)), _DARK_FILL + 20)
     filled = fine.filter(ImageFilter.MaxFilter(_HOLE)).filter(ImageFilter.MinFilter(_HOLE))
     near_seeds = np.asarray(seeds.filter(ImageFilter.MaxFilter(2 * _HOLE + 1))) > 0
-    bands = Image.fromarray(np.where((np.asarray(filled) > 0) & near_seeds, 255, 0)
-                            .astype(np.uint8), mode="L")
+    # the whole band the seeds lie in: a wide title in a band leaves no seed beside it
+    band = _grown_within(near_seeds & (np.asarray(filled) > 0), np.asarray(filled) > 0)
+    bands = Image.fromarray(np.where(band, 255, 0).astype(np.uint8), mode="L")
     mask = np.asarray(bands.resize(image.size, Image.Resampling.BILINEAR)) > 127
     pixels = np.asarray(image, dtype=np.uint8)
     return Image.fromarray(np.where(mask, 255 - pixels, pixels).astype(np.uint8), mode="L")
+
+
+def _grown_within(region: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """`region` grown through the `allowed` pixels it touches (their connected parts)."""
+    for _ in range(sum(region.shape)):
+        grown = region.copy()
+        grown[1:] |= region[:-1]
+        grown[:-1] |= region[1:]
+        grown[:, 1:] |= region[:, :-1]
+        grown[:, :-1] |= region[:, 1:]
+        grown &= allowed
+        if np.array_equal(grown, region):
+            break
+        region = grown
+    return region
 
 
 def _mask(image: Image.Image, below: int) -> Image.Image:
@@ -150,8 +178,16 @@ def without_rules(image: Image.Image) -> Image.Image:
     """
     pixels = np.asarray(image, dtype=np.uint8)
     ink = pixels < otsu(pixels)
-    rules = _thin_runs(ink, max(_MIN_RULE, round(image.width * _RULE_SHARE)), axis=1)
-    rules |= _thin_runs(ink, max(_MIN_RULE, round(image.height * _RULE_SHARE)), axis=0)
+    across = _thin_runs(ink, max(_MIN_RULE, round(image.width * _RULE_SHARE)), axis=1)
+    down = _thin_runs(ink, max(_MIN_RULE, round(image.height * _RULE_SHARE)), axis=0)
+    if not across.any() and not down.any():
+        return image
+    # A blurred line of text fuses into a band whose serifs or middle make a long thin run
+    # too; but a rule stands alone, while text has its own ink hugging such a run.
+    others = ink & ~_spread(across | down, _RULE_HALO, 0) & ~_spread(across | down, _RULE_HALO, 1)
+    # Along a line, serifs fuse with ink on one side of the run; a column of ink fuses two
+    # letters side by side, while a page's edge in a photo has grain on one side only.
+    rules = _alone(across, others, axis=1) | _alone(down, others, axis=0, both_sides=True)
     if not rules.any():
         return image
     # the rule's soft edges too
@@ -160,6 +196,50 @@ def without_rules(image: Image.Image) -> Image.Image:
     cleaned = pixels.copy()
     cleaned[rules] = 255
     return Image.fromarray(cleaned, mode="L")
+
+
+def _spread(mask: np.ndarray, reach: int, axis: int, before: int | None = None) -> np.ndarray:
+    """Pixels within `reach` of the mask along `axis` (0: up and down, 1: left and right);
+    with `before`, within `before` pixels on the one side and `reach` on the other."""
+    if reach <= 0 and not before:
+        return mask
+    before = reach if before is None else before
+    along = mask if axis == 0 else mask.T
+    sums = np.zeros((along.shape[0] + 1, along.shape[1]), dtype=np.int32)
+    np.cumsum(along, axis=0, out=sums[1:])
+    rows = np.arange(along.shape[0])
+    low = np.clip(rows - before, 0, along.shape[0])
+    high = np.clip(rows + reach + 1, 0, along.shape[0])
+    spread = (sums[high] - sums[low]) > 0
+    return spread if axis == 0 else spread.T
+
+
+def _alone(runs: np.ndarray, others: np.ndarray, axis: int, *, both_sides: bool = False
+           ) -> np.ndarray:
+    """The runs (along `axis`: 1 rows, 0 columns) that no other ink hugs (on both sides,
+    with `both_sides`) for more than a small share of their length: rules, not strokes
+    fused inside a blurred line of text."""
+    if not runs.any():
+        return runs
+    if both_sides:
+        hugged = _spread(others, 0, 1 - axis, _RULE_HUG) & _spread(others, _RULE_HUG, 1 - axis, 0)
+    else:  # ink just above or below (beside) each pixel
+        hugged = _spread(others, _RULE_HUG, 1 - axis)
+    along, near = (runs, hugged) if axis == 1 else (runs.T, hugged.T)
+    flat = np.pad(along, ((0, 0), (0, 1))).ravel()
+    near_flat = np.pad(near, ((0, 0), (0, 1))).ravel()
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], flat))).astype(bool))
+    starts, ends = edges[0::2], edges[1::2]
+    inside = np.cumsum(near_flat.astype(np.int32))
+    counts = inside[ends - 1] - np.where(starts > 0, inside[starts - 1], 0)
+    text = counts > _MAX_HUG_SHARE * (ends - starts)
+    if text.any():
+        keep = np.zeros(flat.size + 1, dtype=np.int32)
+        np.add.at(keep, starts[text], 1)
+        np.add.at(keep, ends[text], -1)
+        flat = flat & ~(np.cumsum(keep[:-1]) > 0)
+    kept = flat.reshape(along.shape[0], along.shape[1] + 1)[:, :-1]
+    return kept if axis == 1 else np.ascontiguousarray(kept.T)
 
 
 def without_specks(image: Image.Image) -> Image.Image:
