@@ -16,6 +16,7 @@ from .header import Candidate
 
 CENT = Decimal("0.01")
 AMOUNT_ROLES = ("total", "subtotal", "tax", "shipping", "discount")
+TAX_SHARE_MAX = Decimal("0.35")
 MAX_OPTIONS = {"total": 8, "subtotal": 6, "tax": 6, "shipping": 2, "discount": 2}
 
 
@@ -155,6 +156,7 @@ class Payments:
 
     tips: list[Decimal] = field(default_factory=list)
     roundings: list[Decimal] = field(default_factory=list)
+    rounding_printed: bool = False  # a rounding line, even if its value was misread
     changes: list[Decimal] = field(default_factory=list)
     tendered: list[Decimal] = field(default_factory=list)
     totals: list[Decimal] = field(default_factory=list)  # every total-labelled value
@@ -170,6 +172,7 @@ class Payments:
             tips=sorted({Decimal(c.value) for c in candidates.get("tip", []) if c.value > 0}),
             roundings=sorted({Decimal(c.value) for c in candidates.get("rounding", [])
                               if c.value != 0 and abs(c.value) < 1}),
+            rounding_printed=bool(candidates.get("rounding")),
             changes=sorted({Decimal(c.value) for c in candidates.get("change", [])
                             if c.value > 0}),
             tendered=sorted({Decimal(c.value) for c in totals if _weakly_labelled(c)}),
@@ -182,8 +185,15 @@ class Payments:
 
     def rounded_from(self, total: Decimal, before: list[Decimal]) -> bool:
         """The total is an amount before rounding plus the printed rounding adjustment."""
-        return any(close(b + r, total) for r in self.roundings for b in before
-                   if not close(b, total))
+        if any(close(b + r, total) for r in self.roundings for b in before
+               if not close(b, total)):
+            return True
+        if not self.rounding_printed or self.roundings:
+            return False
+        # The adjustment's value is unreadable: a total rounded to 5 cents or to a whole unit,
+        # just after rounding an amount it is within that step of.
+        return any(0 < abs(total - b) < step and total % step == 0
+                   for b in before for step in (Decimal("0.05"), Decimal(1)))
 
     def change_from(self, total: Decimal) -> bool:
         """Cash tendered minus the change handed back is the total."""
@@ -258,6 +268,8 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
             score -= 0.6
     elif tax is not None and tax >= total:
         score -= 1.0
+    if tax is not None and total > 0 and tax > TAX_SHARE_MAX * total:
+        score -= 1.0  # no sales tax or VAT is that large a share of what is paid
     if tax is not None and subtotal is not None and tax > subtotal:
         score -= 1.0
     if items_sum is not None:

@@ -74,8 +74,9 @@ WEIGHTS = {
     "address_below": 0.3, "block_first": 0.2, "registration_near": 0.5, "vendor_label": 0.6,
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
-    "price_on_row": -0.6,
+    "price_on_row": -0.6, "ocr_doubt": -0.8,
 }
+OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
 # A price printed on the same row: an item or a totals line of a slip, not a company name.
 _PRICE_RE = re.compile(r"^[-(]?\s?(?:[$€£₹]|[A-Z]{2,3}\$?)?\s?\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}"
                        r"(?:\s?(?:[$€£]|[A-Z]{1,3}))?\)?-?$")
@@ -94,7 +95,8 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
     phrases: list[_Phrase] = []
     labelled = {id(seg): n for seg, n in vendor_label_segments(ctx.layout)}
     for page_layout in ctx.layout.pages:
-        max_font = max((s.font_size for s in page_layout.segments), default=10.0) or 10.0
+        max_font = max((s.font_size for s in page_layout.segments if not _doubtful(s)),
+                       default=10.0) or 10.0
         page_height = page_layout.page.height or 842.0
         for seg in page_layout.segments:
             label_words = labelled.get(id(seg))
@@ -146,13 +148,15 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
             domains: list[str], *, vendor_label: bool) -> list[_Phrase]:
     if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
         return []
-    if _POSTCODE_AFTER_RE.match(seg.text.strip()[len(name):]) and not _LEGAL_RE.search(name):
+    at = seg.text.find(name)
+    rest = seg.text[at + len(name):] if at >= 0 else ""
+    if _POSTCODE_AFTER_RE.match(rest.strip(" |")) and not _LEGAL_RE.search(name):
         return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
     y_rel = seg.top / page_height
     first_page = seg.page == 1
     features = {
         "top_zone": float(first_page and y_rel < 0.25) * (1.0 - y_rel),
-        "font_rel": seg.font_size / max_font,
+        "font_rel": min(1.0, seg.font_size / max_font),
         "bold": float(seg.bold),
         "legal_form": float(bool(_LEGAL_RE.search(name))),
         "domain_match": domain_match(name, domains),
@@ -163,10 +167,18 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "in_customer_block": float(ctx.in_customer_block(seg.page, seg.bbox)),
         "sentence_like": float(_sentence_like(seg.text, name)),
         "price_on_row": float(_price_on_row(ctx, seg)),
+        "ocr_doubt": float(_doubtful(seg)),
         "y_rel": y_rel,
         "first_page": float(first_page),
     }
     return [_Phrase(name, seg, features)]
+
+
+def _doubtful(seg: Segment) -> bool:
+    """OCR read it with little confidence: a logo's shapes or a smear, not printed text."""
+    if seg.source != "ocr" or not seg.words:
+        return False
+    return sum(w.confidence for w in seg.words) / len(seg.words) < OCR_DOUBT
 
 
 def _price_on_row(ctx: DocContext, seg: Segment) -> bool:
@@ -246,7 +258,21 @@ def _name_like(name: str) -> bool:
         return False
     if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
         return False
-    return not _ADDRESS_RE.search(name) or bool(_LEGAL_RE.search(name))
+    return not _address_words(name) or bool(_LEGAL_RE.search(name))
+
+
+_SURNAME_PARTICLES = frozenset(("van", "de", "der", "den", "ten", "ter", "von", "vom", "la", "le",
+                                "du", "des"))
+
+
+def _address_words(name: str) -> bool:
+    """An address sign in a name, but not a surname such as "Van Dijk" or "De la Place"."""
+    for match in _ADDRESS_RE.finditer(name):
+        before = name[:match.start()].split()
+        if match.group(1) and before and before[-1].lower() in _SURNAME_PARTICLES:
+            continue
+        return True
+    return False
 
 
 _COUNTRIES_LIST = (
@@ -258,7 +284,7 @@ _COUNTRIES_LIST = (
 _COUNTRIES = frozenset(name.strip() for name in _COUNTRIES_LIST)
 # "Calgary, AB T2P 1J9", "Austin, TX 78701": a city with its state or province code.
 _CITY_STATE_RE = re.compile(r"^[A-Z][\w .'-]+,\s?[A-Z]{2}(?:\s+[A-Z0-9]|\s*$)")
-_POSTCODE_AFTER_RE = re.compile(r"^\s*[-–,]?\s*\d{4,6}\s*$")
+_POSTCODE_AFTER_RE = re.compile(r"^[-–,]?\s*\d{4,6}$")
 _STREET_LINE_RE = re.compile(
     r"^[^\d]{2,40}\s\d{1,5}\s?[a-zA-Z]?$|^\d{1,5}[a-zA-Z]?,?\s+[A-Za-zÀ-ÿ]")
 
