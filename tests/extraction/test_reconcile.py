@@ -160,3 +160,30 @@ def test_equal_cgst_and_sgst_lines_add_up_to_the_tax() -> None:
     assert result.choices["tax"].candidate.value == Decimal("101.40")
     assert result.choices["total"].candidate.value == Decimal("2129.00")
     assert result.reconciled
+
+
+def _unlabelled(value: str, x: float, y: float) -> Candidate:
+    return Candidate(field="total", value=Decimal(value), text=value, page=1,
+                     bbox=(x, y, x + 30.0, y + 8.0), score=0.2,
+                     features={"unlabelled": 1.0, "label_strength": 0.0, "y_rel": y / 842})
+
+
+def test_a_slips_vat_table_gives_the_tax_no_label_names() -> None:
+    """Kassenbon: SUMME 35,98, then "MwSt Netto MwSt Brutto / A 7% 33,63 2,35 35,98"."""
+    candidates = {"total": [cand("total", "35.98", 0.9, 0.5)]}
+    table = [_unlabelled("33.63", 80, 600), _unlabelled("2.35", 140, 601),
+             _unlabelled("35.98", 200, 600), _unlabelled("50.00", 200, 500)]
+    result = reconcile_amounts(candidates, table)
+    assert result.choices["total"].candidate.value == Decimal("35.98")
+    assert result.choices["tax"].candidate.value == Decimal("2.35")
+    assert result.choices["subtotal"].candidate.value == Decimal("33.63")
+
+
+def test_amounts_on_different_rows_or_a_labelled_tax_are_not_a_vat_table() -> None:
+    candidates = {"total": [cand("total", "35.98", 0.9, 0.5)]}
+    apart = [_unlabelled("33.63", 80, 600), _unlabelled("2.35", 140, 640)]
+    assert "tax" not in reconcile_amounts(candidates, apart).choices
+    labelled = {**candidates, "tax": [cand("tax", "2.30", 0.9, 0.45)]}
+    same_row = [_unlabelled("33.63", 80, 600), _unlabelled("2.35", 140, 600)]
+    assert reconcile_amounts(labelled, same_row).choices["tax"].candidate.value == \
+        Decimal("2.30")

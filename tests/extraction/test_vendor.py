@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from billintake.extraction.extractor import Extractor
 from billintake.extraction.vendor import _LEGAL_RE, clean_name
+from billintake.reading.document import Page, ReadDocument, Word
 
 from ._bills import block, extract, row
 
@@ -37,3 +39,32 @@ def test_malaysian_and_singaporean_company_forms_are_legal_forms() -> None:
     for name in ("GOLDEN SENG TRADING SDN BHD", "Lian Huat Pte. Ltd.", "AIK CHUAN BERHAD"):
         assert _LEGAL_RE.search(name), name
     assert clean_name("HENG SENG MINI MARKET SDN BHD") == "HENG SENG MINI MARKET SDN BHD"
+
+
+def _ocr_slip(lines: list[tuple[str, float, float]]) -> ReadDocument:
+    """OCR'd words: one line per (text, font size, confidence), stacked from the top."""
+    words, y = [], 20.0
+    for text, size, confidence in lines:
+        x = 20.0
+        for piece in text.split():
+            words.append(Word(text=piece, x0=x, x1=x + 0.6 * size * len(piece), top=y,
+                              bottom=y + size, source="ocr", confidence=confidence,
+                              font_size=size))
+            x += 0.6 * size * (len(piece) + 1)
+        y += size * 1.4
+    page = Page(number=1, width=240, height=max(400.0, y + 20), words=words, source="ocr")
+    return ReadDocument(media_type="image/jpeg", pages=[page])
+
+
+def test_a_logo_smear_and_ocr_specks_do_not_make_the_vendor() -> None:
+    extractor = Extractor(use_model=False)
+    slip = [("OQ", 60, 0.4), ("recreates", 10, 0.15), ("GOLDEN MART", 14, 0.95),
+            ("12 Oak Ave", 9, 0.95), ("Dover, DE 19901", 9, 0.95), ("04/10/19 16:04", 9, 0.95),
+            ("TOTAL 12.50", 9, 0.95)]
+    bill = extractor.extract_document(_ocr_slip(slip))
+    assert bill.value("vendor_name") == "GOLDEN MART"
+    specks = [("recreates GOLDEN MART", 14, 0.95), *slip[3:]]
+    specks_doc = _ocr_slip(specks)
+    first = specks_doc.pages[0].words[0]
+    specks_doc.pages[0].words[0] = first.model_copy(update={"confidence": 0.15})
+    assert extractor.extract_document(specks_doc).value("vendor_name") == "GOLDEN MART"

@@ -107,6 +107,9 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
         role_options.append(None)
         options[role] = role_options
     options["tax"][-1:-1] = _tax_by_difference(options, fallback_totals)
+    for net, tax in _vat_table_rows(options, fallback_totals):
+        options["subtotal"].insert(-1, net)
+        options["tax"].insert(-1, tax)
 
     payments = Payments.of(candidates)
     best: tuple[float, dict[str, Candidate | None], bool] | None = None
@@ -146,6 +149,39 @@ def _tax_by_difference(options: dict[str, list[Candidate | None]],
                                      bbox=cand.bbox, source=cand.source, score=0.2,
                                      features={**cand.features, "unlabelled": 1.0})
     return list(found.values())[:2]
+
+
+def _vat_table_rows(options: dict[str, list[Candidate | None]],
+                    amounts: Sequence[Candidate]) -> list[tuple[Candidate, Candidate]]:
+    """A till slip's VAT table ("A 19 %  30,23  5,75  35,98": net, tax, gross per rate) when no
+    label names the tax: two unlabelled amounts side by side on one row, the net left of the
+    smaller tax, adding up to a labelled total."""
+    if any(c is not None and not _weakly_labelled(c) for c in options["tax"]):
+        return []
+    totals = [Decimal(c.value) for c in options["total"]
+              if c is not None and not _weakly_labelled(c)]
+    if not totals:
+        return []
+    found: list[tuple[Candidate, Candidate]] = []
+    for left, right in itertools.permutations(amounts, 2):
+        if left.page != right.page or left.bbox[2] > right.bbox[0]:
+            continue
+        height = max(1.0, left.bbox[3] - left.bbox[1])
+        if abs((left.bbox[1] + left.bbox[3]) - (right.bbox[1] + right.bbox[3])) > height:
+            continue  # not on one row
+        net, tax = Decimal(left.value), Decimal(right.value)
+        if not 0 < tax < net or not any(close(net + tax, t) and tax <= TAX_SHARE_MAX * t
+                                        for t in totals):
+            continue
+        features = {"unlabelled": 1.0, "vat_table": 1.0, "label_strength": 0.0}
+        found.append((
+            Candidate(field="subtotal", value=net, text=left.text, page=left.page,
+                      bbox=left.bbox, source=left.source, score=0.2,
+                      features={**left.features, **features}),
+            Candidate(field="tax", value=tax, text=right.text, page=right.page,
+                      bbox=right.bbox, source=right.source, score=0.2,
+                      features={**right.features, **features})))
+    return found[:2]
 
 
 @dataclass

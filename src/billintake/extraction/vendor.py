@@ -74,7 +74,7 @@ WEIGHTS = {
     "address_below": 0.3, "block_first": 0.2, "registration_near": 0.5, "vendor_label": 0.6,
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
-    "price_on_row": -0.6, "ocr_doubt": -0.8,
+    "price_on_row": -0.6, "ocr_doubt": -1.0,
 }
 OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
 # A price printed on the same row: an item or a totals line of a slip, not a company name.
@@ -101,7 +101,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
         for seg in page_layout.segments:
             label_words = labelled.get(id(seg))
             words = seg.words[label_words:] if label_words else _joined_words(ctx, seg)
-            name = clean_name(" ".join(w.text for w in words))
+            name = clean_name(" ".join(w.text for w in _trim_doubtful(words)))
             if label_words and not name:
                 below = _next_in_column(ctx, seg)
                 if below is not None:
@@ -172,6 +172,16 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "first_page": float(first_page),
     }
     return [_Phrase(name, seg, features)]
+
+
+def _trim_doubtful(words: list[Word]) -> list[Word]:
+    """Without the specks OCR read at either end of a line ("recreates LOTUS DELI")."""
+    start, end = 0, len(words)
+    while start < end and words[start].source == "ocr" and words[start].confidence < 0.4:
+        start += 1
+    while end > start and words[end - 1].source == "ocr" and words[end - 1].confidence < 0.4:
+        end -= 1
+    return words[start:end] if start < end else words
 
 
 def _doubtful(seg: Segment) -> bool:
