@@ -70,6 +70,9 @@ def test_find_amounts_skips_rates_and_glued_codes() -> None:
     ("2026-03-14", date(2026, 3, 14)),
     ("17-Jan-2026", date(2026, 1, 17)),
     ("Date: 28/11/2022", date(2022, 11, 28)),
+    ("Dec 25 '18 14:22", date(2018, 12, 25)),  # US till slips
+    ("25DEC18 14:22", date(2018, 12, 25)),
+    ("DEC 25, 2018", date(2018, 12, 25)),
 ])
 def test_dates_in_each_locale(text: str, expected: date) -> None:
     assert parse_date(text) == expected

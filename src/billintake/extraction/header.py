@@ -243,6 +243,8 @@ def value_spots(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[
         spots.append(ValueSpot(inline, "inline", max(0.0, inline[0].x0 - label_box[2])))
     if stop == len(seg.words):
         right = ctx.layout.right_of(seg)
+        if right is not None and right.text.strip() in {":", "-", "#", "|"}:
+            right = ctx.layout.right_of(right)  # a colon set apart ("INV NO  :  CS96682")
         if right is not None and not _starts_with_label(right, hits_by_segment):
             gap = right.x0 - seg.x1
             if gap < 0.8 * ctx.layout.page(seg.page).page.width:

@@ -309,7 +309,7 @@ _DAY_MONTH_NAME = re.compile(
     rf"[\s\-/.,]*(\d{{4}}|\d{{2}}(?![\d:]))",
     re.IGNORECASE)
 _MONTH_NAME_DAY = re.compile(
-    rf"(?<![A-Za-z])({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})",
+    rf"(?<![A-Za-z])({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}}|['’]\d{{2}}(?!\d))",
     re.IGNORECASE)
 _MONTH_YEAR_MIN, _MONTH_YEAR_MAX = 1990, 2100
 
@@ -332,7 +332,7 @@ def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]
             hits.append((match.start(), value, match.group(0)))
     for match in _MONTH_NAME_DAY.finditer(text):
         month, day, year = MONTHS[match.group(1).lower()], int(match.group(2)), match.group(3)
-        value = _make_date(int(year), month, day)
+        value = _make_date(int(year.lstrip("'’")) + (2000 if len(year) == 3 else 0), month, day)
         if value:
             hits.append((match.start(), value, match.group(0)))
     for match in _NUMERIC_DATE.finditer(text):
