@@ -213,3 +213,16 @@ def test_an_amount_column_whose_label_was_lost_is_found_from_the_numbers() -> No
     items = extract_line_items(_doc(rows)).items
     assert [(i.description, i.amount, i.confidence >= 0.9) for i in items] == [
         ("Toner", Decimal("20.00"), True), ("Paper", Decimal("15.00"), True)]
+
+
+def test_an_amount_worked_out_from_the_total_is_flagged_so_it_cannot_vouch_for_it() -> None:
+    from .test_line_items_receipts import _slip
+
+    filled = _slip([("Thistle Corner", ""), ("16. Januar 2026 18:15", "Bon-Nr. 628578"),
+                    ("1  Soup", ""), ("4  Chocolate bar", "36,48"), ("2  Croissant", "7,78"),
+                    ("Summe EUR", "46,03"), ("EC-Karte", "46,03")])
+    assert extract_line_items(filled).sum_from_totals
+    read_all = _slip([("Thistle Corner", ""), ("16. Januar 2026 18:15", "Bon-Nr. 628578"),
+                      ("1  Soup", "1,77"), ("4  Chocolate bar", "36,48"),
+                      ("2  Croissant", "7,78"), ("Summe EUR", "46,03"), ("EC-Karte", "46,03")])
+    assert not extract_line_items(read_all).sum_from_totals

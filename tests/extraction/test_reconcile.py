@@ -187,3 +187,25 @@ def test_amounts_on_different_rows_or_a_labelled_tax_are_not_a_vat_table() -> No
     same_row = [_unlabelled("33.63", 80, 600), _unlabelled("2.35", 140, 600)]
     assert reconcile_amounts(labelled, same_row).choices["tax"].candidate.value == \
         Decimal("2.30")
+
+
+def test_a_vat_table_whose_total_line_was_misread_gives_the_gross_as_total() -> None:
+    """"Total to pay" lost its amount; "A 20%  23.97  4.80  28.77" remains (net, VAT, gross)."""
+    table = [_unlabelled("23.97", 80, 600), _unlabelled("4.80", 140, 600),
+             _unlabelled("28.77", 200, 600), _unlabelled("3.96", 200, 300),
+             _unlabelled("50.00", 200, 500)]
+    result = reconcile_amounts({}, table, Decimal("23.97"))  # a misread item list
+    assert result.choices["total"].candidate.value == Decimal("28.77")
+    assert result.choices["tax"].candidate.value == Decimal("4.80")
+
+
+def test_a_table_of_several_rates_gives_no_total_and_no_tax_of_one_rate() -> None:
+    candidates = {"total": [cand("total", "33.30", 0.9, 0.5)]}
+    table = [_unlabelled("10.00", 80, 600), _unlabelled("1.90", 140, 600),
+             _unlabelled("11.90", 200, 600), _unlabelled("20.00", 80, 615),
+             _unlabelled("1.40", 140, 615), _unlabelled("21.40", 200, 615)]
+    result = reconcile_amounts(candidates, table)
+    assert result.choices["total"].candidate.value == Decimal("33.30")
+    assert "tax" not in result.choices
+    unlabelled_only = reconcile_amounts({}, table)
+    assert "tax" not in unlabelled_only.choices

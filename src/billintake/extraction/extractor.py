@@ -120,6 +120,7 @@ class _VisualExtraction:
         self.ctx.label_hits = find_label_hits(self.layout)
         self.ctx.table_rows = item_table_rows(self.layout, self.ctx.label_hits)
         self.warnings: list[str] = list(doc.warnings)
+        self.items_sum_from_totals = False
 
     def run(self) -> ExtractedBill:
         candidates = header_candidates(self.ctx)
@@ -128,7 +129,8 @@ class _VisualExtraction:
         bill: dict[str, Any] = {}
         items, items_warnings = self._line_items()
         self.warnings.extend(items_warnings)
-        items_sum = _items_sum(items)
+        # Items whose sum was made to match a printed sum cannot vouch for that sum.
+        items_sum = None if self.items_sum_from_totals else _items_sum(items)
 
         amounts = reconcile_amounts(candidates, unlabelled_amounts(self.ctx), items_sum)
         for role, choice in amounts.choices.items():
@@ -298,6 +300,7 @@ class _VisualExtraction:
         except Exception:  # the header must come out even if the table reader trips
             log.exception("line item extraction failed")
             return [], ["line items could not be read"]
+        self.items_sum_from_totals = bool(getattr(result, "sum_from_totals", False))
         return list(result.items), list(getattr(result, "warnings", []))
 
 

@@ -474,12 +474,16 @@ class _Draft:
     height: float = 10.0
     bold: bool = False
     x0: float = 0.0
+    from_totals: bool = False  # its amount was worked out from the sum printed below
 
 
 @dataclass
 class LineItemsResult:
     items: list[ExtractedLineItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # An item's amount was worked out from the subtotal/total printed below: the items' sum
+    # then repeats that line and cannot vouch for it (a misread total would confirm itself).
+    sum_from_totals: bool = False
 
 
 def _row_values(cells: dict[str, list[Phrase]], mark: DecimalMark | None) -> dict[str, object]:
@@ -751,7 +755,7 @@ def _repair_misread_amount(drafts: list[_Draft], totals: list[Decimal]) -> None:
             fixes.append((draft, product))
     if len(fixes) == 1:
         draft, product = fixes[0]
-        draft.amount = product
+        draft.amount = product  # the line's own quantity x price: evidence of its own
 
 
 def _totals_label(row: Row) -> str | None:
@@ -1019,7 +1023,7 @@ def _fill_amountless_item(items: list[_Draft], orphans: list[tuple[int, _Receipt
     index, row = orphans[0]
     items.insert(index, _Draft(page=row.page, description=[_clean_description(row.text)],
                                boxes=[row.bbox], amount=rest, source=row.source,
-                               bottom=row.bbox[3], height=row.height))
+                               bottom=row.bbox[3], height=row.height, from_totals=True))
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -1042,7 +1046,8 @@ def extract_line_items(doc: ReadDocument) -> LineItemsResult:
             items.append(item)
         if warning:
             warnings.append(warning)
-    return LineItemsResult(items=items, warnings=warnings)
+    return LineItemsResult(items=items, warnings=warnings,
+                           sum_from_totals=any(d.from_totals for d in drafts))
 
 
 def _choose_amounts(drafts: list[_Draft]) -> list[_Draft]:

@@ -107,9 +107,12 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
         role_options.append(None)
         options[role] = role_options
     options["tax"][-1:-1] = _tax_by_difference(options, fallback_totals)
-    for net, tax in _vat_table_rows(options, fallback_totals):
+    for net, tax, gross in _vat_table_rows(options, fallback_totals):
         options["subtotal"].insert(-1, net)
         options["tax"].insert(-1, tax)
+        if gross is not None and all(c is None or Decimal(c.value) != gross.value
+                                     for c in options["total"]):
+            options["total"].insert(-1, gross)
 
     payments = Payments.of(candidates)
     best: tuple[float, dict[str, Candidate | None], bool] | None = None
@@ -151,28 +154,38 @@ def _tax_by_difference(options: dict[str, list[Candidate | None]],
     return list(found.values())[:2]
 
 
-def _vat_table_rows(options: dict[str, list[Candidate | None]],
-                    amounts: Sequence[Candidate]) -> list[tuple[Candidate, Candidate]]:
+def _vat_table_rows(options: dict[str, list[Candidate | None]], amounts: Sequence[Candidate]
+                    ) -> list[tuple[Candidate, Candidate, Candidate | None]]:
     """A till slip's VAT table ("A 19 %  30,23  5,75  35,98": net, tax, gross per rate) when no
     label names the tax: two unlabelled amounts side by side on one row, the net left of the
-    smaller tax, adding up to a labelled total."""
+    smaller tax, adding up to a labelled total or to the gross printed right of them (which
+    is then a total option too, for a slip whose total line was misread)."""
     if any(c is not None and not _weakly_labelled(c) for c in options["tax"]):
         return []
     totals = [Decimal(c.value) for c in options["total"]
               if c is not None and not _weakly_labelled(c)]
-    if not totals:
-        return []
-    found: list[tuple[Candidate, Candidate]] = []
+
+    def one_row(a: Candidate, b: Candidate) -> bool:
+        height = max(1.0, a.bbox[3] - a.bbox[1])
+        return a.page == b.page and a.bbox[2] <= b.bbox[0] and \
+            abs((a.bbox[1] + a.bbox[3]) - (b.bbox[1] + b.bbox[3])) <= height
+
+    found: list[tuple[Candidate, Candidate, Candidate | None]] = []
     for left, right in itertools.permutations(amounts, 2):
-        if left.page != right.page or left.bbox[2] > right.bbox[0]:
+        if not one_row(left, right):
             continue
-        height = max(1.0, left.bbox[3] - left.bbox[1])
-        if abs((left.bbox[1] + left.bbox[3]) - (right.bbox[1] + right.bbox[3])) > height:
-            continue  # not on one row
         net, tax = Decimal(left.value), Decimal(right.value)
-        if not 0 < tax < net or not any(close(net + tax, t) and tax <= TAX_SHARE_MAX * t
-                                        for t in totals):
+        if not 0 < tax < net or tax > TAX_SHARE_MAX * (net + tax):
             continue
+        if totals:  # the row must add up to a labelled total
+            gross = None
+            if not any(close(net + tax, t) for t in totals):
+                continue
+        else:  # else to the gross printed right of it
+            gross = next((c for c in amounts if one_row(right, c)
+                          and close(Decimal(c.value), net + tax)), None)
+            if gross is None:
+                continue
         features = {"unlabelled": 1.0, "vat_table": 1.0, "label_strength": 0.0}
         found.append((
             Candidate(field="subtotal", value=net, text=left.text, page=left.page,
@@ -180,7 +193,13 @@ def _vat_table_rows(options: dict[str, list[Candidate | None]],
                       features={**left.features, **features}),
             Candidate(field="tax", value=tax, text=right.text, page=right.page,
                       bbox=right.bbox, source=right.source, score=0.2,
-                      features={**right.features, **features})))
+                      features={**right.features, **features}),
+            None if gross is None else Candidate(
+                field="total", value=Decimal(gross.value), text=gross.text, page=gross.page,
+                bbox=gross.bbox, source=gross.source, score=0.2,
+                features={**gross.features, **features})))
+    if not totals and len({(n.page, n.bbox[1]) for n, _, _ in found}) > 1:
+        return []  # several rates, several rows: none of their gross amounts is the total
     return found[:2]
 
 
