@@ -209,3 +209,15 @@ def test_a_table_of_several_rates_gives_no_total_and_no_tax_of_one_rate() -> Non
     assert "tax" not in result.choices
     unlabelled_only = reconcile_amounts({}, table)
     assert "tax" not in unlabelled_only.choices
+
+
+def test_a_swiss_vat_line_gives_the_tax_beside_the_gross_but_not_the_change() -> None:
+    """"MWST 8.1%  Total 26.97  2.02": the gross with its tax last on the row."""
+    total = cand("total", "26.97", 0.9, 0.7)
+    total.bbox = (80.0, 600.0, 110.0, 608.0)
+    row_amounts = [_unlabelled("26.97", 80, 600), _unlabelled("2.02", 140, 600)]
+    result = reconcile_amounts({"total": [total]}, row_amounts)
+    assert result.choices["total"].candidate.value == Decimal("26.97")
+    assert result.choices["tax"].candidate.value == Decimal("2.02")
+    change = {"total": [total], "change": [cand("change", "2.02", 0.9, 0.72)]}
+    assert "tax" not in reconcile_amounts(change, row_amounts).choices

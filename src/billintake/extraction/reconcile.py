@@ -107,8 +107,10 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
         role_options.append(None)
         options[role] = role_options
     options["tax"][-1:-1] = _tax_by_difference(options, fallback_totals)
-    for net, tax, gross in _vat_table_rows(options, fallback_totals):
-        options["subtotal"].insert(-1, net)
+    paid_back = {Decimal(c.value) for role in ("change", "tip") for c in candidates.get(role, [])}
+    for net, tax, gross in _vat_table_rows(options, fallback_totals, paid_back):
+        if net is not None:
+            options["subtotal"].insert(-1, net)
         options["tax"].insert(-1, tax)
         if gross is not None and all(c is None or Decimal(c.value) != gross.value
                                      for c in options["total"]):
@@ -154,8 +156,9 @@ def _tax_by_difference(options: dict[str, list[Candidate | None]],
     return list(found.values())[:2]
 
 
-def _vat_table_rows(options: dict[str, list[Candidate | None]], amounts: Sequence[Candidate]
-                    ) -> list[tuple[Candidate, Candidate, Candidate | None]]:
+def _vat_table_rows(options: dict[str, list[Candidate | None]], amounts: Sequence[Candidate],
+                    paid_back: set[Decimal] | frozenset[Decimal] = frozenset()
+                    ) -> list[tuple[Candidate | None, Candidate, Candidate | None]]:
     """A till slip's VAT table ("A 19 %  30,23  5,75  35,98": net, tax, gross per rate) when no
     label names the tax: two unlabelled amounts side by side on one row, the net left of the
     smaller tax, adding up to a labelled total or to the gross printed right of them (which
@@ -170,11 +173,23 @@ def _vat_table_rows(options: dict[str, list[Candidate | None]], amounts: Sequenc
         return a.page == b.page and a.bbox[2] <= b.bbox[0] and \
             abs((a.bbox[1] + a.bbox[3]) - (b.bbox[1] + b.bbox[3])) <= height
 
-    found: list[tuple[Candidate, Candidate, Candidate | None]] = []
+    found: list[tuple[Candidate | None, Candidate, Candidate | None]] = []
     for left, right in itertools.permutations(amounts, 2):
         if not one_row(left, right):
             continue
         net, tax = Decimal(left.value), Decimal(right.value)
+        if tax in paid_back:
+            continue
+        if any(close(net, t) for t in totals) and 0 < tax <= TAX_SHARE_MAX * net and \
+                not any(one_row(right, c) for c in amounts):
+            # "MWST 8.1 %  Total 26.97  2.02": the gross with its tax last on the row
+            features = {"unlabelled": 1.0, "vat_table": 1.0, "label_strength": 0.0,
+                        "vat_gross": float(net)}
+            found.append((None, Candidate(
+                field="tax", value=tax, text=right.text, page=right.page, bbox=right.bbox,
+                source=right.source, score=0.2, features={**right.features, **features}),
+                None))
+            continue
         if not 0 < tax < net or tax > TAX_SHARE_MAX * (net + tax):
             continue
         if totals:  # the row must add up to a labelled total
@@ -198,7 +213,7 @@ def _vat_table_rows(options: dict[str, list[Candidate | None]], amounts: Sequenc
                 field="total", value=Decimal(gross.value), text=gross.text, page=gross.page,
                 bbox=gross.bbox, source=gross.source, score=0.2,
                 features={**gross.features, **features})))
-    if not totals and len({(n.page, n.bbox[1]) for n, _, _ in found}) > 1:
+    if not totals and len({(t.page, t.bbox[1]) for _, t, _ in found}) > 1:
         return []  # several rates, several rows: none of their gross amounts is the total
     return found[:2]
 
@@ -300,8 +315,10 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
     if tipped:
         score += 0.9  # the amount after the tip is what was paid
     tax_cand = chosen["tax"]
+    vat_gross = tax_cand.features.get("vat_gross") if tax_cand is not None else None
     if tax_cand is not None and tax_cand.features.get("unlabelled") and not (
-            net is not None and (close(net, total) or tipped)):
+            net is not None and (close(net, total) or tipped)) and not (
+            vat_gross is not None and close(Decimal(str(vat_gross)), total)):
         return score - 2.0, False  # an unlabelled tax only where it makes the sums add up
     # Identical positions cannot be two different fields.
     boxes = [c.bbox for c in chosen.values() if c is not None]
