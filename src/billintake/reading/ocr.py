@@ -43,10 +43,15 @@ _MIN_CONFIDENT_WORDS = 5
 # A second look at ink no word covers: grid cells of this many pixels with this much ink...
 _CELL, _CELL_INK = 12, 8
 _COVER_PAD = 3  # pixels around a word counted as its own
+_COVER_MIN = 0.3  # a word read with less confidence does not count as reading its ink
 _REGION_INK = 150  # ...a region needs this much ink in all, and the shape of a line...
 _MAX_REGIONS = 6  # ...and only the inkiest few are read again
+_BAND_ROW_SHARE = 0.2  # a row of cells with less of a region's peak row's ink splits it
 _CROP_MARGIN = 10
 _SECOND_LOOK_MIN = 0.6  # confidence a word read on a second look needs
+# Grey print: darker than the paper by this many grey levels, and this many times its grain
+_FAINT_MIN_STEP, _FAINT_GRAIN = 30, 6.0
+_FAINT_SHARE = 0.05  # grey pixels, as a share of the ink's, for a page to have grey print
 _ASCENDERS = frozenset("bdfhkltij")  # dots of i and j reach about as high
 _DESCENDERS = frozenset("gjpqy")
 # One uniform block: row by row across the page. On generated scans of many bill layouts it
@@ -252,6 +257,19 @@ def recognise(image: Image.Image, *, scale: float, languages: str, deadline: flo
         data = _tesseract(crop, languages, deadline)
         extra = _words(data, ink, scale, left - _CROP_MARGIN, top - _CROP_MARGIN, number)
         found = _merged(found, [(word, line) for word, line in extra if _trustworthy(word)])
+    faint = _faint_ink(image)
+    if faint is not None:
+        # Light grey print (labels above their values, a footer) falls under Tesseract's
+        # threshold; where it stands unread, it is read again with its contrast stretched.
+        for number, (left, top, right, bottom) in enumerate(
+                _unread_regions(faint, found, scale)):
+            crop = ImageOps.autocontrast(image.crop((left, top, right, bottom)), cutoff=0.5)
+            data = _tesseract(ImageOps.expand(crop, _CROP_MARGIN, fill=255), languages,
+                              deadline)
+            extra = _words(data, faint, scale, left - _CROP_MARGIN, top - _CROP_MARGIN,
+                           ("faint", number))
+            found = _merged(found, [(word, line) for word, line in extra
+                                    if _trustworthy(word)])
     words = [word for word, _ in found]
     lines: dict[object, list[int]] = {}
     for index, (_, line) in enumerate(found):
@@ -361,6 +379,8 @@ def _unread_regions(ink: np.ndarray, found: list[tuple[Word, object]], scale: fl
     covered = np.zeros_like(ink)
     pad = _COVER_PAD
     for word, _ in found:
+        if word.confidence < _COVER_MIN:
+            continue  # a line misread as gibberish (lines of two columns merged): read again
         covered[max(round(word.top * scale) - pad, 0):round(word.bottom * scale) + pad,
                 max(round(word.x0 * scale) - pad, 0):round(word.x1 * scale) + pad] = True
     heights = [word.height * scale for word, _ in found]
@@ -373,7 +393,9 @@ def _unread_regions(ink: np.ndarray, found: list[tuple[Word, object]], scale: fl
         axis=(1, 3))
     tallest_line = 3 * median(heights)
     regions = []
-    for cells in _components(counts >= _CELL_INK):
+    groups = _components(counts >= _CELL_INK)
+    for cells in (band for group in groups for band in (
+            _line_bands(group, counts) if _rows(group) * cell > tallest_line else [group])):
         ys, xs = zip(*cells, strict=True)
         amount = int(sum(counts[y, x] for y, x in cells))
         height, width = (max(ys) - min(ys) + 1) * cell, (max(xs) - min(xs) + 1) * cell
@@ -384,6 +406,26 @@ def _unread_regions(ink: np.ndarray, found: list[tuple[Word, object]], scale: fl
                                  min(max(ys) + 2, rows) * cell)))
     regions.sort(reverse=True)
     return [box for _, box in regions[:_MAX_REGIONS]]
+
+
+def _rows(cells: list[tuple[int, int]]) -> int:
+    return max(y for y, _ in cells) - min(y for y, _ in cells) + 1
+
+
+def _line_bands(cells: list[tuple[int, int]], counts: np.ndarray) -> list[list[tuple[int, int]]]:
+    """A group of cells cut into bands of rows at rows with little ink: lines of text that a
+    thin stroke (a grainy rule, a box's side) joined into one group."""
+    per_row: dict[int, int] = {}
+    for y, x in cells:
+        per_row[y] = per_row.get(y, 0) + int(counts[y, x])
+    peak = max(per_row.values())
+    bands: list[list[int]] = [[]]
+    for y in range(min(per_row), max(per_row) + 1):
+        if per_row.get(y, 0) >= _BAND_ROW_SHARE * peak:
+            bands[-1].append(y)
+        elif bands[-1]:
+            bands.append([])
+    return [[(y, x) for y, x in cells if band[0] <= y <= band[-1]] for band in bands if band]
 
 
 def _trustworthy(word: Word) -> bool:
@@ -430,6 +472,28 @@ def _phrases(line: list[Word], indexes: list[int]) -> list[list[int]]:
             phrases[-1].append(index)
         previous = word
     return phrases
+
+
+def _faint_ink(image: Image.Image) -> np.ndarray | None:
+    """Pixels clearly darker than the paper, though lighter than Tesseract's threshold
+    (with the ink itself); None when the page has no such grey."""
+    pixels = np.asarray(image, dtype=np.uint8)
+    threshold = preprocess.otsu(pixels)
+    histogram = np.bincount(pixels.ravel(), minlength=256)
+    light = histogram[threshold:]
+    if not light.any():
+        return None
+    paper = threshold + int(np.searchsorted(np.cumsum(light), light.sum() / 2))
+    deviation = np.abs(np.arange(threshold, 256) - paper)
+    order = np.argsort(deviation, kind="stable")
+    spread = float(deviation[order][np.searchsorted(np.cumsum(light[order]),
+                                                     light.sum() / 2)])  # the paper's grain
+    limit = round(paper - max(_FAINT_MIN_STEP, _FAINT_GRAIN * spread))
+    if limit <= threshold or histogram[threshold:limit].sum() < _FAINT_SHARE * histogram[
+            :threshold].sum():
+        return None  # hardly any grey between ink and paper: no grey print
+    faint = pixels < limit
+    return faint
 
 
 def _ink(image: Image.Image) -> np.ndarray:

@@ -177,68 +177,75 @@ def without_rules(image: Image.Image) -> Image.Image:
     reads them as "|", "[" or "_" and glues them to the cell text beside them.
     """
     pixels = np.asarray(image, dtype=np.uint8)
-    ink = pixels < otsu(pixels)
-    across = _thin_runs(ink, max(_MIN_RULE, round(image.width * _RULE_SHARE)), axis=1)
-    down = _thin_runs(ink, max(_MIN_RULE, round(image.height * _RULE_SHARE)), axis=0)
-    if not across.any() and not down.any():
-        return image
-    # A blurred line of text fuses into a band whose serifs or middle make a long thin run
-    # too; but a rule stands alone, while text has its own ink hugging such a run.
-    others = ink & ~_spread(across | down, _RULE_HALO, 0) & ~_spread(across | down, _RULE_HALO, 1)
-    # Along a line, serifs fuse with ink on one side of the run; a column of ink fuses two
-    # letters side by side, while a page's edge in a photo has grain on one side only.
-    rules = _alone(across, others, axis=1) | _alone(down, others, axis=0, both_sides=True)
+    rules = rule_pixels(pixels < otsu(pixels))
     if not rules.any():
         return image
-    # the rule's soft edges too
-    rules |= np.roll(rules, 1, 0) | np.roll(rules, -1, 0) | np.roll(rules, 1, 1) | np.roll(
-        rules, -1, 1)
     cleaned = pixels.copy()
     cleaned[rules] = 255
     return Image.fromarray(cleaned, mode="L")
 
 
-def _spread(mask: np.ndarray, reach: int, axis: int, before: int | None = None) -> np.ndarray:
-    """Pixels within `reach` of the mask along `axis` (0: up and down, 1: left and right);
-    with `before`, within `before` pixels on the one side and `reach` on the other."""
-    if reach <= 0 and not before:
-        return mask
-    before = reach if before is None else before
-    along = mask if axis == 0 else mask.T
-    sums = np.zeros((along.shape[0] + 1, along.shape[1]), dtype=np.int32)
-    np.cumsum(along, axis=0, out=sums[1:])
-    rows = np.arange(along.shape[0])
-    low = np.clip(rows - before, 0, along.shape[0])
-    high = np.clip(rows + reach + 1, 0, along.shape[0])
-    spread = (sums[high] - sums[low]) > 0
-    return spread if axis == 0 else spread.T
+def rule_pixels(ink: np.ndarray) -> np.ndarray:
+    """The pixels of `ink` that belong to rules, with the rules' soft edges."""
+    height, width = ink.shape
+    across = _thin_runs(ink, max(_MIN_RULE, round(width * _RULE_SHARE)), axis=1)
+    down = _thin_runs(ink, max(_MIN_RULE, round(height * _RULE_SHARE)), axis=0)
+    if not across.any() and not down.any():
+        return across
+    # A blurred line of text fuses into a band whose serifs or middle make a long thin run
+    # too; but a rule stands alone, while text has its own ink hugging such a run.
+    # Along a line, serifs fuse with ink on one side of the run; a column of ink fuses two
+    # letters side by side, while a page's edge in a photo has grain on one side only.
+    found = across | down
+    rules = _alone(across, ink, found, axis=1) | _alone(down, ink, found, axis=0,
+                                                        both_sides=True)
+    if rules.any():  # the rule's soft edges too
+        rules |= np.roll(rules, 1, 0) | np.roll(rules, -1, 0) | np.roll(rules, 1, 1) | np.roll(
+            rules, -1, 1)
+    return rules
 
 
-def _alone(runs: np.ndarray, others: np.ndarray, axis: int, *, both_sides: bool = False
-           ) -> np.ndarray:
+def _alone(runs: np.ndarray, ink: np.ndarray, rules: np.ndarray, axis: int, *,
+           both_sides: bool = False) -> np.ndarray:
     """The runs (along `axis`: 1 rows, 0 columns) that no other ink hugs (on both sides,
     with `both_sides`) for more than a small share of their length: rules, not strokes
-    fused inside a blurred line of text."""
+    fused inside a blurred line of text. Other ink: not within a halo of any rule.
+
+    Only the rows holding runs (and their neighbours) are looked at: a page has few."""
     if not runs.any():
         return runs
-    if both_sides:
-        hugged = _spread(others, 0, 1 - axis, _RULE_HUG) & _spread(others, _RULE_HUG, 1 - axis, 0)
-    else:  # ink just above or below (beside) each pixel
-        hugged = _spread(others, _RULE_HUG, 1 - axis)
-    along, near = (runs, hugged) if axis == 1 else (runs.T, hugged.T)
+    if axis == 0:
+        runs, ink, rules = runs.T, ink.T, rules.T
+    height = runs.shape[0]
+    rows = np.flatnonzero(runs.any(axis=1))
+    offsets = np.arange(-_RULE_HUG, _RULE_HUG + 1)
+    needed = np.unique(np.clip(rows[:, None] + offsets, 0, height - 1))
+    near_rule = np.zeros((needed.size, runs.shape[1]), dtype=bool)
+    for step in range(-_RULE_HALO, _RULE_HALO + 1):
+        near_rule |= rules[np.clip(needed + step, 0, height - 1)]
+    others = ink[needed] & ~near_rule
+    before = np.zeros((rows.size, runs.shape[1]), dtype=bool)
+    after = np.zeros_like(before)
+    for step in range(1, _RULE_HUG + 1):
+        for side, shifted in ((before, rows - step), (after, rows + step)):
+            inside = (shifted >= 0) & (shifted < height)
+            side[inside] |= others[np.searchsorted(needed, shifted[inside])]
+    near = (before & after) if both_sides else (before | after)
+    along = runs[rows]
     flat = np.pad(along, ((0, 0), (0, 1))).ravel()
     near_flat = np.pad(near, ((0, 0), (0, 1))).ravel()
     edges = np.flatnonzero(np.diff(np.concatenate(([False], flat))).astype(bool))
     starts, ends = edges[0::2], edges[1::2]
-    inside = np.cumsum(near_flat.astype(np.int32))
-    counts = inside[ends - 1] - np.where(starts > 0, inside[starts - 1], 0)
+    inside_count = np.cumsum(near_flat.astype(np.int32))
+    counts = inside_count[ends - 1] - np.where(starts > 0, inside_count[starts - 1], 0)
     text = counts > _MAX_HUG_SHARE * (ends - starts)
     if text.any():
         keep = np.zeros(flat.size + 1, dtype=np.int32)
         np.add.at(keep, starts[text], 1)
         np.add.at(keep, ends[text], -1)
         flat = flat & ~(np.cumsum(keep[:-1]) > 0)
-    kept = flat.reshape(along.shape[0], along.shape[1] + 1)[:, :-1]
+    kept = np.zeros_like(runs)
+    kept[rows] = flat.reshape(rows.size, runs.shape[1] + 1)[:, :-1]
     return kept if axis == 1 else np.ascontiguousarray(kept.T)
 
 
