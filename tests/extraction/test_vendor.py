@@ -68,3 +68,11 @@ def test_a_logo_smear_and_ocr_specks_do_not_make_the_vendor() -> None:
     first = specks_doc.pages[0].words[0]
     specks_doc.pages[0].words[0] = first.model_copy(update={"confidence": 0.15})
     assert extractor.extract_document(specks_doc).value("vendor_name") == "GOLDEN MART"
+
+
+def test_a_town_whose_postcode_stands_apart_on_its_row_is_not_the_vendor() -> None:
+    lines = [*row(20, (100, "Mumbai"), (160, "-"), (180, "400001")),
+             *row(60, (60, "Masala Dosa"), (250, "23.50")),
+             *row(74, (60, "Grand Total"), (250, "23.50")),
+             *block(100, 300, ["Shree Balaji Sweets"]), *block(100, 313, ["12, MG Road, Fort"])]
+    assert extract(lines).value("vendor_name") == "Shree Balaji Sweets"

@@ -50,7 +50,7 @@ _REJECT_WORDS_LIST = (
     "pin", "contant", "especes", "espèces", "visa", "mastercard", "amex", "debit", "eftpos",
     "contactless", "girocard", "kartenzahlung", "rounding", "adj", "gst", "mwst", "btw", "tva",
     "ust", "totaal", "rendu", "rückgeld", "kasse", "cashier", "salesperson", "steward",
-    "danke", "dank", "merci", "bedankt", "einkauf", "visite", "savings", "tendered"
+    "danke", "dank", "merci", "bedankt", "einkauf", "visite", "savings", "tendered", "ph"
 )
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
 _ADDRESS_RE = re.compile(
@@ -149,8 +149,12 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
     if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
         return []
     at = seg.text.find(name)
-    rest = seg.text[at + len(name):] if at >= 0 else ""
-    if _POSTCODE_AFTER_RE.match(rest.strip(" |")) and not _LEGAL_RE.search(name):
+    rest = seg.text[at + len(name):].strip(" |") if at >= 0 else ""
+    if not rest:  # the postcode may stand apart on the row
+        following = sorted((s for s in ctx.layout.page(seg.page).rows[seg.row]
+                            if s.x0 > seg.x1), key=lambda s: s.x0)
+        rest = " ".join(s.text for s in following[:2]).strip(" |")
+    if _POSTCODE_AFTER_RE.match(rest) and not _LEGAL_RE.search(name):
         return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
     y_rel = seg.top / page_height
     first_page = seg.page == 1
