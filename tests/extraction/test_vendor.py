@@ -76,3 +76,13 @@ def test_a_town_whose_postcode_stands_apart_on_its_row_is_not_the_vendor() -> No
              *row(74, (60, "Grand Total"), (250, "23.50")),
              *block(100, 300, ["Shree Balaji Sweets"]), *block(100, 313, ["12, MG Road, Fort"])]
     assert extract(lines).value("vendor_name") == "Shree Balaji Sweets"
+
+
+def test_slip_registration_lines_are_registration_signs_not_names() -> None:
+    from billintake.extraction.vendor import _REGISTRATION_RE, _name_like
+
+    for line in ("(402537-M)", "UEN: 201469404K", "GST REG NO : 001234567890",
+                 "FSSAI Lic No. 11518014000123", "St.Nr. 12/345/67890"):
+        assert _REGISTRATION_RE.search(line), line
+        assert not _name_like(line), line
+    assert _name_like("SIN HOCK TRADING SDN BHD")

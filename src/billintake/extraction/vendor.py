@@ -62,7 +62,9 @@ _ADDRESS_RE = re.compile(
 _REGISTRATION_RE = re.compile(
     r"\b(siret|siren|rcs|rsc|kvk|hrb|hra|handelsregister|amtsgericht|registered|"
     r"company\s+no|company\s+number|reg\.?\s*no|capital|ust-?id|vat|tva|btw|gstin|cin|abn|"
-    r"geschäftsführer|siège|steuernummer|registergericht|chamber of commerce)\b",
+    r"geschäftsführer|siège|steuernummer|registergericht|chamber of commerce|"
+    r"uen|fssai|gst\s+reg|st\.?-?nr|mwst)\b|"
+    r"\(\d{5,8}-[A-Z]\)",  # a Malaysian company number under the name: "(123456-X)"
     re.IGNORECASE)
 _DOMAIN_RE = re.compile(r"(?:[\w.+-]+@|www\.|https?://)([\w-]+(?:\.[\w-]+)*)", re.IGNORECASE)
 _GENERIC_DOMAINS = frozenset({"gmail", "yahoo", "hotmail", "outlook", "example", "mail", "gmx",
