@@ -186,3 +186,11 @@ def test_words_run_together_are_split() -> None:
     assert ocr.unglued("bar0.67") == ["bar", "0.67"]
     for whole in ("INV035372", "3pk", "12/18/2025", "Water", "x15.42", "A-451805"):
         assert ocr.unglued(whole) == [whole]
+
+
+def test_look_alikes_in_dates_and_amounts_are_digits() -> None:
+    assert ocr.as_number("2O25-02-10") == "2025-02-10"
+    assert ocr.as_number("@4.10.2025") == "04.10.2025"
+    assert ocr.as_number("1,2S4.50") == "1,254.50"
+    for word in ("INV-2O23", "12-B45", "B2B", "A4", "R2D2", "10.50", "SOL"):
+        assert ocr.as_number(word) == word  # not a date or an amount, or nothing to do

@@ -337,7 +337,7 @@ def _words(data: dict[str, list], ink: np.ndarray, scale: float, dx: int, dy: in
         top, bottom = _ink_band(ink, left, width, top, top + data["height"][i],
                                 median(line_centres) if len(line_centres) > 1 else None)
         text = data["text"][i].strip()
-        pieces = unglued(text)
+        pieces = [as_number(piece) for piece in unglued(text)]
         offset = 0
         for piece in pieces:  # each piece its share of the box, by its characters
             x0 = left + width * offset / len(text)
@@ -359,6 +359,31 @@ def _words(data: dict[str, list], ink: np.ndarray, scale: float, dx: int, dy: in
 # capitalised word ("08:46Receipt"), a word run into an amount ("bar0.67").
 _GLUED_RE = re.compile(r"(?P<a>[0-9][0-9:./\-]*[0-9])(?P<b>[A-Z][a-z]{2,}[:.]?)|"
                        r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})")
+
+
+# Look-alikes of digits that OCR puts into dates, times and amounts.
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "@": "0",
+                                   "l": "1", "I": "1", "|": "1", "!": "1", "S": "5",
+                                   "B": "8", "Z": "2"})
+_NUMERIC_SHAPES = re.compile(
+    r"\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|"  # dates
+    r"\d{1,2}:\d{2}(?::\d{2})?|"  # times
+    r"-?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}-?")  # amounts
+
+
+def as_number(text: str) -> str:
+    """A word shaped like a date, time or amount but for a look-alike or two of a digit
+    ("2O25-02-10", "@4.10.2025", "1S.90"), with those digits; any other word as it is."""
+    if not any(c.isdigit() for c in text):
+        return text
+    core = text.rstrip(".,;:")
+    odd = [c for c in core if not c.isdigit() and c not in "./-:,' "]
+    if not odd or len(odd) > 2 or sum(c.isdigit() for c in core) < 3:
+        return text
+    repaired = core.translate(_DIGIT_LOOKALIKES)
+    if repaired == core or not _NUMERIC_SHAPES.fullmatch(repaired):
+        return text
+    return repaired + text[len(core):]
 
 
 def unglued(text: str) -> list[str]:
