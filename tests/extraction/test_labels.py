@@ -99,6 +99,7 @@ def test_labels_come_with_their_field_and_strength(component: nlp.FieldLabels) -
     ("GST/HST No. 1234", "GST/HST No.", "vendor_tax_id"),
     ("Date d'échéance 03.05.2026", "Date d'échéance", "due_date"),
     ("Totaal excl. BTW 100,00", "Totaal excl. BTW", "subtotal"),
+    ("10:21Transactie 24234", "10:21Transactie", "bill_number"),  # a time run into it
 ])
 def test_label_variants_match_by_compact_keys(component: nlp.FieldLabels, phrase: str,
                                               matched: str, field: str) -> None:
@@ -133,6 +134,11 @@ def test_customer_vendor_and_payment_labels(component: nlp.FieldLabels) -> None:
     assert fields(phrase_labels(component, "Tip 2.00", "Change due 1.50",
                                 group="payment_labels")) == [
         ("Tip", {"tip"}), ("Change due", {"change"})]
+
+
+def test_only_a_word_after_digits_is_a_glued_label(component: nlp.FieldLabels) -> None:
+    assert phrase_labels(component, "2No 17") == []  # "no" is too short to stand glued
+    assert phrase_labels(component, "500ml Water") == []
 
 
 def test_labels_never_join_two_phrases(component: nlp.FieldLabels) -> None:

@@ -344,6 +344,7 @@ _BUYER_POSSESSIVES = ("your", "ihre", "ihr", "votre", "vos", "uw")
 _IDENTIFIER_FIELDS = frozenset({"bill_number", "po_number", "vendor_tax_id"})
 _OTHER_NUMBER_FIELDS = frozenset({"customer_number", "vendor_registration_id"})
 _NUMBER_WORDS = ("number", "nummer", "numero", "num", "nr", "no", "n°", "#", "nbr")
+_GLUED_RE = re.compile(r"\d+([^\d#°]{3,}.*)")  # digits, then a word of three letters or more
 FUZZY_MIN = 8  # shorter labels are too alike ("datum"/"daten") to forgive a misread
 
 
@@ -489,6 +490,13 @@ class FieldLabels:
                 following = keys[i + 1] if i + 1 < count else ""
                 labels, used = self._slashed(texts[i], following)
                 end = i + used if labels else None
+            if end is None and (glued := _GLUED_RE.match(keys[i])):
+                # a time or number run into the label in the text layer ("10:21Transactie")
+                for j in range(min(count, i + MAX_LABEL_WORDS), i, -1):
+                    labels = self.lookup(glued.group(1) + "".join(keys[i + 1:j]))
+                    if labels:
+                        end = j
+                        break
             if end is None or not labels:
                 i += 1
                 continue
