@@ -221,3 +221,24 @@ def test_a_swiss_vat_line_gives_the_tax_beside_the_gross_but_not_the_change() ->
     assert result.choices["tax"].candidate.value == Decimal("2.02")
     change = {"total": [total], "change": [cand("change", "2.02", 0.9, 0.72)]}
     assert "tax" not in reconcile_amounts(change, row_amounts).choices
+
+
+def test_a_net_amount_that_is_subtotal_plus_tax_rounded_is_the_total() -> None:
+    """Indian bill: Sub Total 417.13, CGST 10.43, SGST 10.43, Net Amount 438.00."""
+    candidates = {
+        "subtotal": [cand("subtotal", "417.13", 0.71, 0.55), cand("subtotal", "438.00", 0.71, 0.7)],
+        "tax": [cand("tax", "10.43", 0.71, 0.6), cand("tax", "10.43", 0.71, 0.63)],
+    }
+    result = reconcile_amounts(candidates)
+    assert result.choices["total"].candidate.value == Decimal("438.00")
+    assert result.choices["subtotal"].candidate.value == Decimal("417.13")
+    assert result.choices["tax"].candidate.value == Decimal("20.86")
+
+
+def test_a_net_amount_that_does_not_add_up_stays_a_subtotal() -> None:
+    """European invoice: Net amount 100.00, VAT 20.00, and no total line read."""
+    candidates = {"subtotal": [cand("subtotal", "100.00", 0.9, 0.6)],
+                  "tax": [cand("tax", "20.00", 0.9, 0.62)]}
+    result = reconcile_amounts(candidates)
+    assert "total" not in result.choices
+    assert result.choices["subtotal"].candidate.value == Decimal("100.00")

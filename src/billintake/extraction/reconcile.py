@@ -17,6 +17,7 @@ from .header import Candidate
 CENT = Decimal("0.01")
 AMOUNT_ROLES = ("total", "subtotal", "tax", "shipping", "discount")
 TAX_SHARE_MAX = Decimal("0.35")
+HALF = Decimal("0.5")
 MAX_OPTIONS = {"total": 8, "subtotal": 6, "tax": 6, "shipping": 2, "discount": 2}
 
 
@@ -107,6 +108,7 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
         role_options.append(None)
         options[role] = role_options
     options["tax"][-1:-1] = _tax_by_difference(options, fallback_totals)
+    options["total"][-1:-1] = _totals_labelled_as_subtotals(options, candidates)
     paid_back = {Decimal(c.value) for role in ("change", "tip") for c in candidates.get(role, [])}
     for net, tax, gross in _vat_table_rows(options, fallback_totals, paid_back):
         if net is not None:
@@ -154,6 +156,21 @@ def _tax_by_difference(options: dict[str, list[Candidate | None]],
                                      bbox=cand.bbox, source=cand.source, score=0.2,
                                      features={**cand.features, "unlabelled": 1.0})
     return list(found.values())[:2]
+
+
+def _totals_labelled_as_subtotals(options: dict[str, list[Candidate | None]],
+                                  candidates: dict[str, list[Candidate]]) -> list[Candidate]:
+    """No label says "total", but one subtotal-like label ("Net Amount", the payable on an
+    Indian bill and the net elsewhere) stands under another plus the tax: it may be the total,
+    if the sums then add up (checked in `_combo_score`)."""
+    if any(c is not None and not _weakly_labelled(c) for c in options["total"]):
+        return []
+    out = []
+    for cand in _options(candidates.get("subtotal", []), MAX_OPTIONS["subtotal"]):
+        out.append(Candidate(field="total", value=cand.value, text=cand.text, page=cand.page,
+                             bbox=cand.bbox, source=cand.source, score=0.6 * cand.score,
+                             label=cand.label, features={**cand.features, "subtotal_label": 1.0}))
+    return out
 
 
 def _vat_table_rows(options: dict[str, list[Candidate | None]], amounts: Sequence[Candidate],
@@ -344,6 +361,12 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
         score -= 1.0  # no sales tax or VAT is that large a share of what is paid
     if tax is not None and subtotal is not None and tax > subtotal:
         score -= 1.0
+    if total_cand is not None and total_cand.features.get("subtotal_label") and not balanced:
+        # a subtotal's label: the total only if the sums say so, perhaps rounded to a unit
+        if net is None or total != total.to_integral_value() or abs(net - total) > HALF:
+            return score - 2.0, False
+        score += 1.0
+        balanced = True
     if items_sum is not None:
         if subtotal is not None and close(items_sum, subtotal):
             score += 0.6
