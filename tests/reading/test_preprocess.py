@@ -77,6 +77,18 @@ def test_skew_of_a_photographed_slip_on_a_dark_table() -> None:
     assert abs(preprocess.estimate_skew(photo) + 3.0) <= 0.3
 
 
+def test_a_photographed_slip_loses_the_table_around_it() -> None:
+    rng = np.random.default_rng(2)
+    photo = rng.normal(90, 20, (500, 400)).clip(0, 255).astype(np.uint8)
+    photo[60:440, 80:320] = 245  # the slip
+    photo[100:108, 110:290] = 20  # a line of its text
+    cleaned = np.asarray(preprocess.without_surroundings(Image.fromarray(photo, mode="L")))
+    assert cleaned[:40].min() == 255 and cleaned[:, :60].min() == 255  # the table: white
+    assert cleaned[100:108, 110:290].max() == 20  # the text stays
+    page = fx.render(fx.digital_pdf(), 100)  # a page on a scanner: nothing to take away
+    assert np.array_equal(np.asarray(preprocess.without_surroundings(page)), np.asarray(page))
+
+
 def test_grainy_scan_is_smoothed() -> None:
     grainy = fx.scan(fx.render(fx.digital_pdf(), 100), angle=0.0, noise=12.0)
     assert preprocess.is_noisy(grainy)

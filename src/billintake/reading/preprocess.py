@@ -16,6 +16,9 @@ _SKEW_RANGE = 5.0  # degrees searched either way
 _MIN_SKEW = 0.2  # smaller skews are left alone
 _SKEW_SOLID, _SKEW_SOLID_SHARE = 12, 0.6  # ink this dense this far around is no text
 _PHOTO_BORDER = 0.5  # share of the image's edge that is such ink: a photo's background
+_SURFACE_WINDOW = 3  # pixels at the band scale: solid darkness around a photographed page...
+_SURFACE_EDGE = 2  # ...and this much of the page's edge beside it are whitened...
+_MAX_SURFACE = 0.85  # ...unless that would leave less than this share of the image
 _MIN_UPSCALE, _MAX_UPSCALE = 1.25, 3.0  # images well below the OCR resolution are enlarged
 _HORIZONTAL_RATIO = 2.0  # row profile this much sharper than the column profile: text lines
 _BAND_SCALE = 400  # pixels on the long side, where dark bands are looked for...
@@ -66,8 +69,7 @@ def estimate_skew(image: Image.Image) -> float:
     # lines of text (its sampled grain drowns them). Only ink in the texture of text counts.
     # (A filled band on the page stays: its edges are as level as the text.)
     solid = _box_mean(ink, 2 * _SKEW_SOLID + 1) >= _SKEW_SOLID_SHARE * 255
-    if np.mean([solid[0].mean(), solid[-1].mean(), solid[:, 0].mean(),
-                solid[:, -1].mean()]) >= _PHOTO_BORDER:
+    if _photo_border(solid):
         ink &= ~solid
     ys, xs = np.nonzero(ink)
     if len(ys) < 200 or ink.mean() > 0.5:
@@ -103,7 +105,7 @@ def lines_run_horizontally(image: Image.Image) -> bool:
 def clean_up(image: Image.Image) -> Image.Image:
     """Even out lighting and contrast, erase rules and specks, soften grain — each only where
     the page has it; Tesseract's own thresholding does the rest."""
-    image = with_dark_bands_inverted(image)
+    image = with_dark_bands_inverted(without_surroundings(image))
     small = downscaled(image, 400)
     pixels = np.asarray(small, dtype=np.float64)
     # The paper's brightness: local maxima (ink removed), smoothed.
@@ -124,6 +126,38 @@ def clean_up(image: Image.Image) -> Image.Image:
         # stay. (As good as a median filter here, and several times faster.)
         image = image.filter(ImageFilter.GaussianBlur(max(1.0, size / 2)))
     return image
+
+
+def without_surroundings(image: Image.Image) -> Image.Image:
+    """A photo of a page on a darker surface (a slip on a table) with the surface and the
+    paper's edge made white: its edge and texture would be read as "|", "1" or "7".
+
+    The surface is solid darkness reaching the image's border all around; what of it is
+    connected to the border goes (a dark logo inside the page stays)."""
+    small = downscaled(image, _BAND_SCALE)
+    ink = np.asarray(small) < otsu(np.asarray(small))
+    solid = _box_mean(ink, 2 * _SURFACE_WINDOW + 1) >= _SKEW_SOLID_SHARE * 255
+    if not _photo_border(solid):
+        return image
+    seeds = np.zeros_like(solid)
+    seeds[[0, -1], :] = solid[[0, -1], :]
+    seeds[:, [0, -1]] |= solid[:, [0, -1]]
+    surface = _grown_within(seeds, solid)
+    surface = np.asarray(Image.fromarray(surface.astype(np.uint8) * 255, mode="L").filter(
+        ImageFilter.MaxFilter(2 * _SURFACE_EDGE + 1)))  # and the paper's shaded edge
+    if surface.mean() > 255 * _MAX_SURFACE:
+        return image  # hardly any page left: rather a dark page than a page on a table
+    mask = np.asarray(Image.fromarray(surface, mode="L").resize(
+        image.size, Image.Resampling.BILINEAR)) > 127
+    pixels = np.asarray(image, dtype=np.uint8).copy()
+    pixels[mask] = 255
+    return Image.fromarray(pixels, mode="L")
+
+
+def _photo_border(solid: np.ndarray) -> bool:
+    """Solid darkness along most of the image's edge: a photo of a page on a surface."""
+    return bool(np.mean([solid[0].mean(), solid[-1].mean(), solid[:, 0].mean(),
+                         solid[:, -1].mean()]) >= _PHOTO_BORDER)
 
 
 def with_dark_bands_inverted(image: Image.Image) -> Image.Image:
