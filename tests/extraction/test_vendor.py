@@ -86,3 +86,27 @@ def test_slip_registration_lines_are_registration_signs_not_names() -> None:
         assert _REGISTRATION_RE.search(line), line
         assert not _name_like(line), line
     assert _name_like("SIN HOCK TRADING SDN BHD")
+
+
+def test_a_legal_form_misread_by_one_look_alike_letter_is_set_right() -> None:
+    assert clean_name("ACME TRADING LTO") == "ACME TRADING LTD"
+    assert clean_name("SIN HOCK SDN BH0") == "SIN HOCK SDN BHD"
+    assert clean_name("ROYAL SILK SARI") == "ROYAL SILK SARI"  # a word, not a misread form
+    assert clean_name("Acme Lto") == "Acme Lto"
+
+
+def test_a_word_split_off_the_name_and_a_two_letter_fragment_are_no_vendor() -> None:
+    lines = [*row(20, (60, "CAVE DES HALLES"), (168, "LYON")),
+             *block(60, 34, ["12 rue de la Paix", "75002 Paris"]),
+             *row(80, (60, "Th"), (250, "4.00")), *row(94, (60, "TOTAL TTC"), (250, "4.00"))]
+    bill = extract(lines)
+    assert bill.value("vendor_name") == "CAVE DES HALLES LYON"
+    from billintake.extraction.extractor import _VisualExtraction
+    from billintake.extraction.vendor import vendor_candidates
+    from billintake.reading.reader import read
+
+    from ._bills import pdf_of
+
+    names = [c.value for c in vendor_candidates(_VisualExtraction(
+        read(pdf_of(lines)), None).ctx)]
+    assert "LYON" not in names and "Th" not in names[:1]

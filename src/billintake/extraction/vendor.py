@@ -50,7 +50,8 @@ _REJECT_WORDS_LIST = (
     "pin", "contant", "especes", "espèces", "visa", "mastercard", "amex", "debit", "eftpos",
     "contactless", "girocard", "kartenzahlung", "rounding", "adj", "gst", "mwst", "btw", "tva",
     "ust", "totaal", "rendu", "rückgeld", "kasse", "cashier", "salesperson", "steward",
-    "danke", "dank", "merci", "bedankt", "einkauf", "visite", "savings", "tendered", "ph"
+    "danke", "dank", "merci", "bedankt", "einkauf", "visite", "savings", "tendered", "ph",
+    "amt"
 )
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
 _ADDRESS_RE = re.compile(
@@ -76,9 +77,10 @@ WEIGHTS = {
     "address_below": 0.3, "block_first": 0.2, "registration_near": 0.5, "vendor_label": 0.6,
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
-    "price_on_row": -0.6, "ocr_doubt": -1.0,
+    "price_on_row": -0.6, "ocr_doubt": -1.0, "tiny": -0.3,
 }
 OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
+SPECK = 0.2  # an OCR'd word this unsure at either end of a line is noise, not part of a name
 # A price printed on the same row: an item or a totals line of a slip, not a company name.
 _PRICE_RE = re.compile(r"^[-(]?\s?(?:[$€£₹]|[A-Z]{2,3}\$?)?\s?\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}"
                        r"(?:\s?(?:[$€£]|[A-Z]{1,3}))?\)?-?$")
@@ -100,9 +102,13 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
         max_font = max((s.font_size for s in page_layout.segments if not _doubtful(s)),
                        default=10.0) or 10.0
         page_height = page_layout.page.height or 842.0
+        absorbed: set[int] = set()  # words a name on their left already took in
         for seg in page_layout.segments:
+            if seg.words and all(id(w) in absorbed for w in seg.words):
+                continue  # "SARL" split off "CAVE DES HALLES  SARL" is no name of its own
             label_words = labelled.get(id(seg))
             words = seg.words[label_words:] if label_words else _joined_words(ctx, seg)
+            absorbed.update(id(w) for w in words[len(seg.words):])
             name = clean_name(" ".join(w.text for w in _trim_doubtful(words)))
             if label_words and not name:
                 below = _next_in_column(ctx, seg)
@@ -174,6 +180,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "sentence_like": float(_sentence_like(seg.text, name)),
         "price_on_row": float(_price_on_row(ctx, seg)),
         "ocr_doubt": float(_doubtful(seg)),
+        # two letters or fewer, not in capitals ("Th"): a fragment rather than a name ("BP")
+        "tiny": float(sum(c.isalpha() for c in name) <= 2 and not name.isupper()),
         "y_rel": y_rel,
         "first_page": float(first_page),
     }
@@ -183,11 +191,18 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
 def _trim_doubtful(words: list[Word]) -> list[Word]:
     """Without the specks OCR read at either end of a line ("recreates LOTUS DELI")."""
     start, end = 0, len(words)
-    while start < end and words[start].source == "ocr" and words[start].confidence < 0.4:
+    while start < end and _speck(words[start]):
         start += 1
-    while end > start and words[end - 1].source == "ocr" and words[end - 1].confidence < 0.4:
+    while end > start and _speck(words[end - 1]):
         end -= 1
     return words[start:end] if start < end else words
+
+
+def _speck(word: Word) -> bool:
+    """Noise read at the edge of a line: very unsure, or unsure and in lower case."""
+    if word.source != "ocr":
+        return False
+    return word.confidence < SPECK or (word.confidence < 2 * SPECK and word.text.islower())
 
 
 def _doubtful(seg: Segment) -> bool:
@@ -240,7 +255,32 @@ def clean_name(text: str) -> str:
         if re.fullmatch(r"[\d.,/-]+,?", word):
             words = words[:i]
             break
+    if len(words) >= 2:
+        words[-1] = _legal_form_misread(words[-1])
     return " ".join(words).strip(" ,;:-–|")
+
+
+# Letters OCR confuses at the end of a capitalised legal form ("LTO" for LTD, "BH0" for BHD);
+# not I/L: "SARI", "LIC" are words and names of their own.
+_LOOKALIKE = {("O", "D"), ("0", "D"), ("0", "O"), ("8", "B"),
+              ("M", "H"), ("N", "H"), ("C", "G"), ("5", "S")}
+_UPPER_FORMS = ("SARL", "GMBH", "LTD", "LLC", "INC", "BHD", "PTE", "PVT", "SAS", "EURL")
+
+
+def _legal_form_misread(token: str) -> str:
+    """A legal form misread by one look-alike letter, set right; any other word unchanged."""
+    core = token.rstrip(".,")
+    if len(core) < 3 or not core[:-1].isupper():
+        return token
+    if core.upper() in _UPPER_FORMS:
+        return token
+    for form in _UPPER_FORMS:
+        if len(form) != len(core):
+            continue
+        diffs = [(a, b) for a, b in zip(core.upper(), form, strict=True) if a != b]
+        if len(diffs) == 1 and diffs[0] in _LOOKALIKE:
+            return form + token[len(core):]
+    return token
 
 
 _PARTICLES = frozenset(("de", "du", "des", "la", "le", "van", "der", "den", "von", "und", "&",
