@@ -94,6 +94,7 @@ def test_day_month_order_is_inferred_from_the_document() -> None:
     assert infer_dayfirst("Date 03/04/2026", currency="EUR") is True
     assert infer_dayfirst("Datum 03/04/2026", language="de") is True
     assert infer_dayfirst("Date 03/04/2026") is None
+    assert infer_dayfirst("DATE: 08/06/25", currency="MYR") is True
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -111,6 +112,7 @@ def test_day_month_order_is_inferred_from_the_document() -> None:
     ("GSTIN: 29ABCDE1234F1Z5\nGrand Total 2,129.00", "INR"),
     ("Total 12.50\nVISA 12.50\nCARD NO: ¥EEKEKEKKE 4349\nTotal € 12.50", "EUR"),
     ("Total BHD 12.500", "BHD"),
+    ("GSTIN: 29ABCDE1234F1Z5\nCGST €6.00% 153.87\nGrand Total Rs. 2,872.00", "INR"),
 ])
 def test_currency_from_symbols_codes_and_context(text: str, expected: str) -> None:
     assert detect_currency(text)[0] == expected

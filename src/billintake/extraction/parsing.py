@@ -93,6 +93,8 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
         if symbol_match.end() < len(text) and text[symbol_match.end()].isalpha() and \
                 symbol != "$" and text[symbol_match.end():symbol_match.end() + 3].isupper():
             continue  # glued to capitals ("¥EEKEK" from a masked card number)
+        if re.match(r"\s?\d+(?:[.,]\d+)?\s?%", text[symbol_match.end():]):
+            continue  # "€6.00%": a rate's "@" misread, not money
         code = CURRENCY_SYMBOLS.get(symbol)
         if symbol == "$":
             code = _dollar_currency(text)
@@ -378,7 +380,9 @@ def _make_date(year: int, month: int, day: int) -> date | None:
 
 
 DAYFIRST_CURRENCIES = frozenset({"EUR", "GBP", "INR", "CHF", "AUD", "NZD", "ZAR", "BRL", "SGD",
-                                 "HKD", "SEK", "DKK", "NOK", "PLN", "CZK", "TRY", "MXN"})
+                                 "HKD", "SEK", "DKK", "NOK", "PLN", "CZK", "TRY", "MXN", "MYR",
+                                 "IDR", "THB", "VND", "AED", "PKR", "LKR", "BDT", "NGN", "KES",
+                                 "ILS", "EGP"})
 DAYFIRST_LANGUAGES = frozenset({"de", "fr", "nl", "deu", "fra", "nld", "es", "it", "spa", "ita"})
 
 
