@@ -121,6 +121,7 @@ def test_currency_from_symbols_codes_and_context(text: str, expected: str) -> No
 def test_no_currency_is_unknown_not_a_guess() -> None:
     assert detect_currency("Total 12.50") == (None, 0.0)
     assert detect_currency("Total 12.50\nCARD NO: ¥EEKEKEKKEKEAZAG")[0] is None  # OCR noise
+    assert detect_currency("Rm 12 Night 1 120.00")[0] is None  # a hotel room, not ringgit
 
 
 def test_decimal_mark_inference() -> None:

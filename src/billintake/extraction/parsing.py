@@ -56,7 +56,7 @@ _BESIDE_AMOUNT_RE = r"(?:\d[ \u00a0]?{code}|{code}[ \u00a0]?[\d(-])"
 
 def currency_of_text(text: str) -> str | None:
     """The currency a single amount's text names (symbol, code or abbreviation), if any."""
-    match = _ABBREV_RE.search(text)
+    match = next((m for m in _ABBREV_RE.finditer(text) if _abbreviation(m)), None)
     if match:
         return CURRENCY_SYMBOLS.get(match.group(1).lower())
     for code in _CODE_RE.findall(text):
@@ -66,6 +66,11 @@ def currency_of_text(text: str) -> str | None:
     if symbol:
         return CURRENCY_SYMBOLS.get(symbol.group(0), "USD" if symbol.group(0) == "$" else None)
     return None
+
+
+def _abbreviation(match: re.Match[str]) -> bool:
+    """Ringgit only as printed, "RM" in capitals ("Rm 12" is a hotel room)."""
+    return match.group(1).lower() != "rm" or match.group(1) == "RM"
 
 
 def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str | None, float]:
@@ -82,7 +87,7 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
         if code:
             votes[code] += 3
     for match in _ABBREV_RE.finditer(text):
-        code = CURRENCY_SYMBOLS.get(match.group(1).lower())
+        code = CURRENCY_SYMBOLS.get(match.group(1).lower()) if _abbreviation(match) else None
         if code:
             votes[code] += 2
     for symbol_match in _SYMBOL_RE.finditer(text):
