@@ -62,3 +62,33 @@ def test_iban_look_alikes_confirmed_by_the_check_digits() -> None:
     assert iban_checks("GB82WEST12345698765432")
     assert repair_iban("GB82 WEST 1234 S698 7654 32") == "GB82WEST12345698765432"
     assert repair_iban("GB82 WEST 1234 5698 7654 33") is None  # no reading checks out
+
+
+def _doc(source: str):  # type: ignore[no-untyped-def]
+    from billintake.reading.layout import build_lines
+    from billintake.reading.reader import read
+    from tests.extraction._bills import Text, block, pdf_of
+
+    page = [Text(50, 40, "Harbour Tools Ltd", size=16, bold=True),
+            *block(50, 70, ["1 Quay Street", "Bristol BS1 4DJ", "VAT No: GBS61133900"]),
+            Text(50, 140, "INVOICE", size=14, bold=True),
+            *block(350, 140, ["Invoice No: INVO35372", "Date: 14/03/2026"]),
+            *block(350, 300, ["Subtotal: 100.00", "VAT 20%: 20.00", "Total: 120.00"])]
+    doc = read(pdf_of(page))
+    for p in doc.pages:
+        p.words = [w.model_copy(update={"source": source}) for w in p.words]
+        p.lines = build_lines(p.words)
+        p.source = source  # type: ignore[assignment]
+    return doc
+
+
+def test_extractor_repairs_ocr_values_only() -> None:
+    from billintake.extraction.extractor import Extractor
+
+    extractor = Extractor(use_model=False)
+    scanned = extractor.extract_document(_doc("ocr"))
+    assert scanned.value("vendor_tax_id") == "GB561133900"
+    assert scanned.value("bill_number") == "INV035372"
+    printed = extractor.extract_document(_doc("text"))  # a text layer: as printed
+    assert printed.value("vendor_tax_id") == "GBS61133900"
+    assert printed.value("bill_number") == "INVO35372"
