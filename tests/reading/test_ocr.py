@@ -194,3 +194,10 @@ def test_look_alikes_in_dates_and_amounts_are_digits() -> None:
     assert ocr.as_number("1,2S4.50") == "1,254.50"
     for word in ("INV-2O23", "12-B45", "B2B", "A4", "R2D2", "10.50", "SOL"):
         assert ocr.as_number(word) == word  # not a date or an amount, or nothing to do
+
+
+def test_a_capital_i_read_as_a_bar() -> None:
+    assert ocr.as_letters("|NV/2024/59/0479") == "INV/2024/59/0479"
+    assert ocr.as_letters("M|LK") == "MILK"
+    for word in ("|Total", "|", "||", "|5"):
+        assert ocr.as_letters(word) == word

@@ -368,7 +368,7 @@ def _words(data: dict[str, list], ink: np.ndarray, scale: float, dx: int, dy: in
         top, bottom = _ink_band(ink, left, width, top, top + data["height"][i],
                                 median(line_centres) if len(line_centres) > 1 else None)
         text = data["text"][i].strip()
-        pieces = [as_number(piece) for piece in unglued(text)]
+        pieces = [as_letters(as_number(piece)) for piece in unglued(text)]
         offset = 0
         for piece in pieces:  # each piece its share of the box, by its characters
             x0 = left + width * offset / len(text)
@@ -415,6 +415,15 @@ def as_number(text: str) -> str:
     if repaired == core or not _NUMERIC_SHAPES.fullmatch(repaired):
         return text
     return repaired + text[len(core):]
+
+
+_BAR_FOR_I = re.compile(r"(?:(?<=^)|(?<=[A-Z]))\|(?=[A-Z]{2}|[A-Z](?:$|[^a-z]))")
+
+
+def as_letters(text: str) -> str:
+    """A capital I read as a bar inside or at the start of a word in capitals ("|NV/2024",
+    "M|LK"); a bar before a capitalised word ("|Total") may be a rule's and stays."""
+    return _BAR_FOR_I.sub("I", text) if "|" in text and len(text) > 2 else text
 
 
 def unglued(text: str) -> list[str]:
