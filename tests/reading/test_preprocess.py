@@ -89,6 +89,15 @@ def test_a_photographed_slip_loses_the_table_around_it() -> None:
     assert np.array_equal(np.asarray(preprocess.without_surroundings(page)), np.asarray(page))
 
 
+def test_a_page_with_little_text_is_not_stretched_into_noise() -> None:
+    rng = np.random.default_rng(3)
+    page = rng.normal(246, 2.5, (700, 500)).clip(0, 255).astype(np.uint8)
+    page[60:66, 40:200] = 40  # a totals line or two on a last page: well under 1 % ink
+    page[80:86, 40:160] = 40
+    cleaned = np.asarray(preprocess.clean_up(Image.fromarray(page, mode="L")))
+    assert (cleaned < preprocess.otsu(cleaned)).mean() < 0.01
+
+
 def test_grainy_scan_is_smoothed() -> None:
     grainy = fx.scan(fx.render(fx.digital_pdf(), 100), angle=0.0, noise=12.0)
     assert preprocess.is_noisy(grainy)

@@ -35,6 +35,7 @@ _RULE_HUG = 6  # pixels (halo included): other ink this near along a run is text
 _MAX_HUG_SHARE = 0.3  # ...over more than this share of its length: no rule
 _SPECK_WINDOW = 7  # pixels: a speck fits in this square...
 _MAX_SPECK = 4  # ...and has at most this many dark pixels (a full stop at 8 pt/300 dpi: ~9)
+_CLEAR_INK = 60  # grey levels below the paper
 _NOISE_STD = 4.0  # grey levels of grain on blank paper above which a scan is smoothed
 
 
@@ -107,7 +108,6 @@ def clean_up(image: Image.Image) -> Image.Image:
     the page has it; Tesseract's own thresholding does the rest."""
     image = with_dark_bands_inverted(without_surroundings(image))
     small = downscaled(image, 400)
-    pixels = np.asarray(small, dtype=np.float64)
     # The paper's brightness: local maxima (ink removed), smoothed.
     paper = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(6))
     brightness = np.asarray(paper, dtype=np.float64)
@@ -117,7 +117,8 @@ def clean_up(image: Image.Image) -> Image.Image:
                                 dtype=np.float64)
         flat = np.asarray(image, dtype=np.float64) / np.maximum(full_paper, 1.0)
         image = Image.fromarray(np.clip(flat * 255.0, 0, 255).astype(np.uint8), mode="L")
-    elif np.percentile(pixels, 99) - np.percentile(pixels, 1) < 120:
+    elif np.percentile(np.asarray(small), 99) - np.percentile(np.asarray(small), 1) < 120 \
+            and _inked(image):
         image = ImageOps.autocontrast(image, cutoff=1)
     image = without_specks(without_rules(image))
     size = grain(image)  # after rules and specks are gone: only the paper's own grain
@@ -126,6 +127,15 @@ def clean_up(image: Image.Image) -> Image.Image:
         # stay. (As good as a median filter here, and several times faster.)
         image = image.filter(ImageFilter.GaussianBlur(max(1.0, size / 2)))
     return image
+
+
+def _inked(image: Image.Image) -> bool:
+    """Whether 1 % of the page is clearly darker than its paper. A page with little text (a
+    last page with the totals) has less: stretching it to full contrast from its 1st
+    percentile would turn the paper's grain into a page of noise."""
+    sample = np.asarray(image, dtype=np.uint8)[::2, ::2]
+    dark, paper = np.percentile(sample, (1, 50))
+    return bool(paper - dark > _CLEAR_INK)
 
 
 def without_surroundings(image: Image.Image) -> Image.Image:
