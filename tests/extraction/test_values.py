@@ -22,3 +22,9 @@ def test_tax_id_and_amount() -> None:
     assert parse_tax_id("VAT GB 561 1339 00") == ("GB561133900", "GB 561 1339 00")
     assert parse_amount_value("20% 53,76 €", None) == (Decimal("53.76"), "53,76 €")
     assert parse_amount_value("12", None) is None
+
+
+def test_vat_id_whose_country_prefix_was_read_with_a_digit() -> None:
+    assert parse_tax_id("VAT Reg. No. 1E3572199WA") == ("1E3572199WA", "1E3572199WA")
+    assert parse_tax_id("0E123456789") is None  # "OE" is no country
+    assert parse_tax_id("VAT 20% 150.29") is None

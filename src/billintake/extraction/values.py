@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from billintake.domain.currency import ISO_4217
 
+from .ocr_repair import repair_tax_id
 from .parsing import DecimalMark, find_amounts, find_dates
 
 _IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9]")
@@ -43,7 +44,7 @@ def parse_identifier(text: str) -> tuple[str, str] | None:
 def parse_tax_id(text: str) -> tuple[str, str] | None:
     match = _TAX_ID_RE.search(text.upper())
     if not match:
-        return None
+        return _misread_vat_id(text)
     raw = match.group(1).strip()
     digits = sum(c.isdigit() for c in raw)
     if digits < 6:
@@ -60,3 +61,16 @@ def parse_amount_value(text: str, mark: DecimalMark | None) -> tuple[Decimal, st
     if not re.search(r"[.,]\d{2}\b|[€$£¥₹]|Rs|[A-Z]{3}", raw):
         return None  # a bare integer is a count, a rate or a number, rarely money
     return value, raw
+
+
+def _misread_vat_id(text: str) -> tuple[str, str] | None:
+    """A VAT id whose country prefix OCR read with a digit ("1E3572199WA" for IE...): the
+    token as read, when setting its look-alikes right makes a VAT id of that country's
+    format (the extractor repairs OCR'd values; a text layer's stay as printed)."""
+    for token in re.split(r"[\s:;,()]+", text.upper()):
+        if len(token) < 8 or not any(c.isdigit() for c in token[:2]):
+            continue
+        repaired = repair_tax_id(token)
+        if repaired != token and repaired[:2].isalpha() and _TAX_ID_RE.fullmatch(repaired):
+            return token, token
+    return None
