@@ -128,3 +128,10 @@ def test_decimal_mark_inference() -> None:
     assert infer_decimal_mark(["12,50", "1.234,56"]) == ","
     assert infer_decimal_mark(["12.50", "1,234.56"]) == "."
     assert infer_decimal_mark(["no numbers"]) is None
+
+
+def test_a_stray_closing_bracket_after_an_amount_is_ocr_noise() -> None:
+    from billintake.extraction.parsing import parse_amount
+
+    assert parse_amount("121.98)") == Decimal("121.98")
+    assert parse_amount("(121.98)") == Decimal("-121.98")

@@ -242,3 +242,92 @@ def test_a_net_amount_that_does_not_add_up_stays_a_subtotal() -> None:
     result = reconcile_amounts(candidates)
     assert "total" not in result.choices
     assert result.choices["subtotal"].candidate.value == Decimal("100.00")
+
+
+def _ocr(c: Candidate) -> Candidate:
+    c.source = "ocr"
+    return c
+
+
+def test_a_rounding_line_whose_value_is_misread_still_makes_the_rounded_total_paid() -> None:
+    """TOTAL 162.97, ROUNDING ADJ -§.62 (unreadable), GRAND TOTAL 162.95: the line's
+    position alone says the total above it is before rounding."""
+    candidates = {
+        "subtotal": [cand("subtotal", "153.75", 0.8, 0.48)],
+        "tax": [cand("tax", "9.22", 0.7, 0.51)],
+        "total": [cand("total", "162.97", 0.7, 0.53), cand("total", "162.95", 0.7, 0.59)],
+    }
+    result = reconcile_amounts(candidates, marks={"rounding": [(1, 0.56 * 842)]})
+    assert result.choices["total"].candidate.value == Decimal("162.95")
+
+
+def test_a_total_after_rounding_that_no_rounding_explains_is_left_out() -> None:
+    """TOTAL 47.99, ROUNDING ADJ (misread), GRAND TOTAL 48.60 (a misread 48.00): neither is
+    what was paid as read; null, not a wrong value."""
+    candidates = {
+        "total": [_ocr(cand("total", "47.99", 0.7, 0.61)), _ocr(cand("total", "48.60", 0.7,
+                                                                        0.67))],
+    }
+    result = reconcile_amounts(candidates, (), Decimal("47.99"),
+                               marks={"rounding": [(1, 0.64 * 842)]}, items_count=2)
+    assert "total" not in result.choices
+
+
+def test_an_ocr_total_the_printed_subtotal_and_tax_contradict_is_left_out() -> None:
+    """Sub Total 1218.56, CGST 30.46, SGST 30.46, Round Off -0.48, Grand Total 1,279.60 (a
+    misread 1,279.00): no rounding of the sums gives it."""
+    candidates = {
+        "subtotal": [cand("subtotal", "1218.56", 0.7, 0.60)],
+        "tax": [cand("tax", "30.46", 0.7, 0.63), cand("tax", "30.46", 0.7, 0.67),
+                cand("tax", "60.92", 0.7, 0.70)],
+        "total": [_ocr(cand("total", "1279.60", 0.7, 0.77))],
+        "rounding": [cand("rounding", "-0.48", 0.9, 0.74)],
+    }
+    result = reconcile_amounts(candidates, (), Decimal("1218.56"), items_count=3)
+    assert "total" not in result.choices
+    assert any("not supported" in w for w in result.warnings)
+
+
+def test_an_unvouched_ocr_total_keeps_a_low_confidence() -> None:
+    candidates = {"total": [_ocr(cand("total", "23.40", 0.9, 0.7))]}
+    result = reconcile_amounts(candidates)
+    assert result.choices["total"].candidate.value == Decimal("23.40")
+    assert result.choices["total"].confidence <= 0.5
+
+
+def test_one_items_amount_does_not_vouch_for_an_unlabelled_total() -> None:
+    amount = cand("total", "39.16", 0.3, 0.4, label_strength=0.0)
+    amount.features["unlabelled"] = 1.0
+    result = reconcile_amounts({}, [amount], Decimal("39.16"), items_count=1)
+    assert "total" not in result.choices
+
+
+def test_the_amount_after_a_printed_tip_is_the_total() -> None:
+    """SUMME 42.50, Trinkgeld (its amount misread), Gesamt 47.00: the amount before the tip
+    is not what was paid."""
+    candidates = {
+        "total": [cand("total", "42.50", 0.9, 0.60), cand("total", "47.00", 0.6, 0.66)],
+    }
+    result = reconcile_amounts(candidates, marks={"tip": [(1, 0.63 * 842)]})
+    assert result.choices["total"].candidate.value == Decimal("47.00")
+
+
+def test_a_blank_tip_line_below_the_total_leaves_the_total() -> None:
+    """TOTAL 38.20, then TIP ____ and TOTAL ____ for the pen: the printed total stands."""
+    candidates = {"total": [cand("total", "38.20", 0.9, 0.60)]}
+    result = reconcile_amounts(candidates, marks={"tip": [(1, 0.63 * 842)]})
+    assert result.choices["total"].candidate.value == Decimal("38.20")
+
+
+def test_rounding_by_one_cent_is_not_taken_for_no_rounding() -> None:
+    """TOTAL INCL. GST 110.89, ROUNDING ADJ 0.01, ROUNDED TOTAL (misread), CASH 110.90."""
+    candidates = {
+        "subtotal": [cand("subtotal", "103.64", 0.9, 0.65)],
+        "tax": [cand("tax", "7.25", 0.8, 0.69)],
+        "total": [cand("total", "110.89", 0.8, 0.72), cand("total", "116.96", 0.8, 0.79),
+                  cand("total", "110.90", 0.3, 0.82, label_strength=0.4)],
+        "rounding": [cand("rounding", "0.01", 0.9, 0.75)],
+        "change": [cand("change", "8.00", 0.9, 0.85)],
+    }
+    result = reconcile_amounts(candidates, (), Decimal("110.89"), items_count=4)
+    assert result.choices["total"].candidate.value == Decimal("110.90")

@@ -132,7 +132,8 @@ class _VisualExtraction:
         # Items whose sum was made to match a printed sum cannot vouch for that sum.
         items_sum = None if self.items_sum_from_totals else _items_sum(items)
 
-        amounts = reconcile_amounts(candidates, unlabelled_amounts(self.ctx), items_sum)
+        amounts = reconcile_amounts(candidates, unlabelled_amounts(self.ctx), items_sum,
+                                    marks=self._payment_marks(), items_count=len(items))
         for role, choice in amounts.choices.items():
             bill[role] = _field(choice.candidate.value, choice.confidence, choice.candidate)
         self.warnings.extend(amounts.warnings)
@@ -153,6 +154,18 @@ class _VisualExtraction:
                                line_items=items, warnings=_unique(self.warnings),
                                reconciled=amounts.reconciled, source="visual")
         return signed_for_credit(result)
+
+    def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
+        """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
+        from . import nlp
+        from .labels import PAYMENT_LABEL
+
+        marks: dict[str, list[tuple[int, float]]] = {}
+        for match in nlp.layout_labels(self.layout)[PAYMENT_LABEL]:
+            role = match.labels[0].field
+            if role in {"tip", "rounding"} and match.start == 0:
+                marks.setdefault(role, []).append((match.segment.page, match.segment.top))
+        return marks
 
     # --- ranking ----------------------------------------------------------------------------
 

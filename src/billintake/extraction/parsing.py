@@ -206,6 +206,8 @@ def parse_amount(text: str, hint: DecimalMark | None = None) -> Decimal | None:
     if not cleaned:
         return None
     negative = False
+    if cleaned.endswith(")") and "(" not in cleaned:
+        cleaned = cleaned[:-1].rstrip()  # a stray bracket OCR read after the amount
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1].strip()
     cleaned = _CURRENCY_NOISE.sub(_strip_currency, cleaned).strip().strip(":").strip()

@@ -18,6 +18,7 @@ CENT = Decimal("0.01")
 AMOUNT_ROLES = ("total", "subtotal", "tax", "shipping", "discount")
 TAX_SHARE_MAX = Decimal("0.35")
 HALF = Decimal("0.5")
+RIVAL_MARGIN = 0.15
 MAX_OPTIONS = {"total": 8, "subtotal": 6, "tax": 6, "shipping": 2, "discount": 2}
 
 
@@ -88,8 +89,14 @@ def _tax_sum_option(tax_cands: Sequence[Candidate]) -> Candidate | None:
 
 def reconcile_amounts(candidates: dict[str, list[Candidate]],
                       fallback_totals: Sequence[Candidate] = (),
-                      items_sum: Decimal | None = None) -> ReconciledAmounts:
-    """Choose total, subtotal, tax, shipping and discount together."""
+                      items_sum: Decimal | None = None, *,
+                      marks: dict[str, list[tuple[int, float]]] | None = None,
+                      items_count: int | None = None) -> ReconciledAmounts:
+    """Choose total, subtotal, tax, shipping and discount together.
+
+    `marks` are the positions (page, top) of the tip and rounding lines a label names, even
+    where their amount could not be read; `items_count` how many line items `items_sum` adds.
+    """
     options: dict[str, list[Candidate | None]] = {}
     for role in AMOUNT_ROLES:
         role_options: list[Candidate | None] = list(
@@ -118,17 +125,38 @@ def reconcile_amounts(candidates: dict[str, list[Candidate]],
                                      for c in options["total"]):
             options["total"].insert(-1, gross)
 
-    payments = Payments.of(candidates)
+    payments = Payments.of(candidates, marks or {})
+    if items_count is not None and items_count < 2:
+        payments.single_item = True
+    payments.total_options = options["total"]
     best: tuple[float, dict[str, Candidate | None], bool] | None = None
+    by_total: dict[Decimal | None, float] = {}
     for combo in itertools.product(*(options[r] for r in AMOUNT_ROLES)):
         chosen = dict(zip(AMOUNT_ROLES, combo, strict=True))
         score, balanced = _combo_score(chosen, items_sum, payments)
+        key = None if chosen["total"] is None else Decimal(chosen["total"].value)
+        by_total[key] = max(score, by_total.get(key, score))
         if best is None or score > best[0]:
             best = (score, chosen, balanced)
     result = ReconciledAmounts()
     if best is None:
         return result
-    _, chosen, balanced = best
+    best_score, chosen, balanced = best
+    total_cand = chosen["total"]
+    if total_cand is not None and not balanced and \
+            not _vouched(total_cand, chosen, items_sum, payments):
+        value = Decimal(total_cand.value)
+        rival = max((s for v, s in by_total.items() if v is not None and v != value),
+                    default=None)
+        if total_cand.source == "ocr" and (
+                _contradicted(value, options, payments) or
+                (rival is not None and rival >= best_score - RIVAL_MARGIN)):
+            # an unvouched reading the printed sums contradict, or no better than another
+            result.warnings.append(f"total {value} is not supported by the other amounts; "
+                                   "left out")
+            chosen = {**chosen, "total": None}
+        else:
+            total_cand.features["unvouched"] = 1.0
     result.reconciled = balanced
     for role, cand in chosen.items():
         if cand is None:
@@ -248,18 +276,35 @@ class Payments:
     tendered: list[Decimal] = field(default_factory=list)
     totals: list[Decimal] = field(default_factory=list)  # every total-labelled value
     claimed: set[Decimal] = field(default_factory=set)  # values a label gives another role
+    # Where tip and rounding lines stand (page, top): a total above them is the amount
+    # before the tip or the rounding, not what was paid.
+    tip_at: list[tuple[int, float]] = field(default_factory=list)
+    rounding_at: list[tuple[int, float]] = field(default_factory=list)
+    rounding_zero: bool = False  # a rounding line that reads 0.00
+    tip_unread: bool = False  # a tip line whose amount is not read (blank, or misread)
+    single_item: bool = False  # the items' sum is one item's amount: it vouches for nothing
+    total_options: list[Candidate | None] = field(default_factory=list)
 
     @classmethod
-    def of(cls, candidates: dict[str, list[Candidate]]) -> Payments:
+    def of(cls, candidates: dict[str, list[Candidate]],
+           marks: dict[str, list[tuple[int, float]]] | None = None) -> Payments:
+        marks = marks or {}
+        rounding_at = [*marks.get("rounding", []),
+                       *((c.page, c.bbox[1]) for c in candidates.get("rounding", []))]
+        tip_at = [*marks.get("tip", []),
+                  *((c.page, c.bbox[1]) for c in candidates.get("tip", []))]
         totals = candidates.get("total", [])
         claimed = {Decimal(c.value) for role in ("subtotal", "tax", "shipping", "discount")
                    for c in candidates.get(role, [])
                    if c.features.get("label_strength", 0) >= 0.9 and c.score >= 0.5}
-        return cls(claimed=claimed,
+        rounding_values = [Decimal(c.value) for c in candidates.get("rounding", [])]
+        return cls(claimed=claimed, rounding_at=rounding_at, tip_at=tip_at,
+            rounding_zero=bool(rounding_values) and all(v == 0 for v in rounding_values),
+            tip_unread=bool(marks.get("tip")) and not candidates.get("tip"),
             tips=sorted({Decimal(c.value) for c in candidates.get("tip", []) if c.value > 0}),
             roundings=sorted({Decimal(c.value) for c in candidates.get("rounding", [])
                               if c.value != 0 and abs(c.value) < 1}),
-            rounding_printed=bool(candidates.get("rounding")),
+            rounding_printed=bool(rounding_at),
             changes=sorted({Decimal(c.value) for c in candidates.get("change", [])
                             if c.value > 0}),
             tendered=sorted({Decimal(c.value) for c in totals if _weakly_labelled(c)}),
@@ -268,12 +313,12 @@ class Payments:
     def tip_after(self, total: Decimal, before: list[Decimal]) -> bool:
         """The total is an amount before the tip plus the tip."""
         return any(close(b + tip, total) for tip in self.tips for b in before
-                   if not close(b, total))
+                   if b != total)
 
     def rounded_from(self, total: Decimal, before: list[Decimal]) -> bool:
         """The total is an amount before rounding plus the printed rounding adjustment."""
         if any(close(b + r, total) for r in self.roundings for b in before
-               if not close(b, total)):
+               if b != total):
             return True
         if not self.rounding_printed or self.roundings:
             return False
@@ -282,9 +327,77 @@ class Payments:
         return any(0 < abs(total - b) < step and total % step == 0
                    for b in before for step in (Decimal("0.05"), Decimal(1)))
 
+    def before_adjustment(self, cand: Candidate, total_options: Sequence[Candidate | None]
+                          ) -> bool:
+        """A total printed above a tip or rounding line that changes what is paid, while a
+        total-labelled amount stands below that line: the amount before the adjustment."""
+        value = Decimal(cand.value)
+        below = [(other, Decimal(other.value)) for other in total_options
+                 if other is not None and other.page == cand.page
+                 and other.bbox[1] > cand.bbox[1] and not close(Decimal(other.value), value)
+                 and not other.features.get("unlabelled")]
+        if self.rounding_at and not self.rounding_zero:
+            for page, top in self.rounding_at:
+                if cand.page != page or cand.bbox[1] >= top:
+                    continue
+                if self.roundings or any(o.bbox[1] > top and
+                                         o.features.get("label_strength", 0) >= 0.5
+                                         for o, _ in below):
+                    return True  # the adjustment is read and not zero, or a total follows
+        for page, top in self.tip_at:
+            if cand.page != page or cand.bbox[1] >= top:
+                continue
+            # what follows the tip is this amount plus the tip (or the tip was not read)
+            if any(o.bbox[1] > top and (self.tip_unread or any(close(value + tip, v)
+                                                               for tip in self.tips))
+                   for o, v in below):
+                return True
+        return False
+
+    def after_rounding(self, cand: Candidate) -> bool:
+        """A total printed below a rounding line."""
+        return any(cand.page == page and cand.bbox[1] > top for page, top in self.rounding_at)
+
     def change_from(self, total: Decimal) -> bool:
         """Cash tendered minus the change handed back is the total."""
         return any(close(t - c, total) for t in self.tendered for c in self.changes)
+
+
+def _vouched(total_cand: Candidate, chosen: dict[str, Candidate | None],
+             items_sum: Decimal | None, payments: Payments) -> bool:
+    """Something besides its label supports the total: a repeat, the items' sum, cash less
+    change, or an amount before a tip or rounding that it is that amount after."""
+    total = Decimal(total_cand.value)
+    if total_cand.features.get("support", 1.0) >= 2:
+        return True
+    if items_sum is not None and not payments.single_item and close(items_sum, total):
+        return True
+    subtotal, tax = chosen["subtotal"], chosen["tax"]
+    net = [Decimal(subtotal.value) + Decimal(tax.value)] if subtotal is not None and \
+        tax is not None else []
+    before = [*payments.totals, *net]
+    return payments.change_from(total) or payments.tip_after(total, before) or \
+        payments.rounded_from(total, before)
+
+
+def _contradicted(total: Decimal, options: dict[str, list[Candidate | None]],
+                  payments: Payments) -> bool:
+    """A labelled subtotal and tax are printed, and no pair of them (with shipping, less a
+    discount, or the tax included) adds up to this total, nor does a tip or rounding."""
+    def strong(role: str) -> list[Decimal]:
+        return [Decimal(c.value) for c in options[role]
+                if c is not None and not _weakly_labelled(c)]
+
+    subtotals, taxes = strong("subtotal"), strong("tax")
+    if not subtotals or not taxes:
+        return False
+    extras = [Decimal(0), *strong("shipping"), *(-abs(d) for d in strong("discount"))]
+    nets = [s + t + e for s in subtotals for t in taxes for e in extras]
+    if any(close(s, total) for s in subtotals) or any(close(n, total) for n in nets):
+        return False
+    if payments.tip_after(total, nets) or payments.rounded_from(total, nets):
+        return False
+    return any(0 < t <= TAX_SHARE_MAX * s for s in subtotals for t in taxes)
 
 
 def _weakly_labelled(cand: Candidate) -> bool:
@@ -315,19 +428,25 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
     before = [*payments.totals, *([net] if net is not None else [])]
     tipped = payments.tip_after(total, before) or payments.rounded_from(total, before)
     total_cand = chosen["total"]
+    if total_cand is not None and not _weakly_labelled(total_cand):
+        if payments.before_adjustment(total_cand, payments.total_options):
+            score -= 2.5  # the amount before the tip or the rounding, not what was paid
+        elif payments.after_rounding(total_cand) and not payments.rounding_zero and \
+                not tipped and _off_rounding(total, before, payments):
+            return score - 2.0, False  # no rounding of a printed amount gives it: misread
     if total_cand is not None and _weakly_labelled(total_cand):
         # No label says "total" (or only "Cash", "Card"): only arithmetic or a repeat may
         # vouch for it, else null.
         # A repeat does not vouch for an amount below the sum of the items (it is an item's).
         repeated = total_cand.features.get("support", 1.0) >= 2 and not (
             items_sum is not None and total < items_sum - CENT)
-        vouched = repeated or (
-            items_sum is not None and close(items_sum, total)) or (
+        vouched = repeated or (items_sum is not None and not payments.single_item
+                               and close(items_sum, total)) or (
             net is not None and close(net, total)) or tipped or payments.change_from(total)
         if not vouched or total in payments.claimed:
             return score - 2.0, False  # (or its label says it is the subtotal, the tax...)
         if payments.changes and any(close(total, t) for t in payments.tendered) and \
-                not payments.change_from(total):
+                not payments.change_from(total) and not tipped:
             score -= 1.0  # the cash handed over, when change came back, is not the total
     if tipped:
         score += 0.9  # the amount after the tip is what was paid
@@ -377,12 +496,24 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
     return score, balanced
 
 
+def _off_rounding(total: Decimal, before: list[Decimal], payments: Payments) -> bool:
+    """A total after a rounding line that no amount before it rounds to."""
+    before = [b for b in before if not close(b, total)]
+    if not before:
+        return False
+    if payments.roundings:
+        return True  # the adjustment is read, and rounded_from found no match
+    return not any(abs(total - b) <= HALF for b in before)
+
+
 def _confidence(role: str, cand: Candidate, balanced: bool, items_sum: Decimal | None) -> float:
     strength = cand.features.get("label_strength", 0.0)
     if cand.features.get("unlabelled"):
         base = 0.3
     else:
         base = 0.45 + 0.4 * min(1.0, cand.score) * (0.6 + 0.4 * strength)
+    if role == "total" and cand.features.get("unvouched"):
+        base = min(base, 0.5 if strength >= 0.9 else 0.35)  # only its label speaks for it
     if balanced and role in {"total", "subtotal", "tax"}:
         base = max(base, 0.97)
     elif items_sum is not None and close(items_sum, Decimal(cand.value)):
