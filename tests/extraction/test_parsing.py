@@ -135,3 +135,11 @@ def test_a_stray_closing_bracket_after_an_amount_is_ocr_noise() -> None:
 
     assert parse_amount("121.98)") == Decimal("121.98")
     assert parse_amount("(121.98)") == Decimal("-121.98")
+
+
+def test_a_masked_card_numbers_stars_read_as_a_currency_sign_are_no_currency() -> None:
+    from billintake.extraction.parsing import detect_currency
+
+    for mask in ("¥***4821", "****¥¥¥¥1234", "CARD XXXX¥1234"):
+        assert detect_currency(f"VISA {mask}\nTOTAL 12.50\nTHANK YOU")[0] != "JPY", mask
+    assert detect_currency("TOTAL ¥1200")[0] == "JPY"

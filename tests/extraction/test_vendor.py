@@ -110,3 +110,30 @@ def test_a_word_split_off_the_name_and_a_two_letter_fragment_are_no_vendor() -> 
     names = [c.value for c in vendor_candidates(_VisualExtraction(
         read(pdf_of(lines)), None).ctx)]
     assert "LYON" not in names and "Th" not in names[:1]
+
+
+def test_a_compound_street_line_is_never_the_vendor() -> None:
+    """A German slip whose name is under its logo at the foot: "Hauptstr." (its house number
+    read apart) or "Bahnhofstraße" above it is no vendor."""
+    extractor = Extractor(use_model=False)
+    for street in ("Hauptstr.", "Bahnhofstraße", "Kerkstraat", "Lindenallee 4"):
+        slip = [(street, 14, 0.95), ("10115 Berlin", 9, 0.95), ("12.03.2024 10:22", 9, 0.95),
+                ("SUMME 12,50", 9, 0.95), ("Bäckerei Sonnenschein", 9, 0.95)]
+        got = extractor.extract_document(_ocr_slip(slip)).value("vendor_name")
+        assert got != street and (got is None or street.split()[0] not in got), (street, got)
+
+
+def test_indian_and_malaysian_street_fragments_are_never_the_vendor() -> None:
+    extractor = Extractor(use_model=False)
+    for street in ("Anna Salai", "NO 41, JALAN AMPANG,"):
+        slip = [(street, 14, 0.95), ("Chennai - 600002", 9, 0.95), ("11/02/2020", 9, 0.95),
+                ("Grand Total 412.00", 9, 0.95), ("Saravana Bhavan", 9, 0.95)]
+        got = extractor.extract_document(_ocr_slip(slip)).value("vendor_name")
+        assert got is None or street.split()[0].title() not in got.title(), (street, got)
+
+
+def test_a_name_with_a_square_in_it_stays_a_name() -> None:
+    from billintake.extraction.vendor import _name_like
+
+    assert _name_like("Café am Marktplatz")
+    assert _name_like("Strasser Bau")

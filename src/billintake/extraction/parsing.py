@@ -98,6 +98,8 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
         if symbol_match.end() < len(text) and text[symbol_match.end()].isalpha() and \
                 symbol != "$" and text[symbol_match.end():symbol_match.end() + 3].isupper():
             continue  # glued to capitals ("¥EEKEK" from a masked card number)
+        if _in_card_mask(text, symbol_match.start(), symbol_match.end()):
+            continue  # "¥***1234", "****€€€€ 1234": a masked card number's stars misread
         if re.match(r"\s?\d+(?:[.,]\d+)?\s?%", text[symbol_match.end():]):
             continue  # "€6.00%": a rate's "@" misread, not money
         code = CURRENCY_SYMBOLS.get(symbol)
@@ -127,6 +129,25 @@ def detect_currency(text: str, *, amount_texts: Iterable[str] = ()) -> tuple[str
     best, best_votes = ranked[0]
     share = best_votes / sum(votes.values())
     return best, round(min(0.99, 0.6 + 0.39 * share), 3)
+
+
+_MASK_CHARS = "*#•●xX"
+
+
+def _in_card_mask(text: str, start: int, end: int) -> bool:
+    """A sign in a masked card number: beside mask characters, or one of a run of signs."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    symbol = text[start:end]
+    if after and after in _MASK_CHARS and after not in "xX":
+        return True
+    if before and before in _MASK_CHARS and before not in "xX":
+        return True
+    if after == symbol or before == symbol:
+        return True
+    # "XXXX¥1234" / "¥XXXX": a mask of capital X glued to the sign
+    return bool(re.match(r"[xX]{2,}", text[end:end + 2]) or
+                re.search(r"[xX]{2,}$", text[max(0, start - 2):start]))
 
 
 def _dollar_currency(text: str) -> str:

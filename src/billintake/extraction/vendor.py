@@ -59,7 +59,14 @@ _ADDRESS_RE = re.compile(
     r"\b(street|st|road|rd|avenue|ave|lane|ln|blvd|drive|dr|way|suite|floor|"
     r"straße|strasse|str|weg|platz|allee|gasse|ring|damm|"
     r"rue|avenue|boulevard|bd|chemin|place|allée|impasse|"
-    r"straat|laan|plein|gracht|kade|dijk|singel)\b\.?", re.IGNORECASE)
+    r"straat|laan|plein|gracht|kade|dijk|singel|quai|"
+    r"highway|hwy|crescent|terrace|parkway|pkwy|jalan|jln|lorong|salai|marg|chowk)\b\.?|"
+    # a compound street name: "Hauptstr.", "Bahnhofstraße", "Kerkstraat", "Lindenallee"
+    r"\b[A-Za-zÀ-ÿ]{3,}(?:straße|strasse|str\.|str(?=\s+\d|\s*$)|straat|gasse)(?=\W|$)|"
+    # other compounds only with a house number, or standing alone ("Lindenallee 4")
+    r"\b[A-Za-zÀ-ÿ]{3,}(?:allee|platz|weg|damm|laan|plein|gracht|kade|singel)(?=\s+\d)|"
+    r"^\s*[A-Za-zÀ-ÿ]{3,}(?:allee|platz|weg|damm|laan|plein|gracht|kade|singel)\.?\s*$",
+    re.IGNORECASE)
 _REGISTRATION_RE = re.compile(
     r"\b(siret|siren|rcs|rsc|kvk|hrb|hra|handelsregister|amtsgericht|registered|"
     r"company\s+no|company\s+number|reg\.?\s*no|capital|ust-?id|vat|tva|btw|gstin|cin|abn|"
@@ -342,7 +349,8 @@ _COUNTRIES = frozenset(name.strip() for name in _COUNTRIES_LIST)
 _CITY_STATE_RE = re.compile(r"^[A-Z][\w .'-]+,\s?[A-Z]{2}(?:\s+[A-Z0-9]|\s*$)")
 _POSTCODE_AFTER_RE = re.compile(r"^[-–,]?\s*\d{4,6}$")
 _STREET_LINE_RE = re.compile(
-    r"^[^\d]{2,40}\s\d{1,5}\s?[a-zA-Z]?$|^\d{1,5}[a-zA-Z]?,?\s+[A-Za-zÀ-ÿ]")
+    r"^[^\d]{2,40}\s\d{1,5}\s?[a-zA-Z]?$|^\d{1,5}[a-zA-Z]?,?\s+[A-Za-zÀ-ÿ]|"
+    r"^(?:no|nr|n°)\.?\s?\d{1,5}[a-zA-Z]?\b", re.IGNORECASE)
 
 
 def _first_in_block(ctx: DocContext, seg: Segment) -> bool:
