@@ -331,3 +331,26 @@ def test_rounding_by_one_cent_is_not_taken_for_no_rounding() -> None:
     }
     result = reconcile_amounts(candidates, (), Decimal("110.89"), items_count=4)
     assert result.choices["total"].candidate.value == Decimal("110.90")
+
+
+def test_a_tax_misread_by_one_digit_does_not_cast_out_the_total() -> None:
+    """SUBTOTAL 47.76, TAX 6.25 (a misread 0.25), Total 48.01: the tax is what was misread."""
+    candidates = {
+        "subtotal": [cand("subtotal", "47.76", 0.7, 0.62)],
+        "tax": [cand("tax", "6.25", 0.7, 0.66)],
+        "total": [_ocr(cand("total", "48.01", 0.7, 0.69))],
+    }
+    result = reconcile_amounts(candidates, (), Decimal("47.76"), items_count=2)
+    assert result.choices["total"].candidate.value == Decimal("48.01")
+
+
+def test_a_repeated_total_after_rounding_stands_though_the_amount_before_is_misread() -> None:
+    """TOTAL INCL. GST 25.63 (a misread 25.03), ROUNDING ADJ 0.02, TOTAL AMOUNT 25.05,
+    VISA 25.05."""
+    candidates = {
+        "total": [_ocr(cand("total", "25.63", 0.8, 0.56)), _ocr(cand("total", "25.05", 0.8, 0.63)),
+                  _ocr(cand("total", "25.05", 0.3, 0.67, label_strength=0.4))],
+        "rounding": [cand("rounding", "0.02", 0.9, 0.60)],
+    }
+    result = reconcile_amounts(candidates, (), Decimal("25.03"), items_count=2)
+    assert result.choices["total"].candidate.value == Decimal("25.05")

@@ -397,7 +397,18 @@ def _contradicted(total: Decimal, options: dict[str, list[Candidate | None]],
         return False
     if payments.tip_after(total, nets) or payments.rounded_from(total, nets):
         return False
+    # the total less the subtotal is the tax with one character misread ("6.25" for 0.25),
+    # or the total less the tax the subtotal: the misreading is there, not in the total
+    if any(_one_char_apart(total - s, t) or _one_char_apart(total - t, s)
+           for s in subtotals for t in taxes):
+        return False
     return any(0 < t <= TAX_SHARE_MAX * s for s in subtotals for t in taxes)
+
+
+def _one_char_apart(a: Decimal, b: Decimal) -> bool:
+    """Two amounts printed alike but for one character (an OCR misreading of one digit)."""
+    x, y = f"{a:.2f}", f"{b:.2f}"
+    return a > 0 and len(x) == len(y) and sum(p != q for p, q in zip(x, y, strict=True)) == 1
 
 
 def _weakly_labelled(cand: Candidate) -> bool:
@@ -432,7 +443,8 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
         if payments.before_adjustment(total_cand, payments.total_options):
             score -= 2.5  # the amount before the tip or the rounding, not what was paid
         elif payments.after_rounding(total_cand) and not payments.rounding_zero and \
-                not tipped and _off_rounding(total, before, payments):
+                not tipped and total_cand.features.get("support", 1.0) < 2 and \
+                _off_rounding(total, before, payments):
             return score - 2.0, False  # no rounding of a printed amount gives it: misread
     if total_cand is not None and _weakly_labelled(total_cand):
         # No label says "total" (or only "Cash", "Card"): only arithmetic or a repeat may

@@ -51,7 +51,7 @@ _REJECT_WORDS_LIST = (
     "contactless", "girocard", "kartenzahlung", "rounding", "adj", "gst", "mwst", "btw", "tva",
     "ust", "totaal", "rendu", "rückgeld", "kasse", "cashier", "salesperson", "steward",
     "danke", "dank", "merci", "bedankt", "einkauf", "visite", "savings", "tendered", "ph",
-    "amt"
+    "amt", "please", "again", "wiedersehen", "bientôt", "bientot", "graag"
 )
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
 _ADDRESS_RE = re.compile(
