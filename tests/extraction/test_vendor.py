@@ -137,3 +137,10 @@ def test_a_name_with_a_square_in_it_stays_a_name() -> None:
 
     assert _name_like("Café am Marktplatz")
     assert _name_like("Strasser Bau")
+
+
+def test_a_closing_courtesy_line_is_not_the_vendor() -> None:
+    from billintake.extraction.vendor import _name_like
+
+    assert not _name_like("PLEASE COME AGAIN")
+    assert not _name_like("Auf Wiedersehen")
