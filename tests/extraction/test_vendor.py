@@ -144,3 +144,4 @@ def test_a_closing_courtesy_line_is_not_the_vendor() -> None:
 
     assert not _name_like("PLEASE COME AGAIN")
     assert not _name_like("Auf Wiedersehen")
+    assert _name_like("Crescent Gas Company")

@@ -59,8 +59,8 @@ _ADDRESS_RE = re.compile(
     r"\b(street|st|road|rd|avenue|ave|lane|ln|blvd|drive|dr|way|suite|floor|"
     r"straße|strasse|str|weg|platz|allee|gasse|ring|damm|"
     r"rue|avenue|boulevard|bd|chemin|place|allée|impasse|"
-    r"straat|laan|plein|gracht|kade|dijk|singel|quai|"
-    r"highway|hwy|crescent|terrace|parkway|pkwy|jalan|jln|lorong|salai|marg|chowk)\b\.?|"
+    r"straat|laan|plein|gracht|kade|dijk|singel|"
+    r"jalan|jln|lorong|salai|marg|chowk)\b\.?|"
     # a compound street name: "Hauptstr.", "Bahnhofstraße", "Kerkstraat", "Lindenallee"
     r"\b[A-Za-zÀ-ÿ]{3,}(?:straße|strasse|str\.|str(?=\s+\d|\s*$)|straat|gasse)(?=\W|$)|"
     # other compounds only with a house number, or standing alone ("Lindenallee 4")
