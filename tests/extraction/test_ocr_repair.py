@@ -24,6 +24,8 @@ from billintake.extraction.ocr_repair import (
     ("29A8CDE1234F125", "29ABCDE1234F1Z5"),
     ("75-O494523", "75-0494523"),  # a numeric id with a look-alike
     ("CHE-1O5.234.567 MWST", "CHE-105.234.567 MWST"),
+    ("FRO0957585584", "FR00957585584"),  # the French key is never an O
+    ("FR4I123456789", "FR41123456789"),  # nor an I
 ])
 def test_tax_ids_are_repaired_by_their_format(read: str, repaired: str) -> None:
     assert repair_tax_id(read) == repaired

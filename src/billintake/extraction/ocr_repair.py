@@ -25,12 +25,12 @@ _AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "7": "
 _SURE_IN_DIGITS = {"O": "0", "o": "0", "Q": "0", "I": "1", "l": "1", "|": "1"}
 
 # VAT and tax-id bodies after the country prefix: d a digit, L a letter, X either, other
-# characters literally (NL's "B"). From the EU's VIES formats and the neighbours' own.
+# characters literally (NL's "B"); Y a digit or a letter but I and O (the French key).
 _VAT_BODIES: dict[str, tuple[str, ...]] = {
     "AT": ("Udddddddd",), "BE": ("dddddddddd", "ddddddddd"), "BG": ("ddddddddd", "dddddddddd"),
     "CY": ("ddddddddL",), "CZ": ("dddddddd", "ddddddddd", "dddddddddd"), "DE": ("ddddddddd",),
     "DK": ("dddddddd",), "EE": ("ddddddddd",), "EL": ("ddddddddd",), "GR": ("ddddddddd",),
-    "ES": ("XdddddddX",), "FI": ("dddddddd",), "FR": ("XXddddddddd",),
+    "ES": ("XdddddddX",), "FI": ("dddddddd",), "FR": ("YYddddddddd",),
     "GB": ("ddddddddd", "dddddddddddd", "GDddd", "HAddd"), "XI": ("ddddddddd",),
     "HR": ("ddddddddddd",), "HU": ("dddddddd",),
     "IE": ("dddddddL", "dddddddLL", "dXdddddL"), "IT": ("ddddddddddd",),
@@ -131,8 +131,9 @@ def iban_checks(iban: str) -> bool:
 # --- helpers ----------------------------------------------------------------------------------
 
 def _fit(text: str, pattern: str) -> str | None:
-    """`text` read to fit `pattern` (d digit, L letter, X either, else that very character),
-    turning look-alikes into the kind each place needs; None when it cannot fit."""
+    """`text` read to fit `pattern` (d digit, L letter, X either, Y either but I/O, else that
+    very character), turning look-alikes into the kind each place needs; None when it cannot
+    fit."""
     if len(text) != len(pattern):
         return None
     out = []
@@ -143,6 +144,8 @@ def _fit(text: str, pattern: str) -> str | None:
             char = char.upper() if char.isalpha() else _AS_LETTER.get(char, "")
         elif kind == "X":
             char = char.upper() if char.isalnum() else ""
+        elif kind == "Y":  # never I or O: those are a one and a zero
+            char = _SURE_IN_DIGITS.get(char, char.upper() if char.isalnum() else "")
         elif char.upper() != kind:
             char = kind if _AS_LETTER.get(char) == kind or _AS_DIGIT.get(char) == kind else ""
         else:
