@@ -128,3 +128,27 @@ def test_photographed_receipts_through_ocr(index: int, extractor: Extractor) -> 
     assert bill.value("bill_date") == date.fromisoformat(truth["bill_date"]), doc.id
     assert bill.value("total") == Decimal(truth["total"]), doc.id
     assert bill.value("currency") == truth["currency"], doc.id
+
+
+def test_noise_in_short_word_pairs_is_no_skew() -> None:
+    """A sparse, level totals page: the few short word pairs disagree (descenders move a
+    word's centre), so the page is not turned, and each label keeps its amount far right."""
+    jitter = [1.7, -0.5, -1.1, 0.0, -0.4, -0.2, 0.1, 0.0]
+    words = []
+    for i, (label, amount) in enumerate([("Sub-total:", "22,534.28"), ("Less discount:", "-15.00"),
+                                         ("Delivery:", "4.95"), ("TOTAL:", "22,524.23")]):
+        x = 50.0
+        for piece in label.split():
+            words.append(_ocr_word(piece, x, 60 + 15 * i, 0.0))
+            x += 6.0 * len(piece) + 4
+        words.append(_ocr_word(amount, 520, 60 + 15 * i, 0.0))
+    x = 50.0
+    pieces = ["Please", "pay", "by", "bank", "transfer", "today", "now", "ok"]
+    for piece, dy in zip(pieces, jitter, strict=True):
+        words.append(_ocr_word(piece, x, 140 + dy, 0.0))
+        x += 6.0 * len(piece) + 4
+    page = Page(number=1, width=612, height=792, words=words, source="ocr")
+    assert text_slope(words) == 0.0
+    layout = Layout.of(ReadDocument(media_type="image/png", pages=[page]))
+    texts = [" | ".join(s.text for s in r) for r in layout.pages[0].rows]
+    assert "TOTAL: | 22,524.23" in texts and "Sub-total: | 22,534.28" in texts

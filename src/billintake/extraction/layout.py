@@ -132,7 +132,13 @@ def text_slope(words: list[Word]) -> float:
                 break
     if len(slopes) < 8:
         return 0.0
-    return statistics.median(slopes)
+    middle = statistics.median(slopes)
+    # Short word pairs measure a slope with much noise (a descender moves a word's centre);
+    # a slope within two standard errors of level is noise, not skew.
+    spread = 1.4826 * statistics.median(abs(s - middle) for s in slopes)
+    if abs(middle) < 2 * 1.2533 * spread / math.sqrt(len(slopes)):
+        return 0.0
+    return middle
 
 
 def _levelled(words: list[Word], page: Page) -> list[Word]:
