@@ -34,7 +34,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -476,13 +476,7 @@ class FieldLabels:
             if not keys[i]:  # punctuation ("%", ":") never starts a label
                 i += 1
                 continue
-            end = None
-            labels: list[Label] | None = None
-            for j in range(min(count, i + MAX_LABEL_WORDS), i, -1):
-                labels = self.lookup("".join(keys[i:j]))
-                if labels:
-                    end = j
-                    break
+            end, labels = _longest_at(keys, i, self.lookup)
             if end is None and i == 0 and ocr:
                 labels, used = self._misread(list(keys))
                 end = used if labels else None
@@ -492,11 +486,7 @@ class FieldLabels:
                 end = i + used if labels else None
             if end is None and (glued := _GLUED_RE.match(keys[i])):
                 # a time or number run into the label in the text layer ("10:21Transactie")
-                for j in range(min(count, i + MAX_LABEL_WORDS), i, -1):
-                    labels = self.lookup(glued.group(1) + "".join(keys[i + 1:j]))
-                    if labels:
-                        end = j
-                        break
+                end, labels = _longest_at(keys, i, self.lookup, glued.group(1))
             if end is None or not labels:
                 i += 1
                 continue
@@ -517,13 +507,7 @@ class FieldLabels:
             if not keys[i]:
                 i += 1
                 continue
-            end = None
-            labels: list[Label] | None = None
-            for j in range(min(count, i + MAX_LABEL_WORDS), i, -1):
-                labels = self.blocking_lookup("".join(keys[i:j]))
-                if labels:
-                    end = j
-                    break
+            end, labels = _longest_at(keys, i, self.blocking_lookup)
             if end is None or not labels:
                 i += 1
                 continue
@@ -539,17 +523,12 @@ class FieldLabels:
 
     def kind_matches(self, kind: str, keys: Sequence[str]) -> list[tuple[int, int, list[Label]]]:
         """(start, end, labels) of the longest label of `kind` starting at each word."""
-        index = self.index[kind]
         found: list[tuple[int, int, list[Label]]] = []
-        count = len(keys)
-        for i in range(count):
-            if not keys[i]:
-                continue
-            for j in range(min(count, i + MAX_LABEL_WORDS), i, -1):
-                labels = index.get("".join(keys[i:j]))
-                if labels:
-                    found.append((i, j, labels))
-                    break
+        for i, key in enumerate(keys):
+            if key:
+                end, labels = _longest_at(keys, i, self.index[kind].get)
+                if end is not None and labels:
+                    found.append((i, end, labels))
         return found
 
     def __call__(self, doc: Doc) -> Doc:
@@ -586,6 +565,20 @@ class FieldLabels:
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FieldLabels:
         self.set_lexicon(read_lexicon(Path(path) / "labels.jsonl"))
         return self
+
+
+def _longest_at(keys: Sequence[str], start: int,
+                lookup: Callable[[str], list[Label] | None], lead: str = ""
+                ) -> tuple[int | None, list[Label] | None]:
+    """The longest run of words from `start` (at most MAX_LABEL_WORDS) whose compact keys,
+    joined after `lead` with the first key replaced by it when given, `lookup` knows: (end,
+    labels), or (None, None)."""
+    first = start + 1 if lead else start
+    for end in range(min(len(keys), start + MAX_LABEL_WORDS), start, -1):
+        labels = lookup(lead + "".join(keys[first:end]))
+        if labels:
+            return end, labels
+    return None, None
 
 
 @Language.factory("field_labels")
