@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .parsing import iban_is_valid
+
 # Look-alikes: a letter read where a digit belongs, a digit read where a letter belongs.
 _AS_DIGIT = {"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1",
              "!": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6",
@@ -116,16 +118,9 @@ def repair_iban(value: str) -> str | None:
             readings.append(rest[:head] + "".join(_AS_DIGIT.get(c, c) for c in rest[head:]))
     for reading in readings:
         candidate = country + check + reading
-        if candidate.isalnum() and iban_checks(candidate):
+        if candidate.isalnum() and iban_is_valid(candidate):
             return candidate
     return None
-
-
-def iban_checks(iban: str) -> bool:
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
-        return False
-    moved = iban[4:] + iban[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
 # --- helpers ----------------------------------------------------------------------------------
