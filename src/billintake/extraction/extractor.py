@@ -38,6 +38,7 @@ from .header import (
     unlabelled_dates,
 )
 from .layout import Layout
+from .line_items import extract_line_items
 from .ocr_repair import repair_identifier, repair_tax_id
 from .parsing import (
     currency_of_text,
@@ -305,16 +306,13 @@ class _VisualExtraction:
         return FieldValue[str](value=code, confidence=confidence, evidence=evidence)
 
     def _line_items(self) -> tuple[list[ExtractedLineItem], list[str]]:
-        extract = _line_items_function()
-        if extract is None:
-            return [], []
         try:
-            result = extract(self.doc)
+            result = extract_line_items(self.doc)
         except Exception:  # the header must come out even if the table reader trips
             log.exception("line item extraction failed")
             return [], ["line items could not be read"]
-        self.items_sum_from_totals = bool(getattr(result, "sum_from_totals", False))
-        return list(result.items), list(getattr(result, "warnings", []))
+        self.items_sum_from_totals = result.sum_from_totals
+        return list(result.items), list(result.warnings)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -359,14 +357,6 @@ def _items_sum(items: list[ExtractedLineItem]) -> Decimal | None:
 
 def _unique(warnings: list[str]) -> list[str]:
     return list(dict.fromkeys(warnings))
-
-
-def _line_items_function() -> Callable[[ReadDocument], Any] | None:
-    try:
-        from . import line_items
-    except ImportError:
-        return None
-    return getattr(line_items, "extract_line_items", None)
 
 
 def _load_scorer(settings: Settings | None) -> CandidateScorer | None:
