@@ -26,6 +26,7 @@ from billintake.domain.extracted import (
 from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
+from . import nlp
 from .document_type import document_type, signed_for_credit
 from .header import (
     Candidate,
@@ -37,6 +38,7 @@ from .header import (
     unlabelled_amounts,
     unlabelled_dates,
 )
+from .labels import PAYMENT_LABEL
 from .layout import Layout
 from .line_items import extract_line_items
 from .ocr_repair import repair_identifier, repair_tax_id
@@ -158,9 +160,6 @@ class _VisualExtraction:
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
-        from . import nlp
-        from .labels import PAYMENT_LABEL
-
         marks: dict[str, list[tuple[int, float]]] = {}
         for match in nlp.layout_labels(self.layout)[PAYMENT_LABEL]:
             role = match.labels[0].field
