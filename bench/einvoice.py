@@ -2,7 +2,7 @@
 
     python bench/einvoice.py [OUT_DIR] [--regenerate] [--show]
 
-Builds (or reuses) the generated e-invoices (`python -m billintake.einvoice_fixtures`) and
+Builds (or reuses) the generated e-invoices (`python -m billintake_devkit.einvoice_fixtures`) and
 scores, per field, the XML path (`find_einvoice_xml` + `parse_einvoice`, what `extract`
 does for these files) over every e-invoice, and the visual path (reader + Extractor) over the
 same PDFs with their XML removed (`visual/*.pdf`). Field comparison follows
@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from billintake_devkit.einvoice_fixtures.build import build_all
 from extraction import items_match, same
 
 from billintake.domain.extracted import ExtractedBill
-from billintake.einvoice_fixtures.build import build_all
 from billintake.extraction.einvoice import find_einvoice_xml, parse_einvoice
 
 HEADER = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal", "tax",

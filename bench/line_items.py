@@ -73,7 +73,7 @@ def f1(counts: Counter[str], key: str = "matched") -> tuple[float, float, float]
 
 def bench_generated(seed: int, count: int, *, verbose: bool, scanned: bool = False
                     ) -> Counter[str]:
-    from billintake.synth import generate
+    from billintake_devkit.synth import generate
 
     total: Counter[str] = Counter()
     by_family: dict[str, Counter[str]] = {}

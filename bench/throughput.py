@@ -30,15 +30,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from billintake_devkit.synth.generate import make_bill
 
+from billintake.bootstrap import Runtime
 from billintake.domain.model import Channel, Vendor
-from billintake.jobs import Dispatcher
-from billintake.jobs.celery_app import CeleryDispatcher
-from billintake.jobs.local import LocalDispatcher
-from billintake.pipeline import receive
-from billintake.runtime import Runtime
+from billintake.queue import Dispatcher
+from billintake.queue.celery_app import CeleryDispatcher
+from billintake.queue.local import LocalDispatcher
+from billintake.services.pipeline import receive
 from billintake.settings import Settings
-from billintake.synth.generate import make_bill
 
 SEED = 11
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -149,7 +149,7 @@ def upload_latency(workdir: Path, args: argparse.Namespace) -> list[float]:
     """Per-request seconds of POST /bills/upload from `clients` concurrent clients."""
     import uvicorn
 
-    from billintake.api.app import create_app
+    from billintake.entrypoints.api.app import create_app
 
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
     with runtime.directory() as directory:

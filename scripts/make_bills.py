@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from billintake.synth import generate
+from billintake_devkit.synth import generate
 
 
 def main(argv: list[str] | None = None) -> int:

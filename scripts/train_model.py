@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from billintake_devkit.synth import make_bill
 
 from billintake.extraction import nlp as rules
 from billintake.extraction import scorer as field_scorer
@@ -41,7 +42,6 @@ from billintake.extraction.extractor import RANKED_FIELDS, Extractor
 from billintake.extraction.parsing import parse_amount
 from billintake.reading.document import ReadDocument
 from billintake.reading.reader import read
-from billintake.synth import make_bill
 
 TRAIN_SEED = 20251
 MIN_POSITIVES = 25

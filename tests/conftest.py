@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from billintake.runtime import Runtime
+from billintake.bootstrap import Runtime
 from billintake.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -1,6 +1,6 @@
 """Extraction figures on the holdout family, per category, with read pages cached.
 
-    python -m billintake.synth_holdout --out /tmp/holdout --seed 4242 --count 60
+    python -m billintake_devkit.synth_holdout --out /tmp/holdout --seed 4242 --count 60
     python bench/holdout/score.py /tmp/holdout/truth.jsonl [--cache /tmp/holdout/.read] [--show]
 
 Reading (OCR) is the slow part and does not change while extraction rules do, so each

@@ -3,7 +3,7 @@
 
     python bench/realworld/make_set.py OUT_DIR --seed 101 --count 60
 
-Independent of `billintake.synth*` (evaluation data only; nothing in src/ imports it). Writes
+Independent of `billintake_devkit.synth*` (evaluation data only; nothing in src/ imports it). Writes
 `OUT_DIR/truth.jsonl` in the devset form and the documents beside it: digital PDFs, scans
 (slight tilt, noise, low dpi) and phone photos (perspective, blur, uneven light, crumple
 shadows, JPEG). Receipts follow the conventions of real slips: Malaysian/Singaporean (SROIE

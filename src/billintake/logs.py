@@ -14,7 +14,7 @@ CONTEXT_KEYS = ("organization_id", "job_id", "stage", "channel")
 
 
 class ContextFormatter(logging.Formatter):
-    """`2026-03-14T10:00:00 INFO billintake.pipeline stage done job_id=… stage=read`."""
+    """`2026-03-14T10:00:00 INFO billintake.services.pipeline stage done job_id=… stage=read`."""
 
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from billintake.accounting.writer import AccountingWriter, Connection, DocumentRef, get_writer
+from billintake.accounting.backends import get_writer
+from billintake.accounting.writer import AccountingWriter, Connection, DocumentRef
+from billintake.bootstrap import Runtime
 from billintake.domain.errors import AccountingBackendError
-from billintake.runtime import Runtime
 from billintake.storage.originals import OriginalsStore
 
 

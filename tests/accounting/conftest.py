@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 from accounting_harness import Backend, PerCallLedger, lose_response_after
 
-from billintake.accounting.writer import AccountingWriter, Connection, get_writer
-from billintake.runtime import Runtime
+from billintake.accounting.backends import get_writer
+from billintake.accounting.writer import AccountingWriter, Connection
+from billintake.bootstrap import Runtime
 from billintake.storage.originals import OriginalsStore
 
 BACKENDS = ["ledger", pytest.param("ledger_pg", marks=pytest.mark.postgres), "beancount",

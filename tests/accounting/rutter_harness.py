@@ -18,7 +18,8 @@ import pytest
 from accounting_harness import Backend
 from fake_rutter import FakeRutter, FakeRutterServer
 
-from billintake.accounting.writer import AccountingWriter, Connection, get_writer
+from billintake.accounting.backends import get_writer
+from billintake.accounting.writer import AccountingWriter, Connection
 from billintake.storage.originals import OriginalsStore
 
 _lock = threading.Lock()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from billintake.api.app import create_app
-from billintake.runtime import Runtime
+from billintake.bootstrap import Runtime
+from billintake.entrypoints.api.app import create_app
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from billintake.accounting.beancount import BeancountWriter
 from billintake.accounting.writer import NewBill, NewPayment, NewVendor
+from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError
 from billintake.domain.model import BillKind
-from billintake.runtime import Runtime
 
 NAMES = ["Acme Corp.", "Acme Corp", "Müller GmbH", 'Say "Hi" Ltd', "Café Zoë SARL",
          "Globex", "Initech LLC"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from billintake.cli import app
-from billintake.runtime import Runtime
+from billintake.bootstrap import Runtime
+from billintake.entrypoints.cli import app
 from billintake.settings import Settings, get_settings
 
 runner = CliRunner()

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 from accounting_harness import Backend
+from billintake_devkit.einvoice_fixtures import cii, ubl
+from billintake_devkit.einvoice_fixtures.build import specs
 
 from billintake.accounting.writer import NewBill, NewBillLine, NewVendor
 from billintake.domain.model import BillKind
-from billintake.einvoice_fixtures import cii, ubl
-from billintake.einvoice_fixtures.build import specs
 from billintake.extraction.einvoice import bill_kind, parse_einvoice
 
 

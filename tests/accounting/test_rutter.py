@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fake_rutter import FakeRutter, FakeRutterServer, Store
 
+from billintake.accounting.backends import get_writer
 from billintake.accounting.rutter import RutterWriter
 from billintake.accounting.writer import (
     Connection,
@@ -25,7 +26,6 @@ from billintake.accounting.writer import (
     NewBillLine,
     NewPayment,
     NewVendor,
-    get_writer,
 )
 from billintake.domain.errors import (
     AccountingBackendError,

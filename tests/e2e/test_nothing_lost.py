@@ -22,11 +22,11 @@ from fixtures_gen.intake_fixtures import (
     with_xml_beside_pdf,
 )
 
+from billintake.bootstrap import Runtime
 from billintake.domain.model import JobStatus
-from billintake.intake.folder import FolderIntake
-from billintake.intake.smtp import start_smtp
-from billintake.jobs.local import LocalDispatcher
-from billintake.runtime import Runtime
+from billintake.entrypoints.intake.folder import FolderIntake
+from billintake.entrypoints.intake.smtp import start_smtp
+from billintake.queue.local import LocalDispatcher
 from billintake.settings import Settings
 
 BROKEN = b"%PDF-1.5\n% cut off in transit"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fixtures_gen.intake_fixtures import einvoice, make_org, running_app
 
-from billintake.runtime import Runtime
+from billintake.bootstrap import Runtime
 from billintake.settings import Settings
 
 pytestmark = pytest.mark.slow

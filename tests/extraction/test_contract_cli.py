@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from billintake.cli import app
+from billintake.entrypoints.cli import app
 
 from ._bills import Text, block, pdf_of, row
 

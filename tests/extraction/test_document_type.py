@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from billintake_devkit.einvoice_fixtures import cii
+from billintake_devkit.einvoice_fixtures.build import specs
+from billintake_devkit.einvoice_fixtures.pdf import render_pdf
 from fixtures_gen.credit_notes import CreditNote, credit_note_pdf
 
 from billintake.domain.model import BillKind
-from billintake.einvoice_fixtures import cii
-from billintake.einvoice_fixtures.build import specs
-from billintake.einvoice_fixtures.pdf import render_pdf
 from billintake.extraction.document_type import CREDIT_NOTE_TERMS, INVOICE_TERMS, title_term
 from billintake.extraction.einvoice import bill_kind, parse_einvoice
 from billintake.extraction.extractor import Extractor

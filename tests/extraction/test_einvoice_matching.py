@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from billintake_devkit.einvoice_fixtures import ubl
+from billintake_devkit.einvoice_fixtures.build import specs
+
 from billintake.domain.model import Vendor
-from billintake.einvoice_fixtures import ubl
-from billintake.einvoice_fixtures.build import specs
 from billintake.extraction.einvoice import parse_einvoice
 from billintake.matching.vendors import VendorCandidate, match_vendor
 

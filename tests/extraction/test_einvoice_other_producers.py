@@ -13,8 +13,8 @@ from typing import Any
 
 import facturx
 import pytest
+from billintake_devkit.einvoice_fixtures.build import Case, cases, truth, xml_of
 
-from billintake.einvoice_fixtures.build import Case, cases, truth, xml_of
 from billintake.extraction.einvoice import parse_einvoice
 
 # factur-x reads and writes CII 2.x and UBL (not ZUGFeRD 1.0).

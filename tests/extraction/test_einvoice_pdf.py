@@ -11,11 +11,11 @@ from decimal import Decimal
 from email.message import EmailMessage
 
 import pytest
+from billintake_devkit.einvoice_fixtures import cii
+from billintake_devkit.einvoice_fixtures.build import specs
+from billintake_devkit.einvoice_fixtures.pdf import attach, embed_facturx, render_pdf
 from pypdf import PdfReader
 
-from billintake.einvoice_fixtures import cii
-from billintake.einvoice_fixtures.build import specs
-from billintake.einvoice_fixtures.pdf import attach, embed_facturx, render_pdf
 from billintake.extraction.einvoice import (
     cross_check,
     extract_einvoice_first,
@@ -140,7 +140,7 @@ def test_pdf_without_attachments_is_no_einvoice() -> None:
 
 
 def test_companion_xml_from_an_email_makes_one_bill(extractor: Extractor) -> None:
-    from billintake.intake.email import parse_message
+    from billintake.entrypoints.intake.email import parse_message
 
     pdf = render_pdf(SPEC)
     xml = cii.cii_xml(SPEC, "xrechnung")

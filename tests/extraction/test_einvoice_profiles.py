@@ -9,9 +9,9 @@ from typing import Any
 
 import facturx
 import pytest
+from billintake_devkit.einvoice_fixtures.build import Case, build_all, cases, truth, xml_of
 from lxml import etree
 
-from billintake.einvoice_fixtures.build import Case, build_all, cases, truth, xml_of
 from billintake.extraction.einvoice import find_einvoice_xml, parse_einvoice
 from billintake.extraction.einvoice.xmldoc import NS_CII, NS_UBL_COMMON, NS_ZUGFERD1
 

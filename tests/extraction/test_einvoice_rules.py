@@ -10,11 +10,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from billintake_devkit.einvoice_fixtures import cii, ubl, zugferd1
+from billintake_devkit.einvoice_fixtures.build import specs
 from facturx.generate_xml import EN16931_FIELDS
 from lxml import etree
 
-from billintake.einvoice_fixtures import cii, ubl, zugferd1
-from billintake.einvoice_fixtures.build import specs
 from billintake.extraction.einvoice import parse_einvoice
 
 SPEC = specs()["en16931"]

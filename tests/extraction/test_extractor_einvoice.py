@@ -7,13 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from billintake_devkit.einvoice_fixtures import cii
+from billintake_devkit.einvoice_fixtures.build import specs
+from billintake_devkit.einvoice_fixtures.pdf import attach, embed_facturx, render_pdf
 from typer.testing import CliRunner
 
-from billintake.cli import app
 from billintake.domain.errors import UnsupportedMediaType
-from billintake.einvoice_fixtures import cii
-from billintake.einvoice_fixtures.build import specs
-from billintake.einvoice_fixtures.pdf import attach, embed_facturx, render_pdf
+from billintake.entrypoints.cli import app
 from billintake.extraction.extractor import Extractor
 
 SPEC = specs()["en16931"]

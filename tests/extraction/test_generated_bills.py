@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from billintake_devkit.synth import generate
 
 from billintake.extraction.extractor import Extractor
-from billintake.synth import generate
 
 FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal", "tax",
           "total", "po_number", "vendor_tax_id")

@@ -1,6 +1,7 @@
 """Header fields on the holdout family: invoice layouts the main generator never makes.
 
-The holdout (`billintake.synth_holdout`) is independent of `billintake.synth`: other names,
+The holdout (`billintake_devkit.synth_holdout`) is independent of
+`billintake_devkit.synth`: other names,
 label wordings and arrangements (customer top-left with the vendor top-right, the legal name
 only in a footer, account summaries, remittance slips, two pages with carried sums, totals
 with a foreign-currency note). Rules only, so the figures do not depend on a trained model.
@@ -12,10 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from billintake_devkit.synth_holdout.generate import HoldoutDoc, make_one
+from billintake_devkit.synth_holdout.invoices import LAYOUTS
 
 from billintake.extraction.extractor import Extractor
-from billintake.synth_holdout.generate import HoldoutDoc, make_one
-from billintake.synth_holdout.invoices import LAYOUTS
 
 SEED = 4242
 

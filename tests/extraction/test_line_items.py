@@ -7,15 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from billintake_devkit.synth import generate, make_bill
+from billintake_devkit.synth.content import make_invoice
+from billintake_devkit.synth.generate import build_truth
+from billintake_devkit.synth.layout import InvoiceLayout
+from billintake_devkit.synth.render import InvoiceRenderer
 
 from billintake.extraction.line_items import extract_line_items
 from billintake.reading.document import Line, Page, ReadDocument, Word
 from billintake.reading.reader import read
-from billintake.synth import generate, make_bill
-from billintake.synth.content import make_invoice
-from billintake.synth.generate import build_truth
-from billintake.synth.layout import InvoiceLayout
-from billintake.synth.render import InvoiceRenderer
 
 
 def _layout(**changes: Any) -> InvoiceLayout:

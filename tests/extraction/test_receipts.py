@@ -11,11 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from billintake_devkit.synth_holdout.generate import make_one
 
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.layout import Layout, text_slope
 from billintake.reading.document import Page, ReadDocument, Word
-from billintake.synth_holdout.generate import make_one
 
 from ._bills import Text, block, extract, row
 

@@ -13,13 +13,13 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from billintake_devkit.synth import generate
 
 from billintake.extraction import nlp, scorer
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.header import Candidate
 from billintake.extraction.labels import read_lexicon
 from billintake.reading.document import Line, Page, ReadDocument, Word
-from billintake.synth import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 

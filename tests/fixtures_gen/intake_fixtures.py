@@ -1,6 +1,6 @@
 """Bills and raw MIME messages for the intake, job and end-to-end tests, built from code.
 
-Digital bills come from the synthetic generator (`billintake.synth`), e-invoices from the
+Digital bills come from the synthetic generator (`billintake_devkit.synth`), e-invoices from the
 e-invoice fixture generators; messages are assembled with the standard `email` package.
 """
 
@@ -13,12 +13,19 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from billintake_devkit.einvoice_fixtures.cii import cii_xml
+from billintake_devkit.einvoice_fixtures.pdf import render_pdf
+from billintake_devkit.einvoice_fixtures.samples import (
+    HARBOUR,
+    NORDWIND,
+    OFFICE_LINES,
+    POLDER,
+    invoice,
+)
+from billintake_devkit.synth.generate import make_bill
+
+from billintake.bootstrap import Runtime
 from billintake.domain.model import IngestJob, Organization, Vendor
-from billintake.einvoice_fixtures.cii import cii_xml
-from billintake.einvoice_fixtures.pdf import render_pdf
-from billintake.einvoice_fixtures.samples import HARBOUR, NORDWIND, OFFICE_LINES, POLDER, invoice
-from billintake.runtime import Runtime
-from billintake.synth.generate import make_bill
 
 SYNTH_SEED = 7
 
@@ -47,7 +54,7 @@ def einvoice(number: str = "RE-2024-0042", seller: object = NORDWIND) -> tuple[b
 
 def ubl_einvoice(number: str = "INV-UBL-1") -> bytes:
     """A standalone UBL (Peppol BIS) invoice from a known seller."""
-    from billintake.einvoice_fixtures.ubl import ubl_xml
+    from billintake_devkit.einvoice_fixtures.ubl import ubl_xml
 
     return ubl_xml(invoice(number, date(2024, 4, 2), POLDER, OFFICE_LINES))
 
@@ -189,7 +196,7 @@ def running_app(runtime: Runtime) -> Iterator[str]:
 
     import uvicorn
 
-    from billintake.api.app import create_app
+    from billintake.entrypoints.api.app import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
@@ -226,7 +233,7 @@ def wait_final(runtime: Runtime, organization_id: str, job_ids: list[str],
 
 def scanned_bill(index: int = 0) -> BillFile:
     """A small scanned bill: one page rendered at 150 dpi, tilted and noisy, as a PNG."""
-    from billintake.synth.scan import ScanQuality, scan
+    from billintake_devkit.synth.scan import ScanQuality, scan
 
     bill = make_bill(SYNTH_SEED, "test", index, receipt_fraction=0.0)
     quality = ScanQuality(dpi=150, angle=0.6, blur=0.4, noise=6.0, jpeg_quality=80)
@@ -242,7 +249,7 @@ def receive_in_process(settings_values: dict[str, object], organization_id: str,
     import time
 
     from billintake.domain.model import Channel
-    from billintake.pipeline import receive
+    from billintake.services.pipeline import receive
     from billintake.settings import Settings
 
     runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from billintake.cli import app
+from billintake.entrypoints.cli import app
 from tests.fixtures_gen import reading_fixtures as fx
 
 runner = CliRunner()

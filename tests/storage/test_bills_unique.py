@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from billintake.bootstrap import Runtime
 from billintake.domain.errors import DuplicateBill
 from billintake.domain.model import Bill, Vendor
-from billintake.runtime import Runtime
 from billintake.storage.db import make_engine, migrate
 from billintake.storage.repository import _bill_row
 from billintake.storage.tables import BillRow

@@ -1,8 +1,8 @@
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from billintake.bootstrap import Runtime
 from billintake.domain.model import Channel, IngestJob
-from billintake.runtime import Runtime
 
 SHA = "b" * 64
 

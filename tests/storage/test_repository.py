@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect
 
+from billintake.bootstrap import Runtime
 from billintake.domain.errors import Conflict, NotFound
 from billintake.domain.model import (
     Account,
@@ -17,7 +18,6 @@ from billintake.domain.model import (
     JobStatus,
     Vendor,
 )
-from billintake.runtime import Runtime
 
 SHA = "a" * 64
 

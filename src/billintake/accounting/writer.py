@@ -13,7 +13,7 @@ writer checks the key *before* validating a payment against the open balance, so
 a payment that settled the bill still returns that payment.
 
 Backends are modules exposing `open_writer(context: WriterContext) -> AccountingWriter`,
-listed in `BACKEND_MODULES` and chosen per organization connection by `get_writer`.
+registered in `accounting.backends` and chosen per organization connection by `get_writer`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from billintake.domain.currency import check_currency
-from billintake.domain.errors import PaymentRejected, ValidationFailed
+from billintake.domain.errors import PaymentRejected
 from billintake.domain.model import (
     Account,
     AccountClass,
@@ -361,11 +360,6 @@ def find_in(
 
 BACKENDS = ("ledger", "beancount", "rutter")
 
-BACKEND_MODULES: dict[str, str] = {
-    "ledger": "billintake.accounting.ledger",
-    "beancount": "billintake.accounting.beancount",
-    "rutter": "billintake.accounting.rutter",
-}
 
 
 class Connection(BaseModel):
@@ -384,7 +378,7 @@ class Connection(BaseModel):
     @field_validator("backend")
     @classmethod
     def _known(cls, v: str) -> str:
-        if v not in BACKEND_MODULES:
+        if v not in BACKENDS:
             raise ValueError(f"unknown accounting backend {v!r} (one of {', '.join(BACKENDS)})")
         return v
 
@@ -410,31 +404,8 @@ class WriterContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def get_writer(
-    connection: Connection,
-    *,
-    organization_id: str,
-    settings: Settings | None = None,
-    session: Session | None = None,
-    http_client: httpx.Client | None = None,
-    **extra: Any,
-) -> AccountingWriter:
-    """Open the writer of `connection.backend` for one organization."""
-    module_name = BACKEND_MODULES.get(connection.backend)
-    if module_name is None:
-        raise ValidationFailed(f"unknown accounting backend {connection.backend!r}",
-                               field="backend")
-    module = import_module(module_name)
-    context = WriterContext(organization_id=organization_id, connection=connection,
-                            settings=settings, session=session, http_client=http_client,
-                            extra=dict(extra))
-    writer: AccountingWriter = module.open_writer(context)
-    return writer
-
-
 __all__ = [
     "BACKENDS",
-    "BACKEND_MODULES",
     "AccountClass",
     "AccountingWriter",
     "Attachment",
@@ -450,7 +421,6 @@ __all__ = [
     "canonical_amount",
     "check_payment",
     "find_in",
-    "get_writer",
     "idempotency_key",
     "make_balance",
     "normalize_iban",

@@ -1,6 +1,6 @@
 """One error hierarchy for the whole service; each carries a message a user can act on.
 
-The API maps each class to an HTTP status in one place (`billintake.api.errors`), the CLI
+The API maps each class to an HTTP status in one place (`entrypoints.api.errors`), the CLI
 prints the message and exits non-zero. Raise the most specific class that fits.
 """
 

@@ -1,0 +1,148 @@
+"""Intake over HTTP: upload bills, post raw email (inbound-mail webhooks), follow the jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from billintake.bootstrap import Runtime
+from billintake.domain.errors import TooLarge, UnsupportedMediaType
+from billintake.domain.model import Channel, IngestJob, JobStatus
+from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
+from billintake.entrypoints.intake.upload import read_limited, read_upload
+from billintake.queue import Dispatcher, get_dispatcher
+from billintake.services.pipeline import retry_job
+from billintake.services.receive import accept_file, accept_message
+
+log = logging.getLogger(__name__)
+
+MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around the files of one upload
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the dispatcher with the app; in-process, pick up jobs a restart left unfinished."""
+    dispatcher = _dispatcher(app)
+    resubmit = getattr(dispatcher, "resubmit_unfinished", None)
+    if resubmit is not None:
+        count = await run_in_threadpool(resubmit)
+        if count:
+            log.info("resubmitted %d unfinished jobs", count)
+    try:
+        yield
+    finally:
+        app.state.dispatcher = None
+        await run_in_threadpool(dispatcher.close)
+
+
+router = APIRouter(tags=["intake"], lifespan=lifespan)
+
+
+def _dispatcher(app: Any) -> Dispatcher:
+    dispatcher = getattr(app.state, "dispatcher", None)
+    if dispatcher is None:
+        runtime: Runtime = app.state.runtime
+        dispatcher = app.state.dispatcher = get_dispatcher(runtime)
+    return dispatcher
+
+
+def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:
+    """A job as the API shows it: status, error, and the extracted bill once there is one."""
+    outcome = job.extracted or {}
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "final": job.status.is_final,
+        "channel": job.channel.value,
+        "filename": job.original_filename,
+        "document_sha256": job.document_sha256,
+        "duplicate": duplicate,
+        "error": job.error,
+        "error_code": job.error_code,
+        "bill_id": job.bill_id,
+        "attempts": job.attempts,
+        "hints": {k: v for k, v in job.hints.items() if not k.endswith("_sha256")},
+        "extracted": outcome.get("bill"),
+        "vendor_match": outcome.get("vendor_match"),
+        "review_reasons": outcome.get("review_reasons", []),
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+
+
+@router.post("/bills/upload", status_code=202)
+async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -> JSONResponse:
+    """Upload one or many bill files (multipart field `files`): PDF, PNG, JPEG, TIFF or
+    e-invoice XML. Each becomes a job; 202 with the job ids. 413 over the size limit (checked
+    while the body streams in), 415 for a file that is not a bill format."""
+    settings = runtime.settings
+    declared = int(request.headers.get("content-length") or 0)
+    budget = settings.max_upload_bytes * settings.max_upload_files + MULTIPART_OVERHEAD
+    if declared > budget:
+        raise TooLarge(f"the upload is {declared} bytes, over the limit of {budget} bytes")
+    files = await read_upload(request.stream(), request.headers.get("content-type", ""),
+                              max_file_bytes=settings.max_upload_bytes,
+                              max_files=settings.max_upload_files, max_total_bytes=budget)
+    from billintake.reading.sniff import sniff
+
+    for file in files:
+        try:
+            sniff(file.data, settings=settings)
+        except UnsupportedMediaType as exc:
+            raise UnsupportedMediaType(f"{file.filename}: {exc.message}") from exc
+    dispatcher = _dispatcher(request.app)
+    jobs = []
+    for file in files:
+        received = await run_in_threadpool(
+            accept_file, runtime, dispatcher, org.id, file.data, filename=file.filename,
+            channel=Channel.UPLOAD)
+        jobs.append(job_view(received.job, duplicate=received.duplicate))
+    return JSONResponse({"jobs": jobs}, status_code=202)
+
+
+@router.post("/inbound/email", status_code=202)
+async def inbound_email(request: Request, org: CurrentOrg, runtime: RuntimeDep) -> JSONResponse:
+    """Take one raw MIME message (the body, as inbound-mail webhooks deliver it). Each PDF,
+    image or e-invoice XML attachment becomes a job; a message without one is recorded as a
+    failed job with the reason. 413 for a message over the size limit."""
+    raw = await read_limited(request.stream(), max_bytes=runtime.settings.max_email_bytes,
+                             what="the message")
+    result = await run_in_threadpool(accept_message, runtime, _dispatcher(request.app),
+                                     org.id, raw)
+    return JSONResponse({
+        "jobs": [job_view(r.job, duplicate=r.duplicate) for r in result.jobs],
+        "skipped": [{"filename": s.filename, "reason": s.reason} for s in result.skipped],
+        "reason": result.reason,
+    }, status_code=202)
+
+
+@router.get("/jobs")
+def list_jobs(org: CurrentOrg, runtime: RuntimeDep,
+              status: Annotated[JobStatus | None, Query()] = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """The organization's jobs, newest first, optionally of one status."""
+    with runtime.repository(org.id) as repo:
+        jobs = repo.list_jobs(status=status, limit=limit, offset=offset)
+    return {"jobs": [job_view(job) for job in jobs]}
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, org: CurrentOrg, runtime: RuntimeDep) -> dict[str, Any]:
+    """One job: its status, its error, and the extracted bill when done."""
+    with runtime.repository(org.id) as repo:
+        return job_view(repo.get_job(job_id))
+
+
+@router.post("/jobs/{job_id}/retry", status_code=202)
+def retry(job_id: str, request: Request, org: CurrentOrg, runtime: RuntimeDep) -> dict[str, Any]:
+    """Run a failed job again (its original was kept)."""
+    job = retry_job(runtime, org.id, job_id)
+    _dispatcher(request.app).submit(org.id, job.id)
+    return job_view(job)

@@ -1,0 +1,59 @@
+"""`billintake org ...` and `billintake migrate`: organizations, API keys, the schema."""
+
+from __future__ import annotations
+
+import typer
+
+from billintake.bootstrap import Runtime
+from billintake.entrypoints.cli.common import user_errors
+from billintake.settings import get_settings
+from billintake.storage.db import migrate as run_migrations
+
+commands = typer.Typer()
+
+org_app = typer.Typer(no_args_is_help=True, help="Organizations and their API keys.")
+commands.add_typer(org_app, name="org")
+
+
+@commands.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic, to the newest revision)."""
+    settings = get_settings()
+    run_migrations(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@org_app.command("create")
+def org_create(
+    name: str, slug: str | None = typer.Option(None, help="URL-safe short name")
+) -> None:
+    """Create an organization and print its API key (shown this once only)."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        with runtime.directory() as directory:
+            org, key = directory.create_organization(name, slug)
+        typer.echo(f"organization: {org.name} (slug {org.slug}, id {org.id})")
+        typer.echo(f"api key (store it now, it is not shown again): {key}")
+
+
+@org_app.command("key")
+def org_key(slug: str) -> None:
+    """Issue an additional API key for an existing organization."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        with runtime.directory() as directory:
+            org = directory.organization_by_slug(slug)
+            if org is None:
+                typer.echo(f"error: no organization with slug {slug!r}", err=True)
+                raise typer.Exit(1)
+            key = directory.create_api_key(org.id)
+        typer.echo(key)
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organizations (never their keys)."""
+    runtime = Runtime.from_settings()
+    with runtime.directory() as directory:
+        for org in directory.list_organizations():
+            typer.echo(f"{org.slug}\t{org.name}\t{org.id}")

@@ -1,0 +1,98 @@
+"""Scale-out: the same job function as a Celery task over Redis (`BILLINTAKE_QUEUE=celery`).
+
+Start workers on any machine that reaches the database, the originals and Redis with
+`billintake worker`. Tasks are acknowledged late and rejected when their worker is lost, so a
+job whose worker dies mid-way is delivered again (after `celery_visibility_timeout_s` at the
+latest) and run by another worker; `run_job` makes a second run book no second bill.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+from sqlalchemy.exc import SQLAlchemyError
+
+from billintake.bootstrap import Runtime
+from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
+from billintake.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "billintake.run_job"
+
+# What the task runs; a worker started from another module may swap a stage (benchmarks, tests).
+STAGES: Stages = DEFAULT_STAGES
+
+_runtime: Runtime | None = None
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app for these settings: Redis broker, late acknowledgement, one job at a time."""
+    visibility = max(1, settings.celery_visibility_timeout_s)
+    app = Celery("billintake", broker=settings.redis_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=settings.celery_queue,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            # look for abandoned (unacknowledged) jobs often enough to honour the timeout
+            "unacked_restore_interval": max(1, min(10, visibility // 3)),
+            "unacked_restore_throttle": 1,
+        },
+    )
+
+    @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True,
+              autoretry_for=(SQLAlchemyError, OSError), retry_backoff=True,
+              retry_backoff_max=300, max_retries=10)
+    def run_job_task(organization_id: str, job_id: str) -> str:
+        # run_job records every failure of the bill itself; what escapes is the
+        # infrastructure (database, originals store) and is retried with backoff.
+        return run_job(_worker_runtime(), organization_id, job_id, STAGES).status.value
+
+    return app
+
+
+def _worker_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime.from_settings(get_settings(), migrate_db=False)
+    return _runtime
+
+
+@worker_process_init.connect
+def _fresh_runtime(**_kwargs: Any) -> None:
+    """A forked pool process must not share the parent's database connections."""
+    global _runtime
+    if _runtime is not None:
+        _runtime.engine.dispose(close=False)
+    _runtime = None
+
+
+class CeleryDispatcher:
+    """Sends jobs to Celery workers by task name; nothing runs in this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_celery(settings)
+
+    def submit(self, organization_id: str, job_id: str) -> None:
+        self.app.send_task(TASK_NAME, args=[organization_id, job_id],
+                           queue=self.settings.celery_queue)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+# `celery -A billintake.queue.celery_app worker` and `billintake worker` use this app.
+app = create_celery(get_settings())

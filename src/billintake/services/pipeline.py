@@ -1,0 +1,445 @@
+"""The ingest job: receive → read → extract → match → review or push, recording every status.
+
+Every channel (upload, email, folder) ends in `receive()`: the original is stored and an
+IngestJob row committed *before* any processing, so nothing received is ever lost. A worker
+(in-process pool or Celery) then calls `run_job()`, which moves the job through its stages,
+committing the status after each one. A failure records the error and keeps the file; a job
+can be retried. Running a job again (a redelivered task, a retry) never books a second bill.
+
+The stages are plain functions bundled in `Stages`, so tests and benchmarks can swap one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+from billintake.domain.errors import (
+    BillintakeError,
+    Conflict,
+    DuplicateBill,
+    UnreadableDocument,
+)
+from billintake.domain.extracted import ExtractedBill
+from billintake.domain.model import Channel, Document, IngestJob, JobStatus, Vendor
+from billintake.settings import Settings
+
+if TYPE_CHECKING:
+    from billintake.bootstrap import Runtime
+    from billintake.matching.vendors import VendorMatch
+    from billintake.reading.document import ReadDocument
+
+log = logging.getLogger(__name__)
+
+EINVOICE_HINT = "einvoice_sha256"  # hint: the stored XML that came beside the original
+RUNNABLE = frozenset({JobStatus.QUEUED, JobStatus.READING, JobStatus.EXTRACTING,
+                      JobStatus.MATCHING, JobStatus.READY})
+
+
+# ---------------------------------------------------------------------------------------------
+# Values passed between stages
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Readout:
+    """What reading produced: the file, its media type, the XML that came beside it, and its
+    read pages (None for an XML file). A page that could not be read keeps its error, raised
+    only if extraction needs the page (an e-invoice's XML may not)."""
+
+    media_type: str
+    data: bytes = b""
+    companion_xml: bytes | None = None
+    document: ReadDocument | None = None
+    read_error: BillintakeError | None = None
+
+    def pages(self) -> ReadDocument:
+        """The read pages, or the error reading them raised."""
+        if self.read_error is not None:
+            raise self.read_error
+        if self.document is None:
+            raise UnreadableDocument("This file has no pages to read.")
+        return self.document
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """An organization's auto-approve thresholds."""
+
+    min_confidence: float
+    require_reconciled: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReviewPolicy:
+        return cls(min_confidence=settings.auto_approve_min_confidence,
+                   require_reconciled=settings.auto_approve_require_reconciled)
+
+
+@dataclass
+class JobInput:
+    """What a stage may know about the job besides the file: its hints and names."""
+
+    job_id: str
+    organization_id: str
+    filename: str
+    document_sha256: str
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+ReadStage = Callable[[bytes, bytes | None, Settings], Readout]
+ExtractStage = Callable[[Readout, Settings], ExtractedBill]
+MatchStage = Callable[[ExtractedBill, list[Vendor], JobInput, Settings], "VendorMatch"]
+PushStage = Callable[["Runtime", JobInput, ExtractedBill, Vendor], str]
+
+
+# ---------------------------------------------------------------------------------------------
+# The default stages: the other areas' real functions
+# ---------------------------------------------------------------------------------------------
+
+
+def read_stage(data: bytes, companion_xml: bytes | None, settings: Settings) -> Readout:
+    """Sniff the file and read its pages (an XML file has none); see `extract_stage`."""
+    from billintake.extraction.einvoice.detect import XML_MEDIA_TYPES
+    from billintake.reading.reader import read
+    from billintake.reading.sniff import sniff
+
+    media_type = sniff(data, settings=settings)
+    readout = Readout(media_type=media_type, data=data, companion_xml=companion_xml)
+    if media_type in XML_MEDIA_TYPES:
+        return readout
+    try:
+        document = read(data, settings=settings, languages=settings.ocr_language_list)
+    except BillintakeError as exc:
+        return replace(readout, read_error=exc)
+    return replace(readout, document=document)
+
+
+def extract_stage(readout: Readout, settings: Settings) -> ExtractedBill:
+    """The Extractor's one path (as `billintake extract` and the API): the e-invoice XML
+    first, cross-checked with the page, else the page, with warnings saying why."""
+    return _extractor(settings).extract_sniffed(  # type: ignore[no-any-return]
+        readout.data, readout.media_type, companion_xml=readout.companion_xml,
+        read_pages=readout.pages)
+
+
+_extractors: dict[int, tuple[Settings, Any]] = {}
+_extractors_lock = threading.Lock()
+
+
+def _extractor(settings: Settings) -> Any:
+    """One Extractor (and so one loaded spaCy model) per process and settings object."""
+    from billintake.extraction.extractor import Extractor
+
+    with _extractors_lock:
+        entry = _extractors.get(id(settings))
+        if entry is None or entry[0] is not settings:
+            entry = _extractors[id(settings)] = (settings, Extractor(settings))
+        return entry[1]
+
+
+def match_stage(extracted: ExtractedBill, vendors: list[Vendor], job: JobInput,
+                settings: Settings) -> VendorMatch:
+    """Find the vendor by tax id, IBAN, email (the sender's, when the bill has none), name."""
+    from billintake.matching.vendors import VendorCandidate, match_vendor
+
+    email = extracted.value("vendor_email") or _vendor_email_hint(job.hints)
+    candidate = VendorCandidate(name=extracted.value("vendor_name"),
+                                tax_id=extracted.value("vendor_tax_id"), email=email,
+                                iban=extracted.value("vendor_iban"))
+    return match_vendor(candidate, vendors, threshold=settings.vendor_match_threshold,
+                        margin=settings.vendor_ambiguity_margin)
+
+
+def _vendor_email_hint(hints: dict[str, str]) -> str | None:
+    """The email sender, when it is not the organization's own colleague forwarding a bill."""
+    sender = hints.get("email_sender")
+    return None if not sender or hints.get("forwarded_by") == sender else sender
+
+
+def push_stage(runtime: Runtime, job: JobInput, extracted: ExtractedBill, vendor: Vendor) -> str:
+    """Record the bill and book it in the organization's accounting system; the bill's id."""
+    from billintake.services.books import push_extracted_bill
+
+    return push_extracted_bill(runtime, job.organization_id, extracted, vendor,
+                               document_sha256=job.document_sha256, filename=job.filename)
+
+
+@dataclass(frozen=True)
+class Stages:
+    read: ReadStage = read_stage
+    extract: ExtractStage = extract_stage
+    match: MatchStage = match_stage
+    push: PushStage = push_stage
+
+
+DEFAULT_STAGES = Stages()
+
+
+# ---------------------------------------------------------------------------------------------
+# Review: may the bill be booked without a person?
+# ---------------------------------------------------------------------------------------------
+
+REQUIRED_FIELDS = ("bill_number", "vendor_name", "bill_date", "total", "currency")
+
+
+def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
+                   policy: ReviewPolicy) -> list[str]:
+    """Why a person must look at this bill; empty when it passes the auto-approve thresholds."""
+    reasons: list[str] = []
+    missing = [name for name in REQUIRED_FIELDS if getattr(extracted, name) is None]
+    if missing:
+        reasons.append("not found on the bill: " + ", ".join(missing))
+    confidence = extracted.min_confidence()
+    if confidence < policy.min_confidence:
+        reasons.append(f"confidence {confidence:.2f} is below the auto-approve threshold "
+                       f"{policy.min_confidence:.2f}")
+    if policy.require_reconciled and not extracted.reconciled:
+        reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
+    if extracted.needs_review:
+        problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"
+        reasons.append(f"flagged for review: {problems}")
+    if vendor_match.vendor is None:
+        if vendor_match.ambiguous:
+            reasons.append(f"vendor is ambiguous: {vendor_match.reason}")
+        else:
+            reasons.append("vendor is not known yet: confirm or create it")
+    return reasons
+
+
+def match_summary(vendor_match: VendorMatch) -> dict[str, Any]:
+    def brief(vendor: Vendor | None) -> dict[str, str] | None:
+        return None if vendor is None else {"id": vendor.id, "name": vendor.name}
+
+    return {"vendor": brief(vendor_match.vendor), "candidate": brief(vendor_match.candidate),
+            "runner_up": brief(vendor_match.runner_up), "score": vendor_match.score,
+            "method": vendor_match.method, "ambiguous": vendor_match.ambiguous,
+            "reason": vendor_match.reason}
+
+
+def contract_of(extracted: ExtractedBill, filename: str) -> dict[str, Any]:
+    """The extracted bill in the JSON contract (`billintake extract --jsonl`), plus its
+    `document_type` (invoice, credit_note, ...) and the `kind` it is booked as (bill or
+    vendor_credit), so review books a credit note as a vendor credit."""
+    from billintake.extraction.contract import to_contract
+    from billintake.extraction.einvoice.booking import bill_kind
+
+    body = to_contract(extracted, filename)
+    body["document_type"] = extracted.value("document_type")
+    body["kind"] = bill_kind(extracted).value
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Receiving: store first, then record the job
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """A received file's job; `duplicate` when the same content had already been received."""
+
+    job: IngestJob
+    duplicate: bool = False
+
+    @property
+    def needs_dispatch(self) -> bool:
+        return not self.duplicate and self.job.status is JobStatus.QUEUED
+
+
+_receive_lock = threading.Lock()
+
+
+def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: str,
+            channel: Channel, hints: dict[str, str] | None = None,
+            einvoice_xml: bytes | None = None, media_type: str | None = None,
+            failure: BillintakeError | None = None) -> Received:
+    """Store the original and commit its IngestJob row; the same content links to its first job.
+
+    `einvoice_xml` is an XML that arrived beside the original (it becomes the bill's data).
+    `failure` records, instead of a job to run, a received item that cannot become a bill
+    (e.g. an email without a usable attachment): the job is written as failed with the reason.
+    """
+    sha256 = runtime.originals.put(data)
+    job_hints = dict(hints or {})
+    if einvoice_xml is not None:
+        job_hints[EINVOICE_HINT] = runtime.originals.put(einvoice_xml)
+    media_type = media_type or _media_type(data, runtime.settings)
+    for attempt in range(3):
+        try:
+            with _receive_lock, runtime.repository(organization_id) as repo:
+                existing = repo.find_job_by_document(sha256)
+                if existing is not None:
+                    log.info("duplicate file", extra={"job_id": existing.id,
+                                                      "organization_id": organization_id})
+                    return Received(job=existing, duplicate=True)
+                repo.add_document(Document(
+                    sha256=sha256, organization_id=organization_id,
+                    original_filename=filename[:255], media_type=media_type, size=len(data)))
+                job = IngestJob(organization_id=organization_id, channel=channel,
+                                document_sha256=sha256, original_filename=filename[:255],
+                                hints=job_hints)
+                if failure is not None:
+                    job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
+                                                             failure.code)
+                repo.add_job(job)
+            break
+        except IntegrityError:
+            # Another process recorded the same file at this moment (the document row is
+            # unique): look again, and this time find its job.
+            if attempt == 2:
+                raise
+    log.info("received", extra={"job_id": job.id, "organization_id": organization_id,
+                                "channel": channel.value, "status": job.status.value})
+    return Received(job=job)
+
+
+def _media_type(data: bytes, settings: Settings) -> str:
+    from billintake.reading.sniff import sniff
+
+    try:
+        return sniff(data, settings=settings)
+    except BillintakeError:
+        return "application/octet-stream"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a job
+# ---------------------------------------------------------------------------------------------
+
+
+def run_job(runtime: Runtime, organization_id: str, job_id: str,
+            stages: Stages = DEFAULT_STAGES) -> IngestJob:
+    """Run one job to a final status (pushed, needs_review or failed) and return it.
+
+    A job already final is returned unchanged, so a redelivered task does nothing twice; a
+    run overtaken by a newer run of the same job stops at its next step.
+    """
+    with runtime.repository(organization_id) as repo:
+        job = repo.get_job(job_id)
+        if job.status not in RUNNABLE:
+            return job
+        job.attempts += 1
+        job.error = job.error_code = None
+        repo.update_job(job)
+    context = {"job_id": job.id, "organization_id": organization_id}
+    try:
+        return _run_stages(runtime, job, stages)
+    except _Superseded:
+        log.warning("a newer run of this job took over; this run stops", extra=context)
+        with runtime.repository(organization_id) as repo:
+            return repo.get_job(job_id)
+
+
+class _Superseded(Exception):
+    """Another run of the same job started after this one (e.g. a task delivered again while
+    its first worker was still busy): the newer run owns the job from now on."""
+
+
+def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
+    settings = runtime.settings
+    organization_id = job.organization_id
+    info = JobInput(job_id=job.id, organization_id=organization_id,
+                    filename=job.original_filename, document_sha256=job.document_sha256,
+                    hints=dict(job.hints))
+    context = {"job_id": job.id, "organization_id": organization_id}
+    try:
+        data = runtime.originals.read(job.document_sha256)
+        companion = job.hints.get(EINVOICE_HINT)
+        companion_xml = runtime.originals.read(companion) if companion else None
+
+        job = _set_status(runtime, job, JobStatus.READING)
+        readout = stages.read(data, companion_xml, settings)
+
+        job = _set_status(runtime, job, JobStatus.EXTRACTING)
+        extracted = stages.extract(readout, settings)
+
+        job = _set_status(runtime, job, JobStatus.MATCHING,
+                          extracted={"bill": contract_of(extracted, job.original_filename)})
+        with runtime.repository(organization_id) as repo:
+            vendors = repo.list_vendors()
+        vendor_match = stages.match(extracted, vendors, info, settings)
+        reasons = review_reasons(extracted, vendor_match, ReviewPolicy.from_settings(settings))
+        outcome = {**(job.extracted or {}), "vendor_match": match_summary(vendor_match),
+                   "review_reasons": reasons}
+        if reasons:
+            return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, extracted=outcome)
+
+        job = _set_status(runtime, job, JobStatus.READY, extracted=outcome)
+        assert vendor_match.vendor is not None
+        bill_id = _push_once(runtime, stages, info, extracted, vendor_match.vendor)
+        job.bill_id = bill_id
+        return _set_status(runtime, job, JobStatus.PUSHED)
+    except DuplicateBill as exc:
+        reasons = [f"looks like a bill already taken in ({exc.message})"]
+        outcome = {**(job.extracted or {}), "review_reasons": reasons,
+                   "duplicate_of": exc.existing_id}
+        return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, extracted=outcome)
+    except BillintakeError as exc:
+        log.info("job failed: %s", exc.code, extra=context)
+        return _fail(runtime, job, exc.message, exc.code)
+    except _Superseded:
+        raise
+    except Exception as exc:
+        log.exception("job crashed", extra=context)
+        return _fail(runtime, job, f"internal error: {type(exc).__name__}: {exc}",
+                     "internal_error")
+
+
+def _push_once(runtime: Runtime, stages: Stages, info: JobInput, extracted: ExtractedBill,
+               vendor: Vendor) -> str:
+    """Push, unless a bill from this very file exists already (a job run a second time)."""
+    with runtime.repository(info.organization_id) as repo:
+        existing = repo.find_bill_by_document(info.document_sha256)
+    if existing is not None:
+        return existing.id
+    return stages.push(runtime, info, extracted, vendor)
+
+
+def _set_status(runtime: Runtime, job: IngestJob, status: JobStatus, *,
+                extracted: dict[str, Any] | None = None) -> IngestJob:
+    job.status = status
+    if extracted is not None:
+        job.extracted = extracted
+    with runtime.repository(job.organization_id) as repo:
+        if repo.get_job(job.id).attempts != job.attempts:
+            raise _Superseded(job.id)
+        repo.update_job(job)
+    log.info("job %s", status.value, extra={"job_id": job.id,
+                                            "organization_id": job.organization_id,
+                                            "stage": status.value})
+    return job
+
+
+def _fail(runtime: Runtime, job: IngestJob, message: str, code: str) -> IngestJob:
+    job.error, job.error_code = message, code
+    return _set_status(runtime, job, JobStatus.FAILED)
+
+
+def retry_job(runtime: Runtime, organization_id: str, job_id: str) -> IngestJob:
+    """Put a failed (or stuck) job back in the queue; the caller dispatches it."""
+    with runtime.repository(organization_id) as repo:
+        job = repo.get_job(job_id)
+        if job.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW}:
+            raise Conflict(f"job {job_id} is {job.status.value}; only failed or unfinished "
+                           "jobs can be retried")
+        job.status, job.error, job.error_code = JobStatus.QUEUED, None, None
+        repo.update_job(job)
+    return job
+
+
+def unfinished_jobs(runtime: Runtime) -> list[tuple[str, str]]:
+    """(organization id, job id) of every job not yet final: what to dispatch after a restart."""
+    pending: list[tuple[str, str]] = []
+    with runtime.directory() as directory:
+        organizations = directory.list_organizations()
+    for org in organizations:
+        with runtime.repository(org.id) as repo:
+            for status in RUNNABLE:
+                pending.extend((org.id, job.id)
+                               for job in repo.list_jobs(status=status, limit=10_000))
+    return pending

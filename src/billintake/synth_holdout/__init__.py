@@ -1,9 +1,0 @@
-"""An independent family of test bills (the holdout): layouts, wordings, receipts and photos
-the main generator (`billintake.synth`) never makes, to measure how extraction generalises.
-
-    python -m billintake.synth_holdout --out /tmp/holdout --seed 4242 --count 60
-"""
-
-from .generate import HoldoutDoc, generate
-
-__all__ = ["HoldoutDoc", "generate"]

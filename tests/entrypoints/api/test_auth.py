@@ -1,0 +1,71 @@
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from billintake.bootstrap import Runtime
+from billintake.domain.model import Vendor
+from billintake.entrypoints.api.app import create_app
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as c:
+        yield c
+
+
+def test_health_and_docs_need_no_key(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/docs").status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "billintake"
+
+
+def test_missing_or_wrong_key_is_401_with_a_reason(client: TestClient) -> None:
+    response = client.get("/me")
+    assert response.status_code == 401
+    assert response.json() == {"error": "unauthorized",
+                               "detail": "missing API key: send 'Authorization: Bearer <key>'"}
+    assert client.get("/me", headers={"Authorization": "Bearer bik_nope"}).status_code == 401
+
+
+def test_key_scopes_the_request_to_its_organization(client: TestClient, runtime: Runtime) -> None:
+    with runtime.directory() as directory:
+        org_a, key_a = directory.create_organization("Org A")
+        org_b, key_b = directory.create_organization("Org B")
+    assert client.get("/me", headers={"Authorization": f"Bearer {key_a}"}).json()["id"] == org_a.id
+    assert client.get("/me", headers={"X-API-Key": key_b}).json()["id"] == org_b.id
+
+
+def test_keys_are_stored_hashed(runtime: Runtime) -> None:
+    with runtime.directory() as directory:
+        _org, key = directory.create_organization("Hashed")
+    with runtime.session() as session:
+        stored = [row[0] for row in session.connection().exec_driver_sql(
+            "SELECT key_hash FROM api_keys")]
+    assert key not in stored and len(stored[0]) == 64
+
+
+def test_other_organizations_objects_are_404_never_their_data(client: TestClient,
+                                                             runtime: Runtime) -> None:
+    """Uses the repository-backed error mapping: a foreign id looks exactly like a missing one."""
+    from fastapi import APIRouter
+
+    from billintake.entrypoints.api.auth import OrgRepository
+
+    router = APIRouter()
+
+    @router.get("/_test/vendors/{vendor_id}")
+    def get_vendor(vendor_id: str, repo: OrgRepository) -> dict[str, str]:
+        return {"name": repo.get_vendor(vendor_id).name}
+
+    client.app.include_router(router)  # type: ignore[attr-defined]
+    with runtime.directory() as directory:
+        _org_a, key_a = directory.create_organization("Org A")
+        org_b, _key_b = directory.create_organization("Org B")
+    secret = Vendor(organization_id=org_b.id, name="B's secret supplier")
+    with runtime.repository(org_b.id) as repo:
+        repo.add_vendor(secret)
+    response = client.get(f"/_test/vendors/{secret.id}", headers={"X-API-Key": key_a})
+    assert response.status_code == 404
+    assert "secret" not in response.text
+    assert response.json()["error"] == "not_found"

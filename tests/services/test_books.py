@@ -1,0 +1,176 @@
+"""The service layer over real storage and real backends (ledger, beancount)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from billintake.bootstrap import Runtime
+from billintake.domain.errors import (
+    AccountingBackendError,
+    Conflict,
+    DuplicateBill,
+    PaymentRejected,
+)
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue
+from billintake.domain.model import BillKind, BillStatus, Document
+from billintake.matching.vendors import VendorCandidate
+from billintake.services.books import (
+    BillInput,
+    BillService,
+    VendorInput,
+    push_extracted_bill,
+)
+
+D = Decimal
+
+
+@pytest.fixture(params=["ledger", "beancount"])
+def org(request: pytest.FixtureRequest, runtime: Runtime, tmp_path: Path) -> str:
+    with runtime.directory() as directory:
+        organization, _ = directory.create_organization("Service Test GmbH", "svc")
+    if request.param == "beancount":
+        with runtime.repository(organization.id) as repo:
+            repo.set_connection("beancount", {"path": str(tmp_path / "svc.beancount")}, {})
+    return organization.id
+
+
+def service(runtime: Runtime, repo: object) -> BillService:
+    return BillService.open(repo, runtime.settings, runtime.originals)  # type: ignore[arg-type]
+
+
+def store_original(runtime: Runtime, org: str, data: bytes, name: str) -> str:
+    sha = runtime.originals.put(data)
+    with runtime.repository(org) as repo:
+        repo.add_document(Document(sha256=sha, organization_id=org, original_filename=name,
+                                   media_type="application/pdf", size=len(data)))
+    return sha
+
+
+def bill_json(**kw: object) -> BillInput:
+    fields: dict[str, object] = {"vendor_name": "ACME Corp.", "bill_number": "INV-1",
+                                 "bill_date": "2024-03-01", "due_date": "2024-03-31",
+                                 "currency": "EUR", "total": "119.00", "tax": "19.00"}
+    fields.update(kw)
+    return BillInput.model_validate(fields)
+
+
+def test_bill_from_json_is_pushed_with_its_original_and_paid(runtime: Runtime, org: str) -> None:
+    sha = store_original(runtime, org, b"%PDF-1.4 acme invoice", "acme-INV-1.pdf")
+    with runtime.repository(org) as repo:
+        bill = service(runtime, repo).create_bill(bill_json(document_sha256=sha))
+        assert bill.status is BillStatus.DRAFT
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        pushed = svc.push_bill(bill.id)
+        assert pushed.external_id and pushed.status is BillStatus.OPEN
+        again = svc.push_bill(bill.id)  # a retry books nothing new
+        assert again.external_id == pushed.external_id
+        assert len(svc.writer.list_bills()) == 1
+        attachments = svc.writer.list_attachments(pushed.external_id)
+        assert [a.filename for a in attachments] == ["acme-INV-1.pdf"]
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        svc.record_payment(bill.id, amount=D("100"), currency="EUR",
+                           payment_date=date(2024, 4, 1))
+        assert repo.get_bill(bill.id).status is BillStatus.PARTIALLY_PAID
+        svc.record_payment(bill.id, amount=D("19"), currency="EUR",
+                           payment_date=date(2024, 4, 2), reference="SEPA-2")
+        svc.record_payment(bill.id, amount=D("19"), currency="EUR",  # the same, retried
+                           payment_date=date(2024, 4, 2), reference="SEPA-2")
+        view = svc.get_bill(bill.id)
+        assert view.bill.status is BillStatus.PAID
+        assert [p.amount for p in view.payments] == [D("100"), D("19")]
+        assert view.balance is not None and view.balance.open_balance == D(0)
+
+
+def test_payments_that_cannot_apply_are_refused(runtime: Runtime, org: str) -> None:
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        bill = svc.create_bill(bill_json())
+        with pytest.raises(PaymentRejected, match="open balance"):
+            svc.record_payment(bill.id, amount=D("120"), currency="EUR",
+                               payment_date=date(2024, 4, 1))
+        with pytest.raises(PaymentRejected, match="currency"):
+            svc.record_payment(bill.id, amount=D("10"), currency="USD",
+                               payment_date=date(2024, 4, 1))
+        with pytest.raises(PaymentRejected, match="unknown bill"):
+            svc.record_payment("nope", amount=D("10"), currency="EUR",
+                               payment_date=date(2024, 4, 1))
+
+
+def test_duplicates_are_refused_naming_the_existing_bill(runtime: Runtime, org: str) -> None:
+    sha = store_original(runtime, org, b"%PDF-1.4 same file", "a.pdf")
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        first = svc.create_bill(bill_json(document_sha256=sha))
+        with pytest.raises(DuplicateBill) as same_file:
+            svc.create_bill(bill_json(bill_number="OTHER", document_sha256=sha))
+        assert same_file.value.existing_id == first.id
+        with pytest.raises(DuplicateBill) as same_number:
+            svc.create_bill(bill_json(vendor_name="Acme Corporation"))  # same vendor, matched
+        assert same_number.value.existing_id == first.id
+        assert same_number.value.to_dict()["existing_id"] == first.id
+
+
+def test_matched_name_is_remembered_as_alias(runtime: Runtime, org: str) -> None:
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        vendor = svc.create_vendor(VendorInput(name="Mueller GmbH", tax_id="DE811907980"))
+        with pytest.raises(Conflict):
+            svc.create_vendor(VendorInput(name="Müller Handels GmbH", tax_id="DE 811907980"))
+        first = svc.resolve_vendor(VendorCandidate(name="Müller GmbH"))
+        assert first.vendor is not None and first.vendor.id == vendor.id
+        assert first.alias_stored
+        assert "Müller GmbH" in repo.get_vendor(vendor.id).aliases
+        ambiguous = svc.resolve_vendor(VendorCandidate(name="Mueller GmbH", tax_id="ATU999"))
+        assert ambiguous.needs_review
+        created = svc.resolve_vendor(VendorCandidate(name="Globex Corporation"))
+        assert created.created
+
+
+def test_credit_note_from_extraction_is_booked_as_vendor_credit(runtime: Runtime,
+                                                                org: str) -> None:
+    def fv(value: object) -> FieldValue:  # type: ignore[type-arg]
+        return FieldValue(value=value, confidence=0.99)
+
+    extracted = ExtractedBill(
+        document_type=fv("credit_note"), bill_number=fv("GS-17"), vendor_name=fv("ACME Corp"),
+        bill_date=fv(date(2024, 5, 3)), currency=fv("EUR"), total=fv(D("59.50")),
+        tax=fv(D("9.50")), subtotal=fv(D("50.00")),
+        line_items=[ExtractedLineItem(description="Returned toner", amount=D("50.00"))])
+    with runtime.repository(org) as repo:
+        vendor = service(runtime, repo).create_vendor(VendorInput(name="Acme Corporation"))
+    sha = store_original(runtime, org, b"%PDF credit note", "GS-17.pdf")
+    bill_id = push_extracted_bill(runtime, org, extracted, vendor, document_sha256=sha)
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        bill = repo.get_bill(bill_id)
+        assert (bill.kind, bill.total, bill.tax) == (BillKind.VENDOR_CREDIT, D("-59.50"),
+                                                     D("-9.50"))
+        booked = svc.writer.get_bill(bill.external_id or "")
+        assert booked.kind is BillKind.VENDOR_CREDIT and booked.total == D("-59.50")
+        assert [line.amount for line in booked.line_items] == [D("-50.00")]
+        assert "ACME Corp" in repo.get_vendor(vendor.id).aliases
+
+
+def test_failed_push_keeps_no_bill_so_the_job_can_retry(runtime: Runtime, tmp_path: Path) -> None:
+    with runtime.directory() as directory:
+        organization, _ = directory.create_organization("Broken Books", "broken")
+    books = tmp_path / "broken.beancount"
+    books.write_text('2024-01-01 * "hand-made mistake"\n  Assets:Nowhere 1 EUR\n')
+    with runtime.repository(organization.id) as repo:
+        repo.set_connection("beancount", {"path": str(books)}, {})
+        vendor = service(runtime, repo).create_vendor(VendorInput(name="Acme"))
+    extracted = ExtractedBill(
+        bill_number=FieldValue(value="X-1", confidence=1.0),
+        bill_date=FieldValue(value=date(2024, 2, 1), confidence=1.0),
+        currency=FieldValue(value="EUR", confidence=1.0),
+        total=FieldValue(value=D("10"), confidence=1.0))
+    with pytest.raises(AccountingBackendError):
+        push_extracted_bill(runtime, organization.id, extracted, vendor)
+    with runtime.repository(organization.id) as repo:
+        assert repo.list_bills() == []
