@@ -20,6 +20,8 @@ from billintake.settings import Settings
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get("BILLINTAKE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# Parallel runs on one machine (several work trees) each take their own Redis database.
+REDIS_DB = int(os.environ.get("BILLINTAKE_TEST_REDIS_DB", "15"))
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -88,4 +90,4 @@ def any_db_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[R
 @pytest.fixture
 def redis_url() -> str:
     require_service("Redis", REDIS_HOST, REDIS_PORT)
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
