@@ -117,7 +117,7 @@ def test_every_received_file_ends_as_bill_review_or_failure(tmp_path: Path) -> N
             bill = bill_by_id[job.bill_id]  # type: ignore[index]
             assert bill.document_sha256 == job.document_sha256 and bill.external_id
         elif job.status is JobStatus.NEEDS_REVIEW:
-            assert job.extracted and job.extracted["review_reasons"], job
+            assert job.outcome and job.outcome.review_reasons, job
         else:
             assert job.status is JobStatus.FAILED and job.error and job.error_code, job
     assert len(bills) == sum(j.status is JobStatus.PUSHED for j in jobs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fixtures_gen.credit_notes import CreditNote, credit_note_pdf
 from typer.testing import CliRunner
 
 from billintake.entrypoints.cli import app
@@ -13,7 +14,7 @@ from ._bills import Text, block, pdf_of, row
 
 KEYS = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
         "tax", "total", "line_items", "po_number", "vendor_tax_id", "confidence", "evidence",
-        "warnings"]
+        "warnings", "document_type"]
 
 
 def _bill(number: str, total: str) -> bytes:
@@ -61,3 +62,19 @@ def test_all_good_files_exit_zero_and_json_pretty_prints_one(tmp_path: Path) -> 
     body = json.loads(result.stdout)
     assert list(body) == KEYS and body["total"] == "99.99"
     assert "\n  " in result.stdout
+
+
+def test_a_credit_note_gives_its_amounts_as_printed_with_its_type(tmp_path: Path) -> None:
+    note = CreditNote()
+    credit, invoice = tmp_path / "cn.pdf", tmp_path / "inv.pdf"
+    credit.write_bytes(credit_note_pdf(note))
+    invoice.write_bytes(_bill("A-1", "10.50"))
+    result = CliRunner().invoke(app, ["extract", str(credit), str(invoice), "--jsonl",
+                                      "--no-model"])
+    assert result.exit_code == 0, result.output
+    cn, inv = (json.loads(line) for line in result.stdout.splitlines())
+    assert cn["document_type"] == "credit_note" and inv["document_type"] == "invoice"
+    assert (cn["subtotal"], cn["tax"], cn["total"]) == (
+        str(note.subtotal), str(note.tax), str(note.total))
+    assert [item["amount"] for item in cn["line_items"]] == [
+        str(q * p) for _d, q, p in note.lines]

@@ -69,12 +69,16 @@ def test_printed_number_disagreeing_is_reported(extractor: Extractor) -> None:
     assert any("invoice number FX-EN-2024-9999" in w for w in bill.warnings), bill.warnings
 
 
-def test_cross_check_compares_credit_note_amounts_without_their_sign() -> None:
+def test_cross_check_compares_credit_note_amounts_as_printed() -> None:
+    """The XML and the page both give a credit note's amounts as printed: equal means equal."""
     credit = specs()["credit"]
     xml_bill = parse_einvoice(cii.cii_xml(credit, "en16931"))
-    page = xml_bill.model_copy(update={"total": xml_bill.total.model_copy(  # type: ignore[union-attr]
-        update={"value": -xml_bill.value("total")})})
-    assert cross_check(xml_bill, page) == []
+    assert xml_bill.value("total") == credit.grand_total > 0
+    assert cross_check(xml_bill, xml_bill.model_copy()) == []
+    negated = xml_bill.model_copy(update={"total": xml_bill.total.model_copy(  # type: ignore[union-attr]
+        update={"value": -credit.grand_total})})
+    [warning] = cross_check(xml_bill, negated)
+    assert f"total -{credit.grand_total}" in warning and f"says {credit.grand_total}" in warning
 
 
 def non_invoice_pdfa3() -> bytes:

@@ -12,6 +12,8 @@ import pytest
 from billintake_devkit.einvoice_fixtures.build import Case, build_all, cases, truth, xml_of
 from lxml import etree
 
+from billintake.domain.kinds import kind_of
+from billintake.domain.model import BillKind
 from billintake.extraction.einvoice import find_einvoice_xml, parse_einvoice
 from billintake.extraction.einvoice.xmldoc import NS_CII, NS_UBL_COMMON, NS_ZUGFERD1
 
@@ -112,14 +114,16 @@ def test_cii_paths_read_like_the_standard() -> None:
 
 
 @pytest.mark.parametrize("case_id", ["fx-credit-note", "peppol-credit-note"])
-def test_credit_notes_come_out_as_negative_vendor_credits(case_id: str) -> None:
+def test_credit_notes_come_out_as_printed_and_book_as_vendor_credits(case_id: str) -> None:
     case = next(c for c in CASES if c.id == case_id)
     bill = parse_einvoice(xml_of(case))
     assert bill.value("document_type") == "credit_note"
+    assert kind_of(bill) is BillKind.VENDOR_CREDIT
     for name in ("subtotal", "tax", "total", "amount_due"):
-        assert bill.value(name) < 0, name
-    assert all(t.amount < 0 for t in bill.tax_lines)
-    assert all(li.amount is not None and li.amount < 0 for li in bill.line_items)
+        assert bill.value(name) > 0, name
+    assert bill.value("total") == case.spec.grand_total
+    assert all(t.amount > 0 for t in bill.tax_lines)
+    assert all(li.amount is not None and li.amount > 0 for li in bill.line_items)
     assert bill.value("preceding_invoice") == case.spec.preceding_invoice
 
 

@@ -38,8 +38,8 @@ def test_process_pool_runs_jobs_to_the_end(tmp_path: Path) -> None:
     assert dispatcher.wait_idle(timeout=120)
     jobs = wait_final(runtime, org.id, ids, timeout_s=5)
     assert [j.status for j in jobs] == [JobStatus.NEEDS_REVIEW] * 3
-    assert [j.extracted["bill"]["bill_number"] for j in jobs if j.extracted] == [
-        "RE-P-0", "RE-P-1", "RE-P-2"]
+    bills = [j.outcome.bill for j in jobs if j.outcome and j.outcome.bill]
+    assert [bill.value("bill_number") for bill in bills] == ["RE-P-0", "RE-P-1", "RE-P-2"]
     dispatcher.close()
     runtime.close()
 

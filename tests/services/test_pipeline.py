@@ -73,8 +73,9 @@ def test_each_stage_runs_under_its_status(runtime: Runtime, org_id: str) -> None
     job = run_job(runtime, org_id, received.job.id, stages)
     assert seen == [JobStatus.READING, JobStatus.EXTRACTING, JobStatus.MATCHING]
     assert job.status is JobStatus.NEEDS_REVIEW
-    assert job.extracted is not None and job.extracted["bill"]["bill_number"] == "RE-2024-0042"
-    assert job.extracted["review_reasons"] == ["vendor is not known yet: confirm or create it"]
+    assert job.outcome is not None and job.outcome.bill is not None
+    assert job.outcome.bill.value("bill_number") == "RE-2024-0042"
+    assert job.outcome.review_reasons == ["vendor is not known yet: confirm or create it"]
 
 
 def test_failure_records_the_error_keeps_the_file_and_can_be_retried(runtime: Runtime,
@@ -130,8 +131,9 @@ def test_xml_beside_the_pdf_is_the_bills_data(runtime: Runtime, org_id: str) -> 
     job = run_job(runtime, org_id, received.job.id,
                   replace(DEFAULT_STAGES, match=lambda e, v, j, s: VendorMatch(
                       vendor=None, score=0.0, method="none")))
-    bill = job.extracted["bill"] if job.extracted else {}
-    assert bill["bill_number"] == "RE-2024-0777" and bill["confidence"]["total"] == 1.0
+    bill = job.outcome.bill if job.outcome else None
+    assert bill is not None and bill.value("bill_number") == "RE-2024-0777"
+    assert bill.total is not None and bill.total.confidence == 1.0
     assert job.status is JobStatus.NEEDS_REVIEW
 
 
@@ -152,8 +154,9 @@ def test_a_bill_already_booked_from_this_file_is_linked_not_booked_again(
 
     job = run_job(runtime, org_id, received.job.id, replace(DEFAULT_STAGES, push=must_not_push))
     assert job.status is JobStatus.PUSHED and job.bill_id == booked.id
-    assert job.extracted and job.extracted["review_reasons"] == []
-    assert job.extracted["vendor_match"]["vendor"]["id"] == vendor.id
+    assert job.outcome and job.outcome.review_reasons == []
+    match = job.outcome.vendor_match
+    assert match is not None and match.vendor is not None and match.vendor.id == vendor.id
 
 
 def _bill(confidence: float, *, reconciled: bool = True) -> ExtractedBill:
@@ -193,7 +196,7 @@ def test_a_bill_passing_the_thresholds_is_pushed_once(any_db_runtime: Runtime) -
     received = receive(runtime, org_id, pdf, filename="RE-2024-0042.pdf", channel=Channel.EMAIL,
                        einvoice_xml=xml)
     job = run_job(runtime, org_id, received.job.id)
-    assert job.status is JobStatus.PUSHED, job.extracted
+    assert job.status is JobStatus.PUSHED, job.outcome
     with runtime.repository(org_id) as repo:
         [bill] = repo.list_bills()
     assert bill.id == job.bill_id and bill.document_sha256 == job.document_sha256
@@ -219,8 +222,8 @@ def test_the_same_bill_in_another_file_waits_for_review(runtime: Runtime, org_id
                     einvoice_xml=xml)
     second = run_job(runtime, org_id, other.job.id)
     assert second.status is JobStatus.NEEDS_REVIEW and second.bill_id is None
-    assert second.extracted and second.extracted["duplicate_of"] == first.bill_id
-    assert "already taken in" in second.extracted["review_reasons"][0]
+    assert second.outcome and second.outcome.duplicate_of == first.bill_id
+    assert "already taken in" in second.outcome.review_reasons[0]
 
 
 def test_the_senders_domain_helps_to_find_the_vendor(runtime: Runtime) -> None:
@@ -251,8 +254,10 @@ def test_a_scanned_bill_goes_through_ocr(runtime: Runtime, org_id: str) -> None:
     assert received.job.status is JobStatus.QUEUED
     job = run_job(runtime, org_id, received.job.id)
     assert job.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW}, job.error
-    evidence = (job.extracted or {})["bill"]["evidence"]
-    assert evidence and {e["source"] for e in evidence.values()} == {"ocr"}
+    bill = job.outcome.bill if job.outcome else None
+    assert bill is not None
+    evidence = [field.evidence for field in bill.field_values().values() if field.evidence]
+    assert evidence and {e.source for e in evidence} == {"ocr"}
 
 
 @pytest.mark.postgres

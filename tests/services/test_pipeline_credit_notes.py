@@ -1,5 +1,6 @@
-"""Credit notes through the job: the document type is stored on the job, review and the
-pipeline book them as vendor credits (negative) in the ledger."""
+"""Credit notes through the job: stored on the job with their document type and amounts as
+printed (positive); review and the pipeline book them as vendor credits (negative) in the
+ledger, and the API shows the kind they are booked as."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from fixtures_gen.credit_notes import CreditNote, credit_note_pdf
 from fixtures_gen.intake_fixtures import make_org
 
 from billintake.bootstrap import Runtime
+from billintake.domain.extracted import ExtractedBill
+from billintake.domain.kinds import kind_of
 from billintake.domain.model import BillKind, Channel, IngestJob, JobStatus
 from billintake.services import review
 from billintake.services.books import BillService
@@ -24,6 +27,11 @@ from billintake.settings import Settings
 def ingest(runtime: Runtime, org_id: str, data: bytes, filename: str) -> IngestJob:
     received = receive(runtime, org_id, data, filename=filename, channel=Channel.UPLOAD)
     return run_job(runtime, org_id, received.job.id)
+
+
+def bill_of(job: IngestJob) -> ExtractedBill:
+    assert job.outcome is not None and job.outcome.bill is not None, job
+    return job.outcome.bill
 
 
 def open_balance(runtime: Runtime, org_id: str, bill_id: str) -> Decimal:
@@ -39,11 +47,14 @@ def test_a_printed_credit_note_is_stored_as_such_and_review_books_a_vendor_credi
     note = CreditNote()
     job = ingest(runtime, org_id, credit_note_pdf(note), "cn.pdf")
     assert job.status is JobStatus.NEEDS_REVIEW  # an unknown vendor
-    stored = (job.extracted or {})["bill"]
-    assert stored["document_type"] == "credit_note" and stored["kind"] == "vendor_credit"
+    stored = bill_of(job)
+    assert stored.value("document_type") == "credit_note"
+    assert kind_of(stored) is BillKind.VENDOR_CREDIT
+    assert stored.value("total") == note.total > 0  # as printed
     item = review.review_item(job, ReviewPolicy.from_settings(runtime.settings)).to_dict()
     assert item["bill"]["kind"] == "vendor_credit"
-    assert review.stored_bill(job).value("document_type") == "credit_note"
+    assert item["bill"]["document_type"] == "credit_note"
+    assert item["bill"]["total"] == str(note.total)
 
     approval = review.approve(runtime, org_id, job.id)
     assert approval.bill.kind is BillKind.VENDOR_CREDIT
@@ -54,8 +65,8 @@ def test_a_printed_credit_note_is_stored_as_such_and_review_books_a_vendor_credi
 def test_an_invoice_is_stored_as_an_invoice_to_book_as_a_bill(runtime: Runtime) -> None:
     org_id = make_org(runtime, known_sellers=False)[0].id
     job = ingest(runtime, org_id, credit_note_pdf(CreditNote(as_invoice=True)), "inv.pdf")
-    stored = (job.extracted or {})["bill"]
-    assert stored["document_type"] == "invoice" and stored["kind"] == "bill"
+    stored = bill_of(job)
+    assert stored.value("document_type") == "invoice" and kind_of(stored) is BillKind.BILL
     approval = review.approve(runtime, org_id, job.id)
     assert approval.bill.kind is BillKind.BILL and approval.bill.total > 0
 
@@ -65,9 +76,10 @@ def test_an_einvoice_credit_note_carries_its_type_on_the_job(runtime: Runtime) -
     spec = specs()["credit"]
     data = embed_facturx(render_pdf(spec), cii.cii_xml(spec, "en16931"), "en16931")
     job = ingest(runtime, org_id, data, "fx-credit.pdf")
-    stored = (job.extracted or {})["bill"]
-    assert stored["document_type"] == "credit_note" and stored["kind"] == "vendor_credit"
-    assert stored["total"] == str(-spec.grand_total)
+    stored = bill_of(job)
+    assert stored.value("document_type") == "credit_note"
+    assert kind_of(stored) is BillKind.VENDOR_CREDIT
+    assert stored.value("total") == spec.grand_total > 0  # as in its XML
     approval = review.approve(runtime, org_id, job.id)
     assert approval.bill.kind is BillKind.VENDOR_CREDIT
     assert approval.bill.total == -spec.grand_total
@@ -84,8 +96,8 @@ def test_a_printed_credit_note_from_a_known_vendor_is_pushed_as_a_vendor_credit(
         org_id = make_org(runtime)[0].id  # knows Harbour Print Ltd (VAT GB123456789)
         note = CreditNote(language=language)
         job = ingest(runtime, org_id, credit_note_pdf(note), f"cn-{language}.pdf")
-        assert job.status is JobStatus.PUSHED, job.extracted
-        assert (job.extracted or {})["bill"]["total"] == str(-note.total)
+        assert job.status is JobStatus.PUSHED, job.outcome
+        assert bill_of(job).value("total") == note.total  # as printed
         with runtime.repository(org_id) as repo:
             [bill] = repo.list_bills()
         assert bill.id == job.bill_id and bill.kind is BillKind.VENDOR_CREDIT

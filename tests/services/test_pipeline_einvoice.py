@@ -20,7 +20,8 @@ from billintake_devkit.einvoice_fixtures.pdf import attach, embed_facturx, rende
 from fixtures_gen.intake_fixtures import make_org, wait_final
 
 from billintake.bootstrap import Runtime
-from billintake.domain.model import Channel, JobStatus
+from billintake.domain.extracted import ExtractedBill
+from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.extraction.einvoice import strip_embedded_xml
 from billintake.queue.local import LocalDispatcher
 from billintake.services.pipeline import receive, run_job
@@ -35,6 +36,17 @@ def facturx_pdf(**printed: object) -> bytes:
                          cii.cii_xml(SPEC, "en16931"), "en16931")
 
 
+def bill_of(job: IngestJob) -> ExtractedBill:
+    """The typed bill the job stored."""
+    assert job.outcome is not None and job.outcome.bill is not None, job
+    return job.outcome.bill
+
+
+def sources(bill: ExtractedBill) -> set[str]:
+    """Where the bill's fields were read: text, ocr or xml."""
+    return {f.evidence.source for f in bill.field_values().values() if f.evidence is not None}
+
+
 @pytest.fixture
 def org_id(runtime: Runtime) -> str:
     return make_org(runtime)[0].id
@@ -46,12 +58,13 @@ def test_facturx_whose_printed_total_disagrees_keeps_the_xml_total_and_waits_for
     job = run_job(runtime, org_id, receive(runtime, org_id, data, filename="fx.pdf",
                                            channel=Channel.UPLOAD).job.id)
     assert job.status is JobStatus.NEEDS_REVIEW and job.bill_id is None
-    bill = (job.extracted or {})["bill"]
-    assert bill["total"] == str(SPEC.grand_total) == "1484.84"
-    assert bill["evidence"]["total"]["source"] == "xml"
-    [warning] = [w for w in bill["warnings"] if "total 1584.84" in w]
+    bill = bill_of(job)
+    assert bill.value("total") == SPEC.grand_total == Decimal("1484.84")
+    assert bill.total is not None and bill.total.evidence is not None
+    assert bill.total.evidence.source == "xml"
+    [warning] = [w for w in bill.warnings if "total 1584.84" in w]
     assert "1484.84" in warning and "XML's value was kept" in warning
-    reasons = job.extracted["review_reasons"]  # type: ignore[index]
+    reasons = job.outcome.review_reasons  # type: ignore[union-attr]
     assert len(reasons) == 1 and reasons[0].startswith("flagged for review: ")
     assert "total 1584.84" in reasons[0]
     with runtime.repository(org_id) as repo:
@@ -61,9 +74,9 @@ def test_facturx_whose_printed_total_disagrees_keeps_the_xml_total_and_waits_for
 def test_facturx_whose_page_agrees_is_booked(runtime: Runtime, org_id: str) -> None:
     job = run_job(runtime, org_id, receive(runtime, org_id, facturx_pdf(), filename="fx.pdf",
                                            channel=Channel.UPLOAD).job.id)
-    assert job.status is JobStatus.PUSHED, job.extracted
-    bill = (job.extracted or {})["bill"]
-    assert bill["warnings"] == [] and bill["total"] == "1484.84"
+    assert job.status is JobStatus.PUSHED, job.outcome
+    bill = bill_of(job)
+    assert bill.warnings == [] and bill.value("total") == Decimal("1484.84")
     with runtime.repository(org_id) as repo:
         [booked] = repo.list_bills()
     assert booked.total == SPEC.grand_total and booked.bill_number == SPEC.number
@@ -76,11 +89,11 @@ def test_pdfa3_with_a_non_invoice_attachment_is_read_from_the_page(runtime: Runt
     job = run_job(runtime, org_id, receive(runtime, org_id, data, filename="pdfa3.pdf",
                                            channel=Channel.FOLDER).job.id)
     assert job.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW}, job.error
-    bill = (job.extracted or {})["bill"]
-    assert bill["bill_number"] == SPEC.number and bill["total"] == "1484.84"
-    assert {e["source"] for e in bill["evidence"].values()} == {"text"}  # the page, no XML
+    bill = bill_of(job)
+    assert bill.value("bill_number") == SPEC.number and bill.value("total") == Decimal("1484.84")
+    assert sources(bill) == {"text"}  # the page, no XML
     assert any("'delivery-note.xml' is not an e-invoice" in w and "<DeliveryNote>" in w
-               for w in bill["warnings"]), bill["warnings"]
+               for w in bill.warnings), bill.warnings
 
 
 def test_broken_einvoice_attachment_falls_back_to_the_page_with_the_reason(
@@ -88,9 +101,9 @@ def test_broken_einvoice_attachment_falls_back_to_the_page_with_the_reason(
     data = attach(render_pdf(SPEC), "factur-x.xml", b"<rsm:CrossIndustryInvoice><unclosed>")
     job = run_job(runtime, org_id, receive(runtime, org_id, data, filename="broken-xml.pdf",
                                            channel=Channel.UPLOAD).job.id)
-    bill = (job.extracted or {})["bill"]
-    assert bill["bill_number"] == SPEC.number
-    assert any("'factur-x.xml' is not well-formed XML" in w for w in bill["warnings"])
+    bill = bill_of(job)
+    assert bill.value("bill_number") == SPEC.number
+    assert any("'factur-x.xml' is not well-formed XML" in w for w in bill.warnings)
 
 
 def test_an_unreadable_page_with_a_good_companion_xml_still_gives_the_xmls_bill(
@@ -100,9 +113,9 @@ def test_an_unreadable_page_with_a_good_companion_xml_still_gives_the_xmls_bill(
     received = receive(runtime, org_id, broken, filename="scan.pdf", channel=Channel.EMAIL,
                        einvoice_xml=cii.cii_xml(SPEC, "en16931"))
     job = run_job(runtime, org_id, received.job.id)
-    bill = (job.extracted or {})["bill"]
-    assert bill["bill_number"] == SPEC.number and bill["total"] == "1484.84"
-    assert any("could not be read to cross-check" in w for w in bill["warnings"])
+    bill = bill_of(job)
+    assert bill.value("bill_number") == SPEC.number and bill.value("total") == Decimal("1484.84")
+    assert any("could not be read to cross-check" in w for w in bill.warnings)
 
 
 def test_email_with_pdf_and_xml_attached_is_one_bill_with_the_xmls_values(
@@ -126,11 +139,12 @@ def test_email_with_pdf_and_xml_attached_is_one_bill_with_the_xmls_values(
         result = accept_message(runtime, dispatcher, org_id, message.as_bytes())
         assert len(result.jobs) == 1
         [job] = wait_final(runtime, org_id, [result.jobs[0].job.id])
-        assert job.status is JobStatus.PUSHED, job.extracted
-        bill = (job.extracted or {})["bill"]
-        assert bill["bill_number"] == SPEC.number and bill["total"] == "1484.84"
-        assert bill["confidence"]["total"] == 1.0 and bill["warnings"] == []
-        assert bill["evidence"]["total"]["source"] == "xml"
+        assert job.status is JobStatus.PUSHED, job.outcome
+        bill = bill_of(job)
+        assert bill.value("bill_number") == SPEC.number
+        assert bill.value("total") == Decimal("1484.84") and bill.warnings == []
+        assert bill.total is not None and bill.total.confidence == 1.0
+        assert sources(bill) == {"xml"}
         with runtime.repository(org_id) as repo:
             [booked] = repo.list_bills()
             assert len(repo.list_jobs()) == 1

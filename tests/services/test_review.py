@@ -9,16 +9,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fixtures_gen.intake_fixtures import einvoice, make_org
+from fixtures_gen.intake_fixtures import digital_bill, einvoice, make_org
 from typer.testing import CliRunner
 
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import DuplicateBill, ValidationFailed
-from billintake.domain.model import BillKind, Channel, IngestJob, JobStatus
+from billintake.domain.kinds import kind_of
+from billintake.domain.model import BillKind, Channel, IngestJob, JobStatus, Vendor
+from billintake.domain.outcome import JobOutcome, VendorMatchOutcome
 from billintake.entrypoints.cli import app
 from billintake.services import review
+from billintake.services.books import BillService
 from billintake.services.pipeline import ReviewPolicy, receive, run_job
 from billintake.settings import Settings, get_settings
+
+D = Decimal
 
 
 def ingest(runtime: Runtime, org_id: str, data: bytes, filename: str, *,
@@ -28,30 +33,34 @@ def ingest(runtime: Runtime, org_id: str, data: bytes, filename: str, *,
     return run_job(runtime, org_id, received.job.id)
 
 
-def test_the_stored_bill_comes_back_typed(runtime: Runtime) -> None:
+def test_the_stored_bill_is_the_whole_typed_bill(runtime: Runtime) -> None:
     org, _key = make_org(runtime, known_sellers=False)
     job = ingest(runtime, org.id, einvoice("RE-2024-0201")[1], "re.xml")
     extracted = review.stored_bill(job)
     assert extracted.value("bill_number") == "RE-2024-0201"
     assert extracted.value("bill_date") == date(2024, 3, 5)
     assert extracted.value("total") == Decimal("939.51") and extracted.total is not None
-    assert extracted.total.confidence == 1.0
-    assert review.kind_of(extracted) is BillKind.BILL
-    assert [item.description for item in extracted.line_items] == [
-        item["description"] for item in job.extracted["bill"]["line_items"]]  # type: ignore[index]
+    assert extracted.total.confidence == 1.0 and extracted.total.evidence is not None
+    assert extracted.total.evidence.source == "xml" and extracted.total.evidence.path
+    assert kind_of(extracted) is BillKind.BILL
+    # what the JSON contract left out comes along too
+    assert extracted.reconciled and extracted.source == "xml"
+    assert extracted.value("vendor_email") and extracted.value("buyer_name")
+    assert extracted.value("document_type") == "invoice"
 
 
 def test_reasons_are_derived_when_the_pipeline_recorded_none(runtime: Runtime) -> None:
     """A job stored without reasons (e.g. by an older pipeline) still says why it waits."""
     org, _key = make_org(runtime, known_sellers=False)
     job = ingest(runtime, org.id, einvoice("RE-2024-0202")[1], "re.xml")
-    contract = dict(job.extracted["bill"])  # type: ignore[index]
-    contract["confidence"] = {**contract["confidence"], "total": 0.4}
-    contract["warnings"] = ["line items sum to 900.00, subtotal says 789.50"]
-    contract["due_date"] = None
-    contract["currency"] = None
-    bare = job.model_copy(update={"extracted": {"bill": contract,
-                                                "vendor_match": {"vendor": None}}})
+    stored = review.stored_bill(job)
+    assert stored.total is not None
+    bill = stored.model_copy(update={
+        "total": stored.total.model_copy(update={"confidence": 0.4}),
+        "warnings": ["line items sum to 900.00, subtotal says 789.50"],
+        "due_date": None, "currency": None})
+    bare = job.model_copy(update={"outcome": JobOutcome(
+        bill=bill, vendor_match=VendorMatchOutcome())})
     item = review.review_item(bare, ReviewPolicy(min_confidence=0.85, require_reconciled=True))
     assert item.reasons == [
         "not found on the bill: currency",
@@ -63,6 +72,9 @@ def test_reasons_are_derived_when_the_pipeline_recorded_none(runtime: Runtime) -
     recorded = review.review_item(job, ReviewPolicy(min_confidence=0.85,
                                                     require_reconciled=True))
     assert recorded.reasons == ["vendor is not known yet: confirm or create it"]
+    nothing = job.model_copy(update={"outcome": None})
+    assert review.review_item(nothing, ReviewPolicy(0.85, True)).reasons == [
+        "nothing was extracted from this file"]
 
 
 def test_corrections_name_the_bad_field() -> None:
@@ -111,6 +123,81 @@ def test_a_duplicate_waits_then_is_refused_and_rejected(runtime: Runtime) -> Non
     assert rejected.error == "rejected by reviewer: duplicate of RE-2024-0204"
     with runtime.repository(org.id) as repo:
         assert [b.id for b in repo.list_bills()] == [booked.bill.id]
+
+
+# A synthetic page bill that prints shipping, a discount, the vendor's IBAN and email.
+DUNMORE = 30
+IBAN, EMAIL = "CH094631099301668661", "invoices@dunmore.example"
+
+
+@pytest.fixture
+def strict_runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """Thresholds no page bill passes: every one waits for a person."""
+    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=tmp_path / "data",
+                                             auto_approve_min_confidence=0.99))
+    yield runtime
+    runtime.close()
+
+
+def test_shipping_iban_and_email_survive_review_into_the_books(strict_runtime: Runtime) -> None:
+    """needs_review, then approved: what the page said reaches the books, not only the
+    contract's fields."""
+    runtime = strict_runtime
+    org, _key = make_org(runtime, known_sellers=False)
+    page = digital_bill(DUNMORE)
+    job = ingest(runtime, org.id, page.data, page.name)
+    assert job.status is JobStatus.NEEDS_REVIEW, job.outcome
+    stored = review.stored_bill(job)
+    assert (stored.value("shipping"), stored.value("discount")) == (D("4.95"), D("-5.00"))
+    assert (stored.value("vendor_iban"), stored.value("vendor_email")) == (IBAN, EMAIL)
+    assert stored.reconciled
+
+    approval = review.approve(runtime, org.id, job.id)
+    assert (approval.vendor.iban, approval.vendor.email) == (IBAN, EMAIL)  # created from it
+    lines = {item.description: item.amount for item in approval.bill.line_items}
+    assert (lines["Shipping"], lines["Discount"]) == (D("4.95"), D("-5.00"))
+    assert approval.bill.total == stored.value("total")
+    with runtime.repository(org.id) as repo:
+        writer = BillService.open(repo, runtime.settings).writer
+        booked = writer.get_bill(approval.bill.external_id or "")
+        in_books = writer.find_vendor(iban=IBAN)
+    assert booked.total == stored.value("total")
+    assert [line.amount for line in booked.line_items] == [  # booked line by line
+        item.amount for item in approval.bill.line_items]
+    assert in_books is not None and in_books.email == EMAIL and in_books.id == booked.vendor_id
+    done = approval.job.outcome
+    assert done is not None and done.bill is not None
+    assert done.bill.value("shipping") == D("4.95") and done.bill.value("vendor_iban") == IBAN
+
+
+@pytest.mark.parametrize(("known", "hints", "index"), [
+    ({"iban": IBAN}, {}, DUNMORE),
+    ({"email": EMAIL}, {}, DUNMORE),
+    ({"email": "ar@ledgerline.example"}, {"email_sender": "ar@ledgerline.example"}, 11),
+], ids=["iban", "email", "email-sender"])
+def test_review_matches_the_vendor_as_the_pipeline_does(
+        strict_runtime: Runtime, known: dict[str, str], hints: dict[str, str],
+        index: int) -> None:
+    """A corrected vendor name is matched again with the pipeline's evidence: the bill's IBAN
+    and email (or the email sender's address) find the known vendor, none is created."""
+    runtime = strict_runtime
+    org, _key = make_org(runtime, known_sellers=False)
+    with runtime.repository(org.id) as repo:
+        vendor = repo.add_vendor(Vendor(organization_id=org.id, name="Quite Another Name AG",
+                                        **known))
+    page = digital_bill(index)
+    received = receive(runtime, org.id, page.data, filename=page.name,
+                       channel=Channel.EMAIL, hints=hints)
+    job = run_job(runtime, org.id, received.job.id)
+    assert job.status is JobStatus.NEEDS_REVIEW, job.outcome
+    match = job.outcome.vendor_match if job.outcome else None
+    assert match is not None and match.vendor is not None and match.vendor.id == vendor.id
+
+    approval = review.approve(runtime, org.id, job.id, {"vendor_name": "Renamed Supplies"})
+    assert approval.vendor.id == vendor.id
+    assert "Renamed Supplies" in approval.vendor.aliases
+    with runtime.repository(org.id) as repo:
+        assert [v.id for v in repo.list_vendors()] == [vendor.id]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy import inspect
 
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import Conflict, NotFound
+from billintake.domain.extracted import Evidence, ExtractedBill, ExtractedLineItem, FieldValue
 from billintake.domain.model import (
     Account,
     AccountClass,
@@ -18,6 +19,7 @@ from billintake.domain.model import (
     JobStatus,
     Vendor,
 )
+from billintake.domain.outcome import JobOutcome, VendorMatchOutcome, VendorRef
 
 SHA = "a" * 64
 
@@ -52,9 +54,26 @@ def test_round_trips_keep_every_value(any_db_runtime: Runtime) -> None:
                           currency="EUR", payment_date=date(2026, 3, 20), reference="SEPA 1")
     document = Document(sha256=SHA, organization_id=org_id, original_filename="r.pdf",
                         media_type="application/pdf", size=1234, page_count=2)
+    page = Evidence(source="text", page=1, bbox=(400.0, 700.5, 480.0, 712.0), text="119,00")
+    outcome = JobOutcome(
+        bill=ExtractedBill(
+            document_type=FieldValue(value="credit_note", confidence=0.9),
+            bill_number=FieldValue(value="R-2026-001", confidence=0.97),
+            bill_date=FieldValue(value=date(2026, 3, 14), confidence=0.9),
+            total=FieldValue(value=Decimal("119.00"), confidence=0.95, evidence=page),
+            shipping=FieldValue(value=Decimal("4.90"), confidence=0.8),
+            vendor_iban=FieldValue(value="DE89370400440532013000", confidence=0.99),
+            vendor_email=FieldValue(value="ap@mueller.de", confidence=0.9),
+            line_items=[ExtractedLineItem(description="Paper A4", quantity=Decimal("3"),
+                                          amount=Decimal("100.00"), confidence=0.9,
+                                          evidence=page)],
+            warnings=["checked"], reconciled=True),
+        vendor_match=VendorMatchOutcome(vendor=VendorRef(id=vendor.id, name=vendor.name),
+                                        score=100.0, method="iban", reason="same iban"),
+        review_reasons=["confidence 0.80 is below the auto-approve threshold 0.85"])
     job = IngestJob(organization_id=org_id, channel=Channel.EMAIL, document_sha256=SHA,
                     original_filename="r.pdf", hints={"sender": "ap@mueller.de"},
-                    extracted={"total": "119.00"})
+                    outcome=outcome)
     with rt.repository(org_id) as repo:
         repo.add_vendor(vendor)
         repo.add_account(account)
@@ -75,6 +94,7 @@ def test_round_trips_keep_every_value(any_db_runtime: Runtime) -> None:
         assert repo.find_bill_by_document(SHA) == bill
         got = repo.get_job(job.id)
         assert got.hints == {"sender": "ap@mueller.de"}
+        assert got.outcome == outcome  # the whole typed bill, evidence and amounts exact
         assert got.created_at == job.created_at
         got.status = JobStatus.FAILED
         got.error = "unreadable"

@@ -6,6 +6,12 @@ prints the message and exits non-zero. Raise the most specific class that fits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class BillintakeError(Exception):
     """Base of every error the service raises on purpose."""
@@ -28,6 +34,20 @@ class ValidationFailed(BillintakeError):
     """Input is well-formed but its values are not acceptable (HTTP 422)."""
 
     code = "validation_failed"
+
+
+def validation_failed(exc: ValidationError, fields: Iterable[str] = ()) -> ValidationFailed:
+    """A pydantic error as a domain error naming its field: the first error's location, or,
+    for a model-level rule, its message's first word when that is one of `fields`."""
+    error = exc.errors()[0]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    loc = [str(part) for part in error["loc"]]
+    if not loc:  # a model-level rule: its message starts with the field it is about
+        first = message.split(" ", 1)[0]
+        loc = [first] if first in set(fields) else []
+    field = ".".join(loc) or None
+    return ValidationFailed(f"{field}: {message}" if field and not message.startswith(field)
+                            else message, field=field)
 
 
 class NotFound(BillintakeError):

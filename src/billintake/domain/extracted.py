@@ -8,15 +8,16 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import Amount
+from .amounts import Amount
 
 T = TypeVar("T")
 
-Source = Literal["text", "ocr", "xml"]
+Source = Literal["text", "ocr", "xml", "review"]  # "review": a person typed the value
 
 
 class Evidence(BaseModel):
-    """Where a value was found: a page box (PDF points, origin top-left) or an XML path."""
+    """Where a value was found: a page box (PDF points, origin top-left) or an XML path; or,
+    from a reviewer's correction, a note saying so (and what was extracted before)."""
 
     model_config = ConfigDict(extra="forbid")
 

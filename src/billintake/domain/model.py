@@ -9,19 +9,12 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .amounts import Amount, StrictAmount
 from .currency import check_currency
+from .outcome import JobOutcome
 
 
 def new_id() -> str:
@@ -31,18 +24,6 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _reject_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("must be a Decimal or a decimal string, not a float")
-    return value
-
-
-# Decimal that serialises to JSON as a string ("1234.50"), never a float.
-Amount = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
-# An Amount that also refuses a float on input (booked money must come exact).
-StrictAmount = Annotated[Amount, BeforeValidator(_reject_float)]
 
 
 class DomainModel(BaseModel):
@@ -250,7 +231,7 @@ class IngestJob(DomainModel):
     error_code: str | None = None
     bill_id: str | None = None
     hints: dict[str, str] = Field(default_factory=dict)
-    extracted: dict[str, Any] | None = None
+    outcome: JobOutcome | None = None  # the typed bill, vendor match and review, once extracted
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -1,4 +1,8 @@
-"""The JSON contract of `billintake extract --jsonl` and of the API's extracted body."""
+"""The JSON contract of `billintake extract --jsonl` and of the API's extracted body.
+
+Made only at these edges, from the typed `ExtractedBill`. Amounts are as printed (a credit
+note's positive); `document_type` says what the document is.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue, decimal_str
+from billintake.domain.kinds import kind_of
 
 CONTRACT_FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency",
                    "subtotal", "tax", "total", "po_number", "vendor_tax_id")
@@ -37,10 +42,19 @@ def to_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
     body["confidence"] = confidence
     body["evidence"] = evidence
     body["warnings"] = list(extracted.warnings)
+    body["document_type"] = extracted.value("document_type")
     order = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency",
              "subtotal", "tax", "total", "line_items", "po_number", "vendor_tax_id",
-             "confidence", "evidence", "warnings"]
+             "confidence", "evidence", "warnings", "document_type"]
     return {key: body[key] for key in order}
+
+
+def booked_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
+    """The contract plus the `kind` the bill is booked as (bill or vendor_credit): a job's
+    bill as the API and review show it."""
+    body = to_contract(extracted, file)
+    body["kind"] = kind_of(extracted).value
+    return body
 
 
 def error_contract(file: str, message: str) -> dict[str, Any]:

@@ -1,11 +1,11 @@
-"""What a printed document is (invoice, credit note, receipt) and the signs its amounts take.
+"""What a printed document is: invoice, credit note or receipt.
 
 A credit note says so in its title or its number label ("CREDIT NOTE", "Gutschriftsnummer:",
 "Avoir n° 12", "Creditnota"), above the items table. A credit *line* inside an invoice
 ("Gutschrift Rücksendung", "Avoir retour marchandise") does not make it one: only a title or
 a label (the term alone, or followed by a number word or an identifier) above the items table
-counts, and when an invoice title is also there the larger print wins. A credit note's amounts
-are booked negative (a vendor credit), as the e-invoice path does.
+counts, and when an invoice title is also there the larger print wins. Its amounts stay as
+printed; `domain.kinds` says how the books take a credit note (a vendor credit, negative).
 """
 
 from __future__ import annotations
@@ -13,15 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from decimal import Decimal
 
-from billintake.domain.extracted import (
-    DocumentType,
-    Evidence,
-    ExtractedBill,
-    FieldValue,
-    TaxLine,
-)
+from billintake.domain.extracted import DocumentType, Evidence, FieldValue
 
 from .layout import Layout, Segment
 
@@ -42,7 +35,6 @@ NUMBER_WORDS = frozenset({"no", "nr", "n", "n°", "no°", "#", "num", "number", 
 # Glued to the term in one word: "Gutschriftsnummer", "Creditnotanummer", "Gutschriftnr".
 NUMBER_SUFFIXES = ("snummer", "nummer", "snr", "nr", "no", "number")
 CREDIT_SIZE_RATIO = 0.9  # a credit title at least this large against the largest invoice title
-SIGNED_AMOUNTS = ("subtotal", "tax", "total", "amount_due", "shipping", "discount")
 
 _RECEIPT_RE = re.compile(r"receipt|quittung|kassenbon|kassenbeleg|reçu|ticket de caisse|"
                          r"kassabon|kassaticket|bon\b")
@@ -114,21 +106,3 @@ def document_type(layout: Layout, table_rows: set[tuple[int, int]]
         head) else "invoice"
     return FieldValue[DocumentType](value=kind, confidence=0.7)
 
-
-def signed_for_credit(bill: ExtractedBill) -> ExtractedBill:
-    """A credit note's amounts as a vendor credit's: negative (printed signs ignored)."""
-    if bill.value("document_type") != "credit_note":
-        return bill
-
-    def neg(value: Decimal | None) -> Decimal | None:
-        return None if value is None else -abs(value)
-
-    updates: dict[str, object] = {
-        name: field.model_copy(update={"value": neg(field.value)})
-        for name in SIGNED_AMOUNTS if (field := getattr(bill, name)) is not None}
-    updates["line_items"] = [
-        item.model_copy(update={"amount": neg(item.amount), "unit_price": neg(item.unit_price)})
-        for item in bill.line_items]
-    updates["tax_lines"] = [TaxLine(rate=t.rate, basis=neg(t.basis), amount=-abs(t.amount))
-                            for t in bill.tax_lines]
-    return bill.model_copy(update=updates)

@@ -27,7 +27,7 @@ from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
 from . import nlp
-from .document_type import document_type, signed_for_credit
+from .document_type import document_type
 from .header import (
     Candidate,
     DocContext,
@@ -153,10 +153,9 @@ class _VisualExtraction:
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
                                           for i in items]))
-        result = ExtractedBill(**{k: v for k, v in bill.items() if v is not None},
-                               line_items=items, warnings=_unique(self.warnings),
-                               reconciled=amounts.reconciled, source="visual")
-        return signed_for_credit(result)
+        return ExtractedBill(**{k: v for k, v in bill.items() if v is not None},
+                             line_items=items, warnings=_unique(self.warnings),
+                             reconciled=amounts.reconciled, source="visual")
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""

@@ -16,6 +16,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from billintake.domain.model import Vendor
+from billintake.domain.outcome import VendorMatchOutcome, VendorRef
 
 
 def _words(text: str) -> frozenset[str]:
@@ -144,6 +145,16 @@ class VendorMatch:
     def should_create(self) -> bool:
         """No vendor matched and nothing is close enough to need a person's judgement."""
         return self.vendor is None and not self.ambiguous
+
+    def outcome(self) -> VendorMatchOutcome:
+        """The match as the job stores it: vendors by id and name, with the evidence."""
+        def ref(vendor: Vendor | None) -> VendorRef | None:
+            return None if vendor is None else VendorRef(id=vendor.id, name=vendor.name)
+
+        return VendorMatchOutcome(vendor=ref(self.vendor), candidate=ref(self.candidate),
+                                  runner_up=ref(self.runner_up), score=self.score,
+                                  method=self.method, ambiguous=self.ambiguous,
+                                  reason=self.reason)
 
 
 def _by_identifier(candidate: VendorCandidate, vendors: list[Vendor]) -> VendorMatch | None:

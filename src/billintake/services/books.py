@@ -7,7 +7,8 @@ Entry points (used by the API, the CLI and the pipeline):
   which opens the organization's writer from its stored connection;
 - `.resolve_vendor(candidate)` match (and remember the alias) or create, or flag as ambiguous;
 - `.create_bill(BillInput)` / `.create_from_extracted(extracted, vendor=..., document_sha256=)`
-  record a bill (refusing duplicates with `DuplicateBill` naming the existing bill);
+  record a bill (refusing duplicates with `DuplicateBill` naming the existing bill); the
+  extracted bill's amounts are as printed, and `domain.kinds` gives its kind and sign;
 - `.push_bill(bill_id)` book it (and attach its original) in the accounting system;
 - `.record_payment(bill_id, amount, currency, payment_date, ...)` pay it, fully or partly;
 - `push_extracted_bill(runtime, organization_id, extracted, vendor, ...)` the pipeline's one call.
@@ -24,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from billintake.accounting.backends import get_writer
 from billintake.accounting.writer import (
@@ -43,8 +44,10 @@ from billintake.domain.errors import (
     NotFound,
     PaymentRejected,
     ValidationFailed,
+    validation_failed,
 )
 from billintake.domain.extracted import ExtractedBill
+from billintake.domain.kinds import booking_kind, booking_sign
 from billintake.domain.model import (
     Account,
     Amount,
@@ -253,24 +256,16 @@ class BillService:
                 raise ValidationFailed(f"the vendor is ambiguous ({resolution.match.reason}); "
                                        "give vendor_id", field="vendor_name")
             vendor = resolution.vendor
-        try:
-            bill = Bill(
-                organization_id=self.repo.organization_id, vendor_id=vendor.id, kind=data.kind,
-                bill_number=data.bill_number, bill_date=data.bill_date, due_date=data.due_date,
-                currency=data.currency, total=data.total, subtotal=data.subtotal, tax=data.tax,
-                line_items=[BillLineItem(**line.model_dump()) for line in data.line_items],
-                po_number=data.po_number, memo=data.memo, document_sha256=data.document_sha256,
-                status=BillStatus.DRAFT)
-        except ValueError as exc:
-            raise ValidationFailed(str(exc)) from exc
+        bill = bill_from(data, self.repo.organization_id, vendor.id)
         self.refuse_duplicate(bill)
         return self.repo.add_bill(bill)
 
     def create_from_extracted(self, extracted: ExtractedBill, *, vendor: Vendor,
-                              document_sha256: str | None = None) -> Bill:
+                              document_sha256: str | None = None,
+                              kind: BillKind | None = None) -> Bill:
         """Record a bill read from a document (a credit note becomes a vendor credit)."""
         self.remember_alias(vendor, extracted.value("vendor_name"))
-        return self.create_bill(bill_input_from(extracted, vendor.id, document_sha256))
+        return self.create_bill(bill_input_from(extracted, vendor.id, document_sha256, kind=kind))
 
     def refuse_duplicate(self, bill: Bill) -> None:
         """The same file, or the same vendor + number + amount, is the same bill: 409."""
@@ -367,34 +362,78 @@ class BillService:
 
 
 def bill_input_from(extracted: ExtractedBill, vendor_id: str,
-                    document_sha256: str | None = None) -> BillInput:
-    """An extracted bill as a `BillInput`; fails with the missing fields named."""
+                    document_sha256: str | None = None, *,
+                    kind: BillKind | None = None) -> BillInput:
+    """An extracted bill as a `BillInput`; fails with the missing fields named.
+
+    Its kind (unless given, e.g. by a reviewer) and the sign of its amounts come from
+    `domain.kinds`: a credit note's printed amounts are booked negative, as a vendor credit.
+    Nothing the books can take is dropped: the vendor's details go along, and shipping or a
+    discount the items leave out becomes a line of its own (see `charge_lines`).
+    """
     missing = [name for name in ("bill_number", "bill_date", "total", "currency")
                if extracted.value(name) in (None, "")]
     if missing:
         raise ValidationFailed("cannot book a bill without " + ", ".join(missing),
                                field=missing[0])
     total: Decimal = extracted.value("total")
-    credit = extracted.value("document_type") == "credit_note" or total < 0
-    sign = Decimal(-1) if credit else Decimal(1)
+    kind = kind or booking_kind(extracted.value("document_type"), total)
+    sign = booking_sign(kind, total)
 
-    def signed(value: Decimal | None) -> Decimal | None:
-        return None if value is None else abs(value) * sign
+    def booked(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value * sign
 
-    lines = [LineInput(description=item.description[:2000] or "item",
-                       amount=abs(item.amount) * sign, quantity=item.quantity or Decimal(1),
-                       unit_price=item.unit_price, tax_rate=item.tax_rate)
+    items = [LineInput(description=item.description[:2000], amount=item.amount,
+                       quantity=item.quantity or Decimal(1), unit_price=item.unit_price,
+                       tax_rate=item.tax_rate)
              for item in extracted.line_items if item.amount is not None and item.description]
+    items += charge_lines(extracted, items)
     bill_date: date = extracted.value("bill_date")
     due: date | None = extracted.value("due_date")
     return BillInput(
-        vendor_id=vendor_id, kind=BillKind.VENDOR_CREDIT if credit else BillKind.BILL,
-        bill_number=str(extracted.value("bill_number"))[:100], bill_date=bill_date,
+        vendor_id=vendor_id, vendor_name=extracted.value("vendor_name"),
+        vendor_tax_id=extracted.value("vendor_tax_id"),
+        vendor_email=extracted.value("vendor_email"), vendor_iban=extracted.value("vendor_iban"),
+        kind=kind, bill_number=str(extracted.value("bill_number"))[:100], bill_date=bill_date,
         due_date=due if due is not None and due >= bill_date else None,
-        currency=str(extracted.value("currency")), total=abs(total) * sign,
-        subtotal=signed(extracted.value("subtotal")), tax=signed(extracted.value("tax")),
-        line_items=lines, po_number=extracted.value("po_number"),
-        document_sha256=document_sha256)
+        currency=str(extracted.value("currency")), total=total * sign,
+        subtotal=booked(extracted.value("subtotal")), tax=booked(extracted.value("tax")),
+        line_items=[line.model_copy(update={"amount": line.amount * sign,
+                                            "unit_price": booked(line.unit_price)})
+                    for line in items],
+        po_number=extracted.value("po_number"), document_sha256=document_sha256)
+
+
+def charge_lines(extracted: ExtractedBill, items: list[LineInput]) -> list[LineInput]:
+    """Shipping and a discount as lines of their own, as printed, when the items leave them
+    out: only when the items plus these (and the tax) then add up to the total exactly."""
+    total, tax = extracted.value("total"), extracted.value("tax") or Decimal(0)
+    shipping, discount = extracted.value("shipping"), extracted.value("discount")
+    items_total = sum((item.amount for item in items), Decimal(0))
+    if not items or total is None or items_total + tax == total:
+        return []
+    charges = [LineInput(description="Shipping", amount=shipping)] if shipping else []
+    if discount:  # printed as "-10.00" or as "10.00" under a "Discount" label: it lowers
+        charges.append(LineInput(description="Discount",
+                                 amount=discount if discount < 0 else -discount))
+    for chosen in (charges, charges[:1], charges[1:]):
+        if chosen and items_total + sum(c.amount for c in chosen) + tax == total:
+            return chosen
+    return []
+
+
+def bill_from(data: BillInput, organization_id: str, vendor_id: str) -> Bill:
+    """The domain `Bill` (a draft) that `data` records; 422 naming the field a rule refuses."""
+    try:
+        return Bill(
+            organization_id=organization_id, vendor_id=vendor_id, kind=data.kind,
+            bill_number=data.bill_number, bill_date=data.bill_date, due_date=data.due_date,
+            currency=data.currency, total=data.total, subtotal=data.subtotal, tax=data.tax,
+            line_items=[BillLineItem(**line.model_dump()) for line in data.line_items],
+            po_number=data.po_number, memo=data.memo, document_sha256=data.document_sha256,
+            status=BillStatus.DRAFT)
+    except ValidationError as exc:
+        raise validation_failed(exc, Bill.model_fields) from exc
 
 
 def new_bill_from(bill: Bill, vendor_ref: str) -> NewBill:

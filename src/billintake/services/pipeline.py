@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +27,12 @@ from billintake.domain.errors import (
 )
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import Channel, Document, IngestJob, JobStatus, Vendor
+from billintake.domain.outcome import JobOutcome
 from billintake.settings import Settings
 
 if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
-    from billintake.matching.vendors import VendorMatch
+    from billintake.matching.vendors import VendorCandidate, VendorMatch
     from billintake.reading.document import ReadDocument
 
 log = logging.getLogger(__name__)
@@ -145,17 +146,25 @@ def _extractor(settings: Settings) -> Any:
 def match_stage(extracted: ExtractedBill, vendors: list[Vendor], job: JobInput,
                 settings: Settings) -> VendorMatch:
     """Find the vendor by tax id, IBAN, email (the sender's, when the bill has none), name."""
-    from billintake.matching.vendors import VendorCandidate, match_vendor
+    from billintake.matching.vendors import match_vendor
 
-    email = extracted.value("vendor_email") or _vendor_email_hint(job.hints)
-    candidate = VendorCandidate(name=extracted.value("vendor_name"),
-                                tax_id=extracted.value("vendor_tax_id"), email=email,
-                                iban=extracted.value("vendor_iban"))
-    return match_vendor(candidate, vendors, threshold=settings.vendor_match_threshold,
+    return match_vendor(vendor_candidate_of(extracted, job.hints), vendors,
+                        threshold=settings.vendor_match_threshold,
                         margin=settings.vendor_ambiguity_margin)
 
 
-def _vendor_email_hint(hints: dict[str, str]) -> str | None:
+def vendor_candidate_of(extracted: ExtractedBill, hints: Mapping[str, str]) -> VendorCandidate:
+    """What the bill says about its vendor, as the pipeline and review both match it: name, tax
+    id, IBAN and email (the email sender's, when the bill has none)."""
+    from billintake.matching.vendors import VendorCandidate
+
+    return VendorCandidate(name=extracted.value("vendor_name"),
+                           tax_id=extracted.value("vendor_tax_id"),
+                           email=extracted.value("vendor_email") or _vendor_email_hint(hints),
+                           iban=extracted.value("vendor_iban"))
+
+
+def _vendor_email_hint(hints: Mapping[str, str]) -> str | None:
     """The email sender, when it is not the organization's own colleague forwarding a bill."""
     sender = hints.get("email_sender")
     return None if not sender or hints.get("forwarded_by") == sender else sender
@@ -209,29 +218,6 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
         else:
             reasons.append("vendor is not known yet: confirm or create it")
     return reasons
-
-
-def match_summary(vendor_match: VendorMatch) -> dict[str, Any]:
-    def brief(vendor: Vendor | None) -> dict[str, str] | None:
-        return None if vendor is None else {"id": vendor.id, "name": vendor.name}
-
-    return {"vendor": brief(vendor_match.vendor), "candidate": brief(vendor_match.candidate),
-            "runner_up": brief(vendor_match.runner_up), "score": vendor_match.score,
-            "method": vendor_match.method, "ambiguous": vendor_match.ambiguous,
-            "reason": vendor_match.reason}
-
-
-def contract_of(extracted: ExtractedBill, filename: str) -> dict[str, Any]:
-    """The extracted bill in the JSON contract (`billintake extract --jsonl`), plus its
-    `document_type` (invoice, credit_note, ...) and the `kind` it is booked as (bill or
-    vendor_credit), so review books a credit note as a vendor credit."""
-    from billintake.extraction.contract import to_contract
-    from billintake.extraction.einvoice.booking import bill_kind
-
-    body = to_contract(extracted, filename)
-    body["document_type"] = extracted.value("document_type")
-    body["kind"] = bill_kind(extracted).value
-    return body
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,27 +344,26 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
         extracted = stages.extract(readout, settings)
 
-        job = _set_status(runtime, job, JobStatus.MATCHING,
-                          extracted={"bill": contract_of(extracted, job.original_filename)})
+        job = _set_status(runtime, job, JobStatus.MATCHING, outcome=JobOutcome(bill=extracted))
         with runtime.repository(organization_id) as repo:
             vendors = repo.list_vendors()
         vendor_match = stages.match(extracted, vendors, info, settings)
         reasons = review_reasons(extracted, vendor_match, ReviewPolicy.from_settings(settings))
-        outcome = {**(job.extracted or {}), "vendor_match": match_summary(vendor_match),
-                   "review_reasons": reasons}
+        outcome = JobOutcome(bill=extracted, vendor_match=vendor_match.outcome(),
+                             review_reasons=reasons)
         if reasons:
-            return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, extracted=outcome)
+            return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, outcome=outcome)
 
-        job = _set_status(runtime, job, JobStatus.READY, extracted=outcome)
+        job = _set_status(runtime, job, JobStatus.READY, outcome=outcome)
         assert vendor_match.vendor is not None
         bill_id = _push_once(runtime, stages, info, extracted, vendor_match.vendor)
         job.bill_id = bill_id
         return _set_status(runtime, job, JobStatus.PUSHED)
     except DuplicateBill as exc:
         reasons = [f"looks like a bill already taken in ({exc.message})"]
-        outcome = {**(job.extracted or {}), "review_reasons": reasons,
-                   "duplicate_of": exc.existing_id}
-        return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, extracted=outcome)
+        outcome = (job.outcome or JobOutcome()).model_copy(
+            update={"review_reasons": reasons, "duplicate_of": exc.existing_id})
+        return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, outcome=outcome)
     except BillintakeError as exc:
         log.info("job failed: %s", exc.code, extra=context)
         return _fail(runtime, job, exc.message, exc.code)
@@ -401,10 +386,10 @@ def _push_once(runtime: Runtime, stages: Stages, info: JobInput, extracted: Extr
 
 
 def _set_status(runtime: Runtime, job: IngestJob, status: JobStatus, *,
-                extracted: dict[str, Any] | None = None) -> IngestJob:
+                outcome: JobOutcome | None = None) -> IngestJob:
     job.status = status
-    if extracted is not None:
-        job.extracted = extracted
+    if outcome is not None:
+        job.outcome = outcome
     with runtime.repository(job.organization_id) as repo:
         if repo.get_job(job.id).attempts != job.attempts:
             raise _Superseded(job.id)

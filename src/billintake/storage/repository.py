@@ -279,7 +279,7 @@ class Repository:
     # -- ingest jobs -----------------------------------------------------------------------
     def add_job(self, job: IngestJob) -> IngestJob:
         self._check_org(job)
-        self.session.add(IngestJobRow(**job.model_dump()))
+        self.session.add(IngestJobRow(**_job_row(job)))
         self.session.flush()
         return job
 
@@ -307,8 +307,9 @@ class Repository:
         self._check_org(job)
         row = self._get(IngestJobRow, job.id, "job")
         job.updated_at = datetime.now(UTC)
-        for key, value in job.model_dump(exclude={"id", "organization_id"}).items():
-            setattr(row, key, value)
+        for key, value in _job_row(job).items():
+            if key not in ("id", "organization_id"):
+                setattr(row, key, value)
         self.session.flush()
         return job
 
@@ -347,6 +348,13 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
     data["line_items"] = [item.model_dump(mode="json") for item in bill.line_items]
     data["kind"] = bill.kind.value
     data["status"] = bill.status.value
+    return data
+
+
+def _job_row(job: IngestJob) -> dict[str, Any]:
+    """The job's columns; its outcome as JSON (decimals and dates as strings)."""
+    data = job.model_dump(exclude={"outcome"})
+    data["outcome"] = None if job.outcome is None else job.outcome.model_dump(mode="json")
     return data
 
 

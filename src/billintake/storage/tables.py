@@ -201,7 +201,7 @@ class IngestJobRow(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     hints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    extracted: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # JobOutcome
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)

@@ -63,7 +63,7 @@ def low_confidence(runtime: Runtime) -> tuple[TestClient, str, IngestJob]:
     bill = digital_bill(1)
     org, key = make_org(runtime, "acme", [bill.vendor_name], known_sellers=False)
     job = ingest(runtime, org.id, bill.data, bill.name)
-    assert job.status is JobStatus.NEEDS_REVIEW, job.extracted
+    assert job.status is JobStatus.NEEDS_REVIEW, job.outcome
     return client_for(runtime, key), org.id, job
 
 
@@ -79,7 +79,7 @@ def test_waiting_jobs_are_listed_with_their_reasons(
                                           for score in item["low_confidence"].values())
     assert item["vendor_match"]["vendor"]["name"] == "Willowmere Maintenance"
     assert item["vendor_candidates"] == []
-    assert item["bill"]["bill_number"] == job.extracted["bill"]["bill_number"]  # type: ignore[index]
+    assert item["bill"]["bill_number"] == job.outcome.bill.value("bill_number")  # type: ignore[union-attr]
 
 
 def test_approved_with_a_corrected_total_is_booked_with_it(
@@ -105,8 +105,14 @@ def test_approved_with_a_corrected_total_is_booked_with_it(
 
     stored = job_of(runtime, org_id, job.id)
     assert stored.status is JobStatus.PUSHED and stored.bill_id == bill.id
-    assert stored.extracted["review"]["corrections"] == {  # type: ignore[index]
-        "total": "17100.00", "bill_date": "2025-05-19"}
+    review = stored.outcome.review  # type: ignore[union-attr]
+    assert review is not None and review.decision == "approved"
+    assert review.corrections == {"total": "17100.00", "bill_date": "2025-05-19"}
+    corrected = stored.outcome.bill.total  # type: ignore[union-attr]
+    assert corrected is not None and corrected.value == Decimal("17100.00")
+    assert corrected.confidence == 1.0 and corrected.evidence is not None
+    assert corrected.evidence.source == "review"
+    assert (corrected.evidence.text or "").startswith("corrected in review; extracted: ")
     assert client.get("/review").json()["jobs"] == []
 
     again = client.post(f"/review/{job.id}/approve", json={})
@@ -166,7 +172,7 @@ def test_a_corrected_vendor_name_matching_a_vendor_becomes_its_alias(runtime: Ru
     client = client_for(runtime, key)
     job = ingest(runtime, org.id, einvoice("HP-77", HARBOUR)[1], "hp.xml")
     assert job.status is JobStatus.NEEDS_REVIEW
-    assert job.extracted["vendor_match"]["vendor"] is None  # type: ignore[index]
+    assert job.outcome.vendor_match.vendor is None  # type: ignore[union-attr]
 
     response = client.post(f"/review/{job.id}/approve",
                            json={"vendor_name": "Harbour Printing and Design, Bristol"})
@@ -192,7 +198,8 @@ def test_a_credit_note_stays_a_vendor_credit(runtime: Runtime) -> None:
     xml = cii.cii_xml(specs()["credit"], "en16931")
     job = ingest(runtime, org.id, xml, "credit.xml")
     assert job.status is JobStatus.NEEDS_REVIEW
-    printed = abs(Decimal(job.extracted["bill"]["total"]))  # type: ignore[index]
+    printed = job.outcome.bill.value("total")  # type: ignore[union-attr]
+    assert printed == specs()["credit"].grand_total > 0
 
     response = client_for(runtime, key).post(  # the reviewer types the total as printed
         f"/review/{job.id}/approve", json={"total": str(printed)})

@@ -57,8 +57,8 @@ def test_batch_moves_files_by_outcome_and_a_second_run_books_nothing_twice(
     by_name = {o.source.name: o for o in summary.outcomes}
     assert sorted(by_name) == ["a-rechnung.xml", "b-bill.pdf", "c-broken.pdf", "d-peppol.xml"]
     assert by_name["a-rechnung.xml"].status is JobStatus.NEEDS_REVIEW
-    peppol = by_name["d-peppol.xml"].job.extracted or {}
-    assert peppol["bill"]["bill_number"] == "INV-UBL-1"
+    peppol = by_name["d-peppol.xml"].job.outcome
+    assert peppol and peppol.bill and peppol.bill.value("bill_number") == "INV-UBL-1"
     assert by_name["c-broken.pdf"].status is JobStatus.FAILED and summary.failed == 1
     assert (inbox / "done" / "a-rechnung.xml").read_bytes() == files["a-rechnung.xml"]
     assert (inbox / "done" / "b-bill.pdf").exists()

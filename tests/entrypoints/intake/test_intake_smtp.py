@@ -63,7 +63,8 @@ def test_mail_to_the_intake_address_becomes_one_job_per_bill(
     assert job.hints["email_subject"] == "Rechnung RE-2024-0042"
     [done] = wait_final(smtp_runtime, org.id, [job.id])
     assert done.status is JobStatus.NEEDS_REVIEW
-    assert done.extracted and done.extracted["bill"]["bill_number"] == "RE-2024-0300"  # the XML's
+    assert done.outcome and done.outcome.bill  # the XML's number, below
+    assert done.outcome.bill.value("bill_number") == "RE-2024-0300"
 
 
 def test_unknown_recipients_are_refused_at_rcpt(smtp_runtime: Runtime,

@@ -127,24 +127,24 @@ def cases() -> list[Case]:
     ]
 
 
-def _amount(value: Decimal, credit: bool) -> str:
-    return format(-value if credit else value, "f")
+def _amount(value: Decimal) -> str:
+    return format(value, "f")
 
 
 def truth(case: Case) -> dict[str, Any]:
-    """The values our ExtractedBill must carry for `case` (credit notes negative)."""
+    """The values our ExtractedBill must carry for `case` (amounts as printed, a credit note's
+    positive: its `document_type` says what it is)."""
     s, f = case.spec, case.fields
-    credit = s.is_credit_note
     values: dict[str, Any] = {
         "bill_number": s.number, "vendor_name": s.seller.name,
         "bill_date": s.issue_date.isoformat(),
         "due_date": s.due_date.isoformat() if s.due_date else None, "currency": s.currency,
-        "subtotal": _amount(s.line_total, credit), "tax": _amount(s.tax_total, credit),
-        "total": _amount(s.grand_total, credit), "po_number": s.po_number,
+        "subtotal": _amount(s.line_total), "tax": _amount(s.tax_total),
+        "total": _amount(s.grand_total), "po_number": s.po_number,
         "vendor_tax_id": s.seller.vat_id,
         "document_type": {"381": "credit_note", "384": "corrected_invoice"}.get(
             s.type_code, "invoice"),
-        "amount_due": _amount(s.due_payable, credit), "buyer_name": s.buyer.name,
+        "amount_due": _amount(s.due_payable), "buyer_name": s.buyer.name,
         "vendor_iban": s.iban, "vendor_email": s.seller.email,
         "vendor_registration_id": s.seller.registration_id,
         "vendor_address": s.seller.address, "payment_terms": s.payment_terms,
@@ -154,7 +154,7 @@ def truth(case: Case) -> dict[str, Any]:
     if "line_items" in f:
         out["line_items"] = [
             {"description": li.name, "quantity": format(li.quantity, "f"),
-             "unit_price": _amount(li.unit_price, credit), "amount": _amount(li.amount, credit)}
+             "unit_price": _amount(li.unit_price), "amount": _amount(li.amount)}
             for li in s.lines]
     return out
 

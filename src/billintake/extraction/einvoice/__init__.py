@@ -2,12 +2,12 @@
 
 Found by content (a PDF attachment or a standalone XML file), parsed safely, mapped to the
 same `ExtractedBill` the visual path produces, with every field at confidence 1.0 and its
-XPath as evidence. A credit note comes out with negative amounts (a vendor credit).
+XPath as evidence. Amounts are as the XML gives them: a credit note's are positive, and its
+`document_type` says it is one.
 """
 
 from __future__ import annotations
 
-from .booking import bill_kind
 from .crosscheck import cross_check
 from .detect import EmbeddedXml, Probe, find_einvoice_xml, probe_einvoice, strip_embedded_xml
 from .flow import extract_einvoice_first
@@ -16,7 +16,6 @@ from .parse import parse_einvoice
 __all__ = [
     "EmbeddedXml",
     "Probe",
-    "bill_kind",
     "cross_check",
     "extract_einvoice_first",
     "find_einvoice_xml",

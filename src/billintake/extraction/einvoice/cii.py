@@ -240,5 +240,4 @@ def parse_cii(root: Node, layout: Layout, *, einvoice_format: str) -> ExtractedB
         line_total=doc.amount_of(doc.first(summation, "ram:LineTotalAmount")),
         warnings=warnings,
     )
-    return common.build(bill, credit=document_type == "credit_note", warnings=warnings,
-                        einvoice_format=einvoice_format)
+    return common.build(bill, warnings=warnings, einvoice_format=einvoice_format)

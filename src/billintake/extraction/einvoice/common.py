@@ -1,4 +1,4 @@
-"""What CII and UBL readers share: code lists, document types, signs, addresses."""
+"""What CII and UBL readers share: code lists, document types, addresses."""
 
 from __future__ import annotations
 
@@ -6,13 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from billintake.domain.currency import ISO_4217
-from billintake.domain.extracted import (
-    DocumentType,
-    ExtractedBill,
-    ExtractedLineItem,
-    FieldValue,
-    TaxLine,
-)
+from billintake.domain.extracted import DocumentType, ExtractedBill, ExtractedLineItem
 
 # UNTDID 1001 codes EN 16931 accepts for BT-3, and which of them credit (as factur-x lists).
 CREDIT_NOTE_CODES = frozenset(
@@ -27,9 +21,6 @@ EN16931_TYPE_CODES = frozenset((
     "875", "876", "877", "935",
 ))
 VAT_CATEGORY_CODES = frozenset(["S", "Z", "E", "AE", "K", "G", "O", "L", "M", "B"])
-
-# ExtractedBill amounts that change sign on a credit note (a vendor credit is negative).
-SIGNED_AMOUNTS = ("subtotal", "tax", "total", "amount_due", "shipping", "discount")
 
 
 def document_type_for(code: str | None) -> DocumentType:
@@ -101,25 +92,6 @@ def check_arithmetic(bill: dict[str, Any], prepaid: Decimal | None, rounding: De
                         f"of line net amounts {line_total} (BR-CO-10).")
 
 
-def negate_for_credit(bill: dict[str, Any]) -> None:
-    """A credit note's positive amounts become a vendor credit's negative ones, in place."""
-    for name in SIGNED_AMOUNTS:
-        field: FieldValue[Decimal] | None = bill.get(name)
-        if field is not None:
-            bill[name] = field.model_copy(update={"value": -field.value})
-    bill["tax_lines"] = [
-        TaxLine(rate=t.rate, basis=None if t.basis is None else -t.basis, amount=-t.amount)
-        for t in bill.get("tax_lines", [])
-    ]
-    bill["line_items"] = [
-        li.model_copy(update={
-            "unit_price": None if li.unit_price is None else -li.unit_price,
-            "amount": None if li.amount is None else -li.amount,
-        })
-        for li in bill.get("line_items", [])
-    ]
-
-
 def unit_price(price: Decimal | None, base_quantity: Decimal | None) -> Decimal | None:
     """Net price per one unit (BT-146 divided by the price base quantity BT-149)."""
     if price is None:
@@ -140,11 +112,9 @@ def normalise_iban(raw: str | None) -> str | None:
     return None if raw is None else "".join(raw.split()).upper() or None
 
 
-def build(bill: dict[str, Any], *, credit: bool, warnings: list[str],
-          einvoice_format: str) -> ExtractedBill:
-    """The ExtractedBill from the collected fields, signed for a credit note."""
-    if credit:
-        negate_for_credit(bill)
+def build(bill: dict[str, Any], *, warnings: list[str], einvoice_format: str) -> ExtractedBill:
+    """The ExtractedBill from the collected fields, amounts as the XML gives them (a credit
+    note's positive: its `document_type` says what it is)."""
     fields = {k: v for k, v in bill.items() if v is not None}
     return ExtractedBill(**fields, warnings=list(dict.fromkeys(warnings)), reconciled=not any(
         "BR-CO" in w for w in warnings), source="xml", einvoice_format=einvoice_format)

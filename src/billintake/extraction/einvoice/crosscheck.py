@@ -1,4 +1,7 @@
-"""Comparing an e-invoice's XML with what the printed page says (the XML's values stand)."""
+"""Comparing an e-invoice's XML with what the printed page says (the XML's values stand).
+
+Both give amounts as printed, so a credit note's compare as they are.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +29,7 @@ def _same(name: str, xml_value: Any, page_value: Any) -> bool:
             return re.sub(r"[^0-9a-z]", "", str(v).lower())
         return norm(xml_value) == norm(page_value)
     if isinstance(xml_value, Decimal) and isinstance(page_value, Decimal):
-        # a credit note's XML amounts are booked negative; the page prints them positive
-        return abs(xml_value).quantize(Decimal("0.01")) == abs(page_value).quantize(
-            Decimal("0.01"))
+        return xml_value.quantize(Decimal("0.01")) == page_value.quantize(Decimal("0.01"))
     return bool(xml_value == page_value)
 
 
@@ -45,9 +46,6 @@ def cross_check(xml_bill: ExtractedBill, visual_bill: ExtractedBill) -> list[str
         xml_value, page_value = xml_bill.value(name), visual_bill.value(name)
         if xml_value is None or page_value is None or _same(name, xml_value, page_value):
             continue
-        if isinstance(xml_value, Decimal) and xml_bill.document_type and \
-                xml_bill.document_type.value == "credit_note":
-            xml_value = abs(xml_value)
         warnings.append(
             f"The printed page shows {label} {_show(page_value)}, but the e-invoice "
             f"XML says {_show(xml_value)}; the XML's value was kept."

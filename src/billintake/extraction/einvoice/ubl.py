@@ -172,5 +172,4 @@ def parse_ubl(root: Node, *, einvoice_format: str) -> ExtractedBill:
         line_total=doc.amount_of(doc.first(totals, "cbc:LineExtensionAmount")),
         warnings=warnings,
     )
-    return common.build(bill, credit=document_type == "credit_note", warnings=warnings,
-                        einvoice_format=einvoice_format)
+    return common.build(bill, warnings=warnings, einvoice_format=einvoice_format)
