@@ -22,6 +22,7 @@ from billintake.services.books import (
     BillInput,
     BillService,
     VendorInput,
+    bill_input_from,
     push_extracted_bill,
 )
 
@@ -174,3 +175,71 @@ def test_failed_push_keeps_no_bill_so_the_job_can_retry(runtime: Runtime, tmp_pa
         push_extracted_bill(runtime, organization.id, extracted, vendor)
     with runtime.repository(organization.id) as repo:
         assert repo.list_bills() == []
+
+
+def _printed(document_type: str, *, total: str, tax: str, lines: list[str],
+             **more: object) -> ExtractedBill:
+    """A bill as extraction gives it: amounts as printed."""
+    def fv(value: object) -> FieldValue:  # type: ignore[type-arg]
+        return FieldValue(value=value, confidence=0.99)
+
+    return ExtractedBill(
+        document_type=fv(document_type), bill_number=fv("N-1"), vendor_name=fv("Acme"),
+        bill_date=fv(date(2024, 5, 3)), currency=fv("EUR"), total=fv(D(total)), tax=fv(D(tax)),
+        line_items=[ExtractedLineItem(description=f"item {n}", amount=D(amount),
+                                      unit_price=D(amount))
+                    for n, amount in enumerate(lines)],
+        **{name: fv(value) for name, value in more.items()})
+
+
+@pytest.mark.parametrize(("printed", "kind", "total", "lines"), [
+    (_printed("credit_note", total="59.50", tax="9.50", lines=["50.00"]),
+     BillKind.VENDOR_CREDIT, "-59.50", ["-50.00"]),
+    (_printed("credit_note", total="-59.50", tax="-9.50", lines=["-50.00"]),  # printed signed
+     BillKind.VENDOR_CREDIT, "-59.50", ["-50.00"]),
+    (_printed("credit_note", total="50.00", tax="0", lines=["60.00", "-10.00"]),  # a charge
+     BillKind.VENDOR_CREDIT, "-50.00", ["-60.00", "10.00"]),
+    (_printed("invoice", total="-20.00", tax="0", lines=["-20.00"]),
+     BillKind.VENDOR_CREDIT, "-20.00", ["-20.00"]),
+    (_printed("invoice", total="119.00", tax="19.00", lines=["100.00"]),
+     BillKind.BILL, "119.00", ["100.00"]),
+], ids=["credit-note", "credit-note-printed-signed", "credit-note-with-a-charge",
+        "negative-invoice", "invoice"])
+def test_printed_amounts_are_booked_with_the_sign_of_the_kind(
+        printed: ExtractedBill, kind: BillKind, total: str, lines: list[str]) -> None:
+    data = bill_input_from(printed, "v1")
+    assert (data.kind, data.total) == (kind, D(total))
+    assert [line.amount for line in data.line_items] == [D(a) for a in lines]
+    assert [line.unit_price for line in data.line_items] == [D(a) for a in lines]
+    assert data.tax is not None and data.tax * data.total >= 0
+
+
+def test_a_reviewers_kind_stands_over_the_documents() -> None:
+    invoice = _printed("invoice", total="119.00", tax="19.00", lines=["100.00"])
+    data = bill_input_from(invoice, "v1", kind=BillKind.VENDOR_CREDIT)
+    assert (data.kind, data.total, data.tax) == (BillKind.VENDOR_CREDIT, D("-119.00"),
+                                                 D("-19.00"))
+
+
+@pytest.mark.parametrize(("more", "lines", "total", "charges"), [
+    ({"shipping": D("4.95")}, ["100.00"], "123.95", {"Shipping": D("4.95")}),
+    ({"discount": D("-5.00")}, ["110.00"], "124.00", {"Discount": D("-5.00")}),
+    ({"discount": D("5.00")}, ["110.00"], "124.00", {"Discount": D("-5.00")}),  # unsigned
+    ({"shipping": D("4.95"), "discount": D("-10.00")}, ["105.00"], "118.95",
+     {"Shipping": D("4.95"), "Discount": D("-10.00")}),
+    ({"shipping": D("4.95"), "discount": D("-5.00")}, ["100.00"], "123.95",
+     {"Shipping": D("4.95")}),  # the discount is in the items' prices already
+    ({"shipping": D("4.95")}, ["95.05", "4.95"], "119.00", {}),  # an item carries it
+    ({"shipping": D("3.00")}, ["100.00"], "125.00", {}),  # would not add up: not guessed
+], ids=["shipping", "discount", "discount-unsigned", "both", "shipping-only",
+        "in-the-items", "not-adding-up"])
+def test_shipping_and_a_discount_become_lines_when_the_items_leave_them_out(
+        more: dict[str, Decimal], lines: list[str], total: str,
+        charges: dict[str, Decimal]) -> None:
+    printed = _printed("invoice", total=total, tax="19.00", lines=lines, **more)
+    data = bill_input_from(printed, "v1")
+    extra = {line.description: line.amount for line in data.line_items
+             if not line.description.startswith("item")}
+    assert extra == charges
+    if charges:
+        assert sum(line.amount for line in data.line_items) + D("19.00") == data.total

@@ -34,6 +34,7 @@ from billintake.domain.model import (
     AccountClass,
     Amount,
     Bill,
+    BillHeader,
     BillKind,
     BillPayment,
     BillStatus,
@@ -94,7 +95,7 @@ class DocumentRef(_Spec):
         return self.path.read_bytes()
 
 
-class NewBill(_Spec):
+class NewBill(_Spec, BillHeader):
     """A bill (or, with kind VENDOR_CREDIT and negative amounts, a credit note) to book.
 
     The lines plus `tax` must add up to `total`; with no lines the whole net amount
@@ -102,11 +103,6 @@ class NewBill(_Spec):
     """
 
     vendor_id: str  # the backend's vendor id
-    kind: BillKind = BillKind.BILL
-    bill_number: str = Field(min_length=1, max_length=100)
-    bill_date: date
-    due_date: date | None = None
-    currency: str
     total: StrictAmount
     tax: StrictAmount | None = None
     lines: tuple[NewBillLine, ...] = ()

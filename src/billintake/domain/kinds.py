@@ -8,9 +8,17 @@ the books take the kind and the sign from these two functions.
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 from .extracted import ExtractedBill
-from .model import BillKind
+
+
+class BillKind(StrEnum):
+    """How a document goes into the books."""
+
+    BILL = "bill"
+    VENDOR_CREDIT = "vendor_credit"
+
 
 CREDITING_DOCUMENTS = frozenset({"credit_note"})
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .amounts import Amount, StrictAmount
 from .currency import check_currency
+from .kinds import BillKind
 from .outcome import JobOutcome
 
 
@@ -111,9 +112,15 @@ class BillStatus(StrEnum):
     VOID = "void"
 
 
-class BillKind(StrEnum):
-    BILL = "bill"
-    VENDOR_CREDIT = "vendor_credit"
+class BillHeader(BaseModel):
+    """What identifies and dates a bill on its way to the books: the fields a bill given to
+    the service (`BillInput`) and one given to an accounting writer (`NewBill`) share."""
+
+    kind: BillKind = BillKind.BILL
+    bill_number: str = Field(min_length=1, max_length=100)
+    bill_date: date
+    due_date: date | None = None
+    currency: str
 
 
 class Bill(DomainModel):

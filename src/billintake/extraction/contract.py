@@ -12,6 +12,7 @@ from typing import Any
 
 from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue, decimal_str
 from billintake.domain.kinds import kind_of
+from billintake.domain.outcome import JobOutcome
 
 CONTRACT_FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency",
                    "subtotal", "tax", "total", "po_number", "vendor_tax_id")
@@ -49,12 +50,17 @@ def to_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
     return {key: body[key] for key in order}
 
 
-def booked_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
-    """The contract plus the `kind` the bill is booked as (bill or vendor_credit): a job's
-    bill as the API and review show it."""
-    body = to_contract(extracted, file)
-    body["kind"] = kind_of(extracted).value
-    return body
+def outcome_contract(outcome: JobOutcome | None, file: str) -> dict[str, Any]:
+    """A job's outcome as the API and review show it: the bill in the contract plus the `kind`
+    it is booked as (bill or vendor_credit), the vendor match, the reasons, the duplicate."""
+    outcome = outcome or JobOutcome()
+    bill: dict[str, Any] | None = None
+    if outcome.bill is not None:
+        bill = to_contract(outcome.bill, file)
+        bill["kind"] = kind_of(outcome.bill).value
+    match = outcome.vendor_match
+    return {"bill": bill, "vendor_match": None if match is None else match.model_dump(mode="json"),
+            "review_reasons": list(outcome.review_reasons), "duplicate_of": outcome.duplicate_of}
 
 
 def error_contract(file: str, message: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from billintake.accounting.writer import (
     NewPayment,
     NewVendor,
 )
+from billintake.domain.amounts import Amount
 from billintake.domain.errors import (
     Conflict,
     DuplicateBill,
@@ -47,12 +48,11 @@ from billintake.domain.errors import (
     validation_failed,
 )
 from billintake.domain.extracted import ExtractedBill
-from billintake.domain.kinds import booking_kind, booking_sign
+from billintake.domain.kinds import BillKind, booking_kind, booking_sign
 from billintake.domain.model import (
     Account,
-    Amount,
     Bill,
-    BillKind,
+    BillHeader,
     BillLineItem,
     BillPayment,
     BillStatus,
@@ -96,7 +96,7 @@ class LineInput(BaseModel):
     tax_rate: Amount | None = None
 
 
-class BillInput(BaseModel):
+class BillInput(BillHeader):
     """A bill given as JSON (POST /bills): by `vendor_id`, or by vendor name/ids to match."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -106,11 +106,6 @@ class BillInput(BaseModel):
     vendor_tax_id: str | None = None
     vendor_email: str | None = None
     vendor_iban: str | None = None
-    kind: BillKind = BillKind.BILL
-    bill_number: str = Field(min_length=1, max_length=100)
-    bill_date: date
-    due_date: date | None = None
-    currency: str
     total: Amount
     subtotal: Amount | None = None
     tax: Amount | None = None

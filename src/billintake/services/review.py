@@ -30,15 +30,10 @@ from billintake.domain.model import (
     utcnow,
 )
 from billintake.domain.outcome import JobOutcome, ReviewDecision, VendorMatchOutcome
-from billintake.extraction.contract import booked_contract
+from billintake.extraction.contract import outcome_contract
 from billintake.services.books import BillService, bill_from, bill_input_from
 from billintake.services.pipeline import REQUIRED_FIELDS, ReviewPolicy, vendor_candidate_of
 from billintake.storage.repository import Repository
-
-# The header fields of the bill a reviewer can correct.
-BILL_FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
-               "tax", "total", "po_number")
-
 
 # ---------------------------------------------------------------------------------------------
 # What waits, and why
@@ -56,17 +51,13 @@ class ReviewItem:
     vendor_candidates: list[dict[str, str]]
 
     def to_dict(self) -> dict[str, Any]:
-        outcome = self.job.outcome or JobOutcome()
-        match = outcome.vendor_match
+        outcome = outcome_contract(self.job.outcome, self.job.original_filename)
         return {"job_id": self.job.id, "filename": self.job.original_filename,
                 "channel": self.job.channel.value, "received_at": self.job.created_at.isoformat(),
                 "reasons": self.reasons, "low_confidence": self.low_confidence,
-                "warnings": self.warnings,
-                "vendor_match": None if match is None else match.model_dump(mode="json"),
+                "warnings": self.warnings, "vendor_match": outcome["vendor_match"],
                 "vendor_candidates": self.vendor_candidates,
-                "duplicate_of": outcome.duplicate_of,
-                "bill": None if outcome.bill is None else booked_contract(
-                    outcome.bill, self.job.original_filename)}
+                "duplicate_of": outcome["duplicate_of"], "bill": outcome["bill"]}
 
 
 def waiting(runtime: Runtime, organization_id: str, *, limit: int = 100,
@@ -156,6 +147,11 @@ class Corrections(BaseModel):
 
     def changed(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+# The bill's header fields a reviewer can correct.
+BILL_FIELDS = tuple(name for name in Corrections.model_fields
+                    if name in ExtractedBill.HEADER_FIELDS)
 
 
 def stored_bill(job: IngestJob) -> ExtractedBill:

@@ -14,10 +14,9 @@ from fastapi.responses import JSONResponse
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import TooLarge, UnsupportedMediaType
 from billintake.domain.model import Channel, IngestJob, JobStatus
-from billintake.domain.outcome import JobOutcome
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
 from billintake.entrypoints.intake.upload import read_limited, read_upload
-from billintake.extraction.contract import booked_contract
+from billintake.extraction.contract import outcome_contract
 from billintake.queue import Dispatcher, get_dispatcher
 from billintake.services.pipeline import retry_job
 from billintake.services.receive import accept_file, accept_message
@@ -56,7 +55,7 @@ def _dispatcher(app: Any) -> Dispatcher:
 
 def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:
     """A job as the API shows it: status, error, and the extracted bill once there is one."""
-    outcome = job.outcome or JobOutcome()
+    outcome = outcome_contract(job.outcome, job.original_filename)
     return {
         "id": job.id,
         "status": job.status.value,
@@ -70,11 +69,9 @@ def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:
         "bill_id": job.bill_id,
         "attempts": job.attempts,
         "hints": {k: v for k, v in job.hints.items() if not k.endswith("_sha256")},
-        "extracted": None if outcome.bill is None else booked_contract(outcome.bill,
-                                                                       job.original_filename),
-        "vendor_match": None if outcome.vendor_match is None else outcome.vendor_match.model_dump(
-            mode="json"),
-        "review_reasons": outcome.review_reasons,
+        "extracted": outcome["bill"],
+        "vendor_match": outcome["vendor_match"],
+        "review_reasons": outcome["review_reasons"],
         "created_at": job.created_at.isoformat(),
         "updated_at": job.updated_at.isoformat(),
     }
