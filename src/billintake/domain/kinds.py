@@ -2,7 +2,7 @@
 
 Decided here and nowhere else. Extraction keeps every amount as printed (a credit note's total
 is positive, as in its XML and on its page) and says in `document_type` what the document is;
-the books take the kind and the sign from these two functions.
+the books (and review) take the kind and the sign from the functions below.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ def booking_sign(kind: BillKind, printed_total: Decimal | None) -> Decimal:
     EN 16931 print them) is negated, one printed with minus signs is already signed. A bill
     is booked as printed.
     """
-    if kind is BillKind.VENDOR_CREDIT and not (printed_total is not None and printed_total < 0):
-        return Decimal(-1)
-    return Decimal(1)
+    printed_signed = printed_total is not None and printed_total < 0
+    return Decimal(-1) if kind is BillKind.VENDOR_CREDIT and not printed_signed else Decimal(1)
 
 
 def kind_of(bill: ExtractedBill) -> BillKind:
