@@ -403,14 +403,12 @@ def charge_lines(extracted: ExtractedBill, items: list[LineInput]) -> list[LineI
     """Shipping and a discount as lines of their own, as printed, when the items leave them
     out: only when the items plus these (and the tax) then add up to the total exactly."""
     total, tax = extracted.value("total"), extracted.value("tax") or Decimal(0)
-    shipping, discount = extracted.value("shipping"), extracted.value("discount")
     items_total = sum((item.amount for item in items), Decimal(0))
     if not items or total is None or items_total + tax == total:
         return []
-    charges = [LineInput(description="Shipping", amount=shipping)] if shipping else []
-    if discount:  # printed as "-10.00" or as "10.00" under a "Discount" label: it lowers
-        charges.append(LineInput(description="Discount",
-                                 amount=discount if discount < 0 else -discount))
+    charges = [LineInput(description=label, amount=amount)
+               for label, amount in (("Shipping", extracted.value("shipping")),
+                                     ("Discount", extracted.value("discount"))) if amount]
     for chosen in (charges, charges[:1], charges[1:]):
         if chosen and items_total + sum(c.amount for c in chosen) + tax == total:
             return chosen
