@@ -28,7 +28,8 @@ def read(data: bytes, *, media_type: str | None = None, settings: Settings | Non
     """
     settings = settings or get_settings()
     langs = _languages(languages, settings)
-    media_type = media_type or sniff(data, settings=settings)
+    if media_type is None:
+        media_type = sniff(data, settings=settings)
     reader = reader_for(media_type)
     if reader is None:
         raise UnsupportedMediaType(
