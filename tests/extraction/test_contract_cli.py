@@ -61,3 +61,13 @@ def test_all_good_files_exit_zero_and_json_pretty_prints_one(tmp_path: Path) -> 
     body = json.loads(result.stdout)
     assert list(body) == KEYS and body["total"] == "99.99"
     assert "\n  " in result.stdout
+
+
+def test_each_file_is_sniffed_once(tmp_path: Path, sniffs: list[int]) -> None:
+    """The extractor passes the type it sniffed to the page reader, which does not sniff again."""
+    bill = tmp_path / "a.pdf"
+    bill.write_bytes(_bill("A-1", "10.50"))
+    result = CliRunner().invoke(app, ["extract", str(bill), "--json", "--no-model"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["bill_number"] == "A-1"
+    assert sniffs == [bill.stat().st_size]

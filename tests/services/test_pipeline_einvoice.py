@@ -23,8 +23,8 @@ from billintake.bootstrap import Runtime
 from billintake.domain.model import Channel, JobStatus
 from billintake.extraction.einvoice import strip_embedded_xml
 from billintake.queue.local import LocalDispatcher
-from billintake.services.pipeline import receive, run_job
-from billintake.services.receive import accept_message
+from billintake.services.pipeline import run_job
+from billintake.services.receive import accept_message, receive
 from billintake.settings import Settings
 
 SPEC = specs()["en16931"]  # seller Polder Software B.V., a vendor `make_org` knows

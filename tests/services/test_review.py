@@ -17,7 +17,8 @@ from billintake.domain.errors import DuplicateBill, ValidationFailed
 from billintake.domain.model import BillKind, Channel, IngestJob, JobStatus
 from billintake.entrypoints.cli import app
 from billintake.services import review
-from billintake.services.pipeline import ReviewPolicy, receive, run_job
+from billintake.services.pipeline import ReviewPolicy, run_job
+from billintake.services.receive import receive
 from billintake.settings import Settings, get_settings
 
 

@@ -91,7 +91,7 @@ class Extractor:
         (default: read `data` when the page is needed)."""
         from .einvoice import extract_einvoice_first
 
-        read_pages = read_pages or (lambda: _read(data, self.settings))
+        read_pages = read_pages or (lambda: _read(data, media_type, self.settings))
         bill = extract_einvoice_first(
             data, media_type, companion_xml=companion_xml, settings=self.settings,
             visual=lambda: self.extract_document(read_pages()))
@@ -380,7 +380,7 @@ def _sniff(data: bytes, settings: Settings | None) -> str:
     return sniff(data, settings=settings)
 
 
-def _read(data: bytes, settings: Settings | None) -> ReadDocument:
+def _read(data: bytes, media_type: str, settings: Settings | None) -> ReadDocument:
     from billintake.reading.reader import read
 
-    return read(data, settings=settings)
+    return read(data, media_type=media_type, settings=settings)
