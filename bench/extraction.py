@@ -29,13 +29,13 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from billintake.domain.errors import BillintakeError
+from billintake.domain.extracted import ExtractedBill
 from billintake.extraction.contract import to_contract
 from billintake.extraction.extractor import Extractor, _read
 from billintake.reading.document import ReadDocument
 from billintake.reading.sniff import sniff
 
-FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal", "tax",
-          "total", "po_number", "vendor_tax_id")
+FIELDS = ExtractedBill.HEADER_FIELDS
 AMOUNT_FIELDS = frozenset({"subtotal", "tax", "total"})
 LEGAL_SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|mbh|ug|se|sarl|sas|sa|eurl|bv|nv|vof|ltd|limited|llc|inc|incorporated|"

@@ -17,11 +17,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    field_validator,
     model_validator,
 )
 
-from .currency import check_currency
+from .currency import CurrencyCode
 
 
 def new_id() -> str:
@@ -55,12 +54,7 @@ class Money(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     amount: StrictAmount
-    currency: str
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
+    currency: CurrencyCode
 
 
 
@@ -104,13 +98,8 @@ class Account(DomainModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     account_class: AccountClass
-    currency: str | None = None
+    currency: CurrencyCode | None = None
     external_id: str | None = None
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str | None) -> str | None:
-        return None if v is None else check_currency(v)
 
 
 class BillLineItem(DomainModel):
@@ -134,6 +123,11 @@ class BillKind(StrEnum):
     BILL = "bill"
     VENDOR_CREDIT = "vendor_credit"
 
+    @property
+    def sign(self) -> int:
+        """The sign of its amounts: 1 for a bill, -1 for a vendor credit."""
+        return -1 if self is BillKind.VENDOR_CREDIT else 1
+
 
 class Bill(DomainModel):
     """A bill payable to a vendor (or, as `vendor_credit`, a credit note from one)."""
@@ -145,7 +139,7 @@ class Bill(DomainModel):
     bill_number: str = Field(min_length=1, max_length=100)
     bill_date: date
     due_date: date | None = None
-    currency: str
+    currency: CurrencyCode
     line_items: list[BillLineItem] = Field(default_factory=list)
     subtotal: StrictAmount | None = None
     tax: StrictAmount | None = None
@@ -157,15 +151,10 @@ class Bill(DomainModel):
     external_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
-
 
     @model_validator(mode="after")
     def _rules(self) -> Bill:
-        sign = -1 if self.kind is BillKind.VENDOR_CREDIT else 1
+        sign = self.kind.sign
         for name in ("subtotal", "tax", "total"):
             value = getattr(self, name)
             if value is not None and value * sign < 0:
@@ -190,16 +179,11 @@ class BillPayment(DomainModel):
     organization_id: str
     bill_id: str
     amount: StrictAmount = Field(gt=0)
-    currency: str
+    currency: CurrencyCode
     payment_date: date
     account_id: str | None = None
     reference: str | None = None
     external_id: str | None = None
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
 
 
 

@@ -41,6 +41,7 @@ from .header import (
 from .labels import PAYMENT_LABEL
 from .layout import Layout
 from .line_items import extract_line_items
+from .model import load, load_scorer
 from .ocr_repair import repair_identifier, repair_tax_id
 from .parsing import (
     currency_of_text,
@@ -161,7 +162,7 @@ class _VisualExtraction:
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
         marks: dict[str, list[tuple[int, float]]] = {}
-        for match in nlp.layout_labels(self.layout)[PAYMENT_LABEL]:
+        for match in nlp.layout_labels(self.layout, load())[PAYMENT_LABEL]:
             role = match.labels[0].field
             if role in {"tip", "rounding"} and match.start == 0:
                 marks.setdefault(role, []).append((match.segment.page, match.segment.top))
@@ -359,16 +360,9 @@ def _unique(warnings: list[str]) -> list[str]:
 
 
 def _load_scorer(settings: Settings | None) -> CandidateScorer | None:
-    """The trained scorer shipped with the model, if the model and its loader exist."""
+    """The trained scorer shipped with the model, if there is one."""
     try:
-        from . import scorer as scorer_module
-    except ImportError:
-        return None
-    loader = getattr(scorer_module, "load_scorer", None)
-    if loader is None:
-        return None
-    try:
-        return loader(settings)  # type: ignore[no-any-return]
+        return load_scorer(settings)
     except Exception:  # no model shipped, or an incompatible one: rules only
         log.warning("trained candidate scorer unavailable; using rules only", exc_info=True)
         return None
