@@ -29,13 +29,14 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from billintake.domain.errors import BillintakeError
+from billintake.domain.extracted import ExtractedBill
 from billintake.extraction.contract import to_contract
-from billintake.extraction.extractor import Extractor, _read
+from billintake.extraction.extractor import Extractor
 from billintake.reading.document import ReadDocument
+from billintake.reading.reader import read
 from billintake.reading.sniff import sniff
 
-FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal", "tax",
-          "total", "po_number", "vendor_tax_id")
+FIELDS = ExtractedBill.HEADER_FIELDS
 AMOUNT_FIELDS = frozenset({"subtotal", "tax", "total"})
 LEGAL_SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|mbh|ug|se|sarl|sas|sa|eurl|bv|nv|vof|ltd|limited|llc|inc|incorporated|"
@@ -177,18 +178,20 @@ def run(records: Iterable[dict[str, Any]], base: Path, extractor: Extractor, *,
         started = time.perf_counter()
         try:
             data = path.read_bytes()
+            media_type = sniff(data, settings=extractor.settings)  # once, as at receive
 
-            def read_pages(data: bytes = data, key: str = record["file"]) -> ReadDocument:
-                if reads is None:
-                    return _read(data, extractor.settings)
-                if key not in reads:
-                    reads[key] = _read(data, extractor.settings)
-                return reads[key]
+            def read_pages(data: bytes = data, media_type: str = media_type,
+                           key: str = record["file"]) -> ReadDocument:
+                if reads is not None and key in reads:
+                    return reads[key]
+                doc = read(data, media_type=media_type, settings=extractor.settings)
+                if reads is not None:
+                    reads[key] = doc
+                return doc
 
             if visual:
                 bill = extractor.extract_document(read_pages())
             else:
-                media_type = sniff(data, settings=extractor.settings)
                 bill = extractor.extract_sniffed(data, media_type, read_pages=read_pages)
             result = to_contract(bill, record["file"])
         except (BillintakeError, OSError) as exc:

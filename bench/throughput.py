@@ -37,7 +37,7 @@ from billintake.domain.model import Channel, Vendor
 from billintake.queue import Dispatcher
 from billintake.queue.celery_app import CeleryDispatcher
 from billintake.queue.local import LocalDispatcher
-from billintake.services.pipeline import receive
+from billintake.services.receive import receive
 from billintake.settings import Settings
 
 SEED = 11

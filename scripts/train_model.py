@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from billintake_devkit.synth import make_bill
 
+from billintake.extraction import model
 from billintake.extraction import nlp as rules
 from billintake.extraction import scorer as field_scorer
 from billintake.extraction.extractor import RANKED_FIELDS, Extractor
@@ -106,7 +107,8 @@ class RecordingScorer:
         return same_value(field, value, self.truth.get(field))
 
     def score(self, field: str, candidates: Sequence[Any], doc: ReadDocument) -> list[float]:
-        rows = field_scorer.featurize(field, candidates, field_scorer.cached_view(doc))
+        view = field_scorer.cached_view(doc, model.load())
+        rows = field_scorer.featurize(field, candidates, view)
         targets = np.array([self.is_right(field, c.value) for c in candidates],
                            dtype=np.float32)
         scores = np.array([c.score for c in candidates], dtype=np.float32)
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scans", type=int, default=40, help="how many of them are scans")
     parser.add_argument("--seed", type=int, default=TRAIN_SEED)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--out", type=Path, default=rules.DEFAULT_MODEL_DIR)
+    parser.add_argument("--out", type=Path, default=model.DEFAULT_MODEL_DIR)
     parser.add_argument("--keep-all", action="store_true",
                         help="ship every trained field, even where the rules did as well")
     args = parser.parse_args(argv)

@@ -91,3 +91,20 @@ def any_db_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[R
 def redis_url() -> str:
     require_service("Redis", REDIS_HOST, REDIS_PORT)
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
+
+
+@pytest.fixture
+def sniffs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the files sniffed from now on, one entry per sniff, however `sniff` was
+    imported: every sniff checks the size first, so the real `check_size` is wrapped to count."""
+    from billintake.reading import sniff as sniff_module
+
+    seen: list[int] = []
+    real_check_size = sniff_module.check_size
+
+    def counted(data: bytes, *, settings: Settings | None = None) -> None:
+        seen.append(len(data))
+        real_check_size(data, settings=settings)
+
+    monkeypatch.setattr(sniff_module, "check_size", counted)
+    return seen

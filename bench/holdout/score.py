@@ -23,15 +23,16 @@ from extraction import Score
 
 from billintake.domain.errors import BillintakeError
 from billintake.extraction.contract import to_contract
-from billintake.extraction.extractor import Extractor, _read
+from billintake.extraction.extractor import Extractor
 from billintake.reading.document import ReadDocument
+from billintake.reading.reader import read
 
 
 def read_cached(path: Path, cache: Path) -> ReadDocument:
     cached = cache / (path.name + ".json")
     if cached.is_file():
         return ReadDocument.model_validate_json(cached.read_text(encoding="utf-8"))
-    doc = _read(path.read_bytes(), None)
+    doc = read(path.read_bytes())
     cache.mkdir(parents=True, exist_ok=True)
     cached.write_text(doc.model_dump_json(), encoding="utf-8")
     return doc

@@ -27,6 +27,10 @@ def test_the_kind_follows_the_document_type_or_a_negative_total(
     assert booking_kind(document_type, total) is kind
 
 
+def test_each_kind_has_the_sign_the_books_keep_its_amounts_in() -> None:
+    assert (BillKind.BILL.sign, BillKind.VENDOR_CREDIT.sign) == (1, -1)
+
+
 @pytest.mark.parametrize(("kind", "total", "sign"), [
     (BillKind.BILL, D("119.00"), 1),
     (BillKind.VENDOR_CREDIT, D("59.50"), -1),   # printed positive: booked negative

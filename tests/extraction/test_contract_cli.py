@@ -78,3 +78,13 @@ def test_a_credit_note_gives_its_amounts_as_printed_with_its_type(tmp_path: Path
         str(note.subtotal), str(note.tax), str(note.total))
     assert [item["amount"] for item in cn["line_items"]] == [
         str(q * p) for _d, q, p in note.lines]
+
+
+def test_each_file_is_sniffed_once(tmp_path: Path, sniffs: list[int]) -> None:
+    """The extractor passes the type it sniffed to the page reader, which does not sniff again."""
+    bill = tmp_path / "a.pdf"
+    bill.write_bytes(_bill("A-1", "10.50"))
+    result = CliRunner().invoke(app, ["extract", str(bill), "--json", "--no-model"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["bill_number"] == "A-1"
+    assert sniffs == [bill.stat().st_size]

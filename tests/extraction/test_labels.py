@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from billintake.extraction import header, labels, nlp
-from billintake.extraction.layout import Layout, compact
+from billintake.extraction import header, labels, model, nlp
+from billintake.extraction.layout import Layout
+from billintake.extraction.vocabulary.normalize import compact
 from billintake.reading.document import Page, ReadDocument, Word
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,4 +174,4 @@ def test_customer_and_vendor_blocks_of_a_page() -> None:
     assert ("Invoice No: INV-1", ["bill_number"]) in hits
     assert ("Customer No: C-99", ["customer_number"]) in hits  # a blocker, not a bill number
     # the same Doc serves every kind: found once per layout
-    assert nlp.layout_labels(layout) is nlp.layout_labels(layout)
+    assert nlp.layout_labels(layout, model.load()) is nlp.layout_labels(layout, model.load())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from billintake.extraction import nlp
-from billintake.extraction.labels import read_lexicon
 from billintake.reading.document import Line, Page, ReadDocument, Word
 
 
@@ -140,25 +139,3 @@ def test_document_entities_cover_every_page_and_line(rules) -> None:
         (2, "MONEY", "", "€ 12.00"),
     ]
     assert nlp.document_entities(doc, nlp=rules) is ents  # remembered, not recomputed
-
-
-def test_the_pipeline_round_trips_through_disk(rules, tmp_path) -> None:
-    rules.to_disk(tmp_path / "model")
-    loaded = nlp.load(tmp_path / "model")
-    assert loaded.pipe_names == rules.pipe_names
-    text = "Invoice No: INV-2024-0012 Total € 1.234,56"
-    assert found(loaded, text) == found(rules, text)
-    assert field_labels(loaded, text) == field_labels(rules, text) == [
-        ("Invoice No:", {"bill_number"}), ("Total €", {"total"})]  # as the header reads it
-    # the lexicon is saved with the model, row for row
-    saved = tmp_path / "model" / "field_labels" / "labels.jsonl"
-    assert read_lexicon(saved) == read_lexicon()
-    assert nlp.load(tmp_path / "model") is loaded  # loaded once per process
-
-
-def test_without_a_shipped_model_the_rules_still_work(tmp_path) -> None:
-    pipeline = nlp.load(tmp_path / "nothing-here")
-    assert "entity_ruler" in pipeline.pipe_names and "field_labels" in pipeline.pipe_names
-    assert ("MONEY", "", "12.00") in found(pipeline, "Total 12.00")
-    assert field_labels(pipeline, "Total 12.00") == [("Total", {"total"})]
-

@@ -249,7 +249,7 @@ def receive_in_process(settings_values: dict[str, object], organization_id: str,
     import time
 
     from billintake.domain.model import Channel
-    from billintake.services.pipeline import receive
+    from billintake.services.receive import receive
     from billintake.settings import Settings
 
     runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)  # type: ignore[arg-type]

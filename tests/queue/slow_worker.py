@@ -14,9 +14,10 @@ from billintake.services.pipeline import DEFAULT_STAGES, Readout
 from billintake.settings import Settings, get_settings
 
 
-def stalled_read(data: bytes, xml: bytes | None, settings: Settings) -> Readout:
+def stalled_read(data: bytes, media_type: str, xml: bytes | None, settings: Settings
+                 ) -> Readout:
     time.sleep(600)  # the test kills this worker long before
-    return DEFAULT_STAGES.read(data, xml, settings)
+    return DEFAULT_STAGES.read(data, media_type, xml, settings)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from billintake.bootstrap import Runtime
 from billintake.domain.model import Channel, JobStatus
 from billintake.queue import get_dispatcher
 from billintake.queue.celery_app import CeleryDispatcher
-from billintake.services.pipeline import receive
+from billintake.services.receive import receive
 from billintake.settings import Settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]

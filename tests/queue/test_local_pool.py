@@ -14,7 +14,8 @@ from billintake.bootstrap import Runtime
 from billintake.domain.model import Channel, JobStatus
 from billintake.queue import get_dispatcher
 from billintake.queue.local import LocalDispatcher
-from billintake.services.pipeline import DEFAULT_STAGES, Readout, receive
+from billintake.services.pipeline import DEFAULT_STAGES, Readout
+from billintake.services.receive import receive
 from billintake.settings import Settings
 
 
@@ -49,14 +50,14 @@ def test_at_most_local_workers_jobs_run_at_once(tmp_path: Path) -> None:
     org, _ = make_org(runtime, known_sellers=False)
     running, peak, lock = [0], [0], threading.Lock()
 
-    def read(data: bytes, xml: bytes | None, settings: Settings) -> Readout:
+    def read(data: bytes, media_type: str, xml: bytes | None, settings: Settings) -> Readout:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
         time.sleep(0.2)
         with lock:
             running[0] -= 1
-        return DEFAULT_STAGES.read(data, xml, settings)
+        return DEFAULT_STAGES.read(data, media_type, xml, settings)
 
     dispatcher = LocalDispatcher(runtime, stages=replace(DEFAULT_STAGES, read=read))
     ids = []

@@ -51,3 +51,11 @@ def test_unknown_language_is_refused(tmp_path: Path, digital_pdf: bytes) -> None
     result = runner.invoke(app, ["read", str(bill), "--lang", "klingon"])
     assert result.exit_code == 1
     assert "not installed: klingon" in result.output
+
+
+def test_the_file_is_sniffed_once(tmp_path: Path, digital_pdf: bytes,
+                                  sniffs: list[int]) -> None:
+    bill = tmp_path / "bill.pdf"
+    bill.write_bytes(digital_pdf)
+    assert runner.invoke(app, ["read", str(bill)]).exit_code == 0
+    assert sniffs == [len(digital_pdf)]

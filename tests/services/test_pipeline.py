@@ -18,11 +18,11 @@ from billintake.services.pipeline import (
     DEFAULT_STAGES,
     Readout,
     ReviewPolicy,
-    receive,
     retry_job,
     review_reasons,
     run_job,
 )
+from billintake.services.receive import receive
 from billintake.settings import Settings
 
 
@@ -56,9 +56,9 @@ def test_each_stage_runs_under_its_status(runtime: Runtime, org_id: str) -> None
         with runtime.repository(org_id) as repo:
             return repo.get_job(received.job.id).status
 
-    def read(data: bytes, xml: bytes | None, settings: Settings) -> Readout:
+    def read(data: bytes, media_type: str, xml: bytes | None, settings: Settings) -> Readout:
         seen.append(status_now())
-        return DEFAULT_STAGES.read(data, xml, settings)
+        return DEFAULT_STAGES.read(data, media_type, xml, settings)
 
     def extract(readout: Readout, settings: Settings) -> ExtractedBill:
         seen.append(status_now())
@@ -293,14 +293,15 @@ def test_a_run_overtaken_by_a_newer_run_of_the_same_job_stops(runtime: Runtime,
                        channel=Channel.UPLOAD)
     newer: list[object] = []
 
-    def read_then_get_overtaken(data: bytes, xml: bytes | None, settings: Settings) -> Readout:
+    def read_then_get_overtaken(data: bytes, media_type: str, xml: bytes | None,
+                                settings: Settings) -> Readout:
         if not newer:  # while the first run reads, the same job starts again and finishes
             with runtime.repository(org_id) as repo:
                 job = repo.get_job(received.job.id)
                 job.status = JobStatus.QUEUED
                 repo.update_job(job)
             newer.append(run_job(runtime, org_id, received.job.id))
-        return DEFAULT_STAGES.read(data, xml, settings)
+        return DEFAULT_STAGES.read(data, media_type, xml, settings)
 
     first = run_job(runtime, org_id, received.job.id,
                     replace(DEFAULT_STAGES, read=read_then_get_overtaken))

@@ -24,8 +24,8 @@ from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.extraction.einvoice import strip_embedded_xml
 from billintake.queue.local import LocalDispatcher
-from billintake.services.pipeline import receive, run_job
-from billintake.services.receive import accept_message
+from billintake.services.pipeline import run_job
+from billintake.services.receive import accept_message, receive
 from billintake.settings import Settings
 
 SPEC = specs()["en16931"]  # seller Polder Software B.V., a vendor `make_org` knows

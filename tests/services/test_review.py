@@ -20,7 +20,8 @@ from billintake.domain.outcome import JobOutcome, VendorMatchOutcome
 from billintake.entrypoints.cli import app
 from billintake.services import review
 from billintake.services.books import BillService
-from billintake.services.pipeline import ReviewPolicy, receive, run_job
+from billintake.services.pipeline import ReviewPolicy, run_job
+from billintake.services.receive import receive
 from billintake.settings import Settings, get_settings
 
 D = Decimal

@@ -18,48 +18,21 @@ import fcntl
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from beancount import loader
 from beancount.core import data as bc
 
-from billintake.domain.errors import (
-    AccountingBackendError,
-    NotFound,
-    PaymentRejected,
-    ValidationFailed,
-)
-from billintake.domain.model import (
-    Account,
-    AccountClass,
-    Bill,
-    BillKind,
-    BillLineItem,
-    BillPayment,
-    Vendor,
-    new_id,
-)
+from billintake.domain import errors, model
+from billintake.domain.text import to_ascii, transliterate
 
-from .writer import (
-    Attachment,
-    BillBalance,
-    DocumentRef,
-    NewBill,
-    NewPayment,
-    NewVendor,
-    WriterContext,
-    check_payment,
-    find_in,
-    make_balance,
-    status_for,
-)
+from . import writer
 
 OPEN_DATE = date(1970, 1, 1)
 PAYABLE_ROOT = "Liabilities:AccountsPayable"
@@ -71,12 +44,12 @@ DEFAULT_ACCOUNTS = {
 _ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
 
 
-def open_writer(context: WriterContext) -> BeancountWriter:
+def open_writer(context: writer.WriterContext) -> BeancountWriter:
     options = context.connection.options
     path = options.get("path")
     if path is None:
         if context.settings is None:
-            raise ValidationFailed("the beancount backend needs a file path or settings")
+            raise errors.ValidationFailed("the beancount backend needs a file path or settings")
         path = context.settings.resolved_beancount_dir / f"{context.organization_id}.beancount"
     return BeancountWriter(
         Path(path),
@@ -87,26 +60,33 @@ def open_writer(context: WriterContext) -> BeancountWriter:
 
 @dataclass
 class _BillRecord:
-    bill: Bill
+    bill: model.Bill
     payable: str
     paid: Decimal = Decimal(0)
+
+
+_Written = TypeVar("_Written")
 
 
 @dataclass
 class _Books:
     """What the file says, indexed."""
 
-    accounts: dict[str, Account] = field(default_factory=dict)
-    vendors: dict[str, Vendor] = field(default_factory=dict)
+    accounts: dict[str, model.Account] = field(default_factory=dict)
+    vendors: dict[str, model.Vendor] = field(default_factory=dict)
     payables: dict[str, str] = field(default_factory=dict)  # vendor id -> payable account
     bills: dict[str, _BillRecord] = field(default_factory=dict)
-    payments: dict[str, BillPayment] = field(default_factory=dict)
-    attachments: dict[str, list[Attachment]] = field(default_factory=dict)
+    payments: dict[str, model.BillPayment] = field(default_factory=dict)
+    attachments: dict[str, list[writer.Attachment]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # idempotency key -> object id
     owed: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (vendor, currency)
 
+    def written(self, key: str, objects: dict[str, _Written]) -> _Written | None:
+        """The object of `objects` an earlier write with this key made, if there was one."""
+        return objects[self.keys[key]] if key in self.keys else None
 
-class BeancountWriter:
+
+class BeancountWriter(writer.WriterBase):
     """An `AccountingWriter` over one beancount file."""
 
     backend = "beancount"
@@ -128,39 +108,35 @@ class BeancountWriter:
         self._cache: tuple[tuple[int, int, int], _Books] | None = None
 
     # -- reading ---------------------------------------------------------------------------
-    def list_accounts(self) -> list[Account]:
+    def list_accounts(self) -> list[model.Account]:
         return sorted(self._books().accounts.values(), key=lambda a: a.code)
 
-    def list_vendors(self) -> list[Vendor]:
+    def list_vendors(self) -> list[model.Vendor]:
         return sorted(self._books().vendors.values(), key=lambda v: (v.name.casefold(), v.id))
 
-    def find_vendor(self, *, name: str | None = None, tax_id: str | None = None,
-                    email: str | None = None, iban: str | None = None) -> Vendor | None:
-        return find_in(self.list_vendors(), name=name, tax_id=tax_id, email=email, iban=iban)
-
-    def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]:
+    def list_bills(self, *, vendor_id: str | None = None) -> list[model.Bill]:
         bills = [self._bill_out(r) for r in self._books().bills.values()]
         if vendor_id is not None:
             bills = [b for b in bills if b.vendor_id == vendor_id]
         return sorted(bills, key=lambda b: (b.bill_date, b.bill_number, b.id))
 
-    def get_bill(self, bill_id: str) -> Bill:
+    def get_bill(self, bill_id: str) -> model.Bill:
         record = self._books().bills.get(bill_id)
         if record is None:
-            raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+            raise errors.NotFound(f"bill {bill_id} not found in {self.path.name}")
         return self._bill_out(record)
 
-    def get_bill_balance(self, bill_id: str) -> BillBalance:
+    def get_bill_balance(self, bill_id: str) -> writer.BillBalance:
         record = self._books().bills.get(bill_id)
         if record is None:
-            raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+            raise errors.NotFound(f"bill {bill_id} not found in {self.path.name}")
         bill = record.bill
-        return make_balance(bill.id, bill.kind, bill.currency, bill.total, record.paid)
+        return writer.make_balance(bill.id, bill.kind, bill.currency, bill.total, record.paid)
 
-    def list_attachments(self, bill_id: str) -> list[Attachment]:
+    def list_attachments(self, bill_id: str) -> list[writer.Attachment]:
         books = self._books()
         if bill_id not in books.bills:
-            raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+            raise errors.NotFound(f"bill {bill_id} not found in {self.path.name}")
         return list(books.attachments.get(bill_id, []))
 
     def payable_balances(self) -> dict[tuple[str, str], Decimal]:
@@ -168,12 +144,13 @@ class BeancountWriter:
         return {key: amount for key, amount in self._books().owed.items()}
 
     # -- writing ---------------------------------------------------------------------------
-    def create_vendor(self, vendor: NewVendor, *, idempotency_key: str | None = None) -> Vendor:
-        key = idempotency_key or vendor.idempotency_key(self.organization_id)
+    def create_vendor(self, vendor: writer.NewVendor, *,
+                      idempotency_key: str | None = None) -> model.Vendor:
+        key = self._key(vendor, idempotency_key)
         with self._writing() as (books, append):
-            if key in books.keys:
-                return books.vendors[books.keys[key]]
-            vendor_id = new_id()
+            if (done := books.written(key, books.vendors)) is not None:
+                return done
+            vendor_id = model.new_id()
             account = _unique_account(f"{PAYABLE_ROOT}:{_component(vendor.name)}", books)
             books.accounts[account] = _account(account, {}, self.organization_id)
             meta = {"vendor-id": vendor_id, "vendor-name": vendor.name, "tax-id": vendor.tax_id,
@@ -182,18 +159,20 @@ class BeancountWriter:
             append(_open(account, meta))
         return self._books().vendors[vendor_id]
 
-    def create_bill(self, bill: NewBill, *, idempotency_key: str | None = None) -> Bill:
-        key = idempotency_key or bill.idempotency_key(self.organization_id)
+    def create_bill(self, bill: writer.NewBill, *,
+                    idempotency_key: str | None = None) -> model.Bill:
+        key = self._key(bill, idempotency_key)
         if bill.bill_date < OPEN_DATE:
-            raise ValidationFailed("bill dates before 1970 are not supported", field="bill_date")
+            raise errors.ValidationFailed("bill dates before 1970 are not supported",
+                                          field="bill_date")
         with self._writing() as (books, append):
-            if key in books.keys:
-                return self._bill_out(books.bills[books.keys[key]])
+            if (done := books.written(key, books.bills)) is not None:
+                return self._bill_out(done)
             if bill.vendor_id not in books.vendors:
-                raise ValidationFailed(f"unknown vendor {bill.vendor_id}", field="vendor_id")
+                raise errors.ValidationFailed(f"unknown vendor {bill.vendor_id}", field="vendor_id")
             vendor = books.vendors[bill.vendor_id]
             payable = books.payables[bill.vendor_id]
-            bill_id = new_id()
+            bill_id = model.new_id()
             postings: list[str] = []
             for line in bill.net_lines():
                 account = _check_account(line.account_id or self.expense_account)
@@ -208,23 +187,24 @@ class BeancountWriter:
                     "vendor-id": vendor.id, "due-date": bill.due_date,
                     "po-number": bill.po_number, "memo": bill.memo, "reference": bill.reference,
                     "idempotency-key": key}
-            label = "Vendor credit" if bill.kind is BillKind.VENDOR_CREDIT else "Bill"
+            label = "Vendor credit" if bill.kind is model.BillKind.VENDOR_CREDIT else "Bill"
             append(_transaction(bill.bill_date, vendor.name, f"{label} {bill.bill_number}",
                                 bill_id, meta, postings))
         return self.get_bill(bill_id)
 
-    def attach_document(self, bill_id: str, document: DocumentRef) -> Attachment:
+    def attach_document(self, bill_id: str, document: writer.DocumentRef) -> writer.Attachment:
         path = document.path.resolve()
         with self._writing() as (books, append):
             record = books.bills.get(bill_id)
             if record is None:
-                raise NotFound(f"bill {bill_id} not found in {self.path.name}")
+                raise errors.NotFound(f"bill {bill_id} not found in {self.path.name}")
             for existing in books.attachments.get(bill_id, []):
                 if existing.sha256 == document.sha256:
                     return existing
             if not path.is_file():
-                raise ValidationFailed(f"the original {document.filename} is not stored at {path}")
-            attachment_id = new_id()
+                raise errors.ValidationFailed(
+                    f"the original {document.filename} is not stored at {path}")
+            attachment_id = model.new_id()
             meta = {"attachment-id": attachment_id, "bill-id": bill_id,
                     "sha256": document.sha256, "filename": document.filename,
                     "media-type": document.media_type}
@@ -232,21 +212,22 @@ class BeancountWriter:
                    f"{_quote(str(path))}\n{_meta(meta, 2)}")
         return next(a for a in self.list_attachments(bill_id) if a.id == attachment_id)
 
-    def create_bill_payment(self, payment: NewPayment, *,
-                            idempotency_key: str | None = None) -> BillPayment:
-        key = idempotency_key or payment.idempotency_key(self.organization_id)
+    def create_bill_payment(self, payment: writer.NewPayment, *,
+                            idempotency_key: str | None = None) -> model.BillPayment:
+        key = self._key(payment, idempotency_key)
         with self._writing() as (books, append):
-            if key in books.keys:
-                return books.payments[books.keys[key]]
+            if (done := books.written(key, books.payments)) is not None:
+                return done
             record = books.bills.get(payment.bill_id)
             if record is None:
-                raise PaymentRejected(f"unknown bill {payment.bill_id}", field="bill_id")
+                raise errors.PaymentRejected(f"unknown bill {payment.bill_id}", field="bill_id")
             bill = record.bill
-            check_payment(bill, make_balance(bill.id, bill.kind, bill.currency, bill.total,
-                                             record.paid), payment)
+            balance = writer.make_balance(bill.id, bill.kind, bill.currency, bill.total,
+                                          record.paid)
+            writer.check_payment(bill, balance, payment)
             bank = _check_account(payment.account_id or self.bank_account)
             self._ensure_open(bank, books, append)
-            payment_id = new_id()
+            payment_id = model.new_id()
             meta = {"payment-id": payment_id, "bill-id": bill.id,
                     "reference": payment.reference, "idempotency-key": key}
             postings = [_posting(record.payable, payment.amount, payment.currency, {}),
@@ -285,16 +266,16 @@ class BeancountWriter:
         stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         if self._cache is not None and self._cache[0] == stamp:
             return self._cache[1]
-        books, errors = self._parse(self._read_text())
-        if errors:
-            raise AccountingBackendError(
-                f"{self.path.name} does not load cleanly: {_describe(errors)}")
+        books, problems = self._parse(self._read_text())
+        if problems:
+            raise errors.AccountingBackendError(
+                f"{self.path.name} does not load cleanly: {_describe(problems)}")
         self._cache = (stamp, books)
         return books
 
     def _parse(self, text: str) -> tuple[_Books, list[Any]]:
-        entries, errors, _options = loader.load_string(text)
-        return _index(entries, self.organization_id, self.tax_account), errors
+        entries, problems, _options = loader.load_string(text)
+        return _index(entries, self.organization_id, self.tax_account), problems
 
     @contextmanager
     def _writing(self) -> Iterator[tuple[_Books, Any]]:
@@ -315,11 +296,11 @@ class BeancountWriter:
                 if not added:
                     return
                 new_text = text.rstrip("\n") + "\n\n" + "\n".join(added) + "\n"
-                entries, errors, _options = loader.load_string(new_text)
-                if errors:
-                    raise AccountingBackendError(
+                entries, problems, _options = loader.load_string(new_text)
+                if problems:
+                    raise errors.AccountingBackendError(
                         f"beancount rejected the entry, {self.path.name} is unchanged: "
-                        f"{_describe(errors)}")
+                        f"{_describe(problems)}")
                 self._replace(new_text)
                 stat = self.path.stat()
                 self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino),
@@ -339,11 +320,11 @@ class BeancountWriter:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def _bill_out(self, record: _BillRecord) -> Bill:
+    def _bill_out(self, record: _BillRecord) -> model.Bill:
         bill = record.bill
         attachments = self._books().attachments.get(bill.id, [])
         return bill.model_copy(update={
-            "status": status_for(bill.kind, bill.total, record.paid),
+            "status": writer.status_for(bill.kind, bill.total, record.paid),
             "document_sha256": attachments[0].sha256 if attachments else None,
         })
 
@@ -357,7 +338,7 @@ def _index(entries: list[Any], organization_id: str, tax_account: str) -> _Books
         if isinstance(entry, bc.Open):
             books.accounts[entry.account] = _account(entry.account, entry.meta, organization_id)
             if "vendor-id" in entry.meta:
-                vendor = Vendor(
+                vendor = model.Vendor(
                     id=entry.meta["vendor-id"], organization_id=organization_id,
                     name=entry.meta.get("vendor-name") or entry.account.rsplit(":", 1)[-1],
                     tax_id=entry.meta.get("tax-id"), email=entry.meta.get("email"),
@@ -382,7 +363,7 @@ def _index(entries: list[Any], organization_id: str, tax_account: str) -> _Books
             _index_payment(books, entry, organization_id)
         elif isinstance(entry, bc.Document) and "attachment-id" in entry.meta:
             bill_id = entry.meta.get("bill-id")
-            books.attachments.setdefault(bill_id, []).append(Attachment(
+            books.attachments.setdefault(bill_id, []).append(writer.Attachment(
                 id=entry.meta["attachment-id"], bill_id=bill_id,
                 filename=entry.meta.get("filename") or Path(entry.filename).name,
                 sha256=entry.meta.get("sha256"), uri=entry.filename))
@@ -394,7 +375,7 @@ def _index_bill(books: _Books, entry: bc.Transaction, organization_id: str,
     meta = entry.meta
     vendor_id = meta["vendor-id"]
     payable = books.payables.get(vendor_id, "")
-    lines: list[BillLineItem] = []
+    lines: list[model.BillLineItem] = []
     tax: Decimal | None = None
     total = Decimal(0)
     currency = ""
@@ -406,11 +387,11 @@ def _index_bill(books: _Books, entry: bc.Transaction, organization_id: str,
             tax = (tax or Decimal(0)) + amount
         else:
             description = (posting.meta or {}).get("description") or entry.narration
-            lines.append(BillLineItem(description=description, amount=amount,
-                                      account_id=posting.account))
-    bill = Bill(
+            lines.append(model.BillLineItem(description=description, amount=amount,
+                                            account_id=posting.account))
+    bill = model.Bill(
         id=meta["bill-id"], organization_id=organization_id, vendor_id=vendor_id,
-        kind=BillKind(meta["kind"]), bill_number=meta["bill-number"], bill_date=entry.date,
+        kind=model.BillKind(meta["kind"]), bill_number=meta["bill-number"], bill_date=entry.date,
         due_date=meta.get("due-date"), currency=currency, line_items=lines,
         subtotal=sum((line.amount for line in lines), Decimal(0)), tax=tax, total=total,
         po_number=meta.get("po-number"), memo=meta.get("memo"), external_id=meta["bill-id"],
@@ -427,7 +408,7 @@ def _index_payment(books: _Books, entry: bc.Transaction, organization_id: str) -
         return
     to_payable = next(p for p in entry.postings if p.account == record.payable)
     from_bank = next((p for p in entry.postings if p.account != record.payable), None)
-    payment = BillPayment(
+    payment = model.BillPayment(
         id=meta["payment-id"], organization_id=organization_id, bill_id=record.bill.id,
         amount=to_payable.units.number, currency=to_payable.units.currency,
         payment_date=entry.date, account_id=from_bank.account if from_bank else None,
@@ -444,18 +425,18 @@ def _remember(books: _Books, meta: dict[str, Any], object_id: str) -> None:
         books.keys[key] = object_id
 
 
-def _account(name: str, meta: dict[str, Any], organization_id: str) -> Account:
+def _account(name: str, meta: dict[str, Any], organization_id: str) -> model.Account:
     root = name.split(":", 1)[0]
     account_class = {
-        "Assets": AccountClass.ASSET, "Liabilities": AccountClass.LIABILITY,
-        "Equity": AccountClass.EQUITY, "Income": AccountClass.INCOME,
-        "Expenses": AccountClass.EXPENSE,
+        "Assets": model.AccountClass.ASSET, "Liabilities": model.AccountClass.LIABILITY,
+        "Equity": model.AccountClass.EQUITY, "Income": model.AccountClass.INCOME,
+        "Expenses": model.AccountClass.EXPENSE,
     }[root]
     if name.startswith("Assets:Bank"):
-        account_class = AccountClass.BANK
+        account_class = model.AccountClass.BANK
     label = meta.get("name") or meta.get("vendor-name") or name.rsplit(":", 1)[-1]
-    return Account(id=name, organization_id=organization_id, code=name[:64], name=label[:200],
-                   account_class=account_class, external_id=name)
+    return model.Account(id=name, organization_id=organization_id, code=name[:64], name=label[:200],
+                         account_class=account_class, external_id=name)
 
 
 # -- writing entries ---------------------------------------------------------------------------
@@ -463,16 +444,14 @@ def _account(name: str, meta: dict[str, Any], organization_id: str) -> Account:
 
 def _check_account(name: str) -> str:
     if not _ACCOUNT_RE.match(name):
-        raise ValidationFailed(f"{name!r} is not a beancount account name", field="account_id")
+        raise errors.ValidationFailed(f"{name!r} is not a beancount account name",
+                                      field="account_id")
     return name
 
 
 def _component(name: str) -> str:
     """A vendor name as one account-name component: "Müller GmbH" -> "Mueller-GmbH"."""
-    text = name.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
-                                         "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}))
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[A-Za-z0-9]+", text)
+    words = re.findall(r"[A-Za-z0-9]+", to_ascii(transliterate(name)))
     component = "-".join(w[:1].upper() + w[1:] for w in words)[:40].strip("-")
     return component or "Vendor"
 
@@ -513,7 +492,7 @@ def _transaction(day: date, payee: str, narration: str, bill_id: str, meta: dict
     return head + _meta(meta, 2) + "".join(postings)
 
 
-def _describe(errors: list[Any]) -> str:
-    shown = "; ".join(str(getattr(e, "message", e)) for e in errors[:3])
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+def _describe(problems: list[Any]) -> str:
+    shown = "; ".join(str(getattr(e, "message", e)) for e in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
     return shown + more

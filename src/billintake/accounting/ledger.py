@@ -14,64 +14,34 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
-from billintake.domain.errors import NotFound, PaymentRejected, ValidationFailed
-from billintake.domain.model import (
-    Account,
-    AccountClass,
-    Bill,
-    BillKind,
-    BillLineItem,
-    BillPayment,
-    Vendor,
-    new_id,
-)
+from billintake.domain import errors, model
+from billintake.storage import ledger_tables as tables
 from billintake.storage.ledger_repository import LedgerRepository
-from billintake.storage.ledger_tables import (
-    LedgerAccountRow,
-    LedgerAttachmentRow,
-    LedgerBillRow,
-    LedgerPaymentRow,
-    LedgerPostingRow,
-    LedgerTransactionRow,
-    LedgerVendorRow,
-)
 
-from .writer import (
-    Attachment,
-    BillBalance,
-    DocumentRef,
-    NewBill,
-    NewPayment,
-    NewVendor,
-    WriterContext,
-    check_payment,
-    find_in,
-    make_balance,
-    status_for,
-)
+from . import writer
 
 # code, name, class, role (the account the ledger uses when none is given)
-DEFAULT_CHART: tuple[tuple[str, str, AccountClass, str | None], ...] = (
-    ("1000", "Bank", AccountClass.BANK, "bank"),
-    ("1400", "Input tax (VAT receivable)", AccountClass.ASSET, "tax"),
-    ("2000", "Accounts payable", AccountClass.LIABILITY, "payable"),
-    ("6000", "General expenses", AccountClass.EXPENSE, "expense"),
-    ("6100", "Office supplies", AccountClass.EXPENSE, None),
-    ("6200", "Software and subscriptions", AccountClass.EXPENSE, None),
-    ("6300", "Travel", AccountClass.EXPENSE, None),
-    ("6400", "Professional services", AccountClass.EXPENSE, None),
-    ("6500", "Utilities", AccountClass.EXPENSE, None),
-    ("6600", "Rent", AccountClass.EXPENSE, None),
+DEFAULT_CHART: tuple[tuple[str, str, model.AccountClass, str | None], ...] = (
+    ("1000", "Bank", model.AccountClass.BANK, "bank"),
+    ("1400", "Input tax (VAT receivable)", model.AccountClass.ASSET, "tax"),
+    ("2000", "Accounts payable", model.AccountClass.LIABILITY, "payable"),
+    ("6000", "General expenses", model.AccountClass.EXPENSE, "expense"),
+    ("6100", "Office supplies", model.AccountClass.EXPENSE, None),
+    ("6200", "Software and subscriptions", model.AccountClass.EXPENSE, None),
+    ("6300", "Travel", model.AccountClass.EXPENSE, None),
+    ("6400", "Professional services", model.AccountClass.EXPENSE, None),
+    ("6500", "Utilities", model.AccountClass.EXPENSE, None),
+    ("6600", "Rent", model.AccountClass.EXPENSE, None),
 )
 
 
-def open_writer(context: WriterContext) -> LedgerWriter:
+def open_writer(context: writer.WriterContext) -> LedgerWriter:
     if context.session is None:
-        raise ValidationFailed("the ledger backend needs a database session")
+        raise errors.ValidationFailed("the ledger backend needs a database session")
     return LedgerWriter(LedgerRepository(context.session, context.organization_id))
 
 
-class LedgerWriter:
+class LedgerWriter(writer.WriterBase):
     """An `AccountingWriter` over the embedded ledger tables."""
 
     backend = "ledger"
@@ -87,81 +57,79 @@ class LedgerWriter:
             return
         if not self.repo.list_accounts():
             self.repo.add_accounts([
-                LedgerAccountRow(id=new_id(), organization_id=self.organization_id, code=code,
-                                 name=name, account_class=cls.value, role=role)
+                tables.LedgerAccountRow(id=model.new_id(), organization_id=self.organization_id,
+                                        code=code, name=name, account_class=cls.value, role=role)
                 for code, name, cls, role in DEFAULT_CHART
             ])
         self._chart_ready = True
 
-    def _role(self, role: str) -> LedgerAccountRow:
+    def _role(self, role: str) -> tables.LedgerAccountRow:
         self._chart()
         row = self.repo.account_by_role(role)
         if row is None:
-            raise ValidationFailed(f"the ledger has no {role} account")
+            raise errors.ValidationFailed(f"the ledger has no {role} account")
         return row
 
-    def _account(self, account_id: str | None, role: str) -> LedgerAccountRow:
+    def _account(self, account_id: str | None, role: str) -> tables.LedgerAccountRow:
         """The account with this id (or code); the role's default when None."""
         if account_id is None:
             return self._role(role)
         self._chart()
         row = self.repo.get_account(account_id) or self.repo.account_by_code(account_id)
         if row is None:
-            raise ValidationFailed(f"unknown ledger account {account_id}", field="account_id")
+            raise errors.ValidationFailed(f"unknown ledger account {account_id}",
+                                          field="account_id")
         if row.role == "payable":
-            raise ValidationFailed("accounts payable cannot be used here", field="account_id")
+            raise errors.ValidationFailed("accounts payable cannot be used here",
+                                          field="account_id")
         return row
 
-    def list_accounts(self) -> list[Account]:
+    def list_accounts(self) -> list[model.Account]:
         self._chart()
-        return [Account(id=r.id, organization_id=r.organization_id, code=r.code, name=r.name,
-                        account_class=AccountClass(r.account_class), external_id=r.id)
+        return [model.Account(id=r.id, organization_id=r.organization_id, code=r.code, name=r.name,
+                              account_class=model.AccountClass(r.account_class), external_id=r.id)
                 for r in self.repo.list_accounts()]
 
     # -- vendors ---------------------------------------------------------------------------
-    def list_vendors(self) -> list[Vendor]:
+    def list_vendors(self) -> list[model.Vendor]:
         return [_vendor(r) for r in self.repo.list_vendors()]
 
-    def find_vendor(self, *, name: str | None = None, tax_id: str | None = None,
-                    email: str | None = None, iban: str | None = None) -> Vendor | None:
-        return find_in(self.list_vendors(), name=name, tax_id=tax_id, email=email, iban=iban)
-
-    def create_vendor(self, vendor: NewVendor, *, idempotency_key: str | None = None) -> Vendor:
-        key = idempotency_key or vendor.idempotency_key(self.organization_id)
-        existing = self.repo.by_key(LedgerVendorRow, key)
-        if existing is not None:
-            return _vendor(existing)
-        row = LedgerVendorRow(id=new_id(), organization_id=self.organization_id,
-                              name=vendor.name, tax_id=vendor.tax_id, email=vendor.email,
-                              iban=vendor.iban, address=vendor.address,
-                              reference=vendor.reference, idempotency_key=key)
+    def create_vendor(self, vendor: writer.NewVendor, *,
+                      idempotency_key: str | None = None) -> model.Vendor:
+        key = self._key(vendor, idempotency_key)
+        if (written := self.repo.by_key(tables.LedgerVendorRow, key)) is not None:
+            return _vendor(written)
+        row = tables.LedgerVendorRow(id=model.new_id(), organization_id=self.organization_id,
+                                     name=vendor.name, tax_id=vendor.tax_id, email=vendor.email,
+                                     iban=vendor.iban, address=vendor.address,
+                                     reference=vendor.reference, idempotency_key=key)
         self.repo.add(row)
         return _vendor(row)
 
     # -- bills -----------------------------------------------------------------------------
-    def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]:
+    def list_bills(self, *, vendor_id: str | None = None) -> list[model.Bill]:
         return [self._bill(r) for r in self.repo.list_bills(vendor_id)]
 
-    def get_bill(self, bill_id: str) -> Bill:
+    def get_bill(self, bill_id: str) -> model.Bill:
         return self._bill(self._bill_row(bill_id))
 
-    def _bill_row(self, bill_id: str) -> LedgerBillRow:
+    def _bill_row(self, bill_id: str) -> tables.LedgerBillRow:
         row = self.repo.get_bill(bill_id)
         if row is None:
-            raise NotFound(f"bill {bill_id} not found in the ledger")
+            raise errors.NotFound(f"bill {bill_id} not found in the ledger")
         return row
 
-    def create_bill(self, bill: NewBill, *, idempotency_key: str | None = None) -> Bill:
-        key = idempotency_key or bill.idempotency_key(self.organization_id)
-        existing = self.repo.by_key(LedgerBillRow, key)
-        if existing is not None:
-            return self._bill(existing)
+    def create_bill(self, bill: writer.NewBill, *,
+                    idempotency_key: str | None = None) -> model.Bill:
+        key = self._key(bill, idempotency_key)
+        if (written := self.repo.by_key(tables.LedgerBillRow, key)) is not None:
+            return self._bill(written)
         vendor = self.repo.get_vendor(bill.vendor_id)
         if vendor is None:
-            raise ValidationFailed(f"unknown vendor {bill.vendor_id}", field="vendor_id")
-        label = "Vendor credit" if bill.kind is BillKind.VENDOR_CREDIT else "Bill"
-        transaction = LedgerTransactionRow(
-            id=new_id(), organization_id=self.organization_id, entry_date=bill.bill_date,
+            raise errors.ValidationFailed(f"unknown vendor {bill.vendor_id}", field="vendor_id")
+        label = "Vendor credit" if bill.kind is model.BillKind.VENDOR_CREDIT else "Bill"
+        transaction = tables.LedgerTransactionRow(
+            id=model.new_id(), organization_id=self.organization_id, entry_date=bill.bill_date,
             kind=bill.kind.value, description=f"{label} {bill.bill_number} from {vendor.name}")
         postings = [self._posting(self._account(line.account_id, "expense"), line.amount,
                                   bill.currency, description=line.description)
@@ -171,8 +139,8 @@ class LedgerWriter:
         postings.append(self._posting(self._role("payable"), -bill.total, bill.currency,
                                       vendor_id=vendor.id))
         self.repo.add_transaction(transaction, postings)
-        row = LedgerBillRow(
-            id=new_id(), organization_id=self.organization_id, vendor_id=vendor.id,
+        row = tables.LedgerBillRow(
+            id=model.new_id(), organization_id=self.organization_id, vendor_id=vendor.id,
             transaction_id=transaction.id, kind=bill.kind.value, bill_number=bill.bill_number,
             bill_date=bill.bill_date, due_date=bill.due_date, currency=bill.currency,
             total=bill.total, tax=bill.tax, po_number=bill.po_number, memo=bill.memo,
@@ -180,74 +148,75 @@ class LedgerWriter:
         self.repo.add(row)
         return self._bill(row)
 
-    def _posting(self, account: LedgerAccountRow, amount: Decimal, currency: str, *,
+    def _posting(self, account: tables.LedgerAccountRow, amount: Decimal, currency: str, *,
                  description: str | None = None, vendor_id: str | None = None
-                 ) -> LedgerPostingRow:
-        return LedgerPostingRow(id=new_id(), organization_id=self.organization_id,
-                                account_id=account.id, vendor_id=vendor_id, amount=amount,
-                                currency=currency, description=description)
+                 ) -> tables.LedgerPostingRow:
+        return tables.LedgerPostingRow(id=model.new_id(), organization_id=self.organization_id,
+                                       account_id=account.id, vendor_id=vendor_id, amount=amount,
+                                       currency=currency, description=description)
 
-    def _bill(self, row: LedgerBillRow) -> Bill:
-        lines = [BillLineItem(description=p.description, amount=p.amount, account_id=p.account_id)
+    def _bill(self, row: tables.LedgerBillRow) -> model.Bill:
+        lines = [model.BillLineItem(description=p.description, amount=p.amount,
+                                    account_id=p.account_id)
                  for p in self.repo.postings(row.transaction_id)
                  if p.vendor_id is None and p.description is not None]
         attachments = self.repo.attachments(row.id)
-        kind = BillKind(row.kind)
-        return Bill(
+        kind = model.BillKind(row.kind)
+        return model.Bill(
             id=row.id, organization_id=row.organization_id, vendor_id=row.vendor_id, kind=kind,
             bill_number=row.bill_number, bill_date=row.bill_date, due_date=row.due_date,
             currency=row.currency, line_items=lines,
             subtotal=sum((line.amount for line in lines), Decimal(0)), tax=row.tax,
-            total=row.total, status=status_for(kind, row.total, self.repo.paid(row.id)),
+            total=row.total, status=writer.status_for(kind, row.total, self.repo.paid(row.id)),
             document_sha256=attachments[0].sha256 if attachments else None,
             po_number=row.po_number, memo=row.memo, external_id=row.id,
             created_at=row.created_at or datetime.combine(row.bill_date, time(), UTC),
         )
 
-    def get_bill_balance(self, bill_id: str) -> BillBalance:
+    def get_bill_balance(self, bill_id: str) -> writer.BillBalance:
         row = self._bill_row(bill_id)
-        return make_balance(row.id, BillKind(row.kind), row.currency, row.total,
-                            self.repo.paid(row.id))
+        return writer.make_balance(row.id, model.BillKind(row.kind), row.currency, row.total,
+                                   self.repo.paid(row.id))
 
     # -- attachments -----------------------------------------------------------------------
-    def attach_document(self, bill_id: str, document: DocumentRef) -> Attachment:
+    def attach_document(self, bill_id: str, document: writer.DocumentRef) -> writer.Attachment:
         row = self._bill_row(bill_id)
         for existing in self.repo.attachments(row.id):
             if existing.sha256 == document.sha256:
                 return _attachment(existing)
-        attachment = LedgerAttachmentRow(
-            id=new_id(), organization_id=self.organization_id, bill_id=row.id,
+        attachment = tables.LedgerAttachmentRow(
+            id=model.new_id(), organization_id=self.organization_id, bill_id=row.id,
             sha256=document.sha256, filename=document.filename, media_type=document.media_type,
             uri=document.path.resolve().as_uri())
         self.repo.add(attachment)
         return _attachment(attachment)
 
-    def list_attachments(self, bill_id: str) -> list[Attachment]:
+    def list_attachments(self, bill_id: str) -> list[writer.Attachment]:
         return [_attachment(a) for a in self.repo.attachments(self._bill_row(bill_id).id)]
 
     # -- payments --------------------------------------------------------------------------
-    def create_bill_payment(self, payment: NewPayment, *,
-                            idempotency_key: str | None = None) -> BillPayment:
-        key = idempotency_key or payment.idempotency_key(self.organization_id)
-        existing = self.repo.by_key(LedgerPaymentRow, key)
-        if existing is not None:
-            return _payment(existing)
+    def create_bill_payment(self, payment: writer.NewPayment, *,
+                            idempotency_key: str | None = None) -> model.BillPayment:
+        key = self._key(payment, idempotency_key)
+        if (written := self.repo.by_key(tables.LedgerPaymentRow, key)) is not None:
+            return _payment(written)
         row = self.repo.get_bill(payment.bill_id)
         if row is None:
-            raise PaymentRejected(f"unknown bill {payment.bill_id}", field="bill_id")
+            raise errors.PaymentRejected(f"unknown bill {payment.bill_id}", field="bill_id")
         bill = self._bill(row)
-        check_payment(bill, self.get_bill_balance(row.id), payment)
+        writer.check_payment(bill, self.get_bill_balance(row.id), payment)
         bank = self._account(payment.account_id, "bank")
-        transaction = LedgerTransactionRow(
-            id=new_id(), organization_id=self.organization_id, entry_date=payment.payment_date,
-            kind="payment", description=f"Payment of bill {row.bill_number}")
+        transaction = tables.LedgerTransactionRow(
+            id=model.new_id(), organization_id=self.organization_id,
+            entry_date=payment.payment_date, kind="payment",
+            description=f"Payment of bill {row.bill_number}")
         self.repo.add_transaction(transaction, [
             self._posting(self._role("payable"), payment.amount, payment.currency,
                           vendor_id=row.vendor_id),
             self._posting(bank, -payment.amount, payment.currency),
         ])
-        paid = LedgerPaymentRow(
-            id=new_id(), organization_id=self.organization_id, bill_id=row.id,
+        paid = tables.LedgerPaymentRow(
+            id=model.new_id(), organization_id=self.organization_id, bill_id=row.id,
             transaction_id=transaction.id, amount=payment.amount, currency=payment.currency,
             payment_date=payment.payment_date, account_id=bank.id, reference=payment.reference,
             idempotency_key=key)
@@ -264,18 +233,19 @@ class LedgerWriter:
                 if account_id == payable.id and vendor_id is not None}
 
 
-def _vendor(row: LedgerVendorRow) -> Vendor:
-    return Vendor(id=row.id, organization_id=row.organization_id, name=row.name,
-                  tax_id=row.tax_id, email=row.email, iban=row.iban, address=row.address,
-                  external_ids={"ledger": row.id})
+def _vendor(row: tables.LedgerVendorRow) -> model.Vendor:
+    return model.Vendor(id=row.id, organization_id=row.organization_id, name=row.name,
+                        tax_id=row.tax_id, email=row.email, iban=row.iban, address=row.address,
+                        external_ids={"ledger": row.id})
 
 
-def _payment(row: LedgerPaymentRow) -> BillPayment:
-    return BillPayment(id=row.id, organization_id=row.organization_id, bill_id=row.bill_id,
-                       amount=row.amount, currency=row.currency, payment_date=row.payment_date,
-                       account_id=row.account_id, reference=row.reference, external_id=row.id)
+def _payment(row: tables.LedgerPaymentRow) -> model.BillPayment:
+    return model.BillPayment(
+        id=row.id, organization_id=row.organization_id, bill_id=row.bill_id, amount=row.amount,
+        currency=row.currency, payment_date=row.payment_date, account_id=row.account_id,
+        reference=row.reference, external_id=row.id)
 
 
-def _attachment(row: LedgerAttachmentRow) -> Attachment:
-    return Attachment(id=row.id, bill_id=row.bill_id, filename=row.filename, sha256=row.sha256,
-                      uri=row.uri)
+def _attachment(row: tables.LedgerAttachmentRow) -> writer.Attachment:
+    return writer.Attachment(id=row.id, bill_id=row.bill_id, filename=row.filename,
+                             sha256=row.sha256, uri=row.uri)

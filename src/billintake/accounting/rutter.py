@@ -65,37 +65,9 @@ from typing import Any
 
 import httpx
 
-from billintake.accounting.writer import (
-    Attachment,
-    BillBalance,
-    DocumentRef,
-    NewBill,
-    NewBillLine,
-    NewPayment,
-    NewVendor,
-    WriterContext,
-    check_payment,
-    find_in,
-    idempotency_key,
-    make_balance,
-)
+from billintake.accounting import writer
+from billintake.domain import errors, model
 from billintake.domain.currency import ISO_4217
-from billintake.domain.errors import (
-    AccountingBackendError,
-    NotFound,
-    PaymentRejected,
-    ValidationFailed,
-)
-from billintake.domain.model import (
-    Account,
-    AccountClass,
-    Bill,
-    BillKind,
-    BillLineItem,
-    BillPayment,
-    BillStatus,
-    Vendor,
-)
 
 log = logging.getLogger(__name__)
 
@@ -204,10 +176,8 @@ def uuid_key(key: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class RutterRequestFailed(AccountingBackendError):
+class RutterRequestFailed(errors.AccountingBackendError):
     """Rutter answered a request with an error (status and Rutter's error code kept)."""
-
-    code = "accounting_backend_error"
 
     def __init__(self, message: str, *, status: int | None, error_code: str | None = None,
                  retryable: bool = False) -> None:
@@ -227,9 +197,9 @@ def _failure(status: int, body: Any, what: str, request_id: str | None = None) -
     if request_id:  # what Rutter support asks for ("Addressing Request Failures")
         message = f"{message}; Rutter request id {request_id}"
     if status in (404, 410):
-        return NotFound(f"Rutter: {what}: not found ({message})")
+        return errors.NotFound(f"Rutter: {what}: not found ({message})")
     if status == 400:  # "a request made to Rutter with an invalid input"
-        return ValidationFailed(f"Rutter: {what}: invalid input ({message})")
+        return errors.ValidationFailed(f"Rutter: {what}: invalid input ({message})")
     if status == 401:
         text = ("Rutter rejected the credentials: check the client id and secret and the "
                 f"connection's access token ({message})")
@@ -396,36 +366,37 @@ class RutterApi:
 # --------------------------------------------------------------------------------------------
 
 _ACCOUNT_CLASS = {
-    "bank": AccountClass.BANK,
-    "credit_card": AccountClass.BANK,  # the guide: payments credit a bank or credit-card account
-    "accounts_receivable": AccountClass.ASSET,
-    "fixed_asset": AccountClass.ASSET,
-    "other_asset": AccountClass.ASSET,
-    "other_current_asset": AccountClass.ASSET,
-    "accounts_payable": AccountClass.LIABILITY,
-    "liability": AccountClass.LIABILITY,
-    "other_current_liability": AccountClass.LIABILITY,
-    "long_term_liability": AccountClass.LIABILITY,
-    "equity": AccountClass.EQUITY,
-    "income": AccountClass.INCOME,
-    "other_income": AccountClass.INCOME,
-    "expense": AccountClass.EXPENSE,
-    "other_expense": AccountClass.EXPENSE,
-    "cost_of_goods_sold": AccountClass.EXPENSE,
+    "bank": model.AccountClass.BANK,
+    # the guide: payments credit a bank or credit-card account
+    "credit_card": model.AccountClass.BANK,
+    "accounts_receivable": model.AccountClass.ASSET,
+    "fixed_asset": model.AccountClass.ASSET,
+    "other_asset": model.AccountClass.ASSET,
+    "other_current_asset": model.AccountClass.ASSET,
+    "accounts_payable": model.AccountClass.LIABILITY,
+    "liability": model.AccountClass.LIABILITY,
+    "other_current_liability": model.AccountClass.LIABILITY,
+    "long_term_liability": model.AccountClass.LIABILITY,
+    "equity": model.AccountClass.EQUITY,
+    "income": model.AccountClass.INCOME,
+    "other_income": model.AccountClass.INCOME,
+    "expense": model.AccountClass.EXPENSE,
+    "other_expense": model.AccountClass.EXPENSE,
+    "cost_of_goods_sold": model.AccountClass.EXPENSE,
 }
 _CATEGORY_CLASS = {
-    "asset": AccountClass.ASSET,
-    "liability": AccountClass.LIABILITY,
-    "equity": AccountClass.EQUITY,
-    "income": AccountClass.INCOME,
-    "expense": AccountClass.EXPENSE,
+    "asset": model.AccountClass.ASSET,
+    "liability": model.AccountClass.LIABILITY,
+    "equity": model.AccountClass.EQUITY,
+    "income": model.AccountClass.INCOME,
+    "expense": model.AccountClass.EXPENSE,
 }
 _BILL_STATUS = {
-    "open": BillStatus.OPEN,
-    "partially_paid": BillStatus.PARTIALLY_PAID,
-    "paid": BillStatus.PAID,
-    "void": BillStatus.VOID,
-    "draft": BillStatus.DRAFT,
+    "open": model.BillStatus.OPEN,
+    "partially_paid": model.BillStatus.PARTIALLY_PAID,
+    "paid": model.BillStatus.PAID,
+    "void": model.BillStatus.VOID,
+    "draft": model.BillStatus.DRAFT,
 }
 EXPENSE_TYPES = ("expense", "other_expense", "cost_of_goods_sold")
 PAYMENT_TYPES = ("bank", "credit_card")
@@ -435,7 +406,7 @@ def _currency(value: Any) -> str | None:
     return value if isinstance(value, str) and value.upper() in ISO_4217 else None
 
 
-class RutterWriter:
+class RutterWriter(writer.WriterBase):
     """`AccountingWriter` over one Rutter connection (an organization's access token)."""
 
     backend = "rutter"
@@ -462,17 +433,17 @@ class RutterWriter:
                                                  what="listing accounts"))
         return self._accounts
 
-    def list_accounts(self) -> list[Account]:
+    def list_accounts(self) -> list[model.Account]:
         return [self._account(raw) for raw in self._raw_accounts(refresh=True)
                 if raw.get("status", "active") != "inactive"]
 
-    def _account(self, raw: dict[str, Any]) -> Account:
+    def _account(self, raw: dict[str, Any]) -> model.Account:
         account_class = _ACCOUNT_CLASS.get(raw.get("account_type") or "") or _CATEGORY_CLASS.get(
-            raw.get("category") or "", AccountClass.ASSET)
+            raw.get("category") or "", model.AccountClass.ASSET)
         code = raw.get("nominal_code") or raw.get("platform_id") or raw["id"]
-        return Account(id=raw["id"], organization_id=self.organization_id, code=str(code),
-                       name=raw.get("name") or str(code), account_class=account_class,
-                       currency=_currency(raw.get("currency_code")), external_id=raw["id"])
+        return model.Account(id=raw["id"], organization_id=self.organization_id, code=str(code),
+                             name=raw.get("name") or str(code), account_class=account_class,
+                             currency=_currency(raw.get("currency_code")), external_id=raw["id"])
 
     def _default_account(self, option: str, types: tuple[str, ...], purpose: str) -> str:
         chosen = self.options.get(option)
@@ -481,18 +452,18 @@ class RutterWriter:
         for raw in self._raw_accounts():
             if raw.get("account_type") in types and raw.get("status", "active") == "active":
                 return str(raw["id"])
-        raise ValidationFailed(
+        raise errors.ValidationFailed(
             f"the Rutter connection has no {purpose} account ({' or '.join(types)}); set the "
             f"connection option {option!r}", field=option)
 
     # ---- vendors -----------------------------------------------------------------------
 
-    def list_vendors(self) -> list[Vendor]:
+    def list_vendors(self) -> list[model.Vendor]:
         return [self._vendor(raw) for raw in self.api.pages("accounting/vendors", "vendors",
                                                             what="listing vendors")
                 if raw.get("status") != "archived"]
 
-    def _vendor(self, raw: dict[str, Any]) -> Vendor:
+    def _vendor(self, raw: dict[str, Any]) -> model.Vendor:
         addresses = raw.get("addresses") or []
         address = None
         if addresses and isinstance(addresses[0], dict):
@@ -500,18 +471,15 @@ class RutterWriter:
             address = ", ".join(str(first[k]) for k in ("address1", "address2", "city",
                                                          "postal_code", "region", "country")
                                 if first.get(k)) or None
-        return Vendor(id=raw["id"], organization_id=self.organization_id,
-                      name=raw.get("vendor_name") or raw.get("contact_name") or raw["id"],
-                      tax_id=raw.get("tax_number") or None, email=raw.get("email") or None,
-                      iban=raw.get("bank_account_number") or None, address=address,
-                      external_ids={"rutter": raw["id"]})
+        return model.Vendor(id=raw["id"], organization_id=self.organization_id,
+                            name=raw.get("vendor_name") or raw.get("contact_name") or raw["id"],
+                            tax_id=raw.get("tax_number") or None, email=raw.get("email") or None,
+                            iban=raw.get("bank_account_number") or None, address=address,
+                            external_ids={"rutter": raw["id"]})
 
-    def find_vendor(self, *, name: str | None = None, tax_id: str | None = None,
-                    email: str | None = None, iban: str | None = None) -> Vendor | None:
-        return find_in(self.list_vendors(), name=name, tax_id=tax_id, email=email, iban=iban)
-
-    def create_vendor(self, vendor: NewVendor, *, idempotency_key: str | None = None) -> Vendor:
-        key = idempotency_key or vendor.idempotency_key(self.organization_id)
+    def create_vendor(self, vendor: writer.NewVendor, *,
+                      idempotency_key: str | None = None) -> model.Vendor:
+        key = self._key(vendor, idempotency_key)
         body = {"response_mode": self.response_mode, "vendor": {
             "vendor_name": vendor.name, "contact_name": vendor.name,
             "currency_code": str(self.options.get("currency", "USD")),
@@ -523,34 +491,35 @@ class RutterWriter:
 
     # ---- bills -------------------------------------------------------------------------
 
-    def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]:
+    def list_bills(self, *, vendor_id: str | None = None) -> list[model.Bill]:
         bills = [self._bill(raw) for raw in self.api.pages("accounting/bills", "bills",
                                                            what="listing bills")]
         bills += [self._credit(raw) for raw in self.api.pages(
             "accounting/bill_credit_memos", "bill_credit_memos", what="listing credit memos")]
         return [b for b in bills if vendor_id is None or b.vendor_id == vendor_id]
 
-    def _raw_bill(self, bill_id: str) -> tuple[BillKind, dict[str, Any]]:
+    def _raw_bill(self, bill_id: str) -> tuple[model.BillKind, dict[str, Any]]:
         try:
             body = self.api.get(f"accounting/bills/{bill_id}", what=f"reading bill {bill_id}")
-            return BillKind.BILL, self._unwrap(body, "bill")
-        except NotFound:
+            return model.BillKind.BILL, self._unwrap(body, "bill")
+        except errors.NotFound:
             pass
         try:
             body = self.api.get(f"accounting/bill_credit_memos/{bill_id}",
                                 what=f"reading credit memo {bill_id}")
-            return BillKind.VENDOR_CREDIT, self._unwrap(body, "bill_credit_memo")
-        except NotFound:
-            raise NotFound(f"no bill or vendor credit {bill_id} in Rutter",
-                           field="bill_id") from None
+            return model.BillKind.VENDOR_CREDIT, self._unwrap(body, "bill_credit_memo")
+        except errors.NotFound:
+            raise errors.NotFound(f"no bill or vendor credit {bill_id} in Rutter",
+                                  field="bill_id") from None
 
-    def get_bill(self, bill_id: str) -> Bill:
+    def get_bill(self, bill_id: str) -> model.Bill:
         kind, raw = self._raw_bill(bill_id)
-        return self._bill(raw) if kind is BillKind.BILL else self._credit(raw)
+        return self._bill(raw) if kind is model.BillKind.BILL else self._credit(raw)
 
-    def create_bill(self, bill: NewBill, *, idempotency_key: str | None = None) -> Bill:
-        key = idempotency_key or bill.idempotency_key(self.organization_id)
-        sign = Decimal(-1) if bill.kind is BillKind.VENDOR_CREDIT else Decimal(1)
+    def create_bill(self, bill: writer.NewBill, *,
+                    idempotency_key: str | None = None) -> model.Bill:
+        key = self._key(bill, idempotency_key)
+        sign = Decimal(bill.kind.sign)
         lines = [self._line(line, sign) for line in bill.net_lines()]
         if bill.tax:
             account = self.options.get("tax_account_id") or self._default_expense()
@@ -562,7 +531,7 @@ class RutterWriter:
             "vendor_id": bill.vendor_id, "currency_code": bill.currency,
             "issue_date": timestamp(bill.bill_date), "document_number": bill.bill_number,
             "memo": memo, "line_items": lines}
-        if bill.kind is BillKind.VENDOR_CREDIT:
+        if bill.kind is model.BillKind.VENDOR_CREDIT:
             fields["account_id"] = self._default_account("ap_account_id", ("accounts_payable",),
                                                          "accounts payable")
             result = self.api.post("accounting/bill_credit_memos",
@@ -580,96 +549,97 @@ class RutterWriter:
     def _default_expense(self) -> str:
         return self._default_account("expense_account_id", EXPENSE_TYPES, "expense")
 
-    def _line(self, line: NewBillLine, sign: Decimal) -> dict[str, Any]:
+    def _line(self, line: writer.NewBillLine, sign: Decimal) -> dict[str, Any]:
         return {"account_id": line.account_id or self._default_expense(),
                 "description": line.description, "total_amount": line.amount * sign}
 
-    def _bill(self, raw: dict[str, Any]) -> Bill:
+    def _bill(self, raw: dict[str, Any]) -> model.Bill:
         issue = _day(raw.get("issue_date")) or date.today()
         due = _day(raw.get("due_date"))
         tax = raw.get("tax_amount")
-        return Bill(
+        return model.Bill(
             id=raw["id"], organization_id=self.organization_id,
-            vendor_id=raw.get("vendor_id") or "", kind=BillKind.BILL,
+            vendor_id=raw.get("vendor_id") or "", kind=model.BillKind.BILL,
             bill_number=raw.get("document_number") or raw.get("platform_id") or raw["id"],
             bill_date=issue, due_date=due if due and due >= issue else None,
             currency=raw.get("currency_code") or "USD",
             line_items=[self._item(line, Decimal(1)) for line in raw.get("line_items") or []],
             subtotal=_money(raw["sub_total"]) if raw.get("sub_total") is not None else None,
             tax=_money(tax) if tax else None, total=_money(raw.get("total_amount")),
-            status=_BILL_STATUS.get(raw.get("status") or "", BillStatus.OPEN),
+            status=_BILL_STATUS.get(raw.get("status") or "", model.BillStatus.OPEN),
             memo=raw.get("memo") or None, external_id=raw["id"],
             created_at=_moment(raw.get("created_at")))
 
-    def _credit(self, raw: dict[str, Any]) -> Bill:
+    def _credit(self, raw: dict[str, Any]) -> model.Bill:
         issue = _day(raw.get("issue_date")) or date.today()
-        return Bill(
+        return model.Bill(
             id=raw["id"], organization_id=self.organization_id,
-            vendor_id=raw.get("vendor_id") or "", kind=BillKind.VENDOR_CREDIT,
+            vendor_id=raw.get("vendor_id") or "", kind=model.BillKind.VENDOR_CREDIT,
             bill_number=raw.get("document_number") or raw.get("platform_id") or raw["id"],
             bill_date=issue, currency=raw.get("currency_code") or "USD",
             line_items=[self._item(line, Decimal(-1)) for line in raw.get("line_items") or []],
-            total=-_money(raw.get("total_amount")), status=BillStatus.OPEN,
+            total=-_money(raw.get("total_amount")), status=model.BillStatus.OPEN,
             memo=raw.get("memo") or None, external_id=raw["id"],
             created_at=_moment(raw.get("created_at")))
 
     @staticmethod
-    def _item(raw: dict[str, Any], sign: Decimal) -> BillLineItem:
-        return BillLineItem(description=raw.get("description") or "(no description)",
-                            amount=_money(raw.get("total_amount")) * sign,
-                            account_id=raw.get("account_id"))
+    def _item(raw: dict[str, Any], sign: Decimal) -> model.BillLineItem:
+        return model.BillLineItem(description=raw.get("description") or "(no description)",
+                                  amount=_money(raw.get("total_amount")) * sign,
+                                  account_id=raw.get("account_id"))
 
     # ---- attachments -------------------------------------------------------------------
 
-    def attach_document(self, bill_id: str, document: DocumentRef) -> Attachment:
+    def attach_document(self, bill_id: str, document: writer.DocumentRef) -> writer.Attachment:
         kind, _ = self._raw_bill(bill_id)
-        if kind is BillKind.VENDOR_CREDIT:
+        if kind is model.BillKind.VENDOR_CREDIT:
             raise RutterRequestFailed(
                 f"Rutter documents attachments for bills only, not for vendor credit {bill_id}",
                 status=None)
-        key = idempotency_key("attachment", self.organization_id, bill_id, document.sha256)
+        key = writer.idempotency_key("attachment", self.organization_id, bill_id, document.sha256)
         body = {"file": base64.b64encode(document.read_bytes()).decode("ascii"),
                 "file_name": document.filename}
         result = self.api.post(f"accounting/bills/{bill_id}/attachments", body, key=key,
                                what=f"attaching {document.filename!r} to bill {bill_id}")
         raw = self._unwrap(result, "attachment")
-        return Attachment(id=raw["id"], bill_id=bill_id,
-                          filename=raw.get("file_name") or document.filename,
-                          sha256=document.sha256, uri=raw.get("file_url"))
+        return writer.Attachment(id=raw["id"], bill_id=bill_id,
+                                 filename=raw.get("file_name") or document.filename,
+                                 sha256=document.sha256, uri=raw.get("file_url"))
 
-    def list_attachments(self, bill_id: str) -> list[Attachment]:
-        return [Attachment(id=raw["id"], bill_id=bill_id,
-                           filename=raw.get("file_name") or raw["id"], uri=raw.get("file_url"))
+    def list_attachments(self, bill_id: str) -> list[writer.Attachment]:
+        return [writer.Attachment(id=raw["id"], bill_id=bill_id,
+                                  filename=raw.get("file_name") or raw["id"],
+                                  uri=raw.get("file_url"))
                 for raw in self.api.pages(f"accounting/bills/{bill_id}/attachments",
                                           "attachments", what=f"listing attachments of {bill_id}")]
 
     # ---- payments ----------------------------------------------------------------------
 
-    def get_bill_balance(self, bill_id: str) -> BillBalance:
+    def get_bill_balance(self, bill_id: str) -> writer.BillBalance:
         kind, raw = self._raw_bill(bill_id)
         return self._balance(kind, raw)
 
     @staticmethod
-    def _balance(kind: BillKind, raw: dict[str, Any]) -> BillBalance:
+    def _balance(kind: model.BillKind, raw: dict[str, Any]) -> writer.BillBalance:
         total = _money(raw.get("total_amount"))
-        left = _money(raw.get("remaining_amount" if kind is BillKind.VENDOR_CREDIT
+        left = _money(raw.get("remaining_amount" if kind is model.BillKind.VENDOR_CREDIT
                               else "amount_due"))
-        sign = Decimal(-1) if kind is BillKind.VENDOR_CREDIT else Decimal(1)
-        return make_balance(raw["id"], kind, raw.get("currency_code") or "USD", total * sign,
-                            (total - left) * sign)
+        sign = Decimal(kind.sign)
+        return writer.make_balance(raw["id"], kind, raw.get("currency_code") or "USD", total * sign,
+                                   (total - left) * sign)
 
-    def create_bill_payment(self, payment: NewPayment, *,
-                            idempotency_key: str | None = None) -> BillPayment:
-        key = idempotency_key or payment.idempotency_key(self.organization_id)
+    def create_bill_payment(self, payment: writer.NewPayment, *,
+                            idempotency_key: str | None = None) -> model.BillPayment:
+        key = self._key(payment, idempotency_key)
         try:
             kind, raw = self._raw_bill(payment.bill_id)
-        except NotFound:
-            raise PaymentRejected(f"unknown bill {payment.bill_id} in Rutter",
-                                  field="bill_id") from None
-        bill = self._bill(raw) if kind is BillKind.BILL else self._credit(raw)
+        except errors.NotFound:
+            raise errors.PaymentRejected(f"unknown bill {payment.bill_id} in Rutter",
+                                         field="bill_id") from None
+        bill = self._bill(raw) if kind is model.BillKind.BILL else self._credit(raw)
         try:
-            check_payment(bill, self._balance(kind, raw), payment)
-        except PaymentRejected as rejected:
+            writer.check_payment(bill, self._balance(kind, raw), payment)
+        except errors.PaymentRejected as rejected:
             # The retry of a payment that settled the bill must still return it: send it
             # again under the same key when the bill shows a payment just like it.
             if rejected.field != "amount" or not self._shows_payment(raw, payment):
@@ -685,14 +655,14 @@ class RutterWriter:
         try:
             result = self.api.post("accounting/bill_payments", body, key=key,
                                    what=f"paying bill {bill.bill_number}")
-        except ValidationFailed as refused:
-            raise PaymentRejected(refused.message, field="amount") from None
+        except errors.ValidationFailed as refused:
+            raise errors.PaymentRejected(refused.message, field="amount") from None
         except RutterRequestFailed as failed:
             if failed.status == 450:  # the platform refused it
-                raise PaymentRejected(failed.message, field="amount") from None
+                raise errors.PaymentRejected(failed.message, field="amount") from None
             raise
         paid = self._unwrap(result, "bill_payment")
-        return BillPayment(
+        return model.BillPayment(
             id=paid["id"], organization_id=self.organization_id, bill_id=payment.bill_id,
             amount=_money(paid.get("total_amount")) or payment.amount,
             currency=paid.get("currency_code") or payment.currency,
@@ -701,7 +671,7 @@ class RutterWriter:
             reference=paid.get("memo") or payment.reference, external_id=paid["id"])
 
     @staticmethod
-    def _shows_payment(raw: dict[str, Any], payment: NewPayment) -> bool:
+    def _shows_payment(raw: dict[str, Any], payment: writer.NewPayment) -> bool:
         return any(_money(p.get("allocated_amount")) == payment.amount
                    and _day(p.get("allocated_date")) == payment.payment_date
                    for p in raw.get("linked_payments") or [])
@@ -720,7 +690,7 @@ class RutterWriter:
 # --------------------------------------------------------------------------------------------
 
 
-def open_writer(context: WriterContext) -> RutterWriter:
+def open_writer(context: writer.WriterContext) -> RutterWriter:
     """A `RutterWriter` from a connection: secret `access_token` (and `client_id` /
     `client_secret`, else the settings'), options `base_url`, `version`, `response_mode`,
     `currency`, `ap_account_id`, `expense_account_id`, `bank_account_id`, `tax_account_id`."""
@@ -733,8 +703,8 @@ def open_writer(context: WriterContext) -> RutterWriter:
     missing = [name for name, value in (("access_token", token), ("client_id", client_id),
                                         ("client_secret", client_secret)) if not value]
     if missing:
-        raise ValidationFailed(f"the Rutter connection lacks {', '.join(missing)}",
-                               field="secrets")
+        raise errors.ValidationFailed(f"the Rutter connection lacks {', '.join(missing)}",
+                                      field="secrets")
     base_url = options.get("base_url") or (settings.rutter_base_url if settings else PRODUCTION_URL)
     api = RutterApi(
         client_id=client_id, client_secret=client_secret, access_token=str(token),

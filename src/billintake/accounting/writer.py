@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from billintake.domain.currency import check_currency
+from billintake.domain.currency import CurrencyCode
 from billintake.domain.errors import PaymentRejected
 from billintake.domain.model import (
     Account,
@@ -41,6 +41,7 @@ from billintake.domain.model import (
     StrictAmount,
     Vendor,
 )
+from billintake.domain.text import normalize_identifier
 
 if TYPE_CHECKING:
     import httpx
@@ -111,14 +112,9 @@ class NewBill(_Spec, BillHeader):
     reference: str | None = None  # the caller's own id for this bill, stored when possible
 
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
-
     @model_validator(mode="after")
     def _rules(self) -> NewBill:
-        sign = -1 if self.kind is BillKind.VENDOR_CREDIT else 1
+        sign = self.kind.sign
         if self.total * sign <= 0:
             expected = "negative" if sign < 0 else "positive"
             raise ValueError(f"total must be {expected} for a {self.kind.value}")
@@ -148,16 +144,11 @@ class NewPayment(_Spec):
 
     bill_id: str  # the backend's bill id
     amount: StrictAmount = Field(gt=0)
-    currency: str
+    currency: CurrencyCode
     payment_date: date
     account_id: str | None = None
     reference: str | None = None
 
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
 
     def idempotency_key(self, organization_id: str) -> str:
         return payment_key(organization_id, self)
@@ -260,7 +251,7 @@ def idempotency_key(kind: str, *parts: object) -> str:
 
 def vendor_key(organization_id: str, vendor: NewVendor) -> str:
     return idempotency_key("vendor", organization_id, vendor.name.casefold(),
-                           normalize_tax_id(vendor.tax_id))
+                           normalize_identifier(vendor.tax_id))
 
 
 def bill_key(organization_id: str, bill: NewBill) -> str:
@@ -278,17 +269,6 @@ def payment_key(organization_id: str, payment: NewPayment) -> str:
 # ---------------------------------------------------------------------------------------------
 # Rules every backend applies the same way
 # ---------------------------------------------------------------------------------------------
-
-
-def normalize_tax_id(value: str | None) -> str | None:
-    """VAT/tax id without spaces, dots or dashes, upper-cased."""
-    if not value:
-        return None
-    return "".join(ch for ch in value.upper() if ch.isalnum()) or None
-
-
-def normalize_iban(value: str | None) -> str | None:
-    return normalize_tax_id(value)
 
 
 def status_for(kind: BillKind, total: Decimal, paid: Decimal) -> BillStatus:
@@ -334,12 +314,12 @@ def find_in(
     iban: str | None = None,
 ) -> Vendor | None:
     """`AccountingWriter.find_vendor` over a list: tax id, IBAN, email, then name."""
-    tax, acct = normalize_tax_id(tax_id), normalize_iban(iban)
+    tax, acct = normalize_identifier(tax_id), normalize_identifier(iban)
     mail = email.strip().casefold() if email else None
     label = name.strip().casefold() if name else None
     for wanted, get in (
-        (tax, lambda v: normalize_tax_id(v.tax_id)),
-        (acct, lambda v: normalize_iban(v.iban)),
+        (tax, lambda v: normalize_identifier(v.tax_id)),
+        (acct, lambda v: normalize_identifier(v.iban)),
         (mail, lambda v: v.email.strip().casefold() if v.email else None),
         (label, lambda v: v.name.strip().casefold()),
     ):
@@ -348,6 +328,24 @@ def find_in(
                 if get(vendor) == wanted:
                     return vendor
     return None
+
+
+class WriterBase:
+    """What every backend does the same way: finds a vendor in its own list of vendors, and
+    keys each write."""
+
+    organization_id: str
+
+    def list_vendors(self) -> list[Vendor]:
+        raise NotImplementedError
+
+    def find_vendor(self, *, name: str | None = None, tax_id: str | None = None,
+                    email: str | None = None, iban: str | None = None) -> Vendor | None:
+        return find_in(self.list_vendors(), name=name, tax_id=tax_id, email=email, iban=iban)
+
+    def _key(self, spec: NewVendor | NewBill | NewPayment, given: str | None) -> str:
+        """A write's idempotency key: the caller's, else the one made from what it writes."""
+        return given or spec.idempotency_key(self.organization_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,6 +410,7 @@ __all__ = [
     "NewBillLine",
     "NewPayment",
     "NewVendor",
+    "WriterBase",
     "WriterContext",
     "bill_key",
     "canonical_amount",
@@ -419,8 +418,6 @@ __all__ = [
     "find_in",
     "idempotency_key",
     "make_balance",
-    "normalize_iban",
-    "normalize_tax_id",
     "payment_key",
     "status_for",
     "vendor_key",

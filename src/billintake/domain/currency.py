@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 from .errors import ValidationFailed
 
 _CODES = """
@@ -36,3 +40,7 @@ def check_currency(code: str, *, field: str = "currency") -> str:
         raise ValidationFailed(f"{field}: unknown currency {code!r} (expected an ISO 4217 code)",
                                field=field)
     return normalized
+
+
+# A model's currency field: stored upper-cased; an unknown code raises ValidationFailed.
+CurrencyCode = Annotated[str, AfterValidator(check_currency)]

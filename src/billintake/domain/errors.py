@@ -7,7 +7,7 @@ prints the message and exits non-zero. Raise the most specific class that fits.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 class BillintakeError(Exception):
     """Base of every error the service raises on purpose."""
 
-    code: str = "error"
+    code: str = "error"  # the `error` of the API's body; each subclass names its own
+    details: ClassVar[tuple[str, ...]] = ("field",)  # attributes the body shows when set
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -24,16 +30,16 @@ class BillintakeError(Exception):
         self.field = field
 
     def to_dict(self) -> dict[str, str]:
+        """The API's body: the code, the message, and the details that are set."""
         body = {"error": self.code, "detail": self.message}
-        if self.field:
-            body["field"] = self.field
+        for name in self.details:
+            if value := getattr(self, name, None):
+                body[name] = value
         return body
 
 
-class ValidationFailed(BillintakeError):
+class ValidationFailed(BillintakeError, code="validation_failed"):
     """Input is well-formed but its values are not acceptable (HTTP 422)."""
-
-    code = "validation_failed"
 
 
 def validation_failed(exc: ValidationError, fields: Iterable[str] = ()) -> ValidationFailed:
@@ -50,92 +56,62 @@ def validation_failed(exc: ValidationError, fields: Iterable[str] = ()) -> Valid
                             else message, field=field)
 
 
-class NotFound(BillintakeError):
+class NotFound(BillintakeError, code="not_found"):
     """The object does not exist in the caller's organization (HTTP 404)."""
 
-    code = "not_found"
 
-
-class Conflict(BillintakeError):
+class Conflict(BillintakeError, code="conflict"):
     """The request clashes with what already exists (HTTP 409)."""
 
-    code = "conflict"
 
-
-class DuplicateBill(Conflict):
+class DuplicateBill(Conflict, code="duplicate_bill"):
     """The same bill (same file, or same vendor + number + amount) was already taken in."""
 
-    code = "duplicate_bill"
+    details = ("field", "existing_id")
 
     def __init__(self, message: str, *, existing_id: str | None = None) -> None:
         super().__init__(message)
         self.existing_id = existing_id
 
-    def to_dict(self) -> dict[str, str]:
-        body = super().to_dict()
-        if self.existing_id:
-            body["existing_id"] = self.existing_id
-        return body
 
-
-class Unauthorized(BillintakeError):
+class Unauthorized(BillintakeError, code="unauthorized"):
     """No valid API key (HTTP 401)."""
 
-    code = "unauthorized"
 
-
-class TooLarge(BillintakeError):
+class TooLarge(BillintakeError, code="too_large"):
     """A file or message is over a configured limit: bytes, pages or pixels (HTTP 413)."""
 
-    code = "too_large"
 
-
-class UnsupportedMediaType(BillintakeError):
+class UnsupportedMediaType(BillintakeError, code="unsupported_media_type"):
     """The content is not a bill format we accept (HTTP 415)."""
 
-    code = "unsupported_media_type"
 
-
-class NoUsableAttachment(UnsupportedMediaType):
+class NoUsableAttachment(UnsupportedMediaType, code="no_usable_attachment"):
     """A received message carries no PDF, image or e-invoice XML (recorded, not processed)."""
 
-    code = "no_usable_attachment"
 
-
-class UnreadableDocument(BillintakeError):
+class UnreadableDocument(BillintakeError, code="unreadable_document"):
     """The file claims a supported format but cannot be read: empty, truncated, corrupt (422)."""
 
-    code = "unreadable_document"
 
-
-class PasswordProtected(UnreadableDocument):
+class PasswordProtected(UnreadableDocument, code="password_protected"):
     """The PDF is encrypted with a user password we do not have (422)."""
 
-    code = "password_protected"
 
-
-class OcrTimeout(UnreadableDocument):
+class OcrTimeout(UnreadableDocument, code="ocr_timeout"):
     """OCR of a page took longer than the configured per-page timeout (422)."""
 
-    code = "ocr_timeout"
 
-
-class InvalidEInvoice(UnreadableDocument):
+class InvalidEInvoice(UnreadableDocument, code="invalid_einvoice"):
     """An e-invoice XML that cannot be parsed at all, or that is hostile (422)."""
 
-    code = "invalid_einvoice"
 
-
-class PaymentRejected(ValidationFailed):
+class PaymentRejected(ValidationFailed, code="payment_rejected"):
     """A bill payment that cannot be applied: too large, other currency, unknown bill (422)."""
 
-    code = "payment_rejected"
 
-
-class AccountingBackendError(BillintakeError):
+class AccountingBackendError(BillintakeError, code="accounting_backend_error"):
     """The accounting system refused or failed a request (HTTP 502)."""
-
-    code = "accounting_backend_error"
 
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)

@@ -19,6 +19,11 @@ class BillKind(StrEnum):
     BILL = "bill"
     VENDOR_CREDIT = "vendor_credit"
 
+    @property
+    def sign(self) -> int:
+        """The sign the books keep its amounts in: 1 for a bill, -1 for a vendor credit."""
+        return -1 if self is BillKind.VENDOR_CREDIT else 1
+
 
 CREDITING_DOCUMENTS = frozenset({"credit_note"})
 
@@ -32,14 +37,14 @@ def booking_kind(document_type: str | None, printed_total: Decimal | None = None
 
 
 def booking_sign(kind: BillKind, printed_total: Decimal | None) -> Decimal:
-    """The factor from printed amounts to booked ones.
+    """The factor from printed amounts to booked ones: the kind's `sign`, unless the printed
+    total already carries a minus.
 
-    The books keep a vendor credit negative: a credit printed positive (as credit notes and
-    EN 16931 print them) is negated, one printed with minus signs is already signed. A bill
-    is booked as printed.
+    A vendor credit printed positive (as credit notes and EN 16931 print them) is negated, one
+    printed with minus signs is already signed. A bill is booked as printed.
     """
     printed_signed = printed_total is not None and printed_total < 0
-    return Decimal(-1) if kind is BillKind.VENDOR_CREDIT and not printed_signed else Decimal(1)
+    return Decimal(1) if printed_signed else Decimal(kind.sign)
 
 
 def kind_of(bill: ExtractedBill) -> BillKind:

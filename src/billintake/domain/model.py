@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .amounts import Amount, StrictAmount
-from .currency import check_currency
+from .currency import CurrencyCode
 from .kinds import BillKind
 from .outcome import JobOutcome
 
@@ -37,12 +37,7 @@ class Money(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     amount: StrictAmount
-    currency: str
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
+    currency: CurrencyCode
 
 
 
@@ -86,13 +81,8 @@ class Account(DomainModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     account_class: AccountClass
-    currency: str | None = None
+    currency: CurrencyCode | None = None
     external_id: str | None = None
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str | None) -> str | None:
-        return None if v is None else check_currency(v)
 
 
 class BillLineItem(DomainModel):
@@ -120,7 +110,7 @@ class BillHeader(BaseModel):
     bill_number: str = Field(min_length=1, max_length=100)
     bill_date: date
     due_date: date | None = None
-    currency: str
+    currency: CurrencyCode
 
 
 class Bill(DomainModel):
@@ -133,7 +123,7 @@ class Bill(DomainModel):
     bill_number: str = Field(min_length=1, max_length=100)
     bill_date: date
     due_date: date | None = None
-    currency: str
+    currency: CurrencyCode
     line_items: list[BillLineItem] = Field(default_factory=list)
     subtotal: StrictAmount | None = None
     tax: StrictAmount | None = None
@@ -145,15 +135,10 @@ class Bill(DomainModel):
     external_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
-
 
     @model_validator(mode="after")
     def _rules(self) -> Bill:
-        sign = -1 if self.kind is BillKind.VENDOR_CREDIT else 1
+        sign = self.kind.sign
         for name in ("subtotal", "tax", "total"):
             value = getattr(self, name)
             if value is not None and value * sign < 0:
@@ -178,16 +163,11 @@ class BillPayment(DomainModel):
     organization_id: str
     bill_id: str
     amount: StrictAmount = Field(gt=0)
-    currency: str
+    currency: CurrencyCode
     payment_date: date
     account_id: str | None = None
     reference: str | None = None
     external_id: str | None = None
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        return check_currency(v)
 
 
 

@@ -41,6 +41,7 @@ from .header import (
 from .labels import PAYMENT_LABEL
 from .layout import Layout
 from .line_items import extract_line_items
+from .model import load, load_scorer
 from .ocr_repair import repair_identifier, repair_tax_id
 from .parsing import (
     currency_of_text,
@@ -91,7 +92,7 @@ class Extractor:
         (default: read `data` when the page is needed)."""
         from .einvoice import extract_einvoice_first
 
-        read_pages = read_pages or (lambda: _read(data, self.settings))
+        read_pages = read_pages or (lambda: _read(data, media_type, self.settings))
         bill = extract_einvoice_first(
             data, media_type, companion_xml=companion_xml, settings=self.settings,
             visual=lambda: self.extract_document(read_pages()))
@@ -160,7 +161,7 @@ class _VisualExtraction:
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
         marks: dict[str, list[tuple[int, float]]] = {}
-        for match in nlp.layout_labels(self.layout)[PAYMENT_LABEL]:
+        for match in nlp.layout_labels(self.layout, load())[PAYMENT_LABEL]:
             role = match.labels[0].field
             if role in {"tip", "rounding"} and match.start == 0:
                 marks.setdefault(role, []).append((match.segment.page, match.segment.top))
@@ -358,16 +359,9 @@ def _unique(warnings: list[str]) -> list[str]:
 
 
 def _load_scorer(settings: Settings | None) -> CandidateScorer | None:
-    """The trained scorer shipped with the model, if the model and its loader exist."""
+    """The trained scorer shipped with the model, if there is one."""
     try:
-        from . import scorer as scorer_module
-    except ImportError:
-        return None
-    loader = getattr(scorer_module, "load_scorer", None)
-    if loader is None:
-        return None
-    try:
-        return loader(settings)  # type: ignore[no-any-return]
+        return load_scorer(settings)
     except Exception:  # no model shipped, or an incompatible one: rules only
         log.warning("trained candidate scorer unavailable; using rules only", exc_info=True)
         return None
@@ -379,7 +373,7 @@ def _sniff(data: bytes, settings: Settings | None) -> str:
     return sniff(data, settings=settings)
 
 
-def _read(data: bytes, settings: Settings | None) -> ReadDocument:
+def _read(data: bytes, media_type: str, settings: Settings | None) -> ReadDocument:
     from billintake.reading.reader import read
 
-    return read(data, settings=settings)
+    return read(data, media_type=media_type, settings=settings)

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billintake.reading.document import ReadDocument, Word
+from billintake.reading.document import ReadDocument, Word, Worded, words_box
 
 from . import nlp
 from .labels import (
@@ -25,9 +25,11 @@ from .labels import (
     VENDOR_LABEL,
     Label,
 )
-from .layout import Layout, Segment, compact
+from .layout import Layout, Segment
+from .model import load
 from .parsing import DecimalMark, find_amounts, find_dates, parse_amount
 from .values import parse_amount_value, parse_identifier, parse_tax_id
+from .vocabulary.normalize import compact
 
 BBox = tuple[float, float, float, float]
 AMOUNT_FIELDS = ("subtotal", "tax", "total", "shipping", "discount")
@@ -52,7 +54,7 @@ class Candidate:
 
 
 @dataclass
-class LabelHit:
+class LabelHit(Worded):
     labels: list[Label]
     segment: Segment
     start: int  # first word index of the label in the segment
@@ -61,12 +63,6 @@ class LabelHit:
     @property
     def words(self) -> list[Word]:
         return self.segment.words[self.start:self.end]
-
-    @property
-    def bbox(self) -> BBox:
-        ws = self.words
-        return (min(w.x0 for w in ws), min(w.top for w in ws),
-                max(w.x1 for w in ws), max(w.bottom for w in ws))
 
     @property
     def at_start(self) -> bool:
@@ -100,7 +96,8 @@ class DocContext:
 
 # --- labels -----------------------------------------------------------------------------------
 # The labels themselves are found by the `field_labels` component of the spaCy pipeline
-# (`nlp.py`) over the layout's segments; here is only what the header makes of them.
+# (`nlp.py`) of the shipped pipeline (`model.load`) over the layout's segments; here is only
+# what the header makes of them.
 
 
 def _leads(seg: Segment, start: int) -> bool:
@@ -111,7 +108,7 @@ def _leads(seg: Segment, start: int) -> bool:
 def label_lookup(key: str) -> list[Label] | None:
     """The labels of extracted fields a compact key names (the lexicon, the buyer's own
     reference, or another spelling of "number": "documentnr" is "document number")."""
-    found = nlp.label_component().lookup(key)
+    found = nlp.label_component(load()).lookup(key)
     kept = [lab for lab in found or [] if lab.field in EXTRACTED_FIELDS]
     return kept or None
 
@@ -133,7 +130,7 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
     start. A label of a field not extracted ("Customer No.", "Delivery date") is kept too:
     it ends the value of the label before it and is no value's label itself."""
     hits: list[LabelHit] = []
-    for match in nlp.layout_labels(layout)[FIELD_LABEL]:
+    for match in nlp.layout_labels(layout, load())[FIELD_LABEL]:
         hit = LabelHit(list(match.labels), match.segment, match.start, match.end)
         extracted = [lab for lab in hit.labels if lab.field in EXTRACTED_FIELDS]
         if extracted and not hit.at_start:
@@ -152,7 +149,7 @@ def customer_blocks(layout: Layout) -> list[tuple[int, BBox]]:
     """Boxes of the blocks introduced by "Bill to", "Kunde", "Facturé à" ... (the buyer)."""
     boxes: list[tuple[int, BBox]] = []
     done: set[int] = set()
-    for match in nlp.layout_labels(layout)[CUSTOMER_LABEL]:
+    for match in nlp.layout_labels(layout, load())[CUSTOMER_LABEL]:
         seg, n = match.segment, match.end
         if id(seg) in done or not _leads(seg, match.start):
             continue
@@ -172,7 +169,7 @@ def vendor_label_segments(layout: Layout) -> list[tuple[Segment, int]]:
     """Segments with a vendor label ("From", "Remit to", ...) and the word index after it."""
     found: list[tuple[Segment, int]] = []
     done: set[int] = set()
-    for match in nlp.layout_labels(layout)[VENDOR_LABEL]:
+    for match in nlp.layout_labels(layout, load())[VENDOR_LABEL]:
         seg = match.segment
         # Mid-phrase, only unmistakable labels ("Titulaire du compte : X").
         if id(seg) not in done and (_leads(seg, match.start) or len(_match_key(match)) >= 8):
@@ -214,20 +211,11 @@ def _amounts_follow(rows: list[list[Segment]]) -> bool:
 # --- values -----------------------------------------------------------------------------------
 
 @dataclass
-class ValueSpot:
+class ValueSpot(Worded):
     words: list[Word]
     relation: str  # inline | right | below
     distance: float  # points from the label
     row: int | None = None  # the row of a value below its label
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-    @property
-    def bbox(self) -> BBox:
-        return (min(w.x0 for w in self.words), min(w.top for w in self.words),
-                max(w.x1 for w in self.words), max(w.bottom for w in self.words))
 
 
 def value_spots(hit: LabelHit, ctx: DocContext, hits_by_segment: dict[int, list[LabelHit]]
@@ -363,7 +351,7 @@ def payment_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
     """Tip and change amounts: a tip is part of what was paid, change is not."""
     out: dict[str, list[Candidate]] = {}
     done: set[int] = set()
-    for match in nlp.layout_labels(ctx.layout)[PAYMENT_LABEL]:
+    for match in nlp.layout_labels(ctx.layout, load())[PAYMENT_LABEL]:
         seg, n = match.segment, match.end
         if id(seg) in done or not _leads(seg, match.start):
             continue
@@ -410,8 +398,8 @@ def _words_of(words: list[Word], raw: str) -> list[Word]:
 
 
 def _box(words: list[Word]) -> BBox:
-    return (round(min(w.x0 for w in words), 2), round(min(w.top for w in words), 2),
-            round(max(w.x1 for w in words), 2), round(max(w.bottom for w in words), 2))
+    x0, top, x1, bottom = words_box(words)
+    return (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
 
 
 # --- unlabelled fallbacks ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ where KIND is
     PAYMENT_LABEL   a till slip's tip or change line, id "tip" or "change"
 
 The strength says how surely the value next to a label is its field (e.g. "Invoice number"
-1.0, a bare "Invoice" 0.75). Labels are compared in compact form (see `layout.compact`) so
+1.0, a bare "Invoice" 0.75). Labels are compared in compact form (`vocabulary.normalize`) so
 "Invoice No.:", "INVOICE NO" and a split "F actuurnummer" all match; the matching itself is the
 `field_labels` component of the spaCy pipeline (`nlp.py`).
 """
@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .layout import compact
+from .vocabulary.normalize import compact
 
 LEXICON_PATH = Path(__file__).with_name("patterns") / "labels.jsonl"
 FIELD_LABEL = "FIELD_LABEL"

@@ -9,16 +9,36 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import statistics
-import unicodedata
 from dataclasses import dataclass, field
 
-from billintake.reading.document import Page, ReadDocument, Word
+from billintake.reading.document import BBox, Page, ReadDocument, Word, Worded, words_box
 
 
 @dataclass
-class Segment:
+class WordRun(Worded):
+    """Words that stand together on one row (a phrase, a table row), set once: their text,
+    print, and box (its edges worked out when the run is made)."""
+
+    x0: float = field(init=False, repr=False, compare=False)
+    top: float = field(init=False, repr=False, compare=False)
+    x1: float = field(init=False, repr=False, compare=False)
+    bottom: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.x0, self.top, self.x1, self.bottom = words_box(self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+    @property
+    def bold(self) -> bool:
+        return all(w.bold for w in self.words)
+
+
+@dataclass
+class Segment(WordRun):
     """Words close together on one row of one page."""
 
     page: int
@@ -27,41 +47,13 @@ class Segment:
     index: int = 0  # position in the row, left to right
 
     @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-    @property
-    def x0(self) -> float:
-        return min(w.x0 for w in self.words)
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
     def height(self) -> float:
         return max(1.0, statistics.median(w.height for w in self.words))
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (self.x0, self.top, self.x1, self.bottom)
 
     @property
     def font_size(self) -> float:
         sizes = [w.font_size for w in self.words if w.font_size]
         return max(sizes) if sizes else self.height
-
-    @property
-    def bold(self) -> bool:
-        return all(w.bold for w in self.words)
 
     @property
     def source(self) -> str:
@@ -208,12 +200,3 @@ def _gap_limit(prev: Word, word: Word) -> float:
         limit = max(4.0, 0.7 * height)
     return limit
 
-
-_COMPACT_RE = re.compile(r"[^0-9a-zäöüßéèêàâçëïôûœ#°]")
-
-
-def compact(text: str) -> str:
-    """Lower case without accents, spaces or punctuation (keeps # and °): how labels compare."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("º", "°").replace("°", "\0"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).replace("\0", "°")
-    return _COMPACT_RE.sub("", text)

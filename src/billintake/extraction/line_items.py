@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,9 +31,11 @@ from statistics import median
 from rapidfuzz.distance import Levenshtein
 
 from billintake.domain.extracted import Evidence, ExtractedLineItem
-from billintake.extraction.layout import Layout
+from billintake.extraction.layout import Layout, WordRun
 from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
-from billintake.reading.document import Page, ReadDocument, Word
+from billintake.extraction.vocabulary.lookalikes import IN_WORDS
+from billintake.extraction.vocabulary.normalize import fold
+from billintake.reading.document import Page, ReadDocument, Word, Worded, words_box
 
 # --- column labels ----------------------------------------------------------------------------
 
@@ -112,22 +113,11 @@ _NUMBERISH_RE = re.compile(r"^[(\-−]?\s*(?:[A-Z]{3}|[€$£]|Rs\.?|CHF)?\s*[(\
                            r"[\d.,' ]*\)?\s*(?:[€$£]|[A-Z]{3})?\)?-?$")
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents or surrounding punctuation, for label matching."""
-    stripped = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
-    return stripped.strip().rstrip(":").strip()
-
-
 # --- rows and phrases -------------------------------------------------------------------------
 
 @dataclass
-class Phrase:
+class Phrase(Worded):
     words: list[Word]
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
 
     @property
     def x0(self) -> float:
@@ -143,35 +133,14 @@ class Phrase:
 
 
 @dataclass
-class Row:
+class Row(WordRun):
     page: int
     words: list[Word]
     phrases: list[Phrase]
 
     @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
     def height(self) -> float:
         return median(w.height for w in self.words)
-
-    @property
-    def text(self) -> str:
-        return " ".join(p.text for p in self.phrases)
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (min(w.x0 for w in self.words), self.top, max(w.x1 for w in self.words),
-                self.bottom)
-
-    @property
-    def bold(self) -> bool:
-        return all(w.bold for w in self.words)
 
 
 def _rows(page: Page) -> list[Row]:
@@ -270,7 +239,7 @@ def _label_columns(row: Row, *, misread: bool = False) -> list[Column]:
         i = 0
         while i < len(words):
             for n in range(min(_MAX_LABEL_WORDS, len(words) - i), 0, -1):
-                text = _fold(" ".join(w.text for w in words[i:i + n]))
+                text = fold(" ".join(w.text for w in words[i:i + n]))
                 kind = _LABEL_INDEX.get(text) or (
                     _misread_label(text) if misread and n == 1 else None)
                 if kind:
@@ -289,7 +258,7 @@ def _label_columns(row: Row, *, misread: bool = False) -> list[Column]:
 
 def _header_columns(row: Row) -> list[Column] | None:
     """The columns if `row` is a table header, else None."""
-    if _TOTALS_RE.match(_fold(_label_part(row))) or _has_amount(row, None):
+    if _TOTALS_RE.match(fold(_label_part(row))) or _has_amount(row, None):
         return None
     exact = [c.kind for c in _label_columns(row) if c.kind != "other"]
     if len(exact) < 2 or not MONEY_COLUMNS & set(exact):
@@ -550,7 +519,7 @@ class _TableReader:
         footer_line = page.height * 0.93
         seen_item = bool(self.items)
         for row in rows:
-            folded = _fold(row.text)
+            folded = fold(row.text)
             if row.top > footer_line:
                 break
             label = _totals_label(row)
@@ -622,7 +591,7 @@ class _TableReader:
             ahead = _chain_end(classified, index)
             opens_next = ahead is not None and ahead.kind == "item"
             continues = last_item is not None and not pending and \
-                self._continues(last_item, row, desc_col, _fold(row.text))
+                self._continues(last_item, row, desc_col, fold(row.text))
             if continues and opens_next:
                 gap_before = row.top - (last_item.bottom if last_item else 0)
                 gap_after = _gap_to_chain_end(classified, index)
@@ -761,7 +730,7 @@ def _repair_misread_amount(drafts: list[_Draft], totals: list[Decimal]) -> None:
 def _totals_label(row: Row) -> str | None:
     """The row's totals label (folded), whether it is the row's whole text or one phrase of it:
     a remittance block prints "Bank details" on the left of "Net amount 3,097.00"."""
-    label = _fold(_label_part(row))
+    label = fold(_label_part(row))
     if _TOTALS_RE.match(label):
         return label
     # runs of words with no number and no wide gap between them: one cell each
@@ -774,7 +743,7 @@ def _totals_label(row: Row) -> str | None:
         else:
             runs.append([phrase])
     for run in runs:
-        folded = _fold(" ".join(p.text for p in run))
+        folded = fold(" ".join(p.text for p in run))
         if run and _TOTALS_RE.match(folded):
             return folded
     return None
@@ -822,18 +791,17 @@ _RECEIPT_STOP = re.compile(
 _STOP_WORDS = ("total", "totaal", "subtotal", "amount", "change", "summe", "gesamt", "betrag",
                "zwischensumme", "subtotaal", "sous-total", "gratuity", "ruckgeld", "wechselgeld",
                "balance", "mastercard", "girocard", "pinbetaling", "especes")
-_GLYPHS = str.maketrans({"@": "o", "0": "o", "1": "l", "|": "l", "$": "s", "5": "s"})
 
 
 def _is_receipt_stop(text: str) -> bool:
     """Totals, tax, payment and change lines: where a receipt's items have ended."""
-    folded = _fold(text)
+    folded = fold(text)
     if _RECEIPT_STOP.match(folded):
         return True
     first = folded.split(" ", 1)[0].strip(".:")
     if len(first) < 5:
         return False
-    deglyphed = first.translate(_GLYPHS)
+    deglyphed = first.translate(IN_WORDS)
     return bool(_RECEIPT_STOP.match(deglyphed)) or any(
         Levenshtein.distance(deglyphed, word) <= 1 for word in _STOP_WORDS)
 
@@ -874,9 +842,7 @@ def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
             while len(segments) > 1 and _edge_noise(segments[-1]):
                 segments.pop()
             words = [w for i in keep for w in row[i].words]
-            box = (min(w.x0 for w in words), min(w.top for w in words),
-                   max(w.x1 for w in words), max(w.bottom for w in words))
-            rows.append(_ReceiptRow(page.page.number, segments, box,
+            rows.append(_ReceiptRow(page.page.number, segments, words_box(words),
                                     median(w.height for w in words),
                                     "ocr" if any(w.source == "ocr" for w in words) else "text"))
     return rows

@@ -21,9 +21,9 @@ so each token is one word and a label never runs from one phrase into the next. 
 extractor (`header.py`) and the scorer's label features both read these labels.
 
 `scripts/train_model.py` writes the pipeline to `models/billintake_fields/` (the lexicon is
-saved with it); it is loaded from there once per process, offline. Without a shipped model the
-rule components are built from the pattern files, and a model built from other pattern files
-gets its rule components rebuilt from the current ones, so the rules always follow the files.
+saved with it); `model.py` loads it from there, and every function here takes the pipeline to
+run. A model built from other pattern files gets its rule components rebuilt from the current
+ones (`refresh_rules`), so the rules always follow the files.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -46,7 +45,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex
 from spacy.vocab import Vocab
 
-from billintake.reading.document import Line, Page, ReadDocument, Word
+from billintake.reading.document import Line, Page, ReadDocument, Word, words_box
 
 from .labels import (
     CUSTOMER_LABEL,
@@ -61,15 +60,13 @@ from .labels import (
     index_lexicon,
     read_lexicon,
 )
-from .layout import Layout, Segment, compact
+from .layout import Layout, Segment
 from .parsing import iban_is_valid
-
-log = logging.getLogger(__name__)
+from .vocabulary.normalize import compact
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 RULE_PATTERN_FILES = ("amounts.jsonl", "dates.jsonl", "identifiers.jsonl")
 FALLBACK_PATTERN_FILES = ("fallback.jsonl",)
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[3] / "models" / "billintake_fields"
 
 VALUE_LABELS = ("MONEY", "PERCENT", "DATE", "EMAIL", "IBAN", "VAT_ID", "IDENTIFIER", "CURRENCY")
 
@@ -125,7 +122,7 @@ def _add_rules(nlp: Language, *, before: str | None = None) -> None:
     nlp.add_pipe("field_labels", before=before)
 
 
-def _refresh_rules(nlp: Language) -> None:
+def refresh_rules(nlp: Language) -> None:
     """Replace the rule components of a loaded model by ones built from the current patterns."""
     before = "field_scorer" if "field_scorer" in nlp.pipe_names else None
     for name in ("entity_ruler", "identifier_check", "fallback_ruler", "field_labels"):
@@ -177,48 +174,16 @@ def identifier_check(doc: Doc) -> Doc:
     return doc
 
 
-# --- loading --------------------------------------------------------------------------------
-
-_LOCK = threading.Lock()
-_RUN_LOCK = threading.Lock()
-_LOADED: dict[Path, Language] = {}
-
-
-def load(model_dir: Path | None = None) -> Language:
-    """The pipeline from `model_dir` (default: the shipped `models/billintake_fields`), loaded
-    once per process. Falls back to the rule components alone when no model is shipped."""
-    path = (model_dir or DEFAULT_MODEL_DIR).resolve()
-    with _LOCK:
-        nlp = _LOADED.get(path)
-        if nlp is None:
-            nlp = _load_uncached(path)
-            _LOADED[path] = nlp
-        return nlp
-
-
-def _load_uncached(path: Path) -> Language:
-    from billintake.extraction import scorer  # noqa: F401  (registers the field_scorer factory)
-
-    if not (path / "config.cfg").is_file():
-        log.warning("no spaCy model at %s; using the rule components only "
-                    "(rebuild it with scripts/train_model.py)", path)
-        return build_rules_pipeline()
-    nlp = spacy.load(path)
-    shipped = nlp.meta.get("billintake", {}).get("patterns_sha256")
-    if shipped != patterns_fingerprint():
-        log.warning("the patterns changed since the model at %s was built; using the current "
-                    "patterns (rebuild it with scripts/train_model.py)", path)
-        _refresh_rules(nlp)
-    return nlp
-
-
 # --- using ----------------------------------------------------------------------------------
 
-def entities(text: str, nlp: Language | None = None) -> list[Span]:
+_LOCK = threading.Lock()  # the caches of recent documents and layouts
+_RUN_LOCK = threading.Lock()  # one run of a pipeline at a time
+
+
+def entities(text: str, nlp: Language) -> list[Span]:
     """The entities the rules find in a piece of text (label_, ent_id_, text, char offsets)."""
-    pipeline = nlp or load()
     with _RUN_LOCK:
-        return list(pipeline(text).ents)
+        return list(nlp(text).ents)
 
 
 @dataclass(frozen=True)
@@ -234,8 +199,7 @@ class LineEntity:
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
-        return (min(w.x0 for w in self.words), min(w.top for w in self.words),
-                max(w.x1 for w in self.words), max(w.bottom for w in self.words))
+        return words_box(self.words)
 
     @property
     def word_text(self) -> str:
@@ -281,22 +245,21 @@ def page_lines(page: Page) -> list[Line]:
 
 
 def line_entities(line: Line, *, page: int = 1, line_index: int = 0,
-                  nlp: Language | None = None) -> list[LineEntity]:
+                  nlp: Language) -> list[LineEntity]:
     """The entities on one line of words."""
     text, offsets = line_text(line.words)
-    pipeline = nlp or load()
     with _RUN_LOCK:
-        spacy_doc = pipeline(text)
+        spacy_doc = nlp(text)
     return _to_line_entities(spacy_doc, line.words, offsets, page, line_index)
 
 
-def document_entities(doc: ReadDocument, nlp: Language | None = None) -> list[LineEntity]:
+def document_entities(doc: ReadDocument, nlp: Language) -> list[LineEntity]:
     """Every entity on every line of a read document, in reading order (pages, then lines).
 
     The result for the last few documents is remembered, so the candidate generator and the
     scorer can both ask without running the pipeline twice.
     """
-    pipeline = nlp or load()
+    pipeline = nlp
     key = (id(doc), id(pipeline))
     with _LOCK:
         for cached_key, cached_doc, cached in _RECENT:
@@ -364,8 +327,9 @@ class FieldLabels:
 
     Works on any Doc; on a Doc made from a page's words (`words_doc`) its tokens are the words
     and its sentences are the layout's segments (phrases), so "Invoice No.:", "INVOICE NO",
-    OCR's split "F actuurnummer" and "GST/HST" are matched by comparing *compact* keys over
-    consecutive tokens (`layout.compact`), never across two segments. Writes four span groups:
+    OCR's split "F actuurnummer" and "GST/HST" are matched by comparing *compact* keys
+    (`vocabulary.normalize.compact`) over consecutive tokens, never across two segments.
+    Writes four span groups:
 
         doc.spans["field_labels"]     leftmost-longest, left to right: labels of the fields
                                       the header extracts; a label of another field (other_date,
@@ -614,18 +578,17 @@ class LabelMatch:
     labels: tuple[Label, ...]
 
 
-def label_component(pipeline: Language | None = None) -> FieldLabels:
-    """The `field_labels` component of the pipeline (default: the shipped one)."""
-    component = (pipeline or load()).get_pipe("field_labels")
+def label_component(pipeline: Language) -> FieldLabels:
+    """The `field_labels` component of the pipeline."""
+    component = pipeline.get_pipe("field_labels")
     assert isinstance(component, FieldLabels)
     return component
 
 
-def layout_labels(layout: Layout, pipeline: Language | None = None
-                  ) -> dict[str, list[LabelMatch]]:
+def layout_labels(layout: Layout, pipeline: Language) -> dict[str, list[LabelMatch]]:
     """The labels of every kind on a layout's segments, found by the `field_labels` component
     over a Doc of the segments' words; remembered for the last few layouts."""
-    pipe = pipeline or load()
+    pipe = pipeline
     with _LOCK:
         for seen, seen_pipe, cached in _RECENT_LAYOUTS:
             if seen is layout and seen_pipe is pipe:

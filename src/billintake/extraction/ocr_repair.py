@@ -16,15 +16,7 @@ import re
 from collections.abc import Iterable
 
 from .parsing import iban_is_valid
-
-# Look-alikes: a letter read where a digit belongs, a digit read where a letter belongs.
-_AS_DIGIT = {"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1",
-             "!": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6",
-             "T": "7", "g": "9", "q": "9", "A": "4"}
-_AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "7": "T", "4": "A"}
-# Between two digits only these letters stand for a digit with next to no doubt (an "O" or
-# an "l" inside a run of digits); S/B/Z/G may be real letters in a reference like "12B45".
-_SURE_IN_DIGITS = {"O": "0", "o": "0", "Q": "0", "I": "1", "l": "1", "|": "1"}
+from .vocabulary.lookalikes import AS_DIGIT, AS_LETTER, SURE_IN_DIGITS
 
 # VAT and tax-id bodies after the country prefix: d a digit, L a letter, X either, other
 # characters literally (NL's "B"); Y a digit or a letter but I and O (the French key).
@@ -65,7 +57,7 @@ def repair_tax_id(value: str) -> str:
         if all(groups):
             return f"{swiss.group(1)}{groups[0]}.{groups[1]}.{groups[2]}{swiss.group(5)}"
         return value
-    prefix = "".join(_AS_LETTER.get(c, c) for c in upper[:2])
+    prefix = "".join(AS_LETTER.get(c, c) for c in upper[:2])
     bodies = _VAT_BODIES.get(prefix)
     if bodies and compact[:2].isalnum():
         fits = {fit for body in bodies if len(body) == len(upper) - 2
@@ -91,8 +83,8 @@ def repair_identifier(value: str, elsewhere: Iterable[str] = ()) -> str:
     match = re.fullmatch(r"([A-Za-z]+)([A-Za-z])(\d{3,})", repaired)
     if match and match.group(1).upper() in _INVOICE_PREFIXES \
             and match.group(1).upper() + match.group(2).upper() not in _INVOICE_PREFIXES \
-            and match.group(2) in _SURE_IN_DIGITS:
-        repaired = match.group(1) + _SURE_IN_DIGITS[match.group(2)] + match.group(3)
+            and match.group(2) in SURE_IN_DIGITS:
+        repaired = match.group(1) + SURE_IN_DIGITS[match.group(2)] + match.group(3)
     return repaired
 
 
@@ -103,19 +95,19 @@ def repair_iban(value: str) -> str | None:
     compact = re.sub(r"\s", "", value).upper()
     if len(compact) < 15:
         return None
-    country = "".join(_AS_LETTER.get(c, c) for c in compact[:2])
-    check = "".join(_AS_DIGIT.get(c, c) for c in compact[2:4])
+    country = "".join(AS_LETTER.get(c, c) for c in compact[:2])
+    check = "".join(AS_DIGIT.get(c, c) for c in compact[2:4])
     rest = compact[4:]
     expected = _IBAN_LENGTHS.get(country)
     if expected is not None and len(compact) != expected:
         return None
     readings = [rest]
-    numeric = "".join(_AS_DIGIT.get(c, c) for c in rest)
+    numeric = "".join(AS_DIGIT.get(c, c) for c in rest)
     if numeric != rest:
         readings.append(numeric)
         # letters of a bank code at the start (GB: 4, NL: 4, IE: 4) may be real letters
         for head in (4, 6):
-            readings.append(rest[:head] + "".join(_AS_DIGIT.get(c, c) for c in rest[head:]))
+            readings.append(rest[:head] + "".join(AS_DIGIT.get(c, c) for c in rest[head:]))
     for reading in readings:
         candidate = country + check + reading
         if candidate.isalnum() and iban_is_valid(candidate):
@@ -134,15 +126,15 @@ def _fit(text: str, pattern: str) -> str | None:
     out = []
     for char, kind in zip(text, pattern, strict=True):
         if kind == "d":
-            char = char if char.isdigit() else _AS_DIGIT.get(char, "")
+            char = char if char.isdigit() else AS_DIGIT.get(char, "")
         elif kind == "L":
-            char = char.upper() if char.isalpha() else _AS_LETTER.get(char, "")
+            char = char.upper() if char.isalpha() else AS_LETTER.get(char, "")
         elif kind == "X":
             char = char.upper() if char.isalnum() else ""
         elif kind == "Y":  # never I or O: those are a one and a zero
-            char = _SURE_IN_DIGITS.get(char, char.upper() if char.isalnum() else "")
+            char = SURE_IN_DIGITS.get(char, char.upper() if char.isalnum() else "")
         elif char.upper() != kind:
-            char = kind if _AS_LETTER.get(char) == kind or _AS_DIGIT.get(char) == kind else ""
+            char = kind if AS_LETTER.get(char) == kind or AS_DIGIT.get(char) == kind else ""
         else:
             char = kind
         if not char:
@@ -159,11 +151,11 @@ def _digits_in_numeric(value: str) -> str:
     if len(core) < 6:
         return value
     letters = [c for c in core if not c.isdigit()]
-    if not letters or len(letters) > 2 or any(c not in _AS_DIGIT for c in letters):
+    if not letters or len(letters) > 2 or any(c not in AS_DIGIT for c in letters):
         return value
     if sum(c.isdigit() for c in core) < 0.75 * len(core):
         return value
-    return "".join(_AS_DIGIT.get(c, c) if not c.isdigit() and c not in "-./ " else c
+    return "".join(AS_DIGIT.get(c, c) if not c.isdigit() and c not in "-./ " else c
                    for c in value)
 
 
@@ -171,14 +163,14 @@ def _sure_digits(value: str) -> str:
     """O, Q, I, l or | standing between two digits: the digit it looks like."""
     chars = list(value)
     for i in range(1, len(chars) - 1):
-        if chars[i] in _SURE_IN_DIGITS and chars[i - 1].isdigit() and chars[i + 1].isdigit():
-            chars[i] = _SURE_IN_DIGITS[chars[i]]
+        if chars[i] in SURE_IN_DIGITS and chars[i - 1].isdigit() and chars[i + 1].isdigit():
+            chars[i] = SURE_IN_DIGITS[chars[i]]
     return "".join(chars)
 
 
 def _shape(text: str) -> str:
     """The text with look-alikes folded together (what OCR cannot tell apart)."""
-    return "".join(_AS_DIGIT.get(c, c.upper()) for c in text)
+    return "".join(AS_DIGIT.get(c, c.upper()) for c in text)
 
 
 def _from_other_readings(value: str, elsewhere: Iterable[str]) -> str:

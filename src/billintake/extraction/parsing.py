@@ -15,19 +15,12 @@ from typing import Literal
 
 from billintake.domain.currency import ISO_4217
 
+from .vocabulary.currencies import ABBREVIATIONS, CURRENCY_SYMBOLS, SIGNS
+
 DecimalMark = Literal[".", ","]
 
 # --- currencies -------------------------------------------------------------------------------
 
-# Symbols and abbreviations printed next to amounts. "$" alone is resolved by context.
-CURRENCY_SYMBOLS: dict[str, str | None] = {
-    "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB", "₺": "TRY",
-    "₪": "ILS", "₫": "VND", "฿": "THB", "₱": "PHP", "₦": "NGN", "zł": "PLN", "kč": "CZK",
-    "rs": "INR", "rs.": "INR", "inr": "INR", "us$": "USD", "a$": "AUD", "au$": "AUD",
-    "c$": "CAD", "ca$": "CAD", "nz$": "NZD", "hk$": "HKD", "s$": "SGD", "r$": "BRL",
-    "fr.": "CHF", "sfr": "CHF", "sfr.": "CHF", "chf": "CHF", "kr": None, "kr.": None,
-    "eur": "EUR", "euro": "EUR", "euros": "EUR", "dollars": "USD", "rm": "MYR",
-}
 DOLLAR_COUNTRY_HINTS: dict[str, str] = {
     "canada": "CAD", "australia": "AUD", "new zealand": "NZD", "singapore": "SGD",
     "hong kong": "HKD", "gst/hst": "CAD", "abn": "AUD", "pte ltd": "SGD", "pte. ltd": "SGD",
@@ -40,11 +33,9 @@ IBAN_CURRENCY: dict[str, str] = {
     "CZ": "CZK", "HU": "HUF", "RO": "RON", "BG": "BGN",
 }
 
-_SYMBOL_RE = re.compile(r"[€£¥₹₩₽₺₪₫฿₱₦$]")
+_SYMBOL_RE = re.compile(f"[{SIGNS}]")
 _CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
-_ABBREV_RE = re.compile(
-    r"(?<![A-Za-z])(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|Rs\.?|INR|SFr\.?|Fr\.|zł|Kč|RM)"
-    r"(?=[\s\d()]|$)", re.IGNORECASE)
+_ABBREV_RE = re.compile(rf"(?<![A-Za-z])({ABBREVIATIONS})(?=[\s\d()]|$)", re.IGNORECASE)
 _IBAN_RE = re.compile(r"\b([A-Z]{2})\d{2}\s?[A-Z0-9]{4}")
 # Codes that are also ordinary words or labels on bills; accepted only beside a number.
 # ("BHD" is also the "Berhad" of a Malaysian company name, "SDN BHD").
@@ -211,9 +202,7 @@ _AMOUNT_RE = re.compile(
         (?P<trail>-)?""",
     re.VERBOSE,
 )
-_CURRENCY_NOISE = re.compile(
-    r"(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|Rs\.?|INR|SFr\.?|Fr\.|zł|Kč|[A-Z]{3}|"
-    r"[€£¥₹₩₽₺₪₫฿₱₦$]|euros?)", re.IGNORECASE)
+_CURRENCY_NOISE = re.compile(rf"({ABBREVIATIONS}|[A-Z]{{3}}|[{SIGNS}]|euros?)", re.IGNORECASE)
 
 
 def parse_amount(text: str, hint: DecimalMark | None = None) -> Decimal | None:

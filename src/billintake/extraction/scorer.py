@@ -28,8 +28,13 @@ from typing import Any, Protocol
 import numpy as np
 from spacy.language import Language
 
-from billintake.reading.document import ReadDocument, Word
-from billintake.settings import Settings, get_settings
+from billintake.reading.document import ReadDocument, Word, words_box
+
+from . import nlp
+from .labels import CUSTOMER_LABEL, FIELD_LABEL
+from .layout import Layout
+from .parsing import parse_amount
+from .vocabulary.normalize import word_key
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +99,6 @@ def feature_names() -> list[str]:
 FEATURE_NAMES = feature_names()
 N_FEATURES = len(FEATURE_NAMES)
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
-_COMPACT_RE = re.compile(r"[^0-9a-zäöüßéèêàâçëïôûœ#%°]")
 
 
 @dataclass
@@ -120,14 +124,10 @@ class DocumentView:
     text_compact: str = ""
 
 
-def document_view(doc: ReadDocument, pipeline: Language | None = None) -> DocumentView:
-    """The labels and entities (from the rule pipeline, default: the shipped one) and page
-    geometry. Labels come from the `field_labels` component over the layout's segments, the
-    same labels the header extractor reads; a buyer's block label counts as "buyer"."""
-    from billintake.extraction import nlp
-    from billintake.extraction.layout import Layout
-    from billintake.extraction.parsing import parse_amount
-
+def document_view(doc: ReadDocument, pipeline: Language) -> DocumentView:
+    """The labels and entities the rule pipeline finds, and page geometry. Labels come from
+    the `field_labels` component over the layout's segments, the same labels the header
+    extractor reads; a buyer's block label counts as "buyer"."""
     entities = nlp.document_entities(doc, pipeline)
     found = nlp.layout_labels(Layout.of(doc), pipeline)
     pages: dict[int, _PageView] = {}
@@ -137,13 +137,13 @@ def document_view(doc: ReadDocument, pipeline: Language | None = None) -> Docume
         median = float(np.median([w.height for w in words])) if words else 10.0
         pages[page.number] = _PageView(page.width or 595.0, page.height or 842.0, words, [], [],
                                        max(median, 1.0), heights)
-    for kind in (nlp.FIELD_LABEL, nlp.CUSTOMER_LABEL):
+    for kind in (FIELD_LABEL, CUSTOMER_LABEL):
         for match in found[kind]:
             view = pages.get(match.segment.page)
-            fields = frozenset(lab.field for lab in match.labels) if kind == nlp.FIELD_LABEL \
+            fields = frozenset(lab.field for lab in match.labels) if kind == FIELD_LABEL \
                 else frozenset({"buyer"})
             if view is not None and fields:
-                view.labels.append((fields, _words_box(
+                view.labels.append((fields, words_box(
                     match.segment.words[match.start:match.end])))
     amounts: set[Decimal] = set()
     for ent in entities:
@@ -156,19 +156,14 @@ def document_view(doc: ReadDocument, pipeline: Language | None = None) -> Docume
             if amount is not None and amount > 0:
                 amounts.add(amount)
     return DocumentView(pages, len(doc.pages), sorted(amounts),
-                        _COMPACT_RE.sub("", doc.text.lower()))
-
-
-def _words_box(words: Sequence[Word]) -> BBox:
-    return (min(w.x0 for w in words), min(w.top for w in words),
-            max(w.x1 for w in words), max(w.bottom for w in words))
+                        word_key(doc.text))
 
 
 _VIEWS: list[tuple[ReadDocument, DocumentView]] = []
 _VIEWS_LOCK = threading.Lock()
 
 
-def cached_view(doc: ReadDocument, pipeline: Language | None = None) -> DocumentView:
+def cached_view(doc: ReadDocument, pipeline: Language) -> DocumentView:
     """The document view of `doc`, remembered for the last few documents."""
     with _VIEWS_LOCK:
         for seen, view in _VIEWS:
@@ -282,7 +277,7 @@ def _value_features(put: Callable[[str, float], None], i: int, numbers: list[flo
     number = numbers[i]
     same = sum(1 for v in values_text if v == values_text[i])
     put("same_value_share", same / len(values_text))
-    key = _COMPACT_RE.sub("", values_text[i].lower())
+    key = word_key(values_text[i])
     if key:
         put("value_occurrences", min(view.text_compact.count(key), 5) / 5.0)
     if number is None or not known:
@@ -340,7 +335,7 @@ def _names_field(label_field: str, candidate_field: str) -> bool:
 
 
 def _hash_into(put: Callable[[str, float], None], prefix: str, text: str) -> None:
-    key = _COMPACT_RE.sub("", text.lower())
+    key = word_key(text)
     if key:
         put(f"{prefix}_{zlib.crc32(key.encode()) % HASH_BUCKETS}", 1.0)
 
@@ -417,6 +412,9 @@ class FieldScorer:
         model = self.models.get(field)
         if model is None or not candidates:
             return [float(c.score) for c in candidates]
+        if self.pipeline is None:
+            raise RuntimeError("the field scorer has no rule pipeline: load it with "
+                               "model.load_scorer")
         rows = featurize(field, candidates, cached_view(doc, self.pipeline))
         return [round(float(p), 4) for p in model.probabilities(rows)]
 
@@ -473,18 +471,3 @@ class FieldScorerComponent:
 @Language.factory("field_scorer")
 def make_field_scorer(nlp: Language, name: str) -> FieldScorerComponent:
     return FieldScorerComponent(nlp, name)
-
-
-def load_scorer(settings: Settings | None = None, *, model_dir: Path | None = None
-                ) -> FieldScorer | None:
-    """The trained scorer of the shipped pipeline, or None when the pipeline has none."""
-    from billintake.extraction import nlp
-
-    settings = settings or get_settings()
-    pipeline = nlp.load(model_dir or settings.model_dir)
-    if "field_scorer" not in pipeline.pipe_names:
-        return None
-    component = pipeline.get_pipe("field_scorer")
-    if not isinstance(component, FieldScorerComponent) or not component.scorer.models:
-        return None
-    return component.scorer

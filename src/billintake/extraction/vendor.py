@@ -18,19 +18,16 @@ from billintake.reading.document import Word
 
 from .header import Candidate, DocContext, _box, vendor_label_segments
 from .labels import LABELS
-from .layout import Segment, compact
+from .layout import Segment
 from .parsing import iban_is_valid
+from .vocabulary.free_mail import NO_VENDOR_NAMES
+from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS
+from .vocabulary.lookalikes import IN_CAPITALS
+from .vocabulary.normalize import compact
+from .vocabulary.streets import HOUSE_STREET_ENDINGS, STREET_ENDINGS, STREET_WORDS
 
-LEGAL_FORMS = (
-    r"gmbh|ag|kg|ohg|e\.?\s?k\.?|ug|mbh|gbr|se|"
-    r"s\.?a\.?r\.?l\.?|s\.?a\.?s\.?u?|s\.?a\.?|eurl|sci|"
-    r"b\.?v\.?|n\.?v\.?|v\.?o\.?f\.?|c\.?v\.?|"
-    r"ltd\.?|limited|llc|l\.?l\.?c\.?|inc\.?|incorporated|corp\.?|corporation|co\.?|plc|llp|lp|"
-    r"pvt\.?\s?ltd\.?|private limited|pty\.?\s?ltd\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|oy|ab|as|a/s|aps|"
-    r"sdn\.?\s?bhd\.?|bhd\.?|berhad|pte\.?\s?ltd\.?"
-)
-_LEGAL_RE = re.compile(rf"(?<![\w])({LEGAL_FORMS})(?![\w])", re.IGNORECASE)
-_LEGAL_TAIL_RE = re.compile(rf"[\s,]+({LEGAL_FORMS})\s*$", re.IGNORECASE)
+_LEGAL_RE = re.compile(rf"(?<![\w])({LEGAL_FORM_PATTERN})(?![\w])", re.IGNORECASE)
+_LEGAL_TAIL_RE = re.compile(rf"[\s,]+({LEGAL_FORM_PATTERN})\s*$", re.IGNORECASE)
 _DOC_TITLE_RE = re.compile(
     r"^(tax\s+invoice|invoice|bill|receipt|payment\s+receipt|credit\s+note|rechnung|quittung|"
     r"gutschrift|facture|reçu|avoir|factuur|kwitantie|bon|statement)\b[.:]?\s*", re.IGNORECASE)
@@ -56,16 +53,12 @@ _REJECT_WORDS_LIST = (
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
 _ADDRESS_RE = re.compile(
     r"\b\d{4,6}\b|\b\d{4}\s?[A-Z]{2}\b|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b|"
-    r"\b(street|st|road|rd|avenue|ave|lane|ln|blvd|drive|dr|way|suite|floor|"
-    r"straße|strasse|str|weg|platz|allee|gasse|ring|damm|"
-    r"rue|avenue|boulevard|bd|chemin|place|allée|impasse|"
-    r"straat|laan|plein|gracht|kade|dijk|singel|"
-    r"jalan|jln|lorong|salai|marg|chowk)\b\.?|"
+    rf"\b({'|'.join(STREET_WORDS)})\b\.?|"
     # a compound street name: "Hauptstr.", "Bahnhofstraße", "Kerkstraat", "Lindenallee"
-    r"\b[A-Za-zÀ-ÿ]{3,}(?:straße|strasse|str\.|str(?=\s+\d|\s*$)|straat|gasse)(?=\W|$)|"
+    rf"\b[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(STREET_ENDINGS)}|str\.|str(?=\s+\d|\s*$))(?=\W|$)|"
     # other compounds only with a house number, or standing alone ("Lindenallee 4")
-    r"\b[A-Za-zÀ-ÿ]{3,}(?:allee|platz|weg|damm|laan|plein|gracht|kade|singel)(?=\s+\d)|"
-    r"^\s*[A-Za-zÀ-ÿ]{3,}(?:allee|platz|weg|damm|laan|plein|gracht|kade|singel)\.?\s*$",
+    rf"\b[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})(?=\s+\d)|"
+    rf"^\s*[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})\.?\s*$",
     re.IGNORECASE)
 _REGISTRATION_RE = re.compile(
     r"\b(siret|siren|rcs|rsc|kvk|hrb|hra|handelsregister|amtsgericht|registered|"
@@ -75,9 +68,6 @@ _REGISTRATION_RE = re.compile(
     r"\(\d{5,8}-[A-Z]\)",  # a Malaysian company number under the name: "(123456-X)"
     re.IGNORECASE)
 _DOMAIN_RE = re.compile(r"(?:[\w.+-]+@|www\.|https?://)([\w-]+(?:\.[\w-]+)*)", re.IGNORECASE)
-_GENERIC_DOMAINS = frozenset({"gmail", "yahoo", "hotmail", "outlook", "example", "mail", "gmx",
-                              "web", "orange", "free", "live", "icloud", "aol", "protonmail",
-                              "t-online", "wanadoo", "ziggo", "kpnmail", "tcpdf"})
 
 WEIGHTS = {
     "top_zone": 0.45, "font_rel": 0.3, "bold": 0.1, "legal_form": 0.35, "domain_match": 0.7,
@@ -267,25 +257,18 @@ def clean_name(text: str) -> str:
     return " ".join(words).strip(" ,;:-–|")
 
 
-# Letters OCR confuses at the end of a capitalised legal form ("LTO" for LTD, "BH0" for BHD);
-# not I/L: "SARI", "LIC" are words and names of their own.
-_LOOKALIKE = {("O", "D"), ("0", "D"), ("0", "O"), ("8", "B"),
-              ("M", "H"), ("N", "H"), ("C", "G"), ("5", "S")}
-_UPPER_FORMS = ("SARL", "GMBH", "LTD", "LLC", "INC", "BHD", "PTE", "PVT", "SAS", "EURL")
-
-
 def _legal_form_misread(token: str) -> str:
     """A legal form misread by one look-alike letter, set right; any other word unchanged."""
     core = token.rstrip(".,")
     if len(core) < 3 or not core[:-1].isupper():
         return token
-    if core.upper() in _UPPER_FORMS:
+    if core.upper() in MISREAD_FORMS:
         return token
-    for form in _UPPER_FORMS:
+    for form in MISREAD_FORMS:
         if len(form) != len(core):
             continue
         diffs = [(a, b) for a, b in zip(core.upper(), form, strict=True) if a != b]
-        if len(diffs) == 1 and diffs[0] in _LOOKALIKE:
+        if len(diffs) == 1 and diffs[0] in IN_CAPITALS:
             return form + token[len(core):]
     return token
 
@@ -420,7 +403,7 @@ def _document_domains(ctx: DocContext) -> list[str]:
             parts = [p for p in match.group(1).lower().split(".") if p]
             if len(parts) >= 2:
                 core = parts[-2] if parts[0] not in {"www"} else parts[1]
-                if core not in _GENERIC_DOMAINS and len(core) >= 2:
+                if core not in NO_VENDOR_NAMES and len(core) >= 2:
                     domains.append(core)
     return domains
 

@@ -9,7 +9,6 @@ decision is ambiguous (a person should choose), so the caller can match, create 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,58 +16,18 @@ from rapidfuzz import fuzz
 
 from billintake.domain.model import Vendor
 from billintake.domain.outcome import VendorMatchOutcome, VendorRef
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+from billintake.domain.text import normalize_identifier, strip_accents, transliterate
+from billintake.extraction.vocabulary.free_mail import FREE_MAIL_DOMAINS
+from billintake.extraction.vocabulary.legal_forms import LEGAL_FORM_PHRASES, LEGAL_FORM_WORDS
 
 MatchMethod = Literal[
     "tax_id", "iban", "email", "email_domain", "exact_name", "alias", "fuzzy", "none"
 ]
 
-# Legal-form words and abbreviations, compared after punctuation is removed ("B.V." -> "b v").
-LEGAL_SUFFIXES: frozenset[str] = _words(
-    """
-    inc incorporated corp corporation co company llc llp lp ltd limited plc pllc pc
-    gmbh mbh ag kg ohg ug eg ev kgaa se
-    bv nv vof
-    sarl sas sa sasu eurl sci snc
-    srl spa sapa
-    sl slu
-    ab oy oyj as asa aps
-    pty pte bhd sdn
-    sp zoo
-    """
-)
-# Multi-word legal forms, written as normalised tokens.
-_LEGAL_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("b", "v"), ("n", "v"), ("s", "a", "r", "l"), ("s", "a", "s"), ("s", "a"), ("s", "r", "l"),
-    ("s", "p", "a"), ("s", "l"), ("p", "l", "c"), ("l", "l", "c"), ("l", "t", "d"),
-    ("g", "m", "b", "h"), ("a", "g"), ("k", "g"), ("gmbh", "co", "kg"), ("co", "kg"),
-    ("sp", "z", "o", "o"), ("pty", "ltd"),
-)
-# Letters that German and Nordic names spell two ways ("Müller" / "Mueller").
-_TRANSLITERATE = str.maketrans({
-    "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa",
-    "Ä": "ae", "Ö": "oe", "Ü": "ue", "Æ": "ae", "Ø": "oe", "Å": "aa",
-})
-FREE_MAIL_DOMAINS: frozenset[str] = _words(
-    """
-    gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.fr ymail.com hotmail.com hotmail.fr
-    hotmail.co.uk outlook.com outlook.de live.com msn.com aol.com icloud.com me.com mac.com
-    proton.me protonmail.com gmx.de gmx.net gmx.com web.de t-online.de orange.fr free.fr
-    laposte.net wanadoo.fr libero.it mail.com zoho.com yandex.ru mail.ru qq.com 163.com
-    """
-)
-
 
 def normalize_name(name: str) -> str:
     """Lower-case, ASCII, no punctuation, no legal-form suffixes: "ACME Corp." -> "acme"."""
-    text = name.translate(_TRANSLITERATE)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", " and ")
+    text = strip_accents(transliterate(name)).casefold().replace("&", " and ")
     tokens = re.sub(r"[^0-9a-z]+", " ", text).split()
     tokens = _strip_legal_forms(tokens)
     if tokens and tokens[0] == "the" and len(tokens) > 1:
@@ -81,26 +40,19 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        for phrase in sorted(_LEGAL_PHRASES, key=len, reverse=True):
+        for phrase in LEGAL_FORM_PHRASES:
             n = len(phrase)
             if len(tokens) > n and tuple(tokens[-n:]) == phrase:
                 tokens = tokens[:-n]
                 changed = True
                 break
-        if not changed and tokens[-1] in LEGAL_SUFFIXES:
+        if not changed and tokens[-1] in LEGAL_FORM_WORDS:
             tokens = tokens[:-1]
             changed = True
         if not changed and tokens[-1] == "and" and len(tokens) > 1:  # "Foo & Co" -> "foo and"
             tokens = tokens[:-1]
             changed = True
     return tokens
-
-
-def normalize_identifier(value: str | None) -> str | None:
-    """A tax id or IBAN as upper-case letters and digits only."""
-    if not value:
-        return None
-    return "".join(ch for ch in value.upper() if ch.isalnum()) or None
 
 
 def email_domain(email: str | None) -> str | None:

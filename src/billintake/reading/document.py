@@ -6,11 +6,13 @@ same for text-layer words and OCR words, so later stages never care where a word
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 WordSource = Literal["text", "ocr"]
+BBox = tuple[float, float, float, float]
 
 
 class Word(BaseModel):
@@ -43,25 +45,35 @@ class Word(BaseModel):
         return (self.top + self.bottom) / 2
 
 
-class Line(BaseModel):
-    """Words on one visual line, left to right, within one column/block."""
+def words_box(words: Iterable[Word]) -> BBox:
+    """The box around some words: (x0, top, x1, bottom)."""
+    words = list(words)
+    return (min(w.x0 for w in words), min(w.top for w in words),
+            max(w.x1 for w in words), max(w.bottom for w in words))
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    words: list[Word]
+class Worded:
+    """The text and box of something made of words, left to right (a line, a phrase)."""
+
+    if TYPE_CHECKING:
+        @property
+        def words(self) -> Sequence[Word]: ...
 
     @property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
     @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (
-            min(w.x0 for w in self.words),
-            min(w.top for w in self.words),
-            max(w.x1 for w in self.words),
-            max(w.bottom for w in self.words),
-        )
+    def bbox(self) -> BBox:
+        return words_box(self.words)
+
+
+class Line(Worded, BaseModel):
+    """Words on one visual line, left to right, within one column/block."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: list[Word]
 
     def cells(self, min_gap: float | None = None) -> list[list[Word]]:
         """The words split where the horizontal gap is wide: table cells, label and value.

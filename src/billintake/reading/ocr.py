@@ -29,6 +29,7 @@ import pytesseract
 from PIL import Image, ImageOps
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
+from billintake.extraction.vocabulary.lookalikes import IN_NUMBERS
 from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.images import load_frame
@@ -392,10 +393,6 @@ _GLUED_RE = re.compile(r"(?P<a>[0-9][0-9:./\-]*[0-9])(?P<b>[A-Z][a-z]{2,}[:.]?)|
                        r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})")
 
 
-# Look-alikes of digits that OCR puts into dates, times and amounts.
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "@": "0",
-                                   "l": "1", "I": "1", "|": "1", "!": "1", "S": "5",
-                                   "B": "8", "Z": "2"})
 _NUMERIC_SHAPES = re.compile(
     r"\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|"  # dates
     r"\d{1,2}:\d{2}(?::\d{2})?|"  # times
@@ -411,7 +408,7 @@ def as_number(text: str) -> str:
     odd = [c for c in core if not c.isdigit() and c not in "./-:,' "]
     if not odd or len(odd) > 2 or sum(c.isdigit() for c in core) < 3:
         return text
-    repaired = core.translate(_DIGIT_LOOKALIKES)
+    repaired = core.translate(IN_NUMBERS)
     if repaired == core or not _NUMERIC_SHAPES.fullmatch(repaired):
         return text
     return repaired + text[len(core):]

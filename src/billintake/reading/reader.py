@@ -6,158 +6,42 @@ import logging
 import time
 from functools import lru_cache
 
-import pypdfium2 as pdfium
 import pytesseract
 
-from billintake.domain.errors import (
-    PasswordProtected,
-    UnreadableDocument,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
-from billintake.reading import images, ocr
-from billintake.reading.document import Page, ReadDocument
-from billintake.reading.layout import build_lines
-from billintake.reading.pdf_text import TextLayerPage, open_pdf, read_text_layer, unusable_reason
-from billintake.reading.sniff import PDF, XML, check_page_count, sniff
+from billintake.domain.errors import UnsupportedMediaType, ValidationFailed
+from billintake.reading.document import ReadDocument
+from billintake.reading.registry import reader_for
+from billintake.reading.sniff import sniff
 from billintake.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 
-def read(data: bytes, *, settings: Settings | None = None, languages: list[str] | None = None,
-         force_ocr: bool = False) -> ReadDocument:
+def read(data: bytes, *, media_type: str | None = None, settings: Settings | None = None,
+         languages: list[str] | None = None, force_ocr: bool = False) -> ReadDocument:
     """Read a PDF, PNG, JPEG or TIFF into pages of positioned words.
 
+    `media_type` is what the file was sniffed as when it was received (its size checked
+    then); without it the file is sniffed here. The registry's reader for that type reads it.
     `languages` (Tesseract codes, e.g. ["deu"]) override the `ocr_languages` setting;
     `force_ocr` OCRs every page even when it has a usable text layer.
     """
     settings = settings or get_settings()
     langs = _languages(languages, settings)
-    media_type = sniff(data, settings=settings)
-    if media_type == XML:
+    if media_type is None:
+        media_type = sniff(data, settings=settings)
+    reader = reader_for(media_type)
+    if reader is None:
         raise UnsupportedMediaType(
             "This is an XML file: XML e-invoices are read by the extractor, not by the "
             "page reader."
         )
     started = time.perf_counter()
-    if media_type == PDF:
-        document = _read_pdf(data, settings, langs, force_ocr=force_ocr)
-    else:
-        document = _read_image(data, media_type, settings, langs)
+    document = reader(data, media_type, settings=settings, languages=langs, force_ocr=force_ocr)
     ocr_pages = [page for page in document.pages if page.source == "ocr"]
     log.info("read %s: %d pages, %d by OCR (%s), %.2f s", media_type, len(document.pages),
              len(ocr_pages), "+".join(langs), time.perf_counter() - started)
     return document
-
-
-def _read_pdf(data: bytes, settings: Settings, langs: list[str], *, force_ocr: bool
-              ) -> ReadDocument:
-    document = ReadDocument(media_type=PDF, languages=langs)
-    rendered = _open_pdfium(data)
-    try:
-        page_count = len(rendered)
-        if page_count == 0:
-            raise UnreadableDocument("The PDF has no pages.")
-        check_page_count(page_count, settings=settings)
-        layers = _text_layers(data, rendered, page_count, document.warnings)
-    finally:
-        rendered.close()
-
-    pages: dict[int, Page] = {}
-    to_ocr: list[int] = []
-    for index, layer in enumerate(layers):
-        reason = "OCR requested" if force_ocr else (
-            unusable_reason(layer) if layer else "text layer could not be read")
-        if reason is None and layer is not None:
-            pages[index] = Page(number=index + 1, width=layer.width, height=layer.height,
-                                words=layer.words, lines=build_lines(layer.words), source="text")
-        else:
-            to_ocr.append(index)
-            log.debug("page %d: %s; OCR", index + 1, reason)
-            if not force_ocr:
-                document.warnings.append(f"page {index + 1}: {reason}; OCR used")
-    jobs = [_job("pdf", index, settings, langs) for index in to_ocr]
-    for result in ocr.ocr_jobs(data, jobs, workers=settings.ocr_workers):
-        _log_ocr(result)
-        pages[result.index] = _ocr_page(result)
-    document.pages = [pages[index] for index in range(page_count)]
-    _warn_if_empty(document)
-    return document
-
-
-def _read_image(data: bytes, media_type: str, settings: Settings, langs: list[str]
-                ) -> ReadDocument:
-    count = images.frame_count(data, settings.max_image_pixels)
-    check_page_count(count, settings=settings)
-    jobs = [_job("image", index, settings, langs) for index in range(count)]
-    results = ocr.ocr_jobs(data, jobs, workers=settings.ocr_workers)
-    for result in results:
-        _log_ocr(result)
-    document = ReadDocument(media_type=media_type, languages=langs,
-                            pages=[_ocr_page(result) for result in results])
-    _warn_if_empty(document)
-    return document
-
-
-def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
-    try:
-        return pdfium.PdfDocument(data, password="")
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise PasswordProtected(
-                "The PDF is password protected; remove the password and send it again."
-            ) from exc
-        raise UnreadableDocument(
-            "The PDF is truncated or corrupt and cannot be opened; send the file again or "
-            "export it anew."
-        ) from exc
-
-
-def _text_layers(data: bytes, rendered: pdfium.PdfDocument, page_count: int,
-                 warnings: list[str]) -> list[TextLayerPage | None]:
-    """Each page's text layer, or None for all pages when pdfminer cannot parse the file."""
-    try:
-        pdf = open_pdf(data)
-    except PasswordProtected:
-        raise
-    except UnreadableDocument as exc:
-        warnings.append(f"{exc.message}; every page is OCR'd")
-        return [None] * page_count
-    with pdf:
-        try:
-            parsed_pages = len(pdf.pages)
-        except Exception:  # pdfminer parses the page tree lazily and fails in many ways
-            parsed_pages = -1
-        if parsed_pages != page_count:
-            warnings.append("the PDF's page tree is damaged; every page is OCR'd")
-            return [None] * page_count
-        return [read_text_layer(pdf, index, rendered[index]) for index in range(page_count)]
-
-
-def _job(kind: str, index: int, settings: Settings, langs: list[str]) -> ocr.OcrJob:
-    return ocr.OcrJob(kind=kind, index=index, languages="+".join(langs),  # type: ignore[arg-type]
-                      dpi=settings.ocr_dpi, timeout_s=settings.ocr_page_timeout_s,
-                      max_pixels=settings.max_image_pixels)
-
-
-def _log_ocr(result: ocr.OcrPage) -> None:
-    log.debug("OCR page %d: %d words, confidence %s, turned %d°, skew %.2f°, %.2f s",
-              result.index + 1, len(result.words), result.confidence, result.rotation,
-              result.skew, result.seconds)
-
-
-def _ocr_page(result: ocr.OcrPage) -> Page:
-    return Page(number=result.index + 1, width=round(result.width, 2),
-                height=round(result.height, 2), words=result.words,
-                lines=build_lines(result.words), source="ocr", rotation=result.rotation,
-                ocr_confidence=result.confidence)
-
-
-def _warn_if_empty(document: ReadDocument) -> None:
-    for page in document.pages:
-        if not page.words:
-            document.warnings.append(f"page {page.number}: no text found")
 
 
 def _languages(requested: list[str] | None, settings: Settings) -> list[str]:

@@ -36,7 +36,7 @@ _KNOWN_OTHERS: list[tuple[bytes, str]] = [
     (b"BM", "a BMP image"),
 ]
 
-_ACCEPTED = "PDF, PNG, JPEG, TIFF or e-invoice XML"
+ACCEPTED = "PDF, PNG, JPEG, TIFF or e-invoice XML"
 
 
 def sniff(data: bytes, *, settings: Settings | None = None) -> str:
@@ -48,17 +48,17 @@ def sniff(data: bytes, *, settings: Settings | None = None) -> str:
     for magic, description in _KNOWN_OTHERS:
         if data.startswith(magic):
             raise UnsupportedMediaType(
-                f"This file is {description}, not a bill format; send {_ACCEPTED}."
+                f"This file is {description}, not a bill format; send {ACCEPTED}."
             )
     # A PDF header may be preceded by junk within the first 1024 bytes (the spec allows it).
     if b"%PDF-" in data[:1024]:
         return PDF
     markup = _markup_kind(data)
     if markup == "html":
-        raise UnsupportedMediaType(f"This file is an HTML page, not a bill; send {_ACCEPTED}.")
+        raise UnsupportedMediaType(f"This file is an HTML page, not a bill; send {ACCEPTED}.")
     if markup == "xml":
         return XML
-    raise UnsupportedMediaType(f"Unrecognised file content; send {_ACCEPTED}.")
+    raise UnsupportedMediaType(f"Unrecognised file content; send {ACCEPTED}.")
 
 
 def check_size(data: bytes, *, settings: Settings | None = None) -> None:

@@ -1,8 +1,9 @@
 """The ingest job: receive → read → extract → match → review or push, recording every status.
 
-Every channel (upload, email, folder) ends in `receive()`: the original is stored and an
-IngestJob row committed *before* any processing, so nothing received is ever lost. A worker
-(in-process pool or Celery) then calls `run_job()`, which moves the job through its stages,
+Every channel (upload, email, folder) ends in `services.receive.receive()`: the original is
+stored, its media type sniffed once and recorded, and an IngestJob row committed *before* any
+processing, so nothing received is ever lost. A worker (in-process pool or Celery) then calls
+`run_job()`, which moves the job through its stages (reading with the recorded media type),
 committing the status after each one. A failure records the error and keeps the file; a job
 can be retried. Running a job again (a redelivered task, a retry) never books a second bill.
 
@@ -17,8 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
-
 from billintake.domain.errors import (
     BillintakeError,
     Conflict,
@@ -26,7 +25,7 @@ from billintake.domain.errors import (
     UnreadableDocument,
 )
 from billintake.domain.extracted import ExtractedBill
-from billintake.domain.model import Channel, Document, IngestJob, JobStatus, Vendor
+from billintake.domain.model import IngestJob, JobStatus, Vendor
 from billintake.domain.outcome import JobOutcome
 from billintake.settings import Settings
 
@@ -92,7 +91,7 @@ class JobInput:
     hints: dict[str, str] = field(default_factory=dict)
 
 
-ReadStage = Callable[[bytes, bytes | None, Settings], Readout]
+ReadStage = Callable[[bytes, str, bytes | None, Settings], Readout]
 ExtractStage = Callable[[Readout, Settings], ExtractedBill]
 MatchStage = Callable[[ExtractedBill, list[Vendor], JobInput, Settings], "VendorMatch"]
 PushStage = Callable[["Runtime", JobInput, ExtractedBill, Vendor], str]
@@ -103,21 +102,28 @@ PushStage = Callable[["Runtime", JobInput, ExtractedBill, Vendor], str]
 # ---------------------------------------------------------------------------------------------
 
 
-def read_stage(data: bytes, companion_xml: bytes | None, settings: Settings) -> Readout:
-    """Sniff the file and read its pages (an XML file has none); see `extract_stage`."""
-    from billintake.extraction.einvoice.detect import XML_MEDIA_TYPES
+def read_stage(data: bytes, media_type: str, companion_xml: bytes | None,
+               settings: Settings) -> Readout:
+    """Read the file's pages with the reader of the media type it was received as (an XML
+    file has none); see `extract_stage`."""
     from billintake.reading.reader import read
-    from billintake.reading.sniff import sniff
+    from billintake.reading.registry import reader_for
 
-    media_type = sniff(data, settings=settings)
     readout = Readout(media_type=media_type, data=data, companion_xml=companion_xml)
-    if media_type in XML_MEDIA_TYPES:
+    if reader_for(media_type) is None:
         return readout
     try:
-        document = read(data, settings=settings, languages=settings.ocr_language_list)
+        document = read(data, media_type=media_type, settings=settings,
+                        languages=settings.ocr_language_list)
     except BillintakeError as exc:
         return replace(readout, read_error=exc)
     return replace(readout, document=document)
+
+
+def _received_media_type(runtime: Runtime, job: IngestJob) -> str:
+    """The media type the job's file was sniffed as when it was received (never again)."""
+    with runtime.repository(job.organization_id) as repo:
+        return repo.get_document(job.document_sha256).media_type
 
 
 def extract_stage(readout: Readout, settings: Settings) -> ExtractedBill:
@@ -221,79 +227,6 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
 
 
 # ---------------------------------------------------------------------------------------------
-# Receiving: store first, then record the job
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Received:
-    """A received file's job; `duplicate` when the same content had already been received."""
-
-    job: IngestJob
-    duplicate: bool = False
-
-    @property
-    def needs_dispatch(self) -> bool:
-        return not self.duplicate and self.job.status is JobStatus.QUEUED
-
-
-_receive_lock = threading.Lock()
-
-
-def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: str,
-            channel: Channel, hints: dict[str, str] | None = None,
-            einvoice_xml: bytes | None = None, media_type: str | None = None,
-            failure: BillintakeError | None = None) -> Received:
-    """Store the original and commit its IngestJob row; the same content links to its first job.
-
-    `einvoice_xml` is an XML that arrived beside the original (it becomes the bill's data).
-    `failure` records, instead of a job to run, a received item that cannot become a bill
-    (e.g. an email without a usable attachment): the job is written as failed with the reason.
-    """
-    sha256 = runtime.originals.put(data)
-    job_hints = dict(hints or {})
-    if einvoice_xml is not None:
-        job_hints[EINVOICE_HINT] = runtime.originals.put(einvoice_xml)
-    media_type = media_type or _media_type(data, runtime.settings)
-    for attempt in range(3):
-        try:
-            with _receive_lock, runtime.repository(organization_id) as repo:
-                existing = repo.find_job_by_document(sha256)
-                if existing is not None:
-                    log.info("duplicate file", extra={"job_id": existing.id,
-                                                      "organization_id": organization_id})
-                    return Received(job=existing, duplicate=True)
-                repo.add_document(Document(
-                    sha256=sha256, organization_id=organization_id,
-                    original_filename=filename[:255], media_type=media_type, size=len(data)))
-                job = IngestJob(organization_id=organization_id, channel=channel,
-                                document_sha256=sha256, original_filename=filename[:255],
-                                hints=job_hints)
-                if failure is not None:
-                    job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
-                                                             failure.code)
-                repo.add_job(job)
-            break
-        except IntegrityError:
-            # Another process recorded the same file at this moment (the document row is
-            # unique): look again, and this time find its job.
-            if attempt == 2:
-                raise
-    log.info("received", extra={"job_id": job.id, "organization_id": organization_id,
-                                "channel": channel.value, "status": job.status.value})
-    return Received(job=job)
-
-
-def _media_type(data: bytes, settings: Settings) -> str:
-    from billintake.reading.sniff import sniff
-
-    try:
-        return sniff(data, settings=settings)
-    except BillintakeError:
-        return "application/octet-stream"
-
-
-# ---------------------------------------------------------------------------------------------
 # Running a job
 # ---------------------------------------------------------------------------------------------
 
@@ -335,11 +268,12 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
     context = {"job_id": job.id, "organization_id": organization_id}
     try:
         data = runtime.originals.read(job.document_sha256)
+        media_type = _received_media_type(runtime, job)
         companion = job.hints.get(EINVOICE_HINT)
         companion_xml = runtime.originals.read(companion) if companion else None
 
         job = _set_status(runtime, job, JobStatus.READING)
-        readout = stages.read(data, companion_xml, settings)
+        readout = stages.read(data, media_type, companion_xml, settings)
 
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
         extracted = stages.extract(readout, settings)

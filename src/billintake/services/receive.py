@@ -1,13 +1,23 @@
-"""The funnel every channel ends in: store, record the job, hand it to the dispatcher."""
+"""The funnel every channel ends in: store, sniff once, record the job, hand it to the dispatcher.
+
+`receive()` decides a file's media type by its content, once, and records it on the Document;
+the job run reads that record and never sniffs again. A channel that has already sniffed the
+file (the upload route, to refuse a bad file with 415; email, to pick the attachments) passes
+the type it found, so the file is still sniffed only once. A file that is no bill format is
+kept and recorded as a failed job that says why.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
+
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import NoUsableAttachment, TooLarge
-from billintake.domain.model import Channel
+from billintake.domain.errors import BillintakeError, NoUsableAttachment, TooLarge
+from billintake.domain.model import Channel, Document, IngestJob, JobStatus
 from billintake.entrypoints.intake.email import (
     InboundMessage,
     SkippedPart,
@@ -15,17 +25,94 @@ from billintake.entrypoints.intake.email import (
     sanitize_filename,
 )
 from billintake.queue import Dispatcher
-from billintake.services.pipeline import Received, receive
+from billintake.reading.sniff import sniff
+from billintake.services.pipeline import EINVOICE_HINT
+from billintake.settings import Settings
 
 log = logging.getLogger(__name__)
+
+UNKNOWN_MEDIA_TYPE = "application/octet-stream"  # recorded for a file that is no bill format
+
+
+@dataclass(frozen=True)
+class Received:
+    """A received file's job; `duplicate` when the same content had already been received."""
+
+    job: IngestJob
+    duplicate: bool = False
+
+    @property
+    def needs_dispatch(self) -> bool:
+        return not self.duplicate and self.job.status is JobStatus.QUEUED
+
+
+_receive_lock = threading.Lock()
+
+
+def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: str,
+            channel: Channel, hints: dict[str, str] | None = None,
+            einvoice_xml: bytes | None = None, media_type: str | None = None,
+            failure: BillintakeError | None = None) -> Received:
+    """Store the original and commit its IngestJob row; the same content links to its first job.
+
+    `media_type` is the type the caller sniffed `data` as (never a name's or a client's
+    claim); without it the content is sniffed here. A file that sniffing refuses (not a bill
+    format, empty, over the size limit) becomes a failed job with the reason.
+    `einvoice_xml` is an XML that arrived beside the original (it becomes the bill's data).
+    `failure` records, instead of a job to run, a received item that cannot become a bill
+    (e.g. an email without a usable attachment): the job is written as failed with the reason.
+    """
+    sha256 = runtime.originals.put(data)
+    job_hints = dict(hints or {})
+    if einvoice_xml is not None:
+        job_hints[EINVOICE_HINT] = runtime.originals.put(einvoice_xml)
+    if media_type is None:
+        media_type, refused = _media_type(data, runtime.settings)
+        failure = failure or refused
+    for attempt in range(3):
+        try:
+            with _receive_lock, runtime.repository(organization_id) as repo:
+                existing = repo.find_job_by_document(sha256)
+                if existing is not None:
+                    log.info("duplicate file", extra={"job_id": existing.id,
+                                                      "organization_id": organization_id})
+                    return Received(job=existing, duplicate=True)
+                repo.add_document(Document(
+                    sha256=sha256, organization_id=organization_id,
+                    original_filename=filename[:255], media_type=media_type, size=len(data)))
+                job = IngestJob(organization_id=organization_id, channel=channel,
+                                document_sha256=sha256, original_filename=filename[:255],
+                                hints=job_hints)
+                if failure is not None:
+                    job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
+                                                             failure.code)
+                repo.add_job(job)
+            break
+        except IntegrityError:
+            # Another process recorded the same file at this moment (the document row is
+            # unique): look again, and this time find its job.
+            if attempt == 2:
+                raise
+    log.info("received", extra={"job_id": job.id, "organization_id": organization_id,
+                                "channel": channel.value, "status": job.status.value})
+    return Received(job=job)
+
+
+def _media_type(data: bytes, settings: Settings) -> tuple[str, BillintakeError | None]:
+    """The media type of `data` by content, or `UNKNOWN_MEDIA_TYPE` and why it was refused."""
+    try:
+        return sniff(data, settings=settings), None
+    except BillintakeError as exc:
+        return UNKNOWN_MEDIA_TYPE, exc
 
 
 def accept_file(runtime: Runtime, dispatcher: Dispatcher, organization_id: str, data: bytes, *,
                 filename: str, channel: Channel, hints: dict[str, str] | None = None,
-                einvoice_xml: bytes | None = None) -> Received:
-    """Receive one file and queue its job (a file seen before links to its first job)."""
+                einvoice_xml: bytes | None = None, media_type: str | None = None) -> Received:
+    """Receive one file and queue its job (a file seen before links to its first job);
+    `media_type` as in `receive()`."""
     received = receive(runtime, organization_id, data, filename=filename, channel=channel,
-                       hints=hints, einvoice_xml=einvoice_xml)
+                       hints=hints, einvoice_xml=einvoice_xml, media_type=media_type)
     if received.needs_dispatch:
         try:
             dispatcher.submit(organization_id, received.job.id)
@@ -47,12 +134,13 @@ class MessageResult:
 
 def accept_message(runtime: Runtime, dispatcher: Dispatcher, organization_id: str,
                    raw: bytes) -> MessageResult:
-    """Turn a raw MIME message into jobs; refuses (TooLarge) a message over the size limit."""
+    """Turn a raw MIME message into jobs; refuses (TooLarge) a message over the size limit.
+
+    Each attachment is sniffed once, here, to pick the bills; its job keeps that media type.
+    """
     limit = runtime.settings.max_email_bytes
     if len(raw) > limit:
         raise TooLarge(f"the message is {len(raw)} bytes, over the limit of {limit} bytes")
-    from billintake.reading.sniff import sniff
-
     message = parse_message(raw, max_bytes=limit,
                             sniff=lambda data: sniff(data, settings=runtime.settings))
     result = MessageResult(skipped=list(message.skipped), reason=message.no_bill_reason)
@@ -60,7 +148,8 @@ def accept_message(runtime: Runtime, dispatcher: Dispatcher, organization_id: st
         result.jobs.append(accept_file(
             runtime, dispatcher, organization_id, bill.original.data,
             filename=bill.original.filename, channel=Channel.EMAIL, hints=message.hints(bill),
-            einvoice_xml=bill.einvoice.data if bill.einvoice else None))
+            einvoice_xml=bill.einvoice.data if bill.einvoice else None,
+            media_type=bill.original.media_type))
     if not message.bills:
         result.jobs.append(receive(
             runtime, organization_id, raw, filename=_message_filename(message),

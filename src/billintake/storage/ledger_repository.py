@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from billintake.domain.errors import AccountingBackendError
 
@@ -21,16 +20,13 @@ from .ledger_tables import (
     LedgerTransactionRow,
     LedgerVendorRow,
 )
+from .scope import OrganizationScope
 
 Row = TypeVar("Row", LedgerVendorRow, LedgerBillRow, LedgerPaymentRow)
 
 
-class LedgerRepository:
+class LedgerRepository(OrganizationScope):
     """One organization's double-entry books."""
-
-    def __init__(self, session: Session, organization_id: str) -> None:
-        self.session = session
-        self.organization_id = organization_id
 
     def _mine(self, row_type: Any, row_id: str) -> Any:
         row = self.session.get(row_type, row_id)
@@ -47,8 +43,7 @@ class LedgerRepository:
     # -- accounts --------------------------------------------------------------------------
     def list_accounts(self) -> list[LedgerAccountRow]:
         return list(self.session.scalars(
-            select(LedgerAccountRow).where(LedgerAccountRow.organization_id == self.organization_id)
-            .order_by(LedgerAccountRow.code)))
+            self._owned(LedgerAccountRow).order_by(LedgerAccountRow.code)))
 
     def add_accounts(self, rows: list[LedgerAccountRow]) -> None:
         self.session.add_all(rows)
@@ -58,20 +53,15 @@ class LedgerRepository:
         return self._mine(LedgerAccountRow, account_id)
 
     def account_by_code(self, code: str) -> LedgerAccountRow | None:
-        return self.session.scalar(select(LedgerAccountRow).where(
-            LedgerAccountRow.organization_id == self.organization_id,
-            LedgerAccountRow.code == code))
+        return self.session.scalar(self._owned(LedgerAccountRow, LedgerAccountRow.code == code))
 
     def account_by_role(self, role: str) -> LedgerAccountRow | None:
-        return self.session.scalar(select(LedgerAccountRow).where(
-            LedgerAccountRow.organization_id == self.organization_id,
-            LedgerAccountRow.role == role).limit(1))
+        return self.session.scalar(
+            self._owned(LedgerAccountRow, LedgerAccountRow.role == role).limit(1))
 
     # -- idempotency -----------------------------------------------------------------------
     def by_key(self, row_type: type[Row], key: str) -> Row | None:
-        return self.session.scalar(select(row_type).where(
-            row_type.organization_id == self.organization_id,
-            row_type.idempotency_key == key))
+        return self.session.scalar(self._owned(row_type, row_type.idempotency_key == key))
 
     # -- vendors ---------------------------------------------------------------------------
     def add(self, *rows: Any) -> None:
@@ -80,8 +70,7 @@ class LedgerRepository:
 
     def list_vendors(self) -> list[LedgerVendorRow]:
         return list(self.session.scalars(
-            select(LedgerVendorRow).where(LedgerVendorRow.organization_id == self.organization_id)
-            .order_by(LedgerVendorRow.name, LedgerVendorRow.id)))
+            self._owned(LedgerVendorRow).order_by(LedgerVendorRow.name, LedgerVendorRow.id)))
 
     def get_vendor(self, vendor_id: str) -> LedgerVendorRow | None:
         return self._mine(LedgerVendorRow, vendor_id)
@@ -106,9 +95,7 @@ class LedgerRepository:
 
     def postings(self, transaction_id: str) -> list[LedgerPostingRow]:
         return list(self.session.scalars(
-            select(LedgerPostingRow).where(
-                LedgerPostingRow.organization_id == self.organization_id,
-                LedgerPostingRow.transaction_id == transaction_id)
+            self._owned(LedgerPostingRow, LedgerPostingRow.transaction_id == transaction_id)
             .order_by(LedgerPostingRow.position)))
 
     # -- bills and payments ----------------------------------------------------------------
@@ -116,7 +103,7 @@ class LedgerRepository:
         return self._mine(LedgerBillRow, bill_id)
 
     def list_bills(self, vendor_id: str | None = None) -> list[LedgerBillRow]:
-        query = select(LedgerBillRow).where(LedgerBillRow.organization_id == self.organization_id)
+        query = self._owned(LedgerBillRow)
         if vendor_id is not None:
             query = query.where(LedgerBillRow.vendor_id == vendor_id)
         return list(self.session.scalars(
@@ -124,8 +111,7 @@ class LedgerRepository:
 
     def payments(self, bill_id: str) -> list[LedgerPaymentRow]:
         return list(self.session.scalars(
-            select(LedgerPaymentRow).where(LedgerPaymentRow.organization_id == self.organization_id,
-                                           LedgerPaymentRow.bill_id == bill_id)
+            self._owned(LedgerPaymentRow, LedgerPaymentRow.bill_id == bill_id)
             .order_by(LedgerPaymentRow.payment_date, LedgerPaymentRow.created_at)))
 
     def paid(self, bill_id: str) -> Decimal:
@@ -137,9 +123,7 @@ class LedgerRepository:
     # -- attachments -----------------------------------------------------------------------
     def attachments(self, bill_id: str) -> list[LedgerAttachmentRow]:
         return list(self.session.scalars(
-            select(LedgerAttachmentRow).where(
-                LedgerAttachmentRow.organization_id == self.organization_id,
-                LedgerAttachmentRow.bill_id == bill_id)
+            self._owned(LedgerAttachmentRow, LedgerAttachmentRow.bill_id == bill_id)
             .order_by(LedgerAttachmentRow.created_at)))
 
     # -- balances --------------------------------------------------------------------------

@@ -12,64 +12,72 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .tables import Base, DecimalText, UtcDateTime, _now
 
 
-class LedgerAccountRow(Base):
+class _LedgerRow:
+    """What every ledger row has, first: its id, and the organization whose books it is in."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, sort_order=-2)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True,
+                                                 sort_order=-1)
+
+
+class _OnceRow(_LedgerRow):
+    """A row one write creates once: its idempotency key is unique in the organization."""
+
+    __tablename__: str
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint, ...]:
+        return (UniqueConstraint("organization_id", "idempotency_key",
+                                 name=f"uq_{cls.__tablename__}_key"),)
+
+
+class LedgerAccountRow(_LedgerRow, Base):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         UniqueConstraint("organization_id", "code", name="uq_ledger_accounts_org_code"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     account_class: Mapped[str] = mapped_column(String(16))
     role: Mapped[str | None] = mapped_column(String(32), nullable=True)  # default_expense, ...
 
 
-class LedgerVendorRow(Base):
+class LedgerVendorRow(_OnceRow, Base):
     __tablename__ = "ledger_vendors"
-    __table_args__ = (
-        UniqueConstraint("organization_id", "idempotency_key", name="uq_ledger_vendors_key"),
-    )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     tax_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     iban: Mapped[str | None] = mapped_column(String(64), nullable=True)
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class LedgerTransactionRow(Base):
+class LedgerTransactionRow(_LedgerRow, Base):
     """One balanced journal entry: a bill, a vendor credit or a payment."""
 
     __tablename__ = "ledger_transactions"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     entry_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class LedgerPostingRow(Base):
+class LedgerPostingRow(_LedgerRow, Base):
     """One leg of a transaction: positive debits, negative credits."""
 
     __tablename__ = "ledger_postings"
     __table_args__ = (Index("ix_ledger_postings_account_vendor", "account_id", "vendor_id"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
@@ -80,14 +88,9 @@ class LedgerPostingRow(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class LedgerBillRow(Base):
+class LedgerBillRow(_OnceRow, Base):
     __tablename__ = "ledger_bills"
-    __table_args__ = (
-        UniqueConstraint("organization_id", "idempotency_key", name="uq_ledger_bills_key"),
-    )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     vendor_id: Mapped[str] = mapped_column(ForeignKey("ledger_vendors.id"), index=True)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"))
     kind: Mapped[str] = mapped_column(String(16))
@@ -100,18 +103,11 @@ class LedgerBillRow(Base):
     po_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class LedgerPaymentRow(Base):
+class LedgerPaymentRow(_OnceRow, Base):
     __tablename__ = "ledger_payments"
-    __table_args__ = (
-        UniqueConstraint("organization_id", "idempotency_key", name="uq_ledger_payments_key"),
-    )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     bill_id: Mapped[str] = mapped_column(ForeignKey("ledger_bills.id"), index=True)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"))
     amount: Mapped[Decimal] = mapped_column(DecimalText)
@@ -119,11 +115,9 @@ class LedgerPaymentRow(Base):
     payment_date: Mapped[date] = mapped_column(Date)
     account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"))
     reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class LedgerAttachmentRow(Base):
+class LedgerAttachmentRow(_LedgerRow, Base):
     """A link from a booked bill to its stored original."""
 
     __tablename__ = "ledger_attachments"
@@ -131,8 +125,6 @@ class LedgerAttachmentRow(Base):
         UniqueConstraint("bill_id", "sha256", name="uq_ledger_attachments_bill_sha256"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     bill_id: Mapped[str] = mapped_column(ForeignKey("ledger_bills.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))

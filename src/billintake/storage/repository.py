@@ -8,12 +8,14 @@ Organization-independent look-ups (organizations, API keys) live in `Directory`.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from pydantic import BaseModel
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,9 @@ from billintake.domain.model import (
     Vendor,
     new_id,
 )
+from billintake.domain.text import to_ascii
 
+from .scope import OrganizationScope
 from .tables import (
     AccountingConnectionRow,
     AccountRow,
@@ -48,6 +52,9 @@ API_KEY_PREFIX = "bik_"
 def hash_api_key(key: str) -> str:
     """API keys are 256-bit random tokens, so one SHA-256 is a sound one-way hash for them."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _row_dict(row: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -103,20 +110,12 @@ class Directory:
 
 
 def _slugify(name: str) -> str:
-    import re
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", to_ascii(name).lower()).strip("-")
     return (slug or "org")[:64]
 
 
-class Repository:
+class Repository(OrganizationScope):
     """One organization's data."""
-
-    def __init__(self, session: Session, organization_id: str) -> None:
-        self.session = session
-        self.organization_id = organization_id
 
     # -- helpers ---------------------------------------------------------------------------
     def _get(self, row_type: Any, key: Any, what: str) -> Any:
@@ -129,47 +128,54 @@ class Repository:
         if obj.organization_id != self.organization_id:
             raise NotFound("object belongs to another organization")
 
+    def _add(self, row_type: Any, obj: _Model, values: dict[str, Any] | None = None) -> _Model:
+        """A new object of this organization, stored as a row (of `values`, when its columns
+        are not simply its fields)."""
+        self._check_org(obj)
+        self.session.add(row_type(**(obj.model_dump() if values is None else values)))
+        self.session.flush()
+        return obj
+
+    def _load(self, model: type[_Model], row_type: Any, key: Any, what: str) -> _Model:
+        """The object of this organization with this key, from its row."""
+        return model.model_validate(_row_dict(self._get(row_type, key, what)))
+
+    def _load_all(self, model: type[_Model], query: Select[Any]) -> list[_Model]:
+        """The objects a query's rows hold."""
+        return [model.model_validate(_row_dict(r)) for r in self.session.scalars(query)]
+
+    def _update(self, row_type: Any, obj: Any, what: str, values: dict[str, Any]) -> None:
+        """An object's row set to `values` (its id and organization stay)."""
+        self._check_org(obj)
+        row = self._get(row_type, obj.id, what)
+        for key, value in values.items():
+            if key not in ("id", "organization_id"):
+                setattr(row, key, value)
+        self.session.flush()
+
     # -- vendors ---------------------------------------------------------------------------
     def add_vendor(self, vendor: Vendor) -> Vendor:
-        self._check_org(vendor)
-        self.session.add(VendorRow(**vendor.model_dump()))
-        self.session.flush()
-        return vendor
+        return self._add(VendorRow, vendor)
 
     def get_vendor(self, vendor_id: str) -> Vendor:
-        return Vendor.model_validate(_row_dict(self._get(VendorRow, vendor_id, "vendor")))
+        return self._load(Vendor, VendorRow, vendor_id, "vendor")
 
     def list_vendors(self) -> list[Vendor]:
-        rows = self.session.scalars(
-            select(VendorRow).where(VendorRow.organization_id == self.organization_id)
-            .order_by(VendorRow.name)
-        )
-        return [Vendor.model_validate(_row_dict(r)) for r in rows]
+        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
 
     def update_vendor(self, vendor: Vendor) -> Vendor:
-        self._check_org(vendor)
-        row = self._get(VendorRow, vendor.id, "vendor")
-        for key, value in vendor.model_dump(exclude={"id", "organization_id"}).items():
-            setattr(row, key, value)
-        self.session.flush()
+        self._update(VendorRow, vendor, "vendor", vendor.model_dump())
         return vendor
 
     # -- accounts --------------------------------------------------------------------------
     def add_account(self, account: Account) -> Account:
-        self._check_org(account)
-        self.session.add(AccountRow(**account.model_dump()))
-        self.session.flush()
-        return account
+        return self._add(AccountRow, account)
 
     def get_account(self, account_id: str) -> Account:
-        return Account.model_validate(_row_dict(self._get(AccountRow, account_id, "account")))
+        return self._load(Account, AccountRow, account_id, "account")
 
     def list_accounts(self) -> list[Account]:
-        rows = self.session.scalars(
-            select(AccountRow).where(AccountRow.organization_id == self.organization_id)
-            .order_by(AccountRow.code)
-        )
-        return [Account.model_validate(_row_dict(r)) for r in rows]
+        return self._load_all(Account, self._owned(AccountRow).order_by(AccountRow.code))
 
     # -- documents -------------------------------------------------------------------------
     def add_document(self, document: Document) -> Document:
@@ -178,13 +184,10 @@ class Repository:
         existing = self.session.get(DocumentRow, (self.organization_id, document.sha256))
         if existing is not None:
             return Document.model_validate(_row_dict(existing))
-        self.session.add(DocumentRow(**document.model_dump()))
-        self.session.flush()
-        return document
+        return self._add(DocumentRow, document)
 
     def get_document(self, sha256: str) -> Document:
-        row = self._get(DocumentRow, (self.organization_id, sha256), "document")
-        return Document.model_validate(_row_dict(row))
+        return self._load(Document, DocumentRow, (self.organization_id, sha256), "document")
 
     # -- bills -----------------------------------------------------------------------------
     def add_bill(self, bill: Bill) -> Bill:
@@ -212,9 +215,7 @@ class Repository:
             return None
         with self.session.get_bind().engine.connect() as connection:
             row = connection.execute(
-                select(BillRow).where(BillRow.organization_id == self.organization_id,
-                                      BillRow.document_sha256 == sha256).limit(1)
-            ).first()
+                self._owned(BillRow, BillRow.document_sha256 == sha256).limit(1)).first()
         return None if row is None else Bill.model_validate(
             {c.key: getattr(row, c.key) for c in BillRow.__table__.columns})
 
@@ -222,17 +223,12 @@ class Repository:
         return _bill(self._get(BillRow, bill_id, "bill"))
 
     def update_bill(self, bill: Bill) -> Bill:
-        self._check_org(bill)
-        row = self._get(BillRow, bill.id, "bill")
-        for key, value in _bill_row(bill).items():
-            if key not in ("id", "organization_id"):
-                setattr(row, key, value)
-        self.session.flush()
+        self._update(BillRow, bill, "bill", _bill_row(bill))
         return bill
 
     def list_bills(self, *, vendor_id: str | None = None, status: str | None = None,
                    limit: int = 100, offset: int = 0) -> list[Bill]:
-        query = select(BillRow).where(BillRow.organization_id == self.organization_id)
+        query = self._owned(BillRow)
         if vendor_id:
             query = query.where(BillRow.vendor_id == vendor_id)
         if status:
@@ -243,11 +239,8 @@ class Repository:
     def find_bill_by_number(self, vendor_id: str, bill_number: str,
                             total: Decimal | None = None) -> Bill | None:
         """The bill with this vendor and number (and total, when given), if any."""
-        query = select(BillRow).where(
-            BillRow.organization_id == self.organization_id,
-            BillRow.vendor_id == vendor_id,
-            BillRow.bill_number == bill_number,
-        )
+        query = self._owned(BillRow, BillRow.vendor_id == vendor_id,
+                            BillRow.bill_number == bill_number)
         for row in self.session.scalars(query):
             if total is None or row.total == total:
                 return _bill(row)
@@ -255,72 +248,52 @@ class Repository:
 
     def find_bill_by_document(self, sha256: str) -> Bill | None:
         row = self.session.scalar(
-            select(BillRow).where(BillRow.organization_id == self.organization_id,
-                                  BillRow.document_sha256 == sha256).limit(1)
-        )
+            self._owned(BillRow, BillRow.document_sha256 == sha256).limit(1))
         return None if row is None else _bill(row)
 
     # -- payments --------------------------------------------------------------------------
     def add_payment(self, payment: BillPayment) -> BillPayment:
         self._check_org(payment)
         self.get_bill(payment.bill_id)  # the bill must be this organization's
-        self.session.add(BillPaymentRow(**payment.model_dump()))
-        self.session.flush()
-        return payment
+        return self._add(BillPaymentRow, payment)
 
     def list_payments(self, bill_id: str) -> list[BillPayment]:
-        rows = self.session.scalars(
-            select(BillPaymentRow).where(BillPaymentRow.organization_id == self.organization_id,
-                                         BillPaymentRow.bill_id == bill_id)
-            .order_by(BillPaymentRow.payment_date, BillPaymentRow.id)
-        )
-        return [BillPayment.model_validate(_row_dict(r)) for r in rows]
+        return self._load_all(BillPayment, self._owned(
+            BillPaymentRow, BillPaymentRow.bill_id == bill_id)
+            .order_by(BillPaymentRow.payment_date, BillPaymentRow.id))
 
     # -- ingest jobs -----------------------------------------------------------------------
     def add_job(self, job: IngestJob) -> IngestJob:
-        self._check_org(job)
-        self.session.add(IngestJobRow(**_job_row(job)))
-        self.session.flush()
-        return job
+        return self._add(IngestJobRow, job, _job_row(job))
 
     def get_job(self, job_id: str) -> IngestJob:
-        return IngestJob.model_validate(_row_dict(self._get(IngestJobRow, job_id, "job")))
+        return self._load(IngestJob, IngestJobRow, job_id, "job")
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
         row = self.session.scalar(
-            select(IngestJobRow).where(IngestJobRow.organization_id == self.organization_id,
-                                       IngestJobRow.document_sha256 == sha256)
-            .order_by(IngestJobRow.created_at).limit(1)
-        )
+            self._owned(IngestJobRow, IngestJobRow.document_sha256 == sha256)
+            .order_by(IngestJobRow.created_at).limit(1))
         return None if row is None else IngestJob.model_validate(_row_dict(row))
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
                   offset: int = 0) -> list[IngestJob]:
-        query = select(IngestJobRow).where(IngestJobRow.organization_id == self.organization_id)
+        query = self._owned(IngestJobRow)
         if status:
             query = query.where(IngestJobRow.status == status.value)
         query = query.order_by(IngestJobRow.created_at.desc(), IngestJobRow.id)
-        rows = self.session.scalars(query.limit(limit).offset(offset))
-        return [IngestJob.model_validate(_row_dict(r)) for r in rows]
+        return self._load_all(IngestJob, query.limit(limit).offset(offset))
 
     def update_job(self, job: IngestJob) -> IngestJob:
         self._check_org(job)
-        row = self._get(IngestJobRow, job.id, "job")
         job.updated_at = datetime.now(UTC)
-        for key, value in _job_row(job).items():
-            if key not in ("id", "organization_id"):
-                setattr(row, key, value)
-        self.session.flush()
+        self._update(IngestJobRow, job, "job", _job_row(job))
         return job
 
     # -- accounting connections ------------------------------------------------------------
     def set_connection(self, backend: str, config: dict[str, Any],
                        secrets_: dict[str, str]) -> str:
         """Make `backend` this organization's accounting system; returns the connection id."""
-        for row in self.session.scalars(
-            select(AccountingConnectionRow).where(
-                AccountingConnectionRow.organization_id == self.organization_id)
-        ):
+        for row in self.session.scalars(self._owned(AccountingConnectionRow)):
             row.is_default = False
         connection_id = new_id()
         self.session.add(AccountingConnectionRow(
@@ -332,11 +305,8 @@ class Repository:
     def get_connection(self) -> dict[str, Any] | None:
         """The default connection as {id, backend, config, secrets}, or None (use the default)."""
         row = self.session.scalar(
-            select(AccountingConnectionRow).where(
-                AccountingConnectionRow.organization_id == self.organization_id,
-                AccountingConnectionRow.is_default.is_(True))
-            .order_by(AccountingConnectionRow.created_at.desc()).limit(1)
-        )
+            self._owned(AccountingConnectionRow, AccountingConnectionRow.is_default.is_(True))
+            .order_by(AccountingConnectionRow.created_at.desc()).limit(1))
         if row is None:
             return None
         return {"id": row.id, "backend": row.backend, "config": dict(row.config),

@@ -17,7 +17,8 @@ from fixtures_gen.intake_fixtures import digital_bill, einvoice, make_org
 from billintake.bootstrap import Runtime
 from billintake.domain.model import BillKind, Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.app import create_app
-from billintake.services.pipeline import receive, run_job
+from billintake.services.pipeline import run_job
+from billintake.services.receive import receive
 from billintake.settings import Settings
 
 

@@ -122,6 +122,22 @@ def test_unsupported_type_is_415_and_nothing_is_taken(
     assert _job_count(app_runtime, org_id) == 0
 
 
+def test_an_uploaded_file_is_sniffed_once_and_its_claimed_type_ignored(
+        server: str, app_runtime: Runtime, org: tuple[str, dict[str, str]],
+        sniffs: list[int]) -> None:
+    """The route sniffs to refuse bad files; the job keeps that type and never sniffs again."""
+    org_id, auth = org
+    bill = digital_bill(4)
+    response = httpx.post(f"{server}/bills/upload", headers=auth, timeout=30,
+                          files={"files": (bill.name, bill.data, "image/png")})
+    assert response.status_code == 202, response.text
+    [job] = wait_final(app_runtime, org_id, [response.json()["jobs"][0]["id"]])
+    assert job.status is JobStatus.NEEDS_REVIEW, job.error
+    assert sniffs == [len(bill.data)]
+    with app_runtime.repository(org_id) as repo:
+        assert repo.get_document(job.document_sha256).media_type == "application/pdf"
+
+
 def test_upload_needs_an_api_key(server: str) -> None:
     response = httpx.post(f"{server}/bills/upload",
                           files={"files": ("a.xml", einvoice()[1], "application/xml")})

@@ -15,11 +15,13 @@ from billintake.bootstrap import Runtime
 from billintake.domain.errors import TooLarge, UnsupportedMediaType
 from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
-from billintake.entrypoints.intake.upload import read_limited, read_upload
+from billintake.entrypoints.intake.upload import UploadedFile, read_limited, read_upload
 from billintake.extraction.contract import outcome_contract
 from billintake.queue import Dispatcher, get_dispatcher
+from billintake.reading.sniff import sniff
 from billintake.services.pipeline import retry_job
 from billintake.services.receive import accept_file, accept_message
+from billintake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +92,23 @@ async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -
     files = await read_upload(request.stream(), request.headers.get("content-type", ""),
                               max_file_bytes=settings.max_upload_bytes,
                               max_files=settings.max_upload_files, max_total_bytes=budget)
-    from billintake.reading.sniff import sniff
-
-    for file in files:
-        try:
-            sniff(file.data, settings=settings)
-        except UnsupportedMediaType as exc:
-            raise UnsupportedMediaType(f"{file.filename}: {exc.message}") from exc
+    media_types = [_sniffed(file, settings) for file in files]  # all, before taking any
     dispatcher = _dispatcher(request.app)
     jobs = []
-    for file in files:
+    for file, media_type in zip(files, media_types, strict=True):
         received = await run_in_threadpool(
             accept_file, runtime, dispatcher, org.id, file.data, filename=file.filename,
-            channel=Channel.UPLOAD)
+            channel=Channel.UPLOAD, media_type=media_type)
         jobs.append(job_view(received.job, duplicate=received.duplicate))
     return JSONResponse({"jobs": jobs}, status_code=202)
+
+
+def _sniffed(file: UploadedFile, settings: Settings) -> str:
+    """The file's media type by content (its one sniff: the job keeps it); 415 names the file."""
+    try:
+        return sniff(file.data, settings=settings)
+    except UnsupportedMediaType as exc:
+        raise UnsupportedMediaType(f"{file.filename}: {exc.message}") from exc
 
 
 @router.post("/inbound/email", status_code=202)

@@ -128,22 +128,27 @@ class FolderIntake:
         summary = Summary()
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while pending:
-            still: list[_Pending] = []
-            for item in pending:
-                job = self.job(item.job_id)
-                if job.status.is_final:
-                    outcome = self.settle(item, job)
-                    summary.outcomes.append(outcome)
-                    if on_done:
-                        on_done(outcome)
-                else:
-                    still.append(item)
-            pending = still
+            pending = self._settle_final(pending, summary, on_done)
             if pending:
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(f"{len(pending)} jobs did not finish in time")
                 time.sleep(self.poll_s)
         return summary
+
+    def _settle_final(self, pending: list[_Pending], summary: Summary,
+                      on_done: Callable[[FileOutcome], None] | None) -> list[_Pending]:
+        """Settle the jobs that are final (into `summary`, and `on_done`); the others."""
+        still: list[_Pending] = []
+        for item in pending:
+            job = self.job(item.job_id)
+            if job.status.is_final:
+                outcome = self.settle(item, job)
+                summary.outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+            else:
+                still.append(item)
+        return still
 
     # -- watching ------------------------------------------------------------------------
     def watch(self, stop: threading.Event, *, settle_s: float = 1.0,
@@ -175,17 +180,8 @@ class FolderIntake:
                     except OSError as exc:  # vanished or unreadable: not ours to take
                         log.warning("cannot take %s: %s", path.name, exc)
                         taken.discard(path)
-                still: list[_Pending] = []
-                for item in pending:
-                    job = self.job(item.job_id)
-                    if job.status.is_final:
-                        outcome = self.settle(item, job)
-                        taken.discard(item.source)
-                        summary.outcomes.append(outcome)
-                        if on_done:
-                            on_done(outcome)
-                    else:
-                        still.append(item)
+                still = self._settle_final(pending, summary, on_done)
+                taken.difference_update(item.source for item in pending if item not in still)
                 pending = still
                 stop.wait(self.poll_s)
         finally:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, TaxLine
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem
+from billintake.domain.text import normalize_identifier
 
 from . import common
 from .xmldoc import NS_CII, NS_ZUGFERD1, Node, XmlDoc
@@ -34,36 +35,31 @@ class Layout:
     reference_id: str
 
 
-CII_LAYOUT = Layout(
-    namespaces=NS_CII,
-    context="rsm:ExchangedDocumentContext",
-    document="rsm:ExchangedDocument",
-    transaction="rsm:SupplyChainTradeTransaction",
-    agreement="ram:ApplicableHeaderTradeAgreement",
-    settlement="ram:ApplicableHeaderTradeSettlement",
-    summation="ram:SpecifiedTradeSettlementHeaderMonetarySummation",
-    line_agreement="ram:SpecifiedLineTradeAgreement",
-    line_delivery="ram:SpecifiedLineTradeDelivery",
-    line_settlement="ram:SpecifiedLineTradeSettlement",
-    line_summation="ram:SpecifiedTradeSettlementLineMonetarySummation",
-    rate="ram:RateApplicablePercent",
-    reference_id="ram:IssuerAssignedID",
-)
-ZUGFERD1_LAYOUT = Layout(
-    namespaces=NS_ZUGFERD1,
-    context="rsm:SpecifiedExchangedDocumentContext",
-    document="rsm:HeaderExchangedDocument",
-    transaction="rsm:SpecifiedSupplyChainTradeTransaction",
-    agreement="ram:ApplicableSupplyChainTradeAgreement",
-    settlement="ram:ApplicableSupplyChainTradeSettlement",
-    summation="ram:SpecifiedTradeSettlementMonetarySummation",
-    line_agreement="ram:SpecifiedSupplyChainTradeAgreement",
-    line_delivery="ram:SpecifiedSupplyChainTradeDelivery",
-    line_settlement="ram:SpecifiedSupplyChainTradeSettlement",
-    line_summation="ram:SpecifiedTradeSettlementMonetarySummation",
-    rate="ram:ApplicablePercent",
-    reference_id="ram:ID",
-)
+# Where the two syntaxes put the same things: (CII of ZUGFeRD 2.x / Factur-X / XRechnung,
+# ZUGFeRD 1.0).
+_STEPS: dict[str, tuple[str, str]] = {
+    "context": ("rsm:ExchangedDocumentContext", "rsm:SpecifiedExchangedDocumentContext"),
+    "document": ("rsm:ExchangedDocument", "rsm:HeaderExchangedDocument"),
+    "transaction": ("rsm:SupplyChainTradeTransaction",
+                    "rsm:SpecifiedSupplyChainTradeTransaction"),
+    "agreement": ("ram:ApplicableHeaderTradeAgreement",
+                  "ram:ApplicableSupplyChainTradeAgreement"),
+    "settlement": ("ram:ApplicableHeaderTradeSettlement",
+                   "ram:ApplicableSupplyChainTradeSettlement"),
+    "summation": ("ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+                  "ram:SpecifiedTradeSettlementMonetarySummation"),
+    "line_agreement": ("ram:SpecifiedLineTradeAgreement",
+                       "ram:SpecifiedSupplyChainTradeAgreement"),
+    "line_delivery": ("ram:SpecifiedLineTradeDelivery", "ram:SpecifiedSupplyChainTradeDelivery"),
+    "line_settlement": ("ram:SpecifiedLineTradeSettlement",
+                        "ram:SpecifiedSupplyChainTradeSettlement"),
+    "line_summation": ("ram:SpecifiedTradeSettlementLineMonetarySummation",
+                       "ram:SpecifiedTradeSettlementMonetarySummation"),
+    "rate": ("ram:RateApplicablePercent", "ram:ApplicablePercent"),
+    "reference_id": ("ram:IssuerAssignedID", "ram:ID"),
+}
+CII_LAYOUT = Layout(NS_CII, **{name: steps[0] for name, steps in _STEPS.items()})
+ZUGFERD1_LAYOUT = Layout(NS_ZUGFERD1, **{name: steps[1] for name, steps in _STEPS.items()})
 
 
 def guideline_id(root: Node, layout: Layout) -> str | None:
@@ -86,35 +82,14 @@ def _party(doc: XmlDoc, party: Node | None, bill: dict[str, Any], role: str) -> 
         party, "ram:SpecifiedLegalOrganization/ram:ID")
     address = doc.first(party, "ram:PostalTradeAddress")
     if address is not None:
-        city = " ".join(filter(None, [doc.text(address, "ram:PostcodeCode"),
-                                      doc.text(address, "ram:CityName")]))
-        text = common.join_address(
-            doc.text(address, "ram:LineOne"), doc.text(address, "ram:LineTwo"),
-            doc.text(address, "ram:LineThree"), city or None,
-            doc.text(address, "ram:CountrySubDivisionName"), doc.text(address, "ram:CountryID"))
+        text = common.postal_address(
+            doc, address, ("ram:LineOne", "ram:LineTwo", "ram:LineThree"), "ram:PostcodeCode",
+            "ram:CityName", "ram:CountrySubDivisionName", "ram:CountryID")
         bill[f"{role}_address"] = doc.field(text, address)
     email = doc.first(party, "ram:DefinedTradeContact/ram:EmailURIUniversalCommunication"
-                             "/ram:URIID")
-    if email is None:
-        email = doc.first(party, "ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']")
+                             "/ram:URIID",
+                      "ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']")
     bill[f"{role}_email"] = doc.field(doc.text_of(email), email)
-
-
-def _tax_lines(doc: XmlDoc, settlement: Node | None, layout: Layout) -> tuple[list[TaxLine],
-                                                                            list[str]]:
-    lines: list[TaxLine] = []
-    categories: list[str] = []
-    for tax in doc.all(settlement, "ram:ApplicableTradeTax"):
-        amount = doc.amount_of(doc.first(tax, "ram:CalculatedAmount"))
-        category = doc.text(tax, "ram:CategoryCode")
-        if category:
-            categories.append(category)
-        if amount is None:
-            continue
-        lines.append(TaxLine(rate=doc.amount_of(doc.first(tax, layout.rate)),
-                             basis=doc.amount_of(doc.first(tax, "ram:BasisAmount")),
-                             amount=amount))
-    return lines, categories
 
 
 def _line_items(doc: XmlDoc, transaction: Node | None, layout: Layout) -> tuple[
@@ -191,15 +166,11 @@ def parse_cii(root: Node, layout: Layout, *, einvoice_format: str) -> ExtractedB
             agreement, "ram:AdditionalReferencedDocument[ram:ReferenceTypeCode='IV' or "
                        "ram:TypeCode='380']/ram:ID")
 
-    currency_field = doc.string_field(settlement, "ram:InvoiceCurrencyCode")
-    if currency_field is not None:
-        currency_field = currency_field.model_copy(
-            update={"value": currency_field.value.upper()})
-    bill["currency"] = currency_field
-    currency = None if currency_field is None else currency_field.value
+    bill["currency"] = common.upper(doc.string_field(settlement, "ram:InvoiceCurrencyCode"))
+    currency = None if bill["currency"] is None else bill["currency"].value
     iban = doc.first(settlement, "ram:SpecifiedTradeSettlementPaymentMeans"
                                  "/ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
-    bill["vendor_iban"] = doc.field(common.normalise_iban(doc.text_of(iban)), iban)
+    bill["vendor_iban"] = doc.field(normalize_identifier(doc.text_of(iban)), iban)
 
     terms = doc.all(settlement, "ram:SpecifiedTradePaymentTerms")
     descriptions = [(n, doc.text_of(n)) for t in terms
@@ -211,33 +182,22 @@ def parse_cii(root: Node, layout: Layout, *, einvoice_format: str) -> ExtractedB
                None)
     bill["due_date"] = doc.field(doc.date_of(due), due)
 
-    tax_lines, tax_categories = _tax_lines(doc, settlement, layout)
+    tax_lines, tax_categories = common.tax_breakdown(
+        doc, doc.all(settlement, "ram:ApplicableTradeTax"), amount="ram:CalculatedAmount",
+        category="ram:CategoryCode", rate=layout.rate, basis="ram:BasisAmount")
     bill["tax_lines"] = tax_lines
     line_items, line_categories = _line_items(doc, transaction, layout)
     bill["line_items"] = line_items
 
-    def amount(path: str) -> Any:
-        node = doc.first(summation, path)
-        return doc.field(doc.amount_of(node), node)
-
-    bill["subtotal"] = amount("ram:TaxBasisTotalAmount")
+    bill["subtotal"] = doc.amount_field(summation, "ram:TaxBasisTotalAmount")
     tax_node = _amount_in_currency(doc, summation, "ram:TaxTotalAmount", currency)
     bill["tax"] = doc.field(doc.amount_of(tax_node), tax_node)
     if bill["tax"] is None and summation is not None and tax_lines:
         bill["tax"] = doc.field(sum((t.amount for t in tax_lines), Decimal(0)), summation)
-    bill["total"] = amount("ram:GrandTotalAmount")
-    bill["amount_due"] = amount("ram:DuePayableAmount")
-    allowances = amount("ram:AllowanceTotalAmount")
-    bill["discount"] = allowances if allowances is not None and allowances.value else None
+    bill["total"] = doc.amount_field(summation, "ram:GrandTotalAmount")
+    bill["amount_due"] = doc.amount_field(summation, "ram:DuePayableAmount")
+    bill["discount"] = common.nonzero(doc.amount_field(summation, "ram:AllowanceTotalAmount"))
 
-    warnings = doc.warnings
-    common.check_mandatory(bill, warnings)
-    common.check_code_lists(bill, type_code, warnings, tax_categories + line_categories)
-    common.check_arithmetic(
-        bill,
-        prepaid=doc.amount_of(doc.first(summation, "ram:TotalPrepaidAmount")),
-        rounding=doc.amount_of(doc.first(summation, "ram:RoundingAmount")),
-        line_total=doc.amount_of(doc.first(summation, "ram:LineTotalAmount")),
-        warnings=warnings,
-    )
-    return common.build(bill, warnings=warnings, einvoice_format=einvoice_format)
+    paths = ("ram:TotalPrepaidAmount", "ram:RoundingAmount", "ram:LineTotalAmount")
+    return common.checked_bill(doc, bill, type_code, tax_categories + line_categories,
+                               summation, paths, einvoice_format=einvoice_format)

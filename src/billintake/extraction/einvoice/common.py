@@ -6,7 +6,15 @@ from decimal import Decimal
 from typing import Any
 
 from billintake.domain.currency import ISO_4217
-from billintake.domain.extracted import DocumentType, ExtractedBill, ExtractedLineItem
+from billintake.domain.extracted import (
+    DocumentType,
+    ExtractedBill,
+    ExtractedLineItem,
+    FieldValue,
+    TaxLine,
+)
+
+from .xmldoc import Node, XmlDoc
 
 # UNTDID 1001 codes EN 16931 accepts for BT-3, and which of them credit (as factur-x lists).
 CREDIT_NOTE_CODES = frozenset(
@@ -108,8 +116,55 @@ def join_address(*parts: str | None) -> str | None:
     return text or None
 
 
-def normalise_iban(raw: str | None) -> str | None:
-    return None if raw is None else "".join(raw.split()).upper() or None
+def tax_breakdown(doc: XmlDoc, taxes: list[Node], *, amount: str, category: str, rate: str,
+                  basis: str) -> tuple[list[TaxLine], list[str]]:
+    """The VAT breakdown (BG-23): a tax line for each element with an amount, and the
+    category codes of them all (each argument the path of its part)."""
+    lines: list[TaxLine] = []
+    categories: list[str] = []
+    for tax in taxes:
+        value = doc.amount_of(doc.first(tax, amount))
+        code = doc.text(tax, category)
+        if code:
+            categories.append(code)
+        if value is not None:
+            lines.append(TaxLine(rate=doc.amount_of(doc.first(tax, rate)),
+                                 basis=doc.amount_of(doc.first(tax, basis)), amount=value))
+    return lines, categories
+
+
+def postal_address(doc: XmlDoc, address: Node, streets: tuple[str, ...], postcode: str,
+                   city: str, region: str, country: str) -> str | None:
+    """An address element as one line: street lines, "postcode city", region, country (each
+    argument the path of its part)."""
+    town = " ".join(filter(None, [doc.text(address, postcode), doc.text(address, city)]))
+    return join_address(*(doc.text(address, street) for street in streets), town or None,
+                        doc.text(address, region), doc.text(address, country))
+
+
+def nonzero(field: FieldValue[Decimal] | None) -> FieldValue[Decimal] | None:
+    """An amount field, unless it is zero (no discount at all)."""
+    return field if field is not None and field.value else None
+
+
+def upper(field: FieldValue[str] | None) -> FieldValue[str] | None:
+    """A text field in capitals (a currency code written "eur")."""
+    return None if field is None else field.model_copy(update={"value": field.value.upper()})
+
+
+def checked_bill(doc: XmlDoc, bill: dict[str, Any], type_code: str | None,
+                 categories: list[str], totals: Node | None, paths: tuple[str, str, str], *,
+                 einvoice_format: str) -> ExtractedBill:
+    """The bill checked against the rules (mandatory fields, code lists, and the arithmetic
+    with the prepaid, rounding and line total amounts at `paths` in `totals`; each break a
+    warning) and built."""
+    warnings = doc.warnings
+    check_mandatory(bill, warnings)
+    check_code_lists(bill, type_code, warnings, categories)
+    prepaid, rounding, line_total = (doc.amount_of(doc.first(totals, p)) for p in paths)
+    check_arithmetic(bill, prepaid=prepaid, rounding=rounding, line_total=line_total,
+                     warnings=warnings)
+    return build(bill, warnings=warnings, einvoice_format=einvoice_format)
 
 
 def build(bill: dict[str, Any], *, warnings: list[str], einvoice_format: str) -> ExtractedBill:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, TaxLine
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem
+from billintake.domain.text import normalize_identifier
 
 from . import common
 from .xmldoc import NS_UBL_COMMON, UBL_CREDIT_NOTE_NS, Node, XmlDoc, local_name
@@ -25,29 +26,22 @@ def customization_id(root: Node) -> str | None:
 def _party(doc: XmlDoc, party: Node | None, bill: dict[str, Any], role: str) -> None:
     if party is None:
         return
-    legal = doc.first(party, "cac:PartyLegalEntity/cbc:RegistrationName")
-    trading = doc.first(party, "cac:PartyName/cbc:Name")
-    name = legal if legal is not None else trading
+    name = doc.first(party, "cac:PartyLegalEntity/cbc:RegistrationName", "cac:PartyName/cbc:Name")
     bill[f"{role}_name"] = doc.field(doc.text_of(name), name)
-    vat = doc.first(party, "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID")
-    other_tax = doc.first(party, "cac:PartyTaxScheme/cbc:CompanyID")
-    tax = vat if vat is not None else other_tax
+    tax = doc.first(party, "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID",
+                    "cac:PartyTaxScheme/cbc:CompanyID")
     bill[f"{role}_tax_id"] = doc.field(doc.text_of(tax), tax)
     bill[f"{role}_registration_id"] = doc.string_field(party,
                                                        "cac:PartyLegalEntity/cbc:CompanyID")
     address = doc.first(party, "cac:PostalAddress")
     if address is not None:
-        city = " ".join(filter(None, [doc.text(address, "cbc:PostalZone"),
-                                      doc.text(address, "cbc:CityName")]))
-        text = common.join_address(
-            doc.text(address, "cbc:StreetName"), doc.text(address, "cbc:AdditionalStreetName"),
-            doc.text(address, "cac:AddressLine/cbc:Line"), city or None,
-            doc.text(address, "cbc:CountrySubentity"),
-            doc.text(address, "cac:Country/cbc:IdentificationCode"))
+        text = common.postal_address(
+            doc, address,
+            ("cbc:StreetName", "cbc:AdditionalStreetName", "cac:AddressLine/cbc:Line"),
+            "cbc:PostalZone", "cbc:CityName", "cbc:CountrySubentity",
+            "cac:Country/cbc:IdentificationCode")
         bill[f"{role}_address"] = doc.field(text, address)
-    email = doc.first(party, "cac:Contact/cbc:ElectronicMail")
-    if email is None:
-        email = doc.first(party, "cbc:EndpointID[@schemeID='EM']")
+    email = doc.first(party, "cac:Contact/cbc:ElectronicMail", "cbc:EndpointID[@schemeID='EM']")
     bill[f"{role}_email"] = doc.field(doc.text_of(email), email)
 
 
@@ -113,12 +107,8 @@ def parse_ubl(root: Node, *, einvoice_format: str) -> ExtractedBill:
     if notes:
         bill["payment_terms"] = doc.field(
             " ".join(filter(None, (doc.text_of(n) for n in notes))) or None, notes[0])
-    currency_field = doc.string_field(root, "cbc:DocumentCurrencyCode")
-    if currency_field is not None:
-        currency_field = currency_field.model_copy(
-            update={"value": currency_field.value.upper()})
-    bill["currency"] = currency_field
-    currency = None if currency_field is None else currency_field.value
+    bill["currency"] = common.upper(doc.string_field(root, "cbc:DocumentCurrencyCode"))
+    currency = None if bill["currency"] is None else bill["currency"].value
 
     bill["po_number"] = doc.string_field(root, "cac:OrderReference/cbc:ID")
     bill["contract_reference"] = doc.string_field(root, "cac:ContractDocumentReference/cbc:ID")
@@ -128,48 +118,28 @@ def parse_ubl(root: Node, *, einvoice_format: str) -> ExtractedBill:
     _party(doc, doc.first(root, "cac:AccountingSupplierParty/cac:Party"), bill, "vendor")
     _party(doc, doc.first(root, "cac:AccountingCustomerParty/cac:Party"), bill, "buyer")
     iban = doc.first(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID")
-    bill["vendor_iban"] = doc.field(common.normalise_iban(doc.text_of(iban)), iban)
+    bill["vendor_iban"] = doc.field(normalize_identifier(doc.text_of(iban)), iban)
 
     tax_total = _tax_total(doc, root, currency)
     tax_node = doc.first(tax_total, "cbc:TaxAmount")
     bill["tax"] = doc.field(doc.amount_of(tax_node), tax_node)
-    tax_lines: list[TaxLine] = []
-    tax_categories: list[str] = []
-    for sub in doc.all(tax_total, "cac:TaxSubtotal"):
-        amount = doc.amount_of(doc.first(sub, "cbc:TaxAmount"))
-        category = doc.text(sub, "cac:TaxCategory/cbc:ID")
-        if category:
-            tax_categories.append(category)
-        if amount is not None:
-            tax_lines.append(TaxLine(
-                rate=doc.amount_of(doc.first(sub, "cac:TaxCategory/cbc:Percent")),
-                basis=doc.amount_of(doc.first(sub, "cbc:TaxableAmount")), amount=amount))
+    tax_lines, tax_categories = common.tax_breakdown(
+        doc, doc.all(tax_total, "cac:TaxSubtotal"), amount="cbc:TaxAmount",
+        category="cac:TaxCategory/cbc:ID", rate="cac:TaxCategory/cbc:Percent",
+        basis="cbc:TaxableAmount")
     bill["tax_lines"] = tax_lines
     line_items, line_categories = _line_items(doc, root, credit_root)
     bill["line_items"] = line_items
 
     totals = doc.first(root, "cac:LegalMonetaryTotal")
 
-    def amount_field(path: str) -> Any:
-        node = doc.first(totals, path)
-        return doc.field(doc.amount_of(node), node)
-
-    bill["subtotal"] = amount_field("cbc:TaxExclusiveAmount")
-    bill["total"] = amount_field("cbc:TaxInclusiveAmount")
-    bill["amount_due"] = amount_field("cbc:PayableAmount")
-    allowances = amount_field("cbc:AllowanceTotalAmount")
-    bill["discount"] = allowances if allowances is not None and allowances.value else None
+    bill["subtotal"] = doc.amount_field(totals, "cbc:TaxExclusiveAmount")
+    bill["total"] = doc.amount_field(totals, "cbc:TaxInclusiveAmount")
+    bill["amount_due"] = doc.amount_field(totals, "cbc:PayableAmount")
+    bill["discount"] = common.nonzero(doc.amount_field(totals, "cbc:AllowanceTotalAmount"))
     if bill["tax"] is None and tax_lines and totals is not None:
         bill["tax"] = doc.field(sum((t.amount for t in tax_lines), Decimal(0)), totals)
 
-    warnings = doc.warnings
-    common.check_mandatory(bill, warnings)
-    common.check_code_lists(bill, type_code, warnings, tax_categories + line_categories)
-    common.check_arithmetic(
-        bill,
-        prepaid=doc.amount_of(doc.first(totals, "cbc:PrepaidAmount")),
-        rounding=doc.amount_of(doc.first(totals, "cbc:PayableRoundingAmount")),
-        line_total=doc.amount_of(doc.first(totals, "cbc:LineExtensionAmount")),
-        warnings=warnings,
-    )
-    return common.build(bill, warnings=warnings, einvoice_format=einvoice_format)
+    paths = ("cbc:PrepaidAmount", "cbc:PayableRoundingAmount", "cbc:LineExtensionAmount")
+    return common.checked_bill(doc, bill, type_code, tax_categories + line_categories, totals,
+                               paths, einvoice_format=einvoice_format)

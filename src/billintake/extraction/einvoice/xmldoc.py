@@ -56,9 +56,13 @@ class XmlDoc:
         found = ctx.xpath(path, namespaces=self.ns)
         return [n for n in found if isinstance(n, etree._Element)]
 
-    def first(self, ctx: Node | None, path: str) -> Node | None:
-        found = self.all(ctx, path)
-        return found[0] if found else None
+    def first(self, ctx: Node | None, *paths: str) -> Node | None:
+        """The first element the first of the paths that finds any finds."""
+        for path in paths:
+            found = self.all(ctx, path)
+            if found:
+                return found[0]
+        return None
 
     @staticmethod
     def text_of(node: Node | None) -> str | None:
@@ -109,6 +113,10 @@ class XmlDoc:
     def string_field(self, ctx: Node | None, path: str) -> FieldValue[str] | None:
         node = self.first(ctx, path)
         return self.field(self.text_of(node), node)
+
+    def amount_field(self, ctx: Node | None, path: str) -> FieldValue[Decimal] | None:
+        node = self.first(ctx, path)
+        return self.field(self.amount_of(node), node)
 
     def amount_of(self, node: Node | None) -> Decimal | None:
         raw = self.text_of(node)

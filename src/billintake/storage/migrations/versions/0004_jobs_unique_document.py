@@ -6,7 +6,7 @@ Create Date: 2026-11-26 12:10:00
 
 The same file received twice links to its first job. Checking first in the application left a
 race (a second process could see the document row already committed and add a second job);
-the unique index makes the database refuse it, and `pipeline.receive` then finds the first job.
+the unique index makes the database refuse it, and `services.receive.receive` then finds the first job.
 Existing duplicates stop the upgrade with their ids, for a person to resolve.
 """
 
