@@ -35,7 +35,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml devkit/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=75"
 	$(BIN)/python -m pip install -q -e '.[test]' -e ./devkit
 	touch $@
 

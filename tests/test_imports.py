@@ -110,3 +110,19 @@ def test_the_graph_sees_relative_and_function_level_imports() -> None:
     assert "billintake.extraction.nlp" in graph["billintake.extraction.scorer"]  # `from . import`
     assert "billintake.reading.reader" in graph["billintake.extraction.extractor"]  # in a function
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_dependencies_point_inward() -> None:
+    """Entry points call services; services and adapters never import an entry point, and
+    the adapters never call a use case. (The queue runs jobs: its workers are where a job
+    enters, so it calls `run_job` like an entry point does.)"""
+    graph = import_graph()
+    upward = {module: sorted(d for d in deps if d.startswith(f"{PACKAGE}.entrypoints"))
+              for module, deps in graph.items()
+              if not module.startswith(f"{PACKAGE}.entrypoints")}
+    assert {module: deps for module, deps in upward.items() if deps} == {}
+    adapters = ("reading", "extraction", "matching", "accounting", "storage", "mail")
+    into_services = {module: sorted(d for d in deps if d.startswith(f"{PACKAGE}.services"))
+                     for module, deps in graph.items()
+                     if module.split(".")[1:2] and module.split(".")[1] in adapters}
+    assert {module: deps for module, deps in into_services.items() if deps} == {}

@@ -144,7 +144,7 @@ def test_pdf_without_attachments_is_no_einvoice() -> None:
 
 
 def test_companion_xml_from_an_email_makes_one_bill(extractor: Extractor) -> None:
-    from billintake.entrypoints.intake.email import parse_message
+    from billintake.mail.message import parse_message
 
     pdf = render_pdf(SPEC)
     xml = cii.cii_xml(SPEC, "xrechnung")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError, NoUsableAttachment, TooLarge
 from billintake.domain.model import Channel, Document, IngestJob, JobStatus
-from billintake.entrypoints.intake.email import (
+from billintake.mail.message import (
     InboundMessage,
     SkippedPart,
     parse_message,

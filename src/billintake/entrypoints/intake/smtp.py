@@ -17,7 +17,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError
-from billintake.entrypoints.intake.email import slug_from_address
+from billintake.mail.message import slug_from_address
 from billintake.queue import Dispatcher
 from billintake.services.receive import accept_message
 

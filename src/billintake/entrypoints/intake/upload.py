@@ -10,7 +10,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from billintake.domain.errors import TooLarge, ValidationFailed
-from billintake.entrypoints.intake.email import sanitize_filename
+from billintake.mail.message import sanitize_filename
 
 MAX_FIELD_BYTES = 64 * 1024  # plain form fields (not files) are small
 

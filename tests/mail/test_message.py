@@ -18,7 +18,7 @@ from fixtures_gen.intake_fixtures import (
 )
 
 from billintake.domain.errors import TooLarge
-from billintake.entrypoints.intake.email import (
+from billintake.mail.message import (
     intake_address,
     parse_message,
     sanitize_filename,

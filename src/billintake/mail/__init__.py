@@ -1,0 +1,1 @@
+"""Mail: raw MIME messages → the bill files they carry (the adapter every mail channel uses)."""
