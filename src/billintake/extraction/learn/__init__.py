@@ -1,0 +1,1 @@
+"""Learning from documents whose truth is known: labelled examples for training."""
