@@ -9,17 +9,19 @@ never runs across a column gap.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz
 
 from billintake.domain.text import strip_accents
-from billintake.extraction.layout import Layout
+from billintake.extraction.layout import Layout, Segment
 from billintake.extraction.parsing import (
     DecimalMark,
     detect_language,
@@ -111,6 +113,12 @@ class _Unit:
     row: int
     words: tuple[Word, ...]
 
+    @cached_property
+    def tokens(self) -> list[tuple[str, int]]:
+        """The runs of letters and digits, compacted, each with the index of its word."""
+        return [(compact(token), i) for i, word in enumerate(self.words)
+                for token in _TOKEN_RE.findall(word.text)]
+
 
 class Locator:
     """Finds known values on one read document; the page's amounts and dates are read once."""
@@ -129,6 +137,10 @@ class Locator:
         self.rows = [_Unit(p.page.number, i, tuple(w for s in row for w in s.words))
                      for p in layout.pages for i, row in enumerate(p.rows) if row]
         self._row_index = {(u.page, u.row): u for u in self.rows}
+        self.wrapped = [_Unit(p.page.number, i, tuple(above.words + below.words))
+                        for p in layout.pages for i, (upper, lower) in
+                        enumerate(itertools.pairwise(p.rows))
+                        for above in upper for below in lower if _wraps(above, below)]
         self.amounts = _unique_amounts(self._read_amounts())
         self.dates = list(self._read_dates())
 
@@ -149,7 +161,7 @@ class Locator:
         target = _id_key(value)
         if not target:
             return []
-        return self._search(lambda unit: _identifier_spans(unit, target))
+        return self._search(lambda unit: _identifier_spans(unit, target), wrapped=True)
 
     def name(self, value: str) -> list[Span]:
         """Every line showing the name closely spelt, as consecutive words; those in the
@@ -267,11 +279,14 @@ class Locator:
                 for ymd in readings:
                     yield ymd, Span(unit.page, _owned(unit.words, owners, *match.span()))
 
-    def _search(self, find: Callable[[_Unit], list[Span]]) -> list[Span]:
-        """Spans found in segments and lines; in whole rows only where those have none."""
+    def _search(self, find: Callable[[_Unit], list[Span]], *,
+                wrapped: bool = False) -> list[Span]:
+        """Spans found in segments and lines; where those have none, in whole rows (and, if
+        `wrapped`, in table cells wrapped onto a second line)."""
         found = [span for unit in self.segments + self.lines for span in find(unit)]
         if not found:
-            found = [span for unit in self.rows for span in find(unit)]
+            fallback = self.rows + self.wrapped if wrapped else self.rows
+            found = [span for unit in fallback for span in find(unit)]
         return _dedupe(found)
 
 
@@ -303,6 +318,13 @@ def _split_number(left: str, right: str) -> bool:
 def _owned(words: Sequence[Word], owners: list[int], start: int, end: int) -> tuple[Word, ...]:
     indexes = sorted({i for i in owners[start:end] if i >= 0})
     return tuple(words[i] for i in indexes)
+
+
+def _wraps(above: Segment, below: Segment) -> bool:
+    """`below` continues `above` in one table cell: the same left edge, the next line."""
+    height = above.height
+    return abs(below.x0 - above.x0) <= max(2.0, 0.3 * height) and \
+        0 <= below.top - above.bottom <= height
 
 
 def _x_middle(span: Span) -> float:
@@ -389,8 +411,7 @@ def _id_key(text: str) -> str:
 def _identifier_spans(unit: _Unit, target: str) -> list[Span]:
     """Runs of whole letter-and-digit tokens, across neighbouring words, that spell `target`
     (a number's leading zeros aside: "00000001023456789" is printed "1023456789")."""
-    tokens = [(compact(token), i) for i, word in enumerate(unit.words)
-              for token in _TOKEN_RE.findall(word.text)]
+    tokens = unit.tokens
     if target.isdigit():
         target = target.lstrip("0") or "0"
     found: list[Span] = []
