@@ -142,6 +142,10 @@ class Locator:
                         enumerate(itertools.pairwise(p.rows))
                         for above in upper for below in lower if _wraps(above, below)]
         self.amounts = _unique_amounts(self._read_amounts())
+        self._money: dict[tuple[int, int], list[Span]] = {}
+        for a in self.amounts:
+            if a.strength == "decimals":
+                self._money.setdefault((a.span.page, a.row), []).append(a.span)
         self.dates = list(self._read_dates())
 
     # --- the kinds of value ---------------------------------------------------------------
@@ -187,7 +191,10 @@ class Locator:
                   quantity: Decimal | None = None,
                   unit_price: Decimal | None = None) -> ItemHit | None:
         """The row that shows the item's amount with its description (on that row, else the
-        row just above or below, where a description cell is set higher or lower)."""
+        row just above or below, a description cell set higher or lower than the numbers, where
+        that row shows no money in the amount's column, as another item's row would). Where the
+        value is printed twice on a row (unit price and amount of one unit), the amount is the
+        right one."""
         target = _name_key(description)
         if not target:
             return None
@@ -197,17 +204,27 @@ class Locator:
                 if words:
                     return ItemHit(Span(unit.page, words))
             return None
+        rightmost: dict[tuple[int, int], PrintedAmount] = {}
         for printed in _plainest(self.amounts, amount):
-            page, row = printed.span.page, printed.row
-            for offset in (0, -1, 1):
+            key = (printed.span.page, printed.row)
+            if key not in rightmost or printed.span.bbox[2] > rightmost[key].span.bbox[2]:
+                rightmost[key] = printed
+        for offset in (0, -1, 1):
+            for (page, row), printed in rightmost.items():
                 unit = self._row_index.get((page, row + offset))
-                if unit is None:
+                if unit is None or (offset and self._money_in_column(page, row + offset, printed)):
                     continue
                 words = _description_window(
                     [w for w in unit.words if w not in printed.span.words], target)
                 if words:
                     return self._item_hit(Span(page, words), printed, quantity, unit_price)
         return None
+
+    def _money_in_column(self, page: int, row: int, amount: PrintedAmount) -> bool:
+        """Whether the row prints money in the column (the x range) of `amount`."""
+        x0, _, x1, _ = amount.span.bbox
+        return any(span.bbox[0] < x1 and span.bbox[2] > x0
+                   for span in self._money.get((page, row), []))
 
     def _item_hit(self, description: Span, amount: PrintedAmount, quantity: Decimal | None,
                   unit_price: Decimal | None) -> ItemHit:
@@ -244,8 +261,8 @@ class Locator:
                     if start < 0:
                         continue
                     cursor = start + len(raw)
-                    if not self._is_amount(raw):
-                        continue
+                    if not self._is_amount(raw) or text[cursor:cursor + 1].isalpha():
+                        continue  # "7,5X152" is part of a product code
                     words = _owned(unit.words, owners, start, cursor)
                     yield PrintedAmount(value, Span(unit.page, words), unit.row, _strength(raw))
 
