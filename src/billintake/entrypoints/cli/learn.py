@@ -79,9 +79,9 @@ def summary(tally: Tally, *, skipped: int, failed: int, out: Path) -> str:
              f"{failed} failed."]
     rows = tally.rows()
     if rows:
-        lines.append(f"{'field':<24}{'located':>8}{'of':>5}{'share':>8}")
-        lines.extend(f"{name:<24}{located:>8}{present:>5}{located / present:>8.0%}"
-                     for name, located, present in rows)
+        lines.append(f"{'field':<24}{'located':>8}{'of':>5}{'not found':>10}{'share':>7}")
+        lines.extend(f"{name:<24}{located:>8}{present:>5}{present - located:>10}"
+                     f"{located / present:>7.0%}" for name, located, present in rows)
     return "\n".join(lines)
 
 

@@ -15,9 +15,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
+import pypdfium2 as pdfium
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from billintake.domain.errors import UnsupportedMediaType
+from billintake.domain.errors import UnreadableDocument, UnsupportedMediaType
 from billintake.domain.extracted import ExtractedBill, ExtractedLineItem
 from billintake.extraction.einvoice import parse_einvoice, probe_einvoice
 from billintake.extraction.learn.locate import ItemHit, Locator, Span
@@ -150,12 +151,22 @@ def examples_from_pdf(data: bytes, settings: Settings | None = None, *,
                                    "are made from e-invoice PDFs.")
     probe = probe_einvoice(data, PDF, max_bytes=settings.max_xml_bytes)
     if probe.found is None:
+        _check_opens(data)
         reasons = " ".join(probe.warnings)
         raise NoEinvoiceXml("The PDF carries no e-invoice XML (Factur-X, ZUGFeRD, "
                             f"XRechnung){': ' + reasons if reasons else '.'}")
     bill = parse_einvoice(probe.found.xml, settings=settings, validate=False)
     document = read(data, media_type=PDF, settings=settings)
     return label(bill, document, sha256=hashlib.sha256(data).hexdigest(), file=file)
+
+
+def _check_opens(data: bytes) -> None:
+    """Raise UnreadableDocument for a PDF that cannot be opened at all (not "no XML")."""
+    try:
+        pdfium.PdfDocument(data, password="").close()
+    except pdfium.PdfiumError as exc:
+        raise UnreadableDocument("The PDF is password protected or corrupt and cannot be "
+                                 f"opened ({exc}).") from exc
 
 
 def label(bill: ExtractedBill, document: ReadDocument, *, sha256: str,
