@@ -18,7 +18,11 @@ from typing import Annotated, Literal
 import pypdfium2 as pdfium
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from billintake.domain.errors import UnreadableDocument, UnsupportedMediaType
+from billintake.domain.errors import (
+    PasswordProtected,
+    UnreadableDocument,
+    UnsupportedMediaType,
+)
 from billintake.domain.extracted import ExtractedBill, ExtractedLineItem
 from billintake.extraction.einvoice import parse_einvoice, probe_einvoice
 from billintake.extraction.learn.locate import ItemHit, Locator, Span
@@ -165,8 +169,11 @@ def _check_opens(data: bytes) -> None:
     try:
         pdfium.PdfDocument(data, password="").close()
     except pdfium.PdfiumError as exc:
-        raise UnreadableDocument("The PDF is password protected or corrupt and cannot be "
-                                 f"opened ({exc}).") from exc
+        if "password" in str(exc).lower():
+            raise PasswordProtected("The PDF is password protected; remove the password and "
+                                    "run again.") from exc
+        raise UnreadableDocument("The PDF is truncated or corrupt and cannot be opened.") \
+            from exc
 
 
 def label(bill: ExtractedBill, document: ReadDocument, *, sha256: str,
