@@ -18,7 +18,9 @@ from billintake_devkit.einvoice_fixtures.pdf import embed_facturx, render_pdf
 from billintake_devkit.einvoice_fixtures.spec import InvoiceSpec
 from reportlab.lib.pagesizes import A4
 
+from billintake.domain.extracted import ExtractedBill
 from billintake.extraction.learn.einvoice_examples import (
+    FIELD_KINDS,
     EinvoiceExample,
     Location,
     NoEinvoiceXml,
@@ -50,6 +52,10 @@ def example(data: bytes) -> EinvoiceExample:
 def only(example: EinvoiceExample, name: str) -> Location:
     [location] = example.fields[name].locations
     return location
+
+
+def test_every_field_looked_for_is_a_field_of_the_bill() -> None:
+    assert set(FIELD_KINDS) <= set(ExtractedBill.model_fields)
 
 
 def test_identity_of_the_document(example: EinvoiceExample, data: bytes) -> None:
