@@ -33,7 +33,7 @@ system-deps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml devkit/pyproject.toml
+$(VENV)/.installed: pyproject.toml devkit/pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=75"
 	$(BIN)/python -m pip install -q -e '.[test]' -e ./devkit
