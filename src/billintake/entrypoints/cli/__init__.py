@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from billintake.entrypoints.cli import accounting, extract, intake, org, read, review, service
+from billintake.entrypoints.cli import (
+    accounting,
+    extract,
+    intake,
+    org,
+    people,
+    read,
+    review,
+    service,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="billintake: bills in, correct entries in the books out.")
 
-for _area in (service, org, intake, extract, read, accounting, review):
+for _area in (service, org, people, intake, extract, read, accounting, review):
     app.add_typer(_area.commands)
