@@ -71,10 +71,10 @@ class BillView {
     this.message = h("p", { class: "message", role: "status", hidden: true });
     const panel = h("section", { class: "panel", "aria-label": "Fields and decision" },
       this.header(), this.message, this.why(),
-      this.form = this.fieldsForm(),
-      this.editable ? this.rejectForm() : null,
       d.bill ? this.booked() : null,
-      d.state === "failed" ? this.failed() : null);
+      d.state === "failed" ? this.failed() : null,
+      this.form = this.fieldsForm(),
+      this.editable ? this.rejectForm() : null);
     this.root.replaceChildren(h("div", { class: "bill-layout", "data-job-id": d.job.id, "data-state": d.state },
       this.documentPane(), panel));
     this.bindKeys();
@@ -225,9 +225,10 @@ class BillView {
       row.addEventListener("mouseleave", () => this.highlight(this.focusedName()));
       grid.append(row);
     }
-    form.append(h("h2", {}, "Fields"), grid, this.linesTable(),
+    form.append(h("h2", {}, "Fields"), grid,
       this.checkList = h("ul", { class: "check", id: "arithmetic", "aria-label": "Arithmetic check" }));
     if (this.editable) form.append(this.decide());
+    form.append(this.linesTable());
     form.addEventListener("submit", (event) => { event.preventDefault(); this.approve(); });
     return form;
   }
@@ -265,7 +266,8 @@ class BillView {
     for (const line of d.line_items) this.addLine(line, false);
     const add = this.editable ? h("button", { type: "button", name: "add_line", class: "quiet",
       onclick: () => { this.addLine({}, true); this.linesDirty = true; } }, "+ Add line") : null;
-    return h("div", { class: "lines-wrap" }, h("h2", {}, `Line items (${d.line_items.length})`), table, add);
+    return h("details", { class: "lines-wrap", open: d.line_items.length <= 12 },
+      h("summary", {}, h("h2", {}, `Line items (${d.line_items.length})`)), table, add);
   }
 
   addLine(line, focus) {
@@ -372,7 +374,10 @@ class BillView {
     const parts = [];
     if (match.vendor) parts.push(`Matched ${match.vendor.name} (${match.method}, score ${Math.round(match.score)}).`);
     else if (match.candidate) parts.push(`Best candidate ${match.candidate.name} (score ${Math.round(match.score)}).`);
-    if (match.runner_up) parts.push(`Runner-up: ${match.runner_up.name}.`);
+    if (match.runner_up) {
+      const ranked = this.data.vendor.choices.find((c) => c.id === match.runner_up.id);
+      parts.push(`Runner-up: ${match.runner_up.name}${ranked ? ` (score ${Math.round(ranked.score)})` : ""}.`);
+    }
     if (match.reason) parts.push(`Why: ${match.reason}.`);
     return parts.join(" ") || "No vendor is known yet.";
   }

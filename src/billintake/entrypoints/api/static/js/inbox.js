@@ -46,9 +46,8 @@ export async function showInbox(root) {
   }
 
   function render(data) {
-    chips.replaceChildren(...FILTERS.map((status) => {
+    chips.replaceChildren(...FILTERS.filter((status) => !status || data.counts[status] || state.status === status).map((status) => {
       const count = status ? data.counts[status] : Object.values(data.counts).reduce((a, b) => a + b, 0);
-      if (status && !count && state.status !== status) return null;
       return h("button", { type: "button", class: "chip", "data-filter": status || "all",
         "aria-pressed": String(state.status === status),
         onclick: () => { state.status = status; syncUrl(); refresh(); } },
