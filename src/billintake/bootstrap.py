@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from billintake.settings import Settings, get_settings
 from billintake.storage.db import make_engine, migrate, session_factory, transaction
 from billintake.storage.originals import OriginalsStore
+from billintake.storage.people import People
 from billintake.storage.repository import Directory, Repository
 
 
@@ -51,6 +52,12 @@ class Runtime:
     def directory(self) -> Iterator[Directory]:
         with self.session() as session:
             yield Directory(session)
+
+    @contextmanager
+    def people(self) -> Iterator[People]:
+        """Users and login sessions (looked up before an organization is known)."""
+        with self.session() as session:
+            yield People(session)
 
     def close(self) -> None:
         self.engine.dispose()

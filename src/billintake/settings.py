@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    # people: login sessions of the web workspace
+    session_idle_minutes: int = Field(default=8 * 60, ge=1)  # signed out after this long idle
+    session_max_hours: int = Field(default=7 * 24, ge=1)  # and after this long in any case
+    session_cookie_secure: bool = False  # set True behind HTTPS (the cookie is then Secure)
+    login_max_failures: int = Field(default=5, ge=1)  # wrong passwords in a row, then locked
+    login_lock_minutes: int = Field(default=15, ge=1)
+    page_render_dpi: int = Field(default=110, ge=36, le=300)  # page images of the bill view
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'billintake.db').resolve()}"
@@ -79,6 +87,11 @@ class Settings(BaseSettings):
     @property
     def resolved_originals_dir(self) -> Path:
         return self.originals_dir or self.data_dir / "originals"
+
+    @property
+    def resolved_page_cache_dir(self) -> Path:
+        """Page images and words made from originals for the bill view (safe to delete)."""
+        return self.data_dir / "pages"
 
     @property
     def resolved_beancount_dir(self) -> Path:

@@ -7,7 +7,7 @@ prints the message and exits non-zero. Raise the most specific class that fits.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -29,9 +29,9 @@ class BillintakeError(Exception):
         self.message = message
         self.field = field
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         """The API's body: the code, the message, and the details that are set."""
-        body = {"error": self.code, "detail": self.message}
+        body: dict[str, Any] = {"error": self.code, "detail": self.message}
         for name in self.details:
             if value := getattr(self, name, None):
                 body[name] = value
@@ -76,6 +76,22 @@ class DuplicateBill(Conflict, code="duplicate_bill"):
 
 class Unauthorized(BillintakeError, code="unauthorized"):
     """No valid API key (HTTP 401)."""
+
+
+class Forbidden(BillintakeError, code="forbidden"):
+    """Signed in, but the request may not be made this way (a missing CSRF token) (HTTP 403)."""
+
+
+class ConfirmationNeeded(Conflict, code="confirmation_needed"):
+    """A reviewer must confirm a warning before the bill is booked (a possible duplicate, new
+    bank details): the body lists each under `confirm` with its code and message (HTTP 409)."""
+
+    def __init__(self, message: str, *, confirm: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.confirm = confirm
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "confirm": self.confirm}
 
 
 class TooLarge(BillintakeError, code="too_large"):

@@ -206,3 +206,43 @@ def should_store_alias(candidate_name: str | None, vendor: Vendor) -> bool:
         return False
     known = {vendor.name.strip().casefold(), *(a.strip().casefold() for a in vendor.aliases)}
     return candidate_name.strip().casefold() not in known
+
+
+@dataclass(frozen=True)
+class RankedVendor:
+    """One vendor scored against a bill: how close (0..100), by what, and why."""
+
+    vendor: Vendor
+    score: float
+    method: MatchMethod
+    reason: str
+
+
+def rank_vendors(candidate: VendorCandidate, vendors: list[Vendor]) -> list[RankedVendor]:
+    """Every vendor scored against the candidate, best first, for a person choosing one: a
+    shared identifier (tax id, IBAN, email, email domain) scores 100, else the name's
+    similarity (exact or alias 100, else fuzzy), as `match_vendor` compares them."""
+    wanted = normalize_name(candidate.name) if candidate.name else ""
+    ranked: list[RankedVendor] = []
+    for vendor in vendors:
+        same = _by_identifier(candidate, [vendor])
+        if same is not None and same.vendor is not None:
+            ranked.append(RankedVendor(vendor, 100.0, same.method, same.reason))
+            continue
+        if not wanted:
+            ranked.append(RankedVendor(vendor, 0.0, "none", "the bill names no vendor"))
+            continue
+        if normalize_name(vendor.name) == wanted:
+            ranked.append(RankedVendor(vendor, 100.0, "exact_name", "same name"))
+        elif any(normalize_name(alias) == wanted for alias in vendor.aliases):
+            ranked.append(RankedVendor(vendor, 100.0, "alias", "a name it was known by"))
+        else:
+            score = round(max(similarity(wanted, normalize_name(n))
+                              for n in [vendor.name, *vendor.aliases]), 1)
+            ranked.append(RankedVendor(vendor, score, "fuzzy", f"name {score:.0f}% similar"))
+        if _conflicting_tax_id(candidate, vendor):
+            last = ranked.pop()
+            ranked.append(RankedVendor(vendor, last.score, last.method,
+                                       last.reason + "; but the tax id differs"))
+    ranked.sort(key=lambda r: (-r.score, r.vendor.name.casefold()))
+    return ranked

@@ -86,3 +86,20 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
         raise TooLarge(
             f"The image is {width}×{height} pixels, over the limit of {max_pixels:,} pixels."
         )
+
+
+def frame_for_display(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
+    """Frame `index` in colour (RGB on white), upright per EXIF, and its resolution in DPI."""
+    with guarded(max_pixels), Image.open(io.BytesIO(data)) as image:
+        image.seek(index)
+        _check_pixels(image, max_pixels)
+        dpi = _dpi(image)
+        image.load()
+        upright = ImageOps.exif_transpose(image) if index == 0 else image
+        if upright.mode in ("RGBA", "LA", "PA") or (
+                upright.mode == "P" and "transparency" in upright.info):
+            rgba = upright.convert("RGBA")
+            upright = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+        if upright.mode.startswith("I;16"):
+            upright = upright.point(lambda v: v / 256)
+        return upright.convert("RGB"), dpi

@@ -5,22 +5,37 @@ vendor match and the reasons. Here a reviewer sees those (`waiting`), then eithe
 corrections applied onto the typed bill, checked as the books will take it, the vendor matched
 as the pipeline matches it, the bill recorded and pushed through `BillService`, the job
 `pushed` — or rejects it (`failed`, original kept).
+
+Beside the corrected fields a reviewer may say how to book (`Booking`): the expense account
+and tax rate of the lines, or a new vendor. Two things are never booked unconfirmed (`checks`):
+a possible duplicate (the same vendor's bill with the same number, or the same amount on the
+same day, or the file the pipeline found booked already) and bank details that differ from
+the vendor's on file — a reviewer confirms each by its code, or approval is a 409 listing them.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import Conflict, NotFound, ValidationFailed, validation_failed
+from billintake.domain.errors import (
+    ConfirmationNeeded,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+    validation_failed,
+)
 from billintake.domain.extracted import Evidence, ExtractedBill, ExtractedLineItem, FieldValue
 from billintake.domain.kinds import kind_of
 from billintake.domain.model import (
+    AccountClass,
     Amount,
     Bill,
     BillKind,
@@ -30,8 +45,16 @@ from billintake.domain.model import (
     utcnow,
 )
 from billintake.domain.outcome import JobOutcome, ReviewDecision, VendorMatchOutcome
+from billintake.domain.text import normalize_identifier
 from billintake.extraction.contract import outcome_contract
-from billintake.services.books import BillService, bill_from, bill_input_from
+from billintake.services.books import (
+    BillInput,
+    BillService,
+    LineInput,
+    VendorInput,
+    bill_from,
+    bill_input_from,
+)
 from billintake.services.pipeline import REQUIRED_FIELDS, ReviewPolicy, vendor_candidate_of
 from billintake.storage.repository import Repository
 
@@ -198,6 +221,104 @@ def check_bill(extracted: ExtractedBill, organization_id: str, kind: BillKind) -
 
 
 # ---------------------------------------------------------------------------------------------
+# How to book, and what must be confirmed
+# ---------------------------------------------------------------------------------------------
+
+CheckCode = Literal["possible_duplicate", "bank_details_changed"]
+
+
+class Booking(BaseModel):
+    """How the reviewer books the bill, beside the corrected fields: the expense account
+    (an id from GET /accounts) and tax rate (percent) of the lines that name none, whether
+    `vendor_name` is a new vendor to create, and the checks confirmed (by code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str | None = None
+    tax_rate: Amount | None = Field(default=None, ge=0, le=100)
+    create_vendor: bool = False
+    confirm: list[CheckCode] = Field(default_factory=list)
+
+    def recorded(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def parse_decision(body: Mapping[str, Any] | None) -> tuple[Corrections, Booking]:
+    """A reviewer's body: the booking's keys (`Booking`) and the corrections (the rest)."""
+    data = dict(body or {})
+    booking = {name: data.pop(name) for name in list(data) if name in Booking.model_fields}
+    try:
+        parsed = Booking.model_validate(booking)
+    except ValidationError as exc:
+        raise validation_failed(exc, Booking.model_fields) from exc
+    return Corrections.parse(data), parsed
+
+
+@dataclass(frozen=True)
+class Check:
+    """Something a person must confirm before the bill is booked."""
+
+    code: CheckCode
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def checks(repo: Repository, job: IngestJob, extracted: ExtractedBill,
+           vendor: Vendor) -> list[Check]:
+    """What must be confirmed to book this bill for this vendor: a possible duplicate, and
+    bank details that differ from the vendor's on file."""
+    found: list[Check] = []
+    number, total = extracted.value("bill_number"), extracted.value("total")
+    bill_date = extracted.value("bill_date")
+    flagged = None if job.outcome is None else job.outcome.duplicate_of
+    similar = [bill for bill in repo.list_bills(vendor_id=vendor.id, limit=1000)
+               if bill.document_sha256 != job.document_sha256 and (
+                   bill.id == flagged
+                   or (number and bill.bill_number.casefold() == str(number).casefold())
+                   or (total is not None and abs(bill.total) == total
+                       and bill.bill_date == bill_date))]
+    if flagged and all(bill.id != flagged for bill in similar):
+        with contextlib.suppress(NotFound):
+            similar.append(repo.get_bill(flagged))
+    if similar:
+        found.append(Check("possible_duplicate", "possibly a duplicate of " + "; ".join(
+            f"bill {b.bill_number} of {b.bill_date.isoformat()} for {abs(b.total)} "
+            f"{b.currency} ({b.id})" for b in similar[:3])))
+    iban = extracted.value("vendor_iban")
+    if iban and vendor.iban and normalize_identifier(iban) != normalize_identifier(vendor.iban):
+        found.append(Check("bank_details_changed",
+                           f"the bill's IBAN {iban} differs from the IBAN on file for "
+                           f"{vendor.name} ({vendor.iban}): confirm the change with the vendor "
+                           "through a contact you already know before paying"))
+    return found
+
+
+def _booked(service: BillService, draft: BillInput, booking: Booking) -> BillInput:
+    """The draft with the reviewer's expense account and tax rate on the lines naming none.
+    With an account, lines that do not add up to the net amount (total less tax) — which the
+    books would book as one line to the default account — become that one line, on it."""
+    if booking.account_id is None and booking.tax_rate is None:
+        return draft
+    if booking.account_id is not None:
+        expense = {a.id for a in service.list_accounts()
+                   if a.account_class is AccountClass.EXPENSE}
+        if booking.account_id not in expense:
+            raise ValidationFailed(f"account_id: {booking.account_id} is not an expense "
+                                   "account of the connected books", field="account_id")
+    lines = list(draft.line_items)
+    net = draft.total - (draft.tax or Decimal(0))
+    if booking.account_id is not None and sum((line.amount for line in lines),
+                                              Decimal(0)) != net:
+        lines = [LineInput(description=f"Bill {draft.bill_number}", amount=net)]
+    return draft.model_copy(update={"line_items": [line.model_copy(update={
+        "account_id": line.account_id or booking.account_id,
+        "tax_rate": booking.tax_rate if line.tax_rate is None else line.tax_rate})
+        for line in lines]})
+
+
+# ---------------------------------------------------------------------------------------------
 # Approve and reject
 # ---------------------------------------------------------------------------------------------
 
@@ -210,14 +331,17 @@ class Approval:
 
 
 def approve(runtime: Runtime, organization_id: str, job_id: str,
-            corrections: Corrections | Mapping[str, Any] | None = None) -> Approval:
+            corrections: Corrections | Mapping[str, Any] | None = None,
+            booking: Booking | None = None) -> Approval:
     """Correct, record and push the bill of a job in needs_review; the job becomes pushed.
 
-    All in one unit of work: if validation or the accounting system fails, nothing is kept
-    (no bill, no new vendor) and the job still waits.
+    All in one unit of work: if validation, a check left unconfirmed (`ConfirmationNeeded`)
+    or the accounting system fails, nothing is kept (no bill, no new vendor) and the job
+    still waits. A confirmed change of bank details becomes the vendor's IBAN.
     """
     if not isinstance(corrections, Corrections):
         corrections = Corrections.parse(corrections)
+    booking = booking or Booking()
     with runtime.repository(organization_id) as repo:
         job = _waiting_job(repo, job_id, "approved")
         stored = stored_bill(job)
@@ -225,14 +349,27 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
         extracted = apply_corrections(stored, corrections)
         check_bill(extracted, organization_id, kind)
         service = BillService.open(repo, runtime.settings, runtime.originals)
-        vendor = _choose_vendor(service, job, extracted, corrections)
-        bill = service.create_from_extracted(extracted, vendor=vendor,
-                                             document_sha256=job.document_sha256, kind=kind)
+        vendor = (_new_vendor(service, extracted, job) if booking.create_vendor
+                  else _choose_vendor(service, job, extracted, corrections))
+        draft = _booked(service, bill_input_from(extracted, vendor.id, job.document_sha256,
+                                                 kind=kind), booking)
+        service.refuse_duplicate(bill_from(draft, organization_id, vendor.id))
+        pending = [c for c in checks(repo, job, extracted, vendor)
+                   if c.code not in booking.confirm]
+        if pending:
+            raise ConfirmationNeeded(
+                "confirm before booking: " + "; ".join(c.message for c in pending),
+                confirm=[c.to_dict() for c in pending])
+        if "bank_details_changed" in booking.confirm and extracted.value("vendor_iban"):
+            vendor = repo.update_vendor(repo.get_vendor(vendor.id).model_copy(
+                update={"iban": extracted.value("vendor_iban")}))
+        service.remember_alias(vendor, extracted.value("vendor_name"))
+        bill = service.create_bill(draft)
         bill = service.push_bill(bill.id)
         job.status, job.bill_id, job.error, job.error_code = JobStatus.PUSHED, bill.id, None, None
         job.outcome = _decided(job, ReviewDecision(
             decision="approved", at=utcnow(), vendor_id=vendor.id,
-            corrections=corrections.changed()), bill=extracted)
+            corrections={**corrections.changed(), **booking.recorded()}), bill=extracted)
         repo.update_job(job)
         return Approval(job=job, bill=bill, vendor=repo.get_vendor(vendor.id))
 
@@ -266,6 +403,16 @@ def _waiting_job(repo: Repository, job_id: str, decision: str) -> IngestJob:
                        f"{decision}")
     raise Conflict(f"job {job_id} is {job.status.value}, not needs_review; only a job waiting "
                    f"for review can be {decision}")
+
+
+def _new_vendor(service: BillService, extracted: ExtractedBill, job: IngestJob) -> Vendor:
+    """The bill's vendor created as the reviewer named it (409 if one with the same name,
+    tax id or IBAN exists: choose that one instead)."""
+    candidate = vendor_candidate_of(extracted, job.hints)
+    if not candidate.name:
+        raise ValidationFailed("vendor_name: name the vendor to create", field="vendor_name")
+    return service.create_vendor(VendorInput(name=candidate.name, tax_id=candidate.tax_id,
+                                             email=candidate.email, iban=candidate.iban))
 
 
 def _choose_vendor(service: BillService, job: IngestJob, extracted: ExtractedBill,

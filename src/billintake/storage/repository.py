@@ -31,6 +31,7 @@ from billintake.domain.model import (
     Vendor,
     new_id,
 )
+from billintake.domain.people import ApiKey
 from billintake.domain.text import to_ascii
 
 from .scope import OrganizationScope
@@ -85,6 +86,25 @@ class Directory:
         )
         self.session.flush()
         return key
+
+    def list_api_keys(self, organization_id: str) -> list[ApiKey]:
+        rows = self.session.scalars(select(ApiKeyRow).where(
+            ApiKeyRow.organization_id == organization_id).order_by(ApiKeyRow.created_at))
+        return [ApiKey.model_validate(_row_dict(row, exclude=("key_hash",))) for row in rows]
+
+    def revoke_api_key(self, organization_id: str, key_id: str) -> ApiKey:
+        """Revoke the organization's key with this id (or this prefix); from now on it is 401."""
+        keys = [k for k in self.list_api_keys(organization_id)
+                if key_id in (k.id, k.prefix)]
+        if len(keys) != 1:
+            raise NotFound(f"no API key {key_id!r} in this organization" if not keys else
+                           f"{len(keys)} keys start with {key_id!r}; give the key's id")
+        row = self.session.get(ApiKeyRow, keys[0].id)
+        assert row is not None
+        if row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+            self.session.flush()
+        return ApiKey.model_validate(_row_dict(row, exclude=("key_hash",)))
 
     def organization_for_key(self, key: str) -> Organization | None:
         row = self.session.scalar(
@@ -236,6 +256,13 @@ class Repository(OrganizationScope):
         query = query.order_by(BillRow.created_at.desc(), BillRow.id).limit(limit).offset(offset)
         return [_bill(r) for r in self.session.scalars(query)]
 
+    def bills_with_ids(self, bill_ids: list[str]) -> list[Bill]:
+        """This organization's bills among these ids (others are left out)."""
+        if not bill_ids:
+            return []
+        return [_bill(r) for r in self.session.scalars(
+            self._owned(BillRow, BillRow.id.in_(sorted(set(bill_ids)))))]
+
     def find_bill_by_number(self, vendor_id: str, bill_number: str,
                             total: Decimal | None = None) -> Bill | None:
         """The bill with this vendor and number (and total, when given), if any."""
@@ -282,6 +309,14 @@ class Repository(OrganizationScope):
             query = query.where(IngestJobRow.status == status.value)
         query = query.order_by(IngestJobRow.created_at.desc(), IngestJobRow.id)
         return self._load_all(IngestJob, query.limit(limit).offset(offset))
+
+    def job_ids(self, *, status: JobStatus, limit: int = 10_000) -> list[str]:
+        """The ids of the jobs in this status, newest first (as `list_jobs` orders them)."""
+        query = select(IngestJobRow.id).where(
+            IngestJobRow.organization_id == self.organization_id,
+            IngestJobRow.status == status.value,
+        ).order_by(IngestJobRow.created_at.desc(), IngestJobRow.id).limit(limit)
+        return list(self.session.scalars(query))
 
     def update_job(self, job: IngestJob) -> IngestJob:
         self._check_org(job)

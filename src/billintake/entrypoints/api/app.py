@@ -1,31 +1,39 @@
-"""The FastAPI application: health, OpenAPI docs, the web page and each area's routes."""
+"""The FastAPI application: health, the web workspace, OpenAPI docs and each area's routes."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from billintake import __version__
 from billintake.bootstrap import Runtime
-from billintake.entrypoints.api import routes_accounting, routes_intake, routes_review
+from billintake.entrypoints.api import (
+    routes_accounting,
+    routes_documents,
+    routes_intake,
+    routes_pages,
+    routes_review,
+    routes_session,
+)
 from billintake.entrypoints.api.auth import CurrentOrg
 from billintake.entrypoints.api.errors import install_error_handlers
+from billintake.entrypoints.api.security import SecurityHeaders
 from billintake.settings import Settings
 
-STATIC_DIR = Path(__file__).parent / "static"
-
 # Each area's routes.
-ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router)
+ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router,
+           routes_documents.router, routes_session.router, routes_pages.router)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or Runtime.from_settings(settings)
-    app = FastAPI(title="billintake", version=__version__,
-                  description="Bills in, correct entries in the books out.")
+    app = FastAPI(title="billintake", version=__version__, docs_url=None, redoc_url=None,
+                  description="Bills in, correct entries in the books out. Machines send an "
+                  "API key (`Authorization: Bearer <key>`); people sign in on the web page.")
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
@@ -35,21 +43,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/me", tags=["service"])
     def me(org: CurrentOrg) -> dict[str, str]:
-        """The organization the API key belongs to."""
+        """The organization the caller (API key or signed-in person) belongs to."""
         return {"id": org.id, "name": org.name, "slug": org.slug}
-
-    @app.get("/", include_in_schema=False, response_model=None)
-    def index() -> FileResponse | HTMLResponse:
-        page = STATIC_DIR / "index.html"
-        if page.exists():
-            return FileResponse(page)
-        return HTMLResponse("<h1>billintake</h1><p>See <a href='/docs'>/docs</a>.</p>")
 
     for router in ROUTERS:
         app.include_router(router)
 
-    if STATIC_DIR.exists():
-        from fastapi.staticfiles import StaticFiles
-
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # the more specific mount first: Swagger UI's files, then the workspace's own
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    app.mount("/static", StaticFiles(directory=routes_pages.STATIC_DIR), name="static")
     return app

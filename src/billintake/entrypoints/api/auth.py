@@ -1,19 +1,33 @@
-"""API-key authentication: every request is scoped to the key's organization.
+"""Who is calling: a machine with an API key, or a person signed in with a session cookie.
 
-Send the key as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys are stored hashed.
+Every request is scoped to the caller's organization. Machines send the key as
+`Authorization: Bearer <key>` or `X-API-Key: <key>` (keys are stored hashed). The web workspace
+signs people in (`routes_session`): its cookie is HttpOnly and SameSite=Lax, and every
+state-changing request made with it must carry the session's CSRF token in `X-CSRF-Token`
+(and, when the browser sends an Origin, come from this site) — else 403.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import Unauthorized
+from billintake.domain.errors import Forbidden, Unauthorized
 from billintake.domain.model import Organization
+from billintake.domain.people import LoginSession
+from billintake.services import people
 from billintake.storage.repository import Repository
+
+SESSION_COOKIE = "billintake_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NO_KEY = "missing API key: send 'Authorization: Bearer <key>'"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -27,16 +41,60 @@ def _key_from(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def current_org(request: Request,
-                runtime: Annotated[Runtime, Depends(get_runtime)]) -> Organization:
+@dataclass(frozen=True)
+class Caller:
+    """The organization a request acts for, and the signed-in person (None for an API key)."""
+
+    organization: Organization
+    session: LoginSession | None = None
+
+
+def signed_in(request: Request, runtime: Runtime) -> LoginSession | None:
+    """The live session of the request's cookie, if any (no CSRF check: for reading)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return people.session_for(runtime, token) if token else None
+
+
+def check_same_site(request: Request) -> None:
+    """Refuse a request whose Origin header names another site (browsers send it on POST)."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise Forbidden("cross-site request refused")
+
+
+def check_csrf(request: Request, session: LoginSession) -> None:
+    """A state-changing request with a session cookie must come from this site and carry the
+    session's CSRF token."""
+    check_same_site(request)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise Forbidden(f"missing or wrong CSRF token: send the {CSRF_HEADER} header that "
+                        "GET /auth/session gives")
+
+
+def current_caller(request: Request,
+                   runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caller:
     key = _key_from(request)
-    if not key:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    if key:
+        with runtime.directory() as directory:
+            org = directory.organization_for_key(key)
+        if org is None:
+            raise Unauthorized("invalid or revoked API key")
+        return Caller(org)
+    if request.cookies.get(SESSION_COOKIE) is None:
+        raise Unauthorized(NO_KEY)
+    session = signed_in(request, runtime)
+    if session is None:
+        raise Unauthorized("the session has ended: sign in again")
+    if request.method not in SAFE_METHODS:
+        check_csrf(request, session)
     with runtime.directory() as directory:
-        org = directory.organization_for_key(key)
-    if org is None:
-        raise Unauthorized("invalid or revoked API key")
-    return org
+        org = directory.get_organization(session.user.organization_id)
+    return Caller(org, session)
+
+
+def current_org(caller: Annotated[Caller, Depends(current_caller)]) -> Organization:
+    return caller.organization
 
 
 def org_repository(org: Annotated[Organization, Depends(current_org)],
@@ -46,6 +104,9 @@ def org_repository(org: Annotated[Organization, Depends(current_org)],
         yield repo
 
 
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
 CurrentOrg = Annotated[Organization, Depends(current_org)]
-OrgRepository = Annotated[Repository, Depends(org_repository)]
+# scope="function": the unit of work commits before the response is sent, so a client that
+# reads right after a change sees it (and never gets a success that was not stored).
+OrgRepository = Annotated[Repository, Depends(org_repository, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

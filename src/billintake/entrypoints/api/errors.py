@@ -10,6 +10,7 @@ from billintake.domain import errors
 STATUS_BY_ERROR: list[tuple[type[errors.BillintakeError], int]] = [
     # most specific first
     (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.TooLarge, 413),

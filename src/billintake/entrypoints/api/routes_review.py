@@ -1,23 +1,39 @@
-"""Review over HTTP: the bills waiting for a person; approve (with corrections) or reject."""
+"""Review over HTTP: the inbox, the bills waiting for a person, one bill's view, and the
+decision — approve (with corrections and how to book it) or reject."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
 from billintake.entrypoints.api.routes_intake import job_view
-from billintake.services import review
+from billintake.services import inbox, review
 from billintake.services.books import BillView
+from billintake.services.review_view import review_view
 
-router = APIRouter(prefix="/review", tags=["review"])
+router = APIRouter(tags=["review"])
 
 APPROVE_EXAMPLE = {"total": "119.00", "due_date": "2024-04-04", "vendor_id": "<id from GET "
-                   "/vendors>"}
+                   "/vendors>", "account_id": "<an expense account from GET /accounts>",
+                   "confirm": ["possible_duplicate"]}
+InboxStatus = Literal["processing", "needs_review", "duplicate", "approved", "booked",
+                      "partly_paid", "paid", "failed"]
 
 
-@router.get("")
+@router.get("/inbox")
+def inbox_rows(org: CurrentOrg, runtime: RuntimeDep,
+               status: Annotated[InboxStatus | None, Query()] = None,
+               q: Annotated[str | None, Query(max_length=200)] = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """The organization's bills, newest first: status, vendor, number, dates, total and why
+    each waits; filtered by status and by the words of `q`; with the count of each status."""
+    return inbox.inbox(runtime, org.id, status=status, query=q, limit=limit, offset=offset)
+
+
+@router.get("/review")
 def waiting(org: CurrentOrg, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=500)] = 100,
             offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
@@ -27,20 +43,33 @@ def waiting(org: CurrentOrg, runtime: RuntimeDep,
     return {"jobs": [item.to_dict() for item in items]}
 
 
-@router.post("/{job_id}/approve")
+@router.get("/review/{job_id}")
+def view(job_id: str, org: CurrentOrg, runtime: RuntimeDep) -> dict[str, Any]:
+    """One bill as the review view shows it: fields with confidence and evidence (page and
+    box in PDF points), line items, reasons, vendors to choose from with scores, expense and
+    bank accounts of the connected books, tax rates, what must be confirmed, the booked bill
+    with its payments, and the previous and next bills in review."""
+    return review_view(runtime, org.id, job_id)
+
+
+@router.post("/review/{job_id}/approve")
 def approve(job_id: str, org: CurrentOrg, runtime: RuntimeDep,
-            corrections: Annotated[dict[str, Any] | None,
-                                   Body(examples=[APPROVE_EXAMPLE])] = None) -> dict[str, Any]:
+            body: Annotated[dict[str, Any] | None,
+                            Body(examples=[APPROVE_EXAMPLE])] = None) -> dict[str, Any]:
     """Approve the job's bill with optional corrections (bill_number, vendor_name or
     vendor_id, kind, bill_date, due_date, currency, subtotal, tax, total, po_number,
-    line_items): it is booked and the job becomes pushed. 422 names a bad field; 409 when the
-    job is not waiting for review (or the bill exists already); 404 for an unknown job."""
-    approval = review.approve(runtime, org.id, job_id, corrections)
+    line_items) and how to book it (account_id: an expense account; tax_rate; create_vendor;
+    confirm: the codes of the checks confirmed): it is booked and the job becomes pushed.
+    422 names a bad field; 409 when the job is not waiting for review, the bill exists
+    already, or a check (possible_duplicate, bank_details_changed) is not confirmed — the
+    body's `confirm` lists those; 404 for an unknown job."""
+    corrections, booking = review.parse_decision(body)
+    approval = review.approve(runtime, org.id, job_id, corrections, booking)
     return {"job": job_view(approval.job), "bill": BillView(approval.bill).to_dict(),
             "vendor": approval.vendor.model_dump(mode="json")}
 
 
-@router.post("/{job_id}/reject")
+@router.post("/review/{job_id}/reject")
 def reject(job_id: str, org: CurrentOrg, runtime: RuntimeDep,
            body: Annotated[dict[str, Any], Body(examples=[{"reason": "not our bill"}])]
            ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from billintake.entrypoints.cli import (
     intake,
     learn,
     org,
+    people,
     read,
     review,
     service,
@@ -18,5 +19,5 @@ from billintake.entrypoints.cli import (
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="billintake: bills in, correct entries in the books out.")
 
-for _area in (service, org, intake, extract, read, accounting, review, learn):
+for _area in (service, org, people, intake, extract, read, accounting, review, learn):
     app.add_typer(_area.commands)

@@ -72,12 +72,22 @@ def review_approve(
     corrections: list[str] = typer.Option(
         [], "--set", help="a correction FIELD=VALUE (repeatable), e.g. total=119.00, "
         "vendor_id=..., due_date=2024-04-04; FIELD= clears it"),
+    account: str | None = typer.Option(None, "--account",
+                                       help="expense account id (see `billintake accounts`)"),
+    create_vendor: bool = typer.Option(False, "--create-vendor",
+                                       help="create vendor_name as a new vendor"),
+    confirm: list[str] = typer.Option(
+        [], "--confirm", help="confirm a check: possible_duplicate, bank_details_changed"),
     org: str | None = OrgOption,
 ) -> None:
     """Approve a job's bill (with corrections): it is booked and the job becomes pushed."""
     with user_errors(), _organization(org) as (runtime, organization_id):
-        approval = review.approve(runtime, organization_id, job_id,
-                                  corrections_from(corrections))
+        body: dict[str, Any] = {**corrections_from(corrections), "confirm": confirm,
+                                "create_vendor": create_vendor}
+        if account:
+            body["account_id"] = account
+        fixes, booking = review.parse_decision(body)
+        approval = review.approve(runtime, organization_id, job_id, fixes, booking)
         _print({"job_id": approval.job.id, "status": approval.job.status.value,
                 "bill": approval.bill.model_dump(mode="json"),
                 "vendor": {"id": approval.vendor.id, "name": approval.vendor.name}})

@@ -1,0 +1,118 @@
+"""`billintake user ...` and `billintake key ...`: the people who sign in, the machines' keys."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from billintake.bootstrap import Runtime
+from billintake.domain.errors import ValidationFailed
+from billintake.entrypoints.cli.common import organization_id_for, user_errors
+from billintake.services import people
+
+commands = typer.Typer()
+
+user_app = typer.Typer(no_args_is_help=True, help="People who sign in to the web workspace.")
+key_app = typer.Typer(no_args_is_help=True, help="API keys, for machines.")
+commands.add_typer(user_app, name="user")
+commands.add_typer(key_app, name="key")
+
+OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
+
+
+def _password(from_stdin: bool) -> str:
+    """The password: the first line of standard input, or asked for twice, unechoed."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise ValidationFailed("password: none given", field="password")
+    return password
+
+
+@user_app.command("add")
+def user_add(email: str, org: str | None = OrgOption,
+             password_stdin: bool = typer.Option(
+                 False, "--password-stdin", help="read the password from standard input")
+             ) -> None:
+    """Add a person who signs in with EMAIL and a password (asked for, or from stdin)."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        try:
+            organization_id = organization_id_for(runtime, org)
+            user = people.add_user(runtime, organization_id, email, _password(password_stdin))
+        finally:
+            runtime.close()
+        typer.echo(f"user {user.email} added (id {user.id})")
+
+
+@user_app.command("list")
+def user_list(org: str | None = OrgOption) -> None:
+    """The organization's users: email, id, when added, last sign-in."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        try:
+            users = people.list_users(runtime, organization_id_for(runtime, org))
+        finally:
+            runtime.close()
+        for user in users:
+            last = user.last_login_at.isoformat() if user.last_login_at else "never signed in"
+            typer.echo(f"{user.email}\t{user.id}\t{user.created_at.isoformat()}\t{last}")
+
+
+@user_app.command("remove")
+def user_remove(email: str, org: str | None = OrgOption) -> None:
+    """Remove a user; their sessions end at once."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        try:
+            user = people.remove_user(runtime, organization_id_for(runtime, org), email)
+        finally:
+            runtime.close()
+        typer.echo(f"user {user.email} removed")
+
+
+@key_app.command("list")
+def key_list(org: str | None = OrgOption) -> None:
+    """The organization's API keys: id, first characters, created, revoked (never the key)."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        try:
+            organization_id = organization_id_for(runtime, org)
+            with runtime.directory() as directory:
+                keys = directory.list_api_keys(organization_id)
+        finally:
+            runtime.close()
+        for key in keys:
+            state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+            typer.echo(f"{key.id}\t{key.prefix}…\t{key.created_at.isoformat()}\t{state}")
+
+
+@key_app.command("create")
+def key_create(org: str | None = OrgOption) -> None:
+    """Issue a new API key and print it (shown this once only)."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        try:
+            organization_id = organization_id_for(runtime, org)
+            with runtime.directory() as directory:
+                key = directory.create_api_key(organization_id)
+        finally:
+            runtime.close()
+        typer.echo(key)
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: str, org: str | None = OrgOption) -> None:
+    """Revoke a key by its id (or its first characters, as `key list` shows them)."""
+    with user_errors():
+        runtime = Runtime.from_settings()
+        try:
+            organization_id = organization_id_for(runtime, org)
+            with runtime.directory() as directory:
+                key = directory.revoke_api_key(organization_id, key_id.rstrip("…"))
+        finally:
+            runtime.close()
+        typer.echo(f"key {key.id} ({key.prefix}…) revoked")

@@ -1,0 +1,155 @@
+"""What the bill view shows for one job: the fields with their evidence boxes, the line
+items, why it waits, the vendors to choose from (with scores, the runner-up and why), the
+accounts of the connected books, what must be confirmed, and once booked the bill in the
+books with its payments; plus the neighbouring bills in review (J/K)."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from billintake.bootstrap import Runtime
+from billintake.domain.errors import BillintakeError
+from billintake.domain.extracted import Evidence, ExtractedBill, decimal_str
+from billintake.domain.kinds import kind_of
+from billintake.domain.model import Account, AccountClass, IngestJob, JobStatus
+from billintake.matching.vendors import rank_vendors
+from billintake.services.books import BillService, connection_for
+from billintake.services.inbox import inbox_status
+from billintake.services.pipeline import ReviewPolicy, vendor_candidate_of
+from billintake.services.review import checks, review_item, stored_bill
+
+log = logging.getLogger(__name__)
+
+# The fields the view shows, in its order (the contract's names).
+FIELDS = ("vendor_name", "bill_number", "bill_date", "due_date", "currency", "subtotal", "tax",
+          "total", "po_number", "vendor_tax_id", "vendor_iban")
+VENDOR_CHOICES = 8
+
+
+def _plain(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return decimal_str(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _evidence(evidence: Evidence | None) -> dict[str, Any] | None:
+    if evidence is None:
+        return None
+    return {"source": evidence.source, "page": evidence.page,
+            "bbox": list(evidence.bbox) if evidence.bbox else None, "text": evidence.text}
+
+
+def fields_of(extracted: ExtractedBill) -> dict[str, dict[str, Any]]:
+    """Each shown field: its value as text, its confidence and its evidence (None if absent)."""
+    shown: dict[str, dict[str, Any]] = {}
+    for name in FIELDS:
+        field = getattr(extracted, name)
+        shown[name] = {"value": None if field is None else _plain(field.value),
+                       "confidence": None if field is None else field.confidence,
+                       "evidence": None if field is None else _evidence(field.evidence)}
+    return shown
+
+
+def tax_codes(extracted: ExtractedBill) -> list[dict[str, str]]:
+    """Tax rates to choose from: those printed on the bill (its tax lines and items), the one
+    its subtotal and tax imply, and none. (The accounting writers name no tax codes yet.)"""
+    rates: dict[str, str] = {}
+    printed = [*(t.rate for t in extracted.tax_lines),
+               *(i.tax_rate for i in extracted.line_items)]
+    for rate in printed:
+        if rate is not None:
+            rates.setdefault(decimal_str(rate.normalize()) or "0", "printed on the bill")
+    subtotal, tax = extracted.value("subtotal"), extracted.value("tax")
+    if subtotal and tax is not None:
+        implied = (tax / subtotal * 100).quantize(Decimal("0.1"))
+        if implied == implied.to_integral_value():
+            implied = implied.quantize(Decimal(1))
+        rates.setdefault(decimal_str(implied) or "0", "subtotal and tax imply it")
+    rates.setdefault("0", "no tax")
+    return [{"rate": rate, "label": f"{rate} % — {why}"} for rate, why in rates.items()]
+
+
+def _account(account: Account) -> dict[str, str]:
+    return {"id": account.id, "code": account.code, "name": account.name,
+            "class": account.account_class.value}
+
+
+def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str, Any]:
+    """Everything the bill view needs for the job (NotFound in another organization)."""
+    settings = runtime.settings
+    with runtime.repository(organization_id) as repo:
+        job = repo.get_job(job_id)
+        service = BillService.open(repo, settings, runtime.originals)
+        booked = None if job.bill_id is None else service.get_bill(job.bill_id)
+        accounts, books_error = _accounts(service)
+        vendors = repo.list_vendors()
+        waiting = repo.job_ids(status=JobStatus.NEEDS_REVIEW)
+        extracted = stored_bill(job)
+        match = job.outcome.vendor_match if job.outcome else None
+        suggested = None if match is None else (match.vendor or match.candidate)
+        by_id = {v.id: v for v in vendors}
+        to_check = by_id.get(suggested.id) if suggested is not None else None
+        confirm = [] if job.status is not JobStatus.NEEDS_REVIEW or to_check is None else [
+            c.to_dict() for c in checks(repo, job, extracted, to_check)]
+        backend = connection_for(repo, settings).backend
+    item = review_item(job, ReviewPolicy.from_settings(settings))
+    ranked = rank_vendors(vendor_candidate_of(extracted, job.hints), vendors)
+    return {
+        "job": {"id": job.id, "status": job.status.value, "filename": job.original_filename,
+                "channel": job.channel.value, "received_at": job.created_at.isoformat(),
+                "error": job.error, "bill_id": job.bill_id},
+        "state": inbox_status(job, None if booked is None else booked.bill),
+        "reasons": item.reasons, "low_confidence": item.low_confidence,
+        "warnings": item.warnings,
+        "kind": kind_of(extracted).value,
+        "fields": fields_of(extracted),
+        "line_items": [{"description": line.description, "quantity": _plain(line.quantity),
+                        "unit_price": _plain(line.unit_price), "amount": _plain(line.amount),
+                        "tax_rate": _plain(line.tax_rate), "evidence": _evidence(line.evidence)}
+                       for line in extracted.line_items],
+        "reconciled": extracted.reconciled,
+        "vendor": {
+            "match": None if match is None else match.model_dump(mode="json"),
+            "suggested_id": None if suggested is None else suggested.id,
+            "choices": [{"id": r.vendor.id, "name": r.vendor.name, "score": r.score,
+                         "method": r.method, "reason": r.reason, "iban": r.vendor.iban}
+                        for r in ranked[:VENDOR_CHOICES]],
+            "new": {"name": extracted.value("vendor_name"),
+                    "tax_id": extracted.value("vendor_tax_id"),
+                    "iban": extracted.value("vendor_iban")},
+        },
+        "books": {"backend": backend, "error": books_error,
+                  "expense_accounts": [_account(a) for a in accounts
+                                       if a.account_class is AccountClass.EXPENSE],
+                  "bank_accounts": [_account(a) for a in accounts
+                                    if a.account_class is AccountClass.BANK]},
+        "tax_codes": tax_codes(extracted),
+        "confirm": confirm,
+        "review": None if job.outcome is None or job.outcome.review is None
+        else job.outcome.review.model_dump(mode="json"),
+        "bill": None if booked is None else booked.to_dict(),
+        "neighbours": _neighbours(job, waiting),
+    }
+
+
+def _accounts(service: BillService) -> tuple[list[Account], str | None]:
+    """The books' chart of accounts; when the books cannot be reached, none and why."""
+    try:
+        return service.list_accounts(), None
+    except BillintakeError as exc:
+        log.warning("accounts not available: %s", exc.code)
+        return [], exc.message
+
+
+def _neighbours(job: IngestJob, waiting: list[str]) -> dict[str, Any]:
+    """The bills in review before and after this one (newest first), and how many wait."""
+    if job.id in waiting:
+        at = waiting.index(job.id)
+        before, after = waiting[at - 1] if at > 0 else None, waiting[at + 1:at + 2]
+    else:
+        before, after = None, waiting[:1]
+    return {"previous": before, "next": after[0] if after else None, "waiting": len(waiting)}

@@ -1,0 +1,83 @@
+"""`billintake user add|list|remove` and `billintake key list|create|revoke`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from billintake.bootstrap import Runtime
+from billintake.entrypoints.api.app import create_app
+from billintake.entrypoints.cli import app
+from billintake.services import people
+from billintake.settings import Settings, get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """The CLI's data directory (through the environment) and a runtime on the same files."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
+    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
+    get_settings.cache_clear()
+    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
+    with runtime.directory() as directory:
+        directory.create_organization("Acme", "acme")
+        directory.create_organization("Other", "other")
+    yield runtime
+    runtime.close()
+    get_settings.cache_clear()
+
+
+def test_users_are_added_listed_and_removed(cli_runtime: Runtime) -> None:
+    added = runner.invoke(app, ["user", "add", "--org", "acme", "Ann@Acme.example",
+                                "--password-stdin"], input="correct horse battery\n")
+    assert added.exit_code == 0, added.output
+    assert "user ann@acme.example added" in added.output
+    assert people.sign_in(cli_runtime, "ann@acme.example", "correct horse battery").token
+    prompted = runner.invoke(app, ["user", "add", "--org", "acme", "bob@acme.example"],
+                             input="another long password\nanother long password\n")
+    assert prompted.exit_code == 0, prompted.output
+    listed = runner.invoke(app, ["user", "list", "--org", "acme"])
+    assert [line.split("\t")[0] for line in listed.output.splitlines()] == [
+        "ann@acme.example", "bob@acme.example"]
+    assert runner.invoke(app, ["user", "list", "--org", "other"]).output == ""
+
+    short = runner.invoke(app, ["user", "add", "--org", "acme", "c@acme.example",
+                                "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    taken = runner.invoke(app, ["user", "add", "--org", "other", "ann@acme.example",
+                                "--password-stdin"], input="correct horse battery\n")
+    assert taken.exit_code == 1 and "exists already" in taken.output
+
+    removed = runner.invoke(app, ["user", "remove", "--org", "acme", "ann@acme.example"])
+    assert removed.exit_code == 0 and "removed" in removed.output
+    again = runner.invoke(app, ["user", "remove", "--org", "acme", "ann@acme.example"])
+    assert again.exit_code == 1 and "no user" in again.output
+
+
+def test_keys_are_listed_and_a_revoked_key_stops_working(cli_runtime: Runtime) -> None:
+    created = runner.invoke(app, ["key", "create", "--org", "acme"])
+    key = created.output.strip()
+    assert created.exit_code == 0 and key.startswith("bik_")
+    client = TestClient(create_app(runtime=cli_runtime))
+    assert client.get("/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+    listed = runner.invoke(app, ["key", "list", "--org", "acme"])
+    rows = [line.split("\t") for line in listed.output.splitlines()]
+    assert len(rows) == 2 and all(row[3] == "active" for row in rows)
+    assert key not in listed.output  # never the key itself
+    [key_id] = [row[0] for row in rows if key.startswith(row[1].rstrip("…"))]
+
+    assert runner.invoke(app, ["key", "revoke", "--org", "other", key_id]).exit_code == 1
+    revoked = runner.invoke(app, ["key", "revoke", "--org", "acme", key_id])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    states = [line.split("\t")[3] for line in
+              runner.invoke(app, ["key", "list", "--org", "acme"]).output.splitlines()]
+    assert sorted(s.split()[0] for s in states) == ["active", "revoked"]
