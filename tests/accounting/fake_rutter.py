@@ -234,9 +234,9 @@ class FakeRutter:
         self.client_secret = client_secret
         self.stores: dict[str, Store] = {}
         self.faults: list[Fault] = []
-        self.stalls: list[tuple[float, bool]] = []
+        self.stalls: list[tuple[float, bool, str]] = []  # seconds, reads fail, path
         self.reads_down_until = 0.0  # reads answer 503 until then (the books unreachable)
-        self.job_rejections: list[str] = []
+        self.job_rejections: list[tuple[str, str]] = []  # (message, path it applies to)
         self.force_async = False
         self.job_pending_polls = 1
         self.log: list[dict[str, Any]] = []
@@ -269,18 +269,20 @@ class FakeRutter:
         """The next matching write is accepted and committed, then answered with `status`."""
         self.faults.append(Fault(status, None, path_contains, "POST", after_commit=True))
 
-    def stall_after_commit_next(self, seconds: float = 3.0, *, reads_fail: bool = False) -> None:
-        """The next write commits, then waits `seconds` before answering (a client timeout);
-        with `reads_fail`, reads answer 503 meanwhile (so a lookup cannot find it either)."""
-        self.stalls.append((seconds, reads_fail))
+    def stall_after_commit_next(self, seconds: float = 3.0, *, reads_fail: bool = False,
+                                path_contains: str = "") -> None:
+        """The next (matching) write commits, then waits `seconds` before answering (a client
+        timeout); with `reads_fail`, reads answer 503 meanwhile (so a lookup cannot find it)."""
+        self.stalls.append((seconds, reads_fail, path_contains))
 
     def wait_for_stalls(self) -> None:
         """Wait until reads answer again after a stall with `reads_fail`."""
         time.sleep(max(0.0, self.reads_down_until - time.monotonic()))
 
-    def reject_next_job(self, message: str = "The platform refused the request.") -> None:
-        """The next job to run fails: the platform answers 400 (Rutter: 450)."""
-        self.job_rejections.append(message)
+    def reject_next_job(self, message: str = "The platform refused the request.", *,
+                        path_contains: str = "") -> None:
+        """The next job (of a matching path) fails: the platform answers 400 (Rutter: 450)."""
+        self.job_rejections.append((message, path_contains))
 
     def requests(self, method: str | None = None, path_contains: str = "") -> list[dict[str, Any]]:
         return [r for r in self.log if (method is None or r["method"] == method)
@@ -497,7 +499,7 @@ class FakeRutter:
         mode = payload.get("response_mode", "prefer_sync")
         if mode not in ("async", "prefer_sync"):
             raise invalid("response_mode must be one of prefer_sync, async")
-        run = self._platform(run)
+        run = self._platform(run, path)
         job_id = str(uuid.uuid4())
         job = Job(id=job_id, request={"method": "POST", "url": str(request.url).split("?")[0],
                                       "body": body_for_print},
@@ -518,8 +520,10 @@ class FakeRutter:
         if idem:
             with self._lock:
                 store.idempotency[idem] = Stored(fingerprint, status, body, job_id)
-        if self.stalls:
-            seconds, reads_fail = self.stalls.pop(0)
+        stall = next((st for st in self.stalls if st[2] in path), None)
+        if stall is not None:
+            self.stalls.remove(stall)
+            seconds, reads_fail, _ = stall
             if reads_fail:
                 self.reads_down_until = time.monotonic() + seconds
             await asyncio.sleep(seconds)
@@ -528,9 +532,14 @@ class FakeRutter:
             return status, body, headers
         return status, body, {"X-Rutter-Job-ID": job_id}
 
-    def _platform(self, run: Callable[[], tuple[int, Any]]) -> Callable[[], tuple[int, Any]]:
+    def _platform(self, run: Callable[[], tuple[int, Any]],
+                  path: str) -> Callable[[], tuple[int, Any]]:
         """The job as the platform runs it: refused when a test asked for it."""
-        rejection = self.job_rejections.pop(0) if self.job_rejections else None
+        rejection = None
+        for i, (_message, where) in enumerate(self.job_rejections):
+            if where in path:
+                rejection = self.job_rejections.pop(i)[0]
+                break
 
         def on_platform() -> tuple[int, Any]:
             if rejection is not None:
