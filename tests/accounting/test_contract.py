@@ -164,6 +164,24 @@ def test_unknown_bill_is_not_found(backend: Backend) -> None:
         backend.writer.get_bill("no-such-bill")
 
 
+def test_vat_at_two_rates_reads_back_per_rate(backend: Backend) -> None:
+    """Net lines and the tax of each rate: the books keep each rate's tax apart (an input-tax
+    account per rate, or the connection's tax rate on each line), and nothing at zero."""
+    writer = backend.writer
+    spec = bill_spec(backend, make_vendor(writer), total="226.00", tax=D("26.00"),
+                     tax_lines=(NewTaxLine(rate=D(19), amount=D("19.00"), basis=D("100.00")),
+                                NewTaxLine(rate=D(7), amount=D("7.00"), basis=D("100.00"))),
+                     lines=(NewBillLine(description="Glasses", amount=D("100.00"),
+                                        tax_rate=D(19)),
+                            NewBillLine(description="Juice", amount=D("100.00"),
+                                        tax_rate=D(7))))
+    bill = backend.reopen().get_bill(writer.create_bill(spec).id)
+    assert (bill.total, bill.tax, bill.subtotal) == (D("226.00"), D("26.00"), D("200.00"))
+    assert sorted((t.rate, t.amount) for t in bill.tax_lines) == [(D(7), D("7.00")),
+                                                                  (D(19), D("19.00"))]
+    assert sorted(line.amount for line in bill.line_items) == [D("100.00"), D("100.00")]
+
+
 # -- payments ------------------------------------------------------------------------------------
 
 

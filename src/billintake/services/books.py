@@ -212,7 +212,8 @@ class BillService:
         self._extra = dict(extra or {})
         stored = repo.get_connection()
         self.connection_id: str | None = None if stored is None else stored["id"]
-        self._writers: dict[str | None, AccountingWriter] = {self.connection_id: writer}
+        self._writers: dict[tuple[str | None, str], AccountingWriter] = {
+            (self.connection_id, writer.backend): writer}
 
     @classmethod
     def open(cls, repo: Repository, settings: Settings | None = None,
@@ -221,14 +222,18 @@ class BillService:
                    settings=settings, extra=extra)
 
     def writer_of(self, bill: Bill) -> AccountingWriter:
-        """The writer of the books the bill was booked in (the current ones for a draft)."""
-        if bill.external_id is None or bill.connection_id in self._writers:
-            return self.writer if bill.external_id is None else self._writers[bill.connection_id]
-        if bill.backend is None:
-            return self.writer  # booked before bills kept their connection: the current one
-        self._writers[bill.connection_id] = writer_for(self.repo, self.settings,
-                                                       bill.connection_id, **self._extra)
-        return self._writers[bill.connection_id]
+        """The writer of the books the bill was booked in (the current ones for a draft, or
+        for a bill booked before bills kept where)."""
+        if bill.external_id is None or bill.backend is None:
+            return self.writer
+        where = (bill.connection_id, bill.backend)
+        if where not in self._writers:
+            connection = connection_for(self.repo, self.settings, bill.connection_id) \
+                if bill.connection_id else Connection(backend=bill.backend)
+            self._writers[where] = get_writer(
+                connection, organization_id=self.repo.organization_id, settings=self.settings,
+                session=self.repo.session, **self._extra)
+        return self._writers[where]
 
     def _checkpoint(self) -> None:
         """Commit what is recorded so far (a write's key and state): the accounting system is
