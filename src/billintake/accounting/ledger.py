@@ -162,7 +162,8 @@ class LedgerWriter(writer.WriterBase):
                 id=model.new_id(), organization_id=self.organization_id,
                 code=f"{base.code}-{key}", name=f"Input tax {key} %",
                 account_class=model.AccountClass.ASSET.value, role=f"tax:{key}")
-            self.repo.add_accounts([row])
+            if not self.repo.add_accounts([row]):  # another writer opened it meanwhile
+                row = self.repo.account_by_role(f"tax:{key}") or self._role("tax")
         return row
 
     def _posting(self, account: tables.LedgerAccountRow, amount: Decimal, currency: str, *,

@@ -648,12 +648,14 @@ class RutterWriter(writer.WriterBase):
         kind, raw = self._raw_bill(bill_id)
         return self._bill(raw) if kind is model.BillKind.BILL else self._credit(raw)
 
-    def _find_raw(self, collection: str, vendor_id: str, number: str) -> dict[str, Any] | None:
-        wanted = number.strip().casefold()
+    def _find_raw(self, collection: str, bill: writer.NewBill) -> dict[str, Any] | None:
+        """The bill (or credit memo) of this vendor with this document number and total."""
+        wanted = bill.bill_number.strip().casefold()
         return next((raw for raw in self.api.pages(f"accounting/{collection}", collection,
-                                                   what=f"looking for {number}")
-                     if raw.get("vendor_id") == vendor_id
-                     and (raw.get("document_number") or "").strip().casefold() == wanted), None)
+                                                   what=f"looking for {bill.bill_number}")
+                     if raw.get("vendor_id") == bill.vendor_id
+                     and (raw.get("document_number") or "").strip().casefold() == wanted
+                     and _money(raw.get("total_amount")) == abs(bill.total)), None)
 
     def create_bill(self, bill: writer.NewBill, *,
                     idempotency_key: str | None = None) -> model.Bill:
@@ -673,8 +675,7 @@ class RutterWriter(writer.WriterBase):
                       "memo": memo, "line_items": self._credit_lines(bill)}
             result = self._write("accounting/bill_credit_memos", "bill_credit_memo", fields, key,
                                  f"creating vendor credit {bill.bill_number}",
-                                 lambda: self._find_raw("bill_credit_memos", bill.vendor_id,
-                                                        bill.bill_number))
+                                 lambda: self._find_raw("bill_credit_memos", bill))
             return self._credit(result)
         fields = {"vendor_id": bill.vendor_id, "issue_date": timestamp(bill.bill_date),
                   "due_date": timestamp(bill.due_date) if bill.due_date else None,
@@ -683,7 +684,7 @@ class RutterWriter(writer.WriterBase):
                   "line_items": self._bill_lines(bill)}
         result = self._write("accounting/bills", "bill", fields, key,
                              f"creating bill {bill.bill_number}",
-                             lambda: self._find_raw("bills", bill.vendor_id, bill.bill_number))
+                             lambda: self._find_raw("bills", bill))
         return self._bill(result)
 
     def _write(self, path: str, name: str, fields: dict[str, Any], key: str, what: str,

@@ -7,10 +7,15 @@ A writer speaks the unified model (`domain.model` Vendor, Account, Bill, BillPay
 writer returned. The service layer keeps the mapping
 between its own rows and the backend's ids.
 
-Writes are idempotent: each carries a key derived from what it writes (see the `*_key`
-helpers); a second write with the same key returns the first result and writes nothing. A
-writer checks the key *before* validating a payment against the open balance, so the retry of
-a payment that settled the bill still returns that payment.
+Writes are idempotent: each carries a key, the caller's (the service keeps one per write
+attempt-family with the bill, see `services.books`) or else one derived from what it writes
+(the `*_key` helpers); a second write with the same key returns the first result and writes
+nothing. A writer checks the key *before* validating a payment against the open balance, so the
+retry of a payment that settled the bill still returns that payment. A write whose result is
+unknown raises `AccountingBackendError(indeterminate=True)`; `find_bill` looks for it.
+
+Tax is booked by rate: `NewBill.tax_lines` (the printed tax per rate) and each line's
+`tax_rate`; a bill the backend cannot book as printed raises `NeedsReview`, never plugs.
 
 Backends are modules exposing `open_writer(context: WriterContext) -> AccountingWriter`,
 registered in `accounting.backends` and chosen per organization connection by `get_writer`.

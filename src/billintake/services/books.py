@@ -429,6 +429,9 @@ class BillService:
         try:
             result = call()
         except BillintakeError as exc:
+            # What the failed write left in this session (the ledger's rows) goes; only its
+            # outcome is recorded (the key was committed before the write).
+            self.repo.session.rollback()
             indeterminate = getattr(exc, "indeterminate", False)
             state = "indeterminate" if indeterminate else (
                 "needs_review" if isinstance(exc, NeedsReview) else "failed")
