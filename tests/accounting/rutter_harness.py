@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,8 +37,15 @@ def fake_rutter_server() -> FakeRutterServer:
         return _server
 
 
-def rutter_connection(server: FakeRutterServer, token: str) -> Connection:
-    return Connection(backend="rutter", options={"base_url": server.base_url},
+def rutter_connection(server: FakeRutterServer, token: str, **options: Any) -> Connection:
+    """A connection to the fake; its 19 % and 7 % VAT mapped to the fake's purchase rates."""
+    store = server.fake.stores[token]
+    mapping = {"19": store.tax_rate_named("VAT 19% purchases"),
+               "7": store.tax_rate_named("VAT 7% purchases")}
+    vat = next(a["id"] for a in store.accounts.values() if a["name"] == "Input VAT")
+    return Connection(backend="rutter", options={"base_url": server.base_url, "currency": "USD",
+                                                 "tax_rates": mapping, "tax_account_id": vat,
+                                                 **options},
                       secrets={"access_token": token, "client_id": server.fake.client_id,
                                "client_secret": server.fake.client_secret})
 
@@ -48,8 +55,9 @@ def _no_wait(_: float) -> None:
 
 
 @pytest.fixture
-def rutter_backend(originals: OriginalsStore) -> Backend:
+def rutter_backend(originals: OriginalsStore) -> Iterator[Backend]:
     server = fake_rutter_server()
+    seen = len(server.fake.violations)
     token = f"contract-{uuid.uuid4().hex}"
     server.fake.add_connection(token)
     connection = rutter_connection(server, token)
@@ -60,11 +68,17 @@ def rutter_backend(originals: OriginalsStore) -> Backend:
                           **extra)
 
     def lose_response(call: Callable[[AccountingWriter], Any]) -> None:
+        """The write is accepted, its answer lost, and the books unreachable for a moment (so
+        the writer's own look-up finds nothing either): the result stays unknown."""
         impatient = open_books(timeout=0.3, max_retries=0)
-        server.fake.stall_after_commit_next(1.0)
-        call(impatient)
+        server.fake.stall_after_commit_next(1.0, reads_fail=True)
+        try:
+            call(impatient)
+        finally:
+            server.fake.wait_for_stalls()
         server.fake.stalls.clear()
         raise AssertionError("the fake did not stall: the response was not lost")
 
-    return Backend("rutter", organization_id, open_books(), open_books, originals,
-                   lose_response)
+    yield Backend("rutter", organization_id, open_books(), open_books, originals,
+                  lose_response)
+    assert server.fake.violations[seen:] == [], "the fake answered off the published spec"

@@ -3,6 +3,8 @@ replaced, read back to the same books."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +14,14 @@ from beancount import loader
 from beancount.core import data as bc
 
 from billintake.accounting.beancount import BeancountWriter
-from billintake.accounting.writer import DocumentRef, NewBill, NewPayment, NewVendor
+from billintake.accounting.writer import (
+    DocumentRef,
+    NewBill,
+    NewBillLine,
+    NewPayment,
+    NewTaxLine,
+    NewVendor,
+)
 from billintake.domain.errors import AccountingBackendError, ValidationFailed
 from billintake.domain.model import BillKind
 from billintake.storage.originals import OriginalsStore
@@ -28,7 +37,9 @@ def books(tmp_path: Path) -> BeancountWriter:
 def _bill(vendor_id: str, **kw: object) -> NewBill:
     fields: dict[str, object] = {"vendor_id": vendor_id, "bill_number": "RE-2024-0042",
                                  "bill_date": date(2024, 5, 2), "due_date": date(2024, 6, 1),
-                                 "currency": "EUR", "total": D("238.00"), "tax": D("38.00")}
+                                 "currency": "EUR", "total": D("238.00"), "tax": D("38.00"),
+                                 "tax_lines": (NewTaxLine(rate=D(19), amount=D("38.00"),
+                                                          basis=D("200.00")),)}
     fields.update(kw)
     return NewBill(**fields)  # type: ignore[arg-type]
 
@@ -44,7 +55,8 @@ def test_written_file_loads_cleanly_with_the_entries_an_accountant_expects(
     books.create_bill_payment(NewPayment(bill_id=bill.id, amount=D("100"), currency="EUR",
                                          payment_date=date(2024, 5, 20), reference="SEPA-1"))
     books.create_bill(_bill(vendor.id, bill_number="GS-7", kind=BillKind.VENDOR_CREDIT,
-                            total=D("-11.90"), tax=D("-1.90"), due_date=None))
+                            total=D("-11.90"), tax=D("-1.90"), due_date=None,
+                            tax_lines=(NewTaxLine(rate=D(19), amount=D("-1.90")),)))
 
     entries, errors, _ = loader.load_file(str(books.path))
     assert errors == []
@@ -57,14 +69,16 @@ def test_written_file_loads_cleanly_with_the_entries_an_accountant_expects(
     assert bill_txn.meta["due-date"] == date(2024, 6, 1)
     assert bill_txn.meta["bill-id"] == bill.id
     legs = {p.account: p.units.number for p in bill_txn.postings}
-    assert legs == {"Expenses:General": D("200.00"), "Assets:Tax:InputTax": D("38.00"),
+    assert legs == {"Expenses:General": D("200.00"), "Assets:VAT:Input:19": D("38.00"),
                     payable: D("-238.00")}
     credit_legs = {p.account: p.units.number for p in credit_txn.postings}
     assert credit_legs[payable] == D("11.90")  # the reverse: the payable is debited
     assert credit_legs["Expenses:General"] == D("-10.00")
     document = next(e for e in entries if isinstance(e, bc.Document))
     assert document.account == payable
-    assert Path(document.filename) == originals.path(sha).resolve()
+    copy = Path(document.filename)  # beside the books, with the original's extension
+    assert copy.suffix == ".pdf" and copy.parent == (books.path.parent / "documents").resolve()
+    assert copy.read_bytes() == b"%PDF-1.4 original"
     assert document.meta["bill-id"] == bill.id
     assert not list(books.path.parent.glob(".*"))  # no temporary files left behind
 
@@ -98,14 +112,14 @@ def test_bad_account_name_is_refused_before_writing(books: BeancountWriter) -> N
     vendor = books.create_vendor(NewVendor(name="Acme"))
     before = books.path.read_bytes()
     with pytest.raises(ValidationFailed, match="not a beancount account"):
-        books.create_bill(_bill(vendor.id, tax=None, lines=(
+        books.create_bill(_bill(vendor.id, tax=None, tax_lines=(), lines=(
             {"description": "x", "amount": D("238.00"), "account_id": "expenses:lower"},)))
     assert books.path.read_bytes() == before
 
 
 def test_new_expense_account_is_opened_as_needed(books: BeancountWriter) -> None:
     vendor = books.create_vendor(NewVendor(name="Acme"))
-    books.create_bill(_bill(vendor.id, tax=None, lines=(
+    books.create_bill(_bill(vendor.id, tax=None, tax_lines=(), lines=(
         {"description": "Cloud hosting", "amount": D("238.00"),
          "account_id": "Expenses:Software:Hosting"},)))
     assert "Expenses:Software:Hosting" in {a.code for a in books.list_accounts()}
@@ -119,3 +133,33 @@ def test_a_hand_broken_file_is_reported_not_overwritten(books: BeancountWriter) 
     with pytest.raises(AccountingBackendError, match="does not load cleanly"):
         books.create_vendor(NewVendor(name="Globex"))
     assert books.path.read_bytes() == before
+
+
+def test_vat_at_two_rates_goes_to_an_input_tax_account_each_and_passes_bean_check(
+        books: BeancountWriter) -> None:
+    vendor = books.create_vendor(NewVendor(name="Getränke Huber KG"))
+    bill = books.create_bill(_bill(
+        vendor.id, total=D("226.00"), tax=D("26.00"),
+        tax_lines=(NewTaxLine(rate=D(19), amount=D("19.00"), basis=D("100.00")),
+                   NewTaxLine(rate=D(7), amount=D("7.00"), basis=D("100.00")),
+                   NewTaxLine(rate=D(0), amount=D("0.00"), basis=D(0))),
+        lines=(NewBillLine(description="Glasses", amount=D("100.00"), tax_rate=D(19)),
+               NewBillLine(description="Juice", amount=D("100.00"), tax_rate=D(7)))))
+    check = subprocess.run([str(Path(sys.executable).with_name("bean-check")), str(books.path)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    entries, problems, _ = loader.load_file(str(books.path))
+    assert problems == []
+    [txn] = [e for e in entries if isinstance(e, bc.Transaction) and e.meta.get("kind")]
+    legs = [(p.account, p.units.number) for p in txn.postings]
+    assert ("Assets:VAT:Input:19", D("19.00")) in legs and ("Assets:VAT:Input:7", D("7.00")) in legs
+    assert all(number != 0 for _, number in legs)  # the 0 % rate books no zero posting
+    read = books.get_bill(bill.id)
+    assert read.tax == D("26.00") and read.subtotal == D("200.00")
+    assert {(t.rate, t.amount) for t in read.tax_lines} == {(D(19), D("19.00")),
+                                                           (D(7), D("7.00"))}
+
+
+def test_a_heading_of_zero_is_no_line() -> None:
+    with pytest.raises(ValueError, match="zero"):
+        NewBillLine(description="Section: consumables", amount=D("0.00"))

@@ -1,5 +1,6 @@
 """Property: random vendor/bill/payment operations leave the beancount file valid under
-beancount's loader, and its bills, statuses and balances equal the embedded ledger's."""
+beancount's loader, and its bills (with their tax per rate), statuses and balances equal the
+embedded ledger's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billintake.accounting.beancount import BeancountWriter
-from billintake.accounting.writer import NewBill, NewPayment, NewVendor
+from billintake.accounting.writer import NewBill, NewPayment, NewTaxLine, NewVendor
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError
 from billintake.domain.model import BillKind
@@ -63,7 +64,8 @@ def apply(writer: Any, op: tuple[Any, ...], vendors: list[str], bills: list[str]
             bill = writer.create_bill(NewBill(
                 vendor_id=vendors[v % len(vendors)], kind=kind, bill_number=f"N-{number}",
                 bill_date=START + timedelta(days=day), currency=currency, total=net + tax,
-                tax=tax or None))
+                tax=tax or None, tax_lines=(NewTaxLine(rate=Decimal(rate), amount=tax,
+                                                       basis=net),) if tax else ()))
             if bill.id not in bills:
                 bills.append(bill.id)
         else:
@@ -85,7 +87,8 @@ def snapshot(writer: Any, vendors: list[str], bills: list[str]) -> dict[str, Any
     return {
         "vendors": sorted(v.name for v in writer.list_vendors()),
         "bills": [(by_id[b].bill_number, by_id[b].kind, by_id[b].total, by_id[b].currency,
-                   by_id[b].status, position[by_id[b].vendor_id],
+                   by_id[b].status, position[by_id[b].vendor_id], by_id[b].tax,
+                   sorted((t.rate, t.amount) for t in by_id[b].tax_lines),
                    writer.get_bill_balance(b).open_balance) for b in bills],
         "owed": {(position[v], c): amount for (v, c), amount in writer.payable_balances().items()
                  if amount != 0},

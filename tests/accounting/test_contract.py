@@ -13,6 +13,7 @@ from billintake.accounting.writer import (
     NewBill,
     NewBillLine,
     NewPayment,
+    NewTaxLine,
     NewVendor,
 )
 from billintake.domain.errors import (
@@ -24,6 +25,7 @@ from billintake.domain.errors import (
 from billintake.domain.model import AccountClass, BillKind, BillStatus, Vendor
 
 D = Decimal
+VAT_19 = (NewTaxLine(rate=D(19), amount=D("19.00"), basis=D("100.00")),)
 
 
 def currency_of(backend: Backend) -> str:
@@ -84,7 +86,7 @@ def test_creating_the_same_vendor_twice_writes_one(backend: Backend) -> None:
 def test_bill_is_booked_open_and_reads_back(backend: Backend) -> None:
     writer = backend.writer
     vendor = make_vendor(writer)
-    bill = writer.create_bill(bill_spec(backend, vendor, tax=D("19.00")))
+    bill = writer.create_bill(bill_spec(backend, vendor, tax=D("19.00"), tax_lines=VAT_19))
     assert bill.status is BillStatus.OPEN
     assert (bill.bill_number, bill.total, bill.currency) == ("INV-1001", D("119.00"),
                                                             currency_of(backend))
@@ -160,6 +162,24 @@ def test_bill_for_unknown_vendor_is_refused(backend: Backend) -> None:
 def test_unknown_bill_is_not_found(backend: Backend) -> None:
     with pytest.raises(NotFound):
         backend.writer.get_bill("no-such-bill")
+
+
+def test_vat_at_two_rates_reads_back_per_rate(backend: Backend) -> None:
+    """Net lines and the tax of each rate: the books keep each rate's tax apart (an input-tax
+    account per rate, or the connection's tax rate on each line), and nothing at zero."""
+    writer = backend.writer
+    spec = bill_spec(backend, make_vendor(writer), total="226.00", tax=D("26.00"),
+                     tax_lines=(NewTaxLine(rate=D(19), amount=D("19.00"), basis=D("100.00")),
+                                NewTaxLine(rate=D(7), amount=D("7.00"), basis=D("100.00"))),
+                     lines=(NewBillLine(description="Glasses", amount=D("100.00"),
+                                        tax_rate=D(19)),
+                            NewBillLine(description="Juice", amount=D("100.00"),
+                                        tax_rate=D(7))))
+    bill = backend.reopen().get_bill(writer.create_bill(spec).id)
+    assert (bill.total, bill.tax, bill.subtotal) == (D("226.00"), D("26.00"), D("200.00"))
+    assert sorted((t.rate, t.amount) for t in bill.tax_lines) == [(D(7), D("7.00")),
+                                                                  (D(19), D("19.00"))]
+    assert sorted(line.amount for line in bill.line_items) == [D("100.00"), D("100.00")]
 
 
 # -- payments ------------------------------------------------------------------------------------
@@ -257,7 +277,7 @@ def test_a_second_writer_reads_the_same_books(backend: Backend) -> None:
     writer = backend.writer
     cur = currency_of(backend)
     vendor = make_vendor(writer, "Globex Corporation", email="ap@globex.example")
-    bill = writer.create_bill(bill_spec(backend, vendor, tax=D("19.00")))
+    bill = writer.create_bill(bill_spec(backend, vendor, tax=D("19.00"), tax_lines=VAT_19))
     writer.create_bill_payment(NewPayment(bill_id=bill.id, amount=D("50"), currency=cur,
                                           payment_date=date(2024, 4, 1)))
     credit = writer.create_bill(bill_spec(backend, vendor, number="CN-1", total="-10.00",

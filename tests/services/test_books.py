@@ -13,17 +13,21 @@ from billintake.domain.errors import (
     AccountingBackendError,
     Conflict,
     DuplicateBill,
+    NeedsReview,
     PaymentRejected,
 )
-from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue, TaxLine
 from billintake.domain.model import BillKind, BillStatus, Document
 from billintake.matching.vendors import VendorCandidate
 from billintake.services.books import (
     BillInput,
     BillService,
     VendorInput,
+    bill_from,
     bill_input_from,
+    new_bill_from,
     push_extracted_bill,
+    writer_for,
 )
 
 D = Decimal
@@ -243,3 +247,65 @@ def test_shipping_and_a_discount_become_lines_when_the_items_leave_them_out(
     assert extra == charges
     if charges:
         assert sum(line.amount for line in data.line_items) + D("19.00") == data.total
+
+
+def test_switching_books_keeps_every_bill_readable_and_payable_where_it_was_booked(
+        runtime: Runtime, tmp_path: Path) -> None:
+    with runtime.directory() as directory:
+        organization, _ = directory.create_organization("Switching GmbH", "switch")
+    org = organization.id
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        first = svc.push_bill(svc.create_bill(bill_json()).id)
+    assert (first.backend, first.connection_id) == ("ledger", None)
+    with runtime.repository(org) as repo:  # the organization moves to a beancount file
+        connection_id = repo.set_connection("beancount",
+                                            {"path": str(tmp_path / "new.beancount")}, {})
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        second = svc.push_bill(svc.create_bill(bill_json(bill_number="INV-2")).id)
+        assert (second.backend, second.connection_id) == ("beancount", connection_id)
+        old = svc.get_bill(first.id)  # read in the ledger, where it was booked
+        assert old.balance is not None and old.balance.open_balance == D("119.00")
+        svc.record_payment(first.id, amount=D("119.00"), currency="EUR",
+                           payment_date=date(2024, 4, 1))
+        assert svc.get_bill(first.id).bill.status is BillStatus.PAID
+        assert [b.bill_number for b in svc.writer.list_bills()] == ["INV-2"]
+    with runtime.repository(org) as repo:
+        assert writer_for(repo, runtime.settings).backend == "beancount"  # the current books
+        assert service(runtime, repo).writer_of(repo.get_bill(first.id)).backend == "ledger"
+
+
+def test_an_original_without_an_extension_is_attached_with_one(runtime: Runtime,
+                                                              org: str) -> None:
+    sha = store_original(runtime, org, b"%PDF-1.4 scanned", "scan-from-copier")
+    with runtime.repository(org) as repo:
+        svc = service(runtime, repo)
+        bill = svc.push_bill(svc.create_bill(bill_json(document_sha256=sha)).id)
+        [attached] = svc.writer.list_attachments(bill.external_id or "")
+    assert attached.filename == "scan-from-copier.pdf"
+    if attached.uri and attached.uri.endswith(".pdf"):  # beancount: a copy with its extension
+        assert Path(attached.uri).read_bytes() == b"%PDF-1.4 scanned"
+
+
+def test_tax_per_rate_and_headings_on_the_way_to_the_books() -> None:
+    def fv(value: object) -> FieldValue:  # type: ignore[type-arg]
+        return FieldValue(value=value, confidence=0.99)
+
+    printed = ExtractedBill(
+        document_type=fv("credit_note"), bill_number=fv("GS-9"), bill_date=fv(date(2024, 5, 3)),
+        currency=fv("EUR"), total=fv(D("226.00")), tax=fv(D("26.00")),
+        tax_lines=[TaxLine(rate=D(19), basis=D(100), amount=D("19.00")),
+                   TaxLine(rate=D(7), basis=D(100), amount=D("7.00"))],
+        line_items=[ExtractedLineItem(description="Drinks", amount=D("0.00")),
+                    ExtractedLineItem(description="Juice", amount=D(100), tax_rate=D(7)),
+                    ExtractedLineItem(description="Glasses", amount=D(100), tax_rate=D(19))])
+    data = bill_input_from(printed, "v1")
+    assert [(t.rate, t.amount, t.basis) for t in data.tax_lines] == [
+        (D(19), D("-19.00"), D(-100)), (D(7), D("-7.00"), D(-100))]  # a credit: signed
+    booked = new_bill_from(bill_from(data, "org", "v1"), "v1")
+    assert [line.description for line in booked.lines] == ["Juice", "Glasses"]  # no heading
+    assert booked.tax_by_rate() == {D(19): D("-19.00"), D(7): D("-7.00")}
+    wrong = data.model_copy(update={"tax_lines": [TaxLine(rate=D(19), amount=D("-26.50"))]})
+    with pytest.raises(NeedsReview, match=r"tax per rate adds up to -26.50 EUR"):
+        new_bill_from(bill_from(wrong, "org", "v1"), "v1")

@@ -147,7 +147,8 @@ def test_a_bill_already_booked_from_this_file_is_linked_not_booked_again(
         booked = repo.add_bill(Bill(organization_id=org_id, vendor_id=vendor.id,
                                     bill_number="RE-2024-0042", bill_date=date(2024, 3, 5),
                                     currency="EUR", total=Decimal("939.51"),
-                                    document_sha256=received.job.document_sha256))
+                                    document_sha256=received.job.document_sha256,
+                                    external_id="booked-1", backend="ledger"))
 
     def must_not_push(*_args: object) -> str:
         raise AssertionError("pushed a second time")

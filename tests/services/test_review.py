@@ -230,11 +230,15 @@ def test_cli_lists_approves_and_rejects(cli_runtime: Runtime) -> None:
     assert listed.exit_code == 0, listed.output
     assert {item["job_id"] for item in json.loads(listed.stdout)} == {one.id, two.id}
 
-    approved = runner.invoke(app, ["review", "approve", one.id, "--set", "total=950.00",
+    plugged = runner.invoke(app, ["review", "approve", one.id, "--set", "total=950.00",
+                                  "--org", "cli"])  # the lines would not make that total
+    assert plugged.exit_code == 1 and "the lines add up to 789.50 EUR" in plugged.output
+    approved = runner.invoke(app, ["review", "approve", one.id, "--set", "due_date=2024-04-30",
                                    "--set", "po_number=PO-7", "--org", "cli"])
     assert approved.exit_code == 0, approved.output
     result = json.loads(approved.stdout)
-    assert result["status"] == "pushed" and result["bill"]["total"] == "950.00"
+    assert result["status"] == "pushed" and result["bill"]["total"] == "939.51"
+    assert result["bill"]["due_date"] == "2024-04-30"
     assert result["bill"]["po_number"] == "PO-7" and result["bill"]["external_id"]
 
     rejected = runner.invoke(app, ["review", "reject", two.id, "--reason", "test bill"])

@@ -2,10 +2,12 @@
 
 A vendor is an opened payable account `Liabilities:AccountsPayable:<Vendor>` whose metadata
 holds the vendor (id, name, tax id, email, IBAN). A bill is a transaction from expense accounts
-(and input tax) to that payable, a vendor credit the reverse, a payment a transaction from the
-payable to the bank; each carries its ids, bill number, due date and idempotency key as
-metadata and the link `^bill-<id>`. An attached original is a `document` entry pointing at the
-stored file. Accounts are opened as needed (dated 1970-01-01 so any bill date fits).
+(net amounts) and the input tax of each VAT rate (`Assets:VAT:Input:19`; `Assets:VAT:Input`
+when the bill prints no rate) to that payable, a vendor credit the reverse, a payment a
+transaction from the payable to the bank; each carries its ids, bill number, due date and
+idempotency key as metadata and the link `^bill-<id>`; no posting is zero. An attached original
+is a `document` entry pointing at a copy beside the books (`documents/`) named with its file
+extension, as beancount's tools expect. Accounts are opened as needed (dated 1970-01-01).
 
 Every write appends to the file's text, loads the result with beancount's own loader, and
 replaces the file atomically only when the loader reports zero errors. Reading parses the file,
@@ -15,8 +17,10 @@ so what was written reads back as the same vendors, bills and balances.
 from __future__ import annotations
 
 import fcntl
+import mimetypes
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,8 +43,9 @@ PAYABLE_ROOT = "Liabilities:AccountsPayable"
 DEFAULT_ACCOUNTS = {
     "bank_account": ("Assets:Bank:Checking", "Bank"),
     "expense_account": ("Expenses:General", "General expenses"),
-    "tax_account": ("Assets:Tax:InputTax", "Input tax (VAT receivable)"),
+    "tax_account": ("Assets:VAT:Input", "Input tax (VAT receivable)"),
 }
+LEGACY_TAX_ACCOUNT = "Assets:Tax:InputTax"  # where tax went before it was booked per rate
 _ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
 
 
@@ -179,9 +184,12 @@ class BeancountWriter(writer.WriterBase):
                 self._ensure_open(account, books, append)
                 postings.append(_posting(account, line.amount, bill.currency,
                                          {"description": line.description}))
-            if bill.tax:
-                self._ensure_open(self.tax_account, books, append)
-                postings.append(_posting(self.tax_account, bill.tax, bill.currency, {}))
+            for rate, amount in bill.tax_by_rate().items():
+                account = self.tax_account if rate is None else \
+                    f"{self.tax_account}:{_rate_component(rate)}"
+                self._ensure_open(account, books, append)
+                meta = {} if rate is None else {"tax-rate": writer.rate_key(rate)}
+                postings.append(_posting(account, amount, bill.currency, meta))
             postings.append(_posting(payable, -bill.total, bill.currency, {}))
             meta = {"bill-id": bill_id, "kind": bill.kind.value, "bill-number": bill.bill_number,
                     "vendor-id": vendor.id, "due-date": bill.due_date,
@@ -193,7 +201,6 @@ class BeancountWriter(writer.WriterBase):
         return self.get_bill(bill_id)
 
     def attach_document(self, bill_id: str, document: writer.DocumentRef) -> writer.Attachment:
-        path = document.path.resolve()
         with self._writing() as (books, append):
             record = books.bills.get(bill_id)
             if record is None:
@@ -201,9 +208,10 @@ class BeancountWriter(writer.WriterBase):
             for existing in books.attachments.get(bill_id, []):
                 if existing.sha256 == document.sha256:
                     return existing
-            if not path.is_file():
+            if not document.path.is_file():
                 raise errors.ValidationFailed(
-                    f"the original {document.filename} is not stored at {path}")
+                    f"the original {document.filename} is not stored at {document.path}")
+            path = self._document_copy(record.bill, document)
             attachment_id = model.new_id()
             meta = {"attachment-id": attachment_id, "bill-id": bill_id,
                     "sha256": document.sha256, "filename": document.filename,
@@ -236,6 +244,21 @@ class BeancountWriter(writer.WriterBase):
             append(_transaction(payment.payment_date, vendor.name,
                                 f"Payment of bill {bill.bill_number}", bill.id, meta, postings))
         return self._books().payments[payment_id]
+
+    def _document_copy(self, bill: model.Bill, document: writer.DocumentRef) -> Path:
+        """The original, copied beside the books as `documents/<date>.<number>-<sha>.<ext>`:
+        beancount's tools tell a document's type by its extension, the store keeps none."""
+        suffix = Path(document.filename).suffix.lower() or \
+            mimetypes.guess_extension(document.media_type) or ".bin"
+        name = f"{bill.bill_date.isoformat()}.{_component(bill.bill_number)}-" \
+               f"{document.sha256[:12]}{suffix}"
+        target = (self.path.parent / "documents" / name).resolve()
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            shutil.copyfile(document.path, tmp)
+            os.replace(tmp, target)
+        return target
 
     # -- the file --------------------------------------------------------------------------
     def _ensure_open(self, account: str, books: _Books, append: Any) -> None:
@@ -379,12 +402,16 @@ def _index_bill(books: _Books, entry: bc.Transaction, organization_id: str,
     tax: Decimal | None = None
     total = Decimal(0)
     currency = ""
+    tax_lines: list[model.TaxLine] = []
     for posting in entry.postings:
         amount, currency = posting.units.number, posting.units.currency
         if posting.account == payable:
             total -= amount
-        elif posting.account == tax_account:
+        elif posting.account in (tax_account, LEGACY_TAX_ACCOUNT) or \
+                posting.account.startswith(tax_account + ":"):
             tax = (tax or Decimal(0)) + amount
+            rate = (posting.meta or {}).get("tax-rate")
+            tax_lines.append(model.TaxLine(rate=Decimal(rate) if rate else None, amount=amount))
         else:
             description = (posting.meta or {}).get("description") or entry.narration
             lines.append(model.BillLineItem(description=description, amount=amount,
@@ -393,7 +420,8 @@ def _index_bill(books: _Books, entry: bc.Transaction, organization_id: str,
         id=meta["bill-id"], organization_id=organization_id, vendor_id=vendor_id,
         kind=model.BillKind(meta["kind"]), bill_number=meta["bill-number"], bill_date=entry.date,
         due_date=meta.get("due-date"), currency=currency, line_items=lines,
-        subtotal=sum((line.amount for line in lines), Decimal(0)), tax=tax, total=total,
+        subtotal=sum((line.amount for line in lines), Decimal(0)), tax=tax,
+        tax_lines=tax_lines, total=total,
         po_number=meta.get("po-number"), memo=meta.get("memo"), external_id=meta["bill-id"],
         created_at=datetime.combine(entry.date, time(), UTC),
     )
@@ -454,6 +482,11 @@ def _component(name: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", to_ascii(transliterate(name)))
     component = "-".join(w[:1].upper() + w[1:] for w in words)[:40].strip("-")
     return component or "Vendor"
+
+
+def _rate_component(rate: Decimal) -> str:
+    """A VAT rate as an account-name component: 19 -> "19", 5.5 -> "5-5"."""
+    return writer.rate_key(rate).replace(".", "-").lstrip("-")
 
 
 def _unique_account(account: str, books: _Books) -> str:

@@ -1,6 +1,8 @@
 """The `ledger` backend (default): double-entry books kept in the service's own database.
 
-A bill debits its expense accounts (and input tax) and credits Accounts payable for its vendor;
+A bill debits its expense accounts (net amounts) and the input tax of each VAT rate (an account
+per rate, "1400-19 Input tax 19 %", opened as needed; "1400" when the bill prints no rate) and
+credits Accounts payable for its vendor; no posting is ever zero;
 a vendor credit is the reverse (debit payable, credit expense); a payment debits the payable
 and credits the bank. A bill's status (open / partially_paid / paid) follows from its payments.
 The chart of accounts starts from `DEFAULT_CHART` the first time an organization uses it.
@@ -134,8 +136,8 @@ class LedgerWriter(writer.WriterBase):
         postings = [self._posting(self._account(line.account_id, "expense"), line.amount,
                                   bill.currency, description=line.description)
                     for line in bill.net_lines()]
-        if bill.tax:
-            postings.append(self._posting(self._role("tax"), bill.tax, bill.currency))
+        for rate, amount in bill.tax_by_rate().items():
+            postings.append(self._posting(self._tax_account(rate), amount, bill.currency))
         postings.append(self._posting(self._role("payable"), -bill.total, bill.currency,
                                       vendor_id=vendor.id))
         self.repo.add_transaction(transaction, postings)
@@ -148,6 +150,22 @@ class LedgerWriter(writer.WriterBase):
         self.repo.add(row)
         return self._bill(row)
 
+    def _tax_account(self, rate: Decimal | None) -> tables.LedgerAccountRow:
+        """The input-tax account of a VAT rate, opened the first time the rate is booked."""
+        if rate is None:
+            return self._role("tax")
+        key = writer.rate_key(rate)
+        row = self.repo.account_by_role(f"tax:{key}")
+        if row is None:
+            base = self._role("tax")
+            row = tables.LedgerAccountRow(
+                id=model.new_id(), organization_id=self.organization_id,
+                code=f"{base.code}-{key}", name=f"Input tax {key} %",
+                account_class=model.AccountClass.ASSET.value, role=f"tax:{key}")
+            if not self.repo.add_accounts([row]):  # another writer opened it meanwhile
+                row = self.repo.account_by_role(f"tax:{key}") or self._role("tax")
+        return row
+
     def _posting(self, account: tables.LedgerAccountRow, amount: Decimal, currency: str, *,
                  description: str | None = None, vendor_id: str | None = None
                  ) -> tables.LedgerPostingRow:
@@ -156,10 +174,17 @@ class LedgerWriter(writer.WriterBase):
                                        currency=currency, description=description)
 
     def _bill(self, row: tables.LedgerBillRow) -> model.Bill:
+        postings = self.repo.postings(row.transaction_id)
         lines = [model.BillLineItem(description=p.description, amount=p.amount,
                                     account_id=p.account_id)
-                 for p in self.repo.postings(row.transaction_id)
-                 if p.vendor_id is None and p.description is not None]
+                 for p in postings if p.vendor_id is None and p.description is not None]
+        tax_lines = []
+        for p in postings:
+            if p.vendor_id is None and p.description is None:
+                role = (self.repo.get_account(p.account_id) or tables.LedgerAccountRow()).role
+                rate = role.split(":", 1)[1] if role and ":" in role else None
+                tax_lines.append(model.TaxLine(rate=Decimal(rate) if rate else None,
+                                               amount=p.amount))
         attachments = self.repo.attachments(row.id)
         kind = model.BillKind(row.kind)
         return model.Bill(
@@ -167,6 +192,7 @@ class LedgerWriter(writer.WriterBase):
             bill_number=row.bill_number, bill_date=row.bill_date, due_date=row.due_date,
             currency=row.currency, line_items=lines,
             subtotal=sum((line.amount for line in lines), Decimal(0)), tax=row.tax,
+            tax_lines=tax_lines,
             total=row.total, status=writer.status_for(kind, row.total, self.repo.paid(row.id)),
             document_sha256=attachments[0].sha256 if attachments else None,
             po_number=row.po_number, memo=row.memo, external_id=row.id,

@@ -7,10 +7,15 @@ A writer speaks the unified model (`domain.model` Vendor, Account, Bill, BillPay
 writer returned. The service layer keeps the mapping
 between its own rows and the backend's ids.
 
-Writes are idempotent: each carries a key derived from what it writes (see the `*_key`
-helpers); a second write with the same key returns the first result and writes nothing. A
-writer checks the key *before* validating a payment against the open balance, so the retry of
-a payment that settled the bill still returns that payment.
+Writes are idempotent: each carries a key, the caller's (the service keeps one per write
+attempt-family with the bill, see `services.books`) or else one derived from what it writes
+(the `*_key` helpers); a second write with the same key returns the first result and writes
+nothing. A writer checks the key *before* validating a payment against the open balance, so the
+retry of a payment that settled the bill still returns that payment. A write whose result is
+unknown raises `AccountingBackendError(indeterminate=True)`; `find_bill` looks for it.
+
+Tax is booked by rate: `NewBill.tax_lines` (the printed tax per rate) and each line's
+`tax_rate`; a bill the backend cannot book as printed raises `NeedsReview`, never plugs.
 
 Backends are modules exposing `open_writer(context: WriterContext) -> AccountingWriter`,
 registered in `accounting.backends` and chosen per organization connection by `get_writer`.
@@ -67,6 +72,7 @@ class NewVendor(_Spec):
     iban: str | None = None
     address: str | None = None
     reference: str | None = None  # the caller's own id for this vendor, stored when possible
+    currency: CurrencyCode | None = None  # the currency the vendor bills in (its first bill's)
 
     def idempotency_key(self, organization_id: str) -> str:
         return vendor_key(organization_id, self)
@@ -80,8 +86,27 @@ class NewBillLine(_Spec):
     account_id: str | None = None
     quantity: StrictAmount = Decimal(1)
     unit_price: StrictAmount | None = None
-    tax_rate: StrictAmount | None = None
+    tax_rate: StrictAmount | None = None  # percent; the bill's one rate when None
 
+    @field_validator("amount")
+    @classmethod
+    def _booked(cls, value: Decimal) -> Decimal:
+        if value == 0:
+            raise ValueError("a line of zero books nothing (a heading is not a line)")
+        return value
+
+
+class NewTaxLine(_Spec):
+    """The tax at one rate, as printed: `amount` of tax on a net `basis`."""
+
+    rate: StrictAmount | None = None  # percent; None when the bill does not print it
+    amount: StrictAmount
+    basis: StrictAmount | None = None
+
+
+def rate_key(rate: Decimal) -> str:
+    """A tax rate as the key of a mapping and the name of an account: 19.00 -> "19"."""
+    return canonical_amount(rate)
 
 
 class DocumentRef(_Spec):
@@ -99,13 +124,15 @@ class DocumentRef(_Spec):
 class NewBill(_Spec, BillHeader):
     """A bill (or, with kind VENDOR_CREDIT and negative amounts, a credit note) to book.
 
-    The lines plus `tax` must add up to `total`; with no lines the whole net amount
-    (`total - tax`) goes to the default expense account.
+    The lines (net amounts) plus `tax` must add up to `total`, and the `tax_lines` (the tax
+    per rate) to `tax`; with no lines the net amount (`total - tax`) goes to the default
+    expense account, one line per rate when the tax lines give their net bases.
     """
 
     vendor_id: str  # the backend's vendor id
     total: StrictAmount
     tax: StrictAmount | None = None
+    tax_lines: tuple[NewTaxLine, ...] = ()
     lines: tuple[NewBillLine, ...] = ()
     memo: str | None = None
     po_number: str | None = None
@@ -126,14 +153,48 @@ class NewBill(_Spec, BillHeader):
                 raise ValueError(
                     f"lines plus tax add up to {booked}, not to the total {self.total}"
                 )
+        if self.tax_lines:
+            taxed = sum((t.amount for t in self.tax_lines), Decimal(0))
+            if taxed != (self.tax or 0):
+                raise ValueError(f"tax_lines add up to {taxed}, not to the tax {self.tax or 0}")
         return self
 
+    @property
+    def net(self) -> Decimal:
+        return self.total - (self.tax or Decimal(0))
+
     def net_lines(self) -> tuple[NewBillLine, ...]:
-        """The lines to book against expense accounts (one default line when none were given)."""
+        """The lines to book against expense accounts: the given ones; else one per rate when
+        the tax lines' bases make up the net, else one line of the whole net."""
         if self.lines:
             return self.lines
-        net = self.total - (self.tax or Decimal(0))
-        return (NewBillLine(description=self.memo or f"Bill {self.bill_number}", amount=net),)
+        label = self.memo or f"Bill {self.bill_number}"
+        bases = [t.basis for t in self.tax_lines]
+        if len(self.tax_lines) > 1 and all(b for b in bases) and \
+                sum((b or Decimal(0) for b in bases), Decimal(0)) == self.net:
+            return tuple(NewBillLine(description=f"{label}, net at {rate_key(t.rate)} %"
+                                     if t.rate is not None else label,
+                                     amount=t.basis or Decimal(0), tax_rate=t.rate)
+                         for t in self.tax_lines)
+        return (NewBillLine(description=label, amount=self.net, tax_rate=self.only_rate()),)
+
+    def only_rate(self) -> Decimal | None:
+        """The bill's tax rate when it prints exactly one."""
+        rates = {t.rate for t in self.tax_lines}
+        return next(iter(rates)) if len(rates) == 1 else None
+
+    def rate_of(self, line: NewBillLine) -> Decimal | None:
+        """A line's tax rate: its own, else the bill's one rate."""
+        return line.tax_rate if line.tax_rate is not None else self.only_rate()
+
+    def tax_by_rate(self) -> dict[Decimal | None, Decimal]:
+        """The printed tax per rate (None: a tax whose rate the bill does not print)."""
+        if not self.tax_lines:
+            return {None: self.tax} if self.tax else {}
+        out: dict[Decimal | None, Decimal] = {}
+        for line in self.tax_lines:
+            out[line.rate] = out.get(line.rate, Decimal(0)) + line.amount
+        return {rate: amount for rate, amount in out.items() if amount}
 
     def idempotency_key(self, organization_id: str) -> str:
         return bill_key(organization_id, self)
@@ -170,6 +231,23 @@ class BillBalance(_Spec):
     status: BillStatus
 
 
+class TaxRate(_Spec):
+    """A tax rate (tax code) of the accounting system, for lines that must name one."""
+
+    id: str
+    name: str
+    rate: Decimal | None = None  # percent
+    code: str | None = None
+    purchases: bool = True  # usable on bills (purchases)
+
+
+class WriteReceipt(_Spec):
+    """The system's references for the last write: its job id and request id, if it gave any."""
+
+    job_id: str | None = None
+    request_id: str | None = None
+
+
 class Attachment(_Spec):
     """A document attached to a bill in the accounting system."""
 
@@ -192,6 +270,7 @@ class AccountingWriter(Protocol):
     `AccountingBackendError` (retryable or not) when the system fails."""
 
     backend: str  # "ledger", "beancount", "rutter"
+    last_receipt: WriteReceipt | None  # the references of the last write, if the system gives any
 
     def list_accounts(self) -> list[Account]: ...
 
@@ -214,6 +293,16 @@ class AccountingWriter(Protocol):
     def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]: ...
 
     def get_bill(self, bill_id: str) -> Bill: ...
+
+    def find_bill(self, *, vendor_id: str, bill_number: str,
+                  kind: BillKind = BillKind.BILL) -> Bill | None:
+        """The bill (or credit) of this vendor with this document number, if it is booked: how
+        a write whose result was lost is looked for before it is sent again."""
+        ...
+
+    def list_tax_rates(self) -> list[TaxRate]:
+        """The tax rates lines can name (empty for books that keep tax by rate themselves)."""
+        ...
 
     def create_bill(self, bill: NewBill, *, idempotency_key: str | None = None) -> Bill:
         """Book a bill (or a vendor credit) as a payable; returns it with status OPEN."""
@@ -335,9 +424,22 @@ class WriterBase:
     keys each write."""
 
     organization_id: str
+    last_receipt: WriteReceipt | None = None
 
     def list_vendors(self) -> list[Vendor]:
         raise NotImplementedError
+
+    def list_bills(self, *, vendor_id: str | None = None) -> list[Bill]:
+        raise NotImplementedError
+
+    def find_bill(self, *, vendor_id: str, bill_number: str,
+                  kind: BillKind = BillKind.BILL) -> Bill | None:
+        wanted = bill_number.strip().casefold()
+        return next((b for b in self.list_bills(vendor_id=vendor_id)
+                     if b.kind is kind and b.bill_number.strip().casefold() == wanted), None)
+
+    def list_tax_rates(self) -> list[TaxRate]:
+        return []
 
     def find_vendor(self, *, name: str | None = None, tax_id: str | None = None,
                     email: str | None = None, iban: str | None = None) -> Vendor | None:
@@ -409,7 +511,10 @@ __all__ = [
     "NewBill",
     "NewBillLine",
     "NewPayment",
+    "NewTaxLine",
     "NewVendor",
+    "TaxRate",
+    "WriteReceipt",
     "WriterBase",
     "WriterContext",
     "bill_key",
@@ -419,6 +524,7 @@ __all__ = [
     "idempotency_key",
     "make_balance",
     "payment_key",
+    "rate_key",
     "status_for",
     "vendor_key",
 ]

@@ -126,9 +126,28 @@ class PaymentRejected(ValidationFailed, code="payment_rejected"):
     """A bill payment that cannot be applied: too large, other currency, unknown bill (422)."""
 
 
-class AccountingBackendError(BillintakeError, code="accounting_backend_error"):
-    """The accounting system refused or failed a request (HTTP 502)."""
+class NeedsReview(ValidationFailed, code="needs_review"):
+    """The bill cannot be booked as it stands and a person must decide: amounts that do not add
+    up, a tax rate with no tax code of the accounting system, ... (422; the pipeline stops the
+    job in needs_review with this message as its reason)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
+
+class AccountingBackendError(BillintakeError, code="accounting_backend_error"):
+    """The accounting system refused or failed a request (HTTP 502). `indeterminate`: the
+    request may or may not have been carried out (a timeout, a 5xx on a write); `job_id` and
+    `request_id` are the system's references for the request, when it gave them."""
+
+    details = ("field", "job_id", "request_id")
+
+    def __init__(self, message: str, *, retryable: bool = False, field: str | None = None,
+                 indeterminate: bool = False, job_id: str | None = None,
+                 request_id: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.retryable = retryable
+        self.indeterminate = indeterminate
+        self.job_id = job_id
+        self.request_id = request_id
+
+
+class NotSupported(AccountingBackendError, code="not_supported"):
+    """The accounting system (or the platform behind it) does not offer this operation."""

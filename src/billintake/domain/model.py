@@ -9,11 +9,13 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .amounts import Amount, StrictAmount
 from .currency import CurrencyCode
+from .extracted import TaxLine
 from .kinds import BillKind
 from .outcome import JobOutcome
 
@@ -113,8 +115,32 @@ class BillHeader(BaseModel):
     currency: CurrencyCode
 
 
+class WriteState(DomainModel):
+    """One write of a bill to the accounting system (its booking, a payment) and its outcome.
+
+    `key` is the idempotency key of the write's attempt-family: kept while the write may
+    still have happened (`pending`, `indeterminate`: a timeout, a 5xx), replaced after a
+    definite failure (the system would only replay it) or when the bill is corrected
+    (`fingerprint`, of what is written, changes). `job_id`/`request_id`: the system's refs.
+    """
+
+    key: str
+    fingerprint: str
+    state: Literal["pending", "done", "failed", "indeterminate", "needs_review"] = "pending"
+    external_id: str | None = None
+    job_id: str | None = None
+    request_id: str | None = None
+    error: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
 class Bill(DomainModel):
-    """A bill payable to a vendor (or, as `vendor_credit`, a credit note from one)."""
+    """A bill payable to a vendor (or, as `vendor_credit`, a credit note from one).
+
+    `tax_lines` are the tax per rate as printed. Once pushed, `backend` and `connection_id` say
+    where it was booked (it is read there even after the organization changes its books);
+    `writes` keep each write's idempotency key and outcome; `revision` counts corrections.
+    """
 
     id: str = Field(default_factory=new_id)
     organization_id: str
@@ -127,12 +153,17 @@ class Bill(DomainModel):
     line_items: list[BillLineItem] = Field(default_factory=list)
     subtotal: StrictAmount | None = None
     tax: StrictAmount | None = None
+    tax_lines: list[TaxLine] = Field(default_factory=list)
     total: StrictAmount
     status: BillStatus = BillStatus.DRAFT
     document_sha256: str | None = None
     po_number: str | None = None
     memo: str | None = None
     external_id: str | None = None
+    backend: str | None = None
+    connection_id: str | None = None
+    revision: int = 1
+    writes: dict[str, WriteState] = Field(default_factory=dict)
     created_at: datetime = Field(default_factory=utcnow)
 
 

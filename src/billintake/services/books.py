@@ -14,15 +14,28 @@ Entry points (used by the API, the CLI and the pipeline):
 - `push_extracted_bill(runtime, organization_id, extracted, vendor, ...)` the pipeline's one call.
 
 A bill row exists with status `draft` until pushed, then mirrors the accounting system's status
-(open / partially_paid / paid). Every write to the accounting system carries an idempotency key
-derived from what it writes, so repeating any of these calls never books anything twice.
+(open / partially_paid / paid), and remembers where it was booked (`backend`, `connection_id`):
+it is read and paid there even after the organization switches its books.
+
+Books that add up: a bill is booked only when its lines make its printed net and its tax lines
+its printed tax; otherwise `NeedsReview` says what differs (never a plug line). A line of zero
+(a heading) is not booked.
+
+Every write carries an idempotency key of its attempt-family, stored with the bill
+(`Bill.writes`) and committed *before* the write: the same key while the result may still have
+happened (a timeout, a 5xx: the books are searched for it first), a new key after a definite
+failure (the system would only replay it) or for a corrected bill (`revision`). So repeating
+any of these calls never books anything twice, and a failure never sticks.
 """
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,18 +49,24 @@ from billintake.accounting.writer import (
     NewBill,
     NewBillLine,
     NewPayment,
+    NewTaxLine,
     NewVendor,
+    TaxRate,
+    rate_key,
 )
 from billintake.domain.amounts import Amount
 from billintake.domain.errors import (
+    BillintakeError,
     Conflict,
     DuplicateBill,
+    NeedsReview,
     NotFound,
+    NotSupported,
     PaymentRejected,
     ValidationFailed,
     validation_failed,
 )
-from billintake.domain.extracted import ExtractedBill
+from billintake.domain.extracted import ExtractedBill, TaxLine
 from billintake.domain.kinds import BillKind, booking_kind, booking_sign
 from billintake.domain.model import (
     Account,
@@ -57,6 +76,9 @@ from billintake.domain.model import (
     BillPayment,
     BillStatus,
     Vendor,
+    WriteState,
+    new_id,
+    utcnow,
 )
 from billintake.matching.vendors import (
     VendorCandidate,
@@ -109,6 +131,7 @@ class BillInput(BillHeader):
     total: Amount
     subtotal: Amount | None = None
     tax: Amount | None = None
+    tax_lines: list[TaxLine] = Field(default_factory=list)  # the tax per rate, as printed
     line_items: list[LineInput] = Field(default_factory=list)
     po_number: str | None = None
     memo: str | None = None
@@ -140,6 +163,9 @@ class BillView:
     def to_dict(self) -> dict[str, Any]:
         body = self.bill.model_dump(mode="json")
         body["pushed"] = self.bill.external_id is not None
+        # what the accounting system said about each write: state, job id, error
+        body["writes"] = {name: {k: v for k, v in write.items() if k != "key"}
+                          for name, write in body["writes"].items()}
         body["payments"] = [p.model_dump(mode="json") for p in self.payments]
         if self.balance is not None:
             body["open_balance"] = str(self.balance.open_balance)
@@ -147,9 +173,11 @@ class BillView:
         return body
 
 
-def connection_for(repo: Repository, settings: Settings | None) -> Connection:
-    """The organization's stored accounting connection, else the configured default backend."""
-    stored = repo.get_connection()
+def connection_for(repo: Repository, settings: Settings | None,
+                   connection_id: str | None = None) -> Connection:
+    """The organization's stored accounting connection (the current one, or an earlier one by
+    id), else the configured default backend."""
+    stored = repo.get_connection(connection_id)
     if stored is not None:
         return Connection(backend=stored["backend"], options=dict(stored["config"]),
                           secrets=dict(stored["secrets"]))
@@ -157,28 +185,60 @@ def connection_for(repo: Repository, settings: Settings | None) -> Connection:
     return Connection(backend=backend)
 
 
-def writer_for(repo: Repository, settings: Settings | None, **extra: Any) -> AccountingWriter:
-    """Open the organization's writer; the ledger shares the repository's session."""
-    return get_writer(connection_for(repo, settings), organization_id=repo.organization_id,
-                      settings=settings, session=repo.session, **extra)
+def writer_for(repo: Repository, settings: Settings | None, connection_id: str | None = None,
+               **extra: Any) -> AccountingWriter:
+    """Open the organization's writer (or an earlier connection's); the ledger shares the
+    repository's session."""
+    return get_writer(connection_for(repo, settings, connection_id),
+                      organization_id=repo.organization_id, settings=settings,
+                      session=repo.session, **extra)
+
+
+def fingerprint(*parts: object) -> str:
+    """What a write writes, as a short hash: a different one is a corrected write."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
 class BillService:
     """Bills, vendors and payments of one organization, and their way into its books."""
 
     def __init__(self, repo: Repository, writer: AccountingWriter, *,
-                 originals: OriginalsStore | None = None, settings: Settings | None = None
-                 ) -> None:
+                 originals: OriginalsStore | None = None, settings: Settings | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         self.repo = repo
         self.writer = writer
         self.originals = originals
         self.settings = settings
+        self._extra = dict(extra or {})
+        stored = repo.get_connection()
+        self.connection_id: str | None = None if stored is None else stored["id"]
+        self._writers: dict[tuple[str | None, str], AccountingWriter] = {
+            (self.connection_id, writer.backend): writer}
 
     @classmethod
     def open(cls, repo: Repository, settings: Settings | None = None,
              originals: OriginalsStore | None = None, **extra: Any) -> BillService:
         return cls(repo, writer_for(repo, settings, **extra), originals=originals,
-                   settings=settings)
+                   settings=settings, extra=extra)
+
+    def writer_of(self, bill: Bill) -> AccountingWriter:
+        """The writer of the books the bill was booked in (the current ones for a draft, or
+        for a bill booked before bills kept where)."""
+        if bill.external_id is None or bill.backend is None:
+            return self.writer
+        where = (bill.connection_id, bill.backend)
+        if where not in self._writers:
+            connection = connection_for(self.repo, self.settings, bill.connection_id) \
+                if bill.connection_id else Connection(backend=bill.backend)
+            self._writers[where] = get_writer(
+                connection, organization_id=self.repo.organization_id, settings=self.settings,
+                session=self.repo.session, **self._extra)
+        return self._writers[where]
+
+    def _checkpoint(self) -> None:
+        """Commit what is recorded so far (a write's key and state): the accounting system is
+        not part of this transaction, so what was sent to it must outlive a rollback."""
+        self.repo.session.commit()
 
     # -- vendors ---------------------------------------------------------------------------
     def list_vendors(self) -> list[Vendor]:
@@ -233,7 +293,8 @@ class BillService:
 
     def get_bill(self, bill_id: str) -> BillView:
         bill = self.repo.get_bill(bill_id)
-        balance = self.writer.get_bill_balance(bill.external_id) if bill.external_id else None
+        balance = self.writer_of(bill).get_bill_balance(bill.external_id) \
+            if bill.external_id else None
         return BillView(bill, self.repo.list_payments(bill.id), balance)
 
     def create_bill(self, data: BillInput) -> Bill:
@@ -258,9 +319,35 @@ class BillService:
     def create_from_extracted(self, extracted: ExtractedBill, *, vendor: Vendor,
                               document_sha256: str | None = None,
                               kind: BillKind | None = None) -> Bill:
-        """Record a bill read from a document (a credit note becomes a vendor credit)."""
+        """Record a bill read from a document (a credit note becomes a vendor credit); a draft
+        of the same document not yet booked is revised instead (a corrected bill)."""
         self.remember_alias(vendor, extracted.value("vendor_name"))
-        return self.create_bill(bill_input_from(extracted, vendor.id, document_sha256, kind=kind))
+        data = bill_input_from(extracted, vendor.id, document_sha256, kind=kind)
+        draft = self.repo.find_bill_by_document(document_sha256) if document_sha256 else None
+        if draft is not None and draft.external_id is None:
+            return self.revise(draft, data)
+        return self.create_bill(data)
+
+    def revise(self, draft: Bill, data: BillInput) -> Bill:
+        """A draft (never booked) corrected: its fields from `data`; a new revision if changed."""
+        if draft.external_id is not None:
+            raise Conflict(f"bill {draft.bill_number} ({draft.id}) is booked already; it "
+                           "cannot be changed here", field="bill_id")
+        fresh = bill_from(data, self.repo.organization_id, data.vendor_id or draft.vendor_id)
+        same = self.repo.find_bill_by_number(fresh.vendor_id, fresh.bill_number, fresh.total)
+        if same is not None and same.id != draft.id:
+            raise DuplicateBill(f"bill {fresh.bill_number} of {fresh.total} {fresh.currency} "
+                                f"from this vendor exists already ({same.id})",
+                                existing_id=same.id)
+        content = {"id", "organization_id", "created_at", "status", "writes", "revision",
+                   "external_id", "backend", "connection_id"}
+        if fresh.model_dump(exclude=content) != draft.model_dump(exclude=content):
+            fresh = fresh.model_copy(update={"revision": draft.revision + 1})
+        else:
+            fresh = fresh.model_copy(update={"revision": draft.revision})
+        revised = fresh.model_copy(update={"id": draft.id, "created_at": draft.created_at,
+                                           "writes": draft.writes})
+        return self.repo.update_bill(revised)
 
     def refuse_duplicate(self, bill: Bill) -> None:
         """The same file, or the same vendor + number + amount, is the same bill: 409."""
@@ -278,20 +365,101 @@ class BillService:
 
     # -- pushing ---------------------------------------------------------------------------
     def push_bill(self, bill_id: str) -> Bill:
-        """Book the bill in the accounting system and attach its original; safe to repeat."""
+        """Book the bill in the accounting system and attach its original; safe to repeat.
+
+        A bill that cannot be booked as it stands raises `NeedsReview`; the state of the write
+        (key, job id, error) is committed with the bill whatever happens."""
         bill = self.repo.get_bill(bill_id)
-        vendor = self.repo.get_vendor(bill.vendor_id)
-        vendor_ref = self._backend_vendor(vendor)
-        booked = self.writer.create_bill(new_bill_from(bill, vendor_ref))
+        if bill.external_id is None:
+            bill = self._book(bill)
+        writer = self.writer_of(bill)
+        assert bill.external_id is not None
         if bill.document_sha256:
-            document = self._document(bill.document_sha256)
-            if document is not None:
-                self.writer.attach_document(booked.id, document)
-        bill.external_id = booked.id
-        bill.status = self.writer.get_bill_balance(booked.id).status
+            self._attach(bill, writer)
+        bill.status = writer.get_bill_balance(bill.external_id).status
         return self.repo.update_bill(bill)
 
-    def _backend_vendor(self, vendor: Vendor) -> str:
+    def _book(self, bill: Bill) -> Bill:
+        vendor = self.repo.get_vendor(bill.vendor_id)
+        try:
+            vendor_ref = self._backend_vendor(vendor, bill.currency)
+            spec = new_bill_from(bill, vendor_ref)
+        except NeedsReview as exc:
+            self._record(bill, "bill", WriteState(key="-", fingerprint="-", state="needs_review",
+                                                  error=exc.message))
+            raise
+        write = self._write_for(bill, "bill", fingerprint(
+            self.writer.backend, self.connection_id, spec.model_dump_json(exclude={"reference"})))
+        booked: Bill | None = None
+        if write.state == "indeterminate":  # the last attempt's result is unknown: look first
+            found = self.writer.find_bill(vendor_id=vendor_ref, bill_number=spec.bill_number,
+                                          kind=spec.kind)
+            if found is not None and found.total == spec.total:
+                booked = found
+        if booked is None:
+            booked, write = self._send(bill, "bill", write, lambda: self.writer.create_bill(
+                spec, idempotency_key=write.key))
+        bill = self.repo.get_bill(bill.id)
+        bill.external_id, bill.backend = booked.id, self.writer.backend
+        bill.connection_id = self.connection_id
+        bill.writes = {**bill.writes, "bill": write.model_copy(update={
+            "state": "done", "external_id": booked.id, "error": None, "at": utcnow()})}
+        return self.repo.update_bill(bill)
+
+    def _write_for(self, bill: Bill, name: str, print_: str) -> WriteState:
+        """The write's state with its key: the stored one, or a new attempt-family when there
+        is none, the bill changed (a new revision) or the last attempt failed for sure."""
+        write = bill.writes.get(name)
+        if write is None or write.fingerprint != print_ or \
+                write.state in ("failed", "needs_review"):
+            write = WriteState(key=new_id(), fingerprint=print_)
+        write = write.model_copy(update={"at": utcnow()})
+        self._record(bill, name, write)
+        return write
+
+    def _record(self, bill: Bill, name: str, write: WriteState) -> None:
+        stored = self.repo.get_bill(bill.id)
+        stored.writes = {**stored.writes, name: write}
+        self.repo.update_bill(stored)
+        self._checkpoint()
+
+    def _send(self, bill: Bill, name: str, write: WriteState, call: Any) -> tuple[Any, WriteState]:
+        """Make the write; record how it ended (job id, error) if it fails; the result, and
+        the write with the system's references (for the caller to store with the result)."""
+        try:
+            result = call()
+        except BillintakeError as exc:
+            # What the failed write left in this session (the ledger's rows) goes; only its
+            # outcome is recorded (the key was committed before the write).
+            self.repo.session.rollback()
+            indeterminate = getattr(exc, "indeterminate", False)
+            state = "indeterminate" if indeterminate else (
+                "needs_review" if isinstance(exc, NeedsReview) else "failed")
+            self._record(bill, name, write.model_copy(update={
+                "state": state, "error": exc.message, "at": utcnow(),
+                "job_id": getattr(exc, "job_id", None) or self._receipt("job_id"),
+                "request_id": getattr(exc, "request_id", None) or self._receipt("request_id")}))
+            raise
+        return result, write.model_copy(update={"job_id": self._receipt("job_id"),
+                                                "request_id": self._receipt("request_id")})
+
+    def _receipt(self, name: str) -> str | None:
+        receipt = self.writer.last_receipt
+        return None if receipt is None else getattr(receipt, name)
+
+    def _attach(self, bill: Bill, writer: AccountingWriter) -> None:
+        """Attach the original; a platform that takes no attachments is noted, not an error."""
+        assert bill.document_sha256 is not None and bill.external_id is not None
+        document = self._document(bill.document_sha256)
+        if document is None:
+            return
+        try:
+            writer.attach_document(bill.external_id, document)
+        except NotSupported as exc:
+            bill.writes = {**bill.writes, "attachment": WriteState(
+                key="-", fingerprint=bill.document_sha256, state="failed", error=exc.message)}
+
+    def _backend_vendor(self, vendor: Vendor, currency: str | None = None) -> str:
         """The vendor's id in the accounting system: known, found there, or created there."""
         key = self.writer.backend
         known = vendor.external_ids.get(key)
@@ -302,7 +470,7 @@ class BillService:
         if found is None:
             found = self.writer.create_vendor(NewVendor(
                 name=vendor.name, tax_id=vendor.tax_id, email=vendor.email, iban=vendor.iban,
-                address=vendor.address, reference=vendor.id))
+                address=vendor.address, reference=vendor.id, currency=currency))
         stored = self.repo.get_vendor(vendor.id)
         stored.external_ids = {**stored.external_ids, key: found.id}
         self.repo.update_vendor(stored)
@@ -316,6 +484,8 @@ class BillService:
             filename, media_type = record.original_filename, record.media_type
         except NotFound:
             filename, media_type = f"{sha256[:12]}.pdf", "application/pdf"
+        if not PurePath(filename).suffix:  # the books tell a document's type by its extension
+            filename += mimetypes.guess_extension(media_type) or ".bin"
         return DocumentRef(sha256=sha256, filename=filename, media_type=media_type,
                            path=self.originals.path(sha256))
 
@@ -335,9 +505,22 @@ class BillService:
         if bill.external_id is None:
             bill = self.push_bill(bill.id)
         assert bill.external_id is not None
-        paid = self.writer.create_bill_payment(NewPayment(
-            bill_id=bill.external_id, amount=amount, currency=currency,
-            payment_date=payment_date, reference=reference, account_id=account_id))
+        writer = self.writer_of(bill)
+        spec = NewPayment(bill_id=bill.external_id, amount=amount, currency=currency,
+                          payment_date=payment_date, reference=reference, account_id=account_id)
+        name = "payment:" + fingerprint(spec.model_dump_json())[:16]
+        done = bill.writes.get(name)
+        if done is not None and done.state == "done":  # this very payment, made already
+            made = next((p for p in self.repo.list_payments(bill.id)
+                         if p.external_id == done.external_id), None)
+            if made is not None:
+                return made
+        write = self._write_for(bill, name, fingerprint(spec.model_dump_json()))
+        paid, write = self._send(bill, name, write, lambda: writer.create_bill_payment(
+            spec, idempotency_key=write.key))
+        bill = self.repo.get_bill(bill.id)
+        bill.writes = {**bill.writes, name: write.model_copy(update={
+            "state": "done", "external_id": paid.id, "error": None, "at": utcnow()})}
         known = {p.external_id for p in self.repo.list_payments(bill.id)}
         payment = BillPayment(organization_id=self.repo.organization_id, bill_id=bill.id,
                               amount=paid.amount, currency=paid.currency,
@@ -348,9 +531,49 @@ class BillService:
         else:
             payment = next(p for p in self.repo.list_payments(bill.id)
                            if p.external_id == paid.id)
-        bill.status = self.writer.get_bill_balance(bill.external_id).status
+        bill.status = writer.get_bill_balance(bill.external_id).status
         self.repo.update_bill(bill)
         return payment
+
+    # -- tax rates -------------------------------------------------------------------------
+    def tax_rates(self) -> dict[str, Any]:
+        """The VAT rate -> tax rate mapping of the current connection, and the rates offered."""
+        mapping = dict(connection_for(self.repo, self.settings).options.get("tax_rates")
+                        or {})
+        rates = self.writer.list_tax_rates()
+        return {"backend": self.writer.backend, "mapping": mapping,
+                "tax_rates": [r.model_dump(mode="json") for r in rates]}
+
+    def set_tax_rates(self, changes: dict[str, str | None]) -> dict[str, Any]:
+        """Map VAT rates ("19") to tax rate ids of the connection (None removes one)."""
+        stored = self.repo.get_connection()
+        if stored is None or stored["backend"] != "rutter":
+            raise ValidationFailed("only a Rutter connection needs tax rates mapped: the "
+                                   "ledger and beancount book VAT per rate themselves",
+                                   field="backend")
+        offered: dict[str, TaxRate] = {r.id: r for r in self.writer.list_tax_rates()}
+        mapping = dict(stored["config"].get("tax_rates") or {})
+        for rate, rate_id in changes.items():
+            try:
+                key = rate_key(Decimal(str(rate).strip().rstrip("%").strip()))
+            except ArithmeticError as exc:
+                raise ValidationFailed(f"{rate!r} is not a VAT rate in percent",
+                                       field="rate") from exc
+            if rate_id is None:
+                mapping.pop(key, None)
+                continue
+            if rate_id not in offered:
+                raise ValidationFailed(f"the connection has no tax rate {rate_id!r}; its rates: "
+                                       + ", ".join(f"{r.name} ({r.id})" for r in offered.values()),
+                                       field=key)
+            if offered[rate_id].rate is not None and rate_key(offered[rate_id].rate or
+                                                              Decimal(0)) != key:
+                raise ValidationFailed(f"{offered[rate_id].name!r} is a rate of "
+                                       f"{rate_key(offered[rate_id].rate or Decimal(0))} %, "
+                                       f"not {key} %", field=key)
+            mapping[key] = rate_id
+        self.repo.update_connection_options(stored["id"], {"tax_rates": mapping})
+        return {"backend": stored["backend"], "mapping": mapping}
 
 
 # -- conversions -------------------------------------------------------------------------------
@@ -393,6 +616,8 @@ def bill_input_from(extracted: ExtractedBill, vendor_id: str,
         due_date=due if due is not None and due >= bill_date else None,
         currency=str(extracted.value("currency")), total=total * sign,
         subtotal=booked(extracted.value("subtotal")), tax=booked(extracted.value("tax")),
+        tax_lines=[TaxLine(rate=t.rate, amount=t.amount * sign, basis=booked(t.basis))
+                   for t in extracted.tax_lines],
         line_items=[line.model_copy(update={"amount": line.amount * sign,
                                             "unit_price": booked(line.unit_price)})
                     for line in items],
@@ -422,6 +647,7 @@ def bill_from(data: BillInput, organization_id: str, vendor_id: str) -> Bill:
             organization_id=organization_id, vendor_id=vendor_id, kind=data.kind,
             bill_number=data.bill_number, bill_date=data.bill_date, due_date=data.due_date,
             currency=data.currency, total=data.total, subtotal=data.subtotal, tax=data.tax,
+            tax_lines=data.tax_lines,
             line_items=[BillLineItem(**line.model_dump()) for line in data.line_items],
             po_number=data.po_number, memo=data.memo, document_sha256=data.document_sha256,
             status=BillStatus.DRAFT)
@@ -430,30 +656,53 @@ def bill_from(data: BillInput, organization_id: str, vendor_id: str) -> Bill:
 
 
 def new_bill_from(bill: Bill, vendor_ref: str) -> NewBill:
-    """What the writer books for a bill: its lines when they add up, else one line."""
-    tax = bill.tax if bill.tax else None
-    if tax is not None and (bill.total - tax) * bill.total < 0:
-        tax = None  # a tax larger than the total cannot be right; book the total as expense
+    """What the writer books for a bill: its lines (net amounts; a line of zero, a heading, is
+    no posting) and its tax per rate, as printed. A bill whose parts do not make its printed
+    amounts is `NeedsReview`, naming the difference: nothing is plugged to make it add up."""
+    tax = bill.tax or Decimal(0)
+    net = bill.total - tax
+    money = f" {bill.currency}"
+    if tax and net * bill.total < 0:
+        raise NeedsReview(f"the tax {tax}{money} is larger than the total {bill.total}{money}",
+                          field="tax")
     lines = tuple(NewBillLine(description=item.description, amount=item.amount,
                               account_id=item.account_id, quantity=item.quantity,
                               unit_price=item.unit_price, tax_rate=item.tax_rate)
-                  for item in bill.line_items)
-    if sum((line.amount for line in lines), Decimal(0)) + (tax or 0) != bill.total:
-        lines = ()
+                  for item in bill.line_items if item.amount != 0)
+    lined = sum((line.amount for line in lines), Decimal(0))
+    if not lines and bill.subtotal is not None and bill.subtotal != net:
+        # (with lines, a printed subtotal may be the items' before shipping or a discount)
+        raise NeedsReview(f"the net {bill.subtotal}{money} plus the tax {tax}{money} is "
+                          f"{bill.subtotal + tax}{money}, not the total {bill.total}{money}",
+                          field="subtotal")
+    if lines and lined != net:
+        raise NeedsReview(f"the lines add up to {lined}{money}, the net is {net}{money} (the "
+                          f"total {bill.total} less the tax {tax}): correct the lines",
+                          field="line_items")
+    tax_lines = tuple(NewTaxLine(rate=t.rate, amount=t.amount, basis=t.basis)
+                      for t in bill.tax_lines)
+    taxed = sum((t.amount for t in tax_lines), Decimal(0))
+    if tax_lines and taxed != tax:
+        raise NeedsReview(f"the tax per rate adds up to {taxed}{money}, the bill's tax is "
+                          f"{tax}{money}", field="tax_lines")
+    bases = [t.basis for t in tax_lines]
+    if tax_lines and all(b is not None for b in bases) and \
+            sum((b or Decimal(0) for b in bases), Decimal(0)) != net:
+        raise NeedsReview(f"the net amounts per rate add up to "
+                          f"{sum((b or Decimal(0) for b in bases), Decimal(0))}{money}, the "
+                          f"net is {net}{money}", field="tax_lines")
     return NewBill(vendor_id=vendor_ref, kind=bill.kind, bill_number=bill.bill_number,
                    bill_date=bill.bill_date, due_date=bill.due_date, currency=bill.currency,
-                   total=bill.total, tax=tax, lines=lines, memo=bill.memo,
-                   po_number=bill.po_number, reference=bill.id)
+                   total=bill.total, tax=tax or None, tax_lines=tax_lines, lines=lines,
+                   memo=bill.memo, po_number=bill.po_number, reference=bill.id)
 
 
 def push_extracted_bill(runtime: Runtime, organization_id: str, extracted: ExtractedBill,
                         vendor: Vendor, *, document_sha256: str | None = None,
                         filename: str | None = None) -> str:
-    """The pipeline's push: record the bill and book it, in one unit of work; its id.
-
-    If booking fails the bill row is not kept, so the job can be retried; the retry's
-    idempotency keys make the accounting system return what the first attempt wrote.
-    """
+    """The pipeline's push: record the bill (or revise the draft a failed push left) and book
+    it; its id. If booking fails the draft stays with the write's key and error, and the job's
+    retry pushes it again: the key makes the accounting system return what an attempt wrote."""
     with runtime.repository(organization_id) as repo:
         service = BillService.open(repo, runtime.settings, runtime.originals)
         bill = service.create_from_extracted(extracted, vendor=vendor,

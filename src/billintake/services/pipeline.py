@@ -22,6 +22,7 @@ from billintake.domain.errors import (
     BillintakeError,
     Conflict,
     DuplicateBill,
+    NeedsReview,
     UnreadableDocument,
 )
 from billintake.domain.extracted import ExtractedBill
@@ -298,6 +299,10 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
         outcome = (job.outcome or JobOutcome()).model_copy(
             update={"review_reasons": reasons, "duplicate_of": exc.existing_id})
         return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, outcome=outcome)
+    except NeedsReview as exc:  # the books cannot take the bill as it stands: a person decides
+        outcome = (job.outcome or JobOutcome()).model_copy(
+            update={"review_reasons": [f"cannot be booked as it stands: {exc.message}"]})
+        return _set_status(runtime, job, JobStatus.NEEDS_REVIEW, outcome=outcome)
     except BillintakeError as exc:
         log.info("job failed: %s", exc.code, extra=context)
         return _fail(runtime, job, exc.message, exc.code)
@@ -311,10 +316,11 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
 
 def _push_once(runtime: Runtime, stages: Stages, info: JobInput, extracted: ExtractedBill,
                vendor: Vendor) -> str:
-    """Push, unless a bill from this very file exists already (a job run a second time)."""
+    """Push, unless a bill from this very file is booked already (a job run a second time); a
+    draft of it that a failed push left is pushed again (under its stored idempotency key)."""
     with runtime.repository(info.organization_id) as repo:
         existing = repo.find_bill_by_document(info.document_sha256)
-    if existing is not None:
+    if existing is not None and existing.external_id is not None:
         return existing.id
     return stages.push(runtime, info, extracted, vendor)
 

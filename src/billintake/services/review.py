@@ -32,7 +32,13 @@ from billintake.domain.errors import (
     ValidationFailed,
     validation_failed,
 )
-from billintake.domain.extracted import Evidence, ExtractedBill, ExtractedLineItem, FieldValue
+from billintake.domain.extracted import (
+    Evidence,
+    ExtractedBill,
+    ExtractedLineItem,
+    FieldValue,
+    TaxLine,
+)
 from billintake.domain.kinds import kind_of
 from billintake.domain.model import (
     AccountClass,
@@ -156,6 +162,7 @@ class Corrections(BaseModel):
     currency: str | None = None
     subtotal: Amount | None = None
     tax: Amount | None = None
+    tax_lines: list[TaxLine] | None = None  # the tax per rate, as printed
     total: Amount | None = None
     po_number: str | None = Field(default=None, max_length=100)
     line_items: list[LineCorrection] | None = None
@@ -196,6 +203,8 @@ def apply_corrections(extracted: ExtractedBill, corrections: Corrections) -> Ext
         updates["document_type"] = FieldValue(
             value="credit_note" if corrections.kind is BillKind.VENDOR_CREDIT else "invoice",
             confidence=1.0, evidence=_corrected(extracted.value("document_type")))
+    if "tax_lines" in given:
+        updates["tax_lines"] = list(corrections.tax_lines or [])
     if "line_items" in given:
         updates["line_items"] = [
             ExtractedLineItem(description=line.description, amount=line.amount,
@@ -335,9 +344,12 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             booking: Booking | None = None) -> Approval:
     """Correct, record and push the bill of a job in needs_review; the job becomes pushed.
 
-    All in one unit of work: if validation, a check left unconfirmed (`ConfirmationNeeded`)
-    or the accounting system fails, nothing is kept (no bill, no new vendor) and the job
-    still waits. A confirmed change of bank details becomes the vendor's IBAN.
+    If validation fails or a check is left unconfirmed (`ConfirmationNeeded`), nothing is
+    kept (no bill, no new vendor) and the job still waits; a confirmed change of bank details
+    becomes the vendor's IBAN. If the accounting system fails (or the bill cannot be booked as
+    it stands) the job still waits and the draft bill keeps the write's key and error:
+    approving again (with corrections: a new revision of the bill) pushes that draft, never a
+    second bill.
     """
     if not isinstance(corrections, Corrections):
         corrections = Corrections.parse(corrections)

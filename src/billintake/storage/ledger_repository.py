@@ -45,9 +45,15 @@ class LedgerRepository(OrganizationScope):
         return list(self.session.scalars(
             self._owned(LedgerAccountRow).order_by(LedgerAccountRow.code)))
 
-    def add_accounts(self, rows: list[LedgerAccountRow]) -> None:
-        self.session.add_all(rows)
-        self._flush()
+    def add_accounts(self, rows: list[LedgerAccountRow]) -> bool:
+        """Open accounts; False when a concurrent transaction opened them first (its rows are
+        then there to read: the insert is undone to a savepoint, this transaction goes on)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add_all(rows)
+        except IntegrityError:
+            return False
+        return True
 
     def get_account(self, account_id: str) -> LedgerAccountRow | None:
         return self._mine(LedgerAccountRow, account_id)

@@ -337,20 +337,33 @@ class Repository(OrganizationScope):
         self.session.flush()
         return connection_id
 
-    def get_connection(self) -> dict[str, Any] | None:
-        """The default connection as {id, backend, config, secrets}, or None (use the default)."""
+    def get_connection(self, connection_id: str | None = None) -> dict[str, Any] | None:
+        """The default connection (or the one with this id, current or earlier) as {id,
+        backend, config, secrets}, or None (use the default)."""
+        query = self._owned(AccountingConnectionRow, AccountingConnectionRow.id == connection_id
+                            ) if connection_id else self._owned(
+            AccountingConnectionRow, AccountingConnectionRow.is_default.is_(True))
         row = self.session.scalar(
-            self._owned(AccountingConnectionRow, AccountingConnectionRow.is_default.is_(True))
-            .order_by(AccountingConnectionRow.created_at.desc()).limit(1))
+            query.order_by(AccountingConnectionRow.created_at.desc()).limit(1))
         if row is None:
             return None
         return {"id": row.id, "backend": row.backend, "config": dict(row.config),
                 "secrets": dict(row.secrets)}
 
+    def update_connection_options(self, connection_id: str, options: dict[str, Any]) -> None:
+        """Set options of a stored connection (e.g. its tax-rate mapping), in place."""
+        row = self.session.get(AccountingConnectionRow, connection_id)
+        if row is None or row.organization_id != self.organization_id:
+            raise NotFound(f"accounting connection {connection_id} not found")
+        row.config = {**dict(row.config), **options}
+        self.session.flush()
+
 
 def _bill_row(bill: Bill) -> dict[str, Any]:
-    data = bill.model_dump(exclude={"line_items"})
+    data = bill.model_dump(exclude={"line_items", "tax_lines", "writes"})
     data["line_items"] = [item.model_dump(mode="json") for item in bill.line_items]
+    data["tax_lines"] = [line.model_dump(mode="json") for line in bill.tax_lines]
+    data["writes"] = {name: write.model_dump(mode="json") for name, write in bill.writes.items()}
     data["kind"] = bill.kind.value
     data["status"] = bill.status.value
     return data

@@ -196,6 +196,11 @@ class BillRow(Base):
     po_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    tax_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    backend: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    connection_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    writes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 

@@ -86,8 +86,13 @@ def test_waiting_jobs_are_listed_with_their_reasons(
 def test_approved_with_a_corrected_total_is_booked_with_it(
         runtime: Runtime, low_confidence: tuple[TestClient, str, IngestJob]) -> None:
     client, org_id, job = low_confidence
-    response = client.post(f"/review/{job.id}/approve",
-                           json={"total": "17100.00", "bill_date": "2025-05-19"})
+    plugged = client.post(f"/review/{job.id}/approve",  # the lines would not make that total
+                          json={"total": "17100.00", "bill_date": "2025-05-19"})
+    assert plugged.status_code == 422 and plugged.json()["error"] == "needs_review"
+    assert "the lines add up to" in plugged.json()["detail"]
+    lines = [{"description": "Services as corrected", "amount": "14372.49"}]
+    response = client.post(f"/review/{job.id}/approve", json={
+        "total": "17100.00", "bill_date": "2025-05-19", "line_items": lines})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["job"]["status"] == "pushed" and body["job"]["bill_id"] == body["bill"]["id"]
@@ -108,7 +113,8 @@ def test_approved_with_a_corrected_total_is_booked_with_it(
     assert stored.status is JobStatus.PUSHED and stored.bill_id == bill.id
     review = stored.outcome.review  # type: ignore[union-attr]
     assert review is not None and review.decision == "approved"
-    assert review.corrections == {"total": "17100.00", "bill_date": "2025-05-19"}
+    assert review.corrections == {"total": "17100.00", "bill_date": "2025-05-19",
+                                  "line_items": lines}
     corrected = stored.outcome.bill.total  # type: ignore[union-attr]
     assert corrected is not None and corrected.value == Decimal("17100.00")
     assert corrected.confidence == 1.0 and corrected.evidence is not None

@@ -98,6 +98,24 @@ def record_payment(bill_id: str, body: PaymentInput, service: Service) -> dict[s
             "bill": service.get_bill(bill_id).to_dict()}
 
 
+class TaxRatesInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mapping: dict[str, str | None]  # VAT rate in percent ("19") -> tax rate id, null removes
+
+
+@router.get("/accounting/tax-rates")
+def get_tax_rates(service: Service) -> dict[str, Any]:
+    """The VAT rate -> tax rate mapping of the connection, and the tax rates it offers."""
+    return service.tax_rates()
+
+
+@router.put("/accounting/tax-rates")
+def set_tax_rates(body: TaxRatesInput, service: Service) -> dict[str, Any]:
+    """Map VAT rates to the connection's tax rates (what a bill waiting for one needs)."""
+    return service.set_tax_rates(body.mapping)
+
+
 @router.get("/accounting/connection")
 def get_connection(repo: OrgRepository, runtime: RuntimeDep) -> dict[str, Any]:
     """The backend and its options; of the secrets only their names."""

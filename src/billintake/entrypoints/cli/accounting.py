@@ -1,4 +1,4 @@
-"""`billintake vendors|accounts|bills|connect`: the accounting routes, from the command line.
+"""`billintake vendors|accounts|bills|connect|tax-rates`: the accounting routes, as commands.
 
 Output is JSON (one document per command) so it can be piped; errors print a message and exit 1.
 """
@@ -141,6 +141,16 @@ def bills_pay(bill_id: str, amount: str, currency: str,
                                              account_id=account_id)
             _print({"payment": payment.model_dump(mode="json"),
                     "bill": service.get_bill(bill_id).to_dict()})
+
+
+@commands.command("tax-rates")
+def tax_rates(set_: list[str] = typer.Option([], "--set", help="RATE=TAX_RATE_ID, e.g. 19=..."),
+              unset: list[str] = typer.Option([], help="a RATE to unmap"),
+              org: str | None = OrgOption) -> None:
+    """Show (no option) or set the VAT rate -> tax rate mapping of the accounting connection."""
+    with user_errors(), _service(org) as service:
+        changes: dict[str, str | None] = {**_pairs(set_, "--set"), **dict.fromkeys(unset)}
+        _print(service.set_tax_rates(changes) if changes else service.tax_rates())
 
 
 @commands.command("connect")
