@@ -1,7 +1,7 @@
 """bills keep where they were booked, their tax per rate and their writes' idempotency keys
 
-Revision ID: 0006_bill_writes
-Revises: 0005_job_outcome
+Revision ID: 0007_bill_writes
+Revises: 0006_users_sessions
 Create Date: 2026-12-05 09:00:00
 
 `tax_lines` (the tax per rate as printed), `backend` and `connection_id` (where the bill was
