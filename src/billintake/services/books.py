@@ -322,11 +322,17 @@ class BillService:
         """Record a bill read from a document (a credit note becomes a vendor credit); a draft
         of the same document not yet booked is revised instead (a corrected bill)."""
         self.remember_alias(vendor, extracted.value("vendor_name"))
-        data = bill_input_from(extracted, vendor.id, document_sha256, kind=kind)
+        return self.record(bill_input_from(extracted, vendor.id, document_sha256, kind=kind))
+
+    def unbooked_draft(self, document_sha256: str | None) -> Bill | None:
+        """The bill of this document recorded but never booked (a push that failed), if any."""
         draft = self.repo.find_bill_by_document(document_sha256) if document_sha256 else None
-        if draft is not None and draft.external_id is None:
-            return self.revise(draft, data)
-        return self.create_bill(data)
+        return draft if draft is not None and draft.external_id is None else None
+
+    def record(self, data: BillInput) -> Bill:
+        """Record a bill; the unbooked draft of the same document is revised instead."""
+        draft = self.unbooked_draft(data.document_sha256)
+        return self.revise(draft, data) if draft is not None else self.create_bill(data)
 
     def revise(self, draft: Bill, data: BillInput) -> Bill:
         """A draft (never booked) corrected: its fields from `data`; a new revision if changed."""

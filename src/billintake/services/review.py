@@ -365,7 +365,8 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
                   else _choose_vendor(service, job, extracted, corrections))
         draft = _booked(service, bill_input_from(extracted, vendor.id, job.document_sha256,
                                                  kind=kind), booking)
-        service.refuse_duplicate(bill_from(draft, organization_id, vendor.id))
+        if service.unbooked_draft(job.document_sha256) is None:  # a draft is revised below
+            service.refuse_duplicate(bill_from(draft, organization_id, vendor.id))
         pending = [c for c in checks(repo, job, extracted, vendor)
                    if c.code not in booking.confirm]
         if pending:
@@ -376,8 +377,7 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             vendor = repo.update_vendor(repo.get_vendor(vendor.id).model_copy(
                 update={"iban": extracted.value("vendor_iban")}))
         service.remember_alias(vendor, extracted.value("vendor_name"))
-        bill = service.create_bill(draft)
-        bill = service.push_bill(bill.id)
+        bill = service.push_bill(service.record(draft).id)
         job.status, job.bill_id, job.error, job.error_code = JobStatus.PUSHED, bill.id, None, None
         job.outcome = _decided(job, ReviewDecision(
             decision="approved", at=utcnow(), vendor_id=vendor.id,
