@@ -146,3 +146,33 @@ def test_bundled_models_load_without_network(receipt_image: Image.Image,
     finally:
         rapid._engine.cache_clear()
     assert "TOTAL" in {w.text for w in words}
+
+
+def rapid_line(text: str, spans: list[tuple[int, int]], score: float = 0.95) -> list[object]:
+    """A RapidOCR result line with character boxes, as `return_word_box=True` gives it."""
+    x0, x1 = spans[0][0], spans[-1][1]
+    return [[[x0, 10], [x1, 10], [x1, 40], [x0, 40]], text, score,
+            [[[a, 10], [b, 10], [b, 40], [a, 40]] for a, b in spans], list(text),
+            [score] * len(text)]
+
+
+def test_a_line_without_spaces_is_cut_into_words_where_characters_stand_apart() -> None:
+    # PP-OCR left out the spaces of "KEDAI MAJU SDN BHD"; the gaps between words are wider
+    spans = [(45, 61), (65, 80), (84, 99), (103, 118), (118, 134), (145, 161), (165, 180),
+             (184, 199), (203, 218), (234, 249), (253, 268), (272, 288), (303, 318),
+             (326, 341), (345, 361)]
+    words = rapid.line_words(rapid_line("KEDAIMAJUSDNBHD", spans), scale=2.0)
+    assert [w.text for w in words] == ["KEDAI", "MAJU", "SDN", "BHD"]
+    assert words[0].x0 == 22.5 and words[-1].x1 == 180.5  # pixels / scale
+    assert all(w.top == 5.0 and w.bottom == 20.0 for w in words)
+
+
+def test_numbers_stay_whole_and_a_label_colon_ends_its_word() -> None:
+    spans = [(45, 57), (59, 70), (70, 81), (81, 91), (91, 103), (108, 120), (123, 133),
+             (133, 144), (144, 150), (162, 169), (169, 179), (179, 191), (193, 205),
+             (207, 219), (221, 233)]  # an uneven gap inside the date
+    words = rapid.line_words(rapid_line("Date:12/02/2018", spans), scale=1.0)
+    assert [w.text for w in words] == ["Date:", "12/02/2018"]
+    spaced = rapid.line_words(rapid_line("Total (RM) : 112.46", [
+        (i * 10, i * 10 + 8) for i in range(len("Total (RM) : 112.46"))]), scale=1.0)
+    assert [w.text for w in spaced] == ["Total", "(RM)", ":", "112.46"]  # spaces as read

@@ -31,7 +31,9 @@ _TEXT_SCORE = 0.5
 _MAX_SIDE = 2000  # longer images are scaled down to this for detection and recognition
 # Characters further apart than this share of their width, and than this many times the
 # line's usual gap between characters, belong to two words
+# (not inside a number or date, where the character boxes are least even: "12/0 2/2018")
 _WORD_GAP, _GAP_OVER_USUAL = 0.5, 2.5
+_NUMERIC = frozenset("0123456789.,/:-")
 # One thread per engine: pages already run in parallel in worker processes, and on a busy
 # machine ONNX Runtime's extra threads only wait for the CPU (one read twice as fast).
 _THREADS = 1
@@ -71,7 +73,8 @@ def line_words(line: list[Any], scale: float) -> list[Word]:
 
     PP-OCR often leaves out the space between words set close ("KEDAIMAJU"), so a line is
     also cut where its characters stand clearly further apart than the line's others
-    (`_WORD_GAP`, `_GAP_OVER_USUAL`), and after a label's colon ("Date:12/02/2018").
+    (`_WORD_GAP`, `_GAP_OVER_USUAL`) but for inside a number, and after a label's colon
+    ("Date:12/02/2018").
     """
     quad, text, score = line[0], line[1], float(line[2])
     ys = [point[1] for point in quad]
@@ -135,8 +138,10 @@ def _runs(line: list[Any]) -> list[tuple[str, float, float, float]] | None:
         if char.isspace():
             close()
             continue
-        if current and (spans[index][0] - spans[current[-1]][1] > gap
-                        or (chars[current[-1]] == ":" and len(current) > 2
+        previous = chars[current[-1]] if current else ""
+        if current and ((spans[index][0] - spans[current[-1]][1] > gap
+                         and not (previous in _NUMERIC and char in _NUMERIC))
+                        or (previous == ":" and len(current) > 2
                             and chars[current[-2]].isalpha())):
             close()
         current.append(index)
