@@ -16,30 +16,21 @@ from typing import Any
 import typer
 
 from billintake.accounting.writer import Connection
-from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
-from billintake.entrypoints.cli.common import organization_id_for, user_errors
+from billintake.entrypoints.cli.common import OrgOption, acting_for, group, user_errors
 from billintake.services.books import BillInput, BillService, VendorInput, connection_for
 
 commands = typer.Typer()
 
-vendors_app = typer.Typer(no_args_is_help=True, help="Vendors of an organization.")
-bills_app = typer.Typer(no_args_is_help=True, help="Bills: record, push, pay.")
-commands.add_typer(vendors_app, name="vendors")
-commands.add_typer(bills_app, name="bills")
-
-OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
+vendors_app = group(commands, "vendors", "Vendors of an organization.")
+bills_app = group(commands, "bills", "Bills: record, push, pay.")
 
 
 @contextmanager
 def _service(org: str | None) -> Iterator[BillService]:
-    runtime = Runtime.from_settings()
-    try:
-        organization_id = organization_id_for(runtime, org)
-        with runtime.repository(organization_id) as repo:
-            yield BillService.open(repo, runtime.settings, runtime.originals)
-    finally:
-        runtime.close()
+    with acting_for(org) as (runtime, organization_id), \
+            runtime.repository(organization_id) as repo:
+        yield BillService.open(repo, runtime.settings, runtime.originals)
 
 
 def _print(value: Any) -> None:
@@ -159,22 +150,17 @@ def connect(backend: str = typer.Argument(None, help="ledger, beancount or rutte
             secret: list[str] = typer.Option([], help="KEY=VALUE, e.g. access_token=..."),
             org: str | None = OrgOption) -> None:
     """Show (no BACKEND) or set the organization's accounting system; secrets are not shown."""
-    with user_errors():
-        runtime = Runtime.from_settings()
+    with user_errors(), acting_for(org) as (runtime, organization_id), \
+                runtime.repository(organization_id) as repo:
+        if backend is None:
+            _print(connection_for(repo, runtime.settings).public())
+            return
         try:
-            organization_id = organization_id_for(runtime, org)
-            with runtime.repository(organization_id) as repo:
-                if backend is None:
-                    _print(connection_for(repo, runtime.settings).public())
-                    return
-                try:
-                    connection = Connection(backend=backend, options=_pairs(option, "--option"),
-                                            secrets=_pairs(secret, "--secret"))
-                except ValueError as exc:
-                    raise ValidationFailed(str(exc), field="backend") from exc
-                repo.set_connection(connection.backend, dict(connection.options),
-                                    {k: v.get_secret_value()
-                                     for k, v in connection.secrets.items()})
-                _print(connection.public())
-        finally:
-            runtime.close()
+            connection = Connection(backend=backend, options=_pairs(option, "--option"),
+                                    secrets=_pairs(secret, "--secret"))
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), field="backend") from exc
+        repo.set_connection(connection.backend, dict(connection.options),
+                            {k: v.get_secret_value()
+                             for k, v in connection.secrets.items()})
+        _print(connection.public())

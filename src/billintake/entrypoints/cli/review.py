@@ -6,33 +6,18 @@ Output is JSON (one document per command); errors print a message and exit 1.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
 
-from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
-from billintake.entrypoints.cli.common import organization_id_for, user_errors
+from billintake.entrypoints.cli.common import OrgOption, acting_for, group, user_errors
 from billintake.services import review
 
 commands = typer.Typer()
 
-review_app = typer.Typer(no_args_is_help=True,
-                         help="Bills waiting for review: list, approve (with corrections), reject.")
-commands.add_typer(review_app, name="review")
-
-OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
-
-
-@contextmanager
-def _organization(slug: str | None) -> Iterator[tuple[Runtime, str]]:
-    runtime = Runtime.from_settings()
-    try:
-        yield runtime, organization_id_for(runtime, slug)
-    finally:
-        runtime.close()
+review_app = group(commands, "review",
+                   "Bills waiting for review: list, approve (with corrections), reject.")
 
 
 def _print(value: Any) -> None:
@@ -61,7 +46,7 @@ def corrections_from(pairs: list[str]) -> dict[str, Any]:
 @review_app.command("list")
 def review_list(org: str | None = OrgOption, limit: int = typer.Option(100, min=1)) -> None:
     """List the jobs waiting for review, with why they wait."""
-    with user_errors(), _organization(org) as (runtime, organization_id):
+    with user_errors(), acting_for(org) as (runtime, organization_id):
         _print([item.to_dict() for item in review.waiting(runtime, organization_id,
                                                           limit=limit)])
 
@@ -81,7 +66,7 @@ def review_approve(
     org: str | None = OrgOption,
 ) -> None:
     """Approve a job's bill (with corrections): it is booked and the job becomes pushed."""
-    with user_errors(), _organization(org) as (runtime, organization_id):
+    with user_errors(), acting_for(org) as (runtime, organization_id):
         body: dict[str, Any] = {**corrections_from(corrections), "confirm": confirm,
                                 "create_vendor": create_vendor}
         if account:
@@ -98,6 +83,6 @@ def review_reject(job_id: str,
                   reason: str = typer.Option(..., "--reason", help="why the bill is rejected"),
                   org: str | None = OrgOption) -> None:
     """Reject a job's bill: the job becomes failed with the reason; its file is kept."""
-    with user_errors(), _organization(org) as (runtime, organization_id):
+    with user_errors(), acting_for(org) as (runtime, organization_id):
         job = review.reject(runtime, organization_id, job_id, reason)
         _print({"job_id": job.id, "status": job.status.value, "error": job.error})
