@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from billintake.bootstrap import Runtime
 from billintake.entrypoints.api.app import create_app
+from billintake.services.books import BillService
 
 
 @pytest.fixture
@@ -83,14 +84,41 @@ def test_unsafe_or_unknown_connections_are_refused(client: TestClient, body: dic
     assert client.put("/accounting/connection", json=body).status_code == 422
 
 
-def test_bills_go_to_the_chosen_beancount_file(client: TestClient, runtime: Runtime) -> None:
-    chosen = client.put("/accounting/connection", json={
-        "backend": "beancount", "options": {"path": "api.beancount"}})
+def test_bills_go_to_the_organizations_own_beancount_file(client: TestClient,
+                                                          runtime: Runtime) -> None:
+    chosen = client.put("/accounting/connection", json={"backend": "beancount"})
     assert chosen.status_code == 200, chosen.text
     created = client.post("/bills", json=BILL).json()
     assert client.post(f"/bills/{created['id']}/push").json()["status"] == "open"
-    books = runtime.settings.resolved_beancount_dir / "api.beancount"
+    books = runtime.settings.resolved_beancount_dir / created["organization_id"] / \
+        "books.beancount"
     assert "INV-9" in books.read_text()
+
+
+def test_organizations_never_share_beancount_books(client: TestClient,
+                                                   runtime: Runtime) -> None:
+    """Two organizations naming the same file (by the API, or a path stored earlier) still
+    each write and read only their own books."""
+    with runtime.directory() as directory:
+        other, other_key = directory.create_organization("Other Books", "other-books")
+    same = {"backend": "beancount", "options": {"path": "shared.beancount"}}
+    assert client.put("/accounting/connection", json=same).status_code == 422
+    shared = str(runtime.settings.resolved_beancount_dir / "shared.beancount")
+    organization_id = client.get("/me").json()["id"]
+    for org_id in (organization_id, other.id):
+        with runtime.repository(org_id) as repo:
+            repo.set_connection("beancount", {"path": shared}, {})
+    created = client.post("/bills", json=BILL).json()
+    assert client.post(f"/bills/{created['id']}/push").json()["pushed"]
+    intruder = TestClient(create_app(runtime=runtime))
+    intruder.headers["Authorization"] = f"Bearer {other_key}"
+    assert intruder.get("/vendors").json() == []
+    theirs = intruder.post("/bills", json={**BILL, "vendor_name": "Globex"}).json()
+    assert intruder.post(f"/bills/{theirs['id']}/push").json()["pushed"]
+    with runtime.repository(organization_id) as repo:
+        mine = BillService.open(repo, runtime.settings).writer
+        assert [b.bill_number for b in mine.list_bills()] == ["INV-9"]
+        assert [v.name for v in mine.list_vendors()] == ["ACME Corp."]
 
 
 def test_requests_need_an_api_key(runtime: Runtime) -> None:

@@ -185,6 +185,20 @@ def connection_for(repo: Repository, settings: Settings | None,
     return Connection(backend=backend)
 
 
+def checked_options(backend: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A connection's options as a client or an operator gives them, refused (422) where they
+    would reach outside the organization: a beancount file is named by the service, never by
+    a client (two organizations could name the same books), and Rutter's base URL is the
+    service's setting (the credentials must never be sent elsewhere)."""
+    if "base_url" in options:
+        raise ValidationFailed("base_url is set in the service's settings, not per organization",
+                               field="options")
+    if backend == "beancount" and "path" in options:
+        raise ValidationFailed("the beancount file is named by the service, one per "
+                               "organization: leave out `path`", field="options")
+    return options
+
+
 def writer_for(repo: Repository, settings: Settings | None, connection_id: str | None = None,
                **extra: Any) -> AccountingWriter:
     """Open the organization's writer (or an earlier connection's); the ledger shares the
