@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from fastapi.testclient import TestClient
 
 from billintake.bootstrap import Runtime
+from billintake.domain.model import Bill, Document, Vendor
 from billintake.entrypoints.api.app import create_app
 from billintake.services.books import BillService
 
@@ -124,3 +128,32 @@ def test_organizations_never_share_beancount_books(client: TestClient,
 def test_requests_need_an_api_key(runtime: Runtime) -> None:
     anonymous = TestClient(create_app(runtime=runtime))
     assert anonymous.get("/bills").status_code == 401
+
+
+def test_another_organizations_original_cannot_be_attached(client: TestClient,
+                                                           runtime: Runtime) -> None:
+    """A hash names a file only within the caller's organization."""
+    with runtime.directory() as directory:
+        other, _key = directory.create_organization("Victim Ltd", "victim")
+    secret = b"%PDF-1.4 the victim's invoice"
+    sha = runtime.originals.put(secret)
+    with runtime.repository(other.id) as repo:
+        repo.add_document(Document(sha256=sha, organization_id=other.id,
+                                   original_filename="victim.pdf",
+                                   media_type="application/pdf", size=len(secret)))
+    refused = client.post("/bills", json={**BILL, "document_sha256": sha})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "document_sha256"
+    # a bill naming the hash anyway (recorded before this check) pushes without it
+    organization_id = client.get("/me").json()["id"]
+    with runtime.repository(organization_id) as repo:
+        vendor = repo.add_vendor(Vendor(organization_id=organization_id, name="ACME Corp."))
+        bill = repo.add_bill(Bill(organization_id=organization_id, vendor_id=vendor.id,
+                                  bill_number="INV-X", bill_date=date(2024, 3, 1),
+                                  currency="EUR", total=Decimal("10.00"),
+                                  document_sha256=sha))
+    pushed = client.post(f"/bills/{bill.id}/push")
+    assert pushed.status_code == 200, pushed.text
+    with runtime.repository(organization_id) as repo:
+        books = BillService.open(repo, runtime.settings, runtime.originals).writer
+        assert books.list_attachments(pushed.json()["external_id"]) == []

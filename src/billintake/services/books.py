@@ -326,6 +326,7 @@ class BillService:
                 raise ValidationFailed(f"the vendor is ambiguous ({resolution.match.reason}); "
                                        "give vendor_id", field="vendor_name")
             vendor = resolution.vendor
+        self.check_document(data.document_sha256)
         bill = bill_from(data, self.repo.organization_id, vendor.id)
         self.refuse_duplicate(bill)
         return self.repo.add_bill(bill)
@@ -353,6 +354,7 @@ class BillService:
         if draft.external_id is not None:
             raise Conflict(f"bill {draft.bill_number} ({draft.id}) is booked already; it "
                            "cannot be changed here", field="bill_id")
+        self.check_document(data.document_sha256)
         fresh = bill_from(data, self.repo.organization_id, data.vendor_id or draft.vendor_id)
         same = self.repo.find_bill_by_number(fresh.vendor_id, fresh.bill_number, fresh.total)
         if same is not None and same.id != draft.id:
@@ -368,6 +370,17 @@ class BillService:
         revised = fresh.model_copy(update={"id": draft.id, "created_at": draft.created_at,
                                            "writes": draft.writes})
         return self.repo.update_bill(revised)
+
+    def check_document(self, sha256: str | None) -> None:
+        """A bill's original must be a file this organization received (422 otherwise): a
+        hash is resolved only within the organization, never to another's original."""
+        if sha256 is None:
+            return
+        try:
+            self.repo.get_document(sha256)
+        except NotFound as exc:
+            raise ValidationFailed("no file with this sha256 was received by this organization",
+                                   field="document_sha256") from exc
 
     def refuse_duplicate(self, bill: Bill) -> None:
         """The same file, or the same vendor + number + amount, is the same bill: 409."""
@@ -497,13 +510,15 @@ class BillService:
         return found.id
 
     def _document(self, sha256: str) -> DocumentRef | None:
+        """The original to attach: only a file this organization received (its document
+        record), never one the store keeps for another organization."""
         if self.originals is None or not self.originals.exists(sha256):
             return None
         try:
             record = self.repo.get_document(sha256)
-            filename, media_type = record.original_filename, record.media_type
         except NotFound:
-            filename, media_type = f"{sha256[:12]}.pdf", "application/pdf"
+            return None
+        filename, media_type = record.original_filename, record.media_type
         if not PurePath(filename).suffix:  # the books tell a document's type by its extension
             filename += mimetypes.guess_extension(media_type) or ".bin"
         return DocumentRef(sha256=sha256, filename=filename, media_type=media_type,
