@@ -432,7 +432,7 @@ class BillService:
         if booked is None:
             booked, write = self._send(bill, "bill", write, lambda: self.writer.create_bill(
                 spec, idempotency_key=write.key))
-        bill = self.repo.get_bill(bill.id)
+        bill = self.repo.get_bill(bill.id, for_update=True)
         bill.external_id, bill.backend = booked.id, self.writer.backend
         bill.connection_id = self.connection_id
         bill.writes = {**bill.writes, "bill": write.model_copy(update={
@@ -451,7 +451,7 @@ class BillService:
         return write
 
     def _record(self, bill: Bill, name: str, write: WriteState) -> None:
-        stored = self.repo.get_bill(bill.id)
+        stored = self.repo.get_bill(bill.id, for_update=True)
         stored.writes = {**stored.writes, name: write}
         self.repo.update_bill(stored)
         self._checkpoint()
@@ -553,7 +553,7 @@ class BillService:
         write = self._write_for(bill, name, fingerprint(spec.model_dump_json()))
         paid, write = self._send(bill, name, write, lambda: writer.create_bill_payment(
             spec, idempotency_key=write.key))
-        bill = self.repo.get_bill(bill.id)
+        bill = self.repo.get_bill(bill.id, for_update=True)
         bill.writes = {**bill.writes, name: write.model_copy(update={
             "state": "done", "external_id": paid.id, "error": None, "at": utcnow()})}
         known = {p.external_id for p in self.repo.list_payments(bill.id)}
