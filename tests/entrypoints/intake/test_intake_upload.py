@@ -13,6 +13,7 @@ from fixtures_gen.intake_fixtures import (
     einvoice,
     forwarded_message,
     make_org,
+    nested_message,
     no_attachment_message,
     oversized_message,
     running_app,
@@ -180,6 +181,19 @@ def test_inbound_email_webhook(server: str, app_runtime: Runtime,
     assert too_big.status_code == 413
     [final] = wait_final(app_runtime, org_id, [job["id"]])
     assert final.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW, JobStatus.FAILED}
+
+
+def test_inbound_email_nested_too_deep_is_422_with_the_reason_and_recorded(
+        server: str, app_runtime: Runtime, org: tuple[str, dict[str, str]]) -> None:
+    org_id, auth = org
+    response = httpx.post(f"{server}/inbound/email", headers=auth,
+                          content=nested_message("bills+acme@billintake.localhost", 1000))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "malformed_message" and "nested 1000 deep" in body["detail"]
+    with app_runtime.repository(org_id) as repo:
+        job = repo.get_job(body["job_id"])
+    assert job.status is JobStatus.FAILED and job.error == body["detail"]
 
 
 def test_a_failed_job_can_be_retried_over_http(server: str, app_runtime: Runtime,
