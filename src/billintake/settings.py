@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     celery_queue: str = "billintake"
     celery_visibility_timeout_s: int = 3600  # an unacknowledged job is run again after this
     max_upload_files: int = 50  # files in one upload request
+    max_upload_request_bytes: int = 100 * 1024 * 1024  # all files of one upload request
+    upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
