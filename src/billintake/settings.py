@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
+    # tesseract | rapidocr (PP-OCRv4, models in the wheel) | auto: per page the better reading
+    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
     model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
