@@ -264,3 +264,35 @@ def test_cli_errors_are_clear_and_exit_non_zero(cli_runtime: Runtime) -> None:
     runner.invoke(app, ["review", "approve", job.id])
     again = runner.invoke(app, ["review", "approve", job.id])
     assert again.exit_code == 1 and "already pushed" in again.stderr
+
+
+def test_threshold_messages_never_contradict_themselves() -> None:
+    from billintake.services.pipeline import below_threshold
+
+    assert below_threshold(0.849, 0.85) == ("0.84", "0.85")
+    assert below_threshold(0.8499, 0.85) == ("0.84", "0.85")
+    assert below_threshold(0.5, 0.855) == ("0.500", "0.855")
+    assert below_threshold(0.2, 0.9) == ("0.20", "0.90")
+    for value in (0.8449, 0.845, 0.849, 0.84999, 0.849999999):
+        shown, limit = below_threshold(value, 0.85)
+        assert float(shown) < float(limit)
+
+
+def test_a_vendor_created_later_clears_the_unknown_vendor_reason(runtime: Runtime) -> None:
+    """The reasons are those of now: once the vendor exists, 'not known yet' is gone."""
+    from fixtures_gen.intake_fixtures import einvoice_vendors
+
+    from billintake.services import inbox
+
+    org, _key = make_org(runtime, known_sellers=False)
+    job = ingest(runtime, org.id, einvoice("RE-2024-0203")[1], "re.xml")
+    [before] = review.waiting(runtime, org.id)
+    assert before.reasons == ["vendor is not known yet: confirm or create it"]
+    with runtime.repository(org.id) as repo:
+        for vendor in einvoice_vendors(org.id):
+            repo.add_vendor(vendor)
+    [after] = review.waiting(runtime, org.id)
+    assert after.job.id == job.id
+    assert len(after.reasons) == 1 and "is known now" in after.reasons[0]
+    [row] = inbox.inbox(runtime, org.id)["rows"]
+    assert "is known now" in row["why"] and "not known yet" not in row["why"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
@@ -36,10 +37,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        with runtime.session() as session:
-            session.connection().exec_driver_sql("SELECT 1")
-        return {"status": "ok", "version": __version__}
+    def healthz() -> JSONResponse:
+        """Database, queue and workers: `ok`, `warning` (jobs wait with no worker), or `error`
+        (HTTP 503: the database or the queue is down). No key needed."""
+        from billintake.services.health import service_health
+
+        health = service_health(runtime, routes_intake.dispatcher_of(app))
+        return JSONResponse({**health.to_dict(), "version": __version__},
+                            status_code=503 if health.status == "error" else 200)
 
     @app.get("/me", tags=["service"])
     def me(org: CurrentOrg) -> dict[str, str]:

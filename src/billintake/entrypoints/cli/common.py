@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import typer
 
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import BillintakeError, NotFound, ValidationFailed
+from billintake.domain.errors import BillintakeError
+from billintake.services.organizations import default_organization_id
 
 
 @contextmanager
@@ -22,15 +23,5 @@ def user_errors() -> Iterator[None]:
 
 
 def organization_id_for(runtime: Runtime, slug: str | None) -> str:
-    """The organization a command acts for: `--org SLUG`, or the only one there is."""
-    with runtime.directory() as directory:
-        if slug:
-            org = directory.organization_by_slug(slug)
-            if org is None:
-                raise NotFound(f"no organization with slug {slug!r} (see `billintake org list`)")
-            return org.id
-        organizations = directory.list_organizations()
-    if len(organizations) != 1:
-        raise ValidationFailed("name the organization with --org SLUG "
-                               f"({len(organizations)} organizations exist)")
-    return organizations[0].id
+    """The organization a command acts for: `--org SLUG`, the default one, or the only one."""
+    return default_organization_id(runtime, slug)
