@@ -45,7 +45,9 @@ def emit(value: Any, json_output: bool, *, columns: Sequence[str],
         print_json(value)
         return
     rows = list(rows)
-    console = Console(width=max(Console().width, 100))
+    probe = Console()
+    # a pipe or a file gets long lines (nothing folds them), a terminal its own width
+    console = Console(width=probe.width if probe.is_terminal else 200)
     if not rows:
         console.print(empty)
         return

@@ -8,7 +8,8 @@ import typer
 
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
-from billintake.entrypoints.cli.common import organization_id_for, user_errors
+from billintake.entrypoints.cli.common import OrgOption, organization_id_for, user_errors
+from billintake.entrypoints.cli.output import JsonOption, emit
 from billintake.services import people
 
 commands = typer.Typer()
@@ -18,7 +19,6 @@ key_app = typer.Typer(no_args_is_help=True, help="API keys, for machines.")
 commands.add_typer(user_app, name="user")
 commands.add_typer(key_app, name="key")
 
-OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
 
 
 def _password(from_stdin: bool) -> str:
@@ -49,17 +49,20 @@ def user_add(email: str, org: str | None = OrgOption,
 
 
 @user_app.command("list")
-def user_list(org: str | None = OrgOption) -> None:
+def user_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """The organization's users: email, id, when added, last sign-in."""
-    with user_errors():
+    with user_errors(json_output):
         runtime = Runtime.from_settings()
         try:
             users = people.list_users(runtime, organization_id_for(runtime, org))
         finally:
             runtime.close()
-        for user in users:
-            last = user.last_login_at.isoformat() if user.last_login_at else "never signed in"
-            typer.echo(f"{user.email}\t{user.id}\t{user.created_at.isoformat()}\t{last}")
+        found = [{"email": u.email, "id": u.id, "created_at": u.created_at.isoformat(),
+                  "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+                 for u in users]
+        emit(found, json_output, columns=("email", "id", "added", "last sign-in"),
+             rows=[[u["email"], u["id"], u["created_at"][:19],
+                    (u["last_login_at"] or "never")[:19]] for u in found], empty="no users")
 
 
 @user_app.command("remove")
@@ -75,9 +78,9 @@ def user_remove(email: str, org: str | None = OrgOption) -> None:
 
 
 @key_app.command("list")
-def key_list(org: str | None = OrgOption) -> None:
+def key_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """The organization's API keys: id, first characters, created, revoked (never the key)."""
-    with user_errors():
+    with user_errors(json_output):
         runtime = Runtime.from_settings()
         try:
             organization_id = organization_id_for(runtime, org)
@@ -85,9 +88,14 @@ def key_list(org: str | None = OrgOption) -> None:
                 keys = directory.list_api_keys(organization_id)
         finally:
             runtime.close()
-        for key in keys:
-            state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
-            typer.echo(f"{key.id}\t{key.prefix}…\t{key.created_at.isoformat()}\t{state}")
+        found = [{"id": k.id, "prefix": k.prefix, "created_at": k.created_at.isoformat(),
+                  "state": "revoked" if k.revoked_at else "active",
+                  "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
+                 for k in keys]
+        emit(found, json_output, columns=("id", "starts", "created", "state"),
+             rows=[[k["id"], k["prefix"] + "…", k["created_at"][:19],
+                    k["state"] + (f" {k['revoked_at'][:19]}" if k["revoked_at"] else "")]
+                   for k in found], empty="no API keys")
 
 
 @key_app.command("create")
