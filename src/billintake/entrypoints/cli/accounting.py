@@ -16,11 +16,11 @@ from typing import Any
 import typer
 
 from billintake.accounting.writer import Connection
-from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
 from billintake.entrypoints.cli.common import (
     OrgOption,
-    organization_id_for,
+    acting_for,
+    group,
     parse_amount,
     parse_date,
     user_errors,
@@ -32,21 +32,15 @@ from billintake.storage.tables import BillRow
 
 commands = typer.Typer()
 
-vendors_app = typer.Typer(no_args_is_help=True, help="Vendors of an organization.")
-bills_app = typer.Typer(no_args_is_help=True, help="Bills: record, push, pay.")
-commands.add_typer(vendors_app, name="vendors")
-commands.add_typer(bills_app, name="bills")
+vendors_app = group(commands, "vendors", "Vendors of an organization.")
+bills_app = group(commands, "bills", "Bills: record, push, pay.")
 
 
 @contextmanager
 def _service(org: str | None) -> Iterator[BillService]:
-    runtime = Runtime.from_settings()
-    try:
-        organization_id = organization_id_for(runtime, org)
-        with runtime.repository(organization_id) as repo:
-            yield BillService.open(repo, runtime.settings, runtime.originals)
-    finally:
-        runtime.close()
+    with acting_for(org) as (runtime, organization_id), \
+            runtime.repository(organization_id) as repo:
+        yield BillService.open(repo, runtime.settings, runtime.originals)
 
 
 def _bill(service: BillService, given: str) -> str:
@@ -224,26 +218,19 @@ def connect(backend: str = typer.Argument(None, help="ledger, beancount or rutte
             secret: list[str] = typer.Option([], help="KEY=VALUE, e.g. access_token=..."),
             org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """Show (no BACKEND) or set the organization's accounting system; secrets are not shown."""
-    with user_errors(json_output):
-        runtime = Runtime.from_settings()
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id), \
+            runtime.repository(organization_id) as repo:
+        if backend is None:
+            _print_connection(connection_for(repo, runtime.settings).public(), json_output)
+            return
         try:
-            organization_id = organization_id_for(runtime, org)
-            with runtime.repository(organization_id) as repo:
-                if backend is None:
-                    _print_connection(connection_for(repo, runtime.settings).public(),
-                                      json_output)
-                    return
-                try:
-                    connection = Connection(backend=backend, options=_pairs(option, "--option"),
-                                            secrets=_pairs(secret, "--secret"))
-                except ValueError as exc:
-                    raise ValidationFailed(str(exc), field="backend") from exc
-                repo.set_connection(connection.backend, dict(connection.options),
-                                    {k: v.get_secret_value()
-                                     for k, v in connection.secrets.items()})
-                _print_connection(connection.public(), json_output)
-        finally:
-            runtime.close()
+            connection = Connection(backend=backend, options=_pairs(option, "--option"),
+                                    secrets=_pairs(secret, "--secret"))
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), field="backend") from exc
+        repo.set_connection(connection.backend, dict(connection.options),
+                            {k: v.get_secret_value() for k, v in connection.secrets.items()})
+        _print_connection(connection.public(), json_output)
 
 
 def _print_connection(public: dict[str, Any], json_output: bool) -> None:

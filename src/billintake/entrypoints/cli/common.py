@@ -39,6 +39,23 @@ def user_errors(json_output: bool | None = None) -> Iterator[None]:
         raise typer.Exit(code=1) from exc
 
 
+def group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
+    """A sub-command group `billintake NAME ...` under `parent`; bare NAME prints its help."""
+    app = typer.Typer(no_args_is_help=True, help=help)
+    parent.add_typer(app, name=name)
+    return app
+
+
+@contextmanager
+def acting_for(org: str | None) -> Iterator[tuple[Runtime, str]]:
+    """A runtime from the settings and the organization a command acts for; closed after."""
+    runtime = Runtime.from_settings()
+    try:
+        yield runtime, organization_id_for(runtime, org)
+    finally:
+        runtime.close()
+
+
 def organization_id_for(runtime: Runtime, slug: str | None) -> str:
     """The organization a command acts for: `--org SLUG`, the default one, or the only one."""
     return default_organization_id(runtime, slug)

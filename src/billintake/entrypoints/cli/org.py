@@ -5,15 +5,14 @@ from __future__ import annotations
 import typer
 
 from billintake.bootstrap import Runtime
-from billintake.entrypoints.cli.common import user_errors
+from billintake.entrypoints.cli.common import group, user_errors
 from billintake.entrypoints.cli.output import JsonOption, emit
 from billintake.settings import get_settings
 from billintake.storage.db import migrate as run_migrations
 
 commands = typer.Typer()
 
-org_app = typer.Typer(no_args_is_help=True, help="Organizations and their API keys.")
-commands.add_typer(org_app, name="org")
+org_app = group(commands, "org", "Organizations and their API keys.")
 
 
 @commands.command()

@@ -7,31 +7,19 @@ may be named by a unique prefix of its id.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
 
-from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
-from billintake.entrypoints.cli.common import OrgOption, job_id, organization_id_for, user_errors
+from billintake.entrypoints.cli.common import OrgOption, acting_for, group, job_id, user_errors
 from billintake.entrypoints.cli.output import JsonOption, emit, short_id
 from billintake.services import review
 
 commands = typer.Typer()
 
-review_app = typer.Typer(no_args_is_help=True,
-                         help="Bills waiting for review: list, approve (with corrections), reject.")
-commands.add_typer(review_app, name="review")
-
-@contextmanager
-def _organization(slug: str | None) -> Iterator[tuple[Runtime, str]]:
-    runtime = Runtime.from_settings()
-    try:
-        yield runtime, organization_id_for(runtime, slug)
-    finally:
-        runtime.close()
+review_app = group(commands, "review",
+                   "Bills waiting for review: list, approve (with corrections), reject.")
 
 
 def corrections_from(pairs: list[str]) -> dict[str, Any]:
@@ -64,7 +52,7 @@ def review_list(org: str | None = OrgOption,
                 limit: int = typer.Option(100, min=1, help="at most this many, newest first"),
                 json_output: bool = JsonOption) -> None:
     """List the jobs waiting for review, with why they wait."""
-    with user_errors(json_output), _organization(org) as (runtime, organization_id):
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
         items = [item.to_dict() for item in review.waiting(runtime, organization_id,
                                                            limit=limit)]
         rows = []
@@ -94,7 +82,7 @@ def review_approve(
     org: str | None = OrgOption, json_output: bool = JsonOption,
 ) -> None:
     """Approve a job's bill (with corrections): it is booked and the job becomes pushed."""
-    with user_errors(json_output), _organization(org) as (runtime, organization_id):
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
         job_id_ = job_id(runtime, organization_id, job)
         body: dict[str, Any] = {**corrections_from(corrections), "confirm": confirm,
                                 "create_vendor": create_vendor}
@@ -117,7 +105,7 @@ def review_reject(job: str = typer.Argument(..., help="the job's id (or a unique
                   reason: str = typer.Option(..., "--reason", help="why the bill is rejected"),
                   org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """Reject a job's bill: the job becomes failed with the reason; its file is kept."""
-    with user_errors(json_output), _organization(org) as (runtime, organization_id):
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
         done = review.reject(runtime, organization_id, job_id(runtime, organization_id, job),
                              reason)
         emit({"job_id": done.id, "status": done.status.value, "error": done.error},
