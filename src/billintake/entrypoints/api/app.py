@@ -14,6 +14,7 @@ from billintake.entrypoints.api import (
     routes_documents,
     routes_intake,
     routes_pages,
+    routes_reports,
     routes_review,
     routes_session,
 )
@@ -24,7 +25,8 @@ from billintake.settings import Settings
 
 # Each area's routes.
 ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router,
-           routes_documents.router, routes_session.router, routes_pages.router)
+           routes_documents.router, routes_session.router, routes_reports.router,
+           routes_pages.router)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
