@@ -116,7 +116,8 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
         confirm = [] if job.status is not JobStatus.NEEDS_REVIEW or to_check is None else [
             c.to_dict() for c in checks(repo, job, extracted, to_check)]
         backend = connection_for(repo, settings).backend
-    item = review_item(job, ReviewPolicy.from_settings(settings))
+    item = review_item(job, ReviewPolicy.from_settings(settings), vendors=vendors,
+                       settings=settings)
     ranked = rank_vendors(vendor_candidate_of(extracted, job.hints), vendors)
     return {
         "job": {"id": job.id, "status": job.status.value, "filename": job.original_filename,

@@ -10,6 +10,7 @@ import typer
 
 from billintake.domain.errors import ValidationFailed
 from billintake.entrypoints.cli.common import OrgOption, acting_for, group, user_errors
+from billintake.entrypoints.cli.output import JsonOption, emit
 from billintake.services import people
 from billintake.storage.repository import Directory
 
@@ -43,14 +44,17 @@ def user_add(email: str, org: str | None = OrgOption,
 
 
 @user_app.command("list")
-def user_list(org: str | None = OrgOption) -> None:
+def user_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """The organization's users: email, id, when added, last sign-in."""
-    with user_errors():
+    with user_errors(json_output):
         with acting_for(org) as (runtime, organization_id):
             users = people.list_users(runtime, organization_id)
-        for user in users:
-            last = user.last_login_at.isoformat() if user.last_login_at else "never signed in"
-            typer.echo(f"{user.email}\t{user.id}\t{user.created_at.isoformat()}\t{last}")
+        found = [{"email": u.email, "id": u.id, "created_at": u.created_at.isoformat(),
+                  "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+                 for u in users]
+        emit(found, json_output, columns=("email", "id", "added", "last sign-in"),
+             rows=[[u["email"], u["id"], u["created_at"][:19],
+                    (u["last_login_at"] or "never")[:19]] for u in found], empty="no users")
 
 
 @user_app.command("remove")
@@ -71,13 +75,18 @@ def _keys(org: str | None) -> Iterator[tuple[Directory, str]]:
 
 
 @key_app.command("list")
-def key_list(org: str | None = OrgOption) -> None:
+def key_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """The organization's API keys: id, first characters, created, revoked (never the key)."""
     with _keys(org) as (directory, organization_id):
         keys = directory.list_api_keys(organization_id)
-    for key in keys:
-        state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
-        typer.echo(f"{key.id}\t{key.prefix}…\t{key.created_at.isoformat()}\t{state}")
+    found = [{"id": k.id, "prefix": k.prefix, "created_at": k.created_at.isoformat(),
+              "state": "revoked" if k.revoked_at else "active",
+              "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
+             for k in keys]
+    emit(found, json_output, columns=("id", "starts", "created", "state"),
+         rows=[[k["id"], k["prefix"] + "…", k["created_at"][:19],
+                k["state"] + (f" {k['revoked_at'][:19]}" if k["revoked_at"] else "")]
+               for k in found], empty="no API keys")
 
 
 @key_app.command("create")
