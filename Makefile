@@ -13,8 +13,8 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-
 
 .PHONY: run test setup system-deps venv migrate model lint bench clean
 
-run: setup migrate ## serve the API and web page on 127.0.0.1:8000 (SQLite, in-process worker)
-	$(BIN)/billintake serve
+run: setup migrate ## run everything: API + web page on 127.0.0.1:8000, SMTP, folder, workers
+	$(BIN)/billintake up
 
 test: setup ## run the whole test suite
 	$(BIN)/python -m pytest
