@@ -74,7 +74,12 @@ def test_the_setting_picks_the_engine(engine: str, receipt_png: bytes, tmp_path:
     settings = Settings(_env_file=None, data_dir=tmp_path, ocr_workers=1, ocr_engine=engine)
     page = read(receipt_png, settings=settings).pages[0]
     assert page.ocr_engine == engine
-    assert "112.45" in {w.text for w in page.words}
+    found = by_text(page.words)
+    assert "112.45" in found
+    # the same shape whichever engine read it: boxes fitted to the ink, font sizes in points
+    # (drawn at 12 pt: a figure's ink stands about 0.72 em)
+    assert 10.0 <= (found["112.45"].font_size or 0) <= 14.0
+    assert 7.0 <= found["112.45"].height <= 10.5
 
 
 @pytest.mark.slow

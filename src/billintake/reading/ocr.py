@@ -222,6 +222,8 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     elif reading is None:  # OSD found the page upright after all
         reading = read_page(image)
     words = reading.words
+    if reading.engine == "rapidocr":
+        words = fitted_to_ink(words, image, scale)
     confidence = (sum(w.confidence for w in words) / len(words)) if words else None
     return OcrPage(
         index=job.index,
@@ -234,6 +236,27 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
         seconds=round(time.monotonic() - started, 3),
         engine=reading.engine,
     )
+
+
+def fitted_to_ink(words: list[Word], image: Image.Image, scale: float) -> list[Word]:
+    """Words boxed by whole lines of text (RapidOCR's boxes, padded around the line) as
+    Tesseract's words are: each box trimmed to its own band of ink, and the font size the
+    ink of its line implies."""
+    ink = _ink(image)
+    trimmed = []
+    for word in words:
+        left = round(word.x0 * scale)
+        top, bottom = _ink_band(ink, left, max(1, round(word.x1 * scale) - left),
+                                round(word.top * scale), round(word.bottom * scale), None)
+        trimmed.append(word.model_copy(update={"top": round(top / scale, 2),
+                                               "bottom": round(bottom / scale, 2)}))
+    lines: dict[tuple[float, float], list[float]] = {}
+    for word, fitted in zip(words, trimmed, strict=True):
+        if size := _font_size(fitted, 1 / scale):
+            lines.setdefault((word.top, word.bottom), []).append(size)
+    return [fitted.model_copy(update={"font_size": round(median(lines[key]), 1)})
+            if (key := (word.top, word.bottom)) in lines else fitted
+            for word, fitted in zip(words, trimmed, strict=True)]
 
 
 def _confident(words: list[Word]) -> bool:
