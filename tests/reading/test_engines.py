@@ -14,7 +14,7 @@ from reportlab.pdfgen import canvas
 
 from billintake.reading import engines, ocr, rapid
 from billintake.reading.document import Word
-from billintake.reading.engines import Reading, better_reading
+from billintake.reading.engines import Reading, better_reading, needs_second_reading
 from billintake.reading.reader import read
 from billintake.settings import Settings
 from tests.fixtures_gen import reading_fixtures as fx
@@ -80,6 +80,15 @@ def test_the_setting_picks_the_engine(engine: str, receipt_png: bytes, tmp_path:
     # (drawn at 12 pt: a figure's ink stands about 0.72 em)
     assert 10.0 <= (found["112.45"].font_size or 0) <= 14.0
     assert 7.0 <= found["112.45"].height <= 10.5
+
+
+@pytest.mark.slow
+def test_auto_keeps_tesseracts_sure_reading_of_a_clean_page(receipt_png: bytes,
+                                                            tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, ocr_workers=1, ocr_engine="auto")
+    page = read(receipt_png, settings=settings).pages[0]
+    assert page.ocr_engine == "tesseract"
+    assert (page.ocr_confidence or 0) >= engines.TRUSTED_CONFIDENCE
 
 
 @pytest.mark.slow
@@ -181,3 +190,12 @@ def test_numbers_stay_whole_and_a_label_colon_ends_its_word() -> None:
     spaced = rapid.line_words(rapid_line("Total (RM) : 112.46", [
         (i * 10, i * 10 + 8) for i in range(len("Total (RM) : 112.46"))]), scale=1.0)
     assert [w.text for w in spaced] == ["Total", "(RM)", ":", "112.46"]  # spaces as read
+
+
+def test_auto_reads_again_only_pages_tesseract_was_unsure_of() -> None:
+    sure = Reading("tesseract", [word("Invoice", 0.96), word("Total", 0.93)])
+    unsure = Reading("tesseract", [word("Tota1", 0.6), word("1l2.4S", 0.7), word("Date", 0.95)])
+    assert not needs_second_reading(sure, "eng")
+    assert needs_second_reading(unsure, "eng")
+    assert needs_second_reading(Reading("tesseract", []), "eng")  # nothing read at all
+    assert not needs_second_reading(unsure, "deu")  # RapidOCR cannot read it any better

@@ -32,7 +32,13 @@ from PIL import Image, ImageOps
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
 from billintake.reading import preprocess
 from billintake.reading.document import Word
-from billintake.reading.engines import OcrEngine, Reading, better_reading, rapid_suits
+from billintake.reading.engines import (
+    OcrEngine,
+    Reading,
+    better_reading,
+    needs_second_reading,
+    rapid_suits,
+)
 from billintake.reading.images import load_frame
 from billintake.reading.rapid import RapidOcrEngine
 from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
@@ -201,6 +207,8 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
         if engine == "auto":
             first = Reading("tesseract", TESSERACT.read(
                 upright, scale=scale, languages=job.languages, deadline=deadline))
+            if not needs_second_reading(first, job.languages):
+                return first
             second = Reading("rapidocr", RAPIDOCR.read(
                 upright, scale=scale, languages=job.languages, deadline=deadline))
             return better_reading(first, second, job.languages)
