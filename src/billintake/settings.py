@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     celery_queue: str = "billintake"
     celery_visibility_timeout_s: int = 3600  # an unacknowledged job is run again after this
     max_upload_files: int = 50  # files in one upload request
+    # an unfinished job is held by a lease its process renews; when the process dies the lease
+    # runs out and any running process takes the job again (after at most this long)
+    job_lease_s: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)  # runs lost (worker killed), then failed
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"

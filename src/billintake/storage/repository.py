@@ -301,13 +301,13 @@ class Repository(OrganizationScope):
         return self._add(IngestJobRow, job, _job_row(job))
 
     def get_job(self, job_id: str) -> IngestJob:
-        return self._load(IngestJob, IngestJobRow, job_id, "job")
+        return _job(self._get(IngestJobRow, job_id, "job"))
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
         row = self.session.scalar(
             self._owned(IngestJobRow, IngestJobRow.document_sha256 == sha256)
             .order_by(IngestJobRow.created_at).limit(1))
-        return None if row is None else IngestJob.model_validate(_row_dict(row))
+        return None if row is None else _job(row)
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
                   offset: int = 0) -> list[IngestJob]:
@@ -315,7 +315,7 @@ class Repository(OrganizationScope):
         if status:
             query = query.where(IngestJobRow.status == status.value)
         query = query.order_by(IngestJobRow.created_at.desc(), IngestJobRow.id)
-        return self._load_all(IngestJob, query.limit(limit).offset(offset))
+        return [_job(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
 
     def job_ids(self, *, status: JobStatus, limit: int = 10_000) -> list[str]:
         """The ids of the jobs in this status, newest first (as `list_jobs` orders them)."""
@@ -374,6 +374,12 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
     data["kind"] = bill.kind.value
     data["status"] = bill.status.value
     return data
+
+
+def _job(row: IngestJobRow) -> IngestJob:
+    """The job a row holds; its lease is the queue's business (`storage.leases`), not the
+    job's, and no update of the job touches it."""
+    return IngestJob.model_validate(_row_dict(row, exclude=("lease_owner", "lease_until")))
 
 
 def _job_row(job: IngestJob) -> dict[str, Any]:
