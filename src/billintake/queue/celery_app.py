@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from billintake.bootstrap import Runtime
 from billintake.queue.lease import holding, lease_owner
+from billintake.queue.worker_process import become_worker
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
 from billintake.settings import Settings, get_settings
 from billintake.storage import leases
@@ -92,7 +93,9 @@ def _worker_runtime() -> Runtime:
 
 @worker_process_init.connect
 def _fresh_runtime(**_kwargs: Any) -> None:
-    """A forked pool process must not share the parent's database connections."""
+    """A forked pool process must not share the parent's database connections; it runs at the
+    lowest CPU priority and exits with the worker's main process."""
+    become_worker(os.getppid())
     global _runtime
     if _runtime is not None:
         _runtime.engine.dispose(close=False)

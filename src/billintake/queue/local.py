@@ -22,21 +22,21 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.queue.lease import lease_owner
+from billintake.queue.worker_process import become_worker, lower_thread_priority
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
 from billintake.settings import Settings
 from billintake.storage import leases
 
 log = logging.getLogger(__name__)
 
-WORKER_NICENESS = 5  # job processes yield the CPU to the server taking uploads and mail
 _worker_runtime: Runtime | None = None
 
 
-def _init_worker(settings_values: dict[str, Any]) -> None:
-    """Start a worker process: lower its CPU priority (requests first), open the runtime."""
+def _init_worker(settings_values: dict[str, Any], parent_pid: int) -> None:
+    """Start a worker process: the lowest CPU priority (requests first), exit with the
+    parent, open the runtime."""
     global _worker_runtime
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
+    become_worker(parent_pid)
     _worker_runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)
 
 
@@ -70,10 +70,11 @@ class LocalDispatcher:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(self.runtime.settings.model_dump(),))
+                    initargs=(self.runtime.settings.model_dump(), os.getpid()))
             else:
                 self._executor = ThreadPoolExecutor(max_workers=self.workers,
-                                                    thread_name_prefix="billintake-job")
+                                                    thread_name_prefix="billintake-job",
+                                                    initializer=lower_thread_priority)
         return self._executor
 
     def submit(self, organization_id: str, job_id: str) -> None:
