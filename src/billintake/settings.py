@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     job_lease_s: float = Field(default=60.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)  # runs lost (worker killed), then failed
 
+    # secrets at rest (see storage.secrets): Fernet keys, comma-separated, the first one
+    # encrypts; else the key file (default <data dir>/secret.key, created 0600)
+    secret_keys: SecretStr = SecretStr("")
+    secret_key_file: Path | None = None
+
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
     beancount_dir: Path | None = None  # default: data_dir / "beancount"
@@ -87,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'billintake.db').resolve()}"
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
 
     @property
     def resolved_originals_dir(self) -> Path:

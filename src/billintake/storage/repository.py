@@ -35,6 +35,7 @@ from billintake.domain.people import ApiKey
 from billintake.domain.text import to_ascii
 
 from .scope import OrganizationScope
+from .secrets import SecretBox, SecretKeyError
 from .tables import (
     AccountingConnectionRow,
     AccountRow,
@@ -135,7 +136,12 @@ def _slugify(name: str) -> str:
 
 
 class Repository(OrganizationScope):
-    """One organization's data."""
+    """One organization's data; accounting secrets sealed with `secrets` (storage.secrets)."""
+
+    def __init__(self, session: Session, organization_id: str, *,
+                 secrets: SecretBox | None = None) -> None:
+        super().__init__(session, organization_id)
+        self.secrets = secrets
 
     # -- helpers ---------------------------------------------------------------------------
     def _get(self, row_type: Any, key: Any, what: str) -> Any:
@@ -340,7 +346,7 @@ class Repository(OrganizationScope):
         connection_id = new_id()
         self.session.add(AccountingConnectionRow(
             id=connection_id, organization_id=self.organization_id, backend=backend,
-            config=config, secrets=secrets_, is_default=True))
+            config=config, secrets=self._sealed(secrets_), is_default=True))
         self.session.flush()
         return connection_id
 
@@ -355,7 +361,16 @@ class Repository(OrganizationScope):
         if row is None:
             return None
         return {"id": row.id, "backend": row.backend, "config": dict(row.config),
-                "secrets": dict(row.secrets)}
+                "secrets": self._box().open(row.secrets)}
+
+    def _box(self) -> SecretBox:
+        if self.secrets is None:
+            raise SecretKeyError("this repository has no secret key: accounting secrets are "
+                                 "stored only encrypted")
+        return self.secrets
+
+    def _sealed(self, secrets_: dict[str, str]) -> dict[str, Any]:
+        return self._box().seal(secrets_) if secrets_ else {}
 
     def update_connection_options(self, connection_id: str, options: dict[str, Any]) -> None:
         """Set options of a stored connection (e.g. its tax-rate mapping), in place."""

@@ -13,11 +13,13 @@ from billintake.entrypoints.cli import (
     people,
     read,
     review,
+    secrets,
     service,
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="billintake: bills in, correct entries in the books out.")
 
-for _area in (service, org, people, intake, extract, read, accounting, review, learn):
+for _area in (service, org, people, intake, extract, read, accounting, review, learn,
+              secrets):
     app.add_typer(_area.commands)
