@@ -5,9 +5,11 @@ The API app, the CLI and the workers each build one `Runtime` at their edge and 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +27,8 @@ def secret_box(settings: Settings) -> SecretBox:
     keys = [k.strip() for k in settings.secret_keys.get_secret_value().split(",") if k.strip()]
     return SecretBox(keys or read_or_create_key_file(settings.resolved_secret_key_file))
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -39,6 +43,9 @@ class Runtime:
         settings = settings or get_settings()
         private_dir(settings.data_dir)
         url = settings.resolved_database_url
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            log.warning("no database at %s yet: creating a new one (`billintake config` shows "
+                        "where the settings come from)", url.removeprefix("sqlite:///"))
         if migrate_db:
             migrate(url)
         engine = make_engine(url)

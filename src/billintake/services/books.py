@@ -608,6 +608,8 @@ class BillService:
                                        f"not {key} %", field=key)
             mapping[key] = rate_id
         self.repo.update_connection_options(stored["id"], {"tax_rates": mapping})
+        self.writer = writer_for(self.repo, self.settings, **self._extra)  # books the new map
+        self._writers = {(self.connection_id, self.writer.backend): self.writer}
         return {"backend": stored["backend"], "mapping": mapping}
 
 
