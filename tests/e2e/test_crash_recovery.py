@@ -93,7 +93,8 @@ def _server(data: Path, cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], st
             _kill(process)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
         tmp_path: Path) -> None:
     data = tmp_path / "data"
