@@ -21,13 +21,13 @@ from billintake.storage.people import People
 from billintake.storage.repository import Directory, Repository
 from billintake.storage.secrets import SecretBox, read_or_create_key_file
 
+log = logging.getLogger(__name__)
+
 
 def secret_box(settings: Settings) -> SecretBox:
     """The keys secrets are sealed with: the environment's, else the key file's (made 0600)."""
     keys = [k.strip() for k in settings.secret_keys.get_secret_value().split(",") if k.strip()]
     return SecretBox(keys or read_or_create_key_file(settings.resolved_secret_key_file))
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
