@@ -17,6 +17,8 @@ from billintake.services.receive import receive
 from billintake.settings import Settings
 from billintake.storage import leases
 
+LEASE = 2.0  # seconds: wide enough for a slow machine's round trips
+
 
 def test_a_job_is_held_by_one_process_until_its_lease_runs_out(any_db_runtime: Runtime
                                                                  ) -> None:
@@ -26,17 +28,17 @@ def test_a_job_is_held_by_one_process_until_its_lease_runs_out(any_db_runtime: R
                   channel=Channel.UPLOAD).job
     with runtime.session() as session:
         assert leases.free_jobs(session) == [(org.id, job.id)]  # never taken
-        assert leases.claim(session, job.id, "a", 0.6)
+        assert leases.claim(session, job.id, "a", LEASE)
         assert not leases.claim(session, job.id, "b", 60)  # a holds it
-        assert leases.claim(session, job.id, "a", 0.6)  # a again: still a's
+        assert leases.claim(session, job.id, "a", LEASE)  # a again: still a's
         assert leases.free_jobs(session) == []
-    time.sleep(0.3)
+    time.sleep(0.6 * LEASE)
     with runtime.session() as session:
-        assert leases.renew(session, "a", 0.6) == 1  # a lives: renewed
-    time.sleep(0.4)
+        assert leases.renew(session, "a", LEASE) == 1  # a lives: renewed
+    time.sleep(0.6 * LEASE)  # past the first lease's end, within the renewed one
     with runtime.session() as session:
         assert not leases.claim(session, job.id, "b", 60)
-    time.sleep(0.4)  # a stopped renewing (it died): the lease ran out
+    time.sleep(0.8 * LEASE)  # a stopped renewing (it died): the lease ran out
     with runtime.session() as session:
         assert leases.free_jobs(session) == [(org.id, job.id)]
         assert leases.claim(session, job.id, "b", 60)

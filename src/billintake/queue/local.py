@@ -81,6 +81,9 @@ class LocalDispatcher:
         """Take the job (its lease) and queue it; a job another live process holds, or one
         already final, is left alone."""
         self._start_keeper()  # (also to take the job once a dead holder's lease runs out)
+        with self._lock:
+            if any(queued == job_id for _org, queued in self._futures.values()):
+                return  # queued here already (e.g. the same file received again)
         with self.runtime.session() as session:
             if not leases.claim(session, job_id, self.owner, self.lease_s):
                 log.info("job %s is held by another process or final; not taken", job_id)
