@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     max_upload_files: int = 50  # files in one upload request
     max_upload_request_bytes: int = 100 * 1024 * 1024  # all files of one upload request
     upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
+    # an unfinished job is held by a lease its process renews; when the process dies the lease
+    # runs out and any running process takes the job again (after at most this long)
+    job_lease_s: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)  # runs lost (worker killed), then failed
+
+    # secrets at rest (see storage.secrets): Fernet keys, comma-separated, the first one
+    # encrypts; else the key file (default <data dir>/secret.key, created 0600)
+    secret_keys: SecretStr = SecretStr("")
+    secret_key_file: Path | None = None
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
@@ -120,6 +129,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'billintake.db').resolve()}"
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
 
     @property
     def resolved_originals_dir(self) -> Path:

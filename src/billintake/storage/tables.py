@@ -223,6 +223,7 @@ class IngestJobRow(Base):
     __table_args__ = (
         Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
         Index("ix_ingest_jobs_org_status", "organization_id", "status"),
+        Index("ix_ingest_jobs_status_lease", "status", "lease_until"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -239,6 +240,9 @@ class IngestJobRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    # who holds the unfinished job (runs it or has it queued), until when (see storage.leases)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AccountingConnectionRow(Base):

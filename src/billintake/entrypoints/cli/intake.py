@@ -123,7 +123,8 @@ def smtp(host: str | None = None, port: int | None = None) -> None:
 
 @commands.command()
 def requeue() -> None:
-    """Dispatch again every job not yet final (after an outage of the queue or a worker)."""
+    """Dispatch again every job not yet final nobody holds (running services do this by
+    themselves once a lost job's lease runs out; this does it now)."""
     from billintake.queue import get_dispatcher
     from billintake.services.pipeline import unfinished_jobs
 
@@ -147,10 +148,12 @@ def worker(
     """Start a Celery worker taking jobs from Redis (for BILLINTAKE_QUEUE=celery)."""
     from billintake.logs import configure_logging
     from billintake.queue.celery_app import app as celery_app
+    from billintake.queue.celery_app import start_sweeper
 
     settings = get_settings()
     configure_logging(settings.log_level)
     Runtime.from_settings(settings).close()  # the schema must be current before jobs run
+    start_sweeper(settings)  # jobs a lost worker or a killed server left are sent again
     celery_app.worker_main([
         "worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue,
         f"--concurrency={concurrency or settings.local_workers}",
