@@ -5,9 +5,11 @@ The API app, the CLI and the workers each build one `Runtime` at their edge and 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +19,8 @@ from billintake.storage.db import make_engine, migrate, session_factory, transac
 from billintake.storage.originals import OriginalsStore
 from billintake.storage.people import People
 from billintake.storage.repository import Directory, Repository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,6 +34,9 @@ class Runtime:
     def from_settings(cls, settings: Settings | None = None, *, migrate_db: bool = True) -> Runtime:
         settings = settings or get_settings()
         url = settings.resolved_database_url
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            log.warning("no database at %s yet: creating a new one (`billintake config` shows "
+                        "where the settings come from)", url.removeprefix("sqlite:///"))
         if migrate_db:
             migrate(url)
         engine = make_engine(url)

@@ -1,24 +1,48 @@
-"""All configuration, from the environment (prefix BILLINTAKE_) or a `.env` file.
+"""All configuration: the environment (prefix BILLINTAKE_), then a `.env` file in the current
+directory, then the user's config file (`$BILLINTAKE_CONFIG`, else
+`$XDG_CONFIG_HOME/billintake/billintake.env`, i.e. `~/.config/billintake/billintake.env`).
 
+The data directory defaults to `$XDG_DATA_HOME/billintake` (`~/.local/share/billintake`), the
+same wherever a command runs, so the CLI and the server always find the same database.
 Nothing else in the project reads the environment: take a `Settings` as an argument, or call
 `get_settings()` at the edge (CLI, API app, worker).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def user_config_file() -> Path:
+    """The user's config file: `$BILLINTAKE_CONFIG`, else under `$XDG_CONFIG_HOME`."""
+    if explicit := os.environ.get("BILLINTAKE_CONFIG"):
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "billintake" / "billintake.env"
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/billintake` (`~/.local/share/billintake`): one place for every command."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "billintake"
+
+
+def config_files() -> tuple[Path, ...]:
+    """The files settings are read from, lowest precedence first (later ones win)."""
+    return (user_config_file(), Path(".env"))
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BILLINTAKE_", env_file=".env", extra="ignore")
 
     # where things live
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # default: sqlite file under data_dir
     originals_dir: Path | None = None  # default: data_dir / "originals"
     models_dir: Path = Path(__file__).resolve().parents[2] / "models"  # the shipped spaCy model
@@ -35,6 +59,8 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
+    # tesseract | rapidocr (PP-OCRv4, models in the wheel) | auto: per page the better reading
+    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
     model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
@@ -67,6 +93,8 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     intake_domain: str = "billintake.localhost"
+    intake_folder: Path | None = None  # `billintake up` watches it when set
+    default_org: str | None = None  # slug of the organization commands act for (if several)
 
     log_level: str = "INFO"
 
@@ -81,6 +109,13 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)  # wrong passwords in a row, then locked
     login_lock_minutes: int = Field(default=15, ge=1)
     page_render_dpi: int = Field(default=110, ge=36, le=300)  # page images of the bill view
+
+    @field_validator("data_dir", "originals_dir", "beancount_dir", "intake_folder",
+                     "model_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        """Relative paths are taken from the current directory once, at start."""
+        return None if value is None else value.expanduser().absolute()
 
     @property
     def resolved_database_url(self) -> str:
@@ -106,4 +141,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=config_files())  # type: ignore[call-arg]

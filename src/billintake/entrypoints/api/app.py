@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
@@ -13,6 +14,7 @@ from billintake.entrypoints.api import (
     routes_documents,
     routes_intake,
     routes_pages,
+    routes_reports,
     routes_review,
     routes_session,
 )
@@ -23,7 +25,8 @@ from billintake.settings import Settings
 
 # Each area's routes.
 ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router,
-           routes_documents.router, routes_session.router, routes_pages.router)
+           routes_documents.router, routes_session.router, routes_reports.router,
+           routes_pages.router)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -36,10 +39,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        with runtime.session() as session:
-            session.connection().exec_driver_sql("SELECT 1")
-        return {"status": "ok", "version": __version__}
+    def healthz() -> JSONResponse:
+        """Database, queue and workers: `ok`, `warning` (jobs wait with no worker), or `error`
+        (HTTP 503: the database or the queue is down). No key needed."""
+        from billintake.services.health import service_health
+
+        health = service_health(runtime, routes_intake.dispatcher_of(app))
+        return JSONResponse({**health.to_dict(), "version": __version__},
+                            status_code=503 if health.status == "error" else 200)
 
     @app.get("/me", tags=["service"])
     def me(org: CurrentOrg) -> dict[str, str]:

@@ -45,8 +45,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        app.state.dispatcher = None
-        await run_in_threadpool(dispatcher.close)
+        if getattr(app.state, "owns_dispatcher", True):  # `billintake up` closes its own
+            app.state.dispatcher = None
+            await run_in_threadpool(dispatcher.close)
 
 
 router = APIRouter(tags=["intake"], lifespan=lifespan)
@@ -58,6 +59,11 @@ def _dispatcher(app: Any) -> Dispatcher:
         runtime: Runtime = app.state.runtime
         dispatcher = app.state.dispatcher = get_dispatcher(runtime)
     return dispatcher
+
+
+def dispatcher_of(app: Any) -> Dispatcher:
+    """The app's dispatcher (started on first use)."""
+    return _dispatcher(app)
 
 
 def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from billintake.entrypoints.cli import (
     org,
     people,
     read,
+    reports,
     review,
     service,
 )
@@ -19,5 +20,6 @@ from billintake.entrypoints.cli import (
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="billintake: bills in, correct entries in the books out.")
 
-for _area in (service, org, people, intake, extract, read, accounting, review, learn):
+for _area in (service, org, people, intake, extract, read, accounting, reports, review,
+              learn):
     app.add_typer(_area.commands)
