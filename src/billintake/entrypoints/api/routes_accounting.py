@@ -21,6 +21,7 @@ from billintake.accounting.writer import Connection
 from billintake.domain.errors import ValidationFailed
 from billintake.domain.model import Amount
 from billintake.entrypoints.api.auth import CurrentOrg, OrgRepository, RuntimeDep
+from billintake.entrypoints.api.params import Offset
 from billintake.queue.booking import BookingRunner
 from billintake.services.booking import booking_job_view, submit_payment, submit_push
 from billintake.services.books import (
@@ -103,7 +104,7 @@ def list_accounts(service: Service) -> list[dict[str, Any]]:
 @router.get("/bills")
 def list_bills(service: Service, vendor_id: str | None = None, status: str | None = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+               offset: Offset = 0) -> list[dict[str, Any]]:
     bills = service.list_bills(vendor_id=vendor_id, status=status, limit=limit, offset=offset)
     return [b.model_dump(mode="json") for b in bills]
 

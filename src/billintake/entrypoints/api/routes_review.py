@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
+from billintake.entrypoints.api.params import Offset
 from billintake.entrypoints.api.routes_intake import job_view
 from billintake.services import inbox, review
 from billintake.services.books import BillView
@@ -27,7 +28,7 @@ def inbox_rows(org: CurrentOrg, runtime: RuntimeDep,
                status: Annotated[InboxStatus | None, Query()] = None,
                q: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+               offset: Offset = 0) -> dict[str, Any]:
     """The organization's bills, newest first: status, vendor, number, dates, total and why
     each waits; filtered by status and by the words of `q`; with the count of each status."""
     return inbox.inbox(runtime, org.id, status=status, query=q, limit=limit, offset=offset)
@@ -36,7 +37,7 @@ def inbox_rows(org: CurrentOrg, runtime: RuntimeDep,
 @router.get("/review")
 def waiting(org: CurrentOrg, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=500)] = 100,
-            offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+            offset: Offset = 0) -> dict[str, Any]:
     """The jobs waiting in needs_review, newest first, with why they wait: the reasons,
     low-confidence fields, warnings (arithmetic, e-invoice rules) and vendor candidates."""
     items = review.waiting(runtime, org.id, limit=limit, offset=offset)
