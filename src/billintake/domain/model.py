@@ -248,15 +248,16 @@ class BookingJobStatus(StrEnum):
 
 
 class BookingJob(DomainModel):
-    """A write to the accounting system (push a bill, pay a bill), run outside the request.
+    """A write to the accounting system (push a bill, pay a bill, book an approved review job),
+    run outside the request.
 
     `request` holds what was asked (a payment's amount, date, ...); `result` what came of it
     (the bill as booked, the payment); `error`/`error_code` why it failed."""
 
     id: str = Field(default_factory=new_id)
     organization_id: str
-    kind: Literal["push", "payment"]
-    bill_id: str
+    kind: Literal["push", "payment", "approve"]
+    bill_id: str | None = None  # an approval's bill exists once it is booked
     request: dict[str, Any] = Field(default_factory=dict)
     status: BookingJobStatus = BookingJobStatus.QUEUED
     result: dict[str, Any] | None = None

@@ -33,9 +33,10 @@ class BookingRunner:
 
     def submit(self, organization_id: str, job_id: str) -> None:
         with self.runtime.repository(organization_id) as repo:
-            bill_id = repo.get_booking_job(job_id).bill_id
+            job = repo.get_booking_job(job_id)
+        subject = job.bill_id or str(job.request.get("job_id"))  # the bill, or the review job
         with self._lock:
-            bill_lock = self._bill_locks.setdefault(bill_id, threading.Lock())
+            bill_lock = self._bill_locks.setdefault(subject, threading.Lock())
             future: Future[object] = self._executor.submit(
                 self._run, bill_lock, organization_id, job_id)
             self._futures.add(future)

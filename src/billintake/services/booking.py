@@ -5,6 +5,8 @@ booked; neither may hold an HTTP request. `submit_push` / `submit_payment` check
 checked here (the bill exists, the currency, the open balance known here), record a
 `BookingJob` and return it at once; `run_booking_job` makes the write (the same idempotent
 `BillService` calls the CLI makes) and records its outcome for `GET /booking-jobs/{id}`.
+A review approval is checked in the request (what it would refuse is refused there) and
+booked by its job (`kind="approve"`).
 A job left queued or running by a stopped process is run again on start: the writes carry
 idempotency keys, so a repeat books nothing twice.
 """
@@ -56,6 +58,20 @@ def submit_payment(runtime: Runtime, organization_id: str, bill_id: str, *, amou
                                                bill_id=bill_id, request=request))
 
 
+def submit_approval(runtime: Runtime, organization_id: str, job_id: str,
+                    body: dict[str, Any] | None) -> BookingJob:
+    """Check a review decision as `review.approve` would (refusing it at once: 422, 409, 404)
+    and record a job to book it."""
+    from billintake.services import review
+
+    corrections, booking = review.parse_decision(body)
+    review.check_approval(runtime, organization_id, job_id, corrections, booking)
+    with runtime.repository(organization_id) as repo:
+        return repo.add_booking_job(BookingJob(
+            organization_id=organization_id, kind="approve",
+            request={"job_id": job_id, "decision": body or {}}))
+
+
 def run_booking_job(runtime: Runtime, organization_id: str, job_id: str) -> BookingJob:
     """Make the job's write and record how it ended; never raises for the write's failure."""
     with runtime.repository(organization_id) as repo:
@@ -82,6 +98,9 @@ def run_booking_job(runtime: Runtime, organization_id: str, job_id: str) -> Book
 
 
 def _write(runtime: Runtime, job: BookingJob) -> dict[str, Any]:
+    if job.kind == "approve":
+        return _approve(runtime, job)
+    assert job.bill_id is not None
     with runtime.repository(job.organization_id) as repo:
         service = BillService.open(repo, runtime.settings, runtime.originals)
         if job.kind == "push":
@@ -94,6 +113,20 @@ def _write(runtime: Runtime, job: BookingJob) -> dict[str, Any]:
             reference=asked.get("reference"), account_id=asked.get("account_id"))
         return {"payment": payment.model_dump(mode="json"),
                 "bill": service.get_bill(job.bill_id).to_dict()}
+
+
+def _approve(runtime: Runtime, job: BookingJob) -> dict[str, Any]:
+    from billintake.services import review
+    from billintake.services.books import BillView
+
+    corrections, booking = review.parse_decision(job.request.get("decision"))
+    approval = review.approve(runtime, job.organization_id, job.request["job_id"], corrections,
+                              booking)
+    job.bill_id = approval.bill.id
+    return {"job": {"id": approval.job.id, "status": approval.job.status.value,
+                    "bill_id": approval.job.bill_id},
+            "bill": BillView(approval.bill).to_dict(),
+            "vendor": approval.vendor.model_dump(mode="json")}
 
 
 def unfinished_booking_jobs(runtime: Runtime) -> list[tuple[str, str]]:

@@ -250,7 +250,7 @@ class BookingJobRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    bill_id: Mapped[str] = mapped_column(String(32))
+    bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

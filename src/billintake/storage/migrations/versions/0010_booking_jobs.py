@@ -4,7 +4,7 @@ Revision ID: 0010_booking_jobs
 Revises: 0007_bill_writes
 Create Date: 2026-12-02 18:40:00
 
-One row per push or payment asked for over HTTP: what was asked (`request`), its state
+One row per push, payment or review approval asked for over HTTP: what was asked (`request`), its state
 (queued, running, done, failed), and what came of it (`result`, or `error`/`error_code`).
 """
 
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column('id', sa.String(length=32), nullable=False),
         sa.Column('organization_id', sa.String(length=32), nullable=False),
         sa.Column('kind', sa.String(length=16), nullable=False),
-        sa.Column('bill_id', sa.String(length=32), nullable=False),
+        sa.Column('bill_id', sa.String(length=32), nullable=True),
         sa.Column('request', sa.JSON(), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('result', sa.JSON(), nullable=True),

@@ -86,6 +86,9 @@ export async function followJob(accepted, { intervalMs = 500, timeoutMs = 600000
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     job = await api("GET", `/booking-jobs/${encodeURIComponent(job.id)}`);
   }
-  if (job.status !== "done") throw new ApiError(422, { detail: job.error, error: job.error_code });
+  if (job.status !== "done") {
+    const body = job.result || { detail: job.error, error: job.error_code };
+    throw new ApiError(job.error_code === "confirmation_needed" ? 409 : 422, body);
+  }
   return job.result;
 }

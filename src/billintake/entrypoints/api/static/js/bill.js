@@ -433,7 +433,8 @@ class BillView {
     button.disabled = true;
     this.say("Booking…");
     try {
-      await api("POST", `/review/${this.path}/approve`, body);
+      const accepted = await api("POST", `/review/${this.path}/approve`, body);
+      await followJob(accepted);
       await this.reload();
     } catch (error) {
       button.disabled = false;
