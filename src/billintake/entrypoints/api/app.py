@@ -19,7 +19,7 @@ from billintake.entrypoints.api import (
     routes_session,
 )
 from billintake.entrypoints.api.auth import CurrentOrg
-from billintake.entrypoints.api.errors import install_error_handlers
+from billintake.entrypoints.api.errors import install_error_handlers, install_error_responses
 from billintake.entrypoints.api.security import SecurityHeaders
 from billintake.settings import Settings
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router)
 
     # the more specific mount first: Swagger UI's files, then the workspace's own
+    install_error_responses(app)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=routes_pages.STATIC_DIR), name="static")
     return app

@@ -4,7 +4,7 @@
 // and once booked: its id in the books and its payments.
 "use strict";
 
-import { api } from "./api.js";
+import { api, followJob } from "./api.js";
 import { badge, h, isEditable, money } from "./dom.js";
 import { fromUnits, parseAmount, parseCurrency, parseDate, parseText, toUnits } from "./values.js";
 
@@ -433,7 +433,8 @@ class BillView {
     button.disabled = true;
     this.say("Booking…");
     try {
-      await api("POST", `/review/${this.path}/approve`, body);
+      const accepted = await api("POST", `/review/${this.path}/approve`, body);
+      await followJob(accepted);
       await this.reload();
     } catch (error) {
       button.disabled = false;
@@ -508,9 +509,11 @@ class BillView {
       const value = parseAmount(amount.value);
       if (typeof value !== "string") { this.say("The payment needs an amount.", "error"); amount.focus(); return; }
       try {
-        await api("POST", `/bills/${encodeURIComponent(bill.id)}/payments`, {
+        const accepted = await api("POST", `/bills/${encodeURIComponent(bill.id)}/payments`, {
           amount: value, currency: bill.currency, payment_date: date.value,
           reference: reference.value.trim() || null, account_id: account.value || null });
+        this.say("Recording the payment in the books…", "info");
+        await followJob(accepted);
         await this.reload();
       } catch (error) { this.say(error.message, "error"); }
     });
