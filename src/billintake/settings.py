@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # default: sqlite file under data_dir
     originals_dir: Path | None = None  # default: data_dir / "originals"
-    models_dir: Path = Path(__file__).resolve().parents[2] / "models"  # the shipped spaCy model
 
     # limits on untrusted input
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -61,7 +60,9 @@ class Settings(BaseSettings):
     ocr_page_timeout_s: float = 120.0
 
     # extraction
-    model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
+    # the trained spaCy pipeline (BILLINTAKE_MODEL_DIR); default: models/billintake_fields of
+    # the source tree. An installed package (a wheel, the Docker image) is told where it is.
+    model_dir: Path | None = None
 
     # execution
     queue: Literal["local", "celery"] = "local"

@@ -21,10 +21,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('vendors') as batch_op:
-        batch_op.add_column(sa.Column('expense_accounts', sa.JSON(), nullable=True))
+    # a plain ADD COLUMN (SQLite too): copying `vendors` would break the bills' foreign keys
+    op.add_column('vendors', sa.Column('expense_accounts', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('vendors') as batch_op:
-        batch_op.drop_column('expense_accounts')
+    op.drop_column('vendors', 'expense_accounts')  # SQLite 3.35+ drops a column in place
