@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the project needs (OCR with English, German, French; OSD for page rotation;
-# Chromium for the browser tests of the upload page).
+# Chromium for the browser tests of the upload page; Dovecot for the IMAP intake tests).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
-	tesseract-ocr-osd chromium python3-venv
+	tesseract-ocr-osd chromium python3-venv dovecot-imapd
 
 .PHONY: run test setup system-deps venv migrate model lint bench clean
 

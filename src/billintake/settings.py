@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +91,28 @@ class Settings(BaseSettings):
     smtp_port: int = 2525
     intake_domain: str = "billintake.localhost"
     intake_folder: Path | None = None  # `billintake up` watches it when set
+
+    # IMAP intake (`billintake imap`, and `up` when imap_host is set): one mailbox, its rules
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_senders: str = ""  # comma-separated address patterns, e.g. *@vendor.example
+    imap_subject_words: str = ""  # comma-separated; any of them in the subject
+    imap_after: Literal["move", "flag"] = "move"  # what becomes of a message taken in
+    imap_move_to: str = "Imported"
+    imap_flag: str = "$BillintakeImported"
+    imap_poll_s: float = Field(default=60.0, gt=0)
+
+    # inbound-mail webhooks (POST /inbound/{mailgun,postmark,sendgrid}): their secrets
+    mailgun_signing_key: SecretStr = SecretStr("")
+    postmark_webhook_user: str = ""  # Postmark signs nothing: HTTP basic auth on the URL
+    postmark_webhook_password: SecretStr = SecretStr("")
+    sendgrid_public_key: str = ""  # Inbound Parse security policy's key (base64 DER): signed
+    sendgrid_webhook_user: str = ""  # else basic auth on the URL, as for Postmark
+    sendgrid_webhook_password: SecretStr = SecretStr("")
     default_org: str | None = None  # slug of the organization commands act for (if several)
 
     log_level: str = "INFO"
