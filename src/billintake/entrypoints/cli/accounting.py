@@ -83,7 +83,7 @@ def vendors_list(org: str | None = OrgOption, json_output: bool = JsonOption) ->
 @vendors_app.command("add")
 def vendors_add(
     name: str = typer.Argument(..., help="the vendor's name as on its bills"),
-    tax_id: str | None = typer.Option(None, help="VAT or tax number [default: none]"),
+    tax_id: str | None = typer.Option(None, help="VAT or tax number (default: none)"),
     email: str | None = typer.Option(None, help="the address its bills come from"),
     iban: str | None = typer.Option(None, help="its bank account (IBAN)"),
     org: str | None = OrgOption, json_output: bool = JsonOption,
@@ -151,7 +151,7 @@ def accounts(org: str | None = OrgOption, json_output: bool = JsonOption) -> Non
 @bills_app.command("list")
 def bills_list(
     status: str | None = typer.Option(None, help="only bills in this status: draft, open, "
-                                      "partially_paid, paid, void [default: all]"),
+                                      "partially_paid, paid, void (default: all)"),
     vendor_id: str | None = typer.Option(None, help="only this vendor's bills"),
     limit: int = typer.Option(100, min=1, help="at most this many, newest first"),
     org: str | None = OrgOption, json_output: bool = JsonOption,
@@ -220,10 +220,10 @@ def bills_pay(
     amount: str = typer.Argument(..., help="the amount paid, e.g. 119.00"),
     currency: str = typer.Argument(..., help="its currency, e.g. EUR"),
     on: str | None = typer.Option(None, "--date", help="payment date as YYYY-MM-DD "
-                                  "[default: today]"),
+                                  "(default: today)"),
     reference: str | None = typer.Option(None, help="the bank transfer's reference"),
     account_id: str | None = typer.Option(None, help="the bank account paid from "
-                                          "[default: the books' bank account]"),
+                                          "(default: the books' bank account)"),
     org: str | None = OrgOption, json_output: bool = JsonOption,
 ) -> None:
     """Record a (partial) payment of a bill."""

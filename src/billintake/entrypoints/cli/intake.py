@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from billintake.bootstrap import Runtime
+from billintake.domain.errors import ValidationFailed
 from billintake.domain.model import JobStatus
 from billintake.entrypoints.cli.common import organization_id_for, user_errors
 from billintake.settings import get_settings
@@ -119,6 +120,54 @@ def smtp(host: str | None = None, port: int | None = None) -> None:
     stop.wait()
     controller.stop()
     dispatcher.close()
+
+
+@commands.command()
+def imap(
+    once: bool = typer.Option(False, "--once", help="poll once and exit (default: keep polling "
+                              "every BILLINTAKE_IMAP_POLL_S seconds)"),
+    org: str | None = typer.Option(None, "--org", help="organization the mailbox's bills are "
+                                   "for (default: BILLINTAKE_DEFAULT_ORG, or the only one)"),
+) -> None:
+    """Take bills in from an IMAP mailbox (BILLINTAKE_IMAP_HOST, _USER, _PASSWORD) by its
+    rules (_FOLDER, _SENDERS, _SUBJECT_WORDS), then move or flag them (_AFTER)."""
+    from billintake.entrypoints.intake.imap import (
+        MailboxAccount,
+        MailboxRules,
+        poll_forever,
+        poll_once,
+    )
+    from billintake.logs import configure_logging
+    from billintake.queue import get_dispatcher
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    with user_errors():
+        if not settings.imap_host:
+            raise ValidationFailed("no mailbox set: BILLINTAKE_IMAP_HOST (and _USER, _PASSWORD)")
+        runtime = Runtime.from_settings(settings)
+        organization_id = organization_id_for(runtime, org)
+    account, rules = MailboxAccount.from_settings(settings), MailboxRules.from_settings(settings)
+    dispatcher = get_dispatcher(runtime)
+    try:
+        if once:
+            result = poll_once(runtime, dispatcher, organization_id, account, rules)
+            wait = getattr(dispatcher, "wait_idle", None)
+            if wait is not None:
+                wait()
+            console.print(f"{len(result.taken)} messages taken in ({result.jobs} jobs), "
+                          f"{result.skipped} not matching the rules, {len(result.failed)} failed")
+        else:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            console.print(f"polling {account.user}@{account.host} {rules.folder} every "
+                          f"{settings.imap_poll_s:g}s (Ctrl-C to stop)")
+            poll_forever(runtime, dispatcher, organization_id, account, rules, stop,
+                         settings.imap_poll_s)
+    finally:
+        dispatcher.close()
+        runtime.close()
 
 
 @commands.command()

@@ -27,7 +27,7 @@ def migrate() -> None:
 def org_create(
     name: str = typer.Argument(..., help="the organization's name, e.g. \"Acme Ltd\""),
     slug: str | None = typer.Option(None, help="URL-safe short name, used in its intake "
-                                    "address bills+SLUG@… [default: from the name]"),
+                                    "address bills+SLUG@… (default: from the name)"),
 ) -> None:
     """Create an organization and print its API key (shown this once only)."""
     with user_errors():

@@ -11,9 +11,9 @@ commands = typer.Typer()
 
 @commands.command()
 def up(
-    host: str | None = typer.Option(None, help="address to serve on [default: setting HOST, "
-                                    "127.0.0.1]"),
-    port: int | None = typer.Option(None, help="port to serve on [default: setting PORT, 8000]"),
+    host: str | None = typer.Option(None, help="address to serve on (default: setting HOST, "
+                                    "127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port to serve on (default: setting PORT, 8000)"),
     smtp: bool = typer.Option(True, help="run the SMTP listener (port: BILLINTAKE_SMTP_PORT)"),
 ) -> None:
     """Run the whole service: API and web page, SMTP listener, watched folder, workers.
@@ -40,8 +40,8 @@ def up(
 
 @commands.command()
 def serve(
-    host: str | None = typer.Option(None, help="address [default: setting HOST, 127.0.0.1]"),
-    port: int | None = typer.Option(None, help="port [default: setting PORT, 8000]"),
+    host: str | None = typer.Option(None, help="address (default: setting HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port (default: setting PORT, 8000)"),
 ) -> None:
     """Serve only the API and the web page (`billintake up` runs everything)."""
     import uvicorn
