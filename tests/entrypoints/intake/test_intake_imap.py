@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI
 from fixtures_gen.intake_fixtures import einvoice, free_port, make_org, plain_message
 from imap_tools import MailBoxUnencrypted
 
@@ -25,6 +24,7 @@ from billintake.queue.local import LocalDispatcher
 from billintake.settings import Settings
 
 USER, PASSWORD = "bills", "imap-secret"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CONFIG = """
 base_dir = {root}/run
 state_dir = {root}/state
