@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
+    # tesseract | rapidocr (PP-OCRv4, models in the wheel) | auto: per page the better reading
+    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
     # the trained spaCy pipeline (BILLINTAKE_MODEL_DIR); default: models/billintake_fields of
@@ -72,6 +74,8 @@ class Settings(BaseSettings):
     celery_queue: str = "billintake"
     celery_visibility_timeout_s: int = 3600  # an unacknowledged job is run again after this
     max_upload_files: int = 50  # files in one upload request
+    max_upload_request_bytes: int = 100 * 1024 * 1024  # all files of one upload request
+    upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"

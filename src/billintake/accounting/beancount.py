@@ -49,13 +49,28 @@ LEGACY_TAX_ACCOUNT = "Assets:Tax:InputTax"  # where tax went before it was booke
 _ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
 
 
+def books_path(beancount_dir: Path, organization_id: str) -> Path:
+    """The organization's books: `<dir>/<organization id>/books.beancount` (its documents in
+    `documents/` beside it). The service names every file, never a client: no two
+    organizations can ever share books. Books kept at the earlier default place
+    (`<dir>/<organization id>.beancount`) stay there."""
+    if not organization_id or not re.fullmatch(r"[A-Za-z0-9_-]+", organization_id):
+        raise errors.ValidationFailed(f"no books for organization id {organization_id!r}")
+    legacy = beancount_dir / f"{organization_id}.beancount"
+    return legacy if legacy.is_file() else beancount_dir / organization_id / "books.beancount"
+
+
 def open_writer(context: writer.WriterContext) -> BeancountWriter:
+    """The organization's books. In the service (with settings) the file is always the one
+    `books_path` names: a `path` option (stored before, or given by a client) is ignored.
+    Without settings (a library use, the tests) the `path` option names the file."""
     options = context.connection.options
-    path = options.get("path")
-    if path is None:
-        if context.settings is None:
-            raise errors.ValidationFailed("the beancount backend needs a file path or settings")
-        path = context.settings.resolved_beancount_dir / f"{context.organization_id}.beancount"
+    if context.settings is not None:
+        path = books_path(context.settings.resolved_beancount_dir, context.organization_id)
+    elif options.get("path"):
+        path = Path(options["path"])
+    else:
+        raise errors.ValidationFailed("the beancount backend needs a file path or settings")
     return BeancountWriter(
         Path(path),
         organization_id=context.organization_id,

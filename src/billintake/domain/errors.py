@@ -110,6 +110,17 @@ class UnreadableDocument(BillintakeError, code="unreadable_document"):
     """The file claims a supported format but cannot be read: empty, truncated, corrupt (422)."""
 
 
+class MalformedMessage(UnreadableDocument, code="malformed_message"):
+    """A received email that cannot be taken apart safely (MIME nested too deep, a structure the
+    parser gives up on): recorded as a failed job, refused for good (422; SMTP 554)."""
+
+    details = ("field", "job_id")
+
+    def __init__(self, message: str, *, job_id: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+
+
 class PasswordProtected(UnreadableDocument, code="password_protected"):
     """The PDF is encrypted with a user password we do not have (422)."""
 

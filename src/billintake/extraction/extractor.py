@@ -26,30 +26,26 @@ from billintake.domain.extracted import (
 from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
-from . import nlp
+from . import finders, nlp
+from .decide import decide
 from .document_type import document_type
 from .header import (
     Candidate,
     DocContext,
-    customer_blocks,
-    find_label_hits,
     header_candidates,
-    item_table_rows,
     unlabelled_amounts,
     unlabelled_dates,
 )
 from .labels import PAYMENT_LABEL
-from .layout import Layout
 from .line_items import extract_line_items
 from .model import load, load_scorer
 from .ocr_repair import repair_identifier, repair_tax_id
+from .page import PageModel
 from .parsing import (
     currency_of_text,
     detect_currency,
-    detect_language,
-    infer_dayfirst,
-    infer_decimal_mark,
 )
+from .ranker import Ranker, load_shipped
 from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
 from .vendor import vendor_address, vendor_candidates, vendor_email, vendor_iban
 
@@ -71,10 +67,11 @@ class Extractor:
     """Extracts bills. Build once (loads the trained scorer once), call many times."""
 
     def __init__(self, settings: Settings | None = None, *, use_model: bool = True,
-                 scorer: CandidateScorer | None = None) -> None:
+                 scorer: CandidateScorer | None = None, ranker: Ranker | None = None) -> None:
         self.settings = settings
         self.use_model = use_model
         self.scorer = scorer if scorer is not None or not use_model else _load_scorer(settings)
+        self.ranker = ranker if ranker is not None or not use_model else load_shipped()
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -103,26 +100,32 @@ class Extractor:
         """Visual extraction from read pages."""
         if not doc.pages or not any(page.words for page in doc.pages):
             raise UnreadableDocument("No text could be read from this document.")
-        return _VisualExtraction(doc, self.scorer).run()
+        return _VisualExtraction(doc, self.scorer, self.ranker).run()
+
+    def propose(self, doc: ReadDocument) -> tuple[ExtractedBill, dict[str, list[Candidate]]]:
+        """The rules' bill (no ranker) and every ranked field's candidates with their
+        features: the ranker's training material."""
+        run = _VisualExtraction(doc, self.scorer, None, collect=True)
+        return run.run(), run.proposed
 
 
 class _VisualExtraction:
     """One document's extraction: builds the context once, then each field in turn."""
 
-    def __init__(self, doc: ReadDocument, scorer: CandidateScorer | None) -> None:
+    def __init__(self, doc: ReadDocument, scorer: CandidateScorer | None,
+                 ranker: Ranker | None = None, *, collect: bool = False) -> None:
         self.doc = doc
         self.scorer = scorer
+        self.ranker = ranker
+        self.collect = collect
+        self.proposed: dict[str, list[Candidate]] = {}
         self.text = doc.text
-        self.layout = Layout.of(doc)
-        mark = infer_decimal_mark([self.text])
-        language = detect_language(self.text)
-        currency_guess, _ = detect_currency(self.text)
-        dayfirst = infer_dayfirst(self.text, currency=currency_guess, language=language)
-        self.language = language
-        self.ctx = DocContext(doc, self.layout, mark, dayfirst)
-        self.ctx.customer_boxes = customer_blocks(self.layout)
-        self.ctx.label_hits = find_label_hits(self.layout)
-        self.ctx.table_rows = item_table_rows(self.layout, self.ctx.label_hits)
+        self.page = PageModel.build(doc)  # built once: every finder reads it
+        self.layout = self.page.layout
+        self.language = self.page.language
+        self.ctx = DocContext(doc, self.layout, self.page.decimal_mark, self.page.dayfirst,
+                              customer_boxes=self.page.customer_boxes,
+                              label_hits=self.page.label_hits, table_rows=self.page.table_rows)
         self.warnings: list[str] = list(doc.warnings)
         self.items_sum_from_totals = False
 
@@ -150,13 +153,38 @@ class _VisualExtraction:
         bill["vendor_tax_id"] = self._tax_id(candidates.get("vendor_tax_id", []))
         bill.update(self._vendor_details(bill["vendor_name"]))
         bill["currency"] = self._currency(amounts.choices)
+        reconciled = amounts.reconciled
+        if self.ranker is not None or self.collect:
+            rule_choices = {name: bill[name].value for name in finders.RANKED
+                            if bill.get(name) is not None}
+            self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
+        if self.ranker is not None:
+            reconciled = self._decide(bill, items_sum)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
                                           for i in items]))
         return ExtractedBill(**{k: v for k, v in bill.items() if v is not None},
                              line_items=items, warnings=_unique(self.warnings),
-                             reconciled=amounts.reconciled, source="visual")
+                             reconciled=reconciled, source="visual")
+
+    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool:
+        """The trained ranker's choices over the proposed candidates (`decide.py`) replace the
+        rules' for the fields it has a model of; returns whether the amounts add up."""
+        assert self.ranker is not None
+        decision = decide(self.ranker, self.proposed, items_sum)
+        for name, chosen in decision.fields.items():
+            if chosen is None:
+                bill[name] = None
+                continue
+            value = chosen.candidate.value
+            if name == "bill_number" and chosen.candidate.source == "ocr":
+                value = repair_identifier(str(value), self._ocr_tokens())
+            bill[name] = _field(value, chosen.confidence, chosen.candidate)
+        if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
+                bill["due_date"].value < bill["bill_date"].value:
+            bill["due_date"] = None
+        return decision.reconciled
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""

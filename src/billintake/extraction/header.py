@@ -17,6 +17,7 @@ from typing import Any
 from billintake.reading.document import ReadDocument, Word, Worded, words_box
 
 from . import nlp
+from .candidate import Candidate
 from .labels import (
     CUSTOMER_LABEL,
     EXTRACTED_FIELDS,
@@ -36,21 +37,6 @@ AMOUNT_FIELDS = ("subtotal", "tax", "total", "shipping", "discount")
 IDENTIFIER_FIELDS = ("bill_number", "po_number")
 DATE_FIELDS = ("bill_date", "due_date")
 _RATE_RE = re.compile(r"\(?\s*\d{1,2}(?:[.,]\d{1,3})?\s*%\s*\)?")
-
-
-@dataclass
-class Candidate:
-    """One possible value of one field, where it was seen, and why it is plausible."""
-
-    field: str
-    value: Any
-    text: str
-    page: int
-    bbox: BBox
-    source: str = "text"
-    features: dict[str, float] = field(default_factory=dict)
-    score: float = 0.0
-    label: str | None = None
 
 
 @dataclass

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import BillintakeError, NoUsableAttachment, TooLarge
+from billintake.domain.errors import (
+    BillintakeError,
+    MalformedMessage,
+    NoUsableAttachment,
+    TooLarge,
+)
 from billintake.domain.model import Channel, Document, IngestJob, JobStatus
 from billintake.mail.message import (
     InboundMessage,
@@ -137,12 +142,20 @@ def accept_message(runtime: Runtime, dispatcher: Dispatcher, organization_id: st
     """Turn a raw MIME message into jobs; refuses (TooLarge) a message over the size limit.
 
     Each attachment is sniffed once, here, to pick the bills; its job keeps that media type.
+    A message that cannot be taken apart (MIME nested too deep) is recorded as a failed job
+    with the reason, then refused with `MalformedMessage` naming that job: the sender is told
+    for good, and the message is not lost.
     """
     limit = runtime.settings.max_email_bytes
     if len(raw) > limit:
         raise TooLarge(f"the message is {len(raw)} bytes, over the limit of {limit} bytes")
-    message = parse_message(raw, max_bytes=limit,
-                            sniff=lambda data: sniff(data, settings=runtime.settings))
+    try:
+        message = parse_message(raw, max_bytes=limit,
+                                sniff=lambda data: sniff(data, settings=runtime.settings))
+    except MalformedMessage as exc:
+        recorded = receive(runtime, organization_id, raw, filename="message.eml",
+                           channel=Channel.EMAIL, media_type="message/rfc822", failure=exc)
+        raise MalformedMessage(exc.message, job_id=recorded.job.id) from exc
     result = MessageResult(skipped=list(message.skipped), reason=message.no_bill_reason)
     for bill in message.bills:
         result.jobs.append(accept_file(

@@ -262,6 +262,7 @@ class Booking(BaseModel):
 
     account_id: str | None = None
     tax_rate: Amount | None = Field(default=None, ge=0, le=100)
+    tax_rate_id: str | None = Field(default=None, min_length=1, max_length=200)
     create_vendor: bool = False
     confirm: list[CheckCode] = Field(default_factory=list)
 
@@ -394,6 +395,11 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             vendor = repo.update_vendor(repo.get_vendor(vendor.id).model_copy(
                 update={"iban": extracted.value("vendor_iban")}))
         service.remember_alias(vendor, extracted.value("vendor_name"))
+        if booking.tax_rate_id is not None:  # the books' tax code for the rate, remembered
+            if booking.tax_rate is None:
+                raise ValidationFailed("tax_rate_id: give the tax_rate it stands for",
+                                       field="tax_rate_id")
+            service.set_tax_rates({str(booking.tax_rate): booking.tax_rate_id})
         bill = service.push_bill(service.record(draft).id)
         job.status, job.bill_id, job.error, job.error_code = JobStatus.PUSHED, bill.id, None, None
         job.outcome = _decided(job, ReviewDecision(

@@ -239,8 +239,15 @@ class Repository(OrganizationScope):
         return None if row is None else Bill.model_validate(
             {c.key: getattr(row, c.key) for c in BillRow.__table__.columns})
 
-    def get_bill(self, bill_id: str) -> Bill:
-        return _bill(self._get(BillRow, bill_id, "bill"))
+    def get_bill(self, bill_id: str, *, for_update: bool = False) -> Bill:
+        """The bill as stored now; `for_update` holds it until the transaction ends, so a
+        change made from what is read is never lost to a concurrent one."""
+        if for_update:
+            self._lock(BillRow, bill_id)
+        row = self.session.get(BillRow, bill_id, populate_existing=True)
+        if row is None or row.organization_id != self.organization_id:
+            raise NotFound(f"bill {bill_id} not found")
+        return _bill(row)
 
     def update_bill(self, bill: Bill) -> Bill:
         self._update(BillRow, bill, "bill", _bill_row(bill))

@@ -7,7 +7,6 @@ Every route works in the caller's organization and through its accounting connec
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -17,7 +16,13 @@ from billintake.accounting.writer import Connection
 from billintake.domain.errors import ValidationFailed
 from billintake.domain.model import Amount
 from billintake.entrypoints.api.auth import OrgRepository, RuntimeDep
-from billintake.services.books import BillInput, BillService, VendorInput, connection_for
+from billintake.services.books import (
+    BillInput,
+    BillService,
+    VendorInput,
+    checked_options,
+    connection_for,
+)
 
 router = APIRouter(tags=["accounting"])
 
@@ -150,28 +155,14 @@ def get_connection(repo: OrgRepository, runtime: RuntimeDep) -> dict[str, Any]:
 @router.put("/accounting/connection")
 def set_connection(body: ConnectionInput, repo: OrgRepository,
                    runtime: RuntimeDep) -> dict[str, Any]:
-    """Choose the organization's accounting system. A beancount `path` is a file name inside
-    the service's beancount directory; Rutter's base URL comes from the settings only (the
-    client credentials must never be sent elsewhere)."""
+    """Choose the organization's accounting system. The beancount file is named by the
+    service (one per organization, no `path`); Rutter's base URL comes from the settings only
+    (the client credentials must never be sent elsewhere)."""
     try:
         connection = Connection.model_validate(body.model_dump())
     except ValueError as exc:
         raise ValidationFailed(f"invalid connection: {exc}", field="backend") from exc
-    options = dict(connection.options)
-    if "base_url" in options:
-        raise ValidationFailed("base_url is set in the service's settings, not per organization",
-                               field="options")
-    if connection.backend == "beancount" and "path" in options:
-        options["path"] = str(_inside(runtime.settings.resolved_beancount_dir,
-                                      str(options["path"])))
+    options = checked_options(connection.backend, dict(connection.options))
     repo.set_connection(connection.backend, options, dict(body.secrets))
     return connection.model_copy(update={"options": options}).public()
 
-
-def _inside(root: Path, name: str) -> Path:
-    base = root.resolve()
-    path = (base / name).resolve()
-    if not path.is_relative_to(base) or path == base or path.suffix != ".beancount":
-        raise ValidationFailed(f"the beancount file must be a *.beancount name inside {base}",
-                               field="options")
-    return path

@@ -15,12 +15,17 @@ from billintake.bootstrap import Runtime
 from billintake.domain.errors import TooLarge, UnsupportedMediaType
 from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
-from billintake.entrypoints.intake.upload import UploadedFile, read_limited, read_upload
+from billintake.entrypoints.intake.upload import (
+    UploadedFile,
+    read_limited,
+    read_upload,
+    upload_files,
+)
 from billintake.extraction.contract import outcome_contract
 from billintake.queue import Dispatcher, get_dispatcher
 from billintake.reading.sniff import sniff
 from billintake.services.pipeline import retry_job
-from billintake.services.receive import accept_file, accept_message
+from billintake.services.receive import Received, accept_file, accept_message
 from billintake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,31 +93,42 @@ def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:
 @router.post("/bills/upload", status_code=202)
 async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -> JSONResponse:
     """Upload one or many bill files (multipart field `files`): PDF, PNG, JPEG, TIFF or
-    e-invoice XML. Each becomes a job; 202 with the job ids. 413 over the size limit (checked
-    while the body streams in), 415 for a file that is not a bill format."""
+    e-invoice XML. Each becomes a job; 202 with the job ids. 413 over a limit (bytes per file,
+    files per request, bytes per request; checked while the body streams in), 415 for a file
+    that is not a bill format. Files wait on disk, and are read one at a time."""
     settings = runtime.settings
     declared = int(request.headers.get("content-length") or 0)
-    budget = settings.max_upload_bytes * settings.max_upload_files + MULTIPART_OVERHEAD
+    budget = settings.max_upload_request_bytes + MULTIPART_OVERHEAD
     if declared > budget:
-        raise TooLarge(f"the upload is {declared} bytes, over the limit of {budget} bytes")
-    files = await read_upload(request.stream(), request.headers.get("content-type", ""),
-                              max_file_bytes=settings.max_upload_bytes,
-                              max_files=settings.max_upload_files, max_total_bytes=budget)
-    media_types = [_sniffed(file, settings) for file in files]  # all, before taking any
-    dispatcher = _dispatcher(request.app)
-    jobs = []
-    for file, media_type in zip(files, media_types, strict=True):
-        received = await run_in_threadpool(
-            accept_file, runtime, dispatcher, org.id, file.data, filename=file.filename,
-            channel=Channel.UPLOAD, media_type=media_type)
-        jobs.append(job_view(received.job, duplicate=received.duplicate))
+        raise TooLarge(f"the upload request is {declared} bytes, over its limit of {budget} "
+                       "bytes for all its files together")
+    spool_dir = settings.upload_spool_dir or settings.data_dir / "spool"
+    received = await read_upload(
+        request.stream(), request.headers.get("content-type", ""),
+        max_file_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files,
+        max_total_bytes=budget, spool_dir=spool_dir)
+    with upload_files(received) as files:
+        # every file sniffed before any is taken (one 415 takes none); one in memory at a time
+        media_types = [await run_in_threadpool(_sniffed, file, settings) for file in files]
+        dispatcher = _dispatcher(request.app)
+        jobs = []
+        for file, media_type in zip(files, media_types, strict=True):
+            accepted = await run_in_threadpool(
+                _accept_upload, runtime, dispatcher, org.id, file, media_type)
+            jobs.append(job_view(accepted.job, duplicate=accepted.duplicate))
     return JSONResponse({"jobs": jobs}, status_code=202)
+
+
+def _accept_upload(runtime: Runtime, dispatcher: Dispatcher, organization_id: str,
+                   file: UploadedFile, media_type: str) -> Received:
+    return accept_file(runtime, dispatcher, organization_id, file.read(),
+                       filename=file.filename, channel=Channel.UPLOAD, media_type=media_type)
 
 
 def _sniffed(file: UploadedFile, settings: Settings) -> str:
     """The file's media type by content (its one sniff: the job keeps it); 415 names the file."""
     try:
-        return sniff(file.data, settings=settings)
+        return sniff(file.read(), settings=settings)
     except UnsupportedMediaType as exc:
         raise UnsupportedMediaType(f"{file.filename}: {exc.message}") from exc
 

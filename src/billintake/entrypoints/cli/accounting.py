@@ -26,7 +26,13 @@ from billintake.entrypoints.cli.common import (
     user_errors,
 )
 from billintake.entrypoints.cli.output import JsonOption, emit, short_id
-from billintake.services.books import BillInput, BillService, VendorInput, connection_for
+from billintake.services.books import (
+    BillInput,
+    BillService,
+    VendorInput,
+    checked_options,
+    connection_for,
+)
 from billintake.storage.ids import complete_id
 from billintake.storage.tables import BillRow
 
@@ -258,7 +264,7 @@ def tax_rates(set_: list[str] = typer.Option([], "--set", help="RATE=TAX_RATE_ID
 
 @commands.command("connect")
 def connect(backend: str = typer.Argument(None, help="ledger, beancount or rutter"),
-            option: list[str] = typer.Option([], help="KEY=VALUE, e.g. path=books.beancount"),
+            option: list[str] = typer.Option([], help="KEY=VALUE, e.g. currency=EUR"),
             secret: list[str] = typer.Option([], help="KEY=VALUE, e.g. access_token=..."),
             org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """Show (no BACKEND) or set the organization's accounting system; secrets are not shown."""
@@ -272,7 +278,8 @@ def connect(backend: str = typer.Argument(None, help="ledger, beancount or rutte
                                     secrets=_pairs(secret, "--secret"))
         except ValueError as exc:
             raise ValidationFailed(str(exc), field="backend") from exc
-        repo.set_connection(connection.backend, dict(connection.options),
+        repo.set_connection(connection.backend,
+                            checked_options(connection.backend, dict(connection.options)),
                             {k: v.get_secret_value() for k, v in connection.secrets.items()})
         _print_connection(connection.public(), json_output)
 

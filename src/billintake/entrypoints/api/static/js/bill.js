@@ -347,7 +347,7 @@ class BillView {
       ...books.expense_accounts.map((a) => h("option", { value: a.id }, `${a.code} ${a.name}`)));
     this.taxSelect = h("select", { id: "tax-select", name: "tax_rate" },
       h("option", { value: "" }, "As printed on the lines"),
-      ...d.tax_codes.map((t) => h("option", { value: t.rate }, t.label)));
+      ...d.tax_codes.map((t, i) => h("option", { value: `${i}`, "data-rate": t.rate, "data-id": t.id }, t.label)));
     this.confirmBox = h("div", { class: "confirm", id: "confirm" });
     this.renderConfirm(d.confirm);
     for (const select of [this.vendorSelect, this.accountSelect, this.taxSelect]) {
@@ -423,7 +423,11 @@ class BillView {
     if (vendor === NEW_VENDOR) body.create_vendor = true;
     else body.vendor_id = vendor;
     if (this.accountSelect.value) body.account_id = this.accountSelect.value;
-    if (this.taxSelect.value) body.tax_rate = this.taxSelect.value;
+    const taxCode = this.taxSelect.selectedOptions[0];
+    if (taxCode && taxCode.dataset.rate) {
+      body.tax_rate = taxCode.dataset.rate;
+      if (taxCode.dataset.id) body.tax_rate_id = taxCode.dataset.id;  // the books' code, remembered
+    }
     body.confirm = [...this.confirmBox.querySelectorAll("input:checked")].map((box) => box.value);
     const button = this.form.querySelector("button[name=approve]");
     button.disabled = true;

@@ -1,0 +1,69 @@
+"""Confidence = the probability that a field is right, fitted on out-of-fold ranker scores.
+
+`fit` takes, for each held-out document, the score of the candidate the ranker chose and
+whether it was right, and fits an isotonic (monotone) map from score to the share right
+(sklearn's IsotonicRegression, at training time only); at run time the map is a piecewise
+linear interpolation over its stored knots. `ece` measures how far confidences are from the
+share right (ten bins, weighted by size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# A calibrated probability is never stated as certain: at most this, at least its complement.
+CEILING = 0.995
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A monotone map from a ranker score to P(right), as knots."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+    def apply(self, score: float) -> float:
+        if not self.xs:
+            return float(score)
+        value = float(np.interp(score, self.xs, self.ys))
+        return round(min(CEILING, max(1.0 - CEILING, value)), 4)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"xs": [round(x, 6) for x in self.xs], "ys": [round(y, 6) for y in self.ys]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        return cls(tuple(float(x) for x in data["xs"]), tuple(float(y) for y in data["ys"]))
+
+
+def fit(scores: Sequence[float], right: Sequence[bool]) -> Calibration:
+    """Isotonic fit of right (0/1) on score; identity when there is nothing to fit."""
+    if len(scores) < 2 or len(set(right)) < 2:
+        share = float(np.mean(right)) if len(right) else 0.5
+        return Calibration((0.0, 1.0), (share, share))
+    from sklearn.isotonic import IsotonicRegression
+
+    model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
+    model.fit(np.asarray(scores, dtype=np.float64), np.asarray(right, dtype=np.float64))
+    xs = tuple(float(x) for x in model.X_thresholds_)
+    ys = tuple(float(y) for y in model.y_thresholds_)
+    return Calibration(xs, ys)
+
+
+def ece(confidences: Sequence[float], right: Sequence[bool], bins: int = 10) -> float:
+    """Expected calibration error over equal-width bins."""
+    if not confidences:
+        return 0.0
+    conf = np.asarray(confidences, dtype=np.float64)
+    hit = np.asarray(right, dtype=np.float64)
+    index = np.minimum(bins - 1, (conf * bins).astype(int))
+    total = 0.0
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            total += mask.sum() / len(conf) * abs(conf[mask].mean() - hit[mask].mean())
+    return float(total)

@@ -1,0 +1,158 @@
+"""One decision: the ranker's scores choose each field, the arithmetic constrains the amounts.
+
+Header fields take their best-scored candidate, with confidence = the calibrated probability
+that it is right. The amounts are chosen jointly: among the few best candidates of total,
+subtotal and tax (subtotal and tax may be absent), the combination with the highest joint
+score, where a combination in which subtotal + tax = total (or the items' sum makes the
+subtotal or the total) is preferred by the factor `ARITHMETIC_PRIOR`. A bill whose chosen
+amounts do not add up is not `reconciled`, and its amounts' confidence is capped at
+`UNRECONCILED_CAP`, so it never passes the auto-approve gate unseen.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .candidate import Candidate
+from .ranker import Ranker
+
+# How many times likelier a priori an amount combination that adds up is than one that does
+# not (the joint choice's only hand-set number; the ranker's scores carry the rest).
+ARITHMETIC_PRIOR = 20.0
+# The most confidence an amount gets when the chosen amounts do not add up.
+UNRECONCILED_CAP = 0.8
+# Below this calibrated probability a field is left empty rather than guessed.
+MIN_GIVEN = 0.1
+TOP_K = 4
+CENT = Decimal("0.01")
+HEADER = ("bill_number", "vendor_name", "bill_date")
+AMOUNTS = ("total", "subtotal", "tax")
+
+
+@dataclass
+class Chosen:
+    candidate: Candidate
+    confidence: float
+    runner_up: Candidate | None = None
+
+
+@dataclass
+class Decision:
+    fields: dict[str, Chosen | None] = field(default_factory=dict)
+    reconciled: bool = False
+
+
+def ranked(ranker: Ranker, name: str, cands: Sequence[Candidate]) -> list[Candidate]:
+    """The field's candidates, best first, each with its ranker score in `score`."""
+    scores = ranker.scores(name, cands)
+    for cand, score in zip(cands, scores, strict=True):
+        cand.score = float(score)
+    return sorted(cands, key=lambda c: (-c.score, c.page, c.bbox[1], c.bbox[0]))
+
+
+def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
+           items_sum: Decimal | None) -> Decision:
+    decision = Decision()
+    order: dict[str, list[Candidate]] = {}
+    for name in (*HEADER, *AMOUNTS):
+        if name in ranker.fields:
+            order[name] = ranked(ranker, name, proposed.get(name, ()))
+    for name in HEADER:
+        if name not in order:
+            continue
+        best = order[name][:1]
+        if not best:
+            decision.fields[name] = None
+            continue
+        confidence = ranker.confidence(name, best[0].score)
+        runner = next((c for c in order[name][1:] if c.value != best[0].value), None)
+        decision.fields[name] = Chosen(best[0], confidence, runner) \
+            if confidence >= MIN_GIVEN else None
+    if all(name in order for name in AMOUNTS):
+        _amounts(ranker, order, items_sum, decision)
+    return decision
+
+
+def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decimal | None,
+             decision: Decision) -> None:
+    options: dict[str, list[Candidate | None]] = {}
+    for name in AMOUNTS:
+        options[name] = _distinct(order[name])[:TOP_K]
+        if name != "total" or not options[name]:
+            options[name].append(None)
+    best: tuple[float, dict[str, Candidate | None], bool] | None = None
+    for combo in itertools.product(*(options[n] for n in AMOUNTS)):
+        chosen = dict(zip(AMOUNTS, combo, strict=True))
+        if not _coherent(chosen):
+            continue
+        score = sum(_log_p(ranker, n, c, order[n]) for n, c in chosen.items())
+        adds_up = adds_up_to(chosen, items_sum)
+        if adds_up:
+            score += math.log(ARITHMETIC_PRIOR)
+        if best is None or score > best[0]:
+            best = (score, chosen, adds_up)
+    if best is None:
+        return
+    _, chosen, adds_up = best
+    decision.reconciled = adds_up
+    for name, cand in chosen.items():
+        if cand is None:
+            decision.fields[name] = None
+            continue
+        confidence = ranker.confidence(name, cand.score)
+        if not adds_up:
+            confidence = min(confidence, UNRECONCILED_CAP)
+        runner = next((c for c in order[name] if c.value != cand.value), None)
+        decision.fields[name] = Chosen(cand, confidence, runner)
+
+
+def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
+    seen: set[Any] = set()
+    out: list[Candidate | None] = []
+    for cand in cands:
+        if cand.value not in seen:
+            seen.add(cand.value)
+            out.append(cand)
+    return out
+
+
+def _log_p(ranker: Ranker, name: str, cand: Candidate | None, order: list[Candidate]) -> float:
+    if cand is None:  # absent: the chance that no candidate is right
+        top = order[0].score if order else 0.0
+        return math.log(max(1e-6, 1.0 - top))
+    return math.log(max(1e-6, cand.score))
+
+
+def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
+    total, sub, tax = (chosen.get(n) for n in AMOUNTS)
+    if total is not None and sub is not None and sub.value > total.value:
+        return False
+    if total is not None and tax is not None and tax.value >= total.value:
+        return False
+    return not (sub is not None and tax is not None and sub.value == tax.value)
+
+
+def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None) -> bool:
+    """Whether the amounts agree: subtotal + tax = total, or the items' sum makes the subtotal
+    (with the tax, the total) or the total."""
+    def value(name: str) -> Decimal | None:
+        v = chosen.get(name)
+        return None if v is None else Decimal(v.value if isinstance(v, Candidate) else v)
+
+    total, sub, tax = value("total"), value("subtotal"), value("tax")
+    if total is None:
+        return False
+    if sub is not None and tax is not None:
+        return abs(sub + tax - total) <= CENT
+    if items_sum is not None:
+        if abs(items_sum - total) <= CENT:
+            return sub is None or abs(sub - total) <= CENT or \
+                (tax is not None and abs(sub + tax - total) <= CENT)
+        if sub is not None and abs(items_sum - sub) <= CENT and tax is not None:
+            return abs(sub + tax - total) <= CENT
+    return False

@@ -1,0 +1,71 @@
+"""Vendor name candidates: the name-like lines of the first page (and a line joined with the
+next one of its block, for names printed on two lines)."""
+
+from __future__ import annotations
+
+import re
+
+from ..candidate import Candidate
+from ..page import PageModel
+from ..vendor import clean_name
+
+FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_share_name",
+            "legal_form", "two_lines", "name_repeats", "line_index_rel", "has_at",
+            "address_like", "r_top_zone", "r_font_rel", "r_legal_form", "r_domain_match",
+            "r_address_below", "r_block_first", "r_registration_near", "r_vendor_label",
+            "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
+            "r_price_on_row", "r_ocr_doubt", "r_tiny")
+_LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
+                    r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|enterprise|trading|co)\b\.?",
+                    re.I)
+_ADDRESS = re.compile(r"\d{4,5}\s+\w|straße|strasse|str\.|street|road|rue|avenue|jalan|jln|"
+                      r"\bno\.?\s*\d|taman|weg\b|platz", re.I)
+MAX_LINES = 60
+
+
+def candidates(page: PageModel) -> list[Candidate]:
+    first = [i for i, line in enumerate(page.lines) if line.page == 1][:MAX_LINES]
+    texts: list[tuple[str, list[int]]] = []
+    for n, i in enumerate(first):
+        name = clean_name(page.lines[i].text)
+        if _name_like(name):
+            texts.append((name, [i]))
+        block = page.blocks[page.block_of[i]]
+        if n + 1 < len(first) and first[n + 1] in block.lines and \
+                page.lines[first[n + 1]].row == page.lines[i].row + 1:
+            joined = clean_name(page.lines[i].text + " " + page.lines[first[n + 1]].text)
+            if _name_like(joined) and len(joined) <= 70:
+                texts.append((joined, [i, first[n + 1]]))
+    keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
+    all_text = re.sub(r"\W", "", page.doc.text.lower())
+    out: list[Candidate] = []
+    for (name, lines), key in zip(texts, keys, strict=True):
+        line = page.lines[lines[0]]
+        words = [w for i in lines for w in page.lines[i].words]
+        letters = sum(c.isalpha() for c in name)
+        f = {
+            "name_length": float(len(name)),
+            "name_words": float(len(name.split())),
+            "letter_share": letters / max(1, len(name)),
+            "upper_share": sum(c.isupper() for c in name) / max(1, letters),
+            "digit_share_name": sum(c.isdigit() for c in name) / max(1, len(name)),
+            "legal_form": float(bool(_LEGAL.search(name))),
+            "two_lines": float(len(lines) > 1),
+            "name_repeats": float(min(5, all_text.count(key) - 1)) if len(key) >= 4 else 0.0,
+            "line_index_rel": first.index(lines[0]) / max(1, len(first) - 1),
+            "has_at": float("@" in name or "www" in name.lower()),
+            "address_like": float(bool(_ADDRESS.search(name))),
+        }
+        x0 = min(w.x0 for w in words)
+        top = min(w.top for w in words)
+        x1 = max(w.x1 for w in words)
+        bottom = max(w.bottom for w in words)
+        out.append(Candidate(field="vendor_name", value=name, text=name, page=line.page,
+                             bbox=(x0, top, x1, bottom), source=line.source, features=f,
+                             line=lines[0]))
+    return out
+
+
+def _name_like(name: str) -> bool:
+    letters = sum(c.isalpha() for c in name)
+    return letters >= 3 and letters / max(1, len(name)) >= 0.5 and len(name) <= 80

@@ -1,0 +1,281 @@
+"""The page model: one document's words, lines, blocks, label hits and value spans, built once.
+
+Every field finder reads this; no stage rebuilds rows or re-finds labels. Built from the read
+pages alone, so a text-layer page (font size and weight from the PDF) and an OCR'd page (word
+confidences, no font) give the same structure.
+
+- lines: the layout's segments (a run of words on one row with no wide gap);
+- blocks: lines grouped by proximity (a vendor's address, a totals box);
+- label hits: the label lexicon's matches (`header.find_label_hits`) with the field they name;
+- value spans: every amount, date, identifier, IBAN and currency code, with its box and line.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from billintake.domain.currency import ISO_4217
+from billintake.reading.document import BBox, ReadDocument, Word, words_box
+
+from .layout import Layout, Segment
+from .parsing import (
+    DecimalMark,
+    detect_currency,
+    detect_language,
+    find_amounts,
+    find_dates,
+    iban_is_valid,
+    infer_dayfirst,
+    infer_decimal_mark,
+)
+
+SpanKind = Literal["amount", "date", "identifier", "iban", "currency"]
+_MONEY_RE = re.compile(r"[.,]\d{2}\b|[€$£¥₹]|Rs")
+_IDENT_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]{1,39}")
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_CODE_RE = re.compile(r"\b[A-Z]{3}\b")
+
+
+@dataclass(frozen=True)
+class ValueSpan:
+    """A value printed on the page: what kind, its parsed value, where, and on which line."""
+
+    kind: SpanKind
+    value: Any
+    text: str
+    page: int
+    bbox: BBox
+    line: int  # index into PageModel.lines
+    words: tuple[Word, ...] = field(repr=False)
+
+    @property
+    def source(self) -> str:
+        return "ocr" if any(w.source == "ocr" for w in self.words) else "text"
+
+
+@dataclass(frozen=True)
+class LabelMark:
+    """A label of any kind (a field's, the buyer's, the vendor's, a payment word), where it is."""
+
+    kind: str  # the field or role it names: "total", "buyer", "vendor", "change" ...
+    strength: float
+    page: int
+    line: int  # index into PageModel.lines
+    bbox: BBox
+    at_start: bool  # first words of its line
+
+
+@dataclass
+class Block:
+    """Lines standing together: consecutive rows close below each other, overlapping columns."""
+
+    page: int
+    lines: list[int]
+    bbox: BBox
+
+
+@dataclass
+class PageModel:
+    """One document's page model (see the module docstring)."""
+
+    doc: ReadDocument
+    layout: Layout
+    lines: list[Segment]
+    blocks: list[Block]
+    spans: list[ValueSpan]
+    label_hits: list[Any]  # header.LabelHit (imported lazily: header reads this module)
+    customer_boxes: list[tuple[int, BBox]]
+    table_rows: set[tuple[int, int]]
+    decimal_mark: DecimalMark | None
+    dayfirst: bool | None
+    language: str | None
+    currency_guess: str | None
+    marks: list[LabelMark] = field(default_factory=list)
+    block_of: dict[int, int] = field(default_factory=dict)  # line index → block index
+    font_rank: dict[int, float] = field(default_factory=dict)  # line index → 0 (largest) .. 1
+
+    @classmethod
+    def build(cls, doc: ReadDocument) -> PageModel:
+        from .header import customer_blocks, find_label_hits, item_table_rows
+
+        layout = Layout.of(doc)
+        text = doc.text
+        mark = infer_decimal_mark([text])
+        language = detect_language(text)
+        currency_guess, _ = detect_currency(text)
+        dayfirst = infer_dayfirst(text, currency=currency_guess, language=language)
+        lines = layout.segments
+        hits = find_label_hits(layout)
+        model = cls(doc=doc, layout=layout, lines=lines, blocks=[], spans=[],
+                    label_hits=hits, customer_boxes=customer_blocks(layout),
+                    table_rows=item_table_rows(layout, hits), decimal_mark=mark,
+                    dayfirst=dayfirst, language=language, currency_guess=currency_guess)
+        model.blocks, model.block_of = _blocks(lines)
+        model.font_rank = _font_ranks(lines)
+        model.spans = list(_spans(lines, mark, dayfirst))
+        model.marks = _marks(layout, lines)
+        return model
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def page_size(self, page: int) -> tuple[float, float]:
+        p = self.layout.page(page).page
+        return (p.width or 595.0, p.height or 842.0)
+
+    def spans_of(self, kind: SpanKind) -> list[ValueSpan]:
+        return [s for s in self.spans if s.kind == kind]
+
+    def line_index(self, seg: Segment) -> int:
+        for i, line in enumerate(self.lines):
+            if line is seg:
+                return i
+        raise ValueError("segment not in this page model")
+
+    def in_customer_block(self, page: int, bbox: BBox) -> bool:
+        x_mid, y_mid = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+        return any(p == page and box[0] <= x_mid <= box[2] and box[1] <= y_mid <= box[3]
+                   for p, box in self.customer_boxes)
+
+    def word_confidence(self, words: tuple[Word, ...] | list[Word]) -> float:
+        return min((w.confidence for w in words), default=1.0)
+
+
+def _marks(layout: Layout, lines: list[Segment]) -> list[LabelMark]:
+    from . import nlp
+    from .model import load
+
+    index = {id(line): i for i, line in enumerate(lines)}
+    marks: list[LabelMark] = []
+    for matches in nlp.layout_labels(layout, load()).values():
+        for match in matches:
+            i = index.get(id(match.segment))
+            if i is None:
+                continue
+            box = words_box(match.segment.words[match.start:match.end])
+            for label in match.labels:
+                marks.append(LabelMark(kind=label.field, strength=label.strength,
+                                       page=match.segment.page, line=i, bbox=box,
+                                       at_start=match.start == 0))
+    return marks
+
+
+def _blocks(lines: list[Segment]) -> tuple[list[Block], dict[int, int]]:
+    """Union lines that sit one under the other (gap under 1.2 line heights) and overlap in x."""
+    parent = list(range(len(lines)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_page.setdefault(line.page, []).append(i)
+    for indices in by_page.values():
+        for a in indices:
+            la = lines[a]
+            for b in indices:
+                lb = lines[b]
+                if lb.row != la.row + 1:
+                    continue
+                gap = lb.top - la.bottom
+                if gap > 1.2 * max(la.height, lb.height):
+                    continue
+                if min(la.x1, lb.x1) - max(la.x0, lb.x0) <= 0:
+                    continue
+                parent[find(b)] = find(a)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(lines)):
+        groups.setdefault(find(i), []).append(i)
+    blocks: list[Block] = []
+    block_of: dict[int, int] = {}
+    for members in sorted(groups.values(), key=lambda m: (lines[m[0]].page, min(m))):
+        for i in members:
+            block_of[i] = len(blocks)
+        box = words_box(w for i in members for w in lines[i].words)
+        blocks.append(Block(page=lines[members[0]].page, lines=sorted(members), bbox=box))
+    return blocks, block_of
+
+
+def _font_ranks(lines: list[Segment]) -> dict[int, float]:
+    """Each line's print size as a rank on its page: 0.0 the largest, 1.0 the smallest."""
+    ranks: dict[int, float] = {}
+    by_page: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_page.setdefault(line.page, []).append(i)
+    for indices in by_page.values():
+        sizes = sorted({round(lines[i].font_size, 1) for i in indices}, reverse=True)
+        for i in indices:
+            pos = sizes.index(round(lines[i].font_size, 1))
+            ranks[i] = pos / max(1, len(sizes) - 1)
+    return ranks
+
+
+def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
+           ) -> Iterator[ValueSpan]:
+    for i, line in enumerate(lines):
+        text = line.text
+        dates = find_dates(text, dayfirst)
+        date_texts = {raw for _, raw in dates}
+        for value, raw in dates:
+            yield _span("date", value, raw, line, i)
+        for amount, raw in find_amounts(text, mark):
+            if amount <= 0 or not _MONEY_RE.search(raw) or raw in date_texts or \
+                    any(raw in d for d in date_texts):
+                continue
+            yield _span("amount", amount, raw, line, i)
+        for match in _IBAN_RE.finditer(text):
+            if iban_is_valid(match.group()):
+                yield _span("iban", match.group().replace(" ", ""), match.group(), line, i)
+        for match in _CODE_RE.finditer(text):
+            if match.group() in ISO_4217:
+                yield _span("currency", match.group(), match.group(), line, i)
+        for word in line.words:
+            for match in _IDENT_TOKEN_RE.finditer(word.text):
+                token = match.group().strip(".-/_")
+                if _identifier_like(token):
+                    yield ValueSpan(kind="identifier", value=token, text=token, page=line.page,
+                                    bbox=word.bbox, line=i, words=(word,))
+
+
+def _identifier_like(token: str) -> bool:
+    """A code with a digit that is not a plain amount, a date or a rate."""
+    if len(token) < 3 or not any(c.isdigit() for c in token):
+        return False
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{1,2}", token):
+        return False
+    return not find_dates(token, True)
+
+
+def _span(kind: SpanKind, value: Any, raw: str, line: Segment, index: int) -> ValueSpan:
+    words = _words_of(line.words, raw) or line.words
+    return ValueSpan(kind=kind, value=value, text=raw, page=line.page,
+                     bbox=_rounded(words_box(words)), line=index, words=tuple(words))
+
+
+def _words_of(words: list[Word], raw: str) -> list[Word]:
+    """The words of a line that a matched text spans."""
+    compact = raw.replace(" ", "")
+    for start in range(len(words)):
+        joined = ""
+        for end in range(start, len(words)):
+            joined += words[end].text
+            if compact in joined:
+                return words[start:end + 1]
+            if len(joined) > len(compact) + 40:
+                break
+    return []
+
+
+def _rounded(box: BBox) -> BBox:
+    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+
+
+def median_height(lines: list[Segment]) -> float:
+    return statistics.median(line.height for line in lines) if lines else 10.0
+

@@ -1,0 +1,117 @@
+"""The trained ranker: per field, how likely each candidate is the field's true value.
+
+One LightGBM binary model per field over the candidates' named features (the order of
+`finders.context.feature_names`), trained deterministically (`deterministic=True`, a fixed
+seed, one thread) on candidates labelled by truth; and, per field, an isotonic map from the
+chosen candidate's score to the probability that it is right, fitted on out-of-fold scores
+(`calibration.py`). Shipped as text in `models/ranker/` (`<field>.txt`, `meta.json`), rebuilt
+by `make model` (`scripts/train_ranker.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .calibration import Calibration
+from .candidate import Candidate
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "ranker"
+SEED = 7
+PARAMS: dict[str, Any] = {
+    "objective": "binary", "learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 5,
+    "feature_fraction": 0.8, "bagging_fraction": 1.0, "lambda_l2": 1.0,
+    "deterministic": True, "force_row_wise": True, "num_threads": 1, "seed": SEED,
+    "verbosity": -1,
+}
+ROUNDS = 120
+
+
+def matrix(cands: Sequence[Candidate], names: Sequence[str]) -> np.ndarray:
+    """Candidates as rows of their named features (absent ones are 0)."""
+    rows = np.zeros((len(cands), len(names)), dtype=np.float64)
+    for i, cand in enumerate(cands):
+        for j, name in enumerate(names):
+            rows[i, j] = cand.features.get(name, 0.0)
+    return rows
+
+
+def train(rows: np.ndarray, targets: np.ndarray, names: Sequence[str]) -> Any:
+    """One field's model, deterministic: same rows, same bytes."""
+    import lightgbm as lgb
+
+    data = lgb.Dataset(rows, label=targets, feature_name=list(names), free_raw_data=False,
+                       params={"verbosity": -1})
+    return lgb.train(PARAMS, data, num_boost_round=ROUNDS)
+
+
+@dataclass
+class Ranker:
+    """The per-field models with their feature names and calibrations."""
+
+    boosters: dict[str, Any] = field(default_factory=dict)
+    features: dict[str, list[str]] = field(default_factory=dict)
+    calibrations: dict[str, Calibration] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.boosters)
+
+    def scores(self, name: str, cands: Sequence[Candidate]) -> np.ndarray:
+        if not cands:
+            return np.zeros(0)
+        rows = matrix(cands, self.features[name])
+        return np.asarray(self.boosters[name].predict(rows, num_threads=1), dtype=np.float64)
+
+    def confidence(self, name: str, score: float) -> float:
+        calibration = self.calibrations.get(name)
+        return calibration.apply(score) if calibration is not None else float(score)
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, booster in self.boosters.items():
+            (path / f"{name}.txt").write_text(booster.model_to_string(), encoding="utf-8")
+        meta = {"fields": list(self.boosters), "features": self.features,
+                "calibrations": {k: v.to_json() for k, v in self.calibrations.items()},
+                "info": self.info}
+        (path / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n",
+                                        encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Ranker:
+        import lightgbm as lgb
+
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        boosters = {name: lgb.Booster(model_str=(path / f"{name}.txt").read_text(
+            encoding="utf-8")) for name in meta["fields"]}
+        return cls(boosters=boosters, features=meta["features"],
+                   calibrations={k: Calibration.from_json(v)
+                                 for k, v in meta["calibrations"].items()},
+                   info=meta.get("info", {}))
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[Path, Ranker | None] = {}
+
+
+def load_shipped(path: Path | None = None) -> Ranker | None:
+    """The shipped ranker (once per process), or None when none is shipped."""
+    path = (path or DEFAULT_DIR).resolve()
+    with _LOCK:
+        if path not in _LOADED:
+            try:
+                _LOADED[path] = Ranker.load(path) if (path / "meta.json").is_file() else None
+            except Exception:  # a broken model must not stop extraction: the rules still stand
+                log.exception("the ranker at %s could not be loaded; rules only", path)
+                _LOADED[path] = None
+        return _LOADED[path]

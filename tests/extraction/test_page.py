@@ -1,0 +1,74 @@
+"""The page model, on a text-layer PDF and on the same bill OCR'd from an image."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billintake.extraction.page import PageModel
+from billintake.reading.reader import read
+
+from ._bills import Text, block, pdf_of, row
+
+
+def _bill() -> list[Text]:
+    return [
+        Text(60, 50, "Nordlicht Software GmbH", 20, bold=True),
+        *block(60, 80, ["Hafenstrasse 12", "20457 Hamburg"]),
+        *block(60, 150, ["Bill to:", "Acme Ltd", "1 Main Street"]),
+        *row(150, (350, "Invoice No.:"), (450, "RE-2024-0815")),
+        *row(165, (350, "Invoice date:"), (450, "12.03.2024")),
+        *row(300, (60, "Consulting"), (450, "100,00 EUR")),
+        *row(340, (350, "Net:"), (450, "100,00 EUR")),
+        *row(355, (350, "VAT 19%:"), (450, "19,00 EUR")),
+        *row(370, (350, "Total:"), (450, "119,00 EUR")),
+    ]
+
+
+def _check(model: PageModel) -> None:
+    texts = [line.text for line in model.lines]
+    assert any("Nordlicht" in t for t in texts)
+    kinds = {lab.field for hit in model.label_hits for lab in hit.labels}
+    assert {"bill_number", "bill_date", "total"} <= kinds
+    amounts = {s.value for s in model.spans_of("amount")}
+    assert {Decimal("100.00"), Decimal("19.00"), Decimal("119.00")} <= amounts
+    assert date(2024, 3, 12) in {s.value for s in model.spans_of("date")}
+    assert any(s.value.replace("O", "0") == "RE-2024-0815" for s in model.spans_of("identifier"))
+    assert "EUR" in {s.value for s in model.spans_of("currency")}
+    # every span points at its own line, and its box lies on that line
+    for span in model.spans:
+        line = model.lines[span.line]
+        assert line.page == span.page
+        assert line.top - 2 <= (span.bbox[1] + span.bbox[3]) / 2 <= line.bottom + 2
+    # the buyer's block is known, and the address lines stand in one block with the street
+    buyer = next(i for i, t in enumerate(texts) if t.startswith("Acme"))
+    street = next(i for i, t in enumerate(texts) if t.startswith("1 Main"))
+    assert model.block_of[buyer] == model.block_of[street]
+    line = model.lines[buyer]
+    assert model.in_customer_block(line.page, line.bbox)
+
+
+def test_page_model_of_a_text_layer_pdf() -> None:
+    model = PageModel.build(read(pdf_of(_bill())))
+    _check(model)
+    title = next(i for i, line in enumerate(model.lines) if "Nordlicht" in line.text)
+    assert model.font_rank[title] == 0.0  # the largest print on the page
+    assert model.lines[title].bold
+    assert all(w.source == "text" for line in model.lines for w in line.words)
+
+
+def test_page_model_of_an_ocr_page() -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    import io
+
+    pdf = pdfium.PdfDocument(pdf_of(_bill()))
+    image = pdf[0].render(scale=200 / 72).to_pil().convert("L")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    doc = read(buffer.getvalue(), media_type="image/png")
+    model = PageModel.build(doc)
+    assert all(w.source == "ocr" for line in model.lines for w in line.words)
+    assert any(w.confidence < 1.0 for line in model.lines for w in line.words)
+    _check(model)

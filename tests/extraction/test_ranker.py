@@ -1,0 +1,100 @@
+"""The ranker: deterministic training, calibration checked on held-out folds, the decision."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from billintake_devkit import ranking
+from billintake_devkit.corpora import LabelledDocument
+
+from billintake.extraction import calibration, ranker
+from billintake.extraction.candidate import Candidate
+from billintake.extraction.decide import adds_up_to, decide
+from billintake.reading.reader import read
+
+from ._bills import Text, block, pdf_of, row
+
+
+def _bill(n: int) -> tuple[LabelledDocument, object]:
+    net = Decimal(100 + 37 * n)
+    tax = (net * Decimal("0.19")).quantize(Decimal("0.01"))
+    texts = [
+        Text(60, 50, f"Vendor {chr(65 + n)}{chr(75 + n)} GmbH", 18, bold=True),
+        *block(60, 150, ["Bill to:", "Acme Ltd", "1 Main Street"]),
+        *row(150, (350, "Invoice No.:"), (450, f"R-{2024 + n}-{n:03d}")),
+        *row(165, (350, "Date:"), (450, f"{n + 1:02d}.03.2024")),
+        *row(300, (60, "Service"), (450, f"{net:.2f}")),
+        *row(340, (350, "Net:"), (450, f"{net:.2f}")),
+        *row(355, (350, "VAT 19%:"), (450, f"{tax:.2f}")),
+        *row(370, (350, "Total:"), (450, f"{net + tax:.2f}")),
+    ]
+    truth = {"bill_number": f"R-{2024 + n}-{n:03d}", "vendor_name": f"Vendor {chr(65 + n)}"
+             f"{chr(75 + n)} GmbH", "bill_date": f"2024-03-{n + 1:02d}",
+             "subtotal": f"{net:.2f}", "tax": f"{tax:.2f}", "total": f"{net + tax:.2f}"}
+    doc = LabelledDocument(id=f"b{n}", source="drawn", group=f"g{n}", truth=truth)
+    return doc, read(pdf_of(texts))
+
+
+_EXAMPLES: list[ranking.Example] = []
+
+
+def _examples() -> list[ranking.Example]:
+    if not _EXAMPLES:
+        _EXAMPLES.extend(ranking.collect_read([_bill(n) for n in range(6)]))  # type: ignore[misc]
+    return _EXAMPLES
+
+
+def test_training_twice_gives_identical_bytes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    examples = _examples()
+    first, second = ranking.fit(examples, k=3), ranking.fit(examples, k=3)
+    first.save(tmp_path / "a")
+    second.save(tmp_path / "b")
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "total.txt" in files and "meta.json" in files
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    loaded = ranker.Ranker.load(tmp_path / "a")
+    cands = examples[0].proposed["total"]
+    assert np.array_equal(loaded.scores("total", cands), first.scores("total", cands))
+
+
+def test_ranker_chooses_the_labelled_values_of_unseen_bills() -> None:
+    examples = _examples()
+    models = ranking.cross_fit(examples, k=3)
+    for example in examples:
+        model = models[ranking.fold_of(example.doc.group, 3)]
+        decision = decide(model, example.proposed, None)
+        chosen = decision.fields["total"]
+        assert chosen is not None
+        assert chosen.candidate.value == Decimal(example.doc.truth["total"])
+        assert decision.reconciled
+
+
+def test_calibration_on_held_out_folds() -> None:
+    """Fitted on some folds, the map's confidences match the share right on another."""
+    rng = np.random.default_rng(3)
+    scores = rng.uniform(0, 1, 4000)
+    right = rng.uniform(0, 1, 4000) < scores ** 2  # true P(right) = score²
+    fold = np.arange(4000) % 4
+    confidences, outcomes = [], []
+    for k in range(4):
+        fitted = calibration.fit(scores[fold != k].tolist(), right[fold != k].tolist())
+        confidences.extend(fitted.apply(s) for s in scores[fold == k])
+        outcomes.extend(right[fold == k].tolist())
+    assert calibration.ece(confidences, outcomes) <= 0.05
+    raw = calibration.ece(scores.tolist(), right.tolist())
+    assert raw > 0.1  # the raw scores were not calibrated: the fit did the work
+
+
+def test_amounts_that_do_not_add_up_are_not_reconciled() -> None:
+    def cand(name: str, value: str) -> Candidate:
+        return Candidate(field=name, value=Decimal(value), text=value, page=1, bbox=(0, 0, 1, 1))
+
+    assert adds_up_to({"total": cand("total", "119.00"), "subtotal": cand("subtotal", "100.00"),
+                       "tax": cand("tax", "19.00")}, None)
+    assert not adds_up_to({"total": cand("total", "120.00"),
+                           "subtotal": cand("subtotal", "100.00"), "tax": cand("tax", "19.00")},
+                          None)
+    assert not adds_up_to({"total": cand("total", "119.00")}, None)
+    assert adds_up_to({"total": cand("total", "119.00")}, Decimal("119.00"))
