@@ -91,3 +91,27 @@ def test_a_vendors_expense_account_books_its_lines(runtime: Runtime) -> None:
 
     imported = client.post("/vendors/import")
     assert imported.status_code == 200 and imported.json()["vendors_known"] == 1
+
+
+def test_the_bill_view_offers_the_vendors_own_expense_account(runtime: Runtime) -> None:
+    """A bill waiting for review: its view names each vendor's account in the books, so the
+    workspace preselects it."""
+    from fixtures_gen.intake_fixtures import einvoice, einvoice_vendors
+
+    from billintake.domain.model import Channel
+    from billintake.services.pipeline import run_job
+    from billintake.services.receive import receive
+    from billintake.services.review_view import review_view
+
+    organization_id, _key = _org(runtime)
+    with runtime.repository(organization_id) as repo:
+        vendors = [repo.add_vendor(v) for v in einvoice_vendors(organization_id)]
+        service = BillService.open(repo, runtime.settings)
+        chosen = set_expense_account(service, vendors[0].id, "6200")
+    received = receive(runtime, organization_id, einvoice("RE-2024-0901")[1], filename="a.xml",
+                       channel=Channel.FOLDER)
+    job = run_job(runtime, organization_id, received.job.id)
+    view = review_view(runtime, organization_id, job.id)
+    account = chosen.expense_accounts["ledger"]
+    assert view["books"]["vendor_accounts"] == {vendors[0].id: account}
+    assert account in {a["id"] for a in view["books"]["expense_accounts"]}
