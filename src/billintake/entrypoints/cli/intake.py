@@ -98,7 +98,11 @@ def _watch(intake: object, settle: float) -> object:
 
 
 @commands.command()
-def smtp(host: str | None = None, port: int | None = None) -> None:
+def smtp(
+    host: str | None = typer.Option(None, help="address to listen on (default: setting "
+                                    "SMTP_HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port (default: setting SMTP_PORT, 2525)"),
+) -> None:
     """Run the SMTP listener for the intake addresses (bills+<org-slug>@<intake domain>)."""
     from billintake.entrypoints.intake.smtp import start_smtp
     from billintake.logs import configure_logging
@@ -191,7 +195,7 @@ def requeue() -> None:
 @commands.command()
 def worker(
     concurrency: int | None = typer.Option(None, help="jobs at once (default: local_workers)"),
-    loglevel: str = typer.Option("INFO"),
+    loglevel: str = typer.Option("INFO", help="the worker's log level: DEBUG, INFO, WARNING"),
 ) -> None:
     """Start a Celery worker taking jobs from Redis (for BILLINTAKE_QUEUE=celery)."""
     from billintake.logs import configure_logging

@@ -39,7 +39,7 @@ def org_create(
 
 
 @org_app.command("key")
-def org_key(slug: str) -> None:
+def org_key(slug: str = typer.Argument(..., help="the organization's slug")) -> None:
     """Issue an additional API key for an existing organization."""
     with user_errors():
         runtime = Runtime.from_settings()
