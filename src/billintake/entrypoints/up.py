@@ -2,8 +2,8 @@
 
 The API and web page (uvicorn), the SMTP listener, the watched intake folder (when
 `intake_folder` is set), the IMAP poller (when `imap_host` is set) and the workers (the
-in-process pool; with `queue=celery`, the Celery workers run elsewhere: `billintake worker`)
-share one runtime and one dispatcher. Ctrl-C or
+in-process pool; with `queue=celery`, one Celery worker process started beside it, more
+anywhere with `billintake worker`) share one runtime and one dispatcher. Ctrl-C or
 SIGTERM stops uvicorn; then the folder watcher, the SMTP listener and the pool are stopped in
 that order, each job already taken running to its end.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,7 +37,9 @@ class Service:
     host: str
     port: int
     smtp: bool = True
+    worker: bool = True  # with queue=celery: start a Celery worker beside the server
     dispatcher: Dispatcher | None = None
+    _worker_process: subprocess.Popen[bytes] | None = None
     _smtp_controller: Any = None
     _folder_stop: threading.Event = field(default_factory=threading.Event)
     _folder_thread: threading.Thread | None = None
@@ -45,6 +49,13 @@ class Service:
         """The dispatcher, the SMTP listener and the folder watcher (before the API serves)."""
         settings = self.runtime.settings
         self.dispatcher = get_dispatcher(self.runtime)
+        if settings.queue == "celery" and self.worker:
+            # the same log (inherited stdout and stderr); `billintake worker` elsewhere scales out
+            # (its own session: Ctrl-C reaches `up` alone, which then stops it warmly)
+            self._worker_process = subprocess.Popen(
+                [sys.executable, "-m", "billintake.entrypoints.cli", "worker"],
+                start_new_session=True)
+            log.info("started a Celery worker (pid %d)", self._worker_process.pid)
         if self.smtp:
             from billintake.entrypoints.intake.smtp import start_smtp
 
@@ -122,6 +133,13 @@ class Service:
                 thread.join(timeout=10)
         if self._smtp_controller is not None:
             self._smtp_controller.stop()
+        if self._worker_process is not None:  # warm shutdown: its job finishes first
+            self._worker_process.terminate()
+            try:
+                self._worker_process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._worker_process.kill()
+                self._worker_process.wait()
         if self.dispatcher is not None:
             self.dispatcher.close()
         self.runtime.close()

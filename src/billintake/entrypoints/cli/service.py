@@ -15,6 +15,8 @@ def up(
                                     "127.0.0.1)"),
     port: int | None = typer.Option(None, help="port to serve on (default: setting PORT, 8000)"),
     smtp: bool = typer.Option(True, help="run the SMTP listener (port: BILLINTAKE_SMTP_PORT)"),
+    worker: bool = typer.Option(True, help="with BILLINTAKE_QUEUE=celery, start a Celery "
+                                "worker too (in-process workers run in any case otherwise)"),
 ) -> None:
     """Run the whole service: API and web page, SMTP listener, watched folder, workers.
 
@@ -30,7 +32,7 @@ def up(
     route_uvicorn_logs()
     with user_errors():
         service = Service(Runtime.from_settings(settings), host=host or settings.host,
-                          port=port or settings.port, smtp=smtp)
+                          port=port or settings.port, smtp=smtp, worker=worker)
         try:
             service.start_intake()
             service.serve()
