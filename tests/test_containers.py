@@ -55,7 +55,8 @@ def test_compose_runs_the_service_a_worker_postgres_and_redis() -> None:
     services = compose["services"]
     assert set(services) == {"service", "worker", "postgres", "redis"}
     service, worker = services["service"], services["worker"]
-    assert "billintake up" in " ".join(service["command"])
+    # the workers scale as their own service: the server starts none of its own
+    assert "billintake up --no-worker" in " ".join(service["command"])
     assert worker["command"] == ["billintake", "worker"]
     assert {"8000:8000", "2525:2525"} <= set(service["ports"])
     assert set(service["depends_on"]) == {"postgres", "redis"}
