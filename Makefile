@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the project needs (OCR with English, German, French; OSD for page rotation;
-# OpenCV's libraries for RapidOCR; Chromium and Firefox for the browser tests of the workspace).
+# OpenCV's libraries for RapidOCR; Chromium and Firefox for the browser tests of the workspace;
+# Dovecot for the IMAP intake tests).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
-	tesseract-ocr-osd libgl1 libglib2.0-0 chromium firefox-esr python3-venv
+	tesseract-ocr-osd libgl1 libglib2.0-0 chromium firefox-esr python3-venv dovecot-imapd
 
 .PHONY: run test setup system-deps venv migrate model lint bench clean
 

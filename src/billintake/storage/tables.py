@@ -142,6 +142,9 @@ class VendorRow(Base):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     iban: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # backend -> the id of the account its bill lines are booked to (0011)
+    expense_accounts: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True,
+                                                                    default=dict)
 
 
 class AccountRow(Base):
