@@ -214,7 +214,10 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     if confidence < policy.min_confidence:
         reasons.append(f"confidence {confidence:.2f} is below the auto-approve threshold "
                        f"{policy.min_confidence:.2f}")
-    if policy.require_reconciled and not extracted.reconciled:
+    disagreement = extracted.arithmetic_disagreement()
+    if disagreement is not None:  # whatever the policy: contradicting amounts are never booked
+        reasons.append(f"the amounts contradict each other: {disagreement}")
+    elif policy.require_reconciled and not extracted.reconciled:
         reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
     if extracted.needs_review:
         problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"

@@ -135,6 +135,21 @@ def add_features(page: PageModel, cand: Candidate) -> None:
     _label_features(page, cand, line.row)
 
 
+def document_features(page: PageModel) -> dict[str, float]:
+    """What kind of document this is: read by OCR or from a text layer, how long, its shape
+    (a receipt is a tall narrow slip), how many labels it prints."""
+    width, height = page.page_size(1)
+    ocr = sum(1 for line in page.lines if line.source == "ocr")
+    return {
+        "doc_ocr": ocr / max(1, len(page.lines)),
+        "doc_pages": float(len(page.layout.pages)),
+        "doc_lines": float(len(page.lines)),
+        "doc_aspect": height / max(1.0, width),
+        "doc_amounts": float(len(page.spans_of("amount"))),
+        "doc_labels": float(len(page.marks)),
+    }
+
+
 def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
     f = cand.features
     width = page.page_size(cand.page)[0]
@@ -184,5 +199,6 @@ def feature_names(field: str) -> list[str]:
             "rule_found", "rule_score", "rule_rank", "rule_choice",
             "r_label_strength", "r_relation_inline", "r_relation_right", "r_relation_below",
             "r_distance", "r_spot_rank", "r_label_at_start", "r_label_colon", "r_unlabelled",
-            "r_in_customer_block", "r_table_header", "r_in_table", "r_bold"]
+            "r_in_customer_block", "r_table_header", "r_in_table", "r_bold",
+            "doc_ocr", "doc_pages", "doc_lines", "doc_aspect", "doc_amounts", "doc_labels"]
     return list(dict.fromkeys([*base, *own]))
