@@ -62,7 +62,7 @@ def load_set(shared: Path, name: str) -> list[LabelledDocument]:
 
 def generated_set(folder: Path) -> list[LabelledDocument]:
     """Generated bills of the generator's train split (never its test split), as files, with
-    their layout family as the cross-validation group."""
+    their vendor as the cross-validation group."""
     from billintake_devkit.synth import generate
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,8 +72,8 @@ def generated_set(folder: Path) -> list[LabelledDocument]:
         path = folder / f"{bill.id}.pdf"
         if not path.is_file():
             path.write_bytes(bill.pdf_bytes)
-        family = type(bill.layout).__name__ + str(getattr(bill.layout, "name", ""))
-        docs.append(LabelledDocument(id=bill.id, source="synth", group="synth:" + family,
+        vendor = str(bill.truth.get("vendor_name") or bill.id)
+        docs.append(LabelledDocument(id=bill.id, source="synth", group="synth:" + vendor,
                                      truth=dict(bill.truth), kind=bill.kind, path=path))
     return docs
 
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="cross-validated: the ranker trained on the other folds of the "
                              "visual sets (groups by source and vendor), calibrated out of fold")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--train-sets", default="devset,facturx-visual,sroie-lines",
+    parser.add_argument("--train-sets", default="devset,facturx-visual,sroie-lines,generated",
                         help="the sets the --cv ranker learns from (sroie: OCR, slow unread)")
     args = parser.parse_args(argv)
     settings = get_settings()

@@ -1,7 +1,9 @@
 """Build the shipped candidate ranker (`models/ranker/`) from the real labelled sets.
 
-    python scripts/train_ranker.py [--shared ../shared] [--sets devset,facturx-visual,sroie-lines]
+    python scripts/train_ranker.py [--shared ../shared] [--sets SET,...]
                                    [--cache bench/out/reads] [--out models/ranker]
+
+Sets (default): devset, facturx-visual, sroie-lines, and generated bills of the train split.
 
 Every candidate of every document is labelled by the document's truth (e-invoices: their own
 XML, read into `truth.jsonl`; receipts: SROIE's annotations); one LightGBM model per field is
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--sets", default="devset,facturx-visual,sroie-lines")
+    parser.add_argument("--sets", default="devset,facturx-visual,sroie-lines,generated")
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / "out" / "reads")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "ranker")
     parser.add_argument("--folds", type=int, default=5)
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     examples = []
     for name in args.sets.split(","):
-        examples.extend(ranking.collect(load_set(args.shared, name), settings, args.cache))
+        examples.extend(ranking.collect_cached(load_set(args.shared, name), settings,
+                                               args.cache, name))
     model = ranking.fit(examples, args.folds)
     model.save(args.out)
     print(f"ranker: {len(examples)} documents, fields {', '.join(model.fields)} -> {args.out}")

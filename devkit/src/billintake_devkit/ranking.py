@@ -9,6 +9,7 @@ a fixed order, so the same documents give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from collections.abc import Iterable, Sequence
@@ -79,20 +80,27 @@ def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | 
     return out
 
 
-def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
-                   name: str) -> list[Example]:
-    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
-    if cache is None:
-        return collect(docs, settings, None)
+@functools.cache
+def _code_digest() -> str:
+    """The finders' code and the shipped spaCy pipeline, as of the first use in a process."""
     import billintake.extraction as package
 
-    digest = hashlib.sha256(name.encode())
+    digest = hashlib.sha256()
     for source in sorted(Path(package.__file__).parent.rglob("*.py")):
         if source.name not in {"decide.py", "ranker.py", "calibration.py", "extractor.py"}:
             digest.update(source.read_bytes())
     for source in sorted(Path(package.__file__).parents[3].joinpath("models").rglob("*")):
         if source.is_file() and "ranker" not in source.parts:
             digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
+                   name: str) -> list[Example]:
+    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
+    if cache is None:
+        return collect(docs, settings, None)
+    digest = hashlib.sha256(name.encode() + _code_digest().encode())
     path = cache.parent / "examples" / f"{name}-{digest.hexdigest()[:16]}.pickle"
     if path.is_file():
         with path.open("rb") as handle:
@@ -169,17 +177,18 @@ Outcome = tuple[float, bool, str]  # the chosen candidate's score, right, docume
 MIN_KIND_OUTCOMES = 30  # fewer: the document kind shares its field's calibration
 
 
-def top_outcomes(model: ranker.Ranker, examples: Sequence[Example], name: str
-                 ) -> list[Outcome]:
+def top_outcomes(model: ranker.Ranker, examples: Sequence[Example], name: str, *,
+                 real_only: bool = True) -> list[Outcome]:
     """For each example with a truth: the best candidate's score, whether it is right, and
-    the kind of document."""
+    the kind of document. Generated bills are left out (`real_only`): confidence is fitted
+    on real documents only, which are harder than any generator's."""
     found: list[Outcome] = []
     if name not in model.boosters:
         return found
     for ex in examples:
         truth = ex.doc.truth.get(name)
         cands = ex.proposed.get(name, [])
-        if truth in (None, "") or not cands:
+        if truth in (None, "") or not cands or (real_only and ex.doc.source == "synth"):
             continue
         scores = model.scores(name, cands)
         best = int(np.argmax(scores))

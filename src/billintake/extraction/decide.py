@@ -27,7 +27,7 @@ ARITHMETIC_PRIOR = 20.0
 # The most confidence an amount gets when the chosen amounts do not add up.
 UNRECONCILED_CAP = 0.8
 # Below this calibrated probability a field is left empty rather than guessed.
-MIN_GIVEN = 0.1
+MIN_GIVEN = 0.05
 TOP_K = 4
 CENT = Decimal("0.01")
 HEADER = ("bill_number", "vendor_name", "bill_date")

@@ -17,6 +17,8 @@ KINDS = ("bill_number", "bill_date", "due_date", "total", "amount_due", "subtota
          "discount", "shipping", "po_number", "customer_number", "other_date", "payment_terms",
          "phone", "vendor_tax_id", "vendor_registration_id", "vendor_iban", "currency", "buyer",
          "vendor", "change", "rounding", "tip", "item_count", "savings", "document_type")
+SECTION_KINDS = ("vendor", "buyer")
+SECTION_ROWS = 12
 KEYWORDS = {
     "kw_gross": re.compile(r"incl|inkl|brutto|gross|ttc|payable|zahlbetrag|to pay|a payer|"
                            r"à payer|amount due|balance", re.I),
@@ -156,10 +158,15 @@ def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
     x0, x1 = cand.bbox[0], cand.bbox[2]
     left: tuple[float, Any] | None = None
     above: tuple[int, Any] | None = None
+    section: tuple[int, Any] | None = None
     for mark in page.marks:
         if mark.page != cand.page:
             continue
         mrow = page.lines[mark.line].row
+        if mark.kind in SECTION_KINDS and row - SECTION_ROWS <= mrow <= row and \
+                mark.at_start and len(page.lines[mark.line].words) <= 3 and \
+                (section is None or mrow > section[0]):
+            section = (mrow, mark)
         if mrow == row:
             f["row_" + mark.kind] = max(f.get("row_" + mark.kind, 0.0), mark.strength)
             if mark.bbox[2] <= x0 + 2:
@@ -181,6 +188,9 @@ def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
         mrow, mark = above
         f["above_" + mark.kind] = mark.strength
         f["above_rows"] = float(row - mrow)
+    if section is not None:  # under a heading "Verkäufer", "Bill to", "Seller"...
+        mrow, mark = section
+        f["section_" + mark.kind] = 1.0 / (1.0 + row - mrow)
 
 
 def feature_names(field: str) -> list[str]:
@@ -194,6 +204,7 @@ def feature_names(field: str) -> list[str]:
             "value_first_in_line", "value_last_in_line", "row_segments", "rightmost_in_row",
             "block_lines", "block_pos", "block_first", "same_line_repeat", *KEYWORDS,
             "left_dist", "left_at_start", "left_same_line", "above_rows",
+            *(f"section_{k}" for k in SECTION_KINDS),
             *(f"left_{k}" for k in KINDS), *(f"above_{k}" for k in KINDS),
             *(f"row_{k}" for k in KINDS),
             "rule_found", "rule_score", "rule_rank", "rule_choice",
