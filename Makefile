@@ -43,8 +43,9 @@ $(VENV)/.installed: pyproject.toml devkit/pyproject.toml Makefile
 migrate: venv ## create or upgrade the database schema
 	$(BIN)/billintake migrate
 
-model: venv ## rebuild the spaCy pipeline in models/ from generated training bills
+model: venv ## rebuild models/: the spaCy pipeline (generated bills), then the ranker (real sets)
 	$(BIN)/python scripts/train_model.py
+	$(BIN)/python scripts/train_ranker.py
 
 lint: venv
 	$(BIN)/ruff check .

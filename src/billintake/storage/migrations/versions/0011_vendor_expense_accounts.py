@@ -1,7 +1,7 @@
 """vendors keep their expense account in each of the organization's books
 
 Revision ID: 0011_vendor_expense_accounts
-Revises: 0007_bill_writes
+Revises: 0010_booking_jobs
 Create Date: 2026-12-02 18:30:00
 
 `expense_accounts` maps an accounting backend (`ledger`, `beancount`, `rutter`) to the id, in
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_vendor_expense_accounts'
-down_revision = '0007_bill_writes'
+down_revision = '0010_booking_jobs'
 branch_labels = None
 depends_on = None
 
