@@ -40,9 +40,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     dispatcher = _dispatcher(app)
     resubmit = getattr(dispatcher, "resubmit_unfinished", None)
     if resubmit is not None:
-        count = await run_in_threadpool(resubmit)
-        if count:
-            log.info("resubmitted %d unfinished jobs", count)
+        try:
+            count = await run_in_threadpool(resubmit)
+        except Exception as exc:  # the queue is down: serve anyway, /healthz says so
+            log.error("could not resubmit unfinished jobs (the queue does not answer: %s); "
+                      "run `billintake requeue` once it is back", exc)
+        else:
+            if count:
+                log.info("resubmitted %d unfinished jobs", count)
     try:
         yield
     finally:
