@@ -3,6 +3,7 @@ data directory is one absolute place wherever a command runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from billintake.settings import config_files, get_settings
 
 
 @pytest.fixture
-def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     for name in ("BILLINTAKE_DATA_DIR", "BILLINTAKE_DATABASE_URL", "BILLINTAKE_CONFIG",
                  "BILLINTAKE_SMTP_PORT", "BILLINTAKE_DEFAULT_ORG"):
         monkeypatch.delenv(name, raising=False)
