@@ -43,8 +43,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             count = await run_in_threadpool(resubmit)
         except Exception as exc:  # the queue is down: serve anyway, /healthz says so
-            log.error("could not resubmit unfinished jobs (the queue does not answer: %s); "
-                      "run `billintake requeue` once it is back", exc)
+            log.warning("unfinished jobs not resubmitted, the queue is not reachable (%s); "
+                        "the workers' sweeper sends them once it is", exc)
         else:
             if count:
                 log.info("resubmitted %d unfinished jobs", count)
