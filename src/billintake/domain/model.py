@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .amounts import Amount, StrictAmount
 from .currency import CurrencyCode
@@ -64,6 +64,13 @@ class Vendor(DomainModel):
     address: str | None = None
     iban: str | None = None
     external_ids: dict[str, str] = Field(default_factory=dict)
+    # backend -> the account (its id in those books) the vendor's bill lines are booked to
+    expense_accounts: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("expense_accounts", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return {} if value is None else value
 
 
 class AccountClass(StrEnum):

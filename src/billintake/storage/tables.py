@@ -142,6 +142,9 @@ class VendorRow(Base):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     iban: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # backend -> the id of the account its bill lines are booked to (0011)
+    expense_accounts: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True,
+                                                                    default=dict)
 
 
 class AccountRow(Base):
@@ -223,6 +226,7 @@ class IngestJobRow(Base):
     __table_args__ = (
         Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
         Index("ix_ingest_jobs_org_status", "organization_id", "status"),
+        Index("ix_ingest_jobs_status_lease", "status", "lease_until"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -239,6 +243,9 @@ class IngestJobRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    # who holds the unfinished job (runs it or has it queued), until when (see storage.leases)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class BookingJobRow(Base):

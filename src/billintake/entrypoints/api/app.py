@@ -12,6 +12,7 @@ from billintake.bootstrap import Runtime
 from billintake.entrypoints.api import (
     routes_accounting,
     routes_documents,
+    routes_inbound,
     routes_intake,
     routes_pages,
     routes_reports,
@@ -24,9 +25,9 @@ from billintake.entrypoints.api.security import SecurityHeaders
 from billintake.settings import Settings
 
 # Each area's routes.
-ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router,
-           routes_documents.router, routes_session.router, routes_reports.router,
-           routes_pages.router)
+ROUTERS = (routes_intake.router, routes_inbound.router, routes_accounting.router,
+           routes_review.router, routes_documents.router, routes_session.router,
+           routes_reports.router, routes_pages.router)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

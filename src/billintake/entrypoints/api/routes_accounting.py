@@ -95,6 +95,31 @@ def create_vendor(body: VendorInput, service: Service) -> dict[str, Any]:
     return service.create_vendor(body).model_dump(mode="json")
 
 
+@router.post("/vendors/import")
+def import_vendors(service: Service) -> dict[str, object]:
+    """Take in the vendors and the chart of accounts of the connected books (linking vendors
+    already known by tax id, IBAN or exact name)."""
+    from billintake.services.books_import import import_from_books
+
+    return import_from_books(service).to_dict()
+
+
+class ExpenseAccountInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str | None = Field(description="an expense account of the books (id or code); "
+                                   "null: the books' default")
+
+
+@router.put("/vendors/{vendor_id}/expense-account")
+def set_vendor_expense_account(vendor_id: str, body: ExpenseAccountInput,
+                               service: Service) -> dict[str, Any]:
+    """The account the vendor's bill lines are booked to when they name none."""
+    from billintake.services.books_import import set_expense_account
+
+    return set_expense_account(service, vendor_id, body.account_id).model_dump(mode="json")
+
+
 @router.get("/accounts")
 def list_accounts(service: Service) -> list[dict[str, Any]]:
     """The chart of accounts of the organization's accounting system."""

@@ -1,7 +1,7 @@
 """booking jobs: pushes and payments to the accounting system run outside the HTTP request
 
 Revision ID: 0010_booking_jobs
-Revises: 0007_bill_writes
+Revises: 0008_job_leases
 Create Date: 2026-12-02 18:40:00
 
 One row per push, payment or review approval asked for over HTTP: what was asked (`request`), its state
@@ -16,7 +16,7 @@ from alembic import op
 from billintake.storage.tables import UtcDateTime
 
 revision = '0010_booking_jobs'
-down_revision = '0007_bill_writes'
+down_revision = '0008_job_leases'
 branch_labels = None
 depends_on = None
 

@@ -345,6 +345,13 @@ class BillView {
     this.accountSelect = h("select", { id: "account-select", name: "account_id" },
       h("option", { value: "" }, "Default expense account of the books"),
       ...books.expense_accounts.map((a) => h("option", { value: a.id }, `${a.code} ${a.name}`)));
+    // the chosen vendor's own expense account, when it has one in these books
+    const vendorAccount = () => {
+      const account = (books.vendor_accounts || {})[this.vendorSelect.value];
+      if (account && books.expense_accounts.some((a) => a.id === account)) this.accountSelect.value = account;
+    };
+    vendorAccount();
+    this.vendorSelect.addEventListener("change", vendorAccount);
     this.taxSelect = h("select", { id: "tax-select", name: "tax_rate" },
       h("option", { value: "" }, "As printed on the lines"),
       ...d.tax_codes.map((t, i) => h("option", { value: `${i}`, "data-rate": t.rate, "data-id": t.id }, t.label)));
