@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from billintake.queue.free import submit_free_jobs
+
+__all__ = ["Dispatcher", "get_dispatcher", "submit_free_jobs"]
+
 if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
 
