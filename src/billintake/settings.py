@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # default: sqlite file under data_dir
     originals_dir: Path | None = None  # default: data_dir / "originals"
-    models_dir: Path = Path(__file__).resolve().parents[2] / "models"  # the shipped spaCy model
 
     # limits on untrusted input
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -63,7 +62,9 @@ class Settings(BaseSettings):
     ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
-    model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
+    # the trained spaCy pipeline (BILLINTAKE_MODEL_DIR); default: models/billintake_fields of
+    # the source tree. An installed package (a wheel, the Docker image) is told where it is.
+    model_dir: Path | None = None
 
     # execution
     queue: Literal["local", "celery"] = "local"
@@ -103,6 +104,28 @@ class Settings(BaseSettings):
     smtp_port: int = 2525
     intake_domain: str = "billintake.localhost"
     intake_folder: Path | None = None  # `billintake up` watches it when set
+
+    # IMAP intake (`billintake imap`, and `up` when imap_host is set): one mailbox, its rules
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_senders: str = ""  # comma-separated address patterns, e.g. *@vendor.example
+    imap_subject_words: str = ""  # comma-separated; any of them in the subject
+    imap_after: Literal["move", "flag"] = "move"  # what becomes of a message taken in
+    imap_move_to: str = "Imported"
+    imap_flag: str = "$BillintakeImported"
+    imap_poll_s: float = Field(default=60.0, gt=0)
+
+    # inbound-mail webhooks (POST /inbound/{mailgun,postmark,sendgrid}): their secrets
+    mailgun_signing_key: SecretStr = SecretStr("")
+    postmark_webhook_user: str = ""  # Postmark signs nothing: HTTP basic auth on the URL
+    postmark_webhook_password: SecretStr = SecretStr("")
+    sendgrid_public_key: str = ""  # Inbound Parse security policy's key (base64 DER): signed
+    sendgrid_webhook_user: str = ""  # else basic auth on the URL, as for Postmark
+    sendgrid_webhook_password: SecretStr = SecretStr("")
     default_org: str | None = None  # slug of the organization commands act for (if several)
 
     log_level: str = "INFO"

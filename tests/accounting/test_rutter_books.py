@@ -275,11 +275,14 @@ def test_tax_rate_mapping_on_the_command_line(
     runner = CliRunner()
     seven = store.tax_rate_named("VAT 7% purchases")
     try:
-        set_ = runner.invoke(app, ["tax-rates", "--set", f"7={seven}", "--unset", "19"])
+        set_ = runner.invoke(app, ["tax-rates", "--set", f"7={seven}", "--unset", "19",
+                                   "--json"])
         assert set_.exit_code == 0, set_.output
         assert json.loads(set_.stdout)["mapping"] == {"7": seven}
-        shown = runner.invoke(app, ["tax-rates"])
+        shown = runner.invoke(app, ["tax-rates", "--json"])
         assert shown.exit_code == 0 and json.loads(shown.stdout)["mapping"] == {"7": seven}
+        table = runner.invoke(app, ["tax-rates"])  # for a person: a table naming the rate
+        assert table.exit_code == 0 and "mapping" in table.stdout and seven in table.stdout
     finally:
         get_settings.cache_clear()
 

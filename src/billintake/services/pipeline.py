@@ -216,7 +216,10 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     if confidence < policy.min_confidence:
         shown, limit = below_threshold(confidence, policy.min_confidence)
         reasons.append(f"confidence {shown} is below the auto-approve threshold {limit}")
-    if policy.require_reconciled and not extracted.reconciled:
+    disagreement = extracted.arithmetic_disagreement()
+    if disagreement is not None:  # whatever the policy: contradicting amounts are never booked
+        reasons.append(f"the amounts contradict each other: {disagreement}")
+    elif policy.require_reconciled and not extracted.reconciled:
         reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
     if extracted.needs_review:
         problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"

@@ -24,6 +24,7 @@ from billintake.domain.model import (
     Account,
     Bill,
     BillPayment,
+    BookingJob,
     Document,
     IngestJob,
     JobStatus,
@@ -42,6 +43,7 @@ from .tables import (
     ApiKeyRow,
     BillPaymentRow,
     BillRow,
+    BookingJobRow,
     DocumentRow,
     IngestJobRow,
     OrganizationRow,
@@ -335,6 +337,18 @@ class Repository(OrganizationScope):
         self._check_org(job)
         job.updated_at = datetime.now(UTC)
         self._update(IngestJobRow, job, "job", _job_row(job))
+        return job
+
+    # -- booking jobs (pushes and payments run outside the request) ------------------------
+    def add_booking_job(self, job: BookingJob) -> BookingJob:
+        return self._add(BookingJobRow, job, job.model_dump())
+
+    def get_booking_job(self, job_id: str) -> BookingJob:
+        return self._load(BookingJob, BookingJobRow, job_id, "booking job")
+
+    def update_booking_job(self, job: BookingJob) -> BookingJob:
+        job.updated_at = datetime.now(UTC)
+        self._update(BookingJobRow, job, "booking job", job.model_dump())
         return job
 
     # -- accounting connections ------------------------------------------------------------
