@@ -30,6 +30,7 @@ import pytesseract
 from PIL import Image, ImageOps
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
+from billintake.queue.worker_process import exit_with_parent
 from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.engines import (
@@ -140,7 +141,8 @@ def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
         return [run_job(data, job) for job in jobs]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method(),
-                                 initializer=_init_worker, initargs=(data,)) as pool:
+                                 initializer=_init_worker, initargs=(data, os.getpid())
+                                 ) as pool:
             futures = [pool.submit(_run_in_worker, job) for job in jobs]
             try:
                 return [future.result() for future in futures]
@@ -163,8 +165,11 @@ def _start_method() -> BaseContext:
 _WORKER_DATA: bytes = b""
 
 
-def _init_worker(data: bytes) -> None:
+def _init_worker(data: bytes, parent_pid: int) -> None:
+    """A page worker: exits with the job process that started it (no orphans after kill -9);
+    its CPU priority is the job process's (inherited)."""
     global _WORKER_DATA
+    exit_with_parent(parent_pid)
     _WORKER_DATA = data
 
 
