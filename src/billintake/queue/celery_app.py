@@ -118,9 +118,11 @@ class CeleryDispatcher:
         self.settings = settings
         self.runtime = runtime
         self.app = create_celery(settings)
+        self.owner = QUEUE_OWNER if runtime is not None else None
+        self.lease_s = float(max(1, settings.celery_visibility_timeout_s))
 
-    def submit(self, organization_id: str, job_id: str) -> None:
-        if self.runtime is not None:
+    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
+        if self.runtime is not None and not held:
             with self.runtime.session() as session:
                 if not leases.claim(session, job_id, QUEUE_OWNER,
                                     max(1, self.settings.celery_visibility_timeout_s)):
