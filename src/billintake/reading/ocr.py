@@ -30,7 +30,7 @@ import pytesseract
 from PIL import Image, ImageOps
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
-from billintake.queue.worker_process import exit_with_parent
+from billintake.queue.worker_process import WATCH_THREAD, exit_with_parent
 from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.engines import (
@@ -157,7 +157,8 @@ def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
 def _start_method() -> BaseContext:
     """`fork` while this process has a single thread (fast, nothing re-imported); else
     `forkserver`, as forking a process with threads (a web server) can deadlock the child."""
-    if threading.active_count() == 1 and "fork" in get_all_start_methods():
+    others = [t for t in threading.enumerate() if t.name != WATCH_THREAD]
+    if len(others) == 1 and "fork" in get_all_start_methods():
         return get_context("fork")
     return get_context("forkserver")
 
@@ -165,11 +166,11 @@ def _start_method() -> BaseContext:
 _WORKER_DATA: bytes = b""
 
 
-def _init_worker(data: bytes, parent_pid: int) -> None:
-    """A page worker: exits with the job process that started it (no orphans after kill -9);
-    its CPU priority is the job process's (inherited)."""
+def _init_worker(data: bytes, job_pid: int) -> None:
+    """A page worker: exits with the job process that asked for it (its parent, or the one
+    its fork server serves): no orphans after kill -9; its CPU priority is inherited."""
     global _WORKER_DATA
-    exit_with_parent(parent_pid)
+    exit_with_parent(job_pid)
     _WORKER_DATA = data
 
 
