@@ -142,8 +142,12 @@ class CeleryDispatcher:
             return 0
         with self.runtime.session() as session:
             free = leases.free_jobs(session)
-        for organization_id, job_id in free:
-            self.submit(organization_id, job_id)
+        for sent, (organization_id, job_id) in enumerate(free):
+            try:
+                self.submit(organization_id, job_id)
+            except Exception as exc:  # the broker is down: they stay free, sent next time
+                log.warning("cannot send unfinished jobs now: %s", exc)
+                return sent
         return len(free)
 
     def close(self) -> None:
