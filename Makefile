@@ -7,14 +7,15 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the project needs (OCR with English, German, French; OSD for page rotation;
-# Chromium for the browser tests of the upload page).
+# OpenCV's libraries for RapidOCR; Chromium and Firefox for the browser tests of the workspace;
+# Dovecot for the IMAP intake tests).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
-	tesseract-ocr-osd chromium python3-venv
+	tesseract-ocr-osd libgl1 libglib2.0-0 chromium firefox-esr python3-venv dovecot-imapd
 
 .PHONY: run test setup system-deps venv migrate model lint bench clean
 
-run: setup migrate ## serve the API and web page on 127.0.0.1:8000 (SQLite, in-process worker)
-	$(BIN)/billintake serve
+run: setup migrate ## run everything: API + web page on 127.0.0.1:8000, SMTP, folder, workers
+	$(BIN)/billintake up
 
 test: setup ## run the whole test suite
 	$(BIN)/python -m pytest

@@ -55,8 +55,15 @@ def _same(name: str, truth: Any, got: Any) -> bool:
 
 
 def _items(bill: ExtractedBill) -> list[dict[str, Any]]:
+    """The lines as the truth writes them: a credit note's amounts negative (ours are unsigned,
+    the kind carries the sign)."""
+    sign = -1 if bill.value("document_type") == "credit_note" else 1
+
+    def signed(value: Decimal | None) -> Any:
+        return _plain(None if value is None else sign * value)
+
     return [{"description": i.description, "quantity": _plain(i.quantity),
-             "unit_price": _plain(i.unit_price), "amount": _plain(i.amount)}
+             "unit_price": signed(i.unit_price), "amount": signed(i.amount)}
             for i in bill.line_items]
 
 
@@ -75,6 +82,9 @@ class Tally:
                 continue
             self.n[name] = self.n.get(name, 0) + 1
             got = None if bill is None else _plain(bill.value(name))
+            if name in AMOUNTS and got is not None and bill is not None \
+                    and bill.value("document_type") == "credit_note":
+                got = format(-Decimal(got), "f")  # amounts are unsigned; the kind is the sign
             if got is not None and _same(name, truth[name], got):
                 self.right[name] = self.right.get(name, 0) + 1
             else:

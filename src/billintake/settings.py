@@ -1,27 +1,50 @@
-"""All configuration, from the environment (prefix BILLINTAKE_) or a `.env` file.
+"""All configuration: the environment (prefix BILLINTAKE_), then a `.env` file in the current
+directory, then the user's config file (`$BILLINTAKE_CONFIG`, else
+`$XDG_CONFIG_HOME/billintake/billintake.env`, i.e. `~/.config/billintake/billintake.env`).
 
+The data directory defaults to `$XDG_DATA_HOME/billintake` (`~/.local/share/billintake`), the
+same wherever a command runs, so the CLI and the server always find the same database.
 Nothing else in the project reads the environment: take a `Settings` as an argument, or call
 `get_settings()` at the edge (CLI, API app, worker).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def user_config_file() -> Path:
+    """The user's config file: `$BILLINTAKE_CONFIG`, else under `$XDG_CONFIG_HOME`."""
+    if explicit := os.environ.get("BILLINTAKE_CONFIG"):
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "billintake" / "billintake.env"
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/billintake` (`~/.local/share/billintake`): one place for every command."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "billintake"
+
+
+def config_files() -> tuple[Path, ...]:
+    """The files settings are read from, lowest precedence first (later ones win)."""
+    return (user_config_file(), Path(".env"))
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BILLINTAKE_", env_file=".env", extra="ignore")
 
     # where things live
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # default: sqlite file under data_dir
     originals_dir: Path | None = None  # default: data_dir / "originals"
-    models_dir: Path = Path(__file__).resolve().parents[2] / "models"  # the shipped spaCy model
 
     # limits on untrusted input
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -35,9 +58,13 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
+    # tesseract | rapidocr (PP-OCRv4, models in the wheel) | auto: per page the better reading
+    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
-    model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
+    # the trained spaCy pipeline (BILLINTAKE_MODEL_DIR); default: models/billintake_fields of
+    # the source tree. An installed package (a wheel, the Docker image) is told where it is.
+    model_dir: Path | None = None
 
     # execution
     queue: Literal["local", "celery"] = "local"
@@ -47,6 +74,17 @@ class Settings(BaseSettings):
     celery_queue: str = "billintake"
     celery_visibility_timeout_s: int = 3600  # an unacknowledged job is run again after this
     max_upload_files: int = 50  # files in one upload request
+    max_upload_request_bytes: int = 100 * 1024 * 1024  # all files of one upload request
+    upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
+    # an unfinished job is held by a lease its process renews; when the process dies the lease
+    # runs out and any running process takes the job again (after at most this long)
+    job_lease_s: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)  # runs lost (worker killed), then failed
+
+    # secrets at rest (see storage.secrets): Fernet keys, comma-separated, the first one
+    # encrypts; else the key file (default <data dir>/secret.key, created 0600)
+    secret_keys: SecretStr = SecretStr("")
+    secret_key_file: Path | None = None
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
@@ -65,6 +103,30 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     intake_domain: str = "billintake.localhost"
+    intake_folder: Path | None = None  # `billintake up` watches it when set
+
+    # IMAP intake (`billintake imap`, and `up` when imap_host is set): one mailbox, its rules
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_senders: str = ""  # comma-separated address patterns, e.g. *@vendor.example
+    imap_subject_words: str = ""  # comma-separated; any of them in the subject
+    imap_after: Literal["move", "flag"] = "move"  # what becomes of a message taken in
+    imap_move_to: str = "Imported"
+    imap_flag: str = "$BillintakeImported"
+    imap_poll_s: float = Field(default=60.0, gt=0)
+
+    # inbound-mail webhooks (POST /inbound/{mailgun,postmark,sendgrid}): their secrets
+    mailgun_signing_key: SecretStr = SecretStr("")
+    postmark_webhook_user: str = ""  # Postmark signs nothing: HTTP basic auth on the URL
+    postmark_webhook_password: SecretStr = SecretStr("")
+    sendgrid_public_key: str = ""  # Inbound Parse security policy's key (base64 DER): signed
+    sendgrid_webhook_user: str = ""  # else basic auth on the URL, as for Postmark
+    sendgrid_webhook_password: SecretStr = SecretStr("")
+    default_org: str | None = None  # slug of the organization commands act for (if several)
 
     log_level: str = "INFO"
 
@@ -80,9 +142,20 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1)
     page_render_dpi: int = Field(default=110, ge=36, le=300)  # page images of the bill view
 
+    @field_validator("data_dir", "originals_dir", "beancount_dir", "intake_folder",
+                     "model_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        """Relative paths are taken from the current directory once, at start."""
+        return None if value is None else value.expanduser().absolute()
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'billintake.db').resolve()}"
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
 
     @property
     def resolved_originals_dir(self) -> Path:
@@ -104,4 +177,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=config_files())  # type: ignore[call-arg]

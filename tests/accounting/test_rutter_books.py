@@ -36,6 +36,7 @@ from billintake.services import review
 from billintake.services.books import BillInput, BillService, VendorInput
 from billintake.services.pipeline import DEFAULT_STAGES, Readout, run_job
 from billintake.services.receive import receive
+from billintake.services.review_view import review_view
 from billintake.settings import Settings, get_settings
 
 D = Decimal
@@ -274,11 +275,14 @@ def test_tax_rate_mapping_on_the_command_line(
     runner = CliRunner()
     seven = store.tax_rate_named("VAT 7% purchases")
     try:
-        set_ = runner.invoke(app, ["tax-rates", "--set", f"7={seven}", "--unset", "19"])
+        set_ = runner.invoke(app, ["tax-rates", "--set", f"7={seven}", "--unset", "19",
+                                   "--json"])
         assert set_.exit_code == 0, set_.output
         assert json.loads(set_.stdout)["mapping"] == {"7": seven}
-        shown = runner.invoke(app, ["tax-rates"])
+        shown = runner.invoke(app, ["tax-rates", "--json"])
         assert shown.exit_code == 0 and json.loads(shown.stdout)["mapping"] == {"7": seven}
+        table = runner.invoke(app, ["tax-rates"])  # for a person: a table naming the rate
+        assert table.exit_code == 0 and "mapping" in table.stdout and seven in table.stdout
     finally:
         get_settings.cache_clear()
 
@@ -299,3 +303,47 @@ def test_a_vendor_kept_in_another_currency_waits_for_review(
             svc.push_bill(usd.id)
     assert len(store.bills) == 1
     assert VendorInput  # the service's input for vendors stays importable from here
+
+
+def test_the_review_offers_the_books_tax_codes_and_remembers_the_one_chosen(
+        runtime: Runtime, server: FakeRutterServer, token: str, store: Store) -> None:
+    """The bill view's tax codes are the connection's purchase tax rates (sales rates left out),
+    marked where the bill prints that rate; approving with one maps its rate to it, so the
+    bill books with that tax rate and the next bill at that rate needs no one."""
+    org = connect(runtime, server, token, slug="rv")  # 19 % mapped, 7 % not
+    with runtime.repository(org) as repo:
+        vendor = repo.add_vendor(Vendor(organization_id=org, name="Getränke Huber KG"))
+
+    def fv(value: object) -> FieldValue:  # type: ignore[type-arg]
+        return FieldValue(value=value, confidence=1.0)
+
+    extracted = ExtractedBill(
+        bill_number=fv("HU-80"), vendor_name=fv("Getränke Huber KG"),
+        bill_date=fv(date(2024, 5, 3)), currency=fv("EUR"), subtotal=fv(D("100.00")),
+        tax=fv(D("7.00")), total=fv(D("107.00")), reconciled=True,
+        line_items=[ExtractedLineItem(description="Juice", amount=D(100))])
+    stages = replace(DEFAULT_STAGES,
+                     read=lambda data, media, xml, settings: Readout(media_type=media),
+                     extract=lambda readout, settings: extracted,
+                     match=lambda e, vendors, job, settings: VendorMatch(
+                         vendor=vendor, score=50.0, method="fuzzy_name"))
+    received = receive(runtime, org, b"%PDF-1.4 huber 80", filename="huber80.pdf",
+                       channel=Channel.UPLOAD)
+    job = run_job(runtime, org, received.job.id, stages)
+    assert job.status is JobStatus.NEEDS_REVIEW
+
+    codes = review_view(runtime, org, job.id)["tax_codes"]
+    seven = store.tax_rate_named("VAT 7% purchases")
+    from_books = {code["id"]: code for code in codes if "id" in code}
+    assert seven in from_books and from_books[seven]["rate"] == "7"
+    assert "VAT 7% purchases" in from_books[seven]["label"]
+    assert "subtotal and tax imply it" in from_books[seven]["label"]
+    assert store.tax_rate_named("VAT 19% sales") not in from_books
+
+    booking = review.Booking(tax_rate=D(7), tax_rate_id=seven)
+    approval = review.approve(runtime, org, job.id, booking=booking)
+    assert approval.job.status is JobStatus.PUSHED
+    [raw] = store.bills.values()
+    assert {line["tax_rate_id"] for line in raw["line_items"]} == {seven}
+    with runtime.repository(org) as repo:
+        assert service(runtime, repo).tax_rates()["mapping"]["7"] == seven

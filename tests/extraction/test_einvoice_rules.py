@@ -180,3 +180,16 @@ def test_unknown_cii_guideline_is_checked_against_extended() -> None:
     bill = parse_einvoice(xml)
     assert any("Unknown specification identifier" in w for w in bill.warnings)
     assert bill.value("total") == SPEC.grand_total
+
+
+def test_price_per_base_quantity_unless_the_line_total_says_it_is_per_unit() -> None:
+    from billintake.extraction.einvoice.common import unit_price
+
+    d = Decimal
+    assert unit_price(d("52.52"), d("100"), quantity=d("200"), amount=d("105.04")) == d("0.5252")
+    warnings: list[str] = []  # base quantity = billed quantity, price already per unit
+    assert unit_price(d("205.90"), d("6"), quantity=d("6"), amount=d("1235.40"),
+                      warnings=warnings) == d("205.90")
+    assert warnings and "per unit" in warnings[0]
+    # a line allowance: neither fits exactly, so the standard's reading holds
+    assert unit_price(d("30"), d("3"), quantity=d("3"), amount=d("28")) == d("10")

@@ -142,6 +142,25 @@ def no_attachment_message(to: str) -> bytes:
                     "Hello, we have not received payment yet."))
 
 
+def nested_message(to: str, depth: int, pdf: bytes | None = None) -> bytes:
+    """A message whose multiparts sit `depth` deep inside one another, the innermost holding a
+    note (and `pdf`, when given): hand-written, as no mail library builds such a thing."""
+    head = (f"From: someone@vendor.example\r\nTo: {to}\r\nSubject: nested {depth}\r\n"
+            "MIME-Version: 1.0\r\n")
+    opening = "".join(f'Content-Type: multipart/mixed; boundary="level{i}"\r\n\r\n'
+                      f"--level{i}\r\n" for i in range(depth))
+    inner = "Content-Type: text/plain\r\n\r\nthe bill is inside\r\n"
+    if pdf is not None:
+        import base64
+
+        inner += (f"--level{depth - 1}\r\nContent-Type: application/pdf\r\n"
+                  'Content-Disposition: attachment; filename="deep.pdf"\r\n'
+                  "Content-Transfer-Encoding: base64\r\n\r\n"
+                  + base64.encodebytes(pdf).decode().replace("\n", "\r\n"))
+    closing = "".join(f"--level{i}--\r\n" for i in reversed(range(depth)))
+    return (head + opening + inner + closing).encode()
+
+
 def hostile_name_message(to: str, pdf: bytes) -> bytes:
     message = _message("evil@attacker.example", to, "invoice")
     message.add_attachment(pdf, maintype="application", subtype="octet-stream",

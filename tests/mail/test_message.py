@@ -9,6 +9,7 @@ from fixtures_gen.intake_fixtures import (
     forwarded_message,
     hostile_name_message,
     inline_image_message,
+    nested_message,
     no_attachment_message,
     oversized_message,
     plain_message,
@@ -17,9 +18,11 @@ from fixtures_gen.intake_fixtures import (
     with_xml_beside_pdf,
 )
 
-from billintake.domain.errors import TooLarge
+from billintake.domain.errors import MalformedMessage, TooLarge
 from billintake.mail.message import (
+    MAX_MIME_DEPTH,
     intake_address,
+    mime_depth,
     parse_message,
     sanitize_filename,
     slug_from_address,
@@ -131,3 +134,23 @@ def test_intake_addresses() -> None:
     assert slug_from_address("bills@billintake.localhost", "billintake.localhost") is None
     assert slug_from_address("bills+acme@elsewhere.example", "billintake.localhost") is None
     assert slug_from_address("bills+../x@billintake.localhost", "billintake.localhost") is None
+
+
+def test_a_bill_a_few_levels_deep_is_found(pdf: bytes) -> None:
+    message = parse_message(nested_message(TO, 6, pdf), max_bytes=LIMIT)
+    assert [b.original.data for b in message.bills] == [pdf]
+    assert mime_depth(nested_message(TO, 6, pdf)) == 6
+
+
+@pytest.mark.parametrize("depth", [MAX_MIME_DEPTH + 1, 1000, 20_000])
+def test_mime_nested_too_deep_is_refused_with_the_reason_not_a_crash(depth: int) -> None:
+    raw = nested_message(TO, depth)
+    with pytest.raises(MalformedMessage, match=f"nested {depth} deep"):
+        parse_message(raw, max_bytes=len(raw) + 1)
+
+
+def test_depth_counts_nesting_not_the_number_of_parts(pdf: bytes) -> None:
+    many = several_attachments(TO, [(f"{i}.pdf", pdf, "application/pdf") for i in range(40)])
+    assert mime_depth(many) == 1
+    assert len(parse_message(many, max_bytes=len(many) + 1).bills) == 40
+    assert mime_depth(forwarded_message(TO, pdf)) == 3  # mixed > rfc822 > mixed

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from billintake.accounting.beancount import books_path
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import (
     AccountingBackendError,
@@ -39,7 +40,7 @@ def org(request: pytest.FixtureRequest, runtime: Runtime, tmp_path: Path) -> str
         organization, _ = directory.create_organization("Service Test GmbH", "svc")
     if request.param == "beancount":
         with runtime.repository(organization.id) as repo:
-            repo.set_connection("beancount", {"path": str(tmp_path / "svc.beancount")}, {})
+            repo.set_connection("beancount", {}, {})
     return organization.id
 
 
@@ -165,10 +166,11 @@ def test_credit_note_from_extraction_is_booked_as_vendor_credit(runtime: Runtime
 def test_failed_push_keeps_no_bill_so_the_job_can_retry(runtime: Runtime, tmp_path: Path) -> None:
     with runtime.directory() as directory:
         organization, _ = directory.create_organization("Broken Books", "broken")
-    books = tmp_path / "broken.beancount"
+    books = books_path(runtime.settings.resolved_beancount_dir, organization.id)
+    books.parent.mkdir(parents=True)
     books.write_text('2024-01-01 * "hand-made mistake"\n  Assets:Nowhere 1 EUR\n')
     with runtime.repository(organization.id) as repo:
-        repo.set_connection("beancount", {"path": str(books)}, {})
+        repo.set_connection("beancount", {}, {})
         vendor = service(runtime, repo).create_vendor(VendorInput(name="Acme"))
     extracted = ExtractedBill(
         bill_number=FieldValue(value="X-1", confidence=1.0),
@@ -259,8 +261,7 @@ def test_switching_books_keeps_every_bill_readable_and_payable_where_it_was_book
         first = svc.push_bill(svc.create_bill(bill_json()).id)
     assert (first.backend, first.connection_id) == ("ledger", None)
     with runtime.repository(org) as repo:  # the organization moves to a beancount file
-        connection_id = repo.set_connection("beancount",
-                                            {"path": str(tmp_path / "new.beancount")}, {})
+        connection_id = repo.set_connection("beancount", {}, {})
     with runtime.repository(org) as repo:
         svc = service(runtime, repo)
         second = svc.push_bill(svc.create_bill(bill_json(bill_number="INV-2")).id)

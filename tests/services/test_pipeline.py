@@ -107,10 +107,14 @@ def test_same_file_twice_links_to_the_first_job(any_db_runtime: Runtime) -> None
     xml = einvoice()[1]
     first = receive(runtime, org_id, xml, filename="a.xml", channel=Channel.UPLOAD)
     second = receive(runtime, org_id, xml, filename="copy-of-a.xml", channel=Channel.EMAIL)
-    assert second.duplicate and not second.needs_dispatch
+    # the first job is not finished: it is dispatched again (taken only if nobody holds it)
+    assert second.duplicate and second.needs_dispatch
     assert second.job.id == first.job.id
     with runtime.repository(org_id) as repo:
         assert [j.id for j in repo.list_jobs()] == [first.job.id]
+    run_job(runtime, org_id, first.job.id)
+    third = receive(runtime, org_id, xml, filename="again.xml", channel=Channel.UPLOAD)
+    assert third.duplicate and not third.needs_dispatch  # finished: nothing more to do
 
 
 def test_a_final_job_is_not_run_again(runtime: Runtime, org_id: str) -> None:

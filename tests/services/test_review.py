@@ -226,25 +226,33 @@ def test_cli_lists_approves_and_rejects(cli_runtime: Runtime) -> None:
     one = ingest(cli_runtime, org.id, einvoice("RE-2024-0301")[1], "one.xml")
     two = ingest(cli_runtime, org.id, einvoice("RE-2024-0302")[1], "two.xml")
 
-    listed = runner.invoke(app, ["review", "list"])
+    listed = runner.invoke(app, ["review", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     assert {item["job_id"] for item in json.loads(listed.stdout)} == {one.id, two.id}
+    table = runner.invoke(app, ["review", "list"])  # people get a table: short ids, reasons
+    assert table.exit_code == 0, table.output
+    assert "2 waiting for review" in table.stdout and one.id[:8] in table.stdout
+    assert one.id not in table.stdout and "vendor is not known yet" in table.stdout
+    assert "RE-2024-0301" in table.stdout and "939.51 EUR" in table.stdout
 
     plugged = runner.invoke(app, ["review", "approve", one.id, "--set", "total=950.00",
                                   "--org", "cli"])  # the lines would not make that total
     assert plugged.exit_code == 1 and "the lines add up to 789.50 EUR" in plugged.output
-    approved = runner.invoke(app, ["review", "approve", one.id, "--set", "due_date=2024-04-30",
-                                   "--set", "po_number=PO-7", "--org", "cli"])
+    approved = runner.invoke(app, ["review", "approve", one.id[:8], "--set",
+                                   "due_date=2024-04-30", "--set", "po_number=PO-7", "--org",
+                                   "cli", "--json"])  # a unique prefix names the job
     assert approved.exit_code == 0, approved.output
     result = json.loads(approved.stdout)
     assert result["status"] == "pushed" and result["bill"]["total"] == "939.51"
     assert result["bill"]["due_date"] == "2024-04-30"
     assert result["bill"]["po_number"] == "PO-7" and result["bill"]["external_id"]
 
-    rejected = runner.invoke(app, ["review", "reject", two.id, "--reason", "test bill"])
+    rejected = runner.invoke(app, ["review", "reject", two.id, "--reason", "test bill",
+                                   "--json"])
     assert rejected.exit_code == 0, rejected.output
     assert json.loads(rejected.stdout)["error"] == "rejected by reviewer: test bill"
-    assert json.loads(runner.invoke(app, ["review", "list"]).stdout) == []
+    assert json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout) == []
+    assert "nothing waits for review" in runner.invoke(app, ["review", "list"]).stdout
 
 
 def test_cli_errors_are_clear_and_exit_non_zero(cli_runtime: Runtime) -> None:
@@ -261,6 +269,45 @@ def test_cli_errors_are_clear_and_exit_non_zero(cli_runtime: Runtime) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 1, (args, result.output)
         assert words in result.stderr and result.stderr.startswith("error: "), result.stderr
+        # with --json, the error is the API's body: {"error": code, "detail": message}
+        shaped = runner.invoke(app, [*args, "--json"])
+        body = json.loads(shaped.stderr)
+        assert shaped.exit_code == 1 and set(body) >= {"error", "detail"}, shaped.stderr
+        assert words in body["detail"]
+    ambiguous = runner.invoke(app, ["review", "approve", "abc"])
+    assert ambiguous.exit_code == 1 and "at least 4 characters" in ambiguous.stderr
     runner.invoke(app, ["review", "approve", job.id])
     again = runner.invoke(app, ["review", "approve", job.id])
     assert again.exit_code == 1 and "already pushed" in again.stderr
+
+
+def test_threshold_messages_never_contradict_themselves() -> None:
+    from billintake.services.pipeline import below_threshold
+
+    assert below_threshold(0.849, 0.85) == ("0.84", "0.85")
+    assert below_threshold(0.8499, 0.85) == ("0.84", "0.85")
+    assert below_threshold(0.5, 0.855) == ("0.500", "0.855")
+    assert below_threshold(0.2, 0.9) == ("0.20", "0.90")
+    for value in (0.8449, 0.845, 0.849, 0.84999, 0.849999999):
+        shown, limit = below_threshold(value, 0.85)
+        assert float(shown) < float(limit)
+
+
+def test_a_vendor_created_later_clears_the_unknown_vendor_reason(runtime: Runtime) -> None:
+    """The reasons are those of now: once the vendor exists, 'not known yet' is gone."""
+    from fixtures_gen.intake_fixtures import einvoice_vendors
+
+    from billintake.services import inbox
+
+    org, _key = make_org(runtime, known_sellers=False)
+    job = ingest(runtime, org.id, einvoice("RE-2024-0203")[1], "re.xml")
+    [before] = review.waiting(runtime, org.id)
+    assert before.reasons == ["vendor is not known yet: confirm or create it"]
+    with runtime.repository(org.id) as repo:
+        for vendor in einvoice_vendors(org.id):
+            repo.add_vendor(vendor)
+    [after] = review.waiting(runtime, org.id)
+    assert after.job.id == job.id
+    assert len(after.reasons) == 1 and "is known now" in after.reasons[0]
+    [row] = inbox.inbox(runtime, org.id)["rows"]
+    assert "is known now" in row["why"] and "not known yet" not in row["why"]

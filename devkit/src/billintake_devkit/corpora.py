@@ -138,7 +138,7 @@ def _reading_fingerprint(settings: Settings) -> str:
     for source in sorted(Path(reading_pkg.__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     digest.update(repr(sorted(settings.model_dump(mode="json", include={
-        "ocr_languages", "ocr_dpi"}).items())).encode())
+        "ocr_languages", "ocr_dpi", "ocr_engine"}).items())).encode())
     return digest.hexdigest()
 
 

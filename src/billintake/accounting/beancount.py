@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -49,13 +49,28 @@ LEGACY_TAX_ACCOUNT = "Assets:Tax:InputTax"  # where tax went before it was booke
 _ACCOUNT_RE = re.compile(r"^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+$")
 
 
+def books_path(beancount_dir: Path, organization_id: str) -> Path:
+    """The organization's books: `<dir>/<organization id>/books.beancount` (its documents in
+    `documents/` beside it). The service names every file, never a client: no two
+    organizations can ever share books. Books kept at the earlier default place
+    (`<dir>/<organization id>.beancount`) stay there."""
+    if not organization_id or not re.fullmatch(r"[A-Za-z0-9_-]+", organization_id):
+        raise errors.ValidationFailed(f"no books for organization id {organization_id!r}")
+    legacy = beancount_dir / f"{organization_id}.beancount"
+    return legacy if legacy.is_file() else beancount_dir / organization_id / "books.beancount"
+
+
 def open_writer(context: writer.WriterContext) -> BeancountWriter:
+    """The organization's books. In the service (with settings) the file is always the one
+    `books_path` names: a `path` option (stored before, or given by a client) is ignored.
+    Without settings (a library use, the tests) the `path` option names the file."""
     options = context.connection.options
-    path = options.get("path")
-    if path is None:
-        if context.settings is None:
-            raise errors.ValidationFailed("the beancount backend needs a file path or settings")
-        path = context.settings.resolved_beancount_dir / f"{context.organization_id}.beancount"
+    if context.settings is not None:
+        path = books_path(context.settings.resolved_beancount_dir, context.organization_id)
+    elif options.get("path"):
+        path = Path(options["path"])
+    else:
+        raise errors.ValidationFailed("the beancount backend needs a file path or settings")
     return BeancountWriter(
         Path(path),
         organization_id=context.organization_id,
@@ -152,9 +167,8 @@ class BeancountWriter(writer.WriterBase):
     def create_vendor(self, vendor: writer.NewVendor, *,
                       idempotency_key: str | None = None) -> model.Vendor:
         key = self._key(vendor, idempotency_key)
-        with self._writing() as (books, append):
-            if (done := books.written(key, books.vendors)) is not None:
-                return done
+
+        def write(books: _Books, append: Callable[[str], None]) -> str:
             vendor_id = model.new_id()
             account = _unique_account(f"{PAYABLE_ROOT}:{_component(vendor.name)}", books)
             books.accounts[account] = _account(account, {}, self.organization_id)
@@ -162,7 +176,9 @@ class BeancountWriter(writer.WriterBase):
                     "email": vendor.email, "iban": vendor.iban, "address": vendor.address,
                     "reference": vendor.reference, "idempotency-key": key}
             append(_open(account, meta))
-        return self._books().vendors[vendor_id]
+            return vendor_id
+
+        return self._write_once(key, lambda books: books.vendors, write)
 
     def create_bill(self, bill: writer.NewBill, *,
                     idempotency_key: str | None = None) -> model.Bill:
@@ -223,9 +239,8 @@ class BeancountWriter(writer.WriterBase):
     def create_bill_payment(self, payment: writer.NewPayment, *,
                             idempotency_key: str | None = None) -> model.BillPayment:
         key = self._key(payment, idempotency_key)
-        with self._writing() as (books, append):
-            if (done := books.written(key, books.payments)) is not None:
-                return done
+
+        def write(books: _Books, append: Callable[[str], None]) -> str:
             record = books.bills.get(payment.bill_id)
             if record is None:
                 raise errors.PaymentRejected(f"unknown bill {payment.bill_id}", field="bill_id")
@@ -243,7 +258,9 @@ class BeancountWriter(writer.WriterBase):
             vendor = books.vendors[bill.vendor_id]
             append(_transaction(payment.payment_date, vendor.name,
                                 f"Payment of bill {bill.bill_number}", bill.id, meta, postings))
-        return self._books().payments[payment_id]
+            return payment_id
+
+        return self._write_once(key, lambda books: books.payments, write)
 
     def _document_copy(self, bill: model.Bill, document: writer.DocumentRef) -> Path:
         """The original, copied beside the books as `documents/<date>.<number>-<sha>.<ext>`:
@@ -254,9 +271,12 @@ class BeancountWriter(writer.WriterBase):
                f"{document.sha256[:12]}{suffix}"
         target = (self.path.parent / "documents" / name).resolve()
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(document.path, tmp)
+            with open(document.path, "rb") as source, \
+                    os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                              "wb") as copy:
+                shutil.copyfileobj(source, copy)
             os.replace(tmp, target)
         return target
 
@@ -300,12 +320,23 @@ class BeancountWriter(writer.WriterBase):
         entries, problems, _options = loader.load_string(text)
         return _index(entries, self.organization_id, self.tax_account), problems
 
+    def _write_once(self, key: str, objects: Callable[[_Books], dict[str, _Written]],
+                    write: Callable[[_Books, Callable[[str], None]], str]) -> _Written:
+        """One write per idempotency key: what the key's earlier write made, or else `write`
+        appends the entries and names the new object, which is read back from the books."""
+        with self._writing() as (books, append):
+            if (done := books.written(key, objects(books))) is not None:
+                return done
+            new_id = write(books, append)
+        return objects(self._books())[new_id]
+
     @contextmanager
     def _writing(self) -> Iterator[tuple[_Books, Any]]:
         """Lock the file, hand out its books and an `append`, then check and replace it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a") as lock:
+        with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+                       "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 text = self._read_text() or self._header()

@@ -224,6 +224,9 @@ class LedgerWriter(writer.WriterBase):
     def create_bill_payment(self, payment: writer.NewPayment, *,
                             idempotency_key: str | None = None) -> model.BillPayment:
         key = self._key(payment, idempotency_key)
+        # The check of the open balance and the payment's rows are one atomic step: the bill
+        # is locked first, so a concurrent payment of it waits and then sees this one.
+        self.repo.lock_bill(payment.bill_id)
         if (written := self.repo.by_key(tables.LedgerPaymentRow, key)) is not None:
             return _payment(written)
         row = self.repo.get_bill(payment.bill_id)

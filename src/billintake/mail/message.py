@@ -4,6 +4,10 @@ Walks every part, including forwarded messages (`message/rfc822`) and inline par
 images and e-invoice XML (recognised by content, not by the declared type); pairs an `.xml`
 attachment with the PDF beside it (one bill: the PDF is the original, the XML its data); gives
 every file a safe name. A message with nothing usable is reported with the reason.
+
+The structure is measured by a flat scan before the parser sees it: a message whose multiparts
+and attached messages nest deeper than `MAX_MIME_DEPTH` is refused (`MalformedMessage`), and
+the walk over the parsed parts is iterative, so no message can exhaust the stack.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePath
+from typing import NamedTuple
 
-from billintake.domain.errors import BillintakeError, TooLarge
+from billintake.domain.errors import BillintakeError, MalformedMessage, TooLarge
 
 BILL_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/tiff"})
 XML_MEDIA_TYPE = "application/xml"
@@ -28,6 +33,9 @@ EXTENSIONS = {
 }
 _BODY_TYPES = frozenset({"text/plain", "text/html", "text/enriched", "text/calendar"})
 _MAX_NAME = 120
+MAX_MIME_DEPTH = 32  # multiparts and attached messages inside one another; real mail nests < 10
+_CONTENT_TYPE = re.compile(rb"content-type[ \t]*:", re.IGNORECASE)
+_BOUNDARY = re.compile(rb'boundary[ \t]*=[ \t]*(?:"([^"\r\n]+)"|([^\s;"]+))', re.IGNORECASE)
 
 Sniffer = Callable[[bytes], str]
 
@@ -54,8 +62,9 @@ class BillFiles:
     sender: str | None = None
 
 
-@dataclass(frozen=True)
-class SkippedPart:
+class SkippedPart(NamedTuple):
+    """An attachment left out of the bill, and why."""
+
     filename: str
     reason: str
 
@@ -124,8 +133,15 @@ def parse_message(raw: bytes, *, max_bytes: int, sniff: Sniffer | None = None) -
     """Parse a raw RFC 5322 message; raises `TooLarge` over `max_bytes`."""
     if len(raw) > max_bytes:
         raise TooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes} bytes")
+    depth = mime_depth(raw)
+    if depth > MAX_MIME_DEPTH:
+        raise MalformedMessage(f"the message's parts are nested {depth} deep, over the limit "
+                               f"of {MAX_MIME_DEPTH}")
     sniff = sniff or _default_sniffer()
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+    except RecursionError as exc:  # a structure the scan did not see as nesting
+        raise MalformedMessage("the message's structure is too deeply nested to read") from exc
     assert isinstance(message, EmailMessage)
     sender = _sender_of(message)
     recipients = [addr for _, addr in getaddresses(
@@ -137,22 +153,74 @@ def parse_message(raw: bytes, *, max_bytes: int, sniff: Sniffer | None = None) -
         message_id=_clean_header(message.get("Message-ID")),
         recipients=recipients,
     )
-    _collect(message, inbound, sniff, counter=[0])
+    try:
+        _collect(message, inbound, sniff, counter=[0])
+    except RecursionError as exc:  # e.g. a header the parser folds recursively
+        raise MalformedMessage("the message's structure is too deeply nested to read") from exc
     return inbound
+
+
+def mime_depth(raw: bytes) -> int:
+    """How deep multiparts and attached messages nest in `raw`, by one flat pass over its lines.
+
+    Each `Content-Type: multipart/...` opens a level that its closing boundary (or a delimiter
+    of an enclosing multipart) ends; each `message/rfc822` opens a level its enclosing part ends.
+    Never recurses, so it measures what the recursive stdlib parser must not be given.
+    """
+    open_parts: list[bytes | None] = []
+    levels: dict[bytes, list[int]] = {}  # each open boundary → its levels in `open_parts`
+    deepest = 0
+    lines = raw.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith(b"--") and levels:
+            marker = line[2:].rstrip()
+            closing = marker.endswith(b"--") and marker[:-2] in levels
+            name = marker[:-2] if closing else marker
+            if name in levels:  # a boundary of an open multipart: the parts inside it end
+                keep = levels[name][-1] + (0 if closing else 1)
+                while len(open_parts) > keep:
+                    ended = open_parts.pop()
+                    if ended is not None:
+                        levels[ended].pop()
+                        if not levels[ended]:
+                            del levels[ended]
+                index += 1
+                continue
+        if _CONTENT_TYPE.match(line):
+            header = line
+            while index + 1 < len(lines) and lines[index + 1][:1] in (b" ", b"\t"):
+                index += 1
+                header += b" " + lines[index].strip()
+            value = header.split(b":", 1)[1].strip().lower()
+            boundary = _BOUNDARY.search(header)
+            if value.startswith(b"multipart/") and boundary:
+                name = boundary.group(1) or boundary.group(2)
+                levels.setdefault(name, []).append(len(open_parts))
+                open_parts.append(name)
+            elif value.startswith(b"message/rfc822"):
+                open_parts.append(None)
+            deepest = max(deepest, len(open_parts))
+        index += 1
+    return deepest
 
 
 def _collect(message: Message, inbound: InboundMessage, sniff: Sniffer,
              counter: list[int]) -> None:
-    """Gather this message's own files (paired), then recurse into attached messages."""
-    files: list[Attachment] = []
-    nested: list[Message] = []
-    for part in _leaf_parts(message, nested):
-        found = _attachment(part, sniff, inbound, counter)
-        if found is not None:
-            files.append(found)
-    inbound.bills.extend(_pair(files, sender=_sender_of(message)))
-    for inner in nested:
-        _collect(inner, inbound, sniff, counter)
+    """Gather each message's own files (paired), then those of the messages attached to it,
+    breadth first, without recursion."""
+    pending = [message]
+    while pending:
+        current = pending.pop(0)
+        files: list[Attachment] = []
+        nested: list[Message] = []
+        for part in _leaf_parts(current, nested):
+            found = _attachment(part, sniff, inbound, counter)
+            if found is not None:
+                files.append(found)
+        inbound.bills.extend(_pair(files, sender=_sender_of(current)))
+        pending.extend(nested)
 
 
 def _leaf_parts(message: Message, nested: list[Message]) -> list[Message]:

@@ -105,6 +105,7 @@ class Page(BaseModel):
     source: WordSource = "text"
     rotation: int = 0  # degrees the scan was turned to read it upright
     ocr_confidence: float | None = None  # mean word confidence when OCR'd
+    ocr_engine: str | None = None  # the OCR engine whose reading the words are
 
     @property
     def text(self) -> str:

@@ -46,24 +46,34 @@ def frame_count(data: bytes, max_pixels: int) -> int:
 
 def load_frame(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
     """Frame `index` as a greyscale image, upright per EXIF, and its resolution in DPI."""
+    image, dpi = _upright_frame(data, index, max_pixels)
+    return image.convert("L"), dpi
+
+
+def frame_for_display(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
+    """Frame `index` in colour (RGB on white), upright per EXIF, and its resolution in DPI."""
+    image, dpi = _upright_frame(data, index, max_pixels)
+    return image.convert("RGB"), dpi
+
+
+def _upright_frame(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
+    """Frame `index` loaded, upright per EXIF, transparency flattened onto white and 16-bit
+    samples scaled to 8 bits (ready to convert to a plain mode), and its resolution in DPI."""
     with guarded(max_pixels), Image.open(io.BytesIO(data)) as image:
         image.seek(index)
         _check_pixels(image, max_pixels)
         dpi = _dpi(image)
         image.load()
         upright = ImageOps.exif_transpose(image) if index == 0 else image
-        grey = _to_grey(upright)
-    return grey, dpi
-
-
-def _to_grey(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    if image.mode == "I;16" or image.mode.startswith("I;16"):
-        image = image.point(lambda v: v / 256)
-    return image.convert("L")
+        if upright.mode in ("RGBA", "LA", "PA") or (
+                upright.mode == "P" and "transparency" in upright.info):
+            rgba = upright.convert("RGBA")
+            upright = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+        if upright.mode.startswith("I;16"):
+            upright = upright.point(lambda v: v / 256)
+        if upright is image:  # detach from the file before it closes
+            upright = image.copy()
+    return upright, dpi
 
 
 def _dpi(image: Image.Image) -> float:
@@ -88,18 +98,3 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
         )
 
 
-def frame_for_display(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
-    """Frame `index` in colour (RGB on white), upright per EXIF, and its resolution in DPI."""
-    with guarded(max_pixels), Image.open(io.BytesIO(data)) as image:
-        image.seek(index)
-        _check_pixels(image, max_pixels)
-        dpi = _dpi(image)
-        image.load()
-        upright = ImageOps.exif_transpose(image) if index == 0 else image
-        if upright.mode in ("RGBA", "LA", "PA") or (
-                upright.mode == "P" and "transparency" in upright.info):
-            rgba = upright.convert("RGBA")
-            upright = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-        if upright.mode.startswith("I;16"):
-            upright = upright.point(lambda v: v / 256)
-        return upright.convert("RGB"), dpi

@@ -1,4 +1,5 @@
-"""Scanned pages: render (pypdfium2), clean up, and OCR with Tesseract (pytesseract).
+"""Scanned pages: render (pypdfium2), clean up, and OCR with Tesseract (pytesseract), or with
+the engine the job names (`engines.py`: Tesseract, RapidOCR, or per page the better of both).
 
 Each page is one picklable `OcrJob`, run in-process or in a bounded pool of worker processes.
 Word boxes come back in PDF points of the upright page, like text-layer words.
@@ -29,12 +30,25 @@ import pytesseract
 from PIL import Image, ImageOps
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
-from billintake.extraction.vocabulary.lookalikes import IN_NUMBERS
 from billintake.reading import preprocess
 from billintake.reading.document import Word
+from billintake.reading.engines import (
+    OcrEngine,
+    Reading,
+    better_reading,
+    needs_second_reading,
+    rapid_suits,
+)
 from billintake.reading.images import load_frame
+from billintake.reading.rapid import RapidOcrEngine
+from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
 
 log = logging.getLogger(__name__)
+
+# Tesseract's OpenMP threads spin while they wait: on a page they cost about three times the
+# CPU of one thread (1.0 s against 2.9 s on a receipt) and are no faster on a busy machine.
+# Pages run in parallel in worker processes instead. (An explicit setting is respected.)
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 POINTS_PER_INCH = 72.0
 _MIN_RENDER_DPI = 50.0
@@ -71,6 +85,7 @@ class OcrJob:
     dpi: int
     timeout_s: float
     max_pixels: int
+    engine: str = "tesseract"  # tesseract | rapidocr | auto (`engines.py`)
 
 
 @dataclass
@@ -85,6 +100,31 @@ class OcrPage:
     skew: float = 0.0
     confidence: float | None = None
     seconds: float = 0.0
+    engine: str = "tesseract"  # the engine whose reading the words are
+
+
+class TesseractEngine:
+    """Tesseract on the cleaned-up page (`preprocess.clean_up`, then `recognise`)."""
+
+    name = "tesseract"
+
+    def read(self, image: Image.Image, *, scale: float, languages: str, deadline: float
+             ) -> list[Word]:
+        return recognise(preprocess.clean_up(image), scale=scale, languages=languages,
+                         deadline=deadline)
+
+
+TESSERACT = TesseractEngine()
+RAPIDOCR = RapidOcrEngine()
+
+
+def engine_named(name: str) -> OcrEngine:
+    """The engine called `name` (tesseract, rapidocr); `auto` is no engine of its own."""
+    engines: dict[str, OcrEngine] = {"tesseract": TESSERACT, "rapidocr": RAPIDOCR}
+    try:
+        return engines[name]
+    except KeyError:
+        raise ValueError(f"unknown OCR engine {name!r}; use tesseract, rapidocr or auto") from None
 
 
 def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
@@ -126,8 +166,6 @@ _WORKER_DATA: bytes = b""
 def _init_worker(data: bytes) -> None:
     global _WORKER_DATA
     _WORKER_DATA = data
-    # Pages already run in parallel; Tesseract's own threads would only oversubscribe the CPUs.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 def _run_in_worker(job: OcrJob) -> OcrPage:
@@ -154,31 +192,46 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
     """
     started = time.monotonic()
     deadline = started + job.timeout_s
+    engine = job.engine
+    if engine == "auto" and not rapid_suits(job.languages):
+        engine = "tesseract"  # RapidOCR does not know the letters of these languages
     if job.kind == "pdf":
         image, scale = render_pdf_page(data, job.index, dpi=job.dpi, max_pixels=job.max_pixels)
     else:
         image, dpi = load_frame(data, job.index, job.max_pixels)
-        image, dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
+        if engine != "rapidocr":  # PP-OCR's detector scales the image itself
+            image, dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
         scale = dpi / POINTS_PER_INCH
 
-    def read_page(upright: Image.Image) -> list[Word]:
-        return recognise(preprocess.clean_up(upright), scale=scale,
-                         languages=job.languages, deadline=deadline)
+    def read_page(upright: Image.Image) -> Reading:
+        if engine == "auto":
+            first = Reading("tesseract", TESSERACT.read(
+                upright, scale=scale, languages=job.languages, deadline=deadline))
+            if not needs_second_reading(first, job.languages):
+                return first
+            second = Reading("rapidocr", RAPIDOCR.read(
+                upright, scale=scale, languages=job.languages, deadline=deadline))
+            return better_reading(first, second, job.languages)
+        return Reading(engine, engine_named(engine).read(
+            upright, scale=scale, languages=job.languages, deadline=deadline))
 
     image, skew = preprocess.deskewed(image)
     rotation = 0
-    words: list[Word] | None = None
+    reading: Reading | None = None
     if preprocess.lines_run_horizontally(image):
-        words = read_page(image)
-        if not _confident(words):
+        reading = read_page(image)
+        if not _confident(reading.words):
             rotation = detect_rotation(image, deadline)
     else:
         rotation = detect_rotation(image, deadline)
     if rotation:
         image, skew = preprocess.deskewed(image.rotate(-rotation, expand=True))
-        words = read_page(image)
-    elif words is None:  # OSD found the page upright after all
-        words = read_page(image)
+        reading = read_page(image)
+    elif reading is None:  # OSD found the page upright after all
+        reading = read_page(image)
+    words = reading.words
+    if reading.engine == "rapidocr":
+        words = fitted_to_ink(words, image, scale)
     confidence = (sum(w.confidence for w in words) / len(words)) if words else None
     return OcrPage(
         index=job.index,
@@ -189,7 +242,29 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
         skew=round(skew, 2),
         confidence=round(confidence, 3) if confidence is not None else None,
         seconds=round(time.monotonic() - started, 3),
+        engine=reading.engine,
     )
+
+
+def fitted_to_ink(words: list[Word], image: Image.Image, scale: float) -> list[Word]:
+    """Words boxed by whole lines of text (RapidOCR's boxes, padded around the line) as
+    Tesseract's words are: each box trimmed to its own band of ink, and the font size the
+    ink of its line implies."""
+    ink = _ink(image)
+    trimmed = []
+    for word in words:
+        left = round(word.x0 * scale)
+        top, bottom = _ink_band(ink, left, max(1, round(word.x1 * scale) - left),
+                                round(word.top * scale), round(word.bottom * scale), None)
+        trimmed.append(word.model_copy(update={"top": round(top / scale, 2),
+                                               "bottom": round(bottom / scale, 2)}))
+    lines: dict[tuple[float, float], list[float]] = {}
+    for word, fitted in zip(words, trimmed, strict=True):
+        if size := _font_size(fitted, 1 / scale):
+            lines.setdefault((word.top, word.bottom), []).append(size)
+    return [fitted.model_copy(update={"font_size": round(median(lines[key]), 1)})
+            if (key := (word.top, word.bottom)) in lines else fitted
+            for word, fitted in zip(words, trimmed, strict=True)]
 
 
 def _confident(words: list[Word]) -> bool:
@@ -387,52 +462,6 @@ def _words(data: dict[str, list], ink: np.ndarray, scale: float, dx: int, dy: in
     return found
 
 
-# Two words printed with hardly a gap come back as one: a time or number run into a
-# capitalised word ("08:46Receipt"), a word run into an amount ("bar0.67").
-_GLUED_RE = re.compile(r"(?P<a>[0-9][0-9:./\-]*[0-9])(?P<b>[A-Z][a-z]{2,}[:.]?)|"
-                       r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})")
-
-
-_NUMERIC_SHAPES = re.compile(
-    r"\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|"  # dates
-    r"\d{1,2}:\d{2}(?::\d{2})?|"  # times
-    r"-?\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}-?")  # amounts
-
-
-def as_number(text: str) -> str:
-    """A word shaped like a date, time or amount but for a look-alike or two of a digit
-    ("2O25-02-10", "@4.10.2025", "1S.90"), with those digits; any other word as it is."""
-    if not any(c.isdigit() for c in text):
-        return text
-    core = text.rstrip(".,;:")
-    odd = [c for c in core if not c.isdigit() and c not in "./-:,' "]
-    if not odd or len(odd) > 2 or sum(c.isdigit() for c in core) < 3:
-        return text
-    repaired = core.translate(IN_NUMBERS)
-    if repaired == core or not _NUMERIC_SHAPES.fullmatch(repaired):
-        return text
-    return repaired + text[len(core):]
-
-
-_BAR_FOR_I = re.compile(r"(?:(?<=^)|(?<=[A-Z]))\|(?=[A-Z]{2}|[A-Z](?:$|[^a-z]))")
-
-
-def as_letters(text: str) -> str:
-    """A capital I read as a bar inside or at the start of a word in capitals ("|NV/2024",
-    "M|LK"); a bar before a capitalised word ("|Total") may be a rule's and stays."""
-    return _BAR_FOR_I.sub("I", text) if "|" in text and len(text) > 2 else text
-
-
-def unglued(text: str) -> list[str]:
-    """An OCR word split where two words ran together, else the word as it is."""
-    match = _GLUED_RE.fullmatch(text)
-    if match is None:
-        return [text]
-    if match.group("a"):
-        return [match.group("a"), match.group("b")]
-    return [match.group("c"), match.group("d")]
-
-
 def _unread_regions(ink: np.ndarray, found: list[tuple[Word, object]], scale: float
                     ) -> list[tuple[int, int, int, int]]:
     """Boxes (pixels) around lines of ink that no word covers, inkiest first, a few."""
@@ -618,15 +647,6 @@ def _as_file(image: Image.Image) -> Iterator[str]:
         image.convert("L").save(handle, format="PPM")
         handle.flush()
         yield handle.name
-
-
-def is_noise_word(text: str, confidence: float) -> bool:
-    """Specks and dashed rules read as punctuation or as short runs like "ee", "ww"."""
-    if confidence >= 40:
-        return False
-    if not any(c.isalnum() for c in text):
-        return True
-    return len(text) <= 3 and not any(c.isdigit() for c in text)
 
 
 def _remaining(deadline: float) -> float:

@@ -110,20 +110,20 @@ def _text_layers(data: bytes, rendered: pdfium.PdfDocument, page_count: int,
 def _job(kind: str, index: int, settings: Settings, langs: list[str]) -> ocr.OcrJob:
     return ocr.OcrJob(kind=kind, index=index, languages="+".join(langs),  # type: ignore[arg-type]
                       dpi=settings.ocr_dpi, timeout_s=settings.ocr_page_timeout_s,
-                      max_pixels=settings.max_image_pixels)
+                      max_pixels=settings.max_image_pixels, engine=settings.ocr_engine)
 
 
 def _log_ocr(result: ocr.OcrPage) -> None:
-    log.debug("OCR page %d: %d words, confidence %s, turned %d°, skew %.2f°, %.2f s",
-              result.index + 1, len(result.words), result.confidence, result.rotation,
-              result.skew, result.seconds)
+    log.debug("OCR page %d (%s): %d words, confidence %s, turned %d°, skew %.2f°, %.2f s",
+              result.index + 1, result.engine, len(result.words), result.confidence,
+              result.rotation, result.skew, result.seconds)
 
 
 def _ocr_page(result: ocr.OcrPage) -> Page:
     return Page(number=result.index + 1, width=round(result.width, 2),
                 height=round(result.height, 2), words=result.words,
                 lines=build_lines(result.words), source="ocr", rotation=result.rotation,
-                ocr_confidence=result.confidence)
+                ocr_confidence=result.confidence, ocr_engine=result.engine)
 
 
 def _warn_if_empty(document: ReadDocument) -> None:

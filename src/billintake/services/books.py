@@ -185,6 +185,20 @@ def connection_for(repo: Repository, settings: Settings | None,
     return Connection(backend=backend)
 
 
+def checked_options(backend: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A connection's options as a client or an operator gives them, refused (422) where they
+    would reach outside the organization: a beancount file is named by the service, never by
+    a client (two organizations could name the same books), and Rutter's base URL is the
+    service's setting (the credentials must never be sent elsewhere)."""
+    if "base_url" in options:
+        raise ValidationFailed("base_url is set in the service's settings, not per organization",
+                               field="options")
+    if backend == "beancount" and "path" in options:
+        raise ValidationFailed("the beancount file is named by the service, one per "
+                               "organization: leave out `path`", field="options")
+    return options
+
+
 def writer_for(repo: Repository, settings: Settings | None, connection_id: str | None = None,
                **extra: Any) -> AccountingWriter:
     """Open the organization's writer (or an earlier connection's); the ledger shares the
@@ -312,6 +326,7 @@ class BillService:
                 raise ValidationFailed(f"the vendor is ambiguous ({resolution.match.reason}); "
                                        "give vendor_id", field="vendor_name")
             vendor = resolution.vendor
+        self.check_document(data.document_sha256)
         bill = bill_from(data, self.repo.organization_id, vendor.id)
         self.refuse_duplicate(bill)
         return self.repo.add_bill(bill)
@@ -339,6 +354,7 @@ class BillService:
         if draft.external_id is not None:
             raise Conflict(f"bill {draft.bill_number} ({draft.id}) is booked already; it "
                            "cannot be changed here", field="bill_id")
+        self.check_document(data.document_sha256)
         fresh = bill_from(data, self.repo.organization_id, data.vendor_id or draft.vendor_id)
         same = self.repo.find_bill_by_number(fresh.vendor_id, fresh.bill_number, fresh.total)
         if same is not None and same.id != draft.id:
@@ -354,6 +370,17 @@ class BillService:
         revised = fresh.model_copy(update={"id": draft.id, "created_at": draft.created_at,
                                            "writes": draft.writes})
         return self.repo.update_bill(revised)
+
+    def check_document(self, sha256: str | None) -> None:
+        """A bill's original must be a file this organization received (422 otherwise): a
+        hash is resolved only within the organization, never to another's original."""
+        if sha256 is None:
+            return
+        try:
+            self.repo.get_document(sha256)
+        except NotFound as exc:
+            raise ValidationFailed("no file with this sha256 was received by this organization",
+                                   field="document_sha256") from exc
 
     def refuse_duplicate(self, bill: Bill) -> None:
         """The same file, or the same vendor + number + amount, is the same bill: 409."""
@@ -389,7 +416,8 @@ class BillService:
         vendor = self.repo.get_vendor(bill.vendor_id)
         try:
             vendor_ref = self._backend_vendor(vendor, bill.currency)
-            spec = new_bill_from(bill, vendor_ref)
+            spec = with_expense_account(new_bill_from(bill, vendor_ref),
+                                        vendor.expense_accounts.get(self.writer.backend))
         except NeedsReview as exc:
             self._record(bill, "bill", WriteState(key="-", fingerprint="-", state="needs_review",
                                                   error=exc.message))
@@ -405,7 +433,7 @@ class BillService:
         if booked is None:
             booked, write = self._send(bill, "bill", write, lambda: self.writer.create_bill(
                 spec, idempotency_key=write.key))
-        bill = self.repo.get_bill(bill.id)
+        bill = self.repo.get_bill(bill.id, for_update=True)
         bill.external_id, bill.backend = booked.id, self.writer.backend
         bill.connection_id = self.connection_id
         bill.writes = {**bill.writes, "bill": write.model_copy(update={
@@ -424,7 +452,7 @@ class BillService:
         return write
 
     def _record(self, bill: Bill, name: str, write: WriteState) -> None:
-        stored = self.repo.get_bill(bill.id)
+        stored = self.repo.get_bill(bill.id, for_update=True)
         stored.writes = {**stored.writes, name: write}
         self.repo.update_bill(stored)
         self._checkpoint()
@@ -483,13 +511,15 @@ class BillService:
         return found.id
 
     def _document(self, sha256: str) -> DocumentRef | None:
+        """The original to attach: only a file this organization received (its document
+        record), never one the store keeps for another organization."""
         if self.originals is None or not self.originals.exists(sha256):
             return None
         try:
             record = self.repo.get_document(sha256)
-            filename, media_type = record.original_filename, record.media_type
         except NotFound:
-            filename, media_type = f"{sha256[:12]}.pdf", "application/pdf"
+            return None
+        filename, media_type = record.original_filename, record.media_type
         if not PurePath(filename).suffix:  # the books tell a document's type by its extension
             filename += mimetypes.guess_extension(media_type) or ".bin"
         return DocumentRef(sha256=sha256, filename=filename, media_type=media_type,
@@ -524,7 +554,7 @@ class BillService:
         write = self._write_for(bill, name, fingerprint(spec.model_dump_json()))
         paid, write = self._send(bill, name, write, lambda: writer.create_bill_payment(
             spec, idempotency_key=write.key))
-        bill = self.repo.get_bill(bill.id)
+        bill = self.repo.get_bill(bill.id, for_update=True)
         bill.writes = {**bill.writes, name: write.model_copy(update={
             "state": "done", "external_id": paid.id, "error": None, "at": utcnow()})}
         known = {p.external_id for p in self.repo.list_payments(bill.id)}
@@ -579,6 +609,8 @@ class BillService:
                                        f"not {key} %", field=key)
             mapping[key] = rate_id
         self.repo.update_connection_options(stored["id"], {"tax_rates": mapping})
+        self.writer = writer_for(self.repo, self.settings, **self._extra)  # books the new map
+        self._writers = {(self.connection_id, self.writer.backend): self.writer}
         return {"backend": stored["backend"], "mapping": mapping}
 
 
@@ -701,6 +733,16 @@ def new_bill_from(bill: Bill, vendor_ref: str) -> NewBill:
                    bill_date=bill.bill_date, due_date=bill.due_date, currency=bill.currency,
                    total=bill.total, tax=tax or None, tax_lines=tax_lines, lines=lines,
                    memo=bill.memo, po_number=bill.po_number, reference=bill.id)
+
+
+def with_expense_account(spec: NewBill, account_id: str | None) -> NewBill:
+    """The bill with its lines that name no account booked to `account_id` (the vendor's
+    expense account); a bill without lines gets the lines the books would make, so named."""
+    if account_id is None:
+        return spec
+    lines = tuple(line if line.account_id else line.model_copy(update={"account_id": account_id})
+                  for line in spec.net_lines())
+    return spec.model_copy(update={"lines": lines})
 
 
 def push_extracted_bill(runtime: Runtime, organization_id: str, extracted: ExtractedBill,

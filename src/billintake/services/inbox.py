@@ -14,7 +14,9 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.domain.extracted import decimal_str
-from billintake.domain.model import Bill, BillStatus, IngestJob, JobStatus
+from billintake.domain.model import Bill, BillStatus, IngestJob, JobStatus, Vendor
+from billintake.services.pipeline import current_reasons
+from billintake.settings import Settings
 
 SCAN_LIMIT = 1000
 STATUSES = ("processing", "needs_review", "duplicate", "approved", "booked", "partly_paid",
@@ -59,7 +61,8 @@ class InboxRow:
         return all(term in text for term in query.casefold().split())
 
 
-def row_of(job: IngestJob, bill: Bill | None, vendor_names: dict[str, str]) -> InboxRow:
+def row_of(job: IngestJob, bill: Bill | None, vendor_names: dict[str, str],
+           vendors: list[Vendor] | None = None, settings: Settings | None = None) -> InboxRow:
     status = inbox_status(job, bill)
     extracted = job.outcome.bill if job.outcome else None
     match = job.outcome.vendor_match if job.outcome else None
@@ -80,6 +83,10 @@ def row_of(job: IngestJob, bill: Bill | None, vendor_names: dict[str, str]) -> I
         currency, due = read("currency"), read("due_date")
     if status in ("needs_review", "duplicate"):
         reasons = job.outcome.review_reasons if job.outcome else []
+        if settings is not None and job.outcome is not None:
+            reasons = current_reasons(list(reasons), extracted, job.hints,
+                                      match is not None and match.vendor is not None,
+                                      vendors, settings)
         why = "; ".join(reasons) or "waits for a person"
     elif status == "failed":
         why = job.error or "failed"
@@ -101,8 +108,10 @@ def inbox(runtime: Runtime, organization_id: str, *, status: str | None = None,
     with runtime.repository(organization_id) as repo:
         jobs = repo.list_jobs(limit=SCAN_LIMIT)
         bills = {b.id: b for b in repo.bills_with_ids([j.bill_id for j in jobs if j.bill_id])}
-        vendor_names = {v.id: v.name for v in repo.list_vendors()}
-    rows = [row_of(job, bills.get(job.bill_id or ""), vendor_names) for job in jobs]
+        vendors = repo.list_vendors()
+    vendor_names = {v.id: v.name for v in vendors}
+    rows = [row_of(job, bills.get(job.bill_id or ""), vendor_names, vendors, runtime.settings)
+            for job in jobs]
     counts = Counter(row.status for row in rows)
     if status:
         rows = [row for row in rows if row.status == status]

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from billintake.domain.errors import (
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EINVOICE_HINT = "einvoice_sha256"  # hint: the stored XML that came beside the original
+RETRIED_AT_HINT = "retried_at_attempt"  # hint: the attempts a job had when a person retried it
 RUNNABLE = frozenset({JobStatus.QUEUED, JobStatus.READING, JobStatus.EXTRACTING,
                       JobStatus.MATCHING, JobStatus.READY})
 
@@ -212,8 +214,8 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
         reasons.append("not found on the bill: " + ", ".join(missing))
     confidence = extracted.min_confidence()
     if confidence < policy.min_confidence:
-        reasons.append(f"confidence {confidence:.2f} is below the auto-approve threshold "
-                       f"{policy.min_confidence:.2f}")
+        shown, limit = below_threshold(confidence, policy.min_confidence)
+        reasons.append(f"confidence {shown} is below the auto-approve threshold {limit}")
     disagreement = extracted.arithmetic_disagreement()
     if disagreement is not None:  # whatever the policy: contradicting amounts are never booked
         reasons.append(f"the amounts contradict each other: {disagreement}")
@@ -226,8 +228,41 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
         if vendor_match.ambiguous:
             reasons.append(f"vendor is ambiguous: {vendor_match.reason}")
         else:
-            reasons.append("vendor is not known yet: confirm or create it")
+            reasons.append(f"{UNKNOWN_VENDOR}: confirm or create it")
     return reasons
+
+
+def below_threshold(value: float, threshold: float) -> tuple[str, str]:
+    """`value` and `threshold` as printed in a reason: the threshold as set (2 decimals at
+    least), the value cut (not rounded) to as many decimals, so never "0.85 is below 0.85"."""
+    limit = Decimal(str(threshold)).normalize()
+    places = max(2, -int(limit.as_tuple().exponent))
+    step = Decimal(1).scaleb(-places)
+    shown = Decimal(str(value)).quantize(step, rounding=ROUND_FLOOR)
+    return f"{shown:.{places}f}", f"{limit.quantize(step):.{places}f}"
+
+
+UNKNOWN_VENDOR = "vendor is not known yet"
+AMBIGUOUS_VENDOR = "vendor is ambiguous"
+
+
+def current_reasons(reasons: list[str], extracted: ExtractedBill | None,
+                    hints: Mapping[str, str], vendor_known: bool,
+                    vendors: list[Vendor] | None, settings: Settings) -> list[str]:
+    """The stored review reasons as they stand now: a vendor reason is dropped once the bill's
+    vendor matches one of `vendors` (e.g. created or imported after the bill arrived)."""
+    if vendor_known or vendors is None or extracted is None or not any(
+            r.startswith((UNKNOWN_VENDOR, AMBIGUOUS_VENDOR)) for r in reasons):
+        return reasons
+    from billintake.matching.vendors import match_vendor
+
+    found = match_vendor(vendor_candidate_of(extracted, hints), vendors,
+                         threshold=settings.vendor_match_threshold,
+                         margin=settings.vendor_ambiguity_margin)
+    if found.vendor is None:
+        return reasons
+    rest = [r for r in reasons if not r.startswith((UNKNOWN_VENDOR, AMBIGUOUS_VENDOR))]
+    return rest or [f"vendor {found.vendor.name} is known now: check the bill and approve it"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,6 +281,12 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
         job = repo.get_job(job_id)
         if job.status not in RUNNABLE:
             return job
+        started = job.attempts - int(job.hints.get(RETRIED_AT_HINT, "0"))
+        if started >= runtime.settings.job_max_attempts:  # each run lost its worker mid-way
+            job.status, job.error_code = JobStatus.FAILED, "worker_lost"
+            job.error = (f"the job was started {started} times and never finished: its worker "
+                         "was lost each time (killed, or out of memory)")
+            return repo.update_job(job)
         job.attempts += 1
         job.error = job.error_code = None
         repo.update_job(job)
@@ -356,6 +397,7 @@ def retry_job(runtime: Runtime, organization_id: str, job_id: str) -> IngestJob:
             raise Conflict(f"job {job_id} is {job.status.value}; only failed or unfinished "
                            "jobs can be retried")
         job.status, job.error, job.error_code = JobStatus.QUEUED, None, None
+        job.hints = {**job.hints, RETRIED_AT_HINT: str(job.attempts)}  # lost runs count anew
         repo.update_job(job)
     return job
 

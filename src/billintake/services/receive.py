@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import BillintakeError, NoUsableAttachment, TooLarge
+from billintake.domain.errors import (
+    BillintakeError,
+    MalformedMessage,
+    NoUsableAttachment,
+    TooLarge,
+)
 from billintake.domain.model import Channel, Document, IngestJob, JobStatus
 from billintake.mail.message import (
     InboundMessage,
@@ -43,7 +48,9 @@ class Received:
 
     @property
     def needs_dispatch(self) -> bool:
-        return not self.duplicate and self.job.status is JobStatus.QUEUED
+        """Its job is unfinished: new, or the same file's job a stopped process left (the
+        dispatcher takes it only if no live process holds its lease)."""
+        return not self.job.status.is_final
 
 
 _receive_lock = threading.Lock()
@@ -117,7 +124,7 @@ def accept_file(runtime: Runtime, dispatcher: Dispatcher, organization_id: str, 
         try:
             dispatcher.submit(organization_id, received.job.id)
         except Exception:  # e.g. Redis down: the job is stored and stays queued
-            log.exception("could not dispatch job %s; it stays queued (`billintake requeue`)",
+            log.exception("could not dispatch job %s; it stays queued, taken again later",
                           received.job.id, extra={"job_id": received.job.id,
                                                   "organization_id": organization_id})
     return received
@@ -137,12 +144,20 @@ def accept_message(runtime: Runtime, dispatcher: Dispatcher, organization_id: st
     """Turn a raw MIME message into jobs; refuses (TooLarge) a message over the size limit.
 
     Each attachment is sniffed once, here, to pick the bills; its job keeps that media type.
+    A message that cannot be taken apart (MIME nested too deep) is recorded as a failed job
+    with the reason, then refused with `MalformedMessage` naming that job: the sender is told
+    for good, and the message is not lost.
     """
     limit = runtime.settings.max_email_bytes
     if len(raw) > limit:
         raise TooLarge(f"the message is {len(raw)} bytes, over the limit of {limit} bytes")
-    message = parse_message(raw, max_bytes=limit,
-                            sniff=lambda data: sniff(data, settings=runtime.settings))
+    try:
+        message = parse_message(raw, max_bytes=limit,
+                                sniff=lambda data: sniff(data, settings=runtime.settings))
+    except MalformedMessage as exc:
+        recorded = receive(runtime, organization_id, raw, filename="message.eml",
+                           channel=Channel.EMAIL, media_type="message/rfc822", failure=exc)
+        raise MalformedMessage(exc.message, job_id=recorded.job.id) from exc
     result = MessageResult(skipped=list(message.skipped), reason=message.no_bill_reason)
     for bill in message.bills:
         result.jobs.append(accept_file(

@@ -16,6 +16,7 @@ the vendor's on file — a reviewer confirms each by its code, or approval is a 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -60,8 +61,16 @@ from billintake.services.books import (
     VendorInput,
     bill_from,
     bill_input_from,
+    new_bill_from,
 )
-from billintake.services.pipeline import REQUIRED_FIELDS, ReviewPolicy, vendor_candidate_of
+from billintake.services.pipeline import (
+    REQUIRED_FIELDS,
+    UNKNOWN_VENDOR,
+    ReviewPolicy,
+    current_reasons,
+    vendor_candidate_of,
+)
+from billintake.settings import Settings
 from billintake.storage.repository import Repository
 
 # ---------------------------------------------------------------------------------------------
@@ -95,11 +104,15 @@ def waiting(runtime: Runtime, organization_id: str, *, limit: int = 100,
     policy = ReviewPolicy.from_settings(runtime.settings)
     with runtime.repository(organization_id) as repo:
         jobs = repo.list_jobs(status=JobStatus.NEEDS_REVIEW, limit=limit, offset=offset)
-    return [review_item(job, policy) for job in jobs]
+        vendors = repo.list_vendors()
+    return [review_item(job, policy, vendors=vendors, settings=runtime.settings)
+            for job in jobs]
 
 
-def review_item(job: IngestJob, policy: ReviewPolicy) -> ReviewItem:
-    """Why the job waits: the reasons the pipeline recorded, else derived from its bill."""
+def review_item(job: IngestJob, policy: ReviewPolicy, *, vendors: list[Vendor] | None = None,
+                settings: Settings | None = None) -> ReviewItem:
+    """Why the job waits: the reasons the pipeline recorded (as they stand now against
+    `vendors`), else derived from its bill."""
     outcome = job.outcome or JobOutcome()
     bill, match = outcome.bill, outcome.vendor_match
     low = {} if bill is None else {
@@ -108,6 +121,10 @@ def review_item(job: IngestJob, policy: ReviewPolicy) -> ReviewItem:
     candidates = [] if match is None or match.vendor is not None else [
         ref.model_dump() for ref in (match.candidate, match.runner_up) if ref is not None]
     reasons = list(outcome.review_reasons) or derived_reasons(bill, match, low)
+    if settings is not None:
+        reasons = current_reasons(reasons, bill, job.hints,
+                                  match is not None and match.vendor is not None, vendors,
+                                  settings)
     return ReviewItem(job=job, reasons=reasons, low_confidence=low,
                       warnings=[] if bill is None else list(bill.warnings),
                       vendor_candidates=candidates)
@@ -124,11 +141,12 @@ def derived_reasons(bill: ExtractedBill | None, match: VendorMatchOutcome | None
         reasons.append("not found on the bill: " + ", ".join(missing))
     if low_confidence:
         reasons.append("low confidence: " + ", ".join(
-            f"{name} {score:.2f}" for name, score in low_confidence.items()))
+            f"{name} {math.floor(score * 100) / 100:.2f}"  # truncated: never shown at the
+            for name, score in low_confidence.items()))     # threshold it is below
     reasons.extend(f"warning: {warning}" for warning in bill.warnings)
     if match is None or match.vendor is None:
         reasons.append(f"vendor is ambiguous: {match.reason}" if match and match.ambiguous
-                       else "vendor is not known yet: confirm or create it")
+                       else f"{UNKNOWN_VENDOR}: confirm or create it")
     return reasons
 
 
@@ -245,6 +263,7 @@ class Booking(BaseModel):
 
     account_id: str | None = None
     tax_rate: Amount | None = Field(default=None, ge=0, le=100)
+    tax_rate_id: str | None = Field(default=None, min_length=1, max_length=200)
     create_vendor: bool = False
     confirm: list[CheckCode] = Field(default_factory=list)
 
@@ -339,10 +358,26 @@ class Approval:
     vendor: Vendor
 
 
+class _Checked(Exception):
+    """A dry run's approval passed every check (raised to roll its work back)."""
+
+
+def check_approval(runtime: Runtime, organization_id: str, job_id: str,
+                   corrections: Corrections | Mapping[str, Any] | None = None,
+                   booking: Booking | None = None) -> None:
+    """Raise what `approve` would refuse (ValidationFailed, ConfirmationNeeded, Conflict,
+    NotFound) without keeping anything or writing to the books."""
+    try:
+        approve(runtime, organization_id, job_id, corrections, booking, dry_run=True)
+    except _Checked:
+        return
+
+
 def approve(runtime: Runtime, organization_id: str, job_id: str,
             corrections: Corrections | Mapping[str, Any] | None = None,
-            booking: Booking | None = None) -> Approval:
+            booking: Booking | None = None, *, dry_run: bool = False) -> Approval:
     """Correct, record and push the bill of a job in needs_review; the job becomes pushed.
+    (`dry_run`: only check, see `check_approval`.)
 
     If validation fails or a check is left unconfirmed (`ConfirmationNeeded`), nothing is
     kept (no bill, no new vendor) and the job still waits; a confirmed change of bank details
@@ -373,10 +408,21 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             raise ConfirmationNeeded(
                 "confirm before booking: " + "; ".join(c.message for c in pending),
                 confirm=[c.to_dict() for c in pending])
+        if booking.tax_rate_id is not None and booking.tax_rate is None:
+            raise ValidationFailed("tax_rate_id: give the tax_rate it stands for",
+                                   field="tax_rate_id")
+        if dry_run:  # what booking would refuse as it stands (NeedsReview), nothing kept
+            new_bill_from(bill_from(draft, organization_id, vendor.id), vendor.id)
+            raise _Checked  # the block rolls back
         if "bank_details_changed" in booking.confirm and extracted.value("vendor_iban"):
             vendor = repo.update_vendor(repo.get_vendor(vendor.id).model_copy(
                 update={"iban": extracted.value("vendor_iban")}))
         service.remember_alias(vendor, extracted.value("vendor_name"))
+        if booking.tax_rate_id is not None:  # the books' tax code for the rate, remembered
+            if booking.tax_rate is None:
+                raise ValidationFailed("tax_rate_id: give the tax_rate it stands for",
+                                       field="tax_rate_id")
+            service.set_tax_rates({str(booking.tax_rate): booking.tax_rate_id})
         bill = service.push_bill(service.record(draft).id)
         job.status, job.bill_id, job.error, job.error_code = JobStatus.PUSHED, bill.id, None, None
         job.outcome = _decided(job, ReviewDecision(

@@ -9,6 +9,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from billintake.accounting.writer import TaxRate
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError
 from billintake.domain.extracted import Evidence, ExtractedBill, decimal_str
@@ -54,23 +55,41 @@ def fields_of(extracted: ExtractedBill) -> dict[str, dict[str, Any]]:
     return shown
 
 
-def tax_codes(extracted: ExtractedBill) -> list[dict[str, str]]:
-    """Tax rates to choose from: those printed on the bill (its tax lines and items), the one
-    its subtotal and tax imply, and none. (The accounting writers name no tax codes yet.)"""
-    rates: dict[str, str] = {}
+def tax_codes(extracted: ExtractedBill,
+              books_rates: list[TaxRate] | None = None) -> list[dict[str, str]]:
+    """Tax codes to choose from: the connected books' purchase tax rates first (named as the
+    books name them), then the rates printed on the bill (its tax lines and items) or implied
+    by its subtotal and tax that the books do not name, and none."""
+    on_bill: dict[str, str] = {}
     printed = [*(t.rate for t in extracted.tax_lines),
                *(i.tax_rate for i in extracted.line_items)]
     for rate in printed:
         if rate is not None:
-            rates.setdefault(decimal_str(rate.normalize()) or "0", "printed on the bill")
+            on_bill.setdefault(_rate_text(rate), "printed on the bill")
     subtotal, tax = extracted.value("subtotal"), extracted.value("tax")
     if subtotal and tax is not None:
         implied = (tax / subtotal * 100).quantize(Decimal("0.1"))
-        if implied == implied.to_integral_value():
-            implied = implied.quantize(Decimal(1))
-        rates.setdefault(decimal_str(implied) or "0", "subtotal and tax imply it")
-    rates.setdefault("0", "no tax")
-    return [{"rate": rate, "label": f"{rate} % — {why}"} for rate, why in rates.items()]
+        on_bill.setdefault(_rate_text(implied), "subtotal and tax imply it")
+    codes: list[dict[str, str]] = []
+    for books_rate in books_rates or []:
+        if books_rate.purchases and books_rate.rate is not None:
+            rate = _rate_text(books_rate.rate)
+            why = f", {on_bill[rate]}" if rate in on_bill else ""
+            codes.append({"rate": rate, "id": books_rate.id,
+                          "label": f"{books_rate.name} ({rate} %) — from the books{why}"})
+    named = {code["rate"] for code in codes}
+    codes += [{"rate": rate, "label": f"{rate} % — {why}"}
+              for rate, why in on_bill.items() if rate not in named]
+    if "0" not in named and "0" not in on_bill:
+        codes.append({"rate": "0", "label": "0 % — no tax"})
+    return codes
+
+
+def _rate_text(rate: Decimal) -> str:
+    """A percentage as the select shows it: "19", "7.5", "0"."""
+    if rate == rate.to_integral_value():
+        rate = rate.quantize(Decimal(1))
+    return decimal_str(rate.normalize()) or "0"
 
 
 def _account(account: Account) -> dict[str, str]:
@@ -86,6 +105,7 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
         service = BillService.open(repo, settings, runtime.originals)
         booked = None if job.bill_id is None else service.get_bill(job.bill_id)
         accounts, books_error = _accounts(service)
+        books_rates = _tax_rates(service) if books_error is None else []
         vendors = repo.list_vendors()
         waiting = repo.job_ids(status=JobStatus.NEEDS_REVIEW)
         extracted = stored_bill(job)
@@ -96,7 +116,8 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
         confirm = [] if job.status is not JobStatus.NEEDS_REVIEW or to_check is None else [
             c.to_dict() for c in checks(repo, job, extracted, to_check)]
         backend = connection_for(repo, settings).backend
-    item = review_item(job, ReviewPolicy.from_settings(settings))
+    item = review_item(job, ReviewPolicy.from_settings(settings), vendors=vendors,
+                       settings=settings)
     ranked = rank_vendors(vendor_candidate_of(extracted, job.hints), vendors)
     return {
         "job": {"id": job.id, "status": job.status.value, "filename": job.original_filename,
@@ -126,8 +147,11 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
                   "expense_accounts": [_account(a) for a in accounts
                                        if a.account_class is AccountClass.EXPENSE],
                   "bank_accounts": [_account(a) for a in accounts
-                                    if a.account_class is AccountClass.BANK]},
-        "tax_codes": tax_codes(extracted),
+                                    if a.account_class is AccountClass.BANK],
+                  # each vendor's own expense account in these books (preselected)
+                  "vendor_accounts": {v.id: v.expense_accounts[backend] for v in vendors
+                                      if backend in v.expense_accounts}},
+        "tax_codes": tax_codes(extracted, books_rates),
         "confirm": confirm,
         "review": None if job.outcome is None or job.outcome.review is None
         else job.outcome.review.model_dump(mode="json"),
@@ -143,6 +167,16 @@ def _accounts(service: BillService) -> tuple[list[Account], str | None]:
     except BillintakeError as exc:
         log.warning("accounts not available: %s", exc.code)
         return [], exc.message
+
+
+def _tax_rates(service: BillService) -> list[TaxRate]:
+    """The books' tax rates (none when the books cannot be reached: the bill's own rates are
+    offered then)."""
+    try:
+        return service.writer.list_tax_rates()
+    except BillintakeError as exc:
+        log.warning("tax rates not available: %s", exc.code)
+        return []
 
 
 def _neighbours(job: IngestJob, waiting: list[str]) -> dict[str, Any]:

@@ -108,6 +108,11 @@ class LedgerRepository(OrganizationScope):
     def get_bill(self, bill_id: str) -> LedgerBillRow | None:
         return self._mine(LedgerBillRow, bill_id)
 
+    def lock_bill(self, bill_id: str) -> None:
+        """Hold the bill until this transaction ends, so that its payments read next stay
+        true until the write: concurrent writers to the same bill wait here (see `_lock`)."""
+        self._lock(LedgerBillRow, bill_id)
+
     def list_bills(self, vendor_id: str | None = None) -> list[LedgerBillRow]:
         query = self._owned(LedgerBillRow)
         if vendor_id is not None:
@@ -118,7 +123,8 @@ class LedgerRepository(OrganizationScope):
     def payments(self, bill_id: str) -> list[LedgerPaymentRow]:
         return list(self.session.scalars(
             self._owned(LedgerPaymentRow, LedgerPaymentRow.bill_id == bill_id)
-            .order_by(LedgerPaymentRow.payment_date, LedgerPaymentRow.created_at)))
+            .order_by(LedgerPaymentRow.payment_date, LedgerPaymentRow.created_at)
+            .execution_options(populate_existing=True)))
 
     def paid(self, bill_id: str) -> Decimal:
         return sum((p.amount for p in self.payments(bill_id)), Decimal(0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,10 +44,13 @@ def test_users_are_added_listed_and_removed(cli_runtime: Runtime) -> None:
     prompted = runner.invoke(app, ["user", "add", "--org", "acme", "bob@acme.example"],
                              input="another long password\nanother long password\n")
     assert prompted.exit_code == 0, prompted.output
-    listed = runner.invoke(app, ["user", "list", "--org", "acme"])
-    assert [line.split("\t")[0] for line in listed.output.splitlines()] == [
+    listed = runner.invoke(app, ["user", "list", "--org", "acme", "--json"])
+    assert [user["email"] for user in json.loads(listed.stdout)] == [
         "ann@acme.example", "bob@acme.example"]
-    assert runner.invoke(app, ["user", "list", "--org", "other"]).output == ""
+    table = runner.invoke(app, ["user", "list", "--org", "acme"]).output
+    assert "ann@acme.example" in table and "never" in table and "│" in table
+    assert json.loads(runner.invoke(app, ["user", "list", "--org", "other", "--json"]).stdout) \
+        == []
 
     short = runner.invoke(app, ["user", "add", "--org", "acme", "c@acme.example",
                                 "--password-stdin"], input="short\n")
@@ -68,16 +72,17 @@ def test_keys_are_listed_and_a_revoked_key_stops_working(cli_runtime: Runtime) -
     client = TestClient(create_app(runtime=cli_runtime))
     assert client.get("/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
-    listed = runner.invoke(app, ["key", "list", "--org", "acme"])
-    rows = [line.split("\t") for line in listed.output.splitlines()]
-    assert len(rows) == 2 and all(row[3] == "active" for row in rows)
+    listed = runner.invoke(app, ["key", "list", "--org", "acme", "--json"])
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 2 and all(row["state"] == "active" for row in rows)
     assert key not in listed.output  # never the key itself
-    [key_id] = [row[0] for row in rows if key.startswith(row[1].rstrip("…"))]
+    assert key not in runner.invoke(app, ["key", "list", "--org", "acme"]).output
+    [key_id] = [row["id"] for row in rows if key.startswith(row["prefix"])]
 
     assert runner.invoke(app, ["key", "revoke", "--org", "other", key_id]).exit_code == 1
     revoked = runner.invoke(app, ["key", "revoke", "--org", "acme", key_id])
     assert revoked.exit_code == 0, revoked.output
     assert client.get("/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
-    states = [line.split("\t")[3] for line in
-              runner.invoke(app, ["key", "list", "--org", "acme"]).output.splitlines()]
-    assert sorted(s.split()[0] for s in states) == ["active", "revoked"]
+    states = [row["state"] for row in
+              json.loads(runner.invoke(app, ["key", "list", "--org", "acme", "--json"]).stdout)]
+    assert sorted(states) == ["active", "revoked"]

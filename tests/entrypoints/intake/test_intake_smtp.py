@@ -11,6 +11,7 @@ from fixtures_gen.intake_fixtures import (
     einvoice,
     free_port,
     make_org,
+    nested_message,
     no_attachment_message,
     oversized_message,
     wait_final,
@@ -102,3 +103,19 @@ def test_oversized_message_is_refused(smtp_runtime: Runtime, listener: tuple[str
         assert refused.value.smtp_code == 552
     with smtp_runtime.repository(org.id) as repo:
         assert repo.list_jobs() == []
+
+
+def test_mime_nested_too_deep_is_refused_for_good_and_recorded(
+        smtp_runtime: Runtime, listener: tuple[str, int]) -> None:
+    org, _key = make_org(smtp_runtime, "acme")
+    to = f"bills+acme@{DOMAIN}"
+    raw = nested_message(to, 1000)
+    with smtplib.SMTP(*listener, timeout=30) as client, \
+            pytest.raises(smtplib.SMTPDataError) as refused:
+        client.sendmail("someone@vendor.example", [to], raw)
+    assert refused.value.smtp_code == 554  # permanent: the sender does not retry forever
+    assert b"nested 1000 deep" in refused.value.smtp_error
+    with smtp_runtime.repository(org.id) as repo:
+        [job] = repo.list_jobs()
+    assert job.status is JobStatus.FAILED and job.error_code == "malformed_message"
+    assert smtp_runtime.originals.read(job.document_sha256) == raw

@@ -13,6 +13,7 @@ from fixtures_gen.intake_fixtures import (
     einvoice,
     forwarded_message,
     make_org,
+    nested_message,
     no_attachment_message,
     oversized_message,
     running_app,
@@ -29,7 +30,8 @@ LIMIT = 300_000
 @pytest.fixture
 def app_runtime(tmp_path: Path) -> Iterator[Runtime]:
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", local_pool="thread",
-                        local_workers=2, max_upload_bytes=LIMIT, max_email_bytes=LIMIT * 2)
+                        local_workers=2, max_upload_bytes=LIMIT, max_email_bytes=LIMIT * 2,
+                        max_upload_request_bytes=LIMIT * 2, max_upload_files=4)
     runtime = Runtime.from_settings(settings)
     yield runtime
     runtime.close()
@@ -111,6 +113,23 @@ def test_too_large_is_413_while_streaming(server: str, app_runtime: Runtime,
     assert _job_count(app_runtime, org_id) == 0
 
 
+def test_the_request_wide_budget_is_413_with_the_reason_and_nothing_is_taken(
+        server: str, app_runtime: Runtime, org: tuple[str, dict[str, str]]) -> None:
+    org_id, auth = org
+    each = b"%PDF-1.4\n" + b"0" * (LIMIT - 100)  # every file under its own limit
+    over_bytes = [("files", (f"{i}.pdf", each, "application/pdf")) for i in range(3)]
+    response = httpx.post(f"{server}/bills/upload", headers=auth, files=over_bytes)
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+    assert "all its files together" in response.json()["detail"]
+    xml = einvoice()[1]
+    over_count = [("files", (f"{i}.xml", xml, "application/xml")) for i in range(5)]
+    response = httpx.post(f"{server}/bills/upload", headers=auth, files=over_count)
+    assert response.status_code == 413 and "at most 4" in response.json()["detail"]
+    assert _job_count(app_runtime, org_id) == 0
+    spool = app_runtime.settings.data_dir / "spool"
+    assert not spool.exists() or list(spool.iterdir()) == []  # nothing left on disk
+
+
 def test_unsupported_type_is_415_and_nothing_is_taken(
         server: str, app_runtime: Runtime, org: tuple[str, dict[str, str]]) -> None:
     org_id, auth = org
@@ -180,6 +199,19 @@ def test_inbound_email_webhook(server: str, app_runtime: Runtime,
     assert too_big.status_code == 413
     [final] = wait_final(app_runtime, org_id, [job["id"]])
     assert final.status in {JobStatus.PUSHED, JobStatus.NEEDS_REVIEW, JobStatus.FAILED}
+
+
+def test_inbound_email_nested_too_deep_is_422_with_the_reason_and_recorded(
+        server: str, app_runtime: Runtime, org: tuple[str, dict[str, str]]) -> None:
+    org_id, auth = org
+    response = httpx.post(f"{server}/inbound/email", headers=auth,
+                          content=nested_message("bills+acme@billintake.localhost", 1000))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "malformed_message" and "nested 1000 deep" in body["detail"]
+    with app_runtime.repository(org_id) as repo:
+        job = repo.get_job(body["job_id"])
+    assert job.status is JobStatus.FAILED and job.error == body["detail"]
 
 
 def test_a_failed_job_can_be_retried_over_http(server: str, app_runtime: Runtime,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
@@ -11,19 +12,22 @@ from billintake.bootstrap import Runtime
 from billintake.entrypoints.api import (
     routes_accounting,
     routes_documents,
+    routes_inbound,
     routes_intake,
     routes_pages,
+    routes_reports,
     routes_review,
     routes_session,
 )
 from billintake.entrypoints.api.auth import CurrentOrg
-from billintake.entrypoints.api.errors import install_error_handlers
+from billintake.entrypoints.api.errors import install_error_handlers, install_error_responses
 from billintake.entrypoints.api.security import SecurityHeaders
 from billintake.settings import Settings
 
 # Each area's routes.
-ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router,
-           routes_documents.router, routes_session.router, routes_pages.router)
+ROUTERS = (routes_intake.router, routes_inbound.router, routes_accounting.router,
+           routes_review.router, routes_documents.router, routes_session.router,
+           routes_reports.router, routes_pages.router)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -35,11 +39,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
-        with runtime.session() as session:
-            session.connection().exec_driver_sql("SELECT 1")
-        return {"status": "ok", "version": __version__}
+    @app.get("/healthz", tags=["service"], responses={
+        503: {"description": "The database or the queue is down (the same body, status error)"}})
+    def healthz() -> JSONResponse:
+        """Database, queue and workers: `ok`, `warning` (jobs wait with no worker), or `error`
+        (HTTP 503: the database or the queue is down). No key needed."""
+        from billintake.services.health import service_health
+
+        health = service_health(runtime, routes_intake.dispatcher_of(app))
+        return JSONResponse({**health.to_dict(), "version": __version__},
+                            status_code=503 if health.status == "error" else 200)
 
     @app.get("/me", tags=["service"])
     def me(org: CurrentOrg) -> dict[str, str]:
@@ -50,6 +59,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router)
 
     # the more specific mount first: Swagger UI's files, then the workspace's own
+    install_error_responses(app)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=routes_pages.STATIC_DIR), name="static")
     return app

@@ -15,12 +15,18 @@ from billintake.bootstrap import Runtime
 from billintake.domain.errors import TooLarge, UnsupportedMediaType
 from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
-from billintake.entrypoints.intake.upload import UploadedFile, read_limited, read_upload
+from billintake.entrypoints.api.params import Offset
+from billintake.entrypoints.intake.upload import (
+    UploadedFile,
+    read_limited,
+    read_upload,
+    upload_files,
+)
 from billintake.extraction.contract import outcome_contract
 from billintake.queue import Dispatcher, get_dispatcher
 from billintake.reading.sniff import sniff
 from billintake.services.pipeline import retry_job
-from billintake.services.receive import accept_file, accept_message
+from billintake.services.receive import Received, accept_file, accept_message
 from billintake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,14 +40,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     dispatcher = _dispatcher(app)
     resubmit = getattr(dispatcher, "resubmit_unfinished", None)
     if resubmit is not None:
-        count = await run_in_threadpool(resubmit)
-        if count:
-            log.info("resubmitted %d unfinished jobs", count)
+        try:
+            count = await run_in_threadpool(resubmit)
+        except Exception as exc:  # the queue is down: serve anyway, /healthz says so
+            log.warning("unfinished jobs not resubmitted, the queue is not reachable (%s); "
+                        "the workers' sweeper sends them once it is", exc)
+        else:
+            if count:
+                log.info("resubmitted %d unfinished jobs", count)
     try:
         yield
     finally:
-        app.state.dispatcher = None
-        await run_in_threadpool(dispatcher.close)
+        if getattr(app.state, "owns_dispatcher", True):  # `billintake up` closes its own
+            app.state.dispatcher = None
+            await run_in_threadpool(dispatcher.close)
 
 
 router = APIRouter(tags=["intake"], lifespan=lifespan)
@@ -53,6 +65,11 @@ def _dispatcher(app: Any) -> Dispatcher:
         runtime: Runtime = app.state.runtime
         dispatcher = app.state.dispatcher = get_dispatcher(runtime)
     return dispatcher
+
+
+def dispatcher_of(app: Any) -> Dispatcher:
+    """The app's dispatcher (started on first use)."""
+    return _dispatcher(app)
 
 
 def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:
@@ -82,31 +99,42 @@ def job_view(job: IngestJob, *, duplicate: bool = False) -> dict[str, Any]:
 @router.post("/bills/upload", status_code=202)
 async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -> JSONResponse:
     """Upload one or many bill files (multipart field `files`): PDF, PNG, JPEG, TIFF or
-    e-invoice XML. Each becomes a job; 202 with the job ids. 413 over the size limit (checked
-    while the body streams in), 415 for a file that is not a bill format."""
+    e-invoice XML. Each becomes a job; 202 with the job ids. 413 over a limit (bytes per file,
+    files per request, bytes per request; checked while the body streams in), 415 for a file
+    that is not a bill format. Files wait on disk, and are read one at a time."""
     settings = runtime.settings
     declared = int(request.headers.get("content-length") or 0)
-    budget = settings.max_upload_bytes * settings.max_upload_files + MULTIPART_OVERHEAD
+    budget = settings.max_upload_request_bytes + MULTIPART_OVERHEAD
     if declared > budget:
-        raise TooLarge(f"the upload is {declared} bytes, over the limit of {budget} bytes")
-    files = await read_upload(request.stream(), request.headers.get("content-type", ""),
-                              max_file_bytes=settings.max_upload_bytes,
-                              max_files=settings.max_upload_files, max_total_bytes=budget)
-    media_types = [_sniffed(file, settings) for file in files]  # all, before taking any
-    dispatcher = _dispatcher(request.app)
-    jobs = []
-    for file, media_type in zip(files, media_types, strict=True):
-        received = await run_in_threadpool(
-            accept_file, runtime, dispatcher, org.id, file.data, filename=file.filename,
-            channel=Channel.UPLOAD, media_type=media_type)
-        jobs.append(job_view(received.job, duplicate=received.duplicate))
+        raise TooLarge(f"the upload request is {declared} bytes, over its limit of {budget} "
+                       "bytes for all its files together")
+    spool_dir = settings.upload_spool_dir or settings.data_dir / "spool"
+    received = await read_upload(
+        request.stream(), request.headers.get("content-type", ""),
+        max_file_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files,
+        max_total_bytes=budget, spool_dir=spool_dir)
+    with upload_files(received) as files:
+        # every file sniffed before any is taken (one 415 takes none); one in memory at a time
+        media_types = [await run_in_threadpool(_sniffed, file, settings) for file in files]
+        dispatcher = _dispatcher(request.app)
+        jobs = []
+        for file, media_type in zip(files, media_types, strict=True):
+            accepted = await run_in_threadpool(
+                _accept_upload, runtime, dispatcher, org.id, file, media_type)
+            jobs.append(job_view(accepted.job, duplicate=accepted.duplicate))
     return JSONResponse({"jobs": jobs}, status_code=202)
+
+
+def _accept_upload(runtime: Runtime, dispatcher: Dispatcher, organization_id: str,
+                   file: UploadedFile, media_type: str) -> Received:
+    return accept_file(runtime, dispatcher, organization_id, file.read(),
+                       filename=file.filename, channel=Channel.UPLOAD, media_type=media_type)
 
 
 def _sniffed(file: UploadedFile, settings: Settings) -> str:
     """The file's media type by content (its one sniff: the job keeps it); 415 names the file."""
     try:
-        return sniff(file.data, settings=settings)
+        return sniff(file.read(), settings=settings)
     except UnsupportedMediaType as exc:
         raise UnsupportedMediaType(f"{file.filename}: {exc.message}") from exc
 
@@ -131,7 +159,7 @@ async def inbound_email(request: Request, org: CurrentOrg, runtime: RuntimeDep) 
 def list_jobs(org: CurrentOrg, runtime: RuntimeDep,
               status: Annotated[JobStatus | None, Query()] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+              offset: Offset = 0) -> dict[str, Any]:
     """The organization's jobs, newest first, optionally of one status."""
     with runtime.repository(org.id) as repo:
         jobs = repo.list_jobs(status=status, limit=limit, offset=offset)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import typer
 
 from billintake.bootstrap import Runtime
-from billintake.entrypoints.cli.common import user_errors
+from billintake.entrypoints.cli.common import group, user_errors
+from billintake.entrypoints.cli.output import JsonOption, emit
 from billintake.settings import get_settings
 from billintake.storage.db import migrate as run_migrations
 
 commands = typer.Typer()
 
-org_app = typer.Typer(no_args_is_help=True, help="Organizations and their API keys.")
-commands.add_typer(org_app, name="org")
+org_app = group(commands, "org", "Organizations and their API keys.")
 
 
 @commands.command()
@@ -25,7 +25,9 @@ def migrate() -> None:
 
 @org_app.command("create")
 def org_create(
-    name: str, slug: str | None = typer.Option(None, help="URL-safe short name")
+    name: str = typer.Argument(..., help="the organization's name, e.g. \"Acme Ltd\""),
+    slug: str | None = typer.Option(None, help="URL-safe short name, used in its intake "
+                                    "address bills+SLUG@… (default: from the name)"),
 ) -> None:
     """Create an organization and print its API key (shown this once only)."""
     with user_errors():
@@ -37,7 +39,7 @@ def org_create(
 
 
 @org_app.command("key")
-def org_key(slug: str) -> None:
+def org_key(slug: str = typer.Argument(..., help="the organization's slug")) -> None:
     """Issue an additional API key for an existing organization."""
     with user_errors():
         runtime = Runtime.from_settings()
@@ -51,9 +53,16 @@ def org_key(slug: str) -> None:
 
 
 @org_app.command("list")
-def org_list() -> None:
+def org_list(json_output: bool = JsonOption) -> None:
     """List organizations (never their keys)."""
     runtime = Runtime.from_settings()
     with runtime.directory() as directory:
-        for org in directory.list_organizations():
-            typer.echo(f"{org.slug}\t{org.name}\t{org.id}")
+        found = [{"slug": o.slug, "name": o.name, "id": o.id}
+                 for o in directory.list_organizations()]
+    runtime.close()
+    default = runtime.settings.default_org or (found[0]["slug"] if len(found) == 1 else None)
+    emit(found, json_output, columns=("slug", "name", "id", "default"),
+         rows=[[o["slug"], o["name"], o["id"], "yes" if o["slug"] == default else ""]
+               for o in found],
+         empty=f"no organizations in {runtime.settings.resolved_database_url} "
+               "(create one with `billintake org create NAME`)")

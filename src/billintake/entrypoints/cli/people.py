@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
-from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
-from billintake.entrypoints.cli.common import organization_id_for, user_errors
+from billintake.entrypoints.cli.common import OrgOption, acting_for, group, user_errors
+from billintake.entrypoints.cli.output import JsonOption, emit
 from billintake.services import people
+from billintake.storage.repository import Directory
 
 commands = typer.Typer()
 
-user_app = typer.Typer(no_args_is_help=True, help="People who sign in to the web workspace.")
-key_app = typer.Typer(no_args_is_help=True, help="API keys, for machines.")
-commands.add_typer(user_app, name="user")
-commands.add_typer(key_app, name="key")
-
-OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
+user_app = group(commands, "user", "People who sign in to the web workspace.")
+key_app = group(commands, "key", "API keys, for machines.")
 
 
 def _password(from_stdin: bool) -> str:
@@ -33,86 +32,78 @@ def _password(from_stdin: bool) -> str:
 
 
 @user_app.command("add")
-def user_add(email: str, org: str | None = OrgOption,
+def user_add(email: str = typer.Argument(..., help="the address the person signs in with"),
+             org: str | None = OrgOption,
              password_stdin: bool = typer.Option(
                  False, "--password-stdin", help="read the password from standard input")
              ) -> None:
     """Add a person who signs in with EMAIL and a password (asked for, or from stdin)."""
     with user_errors():
-        runtime = Runtime.from_settings()
-        try:
-            organization_id = organization_id_for(runtime, org)
+        with acting_for(org) as (runtime, organization_id):
             user = people.add_user(runtime, organization_id, email, _password(password_stdin))
-        finally:
-            runtime.close()
         typer.echo(f"user {user.email} added (id {user.id})")
 
 
 @user_app.command("list")
-def user_list(org: str | None = OrgOption) -> None:
+def user_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """The organization's users: email, id, when added, last sign-in."""
-    with user_errors():
-        runtime = Runtime.from_settings()
-        try:
-            users = people.list_users(runtime, organization_id_for(runtime, org))
-        finally:
-            runtime.close()
-        for user in users:
-            last = user.last_login_at.isoformat() if user.last_login_at else "never signed in"
-            typer.echo(f"{user.email}\t{user.id}\t{user.created_at.isoformat()}\t{last}")
+    with user_errors(json_output):
+        with acting_for(org) as (runtime, organization_id):
+            users = people.list_users(runtime, organization_id)
+        found = [{"email": u.email, "id": u.id, "created_at": u.created_at.isoformat(),
+                  "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+                 for u in users]
+        emit(found, json_output, columns=("email", "id", "added", "last sign-in"),
+             rows=[[u["email"], u["id"], u["created_at"][:19],
+                    (u["last_login_at"] or "never")[:19]] for u in found], empty="no users")
 
 
 @user_app.command("remove")
-def user_remove(email: str, org: str | None = OrgOption) -> None:
+def user_remove(email: str = typer.Argument(..., help="the person's sign-in address"),
+                org: str | None = OrgOption) -> None:
     """Remove a user; their sessions end at once."""
     with user_errors():
-        runtime = Runtime.from_settings()
-        try:
-            user = people.remove_user(runtime, organization_id_for(runtime, org), email)
-        finally:
-            runtime.close()
+        with acting_for(org) as (runtime, organization_id):
+            user = people.remove_user(runtime, organization_id, email)
         typer.echo(f"user {user.email} removed")
 
 
+@contextmanager
+def _keys(org: str | None) -> Iterator[tuple[Directory, str]]:
+    """The directory of API keys and the organization they belong to; errors as messages."""
+    with user_errors(), acting_for(org) as (runtime, organization_id), \
+            runtime.directory() as directory:
+        yield directory, organization_id
+
+
 @key_app.command("list")
-def key_list(org: str | None = OrgOption) -> None:
+def key_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """The organization's API keys: id, first characters, created, revoked (never the key)."""
-    with user_errors():
-        runtime = Runtime.from_settings()
-        try:
-            organization_id = organization_id_for(runtime, org)
-            with runtime.directory() as directory:
-                keys = directory.list_api_keys(organization_id)
-        finally:
-            runtime.close()
-        for key in keys:
-            state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
-            typer.echo(f"{key.id}\t{key.prefix}…\t{key.created_at.isoformat()}\t{state}")
+    with _keys(org) as (directory, organization_id):
+        keys = directory.list_api_keys(organization_id)
+    found = [{"id": k.id, "prefix": k.prefix, "created_at": k.created_at.isoformat(),
+              "state": "revoked" if k.revoked_at else "active",
+              "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
+             for k in keys]
+    emit(found, json_output, columns=("id", "starts", "created", "state"),
+         rows=[[k["id"], k["prefix"] + "…", k["created_at"][:19],
+                k["state"] + (f" {k['revoked_at'][:19]}" if k["revoked_at"] else "")]
+               for k in found], empty="no API keys")
 
 
 @key_app.command("create")
 def key_create(org: str | None = OrgOption) -> None:
     """Issue a new API key and print it (shown this once only)."""
-    with user_errors():
-        runtime = Runtime.from_settings()
-        try:
-            organization_id = organization_id_for(runtime, org)
-            with runtime.directory() as directory:
-                key = directory.create_api_key(organization_id)
-        finally:
-            runtime.close()
-        typer.echo(key)
+    with _keys(org) as (directory, organization_id):
+        key = directory.create_api_key(organization_id)
+    typer.echo(key)
 
 
 @key_app.command("revoke")
-def key_revoke(key_id: str, org: str | None = OrgOption) -> None:
+def key_revoke(key_id: str = typer.Argument(..., help="the key's id, or its first "
+                                            "characters as `key list` shows them"),
+               org: str | None = OrgOption) -> None:
     """Revoke a key by its id (or its first characters, as `key list` shows them)."""
-    with user_errors():
-        runtime = Runtime.from_settings()
-        try:
-            organization_id = organization_id_for(runtime, org)
-            with runtime.directory() as directory:
-                key = directory.revoke_api_key(organization_id, key_id.rstrip("…"))
-        finally:
-            runtime.close()
-        typer.echo(f"key {key.id} ({key.prefix}…) revoked")
+    with _keys(org) as (directory, organization_id):
+        key = directory.revoke_api_key(organization_id, key_id.rstrip("…"))
+    typer.echo(f"key {key.id} ({key.prefix}…) revoked")

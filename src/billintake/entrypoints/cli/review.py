@@ -1,42 +1,25 @@
 """`billintake review list|approve|reject`: the bills waiting for a person.
 
-Output is JSON (one document per command); errors print a message and exit 1.
+Output is a table for people, JSON with `--json`; errors print a message and exit 1. A job
+may be named by a unique prefix of its id.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
 
-from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
-from billintake.entrypoints.cli.common import organization_id_for, user_errors
+from billintake.entrypoints.cli.common import OrgOption, acting_for, group, job_id, user_errors
+from billintake.entrypoints.cli.output import JsonOption, emit, short_id
 from billintake.services import review
 
 commands = typer.Typer()
 
-review_app = typer.Typer(no_args_is_help=True,
-                         help="Bills waiting for review: list, approve (with corrections), reject.")
-commands.add_typer(review_app, name="review")
-
-OrgOption = typer.Option(None, "--org", help="organization slug (if several)")
-
-
-@contextmanager
-def _organization(slug: str | None) -> Iterator[tuple[Runtime, str]]:
-    runtime = Runtime.from_settings()
-    try:
-        yield runtime, organization_id_for(runtime, slug)
-    finally:
-        runtime.close()
-
-
-def _print(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+review_app = group(commands, "review",
+                   "Bills waiting for review: list, approve (with corrections), reject.")
 
 
 def corrections_from(pairs: list[str]) -> dict[str, Any]:
@@ -58,17 +41,35 @@ def corrections_from(pairs: list[str]) -> dict[str, Any]:
     return corrections
 
 
+def _cell(bill: dict[str, Any] | None, name: str) -> str | None:
+    field = (bill or {}).get(name)
+    value = field.get("value") if isinstance(field, dict) else field
+    return None if value is None else str(value)
+
+
 @review_app.command("list")
-def review_list(org: str | None = OrgOption, limit: int = typer.Option(100, min=1)) -> None:
+def review_list(org: str | None = OrgOption,
+                limit: int = typer.Option(100, min=1, help="at most this many, newest first"),
+                json_output: bool = JsonOption) -> None:
     """List the jobs waiting for review, with why they wait."""
-    with user_errors(), _organization(org) as (runtime, organization_id):
-        _print([item.to_dict() for item in review.waiting(runtime, organization_id,
-                                                          limit=limit)])
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
+        items = [item.to_dict() for item in review.waiting(runtime, organization_id,
+                                                           limit=limit)]
+        rows = []
+        for item in items:
+            bill = item["bill"]
+            total = _cell(bill, "total")
+            rows.append([short_id(item["job_id"]), item["filename"],
+                         _cell(bill, "vendor_name"), _cell(bill, "bill_number"),
+                         None if total is None else f"{total} {_cell(bill, 'currency') or ''}",
+                         "; ".join(item["reasons"])])
+        emit(items, json_output, columns=("job", "file", "vendor", "number", "total", "why"),
+             rows=rows, title=f"{len(items)} waiting for review", empty="nothing waits for review")
 
 
 @review_app.command("approve")
 def review_approve(
-    job_id: str,
+    job: str = typer.Argument(..., help="the job's id (or a unique prefix)"),
     corrections: list[str] = typer.Option(
         [], "--set", help="a correction FIELD=VALUE (repeatable), e.g. total=119.00, "
         "vendor_id=..., due_date=2024-04-04; FIELD= clears it"),
@@ -78,26 +79,35 @@ def review_approve(
                                        help="create vendor_name as a new vendor"),
     confirm: list[str] = typer.Option(
         [], "--confirm", help="confirm a check: possible_duplicate, bank_details_changed"),
-    org: str | None = OrgOption,
+    org: str | None = OrgOption, json_output: bool = JsonOption,
 ) -> None:
     """Approve a job's bill (with corrections): it is booked and the job becomes pushed."""
-    with user_errors(), _organization(org) as (runtime, organization_id):
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
+        job_id_ = job_id(runtime, organization_id, job)
         body: dict[str, Any] = {**corrections_from(corrections), "confirm": confirm,
                                 "create_vendor": create_vendor}
         if account:
             body["account_id"] = account
         fixes, booking = review.parse_decision(body)
-        approval = review.approve(runtime, organization_id, job_id, fixes, booking)
-        _print({"job_id": approval.job.id, "status": approval.job.status.value,
-                "bill": approval.bill.model_dump(mode="json"),
-                "vendor": {"id": approval.vendor.id, "name": approval.vendor.name}})
+        approval = review.approve(runtime, organization_id, job_id_, fixes, booking)
+        bill = approval.bill
+        emit({"job_id": approval.job.id, "status": approval.job.status.value,
+              "bill": bill.model_dump(mode="json"),
+              "vendor": {"id": approval.vendor.id, "name": approval.vendor.name}}, json_output,
+             columns=("job", "status", "vendor", "number", "total", "bill"),
+             rows=[[short_id(approval.job.id), approval.job.status.value, approval.vendor.name,
+                    bill.bill_number, f"{bill.total} {bill.currency}", short_id(bill.id)]],
+             title="approved")
 
 
 @review_app.command("reject")
-def review_reject(job_id: str,
+def review_reject(job: str = typer.Argument(..., help="the job's id (or a unique prefix)"),
                   reason: str = typer.Option(..., "--reason", help="why the bill is rejected"),
-                  org: str | None = OrgOption) -> None:
+                  org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
     """Reject a job's bill: the job becomes failed with the reason; its file is kept."""
-    with user_errors(), _organization(org) as (runtime, organization_id):
-        job = review.reject(runtime, organization_id, job_id, reason)
-        _print({"job_id": job.id, "status": job.status.value, "error": job.error})
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
+        done = review.reject(runtime, organization_id, job_id(runtime, organization_id, job),
+                             reason)
+        emit({"job_id": done.id, "status": done.status.value, "error": done.error},
+             json_output, columns=("job", "status", "reason"),
+             rows=[[short_id(done.id), done.status.value, done.error]], title="rejected")

@@ -1,25 +1,123 @@
-"""`billintake serve`: run the API and web page."""
+"""`billintake up` (everything), `serve` (the API only), `config`, `version`."""
 
 from __future__ import annotations
 
 import typer
 
-from billintake.settings import get_settings
+from billintake.settings import config_files, get_settings
 
 commands = typer.Typer()
 
 
 @commands.command()
-def serve(host: str | None = None, port: int | None = None) -> None:
-    """Serve the API and the web page (default 127.0.0.1:8000)."""
-    import uvicorn
+def up(
+    host: str | None = typer.Option(None, help="address to serve on (default: setting HOST, "
+                                    "127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port to serve on (default: setting PORT, 8000)"),
+    smtp: bool = typer.Option(True, help="run the SMTP listener (port: BILLINTAKE_SMTP_PORT)"),
+    worker: bool = typer.Option(True, help="with BILLINTAKE_QUEUE=celery, start a Celery "
+                                "worker too (in-process workers run in any case otherwise)"),
+) -> None:
+    """Run the whole service: API and web page, SMTP listener, watched folder, workers.
 
+    One log; Ctrl-C or SIGTERM stops taking work and lets the jobs already taken finish.
+    """
+    from billintake.bootstrap import Runtime
+    from billintake.entrypoints.cli.common import user_errors
+    from billintake.entrypoints.up import Service, route_uvicorn_logs
     from billintake.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run("billintake.entrypoints.api.app:create_app", factory=True,
+    route_uvicorn_logs()
+    with user_errors():
+        service = Service(Runtime.from_settings(settings), host=host or settings.host,
+                          port=port or settings.port, smtp=smtp, worker=worker)
+        try:
+            service.start_intake()
+            service.serve()
+        finally:
+            service.stop()
+
+
+@commands.command()
+def serve(
+    host: str | None = typer.Option(None, help="address (default: setting HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port (default: setting PORT, 8000)"),
+) -> None:
+    """Serve only the API and the web page (`billintake up` runs everything)."""
+    import uvicorn
+
+    from billintake.entrypoints.up import route_uvicorn_logs
+    from billintake.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    route_uvicorn_logs()
+    uvicorn.run("billintake.entrypoints.api.app:create_app", factory=True, log_config=None,
                 host=host or settings.host, port=port or settings.port)
+
+
+@commands.command()
+def config(json_output: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Show where the settings come from and where the data and database are."""
+    from billintake.entrypoints.cli.output import emit
+
+    settings = get_settings()
+    files = [{"file": str(path.absolute()), "found": path.is_file()}
+             for path in reversed(config_files())]
+    values = {
+        "config_files": files,
+        "data_dir": str(settings.data_dir),
+        "database": settings.resolved_database_url,
+        "originals_dir": str(settings.resolved_originals_dir),
+        "queue": settings.queue,
+        "smtp": f"{settings.smtp_host}:{settings.smtp_port}",
+        "intake_domain": settings.intake_domain,
+        "intake_folder": str(settings.intake_folder or ""),
+        "default_org": settings.default_org or "",
+    }
+    rows = [("environment", "BILLINTAKE_* variables (highest precedence)")]
+    rows += [("config file", f"{f['file']} ({'found' if f['found'] else 'absent'})")
+             for f in files]
+    rows += [(key, str(value)) for key, value in values.items() if key != "config_files"]
+    emit(values, json_output, columns=("setting", "value"), rows=rows)
+
+
+@commands.command()
+def status(json_output: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Is the service working? Database, queue, workers, and jobs waiting for a worker.
+
+    Asks the running service (`/healthz` on HOST:PORT); when none answers, checks the database
+    and the queue itself. Exit code 0 when all is well, 1 on a warning, 2 on an error.
+    """
+    import httpx
+
+    from billintake.bootstrap import Runtime
+    from billintake.entrypoints.cli.output import emit
+    from billintake.services.health import Check, Health, service_health
+
+    settings = get_settings()
+    url = f"http://{settings.host}:{settings.port}/healthz"
+    try:
+        body = httpx.get(url, timeout=5).json()
+        health = Health({name: Check(c["status"], c["detail"],
+                                     {k: v for k, v in c.items()
+                                      if k not in ("status", "detail")})
+                         for name, c in body["checks"].items()})
+        health.checks["service"] = Check("ok", f"answers on {url}")
+    except (httpx.HTTPError, ValueError, KeyError):
+        runtime = Runtime.from_settings(settings)
+        try:
+            health = service_health(runtime, None)  # no worker runs in this process
+        finally:
+            runtime.close()
+        health.checks["service"] = Check("warning", f"no service answers on {url} "
+                                         "(start it with `billintake up`)")
+    rows = [(name, check.status, check.detail) for name, check in health.checks.items()]
+    emit(health.to_dict(), json_output, columns=("check", "status", "detail"), rows=rows,
+         title=f"billintake: {health.status}")
+    raise typer.Exit(code={"ok": 0, "warning": 1}.get(health.status, 2))
 
 
 @commands.command()

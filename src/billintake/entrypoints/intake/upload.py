@@ -1,10 +1,19 @@
-"""Uploaded files from a streamed `multipart/form-data` body, with the size limit enforced
-while the bytes arrive (a request over the limit is refused before it is read to the end)."""
+"""Uploaded files from a streamed `multipart/form-data` body, with the limits enforced while
+the bytes arrive (a request over a limit is refused before it is read to the end).
+
+Limits: bytes per file, files per request and bytes per request (the request-wide budget).
+Each file is spooled to disk as it streams in (only `SPOOL_IN_MEMORY` bytes of it stay in
+memory), so a request's files are never all held in memory: read them one at a time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -13,33 +22,94 @@ from billintake.domain.errors import TooLarge, ValidationFailed
 from billintake.mail.message import sanitize_filename
 
 MAX_FIELD_BYTES = 64 * 1024  # plain form fields (not files) are small
+SPOOL_IN_MEMORY = 256 * 1024  # a file's bytes beyond this go to its spool file on disk
+
+
+class Spool:
+    """A file's bytes: in memory up to `SPOOL_IN_MEMORY`, beyond that in an unnamed temporary
+    file in `directory` (gone with the process, even after kill -9)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+        self._memory = bytearray()
+        self._file: IO[bytes] | None = None
+        self.closed = False
+
+    @property
+    def on_disk(self) -> bool:
+        return self._file is not None
+
+    def write(self, data: bytes) -> None:
+        if self._file is None and len(self._memory) + len(data) > SPOOL_IN_MEMORY:
+            self._file = tempfile.TemporaryFile(dir=self._directory)  # noqa: SIM115
+            self._file.write(self._memory)
+            self._memory = bytearray()
+        if self._file is not None:
+            self._file.write(data)
+        else:
+            self._memory += data
+
+    def read(self) -> bytes:
+        if self._file is None:
+            return bytes(self._memory)
+        self._file.seek(0)
+        return self._file.read()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._memory = bytearray()
+        self.closed = True
 
 
 @dataclass
 class UploadedFile:
+    """One uploaded file, spooled (on disk beyond `SPOOL_IN_MEMORY`); `read()` its bytes."""
+
     filename: str
-    data: bytes
+    spool: Spool
+    size: int
     content_type: str | None = None
+
+    def read(self) -> bytes:
+        return self.spool.read()
+
+    def close(self) -> None:
+        self.spool.close()
 
 
 @dataclass
 class _Part:
     headers: dict[str, str] = field(default_factory=dict)
-    chunks: list[bytes] = field(default_factory=list)
+    spool: Spool | None = None
     size: int = 0
     filename: str | None = None
     is_file: bool = False
 
 
+@contextmanager
+def upload_files(files: list[UploadedFile]) -> Iterator[list[UploadedFile]]:
+    """Close (delete) the spooled files when the request is done with them."""
+    try:
+        yield files
+    finally:
+        for file in files:
+            file.close()
+
+
 async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
                       max_file_bytes: int, max_files: int,
-                      max_total_bytes: int | None = None) -> list[UploadedFile]:
-    """The files of a multipart body; raises `TooLarge` as soon as one file, or the body,
-    exceeds its limit (so a body is never held in memory beyond the limits)."""
+                      max_total_bytes: int | None = None,
+                      spool_dir: Path | None = None) -> list[UploadedFile]:
+    """The files of a multipart body, each spooled to disk; raises `TooLarge` as soon as one
+    file, the number of files or the body exceeds its limit (the spooled files are then
+    removed). The caller closes the files returned (`upload_files`)."""
     ctype, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
         raise ValidationFailed("send the files as multipart/form-data (field name 'files')")
+    if spool_dir is not None:
+        spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     files: list[UploadedFile] = []
     part = _Part()
     header_field: list[bytes] = []
@@ -68,6 +138,7 @@ async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
             part.filename = _decode_name(params[b"filename"])
             if len(files) >= max_files:
                 raise TooLarge(f"too many files in one upload (at most {max_files})")
+            part.spool = Spool(spool_dir)
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         part.size += end - start
@@ -75,13 +146,16 @@ async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
         if part.size > limit:
             what = f"file {part.filename!r}" if part.is_file else "a form field"
             raise TooLarge(f"{what} is over the upload limit of {limit} bytes")
-        part.chunks.append(data[start:end])
+        if part.spool is not None:
+            part.spool.write(data[start:end])
 
     def on_part_end() -> None:
-        if part.is_file:
+        if part.is_file and part.spool is not None:
             files.append(UploadedFile(
                 filename=sanitize_filename(part.filename, fallback=f"upload-{len(files) + 1}"),
-                data=b"".join(part.chunks), content_type=part.headers.get("content-type")))
+                spool=part.spool, size=part.size,
+                content_type=part.headers.get("content-type")))
+            part.spool = None
 
     parser = MultipartParser(boundary, {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field,
@@ -94,16 +168,28 @@ async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
         async for chunk in chunks:
             total += len(chunk)
             if max_total_bytes is not None and total > max_total_bytes:
-                raise TooLarge(f"the upload is over the limit of {max_total_bytes} bytes")
+                raise TooLarge(f"the upload request is over its limit of {max_total_bytes} "
+                               "bytes for all its files together")
             if chunk:
                 parser.write(chunk)
         parser.finalize()
     except MultipartParseError as exc:
+        _discard(files, part)
         raise ValidationFailed(f"malformed multipart body: {exc}") from exc
+    except BaseException:
+        _discard(files, part)
+        raise
     if not files:
         raise ValidationFailed("no file in the upload (send one or more 'files' parts)",
                                field="files")
     return files
+
+
+def _discard(files: list[UploadedFile], part: _Part) -> None:
+    for file in files:
+        file.close()
+    if part.spool is not None:
+        part.spool.close()
 
 
 async def read_limited(chunks: AsyncIterator[bytes], *, max_bytes: int, what: str) -> bytes:

@@ -109,13 +109,16 @@ def _line_items(doc: XmlDoc, transaction: Node | None, layout: Layout) -> tuple[
             categories.append(category)
         if not name:
             doc.warnings.append(f"{doc.path_of(line)}: the line has no item name (BT-153).")
+        quantity = doc.amount_of(quantity_node)
+        amount = doc.amount_of(doc.first(
+            settlement, f"{layout.line_summation}/ram:LineTotalAmount"))
         items.append(common.line_item(
             name or "(no name)",
-            quantity=doc.amount_of(quantity_node),
+            quantity=quantity,
             unit=None if quantity_node is None else quantity_node.get("unitCode"),
-            unit_price=common.unit_price(price, base),
-            amount=doc.amount_of(doc.first(
-                settlement, f"{layout.line_summation}/ram:LineTotalAmount")),
+            unit_price=common.unit_price(price, base, quantity=quantity, amount=amount,
+                                         warnings=doc.warnings),
+            amount=amount,
             tax_rate=doc.amount_of(doc.first(settlement, f"ram:ApplicableTradeTax/{layout.rate}")),
             evidence=doc.evidence(line),
         ))

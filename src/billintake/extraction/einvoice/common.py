@@ -100,13 +100,30 @@ def check_arithmetic(bill: dict[str, Any], prepaid: Decimal | None, rounding: De
                         f"of line net amounts {line_total} (BR-CO-10).")
 
 
-def unit_price(price: Decimal | None, base_quantity: Decimal | None) -> Decimal | None:
-    """Net price per one unit (BT-146 divided by the price base quantity BT-149)."""
+def unit_price(price: Decimal | None, base_quantity: Decimal | None, *,
+               quantity: Decimal | None = None, amount: Decimal | None = None,
+               warnings: list[str] | None = None) -> Decimal | None:
+    """Net price per one unit: BT-146 divided by the price base quantity BT-149.
+
+    Some generators write the billed quantity as the base quantity although their price is
+    per unit: when the line's own total (`quantity` × price = `amount`, to the cent) says so
+    and the division contradicts it, the price is taken as per unit (with a warning).
+    """
     if price is None:
         return None
     if base_quantity is None or base_quantity in (0, 1):
         return price
     per_unit = price / base_quantity
+    if quantity is not None and amount is not None:
+        cent = Decimal("0.01")
+        undivided_fits = abs(quantity * price - amount) < cent
+        divided_fits = abs(quantity * per_unit - amount) < cent
+        if undivided_fits and not divided_fits:
+            if warnings is not None:
+                warnings.append(f"A line's price {price} is for a base quantity of "
+                                f"{base_quantity}, but its total {amount} is {quantity} × "
+                                f"{price}: the price was read as per unit.")
+            return price
     exact = per_unit.quantize(Decimal("0.000001"))
     return exact.normalize() if exact == per_unit else exact
 

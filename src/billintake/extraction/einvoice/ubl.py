@@ -66,6 +66,7 @@ def _line_items(doc: XmlDoc, root: Node, credit: bool) -> tuple[list[ExtractedLi
         if not name:
             doc.warnings.append(f"{doc.path_of(line)}: the line has no item name (BT-153).")
         quantity = doc.first(line, qty_tag)
+        amount = doc.amount_of(doc.first(line, "cbc:LineExtensionAmount"))
         category = doc.text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID")
         if category:
             categories.append(category)
@@ -75,8 +76,9 @@ def _line_items(doc: XmlDoc, root: Node, credit: bool) -> tuple[list[ExtractedLi
             unit=None if quantity is None else quantity.get("unitCode"),
             unit_price=common.unit_price(
                 doc.amount_of(doc.first(line, "cac:Price/cbc:PriceAmount")),
-                doc.amount_of(doc.first(line, "cac:Price/cbc:BaseQuantity"))),
-            amount=doc.amount_of(doc.first(line, "cbc:LineExtensionAmount")),
+                doc.amount_of(doc.first(line, "cac:Price/cbc:BaseQuantity")),
+                quantity=doc.amount_of(quantity), amount=amount, warnings=doc.warnings),
+            amount=amount,
             tax_rate=doc.amount_of(doc.first(line, "cac:Item/cac:ClassifiedTaxCategory"
                                                    "/cbc:Percent")),
             evidence=doc.evidence(line),

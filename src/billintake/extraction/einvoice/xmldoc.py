@@ -141,7 +141,12 @@ class XmlDoc:
         digits = raw.replace("-", "")[:8] if fmt in (None, "102") else None
         try:
             if digits and len(digits) == 8 and digits.isdigit():
-                return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+                value = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+                if value.year >= EARLIEST_YEAR:
+                    return value
+                self.warnings.append(f"{self.path_of(node)}: {raw!r} is a placeholder, not a "
+                                     "date; ignored.")
+                return None
         except ValueError:
             pass
         self.warnings.append(
@@ -149,6 +154,9 @@ class XmlDoc:
             f"({'YYYYMMDD, format 102' if fmt else 'YYYY-MM-DD'}); ignored."
         )
         return None
+
+
+EARLIEST_YEAR = 1900  # before it, a date is a generator's placeholder (e.g. 0001-01-01)
 
 
 def local_name(node: Node) -> str:

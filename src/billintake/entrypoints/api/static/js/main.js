@@ -20,6 +20,29 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// The service's health: a banner when jobs wait for a worker or the queue is down.
+const serviceStatus = document.getElementById("service-status");
+const HEALTH_MS = 15000;
+
+async function watchHealth() {
+  try {
+    const response = await fetch("/healthz", { credentials: "same-origin" });
+    const health = await response.json();
+    const problems = Object.entries(health.checks || {})
+      .filter(([, check]) => check.status !== "ok")
+      .map(([name, check]) => `${name}: ${check.detail}`);
+    serviceStatus.textContent = problems.join(" · ");
+    serviceStatus.dataset.level = health.status;
+    serviceStatus.hidden = problems.length === 0;
+  } catch (error) {
+    serviceStatus.textContent = "The service does not answer.";
+    serviceStatus.dataset.level = "error";
+    serviceStatus.hidden = false;
+  }
+  setTimeout(watchHealth, HEALTH_MS);
+}
+watchHealth();
+
 async function start() {
   const session = await loadSession();
   document.getElementById("who").textContent =

@@ -1,0 +1,183 @@
+"""`billintake up`: the whole service in one process, with one log and one clean shutdown.
+
+The API and web page (uvicorn), the SMTP listener, the watched intake folder (when
+`intake_folder` is set), the IMAP poller (when `imap_host` is set) and the workers (the
+in-process pool; with `queue=celery`, one Celery worker process started beside it, more
+anywhere with `billintake worker`) share one runtime and one dispatcher. Ctrl-C or
+SIGTERM stops uvicorn; then the folder watcher, the SMTP listener and the pool are stopped in
+that order, each job already taken running to its end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from billintake.bootstrap import Runtime
+from billintake.queue import Dispatcher, get_dispatcher
+
+log = logging.getLogger("billintake.up")
+
+# uvicorn's own loggers write into the service's one log (its format, its handler)
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@dataclass
+class Service:
+    """The parts `up` runs; `start_intake` then `serve` (blocking until a signal), then `stop`."""
+
+    runtime: Runtime
+    host: str
+    port: int
+    smtp: bool = True
+    worker: bool = True  # with queue=celery: start a Celery worker beside the server
+    dispatcher: Dispatcher | None = None
+    _worker_process: subprocess.Popen[bytes] | None = None
+    _smtp_controller: Any = None
+    _folder_stop: threading.Event = field(default_factory=threading.Event)
+    _folder_thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start_intake(self) -> None:
+        """The dispatcher, the SMTP listener and the folder watcher (before the API serves)."""
+        settings = self.runtime.settings
+        self.dispatcher = get_dispatcher(self.runtime)
+        if settings.queue == "celery" and self.worker:
+            # the same log (inherited stdout and stderr); `billintake worker` elsewhere scales out
+            # (its own session: Ctrl-C reaches `up` alone, which then stops it warmly)
+            self._worker_process = subprocess.Popen(
+                [sys.executable, "-m", "billintake.entrypoints.cli", "worker"],
+                start_new_session=True)
+            log.info("started a Celery worker (pid %d)", self._worker_process.pid)
+        if self.smtp:
+            from billintake.entrypoints.intake.smtp import start_smtp
+
+            self._smtp_controller = start_smtp(self.runtime, self.dispatcher)
+            log.info("SMTP listening on %s:%s for bills+<org-slug>@%s", settings.smtp_host,
+                     settings.smtp_port, settings.intake_domain)
+        if settings.intake_folder is not None:
+            self._start_folder()
+        if settings.imap_host:
+            self._start_imap()
+
+    def _start_imap(self) -> None:
+        from billintake.entrypoints.intake.imap import MailboxAccount, MailboxRules, poll_forever
+        from billintake.services.organizations import default_organization_id
+
+        settings = self.runtime.settings
+        assert self.dispatcher is not None
+        account, rules = MailboxAccount.from_settings(settings), MailboxRules.from_settings(
+            settings)
+        organization_id = default_organization_id(self.runtime)
+        thread = threading.Thread(
+            target=poll_forever, name="billintake-imap", daemon=True,
+            args=(self.runtime, self.dispatcher, organization_id, account, rules,
+                  self._folder_stop, settings.imap_poll_s))
+        thread.start()
+        self._threads.append(thread)
+        log.info("polling IMAP %s@%s %s every %ss", account.user, account.host, rules.folder,
+                 settings.imap_poll_s)
+
+    def _start_folder(self) -> None:
+        from billintake.entrypoints.intake.folder import FileOutcome, FolderIntake
+        from billintake.services.organizations import default_organization_id
+
+        folder = self.runtime.settings.intake_folder
+        assert folder is not None and self.dispatcher is not None
+        folder.mkdir(parents=True, exist_ok=True)
+        organization_id = default_organization_id(self.runtime)
+        intake = FolderIntake(self.runtime, self.dispatcher, organization_id, folder)
+
+        def report(outcome: FileOutcome) -> None:
+            log.info("folder: %s %s", outcome.source.name, outcome.job.status.value,
+                     extra={"job_id": outcome.job.id, "channel": "folder"})
+
+        def run() -> None:
+            try:
+                intake.watch(self._folder_stop, on_done=report)
+            except Exception:
+                log.exception("the folder watcher stopped")
+
+        self._folder_thread = threading.Thread(target=run, name="billintake-folder",
+                                               daemon=True)
+        self._folder_thread.start()
+        log.info("watching %s", folder)
+
+    def serve(self) -> None:
+        """Run the API and web page until Ctrl-C or SIGTERM (uvicorn handles both)."""
+        import uvicorn
+
+        from billintake.entrypoints.api.app import create_app
+
+        app = create_app(runtime=self.runtime)
+        app.state.dispatcher = self.dispatcher
+        app.state.owns_dispatcher = False  # `up` closes it after the other intakes
+        config = uvicorn.Config(app, host=self.host, port=self.port, log_config=None,
+                                lifespan="on")
+        log.info("serving the API and web page on http://%s:%s", self.host, self.port)
+        _Server(config).run()
+
+    def stop(self) -> None:
+        """Stop taking work, then let the jobs already taken finish."""
+        log.info("stopping")
+        self._folder_stop.set()
+        for thread in [self._folder_thread, *self._threads]:
+            if thread is not None:
+                thread.join(timeout=10)
+        if self._smtp_controller is not None:
+            self._smtp_controller.stop()
+        if self._worker_process is not None:  # warm shutdown: its job finishes first
+            self._worker_process.terminate()
+            try:
+                self._worker_process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._worker_process.kill()
+                self._worker_process.wait()
+        if self.dispatcher is not None:
+            self.dispatcher.close()
+        self.runtime.close()
+        log.info("stopped")
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server that, on Ctrl-C or SIGTERM, returns (so `up` can stop the other
+        parts) instead of raising the signal again once it has shut down."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit)
+                        for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server
+
+
+def _Server(config: Any) -> Any:
+    return _server_class()(config)
+
+
+def route_uvicorn_logs() -> None:
+    """Make uvicorn's log records go through the `billintake` handler (one log, one format)."""
+    target = logging.getLogger("billintake")
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = list(target.handlers)
+        logger.setLevel(target.level)
+        logger.propagate = False

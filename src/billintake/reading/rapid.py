@@ -1,0 +1,175 @@
+"""PP-OCRv4 through RapidOCR on ONNX Runtime: the second OCR engine.
+
+The detection, direction and recognition models ship inside the `rapidocr-onnxruntime` wheel
+(nothing is downloaded at run time; `bundled_models()` names them). PP-OCRv4 finds and reads
+text lines with a neural detector, which holds on receipt photos and thermal print where
+Tesseract's thresholding loses characters; its recogniser knows no accented Latin letters,
+so Tesseract stays the engine for German and French documents (see `engines.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from billintake.domain.errors import OcrTimeout, UnreadableDocument
+from billintake.reading.document import Word
+from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
+
+_LOCK = threading.Lock()  # one ONNX session is not to be run from two threads at once
+# The detector's threshold on a text box, and the recogniser's score a line needs
+_BOX_THRESHOLD = 0.5
+_TEXT_SCORE = 0.5
+_MAX_SIDE = 2000  # longer images are scaled down to this for detection and recognition
+# Characters further apart than this share of their width, and than this many times the
+# line's usual gap between characters, belong to two words
+# (not inside a number or date, where the character boxes are least even: "12/0 2/2018")
+_WORD_GAP, _GAP_OVER_USUAL = 0.5, 2.5
+_NUMERIC = frozenset("0123456789.,/:-")
+# One thread per engine: pages already run in parallel in worker processes, and on a busy
+# machine ONNX Runtime's extra threads only wait for the CPU (one read twice as fast).
+_THREADS = 1
+
+
+class RapidOcrEngine:
+    """PP-OCRv4 lines split into words, each word's box from its characters' positions."""
+
+    name = "rapidocr"
+
+    def read(self, image: Image.Image, *, scale: float, languages: str, deadline: float
+             ) -> list[Word]:
+        """The words of `image` (pixels at `scale` per point) in points, with confidences.
+
+        `languages` is not used: the models read Latin letters, digits and Chinese.
+        """
+        if time.monotonic() >= deadline:
+            raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
+        pixels = np.asarray(image.convert("L"), dtype=np.uint8)
+        with _LOCK:
+            try:
+                result, _ = _engine()(pixels, return_word_box=True,
+                                      box_thresh=_BOX_THRESHOLD, text_score=_TEXT_SCORE)
+            except Exception as exc:  # onnxruntime and OpenCV raise their own errors
+                raise UnreadableDocument(f"OCR failed: {exc}") from exc
+        if time.monotonic() > deadline:
+            raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
+        words: list[Word] = []
+        for line in result or []:
+            words.extend(line_words(line, scale))
+        return words
+
+
+def line_words(line: list[Any], scale: float) -> list[Word]:
+    """One RapidOCR line (box, text, score, character boxes, characters, their scores) as
+    words in points, each word's box around its characters'.
+
+    PP-OCR often leaves out the space between words set close ("KEDAIMAJU"), so a line is
+    also cut where its characters stand clearly further apart than the line's others
+    (`_WORD_GAP`, `_GAP_OVER_USUAL`) but for inside a number, and after a label's colon
+    ("Date:12/02/2018").
+    """
+    quad, text, score = line[0], line[1], float(line[2])
+    ys = [point[1] for point in quad]
+    top, bottom = min(ys), max(ys)
+    runs = _runs(line)
+    if runs is None:  # no character positions: each word its share of the line
+        xs = [point[0] for point in quad]
+        left, width = min(xs), max(xs) - min(xs)
+        runs, offset = [], 0
+        for piece in text.split(" "):
+            if piece:
+                runs.append((piece, left + width * offset / len(text),
+                             left + width * (offset + len(piece)) / len(text), score))
+            offset += len(piece) + 1
+    words = []
+    for raw, x0, x1, confidence in runs:
+        text_ = unicodedata.normalize("NFKC", raw).strip()
+        if not text_ or x1 <= x0 or is_noise_word(text_, 100 * confidence):
+            continue
+        pieces = [as_letters(as_number(piece)) for piece in unglued(text_)]
+        offset = 0
+        for piece in pieces:  # each piece its share of the box, by its characters
+            start, offset = offset, offset + len(piece)
+            words.append(Word(
+                text=piece,
+                x0=round((x0 + (x1 - x0) * start / len(text_)) / scale, 2),
+                top=round(top / scale, 2),
+                x1=round((x0 + (x1 - x0) * offset / len(text_)) / scale, 2),
+                bottom=round(bottom / scale, 2),
+                source="ocr", confidence=round(min(max(confidence, 0.0), 1.0), 3)))
+    return words
+
+
+def _runs(line: list[Any]) -> list[tuple[str, float, float, float]] | None:
+    """The line's words from its characters' boxes: (text, x0, x1, mean confidence); None
+    when RapidOCR gave no character boxes that match the text."""
+    text = line[1]
+    if len(line) < 6:
+        return None
+    boxes, chars, scores = line[3], line[4], line[5]
+    if not (chars and boxes and scores and len(chars) == len(boxes) == len(scores)
+            and "".join(chars) == text):
+        return None
+    spans = [(min(p[0] for p in box), max(p[0] for p in box)) for box in boxes]
+    widths = sorted(x1 - x0 for (x0, x1), c in zip(spans, chars, strict=True)
+                    if not c.isspace())
+    gaps = sorted(b[0] - a[1] for a, b in itertools.pairwise(spans))
+    gap = max(_WORD_GAP * (widths[len(widths) // 2] if widths else 0.0),
+              _GAP_OVER_USUAL * (gaps[len(gaps) // 2] if gaps else 0.0))
+    runs: list[tuple[str, float, float, float]] = []
+    current: list[int] = []
+
+    def close() -> None:
+        if current:
+            runs.append(("".join(chars[i] for i in current), spans[current[0]][0],
+                         max(spans[i][1] for i in current),
+                         sum(scores[i] for i in current) / len(current)))
+            current.clear()
+
+    for index, char in enumerate(chars):
+        if char.isspace():
+            close()
+            continue
+        previous = chars[current[-1]] if current else ""
+        if current and ((spans[index][0] - spans[current[-1]][1] > gap
+                         and not (previous in _NUMERIC and char in _NUMERIC))
+                        or (previous == ":" and len(current) > 2
+                            and chars[current[-2]].isalpha())):
+            close()
+        current.append(index)
+    close()
+    return runs
+
+
+def bundled_models() -> list[Path]:
+    """The model files the installed wheel carries (detection, direction, recognition);
+    `UnreadableDocument` when one is missing."""
+    import rapidocr_onnxruntime
+
+    root = Path(rapidocr_onnxruntime.__file__).resolve().parent
+    from rapidocr_onnxruntime.utils import read_yaml
+
+    config = read_yaml(root / "config.yaml")
+    paths = [root / config[part]["model_path"] for part in ("Det", "Cls", "Rec")]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise UnreadableDocument(f"RapidOCR's bundled models are missing: {', '.join(missing)}")
+    return paths
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Any:
+    """The RapidOCR pipeline, built once per process (about half a second)."""
+    bundled_models()
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=1,
+                    max_side_len=_MAX_SIDE)
