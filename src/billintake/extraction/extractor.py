@@ -29,6 +29,7 @@ from billintake.settings import Settings
 from . import finders, nlp
 from .decide import decide
 from .document_type import document_type
+from .finders.context import document_features
 from .header import (
     Candidate,
     DocContext,
@@ -160,7 +161,8 @@ class _VisualExtraction:
                             if bill.get(name) is not None}
             self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
         if self.ranker is not None:
-            reconciled = self._decide(bill, items_sum)
+            decided = self._decide(bill, items_sum)
+            reconciled = reconciled if decided is None else decided
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
@@ -169,11 +171,13 @@ class _VisualExtraction:
                              line_items=items, warnings=_unique(self.warnings),
                              reconciled=reconciled, source="visual")
 
-    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool:
+    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool | None:
         """The trained ranker's choices over the proposed candidates (`decide.py`) replace the
-        rules' for the fields it has a model of; returns whether the amounts add up."""
+        rules' for the fields it has a model of; the rules' choices of the others get
+        calibrated confidences. Returns whether the amounts add up, when it chose them."""
         assert self.ranker is not None
-        decision = decide(self.ranker, self.proposed, items_sum)
+        kind = "ocr" if document_features(self.page)["doc_ocr"] > 0.5 else "text"
+        decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill))
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -188,10 +192,14 @@ class _VisualExtraction:
                 if chosen.runner_up is not None:
                     field.evidence.why.append(f"runner-up {chosen.runner_up.text!r}")
             bill[name] = field
+        for name in finders.RANKED:
+            if not self.ranker.decides(name, kind) and bill.get(name) is not None:
+                bill[name].confidence = round(self.ranker.rules_confidence(
+                    name, bill[name].confidence, kind), 3)
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
                 bill["due_date"].value < bill["bill_date"].value:
             bill["due_date"] = None
-        return decision.reconciled
+        return decision.reconciled if self.ranker.decides("total", kind) else None
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
@@ -380,6 +388,14 @@ def _pad_amounts(bill: dict[str, Any], currency: FieldValue[str] | None) -> None
         field = bill.get(role)
         if field is not None and field.value.as_tuple().exponent > -places:
             field.value = Decimal(field.value).quantize(quantum)
+
+
+def _extra(bill: dict[str, Any]) -> Decimal:
+    """What the printed shipping and discount add to subtotal + tax."""
+    shipping = bill.get("shipping")
+    discount = bill.get("discount")
+    return (shipping.value if shipping is not None else Decimal(0)) - \
+        (abs(discount.value) if discount is not None else Decimal(0))
 
 
 def _items_sum(items: list[ExtractedLineItem]) -> Decimal | None:
