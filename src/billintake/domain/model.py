@@ -5,13 +5,14 @@ Plain pydantic values with their rules; no I/O. Money is `Decimal` with an ISO 4
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .amounts import Amount, StrictAmount
 from .currency import CurrencyCode
@@ -64,6 +65,23 @@ class Vendor(DomainModel):
     address: str | None = None
     iban: str | None = None
     external_ids: dict[str, str] = Field(default_factory=dict)
+    # The other IBANs a person confirmed for the vendor besides `iban` (the one paid now).
+    bank_accounts: list[str] = Field(default_factory=list)
+
+    @field_validator("bank_accounts", mode="before")
+    @classmethod
+    def _no_accounts(cls, value: object) -> object:
+        return [] if value is None else value
+
+    def known_accounts(self) -> list[str]:
+        """Every IBAN known for the vendor (compact, upper case): `iban`, then the others."""
+        found = [self.iban, *self.bank_accounts]
+        return list(dict.fromkeys(re.sub(r"\s", "", a).upper() for a in found if a))
+
+    def with_account(self, iban: str) -> Vendor:
+        """The vendor paid at `iban` from now on, its former IBAN still known."""
+        known = [a for a in self.known_accounts() if a != re.sub(r"\s", "", iban).upper()]
+        return self.model_copy(update={"iban": iban, "bank_accounts": known})
 
 
 class AccountClass(StrEnum):

@@ -48,10 +48,10 @@ def with_payment(bill: ExtractedBill, doc: ReadDocument | None,
     payment = PaymentData()
     printed_iban = bill.vendor_iban
     if printed_iban is not None and iban_error(printed_iban.value) is not None:
+        # kept on the bill (the payment guard still compares it), never paid to
         warnings.append(f"the printed IBAN {printed_iban.value} is not valid: "
                         f"{iban_error(printed_iban.value)}")
         printed_iban = None
-        updates["vendor_iban"] = None
     if qr is not None and qr_code is not None:
         payment = _from_qr(qr, qr_code)
         warnings.extend(f"payment QR code: {p}" for p in problems)

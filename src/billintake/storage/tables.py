@@ -142,6 +142,8 @@ class VendorRow(Base):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     iban: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # the other IBANs confirmed for the vendor besides `iban` (0014)
+    bank_accounts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=list)
 
 
 class AccountRow(Base):
