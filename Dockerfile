@@ -1,4 +1,7 @@
-# billintake service image: the same steps as the Makefile's `run` target.
+# billintake service image: the API and web page, SMTP intake and the workers (`billintake up`),
+# or a Celery worker (`billintake worker`, see compose.yaml). Tesseract is in the image; the
+# trained extraction model is copied to /app/models and named by BILLINTAKE_MODEL_DIR, the one
+# setting the code reads for it.
 FROM python:3.11-slim
 
 RUN apt-get update \
@@ -14,9 +17,13 @@ RUN pip install --no-cache-dir .
 
 ENV BILLINTAKE_DATA_DIR=/data \
     BILLINTAKE_HOST=0.0.0.0 \
-    BILLINTAKE_MODELS_DIR=/app/models
+    BILLINTAKE_SMTP_HOST=0.0.0.0 \
+    BILLINTAKE_SMTP_PORT=2525 \
+    BILLINTAKE_MODEL_DIR=/app/models/billintake_fields
 VOLUME ["/data"]
-EXPOSE 8000
+EXPOSE 8000 2525
 RUN useradd --system --home /data billintake && mkdir -p /data && chown billintake /data
 USER billintake
-CMD ["sh", "-c", "billintake migrate && billintake serve"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+CMD ["sh", "-c", "billintake migrate && exec billintake up"]

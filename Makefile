@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the project needs (OCR with English, German, French; OSD for page rotation;
-# OpenCV's libraries for RapidOCR; Chromium and Firefox for the browser tests of the workspace).
+# OpenCV's libraries for RapidOCR; Chromium and Firefox for the browser tests of the workspace;
+# Dovecot for the IMAP intake tests).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
-	tesseract-ocr-osd libgl1 libglib2.0-0 chromium firefox-esr python3-venv
+	tesseract-ocr-osd libgl1 libglib2.0-0 chromium firefox-esr python3-venv dovecot-imapd
 
 .PHONY: run test setup system-deps venv migrate model lint bench clean
 
@@ -42,8 +43,9 @@ $(VENV)/.installed: pyproject.toml devkit/pyproject.toml Makefile
 migrate: venv ## create or upgrade the database schema
 	$(BIN)/billintake migrate
 
-model: venv ## rebuild the spaCy pipeline in models/ from generated training bills
+model: venv ## rebuild models/: the spaCy pipeline (generated bills), then the ranker (real sets)
 	$(BIN)/python scripts/train_model.py
+	$(BIN)/python scripts/train_ranker.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -15,12 +15,19 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from billintake.settings import Settings, get_settings
-from billintake.storage.db import make_engine, migrate, session_factory, transaction
+from billintake.storage.db import make_engine, migrate, private_dir, session_factory, transaction
 from billintake.storage.originals import OriginalsStore
 from billintake.storage.people import People
 from billintake.storage.repository import Directory, Repository
+from billintake.storage.secrets import SecretBox, read_or_create_key_file
 
 log = logging.getLogger(__name__)
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The keys secrets are sealed with: the environment's, else the key file's (made 0600)."""
+    keys = [k.strip() for k in settings.secret_keys.get_secret_value().split(",") if k.strip()]
+    return SecretBox(keys or read_or_create_key_file(settings.resolved_secret_key_file))
 
 
 @dataclass
@@ -29,10 +36,12 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     originals: OriginalsStore
+    secrets: SecretBox
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, migrate_db: bool = True) -> Runtime:
         settings = settings or get_settings()
+        private_dir(settings.data_dir)
         url = settings.resolved_database_url
         if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
             log.warning("no database at %s yet: creating a new one (`billintake config` shows "
@@ -41,8 +50,9 @@ class Runtime:
             migrate(url)
         engine = make_engine(url)
         originals_dir = settings.resolved_originals_dir
-        originals_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings, engine, session_factory(engine), OriginalsStore(originals_dir))
+        private_dir(originals_dir)
+        return cls(settings, engine, session_factory(engine), OriginalsStore(originals_dir),
+                   secret_box(settings))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -53,7 +63,7 @@ class Runtime:
     @contextmanager
     def repository(self, organization_id: str) -> Iterator[Repository]:
         with self.session() as session:
-            yield Repository(session, organization_id)
+            yield Repository(session, organization_id, secrets=self.secrets)
 
     @contextmanager
     def directory(self) -> Iterator[Directory]:

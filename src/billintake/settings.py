@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""  # default: sqlite file under data_dir
     originals_dir: Path | None = None  # default: data_dir / "originals"
-    models_dir: Path = Path(__file__).resolve().parents[2] / "models"  # the shipped spaCy model
 
     # limits on untrusted input
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -63,7 +62,9 @@ class Settings(BaseSettings):
     ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
-    model_dir: Path | None = None  # the spaCy pipeline; default: models/billintake_fields
+    # the trained spaCy pipeline (BILLINTAKE_MODEL_DIR); default: models/billintake_fields of
+    # the source tree. An installed package (a wheel, the Docker image) is told where it is.
+    model_dir: Path | None = None
 
     # execution
     queue: Literal["local", "celery"] = "local"
@@ -75,6 +76,15 @@ class Settings(BaseSettings):
     max_upload_files: int = 50  # files in one upload request
     max_upload_request_bytes: int = 100 * 1024 * 1024  # all files of one upload request
     upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
+    # an unfinished job is held by a lease its process renews; when the process dies the lease
+    # runs out and any running process takes the job again (after at most this long)
+    job_lease_s: float = Field(default=60.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)  # runs lost (worker killed), then failed
+
+    # secrets at rest (see storage.secrets): Fernet keys, comma-separated, the first one
+    # encrypts; else the key file (default <data dir>/secret.key, created 0600)
+    secret_keys: SecretStr = SecretStr("")
+    secret_key_file: Path | None = None
 
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
@@ -94,6 +104,28 @@ class Settings(BaseSettings):
     smtp_port: int = 2525
     intake_domain: str = "billintake.localhost"
     intake_folder: Path | None = None  # `billintake up` watches it when set
+
+    # IMAP intake (`billintake imap`, and `up` when imap_host is set): one mailbox, its rules
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_senders: str = ""  # comma-separated address patterns, e.g. *@vendor.example
+    imap_subject_words: str = ""  # comma-separated; any of them in the subject
+    imap_after: Literal["move", "flag"] = "move"  # what becomes of a message taken in
+    imap_move_to: str = "Imported"
+    imap_flag: str = "$BillintakeImported"
+    imap_poll_s: float = Field(default=60.0, gt=0)
+
+    # inbound-mail webhooks (POST /inbound/{mailgun,postmark,sendgrid}): their secrets
+    mailgun_signing_key: SecretStr = SecretStr("")
+    postmark_webhook_user: str = ""  # Postmark signs nothing: HTTP basic auth on the URL
+    postmark_webhook_password: SecretStr = SecretStr("")
+    sendgrid_public_key: str = ""  # Inbound Parse security policy's key (base64 DER): signed
+    sendgrid_webhook_user: str = ""  # else basic auth on the URL, as for Postmark
+    sendgrid_webhook_password: SecretStr = SecretStr("")
     default_org: str | None = None  # slug of the organization commands act for (if several)
 
     log_level: str = "INFO"
@@ -120,6 +152,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'billintake.db').resolve()}"
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
 
     @property
     def resolved_originals_dir(self) -> Path:

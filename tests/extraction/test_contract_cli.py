@@ -88,3 +88,15 @@ def test_each_file_is_sniffed_once(tmp_path: Path, sniffs: list[int]) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["bill_number"] == "A-1"
     assert sniffs == [bill.stat().st_size]
+
+
+def test_explain_prints_each_field_where_and_by_which_label(tmp_path: Path) -> None:
+    bill = tmp_path / "a.pdf"
+    bill.write_bytes(_bill("A-17", "10.50"))
+    result = CliRunner().invoke(app, ["extract", str(bill), "--explain"])
+    assert result.exit_code == 0, result.stdout
+    out = result.stdout
+    assert "bill_number: A-17" in out and "total: 10.50" in out
+    number = out.split("bill_number: A-17", 1)[1].split("\n  bill_date", 1)[0]
+    assert "page 1 box" in number and "label 'invoice no'" in number
+    assert not out.lstrip().startswith("{")  # for a person, not the JSON contract

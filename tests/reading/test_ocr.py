@@ -184,7 +184,10 @@ def test_second_look_words_replace_only_less_confident_ones() -> None:
 def test_words_run_together_are_split() -> None:
     assert ocr.unglued("08:46Receipt") == ["08:46", "Receipt"]
     assert ocr.unglued("bar0.67") == ["bar", "0.67"]
-    for whole in ("INV035372", "3pk", "12/18/2025", "Water", "x15.42", "A-451805"):
+    assert ocr.unglued("25/01/20181:22:56") == ["25/01/2018", "1:22:56"]  # a date and its time
+    assert ocr.unglued("18/03/201823:02:16") == ["18/03/2018", "23:02:16"]
+    for whole in ("INV035372", "3pk", "12/18/2025", "Water", "x15.42", "A-451805",
+                  "25/01/2018", "20181:22"):
         assert ocr.unglued(whole) == [whole]
 
 
@@ -200,4 +203,10 @@ def test_a_capital_i_read_as_a_bar() -> None:
     assert ocr.as_letters("|NV/2024/59/0479") == "INV/2024/59/0479"
     assert ocr.as_letters("M|LK") == "MILK"
     for word in ("|Total", "|", "||", "|5"):
+        assert ocr.as_letters(word) == word
+
+
+def test_a_small_l_read_as_a_one_between_small_letters() -> None:
+    assert ocr.as_letters("Ja1an") == "Jalan"
+    for word in ("Item1", "A1B2", "1st", "Te1", "x1"):
         assert ocr.as_letters(word) == word

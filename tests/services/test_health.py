@@ -65,3 +65,33 @@ def test_celery_without_workers_warns_and_a_dead_redis_is_an_error(tmp_path: Pat
         assert body["checks"]["database"]["status"] == "ok"
     finally:
         runtime.close()
+
+
+def test_cli_status_says_jobs_wait_for_a_worker(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """No service answers and a job waits: the CLI says so (exit 1), as a table or JSON."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from billintake.entrypoints.cli import app
+    from billintake.settings import get_settings
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
+    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
+    monkeypatch.setenv("BILLINTAKE_PORT", str(free_port()))  # nothing serves there
+    get_settings.cache_clear()
+    try:
+        runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
+        _queued_job(runtime)
+        runtime.close()
+        table = CliRunner().invoke(app, ["status"])
+        assert table.exit_code == 1, table.output
+        assert "1 jobs wait and no worker is running" in table.stdout
+        assert "billintake up" in table.stdout and "warning" in table.stdout
+        body = json.loads(CliRunner().invoke(app, ["status", "--json"]).stdout)
+        assert body["status"] == "warning" and body["checks"]["database"]["status"] == "ok"
+        assert body["checks"]["workers"]["jobs_waiting"] == 1
+    finally:
+        get_settings.cache_clear()

@@ -11,7 +11,7 @@ import pytest
 from fixtures_gen.intake_fixtures import einvoice, make_org
 
 from billintake.bootstrap import Runtime
-from billintake.domain.extracted import ExtractedBill, FieldValue
+from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue
 from billintake.domain.model import Bill, Channel, JobStatus, Vendor
 from billintake.matching.vendors import VendorMatch
 from billintake.services.pipeline import (
@@ -107,10 +107,14 @@ def test_same_file_twice_links_to_the_first_job(any_db_runtime: Runtime) -> None
     xml = einvoice()[1]
     first = receive(runtime, org_id, xml, filename="a.xml", channel=Channel.UPLOAD)
     second = receive(runtime, org_id, xml, filename="copy-of-a.xml", channel=Channel.EMAIL)
-    assert second.duplicate and not second.needs_dispatch
+    # the first job is not finished: it is dispatched again (taken only if nobody holds it)
+    assert second.duplicate and second.needs_dispatch
     assert second.job.id == first.job.id
     with runtime.repository(org_id) as repo:
         assert [j.id for j in repo.list_jobs()] == [first.job.id]
+    run_job(runtime, org_id, first.job.id)
+    third = receive(runtime, org_id, xml, filename="again.xml", channel=Channel.UPLOAD)
+    assert third.duplicate and not third.needs_dispatch  # finished: nothing more to do
 
 
 def test_a_final_job_is_not_run_again(runtime: Runtime, org_id: str) -> None:
@@ -186,6 +190,29 @@ def test_review_reasons_follow_the_thresholds() -> None:
                             reconciled=True)
     assert review_reasons(missing, matched, policy)[0].startswith(
         "not found on the bill: bill_number, vendor_name, bill_date, currency")
+
+
+def test_a_bill_whose_amounts_contradict_never_passes_the_gate() -> None:
+    """Fully confident, said to be reconciled, under the most lenient policy: a bill whose
+    subtotal and tax do not make its total, or whose lines make neither, is not booked."""
+    matched = VendorMatch(vendor=Vendor(organization_id="o", name="Acme"), score=100.0,
+                          method="exact_name")
+    lenient = ReviewPolicy(min_confidence=0.0, require_reconciled=False)
+    one = FieldValue(value=Decimal("100.00"), confidence=1.0)
+    bill = _bill(1.0).model_copy(update={
+        "subtotal": one, "tax": FieldValue(value=Decimal("19.00"), confidence=1.0),
+        "total": FieldValue(value=Decimal("120.00"), confidence=1.0)})
+    reasons = review_reasons(bill, matched, lenient)
+    assert reasons and "contradict" in reasons[0]
+    agreeing = bill.model_copy(update={"total": FieldValue(value=Decimal("119.00"),
+                                                           confidence=1.0)})
+    assert review_reasons(agreeing, matched, lenient) == []
+    lines = agreeing.model_copy(update={"line_items": [
+        ExtractedLineItem(description="Work", amount=Decimal("90.00"))]})
+    assert "contradict" in review_reasons(lines, matched, lenient)[0]
+    lines_ok = agreeing.model_copy(update={"line_items": [
+        ExtractedLineItem(description="Work", amount=Decimal("100.00"))]})
+    assert review_reasons(lines_ok, matched, lenient) == []
 
 
 def test_a_bill_passing_the_thresholds_is_pushed_once(any_db_runtime: Runtime) -> None:

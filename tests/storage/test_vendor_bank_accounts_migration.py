@@ -16,7 +16,7 @@ from alembic import command
 from billintake.storage.db import alembic_config, make_engine, migrate, session_factory
 from billintake.storage.repository import Repository
 
-BEFORE, AFTER = "0007_bill_writes", "0014_vendor_bank_accounts"
+BEFORE, AFTER = "0011_vendor_expense_accounts", "0014_vendor_bank_accounts"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

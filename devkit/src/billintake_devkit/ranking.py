@@ -9,7 +9,9 @@ a fixed order, so the same documents give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from billintake.domain.errors import BillintakeError
+from billintake.domain.extracted import Evidence, ExtractedBill, FieldValue
 from billintake.extraction import calibration, ranker
 from billintake.extraction.candidate import Candidate
-from billintake.extraction.decide import AMOUNTS, HEADER
+from billintake.extraction.decide import AMOUNTS, HEADER, decide
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.finders.context import feature_names
 from billintake.reading.document import ReadDocument
@@ -35,12 +38,18 @@ FIELDS = (*HEADER, *AMOUNTS)
 
 @dataclass
 class Example:
-    """One document's candidates per field, labelled."""
+    """One document's candidates per field, labelled, and the rules' own bill."""
 
     doc: LabelledDocument
     proposed: dict[str, list[Candidate]]
     labels: dict[str, list[int]] = field(default_factory=dict)
     items_sum: Decimal | None = None
+    bill_json: str | None = None  # the rules' bill (as JSON: it is pickled with the example)
+
+    @property
+    def bill(self) -> ExtractedBill | None:
+        return None if self.bill_json is None else \
+            ExtractedBill.model_validate_json(self.bill_json)
 
 
 def label(doc: LabelledDocument, proposed: dict[str, list[Candidate]]) -> Example:
@@ -54,7 +63,7 @@ def label(doc: LabelledDocument, proposed: dict[str, list[Candidate]]) -> Exampl
 
 def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | None,
             extractor: Extractor | None = None) -> list[Example]:
-    extractor = extractor or Extractor(settings, use_model=False)
+    extractor = extractor or Extractor(settings)  # its trained scorer, as shipped
     out: list[Example] = []
     for doc in docs:
         try:
@@ -63,6 +72,7 @@ def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | 
         except (BillintakeError, OSError):
             continue
         example = label(doc, proposed)
+        example.bill_json = bill.model_dump_json()
         amounts = [i.amount for i in bill.line_items]
         if amounts and all(a is not None for a in amounts):
             example.items_sum = sum((a for a in amounts if a is not None), Decimal(0))
@@ -70,10 +80,65 @@ def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | 
     return out
 
 
+@functools.cache
+def _code_digest() -> str:
+    """The finders' code and the shipped spaCy pipeline, as of the first use in a process."""
+    import billintake.extraction as package
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(package.__file__).parent.rglob("*.py")):
+        if source.name not in {"decide.py", "ranker.py", "calibration.py", "extractor.py"}:
+            digest.update(source.read_bytes())
+    for source in sorted(Path(package.__file__).parents[3].joinpath("models").rglob("*")):
+        if source.is_file() and "ranker" not in source.parts:
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
+                   name: str) -> list[Example]:
+    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
+    if cache is None:
+        return collect(docs, settings, None)
+    digest = hashlib.sha256(name.encode() + _code_digest().encode())
+    path = cache.parent / "examples" / f"{name}-{digest.hexdigest()[:16]}.pickle"
+    if path.is_file():
+        with path.open("rb") as handle:
+            return list(pickle.load(handle))
+    examples = collect(docs, settings, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        pickle.dump(examples, handle)
+    return examples
+
+
+def decided_bill(example: Example, model: ranker.Ranker) -> ExtractedBill:
+    """The rules' bill with the ranker's decision over its candidates (as the extractor
+    makes it), without extracting again."""
+    bill = example.bill
+    assert bill is not None
+    decision = decide(model, example.proposed, example.items_sum)
+    update: dict[str, Any] = {}
+    for name, chosen in decision.fields.items():
+        if chosen is None:
+            update[name] = None
+            continue
+        cand = chosen.candidate
+        value = cand.value
+        if isinstance(value, Decimal):
+            value = value.quantize(Decimal("0.01")) if value.as_tuple().exponent > -2 else value
+        update[name] = FieldValue[Any](value=value, confidence=round(chosen.confidence, 3),
+                                       evidence=Evidence(source="ocr" if cand.source == "ocr"
+                                                         else "text", page=cand.page,
+                                                         bbox=cand.bbox, text=cand.text))
+    update["reconciled"] = decision.reconciled
+    return bill.model_copy(update=update)
+
+
 def collect_read(items: Sequence[tuple[LabelledDocument, ReadDocument]],
                  extractor: Extractor | None = None) -> list[Example]:
     """`collect` for documents already read (tests, generated bills)."""
-    extractor = extractor or Extractor(use_model=False)
+    extractor = extractor or Extractor()
     return [label(doc, extractor.propose(pages)[1]) for doc, pages in items]
 
 
@@ -108,20 +173,27 @@ def train_models(examples: Sequence[Example]) -> ranker.Ranker:
     return out
 
 
-def top_outcomes(model: ranker.Ranker, examples: Sequence[Example], name: str
-                 ) -> list[tuple[float, bool]]:
-    """For each example with a truth: the best candidate's score and whether it is right."""
-    found: list[tuple[float, bool]] = []
+Outcome = tuple[float, bool, str]  # the chosen candidate's score, right, document kind
+MIN_KIND_OUTCOMES = 30  # fewer: the document kind shares its field's calibration
+
+
+def top_outcomes(model: ranker.Ranker, examples: Sequence[Example], name: str, *,
+                 real_only: bool = True) -> list[Outcome]:
+    """For each example with a truth: the best candidate's score, whether it is right, and
+    the kind of document. Generated bills are left out (`real_only`): confidence is fitted
+    on real documents only, which are harder than any generator's."""
+    found: list[Outcome] = []
     if name not in model.boosters:
         return found
     for ex in examples:
         truth = ex.doc.truth.get(name)
         cands = ex.proposed.get(name, [])
-        if truth in (None, "") or not cands:
+        if truth in (None, "") or not cands or (real_only and ex.doc.source == "synth"):
             continue
         scores = model.scores(name, cands)
         best = int(np.argmax(scores))
-        found.append((float(scores[best]), bool(ex.labels[name][best])))
+        found.append((float(scores[best]), bool(ex.labels[name][best]),
+                      ranker.kind_of(cands[best])))
     return found
 
 
@@ -131,28 +203,36 @@ def cross_fit(examples: Sequence[Example], k: int = 5) -> dict[int, ranker.Ranke
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     models = {i: train_models([e for j, f in folds.items() if j != i for e in f])
               for i in range(k)}
-    oof: dict[int, dict[str, list[tuple[float, bool]]]] = {
+    oof: dict[int, dict[str, list[Outcome]]] = {
         i: {name: top_outcomes(models[i], folds[i], name) for name in FIELDS} for i in range(k)}
     for i in range(k):
         for name in models[i].boosters:
-            pairs = [p for j in range(k) if j != i for p in oof[j][name]]
-            models[i].calibrations[name] = calibration.fit([s for s, _ in pairs],
-                                                           [r for _, r in pairs])
+            calibrate(models[i], name, [p for j in range(k) if j != i for p in oof[j][name]])
     return models
+
+
+def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> None:
+    """The field's isotonic calibration, and one per document kind with enough outcomes."""
+    model.calibrations[name] = calibration.fit([s for s, _, _ in outcomes],
+                                               [r for _, r, _ in outcomes])
+    for kind in sorted({k for _, _, k in outcomes}):
+        mine = [(s, r) for s, r, k in outcomes if k == kind]
+        if len(mine) >= MIN_KIND_OUTCOMES and len({r for _, r in mine}) == 2:
+            model.calibrations[f"{name}:{kind}"] = calibration.fit([s for s, _ in mine],
+                                                                   [r for _, r in mine])
 
 
 def fit(examples: Sequence[Example], k: int = 5) -> ranker.Ranker:
     """The shipped ranker: models on all examples, calibrated on out-of-fold scores."""
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
-    pairs: dict[str, list[tuple[float, bool]]] = {name: [] for name in FIELDS}
+    pairs: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
     for i in range(k):
         model = train_models([e for j, f in folds.items() if j != i for e in f])
         for name in FIELDS:
             pairs[name].extend(top_outcomes(model, folds[i], name))
     final = train_models(examples)
     for name in final.boosters:
-        final.calibrations[name] = calibration.fit([s for s, _ in pairs[name]],
-                                                   [r for _, r in pairs[name]])
+        calibrate(final, name, pairs[name])
     final.info = {"documents": len(examples), "folds": k,
                   "sources": sorted({e.doc.source for e in examples})}
     return final

@@ -271,9 +271,12 @@ class BeancountWriter(writer.WriterBase):
                f"{document.sha256[:12]}{suffix}"
         target = (self.path.parent / "documents" / name).resolve()
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(document.path, tmp)
+            with open(document.path, "rb") as source, \
+                    os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                              "wb") as copy:
+                shutil.copyfileobj(source, copy)
             os.replace(tmp, target)
         return target
 
@@ -330,9 +333,10 @@ class BeancountWriter(writer.WriterBase):
     @contextmanager
     def _writing(self) -> Iterator[tuple[_Books, Any]]:
         """Lock the file, hand out its books and an `append`, then check and replace it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a") as lock:
+        with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+                       "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 text = self._read_text() or self._header()

@@ -24,10 +24,14 @@ class BillintakeError(Exception):
         if code is not None:
             cls.code = code
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if unknown := set(details) - set(self.details):
+            raise TypeError(f"{type(self).__name__} has no detail {', '.join(sorted(unknown))}")
+        for name, value in details.items():
+            setattr(self, name, value)
 
     def to_dict(self) -> dict[str, Any]:
         """The API's body: the code, the message, and the details that are set."""
@@ -68,10 +72,7 @@ class DuplicateBill(Conflict, code="duplicate_bill"):
     """The same bill (same file, or same vendor + number + amount) was already taken in."""
 
     details = ("field", "existing_id")
-
-    def __init__(self, message: str, *, existing_id: str | None = None) -> None:
-        super().__init__(message)
-        self.existing_id = existing_id
+    existing_id: str | None = None
 
 
 class Unauthorized(BillintakeError, code="unauthorized"):
@@ -115,10 +116,7 @@ class MalformedMessage(UnreadableDocument, code="malformed_message"):
     parser gives up on): recorded as a failed job, refused for good (422; SMTP 554)."""
 
     details = ("field", "job_id")
-
-    def __init__(self, message: str, *, job_id: str | None = None) -> None:
-        super().__init__(message)
-        self.job_id = job_id
+    job_id: str | None = None
 
 
 class PasswordProtected(UnreadableDocument, code="password_protected"):

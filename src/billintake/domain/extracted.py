@@ -27,6 +27,8 @@ class Evidence(BaseModel):
     bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom
     path: str | None = None  # XPath, for source == "xml"
     text: str | None = None  # the raw text the value was read from
+    label: str | None = None  # the label it was found by ("Invoice No.:"), if any
+    why: list[str] | None = None  # why it won: its strongest features against the runner-up
 
 
 class FieldValue(BaseModel, Generic[T]):
@@ -151,6 +153,24 @@ class ExtractedBill(BaseModel):
     def value(self, name: str) -> Any:
         field = getattr(self, name)
         return None if field is None else field.value
+
+    def arithmetic_disagreement(self) -> str | None:
+        """Why the bill's own amounts contradict each other, or None: subtotal + tax
+        (+ shipping − discount) against the total, when all three are given; the line items'
+        sum against both subtotal and total, when every line has an amount."""
+        total, subtotal, tax = self.value("total"), self.value("subtotal"), self.value("tax")
+        cent = Decimal("0.01")
+        if total is not None and subtotal is not None and tax is not None:
+            made = subtotal + tax + (self.value("shipping") or 0) - abs(self.value("discount") or 0)
+            if abs(made - total) > cent and abs(subtotal + tax - total) > cent:
+                return f"subtotal {subtotal} + tax {tax} is not the total {total}"
+        amounts = [item.amount for item in self.line_items]
+        if total is not None and amounts and all(a is not None for a in amounts):
+            items = sum((a for a in amounts if a is not None), Decimal(0))
+            if all(v is None or abs(items - v) > cent for v in (subtotal, total)) and \
+                    subtotal is not None:
+                return f"the lines add up to {items}, neither the subtotal nor the total"
+        return None
 
     def min_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
                                                        "bill_date", "total")) -> float:

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -65,6 +65,14 @@ class Vendor(DomainModel):
     address: str | None = None
     iban: str | None = None
     external_ids: dict[str, str] = Field(default_factory=dict)
+    # backend -> the account (its id in those books) the vendor's bill lines are booked to
+    expense_accounts: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("expense_accounts", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return {} if value is None else value
+
     # The other IBANs a person confirmed for the vendor besides `iban` (the one paid now).
     bank_accounts: list[str] = Field(default_factory=list)
 
@@ -252,6 +260,38 @@ class JobStatus(StrEnum):
     @property
     def is_final(self) -> bool:
         return self in {JobStatus.NEEDS_REVIEW, JobStatus.PUSHED, JobStatus.FAILED}
+
+
+class BookingJobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in {BookingJobStatus.DONE, BookingJobStatus.FAILED}
+
+
+class BookingJob(DomainModel):
+    """A write to the accounting system (push a bill, pay a bill, book an approved review job),
+    run outside the request.
+
+    `request` holds what was asked (a payment's amount, date, ...); `result` what came of it
+    (the bill as booked, the payment); `error`/`error_code` why it failed."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    kind: Literal["push", "payment", "approve"]
+    bill_id: str | None = None  # an approval's bill exists once it is booked
+    request: dict[str, Any] = Field(default_factory=dict)
+    status: BookingJobStatus = BookingJobStatus.QUEUED
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    error_code: str | None = None
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class IngestJob(DomainModel):

@@ -1,8 +1,9 @@
 """`billintake up`: the whole service in one process, with one log and one clean shutdown.
 
 The API and web page (uvicorn), the SMTP listener, the watched intake folder (when
-`intake_folder` is set) and the workers (the in-process pool; with `queue=celery`, the Celery
-workers run elsewhere: `billintake worker`) share one runtime and one dispatcher. Ctrl-C or
+`intake_folder` is set), the IMAP poller (when `imap_host` is set) and the workers (the
+in-process pool; with `queue=celery`, one Celery worker process started beside it, more
+anywhere with `billintake worker`) share one runtime and one dispatcher. Ctrl-C or
 SIGTERM stops uvicorn; then the folder watcher, the SMTP listener and the pool are stopped in
 that order, each job already taken running to its end.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,15 +37,25 @@ class Service:
     host: str
     port: int
     smtp: bool = True
+    worker: bool = True  # with queue=celery: start a Celery worker beside the server
     dispatcher: Dispatcher | None = None
+    _worker_process: subprocess.Popen[bytes] | None = None
     _smtp_controller: Any = None
     _folder_stop: threading.Event = field(default_factory=threading.Event)
     _folder_thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     def start_intake(self) -> None:
         """The dispatcher, the SMTP listener and the folder watcher (before the API serves)."""
         settings = self.runtime.settings
         self.dispatcher = get_dispatcher(self.runtime)
+        if settings.queue == "celery" and self.worker:
+            # the same log (inherited stdout and stderr); `billintake worker` elsewhere scales out
+            # (its own session: Ctrl-C reaches `up` alone, which then stops it warmly)
+            self._worker_process = subprocess.Popen(
+                [sys.executable, "-m", "billintake.entrypoints.cli", "worker"],
+                start_new_session=True)
+            log.info("started a Celery worker (pid %d)", self._worker_process.pid)
         if self.smtp:
             from billintake.entrypoints.intake.smtp import start_smtp
 
@@ -51,6 +64,26 @@ class Service:
                      settings.smtp_port, settings.intake_domain)
         if settings.intake_folder is not None:
             self._start_folder()
+        if settings.imap_host:
+            self._start_imap()
+
+    def _start_imap(self) -> None:
+        from billintake.entrypoints.intake.imap import MailboxAccount, MailboxRules, poll_forever
+        from billintake.services.organizations import default_organization_id
+
+        settings = self.runtime.settings
+        assert self.dispatcher is not None
+        account, rules = MailboxAccount.from_settings(settings), MailboxRules.from_settings(
+            settings)
+        organization_id = default_organization_id(self.runtime)
+        thread = threading.Thread(
+            target=poll_forever, name="billintake-imap", daemon=True,
+            args=(self.runtime, self.dispatcher, organization_id, account, rules,
+                  self._folder_stop, settings.imap_poll_s))
+        thread.start()
+        self._threads.append(thread)
+        log.info("polling IMAP %s@%s %s every %ss", account.user, account.host, rules.folder,
+                 settings.imap_poll_s)
 
     def _start_folder(self) -> None:
         from billintake.entrypoints.intake.folder import FileOutcome, FolderIntake
@@ -95,10 +128,18 @@ class Service:
         """Stop taking work, then let the jobs already taken finish."""
         log.info("stopping")
         self._folder_stop.set()
-        if self._folder_thread is not None:
-            self._folder_thread.join(timeout=10)
+        for thread in [self._folder_thread, *self._threads]:
+            if thread is not None:
+                thread.join(timeout=10)
         if self._smtp_controller is not None:
             self._smtp_controller.stop()
+        if self._worker_process is not None:  # warm shutdown: its job finishes first
+            self._worker_process.terminate()
+            try:
+                self._worker_process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._worker_process.kill()
+                self._worker_process.wait()
         if self.dispatcher is not None:
             self.dispatcher.close()
         self.runtime.close()

@@ -17,6 +17,9 @@ import numpy as np
 
 # A calibrated probability is never stated as certain: at most this, at least its complement.
 CEILING = 0.995
+# How sure the stated probability of a block of the fit is to be no higher than its truth
+# (one-sided, ~84 %): one standard error of the Wilson interval.
+Z = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,27 @@ def fit(scores: Sequence[float], right: Sequence[bool]) -> Calibration:
         return Calibration((0.0, 1.0), (share, share))
     from sklearn.isotonic import IsotonicRegression
 
+    x = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(right, dtype=np.float64)
     model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
-    model.fit(np.asarray(scores, dtype=np.float64), np.asarray(right, dtype=np.float64))
-    xs = tuple(float(x) for x in model.X_thresholds_)
-    ys = tuple(float(y) for y in model.y_thresholds_)
-    return Calibration(xs, ys)
+    model.fit(x, y)
+    fitted = model.predict(x)
+    # Each block of the fit (equal fitted values) is a share right over its n outcomes; a
+    # small block's share is uncertain, so its stated probability is its lower bound.
+    bound = {value: wilson_lower(float(y[fitted == value].mean()), int((fitted == value).sum()))
+             for value in np.unique(fitted)}
+    xs = tuple(float(v) for v in model.X_thresholds_)
+    ys = np.maximum.accumulate([bound.get(v, v) for v in model.predict(np.asarray(xs))])
+    return Calibration(xs, tuple(float(v) for v in ys))
+
+
+def wilson_lower(share: float, n: int, z: float = Z) -> float:
+    """The lower end of the Wilson score interval of a share observed over n outcomes."""
+    if n == 0:
+        return 0.0
+    centre = share + z * z / (2 * n)
+    spread = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return float(max(0.0, (centre - spread) / (1 + z * z / n)))
 
 
 def ece(confidences: Sequence[float], right: Sequence[bool], bins: int = 10) -> float:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from .candidate import Candidate
-from .ranker import Ranker
+from .ranker import Ranker, kind_of
 
 # How many times likelier a priori an amount combination that adds up is than one that does
 # not (the joint choice's only hand-set number; the ranker's scores carry the rest).
@@ -27,7 +27,7 @@ ARITHMETIC_PRIOR = 20.0
 # The most confidence an amount gets when the chosen amounts do not add up.
 UNRECONCILED_CAP = 0.8
 # Below this calibrated probability a field is left empty rather than guessed.
-MIN_GIVEN = 0.1
+MIN_GIVEN = 0.05
 TOP_K = 4
 CENT = Decimal("0.01")
 HEADER = ("bill_number", "vendor_name", "bill_date")
@@ -69,7 +69,7 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
         if not best:
             decision.fields[name] = None
             continue
-        confidence = ranker.confidence(name, best[0].score)
+        confidence = ranker.confidence(name, best[0].score, kind_of(best[0]))
         runner = next((c for c in order[name][1:] if c.value != best[0].value), None)
         decision.fields[name] = Chosen(best[0], confidence, runner) \
             if confidence >= MIN_GIVEN else None
@@ -104,7 +104,7 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         if cand is None:
             decision.fields[name] = None
             continue
-        confidence = ranker.confidence(name, cand.score)
+        confidence = ranker.confidence(name, cand.score, kind_of(cand))
         if not adds_up:
             confidence = min(confidence, UNRECONCILED_CAP)
         runner = next((c for c in order[name] if c.value != cand.value), None)

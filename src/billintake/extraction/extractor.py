@@ -198,7 +198,13 @@ class _VisualExtraction:
             value = chosen.candidate.value
             if name == "bill_number" and chosen.candidate.source == "ocr":
                 value = repair_identifier(str(value), self._ocr_tokens())
-            bill[name] = _field(value, chosen.confidence, chosen.candidate)
+            field = _field(value, chosen.confidence, chosen.candidate)
+            if field.evidence is not None:
+                field.evidence.label = chosen.candidate.label
+                field.evidence.why = self.ranker.why(name, chosen.candidate, chosen.runner_up)
+                if chosen.runner_up is not None:
+                    field.evidence.why.append(f"runner-up {chosen.runner_up.text!r}")
+            bill[name] = field
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
                 bill["due_date"].value < bill["bill_date"].value:
             bill["due_date"] = None
@@ -364,7 +370,7 @@ class _VisualExtraction:
 
 def _field(value: Any, confidence: float, cand: Candidate) -> FieldValue[Any]:
     evidence = Evidence(source=_source(cand.source), page=cand.page, bbox=_round_box(cand.bbox),
-                        text=cand.text)
+                        text=cand.text, label=cand.label)
     return FieldValue[Any](value=value, confidence=round(max(0.0, min(1.0, confidence)), 3),
                            evidence=evidence)
 

@@ -36,6 +36,11 @@ PARAMS: dict[str, Any] = {
 ROUNDS = 120
 
 
+def kind_of(cand: Candidate) -> str:
+    """The kind of document a candidate comes from, as calibrations are kept: OCR or text."""
+    return "ocr" if cand.features.get("doc_ocr", 0.0) > 0.5 else "text"
+
+
 def matrix(cands: Sequence[Candidate], names: Sequence[str]) -> np.ndarray:
     """Candidates as rows of their named features (absent ones are 0)."""
     rows = np.zeros((len(cands), len(names)), dtype=np.float64)
@@ -73,8 +78,22 @@ class Ranker:
         rows = matrix(cands, self.features[name])
         return np.asarray(self.boosters[name].predict(rows, num_threads=1), dtype=np.float64)
 
-    def confidence(self, name: str, score: float) -> float:
-        calibration = self.calibrations.get(name)
+    def why(self, name: str, best: Candidate, runner_up: Candidate | None, top: int = 3
+            ) -> list[str]:
+        """The features that most favour `best` over `runner_up` (LightGBM's per-feature
+        contributions to the score, best minus runner-up), for a person to read."""
+        cands = [best] if runner_up is None else [best, runner_up]
+        contrib = np.asarray(self.boosters[name].predict(
+            matrix(cands, self.features[name]), pred_contrib=True, num_threads=1))
+        diff = contrib[0, :-1] - (contrib[1, :-1] if runner_up is not None else 0.0)
+        order = np.argsort(-diff, kind="stable")[:top]
+        return [f"{self.features[name][i]}={best.features.get(self.features[name][i], 0.0):g} "
+                f"({diff[i]:+.2f})" for i in order if diff[i] > 0]
+
+    def confidence(self, name: str, score: float, kind: str | None = None) -> float:
+        """P(right) of a chosen candidate with this score, by the calibration of the field on
+        documents of this kind ("ocr" or "text") when there is one, else of the field."""
+        calibration = self.calibrations.get(f"{name}:{kind}") or self.calibrations.get(name)
         return calibration.apply(score) if calibration is not None else float(score)
 
     def save(self, path: Path) -> None:

@@ -24,7 +24,7 @@ def get_dispatcher(runtime: Runtime) -> Dispatcher:
     if runtime.settings.queue == "celery":
         from billintake.queue.celery_app import CeleryDispatcher
 
-        return CeleryDispatcher(runtime.settings)
+        return CeleryDispatcher(runtime.settings, runtime)
     from billintake.queue.local import LocalDispatcher
 
     return LocalDispatcher(runtime)

@@ -9,6 +9,10 @@ latest) and run by another worker; `run_job` makes a second run book no second b
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
+import time
 from typing import Any
 
 from celery import Celery
@@ -16,8 +20,11 @@ from celery.signals import worker_process_init
 from sqlalchemy.exc import SQLAlchemyError
 
 from billintake.bootstrap import Runtime
+from billintake.queue.lease import holding, lease_owner
+from billintake.queue.worker_process import become_worker
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
 from billintake.settings import Settings, get_settings
+from billintake.storage import leases
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,8 @@ TASK_NAME = "billintake.run_job"
 STAGES: Stages = DEFAULT_STAGES
 
 _runtime: Runtime | None = None
+_owner: str | None = None
+QUEUE_OWNER = "celery-queue"  # holds a job sent to the broker until a worker takes it
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -57,10 +66,22 @@ def create_celery(settings: Settings) -> Celery:
               retry_backoff_max=300, max_retries=10)
     def run_job_task(organization_id: str, job_id: str) -> str:
         # run_job records every failure of the bill itself; what escapes is the
-        # infrastructure (database, originals store) and is retried with backoff.
-        return run_job(_worker_runtime(), organization_id, job_id, STAGES).status.value
+        # infrastructure (database, originals store) and is retried with backoff. The job's
+        # lease is held while it runs: a copy delivered again meanwhile does nothing.
+        runtime = _worker_runtime()
+        with holding(runtime, job_id, _worker_owner(), take_over=QUEUE_OWNER) as held:
+            if not held:
+                return "held elsewhere"
+            return run_job(runtime, organization_id, job_id, STAGES).status.value
 
     return app
+
+
+def _worker_owner() -> str:
+    global _owner
+    if _owner is None or not _owner.startswith(f"celery:{socket.gethostname()}:{os.getpid()}:"):
+        _owner = lease_owner("celery")
+    return _owner
 
 
 def _worker_runtime() -> Runtime:
@@ -72,7 +93,9 @@ def _worker_runtime() -> Runtime:
 
 @worker_process_init.connect
 def _fresh_runtime(**_kwargs: Any) -> None:
-    """A forked pool process must not share the parent's database connections."""
+    """A forked pool process must not share the parent's database connections; it runs at the
+    lowest CPU priority and exits with the worker's main process."""
+    become_worker(os.getppid())
     global _runtime
     if _runtime is not None:
         _runtime.engine.dispose(close=False)
@@ -80,18 +103,63 @@ def _fresh_runtime(**_kwargs: Any) -> None:
 
 
 class CeleryDispatcher:
-    """Sends jobs to Celery workers by task name; nothing runs in this process."""
+    """Sends jobs to Celery workers by task name; nothing runs in this process.
 
-    def __init__(self, settings: Settings) -> None:
+    With a runtime, a job sent is held by the queue's lease for the broker's visibility
+    timeout (a worker takes it over while it runs), so `resubmit_unfinished` sends again only
+    jobs nobody holds: never sent, or lost with their worker."""
+
+    def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         self.settings = settings
+        self.runtime = runtime
         self.app = create_celery(settings)
 
     def submit(self, organization_id: str, job_id: str) -> None:
-        self.app.send_task(TASK_NAME, args=[organization_id, job_id],
-                           queue=self.settings.celery_queue)
+        if self.runtime is not None:
+            with self.runtime.session() as session:
+                if not leases.claim(session, job_id, QUEUE_OWNER,
+                                    max(1, self.settings.celery_visibility_timeout_s)):
+                    return
+        try:
+            self.app.send_task(TASK_NAME, args=[organization_id, job_id],
+                               queue=self.settings.celery_queue)
+        except Exception:
+            if self.runtime is not None:  # not in the broker: free to be taken by anyone
+                with self.runtime.session() as session:
+                    leases.release(session, job_id, QUEUE_OWNER)
+            raise
+
+    def resubmit_unfinished(self) -> int:
+        """Send the unfinished jobs nobody holds (never sent, or their worker was lost)."""
+        if self.runtime is None:
+            return 0
+        with self.runtime.session() as session:
+            free = leases.free_jobs(session)
+        for organization_id, job_id in free:
+            self.submit(organization_id, job_id)
+        return len(free)
 
     def close(self) -> None:
         self.app.close()
+
+
+def start_sweeper(settings: Settings) -> threading.Thread:
+    """A thread of the worker's main process sending again, every third of a lease, the jobs
+    nobody holds: those a killed worker or a stopped server left unfinished."""
+    runtime = Runtime.from_settings(settings, migrate_db=False)
+    dispatcher = CeleryDispatcher(settings, runtime)
+
+    def sweep() -> None:
+        while True:
+            time.sleep(settings.job_lease_s / 3)
+            try:
+                dispatcher.resubmit_unfinished()
+            except Exception:  # database or broker away for a moment: next round
+                log.exception("sending unfinished jobs again failed")
+
+    thread = threading.Thread(target=sweep, name="billintake-sweeper", daemon=True)
+    thread.start()
+    return thread
 
 
 # `celery -A billintake.queue.celery_app worker` and `billintake worker` use this app.

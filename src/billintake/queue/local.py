@@ -3,7 +3,10 @@
 `local_pool=process` (default) runs each job in a pool of worker processes, so OCR and
 extraction use every core and never stall the server; `thread` runs them in threads of this
 process (lighter to start, for small setups and tests). At most `local_workers` jobs run at once.
-Jobs are rows first: if this process stops, `resubmit_unfinished` picks them up again.
+Jobs are rows first, and each job this dispatcher takes is held by a lease (storage.leases)
+that it renews while it lives: queued here or running in a worker. A keeper thread renews them
+and takes every job whose lease ran out (a process killed mid-way, a worker lost), so work a
+crash left unfinished is picked up again without anyone's help.
 """
 
 from __future__ import annotations
@@ -14,23 +17,26 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from billintake.bootstrap import Runtime
-from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job, unfinished_jobs
+from billintake.queue.lease import lease_owner
+from billintake.queue.worker_process import become_worker, lower_thread_priority
+from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
 from billintake.settings import Settings
+from billintake.storage import leases
 
 log = logging.getLogger(__name__)
 
-WORKER_NICENESS = 5  # job processes yield the CPU to the server taking uploads and mail
 _worker_runtime: Runtime | None = None
 
 
-def _init_worker(settings_values: dict[str, Any]) -> None:
-    """Start a worker process: lower its CPU priority (requests first), open the runtime."""
+def _init_worker(settings_values: dict[str, Any], parent_pid: int) -> None:
+    """Start a worker process: the lowest CPU priority (requests first), exit with the
+    parent, open the runtime."""
     global _worker_runtime
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
+    become_worker(parent_pid)
     _worker_runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)
 
 
@@ -50,9 +56,13 @@ class LocalDispatcher:
         self.workers = max(1, workers or runtime.settings.local_workers)
         if self.mode == "process" and stages is not DEFAULT_STAGES:
             raise ValueError("custom stages run only in thread mode")
+        self.owner = lease_owner()
+        self.lease_s = runtime.settings.job_lease_s
         self._executor: Executor | None = None
-        self._futures: set[Future[str]] = set()
+        self._futures: dict[Future[str], tuple[str, str]] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -60,19 +70,30 @@ class LocalDispatcher:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(self.runtime.settings.model_dump(),))
+                    initargs=(self.runtime.settings.model_dump(), os.getpid()))
             else:
                 self._executor = ThreadPoolExecutor(max_workers=self.workers,
-                                                    thread_name_prefix="billintake-job")
+                                                    thread_name_prefix="billintake-job",
+                                                    initializer=lower_thread_priority)
         return self._executor
 
     def submit(self, organization_id: str, job_id: str) -> None:
+        """Take the job (its lease) and queue it; a job another live process holds, or one
+        already final, is left alone."""
+        self._start_keeper()  # (also to take the job once a dead holder's lease runs out)
+        with self._lock:
+            if any(queued == job_id for _org, queued in self._futures.values()):
+                return  # queued here already (e.g. the same file received again)
+        with self.runtime.session() as session:
+            if not leases.claim(session, job_id, self.owner, self.lease_s):
+                log.info("job %s is held by another process or final; not taken", job_id)
+                return
         with self._lock:
             if self.mode == "process":
                 future = self._pool().submit(_run_in_worker, organization_id, job_id)
             else:
                 future = self._pool().submit(self._run_here, organization_id, job_id)
-            self._futures.add(future)
+            self._futures[future] = (organization_id, job_id)
         future.add_done_callback(self._done)
 
     def _run_here(self, organization_id: str, job_id: str) -> str:
@@ -80,9 +101,38 @@ class LocalDispatcher:
 
     def _done(self, future: Future[str]) -> None:
         with self._lock:
-            self._futures.discard(future)
-        if future.exception() is not None:  # run_job records failures itself; this is a crash
-            log.error("job worker crashed: %r", future.exception())
+            _organization_id, job_id = self._futures.pop(future, ("", ""))
+            crashed = future.exception()
+            if isinstance(crashed, BrokenProcessPool) and self._executor is not None:
+                # a worker process died (killed, out of memory): the pool is unusable; a new
+                # one is made for the next job, and the lost jobs are taken again below
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+        if crashed is not None:  # run_job records failures itself; this is a lost worker
+            log.error("job %s: worker lost: %r", job_id, crashed)
+        # Given up: a final job needs no lease, an unfinished one (its run lost) is free to
+        # be taken again at the keeper's next round.
+        with contextlib.suppress(Exception), self.runtime.session() as session:
+            leases.release(session, job_id, self.owner)
+
+    # -- leases ----------------------------------------------------------------------------
+    def _start_keeper(self) -> None:
+        with self._lock:
+            if self._keeper is None and not self._stop.is_set():
+                self._keeper = threading.Thread(target=self._keep, name="billintake-leases",
+                                                daemon=True)
+                self._keeper.start()
+
+    def _keep(self) -> None:
+        """Renew this process's leases, and take the jobs nobody holds, every third of a
+        lease, until closed."""
+        while not self._stop.wait(self.lease_s / 3):
+            try:
+                with self.runtime.session() as session:
+                    leases.renew(session, self.owner, self.lease_s)
+                self.resubmit_unfinished()
+            except Exception:  # the database away for a moment: try again next round
+                log.exception("renewing job leases failed")
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted job has finished; False on timeout."""
@@ -91,13 +141,19 @@ class LocalDispatcher:
         return not wait(pending, timeout=timeout).not_done
 
     def resubmit_unfinished(self) -> int:
-        """Dispatch again the jobs a previous run left unfinished (e.g. after a restart)."""
-        pending = unfinished_jobs(self.runtime)
-        for organization_id, job_id in pending:
+        """Take the unfinished jobs nobody holds (never taken, or their process died); from
+        now on the keeper does so every third of a lease."""
+        self._start_keeper()
+        with self.runtime.session() as session:
+            free = leases.free_jobs(session)
+        for organization_id, job_id in free:
             self.submit(organization_id, job_id)
-        return len(pending)
+        return len(free)
 
     def close(self) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=10)
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=False)
             self._executor = None

@@ -9,8 +9,11 @@ from billintake.extraction.vocabulary.lookalikes import IN_NUMBERS
 
 # Two words printed with hardly a gap come back as one: a time or number run into a
 # capitalised word ("08:46Receipt"), a word run into an amount ("bar0.67").
+# A date run into its time ("25/01/20181:22:56") is cut after the date's four-digit year.
 _GLUED_RE = re.compile(r"(?P<a>[0-9][0-9:./\-]*[0-9])(?P<b>[A-Z][a-z]{2,}[:.]?)|"
-                       r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})")
+                       r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})|"
+                       r"(?P<e>\d{1,2}([./-])\d{1,2}\6(?:19|20)\d{2})"
+                       r"(?P<f>\d{1,2}:\d{2}(?::\d{2})?(?:[AaPp][Mm])?)")
 
 
 _NUMERIC_SHAPES = re.compile(
@@ -35,11 +38,15 @@ def as_number(text: str) -> str:
 
 
 _BAR_FOR_I = re.compile(r"(?:(?<=^)|(?<=[A-Z]))\|(?=[A-Z]{2}|[A-Z](?:$|[^a-z]))")
+_ONE_FOR_L = re.compile(r"(?<=[a-z])1(?=[a-z])")
 
 
 def as_letters(text: str) -> str:
     """A capital I read as a bar inside or at the start of a word in capitals ("|NV/2024",
-    "M|LK"); a bar before a capitalised word ("|Total") may be a rule's and stays."""
+    "M|LK"); a bar before a capitalised word ("|Total") may be a rule's and stays. A small
+    l read as a one between small letters ("Ja1an")."""
+    if "1" in text:
+        text = _ONE_FOR_L.sub("l", text)
     return _BAR_FOR_I.sub("I", text) if "|" in text and len(text) > 2 else text
 
 
@@ -50,6 +57,8 @@ def unglued(text: str) -> list[str]:
         return [text]
     if match.group("a"):
         return [match.group("a"), match.group("b")]
+    if match.group("e"):
+        return [match.group("e"), match.group("f")]
     return [match.group("c"), match.group("d")]
 
 

@@ -416,7 +416,8 @@ class BillService:
         vendor = self.repo.get_vendor(bill.vendor_id)
         try:
             vendor_ref = self._backend_vendor(vendor, bill.currency)
-            spec = new_bill_from(bill, vendor_ref)
+            spec = with_expense_account(new_bill_from(bill, vendor_ref),
+                                        vendor.expense_accounts.get(self.writer.backend))
         except NeedsReview as exc:
             self._record(bill, "bill", WriteState(key="-", fingerprint="-", state="needs_review",
                                                   error=exc.message))
@@ -732,6 +733,16 @@ def new_bill_from(bill: Bill, vendor_ref: str) -> NewBill:
                    bill_date=bill.bill_date, due_date=bill.due_date, currency=bill.currency,
                    total=bill.total, tax=tax or None, tax_lines=tax_lines, lines=lines,
                    memo=bill.memo, po_number=bill.po_number, reference=bill.id)
+
+
+def with_expense_account(spec: NewBill, account_id: str | None) -> NewBill:
+    """The bill with its lines that name no account booked to `account_id` (the vendor's
+    expense account); a bill without lines gets the lines the books would make, so named."""
+    if account_id is None:
+        return spec
+    lines = tuple(line if line.account_id else line.model_copy(update={"account_id": account_id})
+                  for line in spec.net_lines())
+    return spec.model_copy(update={"lines": lines})
 
 
 def push_extracted_bill(runtime: Runtime, organization_id: str, extracted: ExtractedBill,

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EINVOICE_HINT = "einvoice_sha256"  # hint: the stored XML that came beside the original
+RETRIED_AT_HINT = "retried_at_attempt"  # hint: the attempts a job had when a person retried it
 RUNNABLE = frozenset({JobStatus.QUEUED, JobStatus.READING, JobStatus.EXTRACTING,
                       JobStatus.MATCHING, JobStatus.READY})
 
@@ -216,7 +217,10 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     if confidence < policy.min_confidence:
         shown, limit = below_threshold(confidence, policy.min_confidence)
         reasons.append(f"confidence {shown} is below the auto-approve threshold {limit}")
-    if policy.require_reconciled and not extracted.reconciled:
+    disagreement = extracted.arithmetic_disagreement()
+    if disagreement is not None:  # whatever the policy: contradicting amounts are never booked
+        reasons.append(f"the amounts contradict each other: {disagreement}")
+    elif policy.require_reconciled and not extracted.reconciled:
         reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
     if extracted.needs_review:
         problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"
@@ -309,6 +313,12 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
         job = repo.get_job(job_id)
         if job.status not in RUNNABLE:
             return job
+        started = job.attempts - int(job.hints.get(RETRIED_AT_HINT, "0"))
+        if started >= runtime.settings.job_max_attempts:  # each run lost its worker mid-way
+            job.status, job.error_code = JobStatus.FAILED, "worker_lost"
+            job.error = (f"the job was started {started} times and never finished: its worker "
+                         "was lost each time (killed, or out of memory)")
+            return repo.update_job(job)
         job.attempts += 1
         job.error = job.error_code = None
         repo.update_job(job)
@@ -419,6 +429,7 @@ def retry_job(runtime: Runtime, organization_id: str, job_id: str) -> IngestJob:
             raise Conflict(f"job {job_id} is {job.status.value}; only failed or unfinished "
                            "jobs can be retried")
         job.status, job.error, job.error_code = JobStatus.QUEUED, None, None
+        job.hints = {**job.hints, RETRIED_AT_HINT: str(job.attempts)}  # lost runs count anew
         repo.update_job(job)
     return job
 

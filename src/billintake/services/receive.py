@@ -48,7 +48,9 @@ class Received:
 
     @property
     def needs_dispatch(self) -> bool:
-        return not self.duplicate and self.job.status is JobStatus.QUEUED
+        """Its job is unfinished: new, or the same file's job a stopped process left (the
+        dispatcher takes it only if no live process holds its lease)."""
+        return not self.job.status.is_final
 
 
 _receive_lock = threading.Lock()
@@ -122,7 +124,7 @@ def accept_file(runtime: Runtime, dispatcher: Dispatcher, organization_id: str, 
         try:
             dispatcher.submit(organization_id, received.job.id)
         except Exception:  # e.g. Redis down: the job is stored and stays queued
-            log.exception("could not dispatch job %s; it stays queued (`billintake requeue`)",
+            log.exception("could not dispatch job %s; it stays queued, taken again later",
                           received.job.id, extra={"job_id": received.job.id,
                                                   "organization_id": organization_id})
     return received

@@ -60,6 +60,7 @@ from billintake.services.books import (
     VendorInput,
     bill_from,
     bill_input_from,
+    new_bill_from,
 )
 from billintake.services.pipeline import (
     REQUIRED_FIELDS,
@@ -356,10 +357,26 @@ class Approval:
     vendor: Vendor
 
 
+class _Checked(Exception):
+    """A dry run's approval passed every check (raised to roll its work back)."""
+
+
+def check_approval(runtime: Runtime, organization_id: str, job_id: str,
+                   corrections: Corrections | Mapping[str, Any] | None = None,
+                   booking: Booking | None = None) -> None:
+    """Raise what `approve` would refuse (ValidationFailed, ConfirmationNeeded, Conflict,
+    NotFound) without keeping anything or writing to the books."""
+    try:
+        approve(runtime, organization_id, job_id, corrections, booking, dry_run=True)
+    except _Checked:
+        return
+
+
 def approve(runtime: Runtime, organization_id: str, job_id: str,
             corrections: Corrections | Mapping[str, Any] | None = None,
-            booking: Booking | None = None) -> Approval:
+            booking: Booking | None = None, *, dry_run: bool = False) -> Approval:
     """Correct, record and push the bill of a job in needs_review; the job becomes pushed.
+    (`dry_run`: only check, see `check_approval`.)
 
     If validation fails or a check is left unconfirmed (`ConfirmationNeeded`), nothing is
     kept (no bill, no new vendor) and the job still waits; a confirmed change of bank details
@@ -390,6 +407,12 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             raise ConfirmationNeeded(
                 "confirm before booking: " + "; ".join(c.message for c in pending),
                 confirm=[c.to_dict() for c in pending])
+        if booking.tax_rate_id is not None and booking.tax_rate is None:
+            raise ValidationFailed("tax_rate_id: give the tax_rate it stands for",
+                                   field="tax_rate_id")
+        if dry_run:  # what booking would refuse as it stands (NeedsReview), nothing kept
+            new_bill_from(bill_from(draft, organization_id, vendor.id), vendor.id)
+            raise _Checked  # the block rolls back
         if "bank_details_changed" in booking.confirm and bill_accounts(extracted):
             # confirmed: the account the bill names is the vendor's now, the former kept
             vendor = repo.update_vendor(repo.get_vendor(vendor.id).with_account(

@@ -147,7 +147,10 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
                   "expense_accounts": [_account(a) for a in accounts
                                        if a.account_class is AccountClass.EXPENSE],
                   "bank_accounts": [_account(a) for a in accounts
-                                    if a.account_class is AccountClass.BANK]},
+                                    if a.account_class is AccountClass.BANK],
+                  # each vendor's own expense account in these books (preselected)
+                  "vendor_accounts": {v.id: v.expense_accounts[backend] for v in vendors
+                                      if backend in v.expense_accounts}},
         "tax_codes": tax_codes(extracted, books_rates),
         "confirm": confirm,
         "review": None if job.outcome is None or job.outcome.review is None

@@ -31,7 +31,7 @@ class PageCache:
 
     def put(self, sha256: str, name: str, data: bytes) -> None:
         path = self._path(sha256, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -24,6 +24,7 @@ from billintake.domain.model import (
     Account,
     Bill,
     BillPayment,
+    BookingJob,
     Document,
     IngestJob,
     JobStatus,
@@ -35,12 +36,14 @@ from billintake.domain.people import ApiKey
 from billintake.domain.text import to_ascii
 
 from .scope import OrganizationScope
+from .secrets import SecretBox, SecretKeyError
 from .tables import (
     AccountingConnectionRow,
     AccountRow,
     ApiKeyRow,
     BillPaymentRow,
     BillRow,
+    BookingJobRow,
     DocumentRow,
     IngestJobRow,
     OrganizationRow,
@@ -135,7 +138,12 @@ def _slugify(name: str) -> str:
 
 
 class Repository(OrganizationScope):
-    """One organization's data."""
+    """One organization's data; accounting secrets sealed with `secrets` (storage.secrets)."""
+
+    def __init__(self, session: Session, organization_id: str, *,
+                 secrets: SecretBox | None = None) -> None:
+        super().__init__(session, organization_id)
+        self.secrets = secrets
 
     # -- helpers ---------------------------------------------------------------------------
     def _get(self, row_type: Any, key: Any, what: str) -> Any:
@@ -301,13 +309,13 @@ class Repository(OrganizationScope):
         return self._add(IngestJobRow, job, _job_row(job))
 
     def get_job(self, job_id: str) -> IngestJob:
-        return self._load(IngestJob, IngestJobRow, job_id, "job")
+        return _job(self._get(IngestJobRow, job_id, "job"))
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
         row = self.session.scalar(
             self._owned(IngestJobRow, IngestJobRow.document_sha256 == sha256)
             .order_by(IngestJobRow.created_at).limit(1))
-        return None if row is None else IngestJob.model_validate(_row_dict(row))
+        return None if row is None else _job(row)
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
                   offset: int = 0) -> list[IngestJob]:
@@ -315,7 +323,7 @@ class Repository(OrganizationScope):
         if status:
             query = query.where(IngestJobRow.status == status.value)
         query = query.order_by(IngestJobRow.created_at.desc(), IngestJobRow.id)
-        return self._load_all(IngestJob, query.limit(limit).offset(offset))
+        return [_job(row) for row in self.session.scalars(query.limit(limit).offset(offset))]
 
     def job_ids(self, *, status: JobStatus, limit: int = 10_000) -> list[str]:
         """The ids of the jobs in this status, newest first (as `list_jobs` orders them)."""
@@ -331,6 +339,18 @@ class Repository(OrganizationScope):
         self._update(IngestJobRow, job, "job", _job_row(job))
         return job
 
+    # -- booking jobs (pushes and payments run outside the request) ------------------------
+    def add_booking_job(self, job: BookingJob) -> BookingJob:
+        return self._add(BookingJobRow, job, job.model_dump())
+
+    def get_booking_job(self, job_id: str) -> BookingJob:
+        return self._load(BookingJob, BookingJobRow, job_id, "booking job")
+
+    def update_booking_job(self, job: BookingJob) -> BookingJob:
+        job.updated_at = datetime.now(UTC)
+        self._update(BookingJobRow, job, "booking job", job.model_dump())
+        return job
+
     # -- accounting connections ------------------------------------------------------------
     def set_connection(self, backend: str, config: dict[str, Any],
                        secrets_: dict[str, str]) -> str:
@@ -340,7 +360,7 @@ class Repository(OrganizationScope):
         connection_id = new_id()
         self.session.add(AccountingConnectionRow(
             id=connection_id, organization_id=self.organization_id, backend=backend,
-            config=config, secrets=secrets_, is_default=True))
+            config=config, secrets=self._sealed(secrets_), is_default=True))
         self.session.flush()
         return connection_id
 
@@ -355,7 +375,16 @@ class Repository(OrganizationScope):
         if row is None:
             return None
         return {"id": row.id, "backend": row.backend, "config": dict(row.config),
-                "secrets": dict(row.secrets)}
+                "secrets": self._box().open(row.secrets)}
+
+    def _box(self) -> SecretBox:
+        if self.secrets is None:
+            raise SecretKeyError("this repository has no secret key: accounting secrets are "
+                                 "stored only encrypted")
+        return self.secrets
+
+    def _sealed(self, secrets_: dict[str, str]) -> dict[str, Any]:
+        return self._box().seal(secrets_) if secrets_ else {}
 
     def update_connection_options(self, connection_id: str, options: dict[str, Any]) -> None:
         """Set options of a stored connection (e.g. its tax-rate mapping), in place."""
@@ -374,6 +403,12 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
     data["kind"] = bill.kind.value
     data["status"] = bill.status.value
     return data
+
+
+def _job(row: IngestJobRow) -> IngestJob:
+    """The job a row holds; its lease is the queue's business (`storage.leases`), not the
+    job's, and no update of the job touches it."""
+    return IngestJob.model_validate(_row_dict(row, exclude=("lease_owner", "lease_until")))
 
 
 def _job_row(job: IngestJob) -> dict[str, Any]:

@@ -142,6 +142,9 @@ class VendorRow(Base):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     iban: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # backend -> the id of the account its bill lines are booked to (0011)
+    expense_accounts: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True,
+                                                                    default=dict)
     # the other IBANs confirmed for the vendor besides `iban` (0014)
     bank_accounts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=list)
 
@@ -225,6 +228,7 @@ class IngestJobRow(Base):
     __table_args__ = (
         Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
         Index("ix_ingest_jobs_org_status", "organization_id", "status"),
+        Index("ix_ingest_jobs_status_lease", "status", "lease_until"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -238,6 +242,29 @@ class IngestJobRow(Base):
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     hints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # JobOutcome
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    # who holds the unfinished job (runs it or has it queued), until when (see storage.leases)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class BookingJobRow(Base):
+    """A push or payment to the accounting system, run outside the HTTP request."""
+
+    __tablename__ = "booking_jobs"
+    __table_args__ = (Index("ix_booking_jobs_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)

@@ -3,9 +3,11 @@ or rejected, booked in the embedded ledger."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from billintake_devkit.einvoice_fixtures import cii
@@ -46,6 +48,17 @@ def ingest(runtime: Runtime, org_id: str, data: bytes, filename: str) -> IngestJ
     """Receive and run a file through the real pipeline."""
     received = receive(runtime, org_id, data, filename=filename, channel=Channel.UPLOAD)
     return run_job(runtime, org_id, received.job.id)
+
+
+def booked(client: TestClient, accepted: Any, timeout: float = 60) -> dict[str, Any]:
+    """An approval answered 202: its booking job followed to the end, which must be done."""
+    assert accepted.status_code == 202, accepted.text
+    deadline = time.monotonic() + timeout
+    while not (job := client.get(accepted.headers["Location"]).json())["final"]:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    assert job["status"] == "done" and job["kind"] == "approve", job
+    return job["result"]  # type: ignore[no-any-return]
 
 
 def bills_of(runtime: Runtime, org_id: str) -> list:  # type: ignore[type-arg]
@@ -93,8 +106,7 @@ def test_approved_with_a_corrected_total_is_booked_with_it(
     lines = [{"description": "Services as corrected", "amount": "14372.49"}]
     response = client.post(f"/review/{job.id}/approve", json={
         "total": "17100.00", "bill_date": "2025-05-19", "line_items": lines})
-    assert response.status_code == 200, response.text
-    body = response.json()
+    body = booked(client, response)
     assert body["job"]["status"] == "pushed" and body["job"]["bill_id"] == body["bill"]["id"]
     assert body["bill"]["total"] == "17100.00" and body["bill"]["pushed"]
 
@@ -165,10 +177,9 @@ def test_an_ambiguous_vendor_is_settled_by_choosing_one(runtime: Runtime) -> Non
     assert "ambiguous" in unsettled.json()["detail"]
 
     chosen = candidates["Nordwind Bürotechnik KG"]
-    response = client.post(f"/review/{job.id}/approve", json={"vendor_id": chosen})
-    assert response.status_code == 200, response.text
-    assert response.json()["bill"]["vendor_id"] == chosen
-    assert "Nordwind Bürotechnik GmbH" in response.json()["vendor"]["aliases"]
+    body = booked(client, client.post(f"/review/{job.id}/approve", json={"vendor_id": chosen}))
+    assert body["bill"]["vendor_id"] == chosen
+    assert "Nordwind Bürotechnik GmbH" in body["vendor"]["aliases"]
     [bill] = bills_of(runtime, org.id)
     assert bill.vendor_id == chosen and bill.total == Decimal("939.51")
 
@@ -183,8 +194,7 @@ def test_a_corrected_vendor_name_matching_a_vendor_becomes_its_alias(runtime: Ru
 
     response = client.post(f"/review/{job.id}/approve",
                            json={"vendor_name": "Harbour Printing and Design, Bristol"})
-    assert response.status_code == 200, response.text
-    vendor = response.json()["vendor"]
+    vendor = booked(client, response)["vendor"]
     assert vendor["name"] == "Harbour Printing & Design Bristol"
     assert vendor["aliases"] == ["Harbour Printing and Design, Bristol"]
     with runtime.repository(org.id) as repo:
@@ -194,10 +204,10 @@ def test_a_corrected_vendor_name_matching_a_vendor_becomes_its_alias(runtime: Ru
 def test_an_unknown_vendor_is_created_on_approval(runtime: Runtime) -> None:
     org, key = make_org(runtime, "acme", known_sellers=False)
     job = ingest(runtime, org.id, einvoice("RE-2024-0102")[1], "re.xml")
-    response = client_for(runtime, key).post(f"/review/{job.id}/approve")
-    assert response.status_code == 200, response.text
-    assert response.json()["vendor"]["name"] == "Nordwind Bürotechnik GmbH"
-    assert response.json()["vendor"]["tax_id"] == "DE811234567"
+    client = client_for(runtime, key)
+    vendor = booked(client, client.post(f"/review/{job.id}/approve"))["vendor"]
+    assert vendor["name"] == "Nordwind Bürotechnik GmbH"
+    assert vendor["tax_id"] == "DE811234567"
 
 
 def test_a_credit_note_stays_a_vendor_credit(runtime: Runtime) -> None:
@@ -208,9 +218,9 @@ def test_a_credit_note_stays_a_vendor_credit(runtime: Runtime) -> None:
     printed = job.outcome.bill.value("total")  # type: ignore[union-attr]
     assert printed == specs()["credit"].grand_total > 0
 
-    response = client_for(runtime, key).post(  # the reviewer types the total as printed
-        f"/review/{job.id}/approve", json={"total": str(printed)})
-    assert response.status_code == 200, response.text
+    client = client_for(runtime, key)
+    booked(client, client.post(  # the reviewer types the total as printed
+        f"/review/{job.id}/approve", json={"total": str(printed)}))
     [bill] = bills_of(runtime, org.id)
     assert bill.kind is BillKind.VENDOR_CREDIT and bill.total == -printed
 
@@ -254,3 +264,32 @@ def test_a_job_not_waiting_for_review_cannot_be_approved(runtime: Runtime) -> No
     assert response.status_code == 409 and "pushed" in response.json()["detail"]
     assert client.post(f"/review/{job.id}/reject", json={"reason": "x"}).status_code == 409
     assert client.post("/review/nope/approve", json={}).status_code == 404
+
+
+def test_approval_never_holds_the_request_while_the_books_hang(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from billintake.accounting.ledger import LedgerWriter
+
+    org, key = make_org(runtime, "acme", known_sellers=False)
+    job = ingest(runtime, org.id, einvoice("RE-2024-0104")[1], "re.xml")
+    release = threading.Event()
+    real_create = LedgerWriter.create_bill
+
+    def hanging_create(self: LedgerWriter, *args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=60)
+        return real_create(self, *args, **kwargs)
+
+    monkeypatch.setattr(LedgerWriter, "create_bill", hanging_create)
+    client = client_for(runtime, key)
+    started = time.monotonic()
+    response = client.post(f"/review/{job.id}/approve", json={"create_vendor": True})
+    assert response.status_code == 202 and time.monotonic() - started < 5
+    time.sleep(0.3)
+    assert client.get(response.headers["Location"]).json()["status"] == "running"
+    assert job_of(runtime, org.id, job.id).status is JobStatus.NEEDS_REVIEW
+    release.set()
+    body = booked(client, response)
+    assert body["job"]["status"] == "pushed" and body["bill"]["pushed"]
+    assert job_of(runtime, org.id, job.id).status is JobStatus.PUSHED

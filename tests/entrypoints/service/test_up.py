@@ -25,6 +25,10 @@ DOMAIN = "billintake.localhost"
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[dict[str, object]]:
+    yield from _up(tmp_path, "")
+
+
+def _up(tmp_path: Path, extra_config: str) -> Iterator[dict[str, object]]:
     data, inbox = tmp_path / "data", tmp_path / "inbox"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
     http_port, smtp_port = free_port(), free_port()
@@ -32,7 +36,8 @@ def service(tmp_path: Path) -> Iterator[dict[str, object]]:
     config = tmp_path / "billintake.env"
     config.write_text(f"BILLINTAKE_DATA_DIR={data}\nBILLINTAKE_SMTP_PORT={smtp_port}\n"
                       f"BILLINTAKE_INTAKE_FOLDER={inbox}\nBILLINTAKE_LOCAL_POOL=thread\n"
-                      f"BILLINTAKE_LOCAL_WORKERS=1\nBILLINTAKE_INTAKE_DOMAIN={DOMAIN}\n")
+                      f"BILLINTAKE_LOCAL_WORKERS=1\nBILLINTAKE_INTAKE_DOMAIN={DOMAIN}\n"
+                      + extra_config)
     env.update(BILLINTAKE_CONFIG=str(config), HOME=str(tmp_path))
     runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
     org, _key = make_org(runtime, "acme")
@@ -105,3 +110,41 @@ def test_up_serves_http_takes_mail_and_a_dropped_file_then_stops_cleanly(
     # one log: uvicorn's lines, the SMTP listener's and the folder's in the same format
     assert "SMTP listening on" in log and "watching" in log and "stopped" in log
     assert "Uvicorn running" in log or "Application startup complete" in log
+
+
+@pytest.mark.redis
+def test_up_with_celery_starts_a_worker_and_stops_it(tmp_path: Path, redis_url: str) -> None:
+    """BILLINTAKE_QUEUE=celery: `up` starts a Celery worker beside itself, which takes the
+    dropped file's job; health reports it; SIGTERM stops both."""
+    import uuid
+
+    queue = f"billintake-test-up-{uuid.uuid4().hex[:8]}"
+    parts = _up(tmp_path, f"BILLINTAKE_QUEUE=celery\nBILLINTAKE_REDIS_URL={redis_url}\n"
+                          f"BILLINTAKE_CELERY_QUEUE={queue}\n")
+    service = next(parts)
+    try:
+        base, runtime, org = service["base"], service["runtime"], service["org"]
+        assert isinstance(runtime, Runtime)
+        deadline = time.monotonic() + 60
+        while True:
+            workers = httpx.get(f"{base}/healthz", timeout=10).json()["checks"]["workers"]
+            if workers["count"]:
+                break
+            assert time.monotonic() < deadline, workers
+            time.sleep(0.5)
+        assert workers["status"] == "ok" and workers["kind"] == "Celery workers"
+        inbox = service["inbox"]
+        assert isinstance(inbox, Path)
+        (inbox / "dropped.pdf").write_bytes(einvoice("RE-2024-0503")[0])
+        [job] = _jobs(runtime, org.id, 1, timeout=90)  # type: ignore[attr-defined]
+        assert job.channel is Channel.FOLDER and job.status.is_final
+        process = service["process"]
+        assert isinstance(process, subprocess.Popen)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=90) == 0
+        assert "started a Celery worker" in Path(str(service["log"])).read_text()
+    finally:
+        parts.close()
+        import redis
+
+        redis.Redis.from_url(redis_url).delete(queue)

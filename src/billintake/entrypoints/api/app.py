@@ -12,6 +12,7 @@ from billintake.bootstrap import Runtime
 from billintake.entrypoints.api import (
     routes_accounting,
     routes_documents,
+    routes_inbound,
     routes_intake,
     routes_pages,
     routes_reports,
@@ -19,14 +20,14 @@ from billintake.entrypoints.api import (
     routes_session,
 )
 from billintake.entrypoints.api.auth import CurrentOrg
-from billintake.entrypoints.api.errors import install_error_handlers
+from billintake.entrypoints.api.errors import install_error_handlers, install_error_responses
 from billintake.entrypoints.api.security import SecurityHeaders
 from billintake.settings import Settings
 
 # Each area's routes.
-ROUTERS = (routes_intake.router, routes_accounting.router, routes_review.router,
-           routes_documents.router, routes_session.router, routes_reports.router,
-           routes_pages.router)
+ROUTERS = (routes_intake.router, routes_inbound.router, routes_accounting.router,
+           routes_review.router, routes_documents.router, routes_session.router,
+           routes_reports.router, routes_pages.router)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router)
 
     # the more specific mount first: Swagger UI's files, then the workspace's own
+    install_error_responses(app)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=routes_pages.STATIC_DIR), name="static")
     return app

@@ -6,16 +6,24 @@ Every route works in the caller's organization and through its accounting connec
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from billintake.accounting.writer import Connection
 from billintake.domain.errors import ValidationFailed
 from billintake.domain.model import Amount
-from billintake.entrypoints.api.auth import OrgRepository, RuntimeDep
+from billintake.entrypoints.api.auth import CurrentOrg, OrgRepository, RuntimeDep
+from billintake.entrypoints.api.params import Offset
+from billintake.queue.booking import BookingRunner
+from billintake.services.booking import booking_job_view, submit_payment, submit_push
 from billintake.services.books import (
     BillInput,
     BillService,
@@ -24,7 +32,32 @@ from billintake.services.books import (
     connection_for,
 )
 
-router = APIRouter(tags=["accounting"])
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run again the booking jobs a stopped server left unfinished; stop the runner with it."""
+    runner = booking_runner(app)
+    count = await run_in_threadpool(runner.resubmit_unfinished)
+    if count:
+        log.info("resubmitted %d unfinished booking jobs", count)
+    try:
+        yield
+    finally:
+        app.state.booking_runner = None
+        runner.close()
+
+
+router = APIRouter(tags=["accounting"], lifespan=lifespan)
+
+
+def booking_runner(app: Any) -> BookingRunner:
+    """The app's runner of booking jobs (made on first use)."""
+    runner = getattr(app.state, "booking_runner", None)
+    if runner is None:
+        runner = app.state.booking_runner = BookingRunner(app.state.runtime)
+    return runner
 
 
 def bill_service(repo: OrgRepository, runtime: RuntimeDep) -> BillService:
@@ -62,6 +95,31 @@ def create_vendor(body: VendorInput, service: Service) -> dict[str, Any]:
     return service.create_vendor(body).model_dump(mode="json")
 
 
+@router.post("/vendors/import")
+def import_vendors(service: Service) -> dict[str, object]:
+    """Take in the vendors and the chart of accounts of the connected books (linking vendors
+    already known by tax id, IBAN or exact name)."""
+    from billintake.services.books_import import import_from_books
+
+    return import_from_books(service).to_dict()
+
+
+class ExpenseAccountInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str | None = Field(description="an expense account of the books (id or code); "
+                                   "null: the books' default")
+
+
+@router.put("/vendors/{vendor_id}/expense-account")
+def set_vendor_expense_account(vendor_id: str, body: ExpenseAccountInput,
+                               service: Service) -> dict[str, Any]:
+    """The account the vendor's bill lines are booked to when they name none."""
+    from billintake.services.books_import import set_expense_account
+
+    return set_expense_account(service, vendor_id, body.account_id).model_dump(mode="json")
+
+
 @router.get("/accounts")
 def list_accounts(service: Service) -> list[dict[str, Any]]:
     """The chart of accounts of the organization's accounting system."""
@@ -71,7 +129,7 @@ def list_accounts(service: Service) -> list[dict[str, Any]]:
 @router.get("/bills")
 def list_bills(service: Service, vendor_id: str | None = None, status: str | None = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+               offset: Offset = 0) -> list[dict[str, Any]]:
     bills = service.list_bills(vendor_id=vendor_id, status=status, limit=limit, offset=offset)
     return [b.model_dump(mode="json") for b in bills]
 
@@ -87,20 +145,38 @@ def get_bill(bill_id: str, service: Service) -> dict[str, Any]:
     return service.get_bill(bill_id).to_dict()
 
 
-@router.post("/bills/{bill_id}/push")
-def push_bill(bill_id: str, service: Service) -> dict[str, Any]:
-    """Book the bill, with its original attached, in the organization's accounting system."""
-    service.push_bill(bill_id)
-    return service.get_bill(bill_id).to_dict()
+def _accepted(job: Any, request: Request) -> JSONResponse:
+    booking_runner(request.app).submit(job.organization_id, job.id)
+    return JSONResponse({"job": booking_job_view(job)}, status_code=202,
+                        headers={"Location": f"/booking-jobs/{job.id}"})
 
 
-@router.post("/bills/{bill_id}/payments", status_code=201)
-def record_payment(bill_id: str, body: PaymentInput, service: Service) -> dict[str, Any]:
-    payment = service.record_payment(bill_id, amount=body.amount, currency=body.currency,
-                                     payment_date=body.payment_date, reference=body.reference,
-                                     account_id=body.account_id)
-    return {"payment": payment.model_dump(mode="json"),
-            "bill": service.get_bill(bill_id).to_dict()}
+@router.post("/bills/{bill_id}/push", status_code=202)
+def push_bill(bill_id: str, request: Request, org: CurrentOrg,
+              runtime: RuntimeDep) -> JSONResponse:
+    """Book the bill, with its original attached, in the organization's accounting system.
+    The write runs as a job: 202 with the job to follow (`GET /booking-jobs/{id}`; its
+    `result.bill` once done, its `error` if it failed)."""
+    return _accepted(submit_push(runtime, org.id, bill_id), request)
+
+
+@router.post("/bills/{bill_id}/payments", status_code=202)
+def record_payment(bill_id: str, body: PaymentInput, request: Request, org: CurrentOrg,
+                   runtime: RuntimeDep) -> JSONResponse:
+    """Pay the bill (partly or fully) in the accounting system (pushing it first if needed).
+    422 at once for another currency or more than the open balance; the write runs as a job:
+    202 with the job to follow (`GET /booking-jobs/{id}`: `result.payment` and `result.bill`)."""
+    job = submit_payment(runtime, org.id, bill_id, amount=body.amount, currency=body.currency,
+                         payment_date=body.payment_date, reference=body.reference,
+                         account_id=body.account_id)
+    return _accepted(job, request)
+
+
+@router.get("/booking-jobs/{job_id}")
+def get_booking_job(job_id: str, repo: OrgRepository) -> dict[str, Any]:
+    """A push or payment job: queued, running, done (with its `result`) or failed (with its
+    `error` and `error_code`)."""
+    return booking_job_view(repo.get_booking_job(job_id))
 
 
 class TaxRatesInput(BaseModel):

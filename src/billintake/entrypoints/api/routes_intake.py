@@ -15,6 +15,7 @@ from billintake.bootstrap import Runtime
 from billintake.domain.errors import TooLarge, UnsupportedMediaType
 from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
+from billintake.entrypoints.api.params import Offset
 from billintake.entrypoints.intake.upload import (
     UploadedFile,
     read_limited,
@@ -153,7 +154,7 @@ async def inbound_email(request: Request, org: CurrentOrg, runtime: RuntimeDep) 
 def list_jobs(org: CurrentOrg, runtime: RuntimeDep,
               status: Annotated[JobStatus | None, Query()] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+              offset: Offset = 0) -> dict[str, Any]:
     """The organization's jobs, newest first, optionally of one status."""
     with runtime.repository(org.id) as repo:
         jobs = repo.list_jobs(status=status, limit=limit, offset=offset)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse
 
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
+from billintake.entrypoints.api.params import Offset
+from billintake.entrypoints.api.routes_accounting import booking_runner
 from billintake.entrypoints.api.routes_intake import job_view
 from billintake.services import inbox, review
-from billintake.services.books import BillView
+from billintake.services.booking import booking_job_view, submit_approval
 from billintake.services.review_view import review_view
 
 router = APIRouter(tags=["review"])
@@ -27,7 +30,7 @@ def inbox_rows(org: CurrentOrg, runtime: RuntimeDep,
                status: Annotated[InboxStatus | None, Query()] = None,
                q: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+               offset: Offset = 0) -> dict[str, Any]:
     """The organization's bills, newest first: status, vendor, number, dates, total and why
     each waits; filtered by status and by the words of `q`; with the count of each status."""
     return inbox.inbox(runtime, org.id, status=status, query=q, limit=limit, offset=offset)
@@ -36,7 +39,7 @@ def inbox_rows(org: CurrentOrg, runtime: RuntimeDep,
 @router.get("/review")
 def waiting(org: CurrentOrg, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=500)] = 100,
-            offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+            offset: Offset = 0) -> dict[str, Any]:
     """The jobs waiting in needs_review, newest first, with why they wait: the reasons,
     low-confidence fields, warnings (arithmetic, e-invoice rules) and vendor candidates."""
     items = review.waiting(runtime, org.id, limit=limit, offset=offset)
@@ -52,21 +55,23 @@ def view(job_id: str, org: CurrentOrg, runtime: RuntimeDep) -> dict[str, Any]:
     return review_view(runtime, org.id, job_id)
 
 
-@router.post("/review/{job_id}/approve")
-def approve(job_id: str, org: CurrentOrg, runtime: RuntimeDep,
+@router.post("/review/{job_id}/approve", status_code=202)
+def approve(job_id: str, request: Request, org: CurrentOrg, runtime: RuntimeDep,
             body: Annotated[dict[str, Any] | None,
-                            Body(examples=[APPROVE_EXAMPLE])] = None) -> dict[str, Any]:
+                            Body(examples=[APPROVE_EXAMPLE])] = None) -> JSONResponse:
     """Approve the job's bill with optional corrections (bill_number, vendor_name or
     vendor_id, kind, bill_date, due_date, currency, subtotal, tax, total, po_number,
     line_items) and how to book it (account_id: an expense account; tax_rate; create_vendor;
-    confirm: the codes of the checks confirmed): it is booked and the job becomes pushed.
-    422 names a bad field; 409 when the job is not waiting for review, the bill exists
-    already, or a check (possible_duplicate, bank_details_changed) is not confirmed — the
-    body's `confirm` lists those; 404 for an unknown job."""
-    corrections, booking = review.parse_decision(body)
-    approval = review.approve(runtime, org.id, job_id, corrections, booking)
-    return {"job": job_view(approval.job), "bill": BillView(approval.bill).to_dict(),
-            "vendor": approval.vendor.model_dump(mode="json")}
+    confirm: the codes of the checks confirmed). The decision is checked here: 422 names a bad
+    field; 409 when the job is not waiting for review, the bill exists already, or a check
+    (possible_duplicate, bank_details_changed) is not confirmed — the body's `confirm` lists
+    those; 404 for an unknown job. Booking runs as a job: 202 with the job to follow
+    (`GET /booking-jobs/{id}`: once done, `result.job`, `result.bill`, `result.vendor`; the
+    review job becomes pushed)."""
+    job = submit_approval(runtime, org.id, job_id, body)
+    booking_runner(request.app).submit(org.id, job.id)
+    return JSONResponse({"job": booking_job_view(job)}, status_code=202,
+                        headers={"Location": f"/booking-jobs/{job.id}"})
 
 
 @router.post("/review/{job_id}/reject")

@@ -14,6 +14,7 @@ from billintake.entrypoints.cli import (
     read,
     reports,
     review,
+    secrets,
     service,
 )
 
@@ -21,5 +22,5 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="billintake: bills in, correct entries in the books out.")
 
 for _area in (service, org, people, intake, extract, read, accounting, reports, review,
-              learn):
+              learn, secrets):
     app.add_typer(_area.commands)

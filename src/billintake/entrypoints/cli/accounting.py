@@ -79,15 +79,17 @@ def vendors_list(org: str | None = OrgOption, json_output: bool = JsonOption) ->
     """List the vendors."""
     with user_errors(json_output), _service(org) as service:
         vendors = [v.model_dump(mode="json") for v in service.list_vendors()]
-        emit(vendors, json_output, columns=("id", "name", "tax id", "email", "iban"),
-             rows=[[short_id(v["id"]), v["name"], v["tax_id"], v["email"], v["iban"]]
-                   for v in vendors], empty="no vendors yet")
+        emit(vendors, json_output,
+             columns=("id", "name", "tax id", "email", "iban", "expense account"),
+             rows=[[short_id(v["id"]), v["name"], v["tax_id"], v["email"], v["iban"],
+                    ", ".join(v["expense_accounts"].values())] for v in vendors],
+             empty="no vendors yet (`billintake vendors import` takes the books' vendors)")
 
 
 @vendors_app.command("add")
 def vendors_add(
     name: str = typer.Argument(..., help="the vendor's name as on its bills"),
-    tax_id: str | None = typer.Option(None, help="VAT or tax number [default: none]"),
+    tax_id: str | None = typer.Option(None, help="VAT or tax number (default: none)"),
     email: str | None = typer.Option(None, help="the address its bills come from"),
     iban: str | None = typer.Option(None, help="its bank account (IBAN)"),
     org: str | None = OrgOption, json_output: bool = JsonOption,
@@ -98,6 +100,48 @@ def vendors_add(
                                                    iban=iban))
         emit(vendor.model_dump(mode="json"), json_output, columns=("id", "name"),
              rows=[[vendor.id, vendor.name]], title="vendor added")
+
+
+@vendors_app.command("import")
+def vendors_import(org: str | None = OrgOption, json_output: bool = JsonOption) -> None:
+    """Take in the vendors and the chart of accounts of the connected books (run it once on
+    day one, and again after adding vendors there): known vendors are linked, not doubled."""
+    from billintake.services.books_import import import_from_books
+
+    with user_errors(json_output), _service(org) as service:
+        result = import_from_books(service)
+    emit(result.to_dict(), json_output, columns=("what", "count", "names"), rows=[
+        ["vendors created", len(result.vendors_created), ", ".join(result.vendors_created)],
+        ["vendors linked", len(result.vendors_linked), ", ".join(result.vendors_linked)],
+        ["vendors already linked", result.vendors_known, ""],
+        ["accounts added", len(result.accounts_added), ", ".join(result.accounts_added)],
+        ["accounts already known", result.accounts_known, ""],
+    ], title=f"imported from the {result.backend} books")
+
+
+@vendors_app.command("account")
+def vendors_account(
+    vendor: str = typer.Argument(..., help="the vendor's id (or a unique prefix) or exact name"),
+    account: str | None = typer.Argument(None, help="an expense account of the books, by code "
+                                         "or id (see `billintake accounts`)"),
+    clear: bool = typer.Option(False, "--clear", help="book to the books' default again"),
+    org: str | None = OrgOption, json_output: bool = JsonOption,
+) -> None:
+    """Book a vendor's bill lines to one expense account (lines that name none)."""
+    from billintake.services.books_import import set_expense_account
+    from billintake.storage.tables import VendorRow
+
+    if account is None and not clear:
+        raise typer.BadParameter("give an ACCOUNT, or --clear", param_hint="ACCOUNT")
+    with user_errors(json_output), _service(org) as service:
+        by_name = [v for v in service.list_vendors() if v.name.casefold() == vendor.casefold()]
+        vendor_id = by_name[0].id if len(by_name) == 1 else complete_id(
+            service.repo.session, VendorRow, service.repo.organization_id, vendor, "vendor")
+        updated = set_expense_account(service, vendor_id, None if clear else account)
+    emit(updated.model_dump(mode="json"), json_output, columns=("vendor", "books", "account"),
+         rows=[[updated.name, backend, account_id]
+               for backend, account_id in updated.expense_accounts.items()]
+         or [[updated.name, "", "the books' default"]], title="expense account")
 
 
 @commands.command("accounts")
@@ -113,7 +157,7 @@ def accounts(org: str | None = OrgOption, json_output: bool = JsonOption) -> Non
 @bills_app.command("list")
 def bills_list(
     status: str | None = typer.Option(None, help="only bills in this status: draft, open, "
-                                      "partially_paid, paid, void [default: all]"),
+                                      "partially_paid, paid, void (default: all)"),
     vendor_id: str | None = typer.Option(None, help="only this vendor's bills"),
     limit: int = typer.Option(100, min=1, help="at most this many, newest first"),
     org: str | None = OrgOption, json_output: bool = JsonOption,
@@ -182,10 +226,10 @@ def bills_pay(
     amount: str = typer.Argument(..., help="the amount paid, e.g. 119.00"),
     currency: str = typer.Argument(..., help="its currency, e.g. EUR"),
     on: str | None = typer.Option(None, "--date", help="payment date as YYYY-MM-DD "
-                                  "[default: today]"),
+                                  "(default: today)"),
     reference: str | None = typer.Option(None, help="the bank transfer's reference"),
     account_id: str | None = typer.Option(None, help="the bank account paid from "
-                                          "[default: the books' bank account]"),
+                                          "(default: the books' bank account)"),
     org: str | None = OrgOption, json_output: bool = JsonOption,
 ) -> None:
     """Record a (partial) payment of a bill."""

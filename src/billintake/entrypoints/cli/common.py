@@ -16,8 +16,8 @@ from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError
 from billintake.services.organizations import default_organization_id
 
-OrgOption = typer.Option(None, "--org", help="organization slug [default: BILLINTAKE_DEFAULT_ORG,"
-                         " or the only organization]")
+OrgOption = typer.Option(None, "--org", help="organization slug (default: BILLINTAKE_DEFAULT_ORG,"
+                         " or the only organization)")
 
 
 def _json_wanted() -> bool:

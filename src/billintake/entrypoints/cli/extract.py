@@ -20,6 +20,9 @@ def extract(
     jsonl: bool = typer.Option(False, "--jsonl", help="one JSON object per file, per line"),
     pretty: bool = typer.Option(False, "--json", help="pretty-print one file's JSON"),
     no_model: bool = typer.Option(False, "--no-model", help="rules only, no trained scorer"),
+    explain: bool = typer.Option(False, "--explain",
+                                 help="for a person: each field, where it was found, by which "
+                                      "label, and why it won"),
 ) -> None:
     """Extract bill fields. Files that fail give {"file", "error"}; exit 1 if any failed."""
     from billintake.extraction.contract import error_contract, to_contract
@@ -35,7 +38,11 @@ def extract(
     for path in files:
         body: dict[str, Any]
         try:
-            body = to_contract(extractor.extract_bytes(path.read_bytes()), str(path))
+            bill = extractor.extract_bytes(path.read_bytes())
+            if explain:
+                typer.echo(explanation(bill, str(path)))
+                continue
+            body = to_contract(bill, str(path))
         except BillintakeError as exc:
             body, failed = error_contract(str(path), exc.message), True
         except OSError as exc:
@@ -46,3 +53,22 @@ def extract(
             typer.echo(json.dumps(body, ensure_ascii=False))
     if failed:
         raise typer.Exit(code=1)
+
+
+def explanation(bill: Any, name: str) -> str:
+    """Each found field: value, confidence, page and box, label, and why it won."""
+    lines = [f"{name} ({bill.source}{', reconciled' if bill.reconciled else ''})"]
+    for field_name, field in bill.field_values().items():
+        lines.append(f"  {field_name}: {field.value}  confidence {field.confidence:.2f}")
+        ev = field.evidence
+        if ev is None:
+            continue
+        where = f"page {ev.page} box {list(ev.bbox)}" if ev.bbox else (ev.path or ev.source)
+        lines.append(f"      at {where}, read {ev.text!r}" if ev.text else f"      at {where}")
+        if ev.label:
+            lines.append(f"      label {ev.label!r}")
+        if ev.why:
+            lines.append("      why: " + "; ".join(ev.why))
+    for warning in bill.warnings:
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from billintake.bootstrap import Runtime
+from billintake.domain.errors import ValidationFailed
 from billintake.domain.model import JobStatus
 from billintake.entrypoints.cli.common import organization_id_for, user_errors
 from billintake.settings import get_settings
@@ -97,7 +98,11 @@ def _watch(intake: object, settle: float) -> object:
 
 
 @commands.command()
-def smtp(host: str | None = None, port: int | None = None) -> None:
+def smtp(
+    host: str | None = typer.Option(None, help="address to listen on (default: setting "
+                                    "SMTP_HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port (default: setting SMTP_PORT, 2525)"),
+) -> None:
     """Run the SMTP listener for the intake addresses (bills+<org-slug>@<intake domain>)."""
     from billintake.entrypoints.intake.smtp import start_smtp
     from billintake.logs import configure_logging
@@ -122,8 +127,57 @@ def smtp(host: str | None = None, port: int | None = None) -> None:
 
 
 @commands.command()
+def imap(
+    once: bool = typer.Option(False, "--once", help="poll once and exit (default: keep polling "
+                              "every BILLINTAKE_IMAP_POLL_S seconds)"),
+    org: str | None = typer.Option(None, "--org", help="organization the mailbox's bills are "
+                                   "for (default: BILLINTAKE_DEFAULT_ORG, or the only one)"),
+) -> None:
+    """Take bills in from an IMAP mailbox (BILLINTAKE_IMAP_HOST, _USER, _PASSWORD) by its
+    rules (_FOLDER, _SENDERS, _SUBJECT_WORDS), then move or flag them (_AFTER)."""
+    from billintake.entrypoints.intake.imap import (
+        MailboxAccount,
+        MailboxRules,
+        poll_forever,
+        poll_once,
+    )
+    from billintake.logs import configure_logging
+    from billintake.queue import get_dispatcher
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    with user_errors():
+        if not settings.imap_host:
+            raise ValidationFailed("no mailbox set: BILLINTAKE_IMAP_HOST (and _USER, _PASSWORD)")
+        runtime = Runtime.from_settings(settings)
+        organization_id = organization_id_for(runtime, org)
+    account, rules = MailboxAccount.from_settings(settings), MailboxRules.from_settings(settings)
+    dispatcher = get_dispatcher(runtime)
+    try:
+        if once:
+            result = poll_once(runtime, dispatcher, organization_id, account, rules)
+            wait = getattr(dispatcher, "wait_idle", None)
+            if wait is not None:
+                wait()
+            console.print(f"{len(result.taken)} messages taken in ({result.jobs} jobs), "
+                          f"{result.skipped} not matching the rules, {len(result.failed)} failed")
+        else:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            console.print(f"polling {account.user}@{account.host} {rules.folder} every "
+                          f"{settings.imap_poll_s:g}s (Ctrl-C to stop)")
+            poll_forever(runtime, dispatcher, organization_id, account, rules, stop,
+                         settings.imap_poll_s)
+    finally:
+        dispatcher.close()
+        runtime.close()
+
+
+@commands.command()
 def requeue() -> None:
-    """Dispatch again every job not yet final (after an outage of the queue or a worker)."""
+    """Dispatch again every job not yet final nobody holds (running services do this by
+    themselves once a lost job's lease runs out; this does it now)."""
     from billintake.queue import get_dispatcher
     from billintake.services.pipeline import unfinished_jobs
 
@@ -142,15 +196,17 @@ def requeue() -> None:
 @commands.command()
 def worker(
     concurrency: int | None = typer.Option(None, help="jobs at once (default: local_workers)"),
-    loglevel: str = typer.Option("INFO"),
+    loglevel: str = typer.Option("INFO", help="the worker's log level: DEBUG, INFO, WARNING"),
 ) -> None:
     """Start a Celery worker taking jobs from Redis (for BILLINTAKE_QUEUE=celery)."""
     from billintake.logs import configure_logging
     from billintake.queue.celery_app import app as celery_app
+    from billintake.queue.celery_app import start_sweeper
 
     settings = get_settings()
     configure_logging(settings.log_level)
     Runtime.from_settings(settings).close()  # the schema must be current before jobs run
+    start_sweeper(settings)  # jobs a lost worker or a killed server left are sent again
     celery_app.worker_main([
         "worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue,
         f"--concurrency={concurrency or settings.local_workers}",

@@ -27,7 +27,7 @@ def migrate() -> None:
 def org_create(
     name: str = typer.Argument(..., help="the organization's name, e.g. \"Acme Ltd\""),
     slug: str | None = typer.Option(None, help="URL-safe short name, used in its intake "
-                                    "address bills+SLUG@… [default: from the name]"),
+                                    "address bills+SLUG@… (default: from the name)"),
 ) -> None:
     """Create an organization and print its API key (shown this once only)."""
     with user_errors():
@@ -39,7 +39,7 @@ def org_create(
 
 
 @org_app.command("key")
-def org_key(slug: str) -> None:
+def org_key(slug: str = typer.Argument(..., help="the organization's slug")) -> None:
     """Issue an additional API key for an existing organization."""
     with user_errors():
         runtime = Runtime.from_settings()

@@ -32,7 +32,8 @@ def _password(from_stdin: bool) -> str:
 
 
 @user_app.command("add")
-def user_add(email: str, org: str | None = OrgOption,
+def user_add(email: str = typer.Argument(..., help="the address the person signs in with"),
+             org: str | None = OrgOption,
              password_stdin: bool = typer.Option(
                  False, "--password-stdin", help="read the password from standard input")
              ) -> None:
@@ -58,7 +59,8 @@ def user_list(org: str | None = OrgOption, json_output: bool = JsonOption) -> No
 
 
 @user_app.command("remove")
-def user_remove(email: str, org: str | None = OrgOption) -> None:
+def user_remove(email: str = typer.Argument(..., help="the person's sign-in address"),
+                org: str | None = OrgOption) -> None:
     """Remove a user; their sessions end at once."""
     with user_errors():
         with acting_for(org) as (runtime, organization_id):
@@ -98,7 +100,9 @@ def key_create(org: str | None = OrgOption) -> None:
 
 
 @key_app.command("revoke")
-def key_revoke(key_id: str, org: str | None = OrgOption) -> None:
+def key_revoke(key_id: str = typer.Argument(..., help="the key's id, or its first "
+                                            "characters as `key list` shows them"),
+               org: str | None = OrgOption) -> None:
     """Revoke a key by its id (or its first characters, as `key list` shows them)."""
     with _keys(org) as (directory, organization_id):
         key = directory.revoke_api_key(organization_id, key_id.rstrip("…"))

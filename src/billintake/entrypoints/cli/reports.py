@@ -19,7 +19,7 @@ report_app = group(commands, "report", "Accounts payable: aging and what is due,
                    "connected books.")
 
 AsOfOption = typer.Option(None, "--as-of", help="the day of the report, YYYY-MM-DD "
-                          "[default: today]")
+                          "(default: today)")
 
 
 @report_app.command("aging")
@@ -60,7 +60,7 @@ def report_due(as_of: str | None = AsOfOption,
 @commands.command("export")
 def export(what: str = typer.Argument(..., help="bills or payments"),
            out: Path | None = typer.Option(None, "--out", help="the CSV file to write "
-                                           "[default: standard output]"),
+                                           "(default: standard output)"),
            org: str | None = OrgOption) -> None:
     """Export the bills or payments recorded as CSV."""
     if what not in ("bills", "payments"):

@@ -11,10 +11,12 @@ commands = typer.Typer()
 
 @commands.command()
 def up(
-    host: str | None = typer.Option(None, help="address to serve on [default: setting HOST, "
-                                    "127.0.0.1]"),
-    port: int | None = typer.Option(None, help="port to serve on [default: setting PORT, 8000]"),
+    host: str | None = typer.Option(None, help="address to serve on (default: setting HOST, "
+                                    "127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port to serve on (default: setting PORT, 8000)"),
     smtp: bool = typer.Option(True, help="run the SMTP listener (port: BILLINTAKE_SMTP_PORT)"),
+    worker: bool = typer.Option(True, help="with BILLINTAKE_QUEUE=celery, start a Celery "
+                                "worker too (in-process workers run in any case otherwise)"),
 ) -> None:
     """Run the whole service: API and web page, SMTP listener, watched folder, workers.
 
@@ -30,7 +32,7 @@ def up(
     route_uvicorn_logs()
     with user_errors():
         service = Service(Runtime.from_settings(settings), host=host or settings.host,
-                          port=port or settings.port, smtp=smtp)
+                          port=port or settings.port, smtp=smtp, worker=worker)
         try:
             service.start_intake()
             service.serve()
@@ -40,8 +42,8 @@ def up(
 
 @commands.command()
 def serve(
-    host: str | None = typer.Option(None, help="address [default: setting HOST, 127.0.0.1]"),
-    port: int | None = typer.Option(None, help="port [default: setting PORT, 8000]"),
+    host: str | None = typer.Option(None, help="address (default: setting HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port (default: setting PORT, 8000)"),
 ) -> None:
     """Serve only the API and the web page (`billintake up` runs everything)."""
     import uvicorn

@@ -31,11 +31,13 @@ def propose(page: PageModel, rule_candidates: Mapping[str, Sequence[Candidate]],
         "tax": amounts.candidates(page, "tax", items_sum),
         "vendor_name": names.candidates(page),
     }
+    doc = context.document_features(page)
     out: dict[str, list[Candidate]] = {}
     for name in RANKED:
         merged = context.merge(page, name, found[name], rule_candidates.get(name, ()),
                                rule_choices.get(name))
         for cand in merged:
             context.add_features(page, cand)
+            cand.features.update(doc)
         out[name] = merged
     return out

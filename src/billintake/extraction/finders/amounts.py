@@ -16,7 +16,8 @@ CENT = Decimal("0.02")
 FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "has_symbol", "has_code", "negative_look", "sum_of_two", "part_of_sum",
             "vat_of_other", "has_vat_part", "plus_vat_is_other", "items_sum_equal",
-            "share_of_max", "below_max_count")
+            "share_of_max", "below_max_count", "round_5", "round_whole", "near_twin",
+            "near_twin_below", "after_max")
 MAX_SPANS = 400
 
 
@@ -56,6 +57,13 @@ def _candidate(field: str, span: ValueSpan, values: list[Decimal], value_set: se
         "items_sum_equal": float(items_sum is not None and _near(v, Decimal(str(items_sum)))),
         "share_of_max": float(v / top) if top else 0.0,
         "below_max_count": float(min(rank, 10)),
+        # cash rounding: a total rounded to 5 cents beside the unrounded sum a few cents off
+        "round_5": float((v * 100) % 5 == 0),
+        "round_whole": float(v == v.to_integral_value()),
+        "near_twin": float(any(0 < abs(v - x) <= Decimal("0.04") for x in others)),
+        "near_twin_below": float(any(0 < v - x <= Decimal("0.04") for x in others)),
+        "after_max": float(any(s.value == top and (s.page, s.bbox[1]) < (span.page, span.bbox[1])
+                               for s in spans)),
     }
     return Candidate(field=field, value=v, text=span.text, page=span.page, bbox=span.bbox,
                      source=span.source, features=f, line=span.line)

@@ -17,6 +17,8 @@ KINDS = ("bill_number", "bill_date", "due_date", "total", "amount_due", "subtota
          "discount", "shipping", "po_number", "customer_number", "other_date", "payment_terms",
          "phone", "vendor_tax_id", "vendor_registration_id", "vendor_iban", "currency", "buyer",
          "vendor", "change", "rounding", "tip", "item_count", "savings", "document_type")
+SECTION_KINDS = ("vendor", "buyer")
+SECTION_ROWS = 12
 KEYWORDS = {
     "kw_gross": re.compile(r"incl|inkl|brutto|gross|ttc|payable|zahlbetrag|to pay|a payer|"
                            r"à payer|amount due|balance", re.I),
@@ -135,16 +137,36 @@ def add_features(page: PageModel, cand: Candidate) -> None:
     _label_features(page, cand, line.row)
 
 
+def document_features(page: PageModel) -> dict[str, float]:
+    """What kind of document this is: read by OCR or from a text layer, how long, its shape
+    (a receipt is a tall narrow slip), how many labels it prints."""
+    width, height = page.page_size(1)
+    ocr = sum(1 for line in page.lines if line.source == "ocr")
+    return {
+        "doc_ocr": ocr / max(1, len(page.lines)),
+        "doc_pages": float(len(page.layout.pages)),
+        "doc_lines": float(len(page.lines)),
+        "doc_aspect": height / max(1.0, width),
+        "doc_amounts": float(len(page.spans_of("amount"))),
+        "doc_labels": float(len(page.marks)),
+    }
+
+
 def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
     f = cand.features
     width = page.page_size(cand.page)[0]
     x0, x1 = cand.bbox[0], cand.bbox[2]
     left: tuple[float, Any] | None = None
     above: tuple[int, Any] | None = None
+    section: tuple[int, Any] | None = None
     for mark in page.marks:
         if mark.page != cand.page:
             continue
         mrow = page.lines[mark.line].row
+        if mark.kind in SECTION_KINDS and row - SECTION_ROWS <= mrow <= row and \
+                mark.at_start and len(page.lines[mark.line].words) <= 3 and \
+                (section is None or mrow > section[0]):
+            section = (mrow, mark)
         if mrow == row:
             f["row_" + mark.kind] = max(f.get("row_" + mark.kind, 0.0), mark.strength)
             if mark.bbox[2] <= x0 + 2:
@@ -166,6 +188,9 @@ def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
         mrow, mark = above
         f["above_" + mark.kind] = mark.strength
         f["above_rows"] = float(row - mrow)
+    if section is not None:  # under a heading "Verkäufer", "Bill to", "Seller"...
+        mrow, mark = section
+        f["section_" + mark.kind] = 1.0 / (1.0 + row - mrow)
 
 
 def feature_names(field: str) -> list[str]:
@@ -179,10 +204,12 @@ def feature_names(field: str) -> list[str]:
             "value_first_in_line", "value_last_in_line", "row_segments", "rightmost_in_row",
             "block_lines", "block_pos", "block_first", "same_line_repeat", *KEYWORDS,
             "left_dist", "left_at_start", "left_same_line", "above_rows",
+            *(f"section_{k}" for k in SECTION_KINDS),
             *(f"left_{k}" for k in KINDS), *(f"above_{k}" for k in KINDS),
             *(f"row_{k}" for k in KINDS),
             "rule_found", "rule_score", "rule_rank", "rule_choice",
             "r_label_strength", "r_relation_inline", "r_relation_right", "r_relation_below",
             "r_distance", "r_spot_rank", "r_label_at_start", "r_label_colon", "r_unlabelled",
-            "r_in_customer_block", "r_table_header", "r_in_table", "r_bold"]
+            "r_in_customer_block", "r_table_header", "r_in_table", "r_bold",
+            "doc_ocr", "doc_pages", "doc_lines", "doc_aspect", "doc_amounts", "doc_labels"]
     return list(dict.fromkeys([*base, *own]))

@@ -1,7 +1,7 @@
 """vendors keep every bank account confirmed for them, not only the current IBAN
 
 Revision ID: 0014_vendor_bank_accounts
-Revises: 0007_bill_writes
+Revises: 0011_vendor_expense_accounts
 Create Date: 2026-12-02 19:10:00
 
 `bank_accounts` lists the IBANs (compact) a person confirmed for the vendor besides `iban`, the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014_vendor_bank_accounts'
-down_revision = '0007_bill_writes'
+down_revision = '0011_vendor_expense_accounts'
 branch_labels = None
 depends_on = None
 

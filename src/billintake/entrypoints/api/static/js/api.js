@@ -73,3 +73,22 @@ export function uploadFile(file, onProgress) {
 export async function signOut() {
   try { await api("POST", "/auth/logout"); } finally { location.assign("/login"); }
 }
+
+/** Follow a booking job (a push or payment answered 202) until it ends; resolves to its
+ * result, rejects with an ApiError carrying the job's error when it failed. */
+export async function followJob(accepted, { intervalMs = 500, timeoutMs = 600000 } = {}) {
+  const started = Date.now();
+  let job = accepted.job;
+  while (!job.final) {
+    if (Date.now() - started > timeoutMs) {
+      throw new ApiError(504, { detail: "The accounting system has not answered yet; the job goes on, check the bill later." });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    job = await api("GET", `/booking-jobs/${encodeURIComponent(job.id)}`);
+  }
+  if (job.status !== "done") {
+    const body = job.result || { detail: job.error, error: job.error_code };
+    throw new ApiError(job.error_code === "confirmation_needed" ? 409 : 422, body);
+  }
+  return job.result;
+}

@@ -4,7 +4,7 @@
 // and once booked: its id in the books and its payments.
 "use strict";
 
-import { api } from "./api.js";
+import { api, followJob } from "./api.js";
 import { badge, h, isEditable, money } from "./dom.js";
 import { fromUnits, parseAmount, parseCurrency, parseDate, parseText, toUnits } from "./values.js";
 
@@ -345,6 +345,13 @@ class BillView {
     this.accountSelect = h("select", { id: "account-select", name: "account_id" },
       h("option", { value: "" }, "Default expense account of the books"),
       ...books.expense_accounts.map((a) => h("option", { value: a.id }, `${a.code} ${a.name}`)));
+    // the chosen vendor's own expense account, when it has one in these books
+    const vendorAccount = () => {
+      const account = (books.vendor_accounts || {})[this.vendorSelect.value];
+      if (account && books.expense_accounts.some((a) => a.id === account)) this.accountSelect.value = account;
+    };
+    vendorAccount();
+    this.vendorSelect.addEventListener("change", vendorAccount);
     this.taxSelect = h("select", { id: "tax-select", name: "tax_rate" },
       h("option", { value: "" }, "As printed on the lines"),
       ...d.tax_codes.map((t, i) => h("option", { value: `${i}`, "data-rate": t.rate, "data-id": t.id }, t.label)));
@@ -433,7 +440,8 @@ class BillView {
     button.disabled = true;
     this.say("Booking…");
     try {
-      await api("POST", `/review/${this.path}/approve`, body);
+      const accepted = await api("POST", `/review/${this.path}/approve`, body);
+      await followJob(accepted);
       await this.reload();
     } catch (error) {
       button.disabled = false;
@@ -508,9 +516,11 @@ class BillView {
       const value = parseAmount(amount.value);
       if (typeof value !== "string") { this.say("The payment needs an amount.", "error"); amount.focus(); return; }
       try {
-        await api("POST", `/bills/${encodeURIComponent(bill.id)}/payments`, {
+        const accepted = await api("POST", `/bills/${encodeURIComponent(bill.id)}/payments`, {
           amount: value, currency: bill.currency, payment_date: date.value,
           reference: reference.value.trim() || null, account_id: account.value || null });
+        this.say("Recording the payment in the books…", "info");
+        await followJob(accepted);
         await this.reload();
       } catch (error) { this.say(error.message, "error"); }
     });

@@ -1,0 +1,52 @@
+"""What every process or thread that runs jobs does first: yield the CPU to the request path
+(the lowest priority: uploads and mail are taken at once while OCR runs), and exit with the
+process that started it (a killed server leaves no orphan workers behind)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+WORKER_NICENESS = 19  # the lowest: a job's CPU time is what the request path leaves over
+PARENT_POLL_S = 0.5
+
+
+def lower_priority() -> None:
+    """Run this process at the lowest CPU priority (its children, e.g. tesseract, inherit it)."""
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, max(current, WORKER_NICENESS))
+
+
+def lower_thread_priority() -> None:
+    """Run the calling thread at the lowest CPU priority (Linux keeps a niceness per thread;
+    the processes it starts inherit it): the in-process pool's threads."""
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, max(current, WORKER_NICENESS))
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """End this process as soon as `parent_pid` is no longer its parent (it died, even by
+    kill -9): a watcher thread polls the parent, as PR_SET_PDEATHSIG would fire on the exit
+    of the parent's *thread* that started us, not of the parent process."""
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                log.warning("the parent process %d is gone; this worker exits", parent_pid)
+                os._exit(1)
+            time.sleep(PARENT_POLL_S)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def become_worker(parent_pid: int) -> None:
+    """A job process's start: the lowest priority, and bound to its parent's life."""
+    lower_priority()
+    exit_with_parent(parent_pid)

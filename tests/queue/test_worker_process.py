@@ -1,0 +1,81 @@
+"""Job workers yield the CPU to the request path and die with the process that started them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+from billintake.bootstrap import Runtime
+from billintake.queue.local import LocalDispatcher
+from billintake.settings import Settings
+
+
+def _niceness(tid: int = 0) -> int:
+    return os.getpriority(os.PRIO_PROCESS, tid)
+
+
+def _thread_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_pool_workers_run_at_the_lowest_priority(tmp_path: Path) -> None:
+    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=tmp_path / "data",
+                                             local_workers=1))
+    mine = _niceness()
+    processes = LocalDispatcher(runtime, mode="process")
+    threads = LocalDispatcher(runtime, mode="thread")
+    try:
+        assert processes._pool().submit(_niceness).result(timeout=120) == 19
+        assert threads._pool().submit(_thread_niceness).result(timeout=30) == 19
+        assert _niceness() == mine  # the request path's own priority is untouched
+    finally:
+        processes.close()
+        threads.close()
+        runtime.close()
+
+
+SERVER = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from billintake.bootstrap import Runtime
+    from billintake.queue.local import LocalDispatcher
+    from billintake.settings import Settings
+
+    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=Path(sys.argv[1]),
+                                             local_workers=1))
+    dispatcher = LocalDispatcher(runtime, mode="process")
+    print(dispatcher._pool().submit(os.getpid).result(timeout=120), flush=True)
+    time.sleep(600)
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_pool_workers_exit_when_their_server_is_killed(tmp_path: Path) -> None:
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path / "data")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        worker = int(server.stdout.readline())
+        assert _alive(worker)
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the pool worker outlived its killed server"
+    finally:
+        server.kill()
+        server.wait()

@@ -1,0 +1,62 @@
+"""Migration 0011 on SQLite and PostgreSQL: vendors stored before it load with no expense
+account (the books' default), and the downgrade drops the column again."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from billintake.storage.db import alembic_config, make_engine, migrate, session_factory
+from billintake.storage.repository import Repository
+
+BEFORE = "0007_bill_writes"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'books.db'}"
+        return
+    import psycopg
+
+    server = request.getfixturevalue("pg_database")
+    name = f"billintake_migrate_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{server.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_vendors_before_0011_have_no_expense_account(empty_url: str) -> None:
+    migrate(empty_url, BEFORE)
+    engine = make_engine(empty_url)
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["organizations", "vendors"])
+    with engine.begin() as conn:
+        conn.execute(meta.tables["organizations"].insert(),
+                     [{"id": "o1", "name": "Acme", "slug": "acme",
+                       "created_at": datetime(2024, 5, 1, tzinfo=UTC)}])
+        conn.execute(meta.tables["vendors"].insert(), [
+            {"id": "v1", "organization_id": "o1", "name": "V", "aliases": [],
+             "external_ids": {"ledger": "L1"}}])
+    migrate(empty_url)
+    with session_factory(engine)() as session:
+        repo = Repository(session, "o1")
+        vendor = repo.get_vendor("v1")
+        assert vendor.expense_accounts == {} and vendor.external_ids == {"ledger": "L1"}
+        vendor.expense_accounts = {"ledger": "A6100"}
+        repo.update_vendor(vendor)
+        session.commit()
+        assert Repository(session, "o1").get_vendor("v1").expense_accounts == {
+            "ledger": "A6100"}
+    command.downgrade(alembic_config(empty_url), BEFORE)
+    assert "expense_accounts" not in {c["name"] for c in sa.inspect(engine).get_columns(
+        "vendors")}
+    engine.dispose()
