@@ -185,6 +185,8 @@ class Bill(DomainModel):
     document_sha256: str | None = None
     po_number: str | None = None
     memo: str | None = None
+    # what the payer quotes: an RF creditor reference, a Swiss QR reference or free text
+    payment_reference: str | None = Field(default=None, max_length=140)
     external_id: str | None = None
     backend: str | None = None
     connection_id: str | None = None

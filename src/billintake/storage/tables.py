@@ -200,6 +200,7 @@ class BillRow(Base):
     document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     po_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(140), nullable=True)  # 0014
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     tax_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     backend: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -1,6 +1,6 @@
 """Migration 0014 on SQLite and PostgreSQL: vendors gain `bank_accounts` (the other IBANs
-confirmed for them); an existing vendor keeps its IBAN and has no other account; the
-downgrade drops the column again."""
+confirmed for them), bills and the ledger's bills a `payment_reference`; an existing vendor
+keeps its IBAN and has no other account; the downgrade drops the columns again."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from alembic import command
 from billintake.storage.db import alembic_config, make_engine, migrate, session_factory
 from billintake.storage.repository import Repository
 
-BEFORE, AFTER = "0011_vendor_expense_accounts", "0014_vendor_bank_accounts"
+BEFORE, AFTER = "0011_vendor_expense_accounts", "0014_payment_data"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -49,6 +49,9 @@ def test_vendors_keep_their_iban_and_learn_other_accounts(empty_url: str) -> Non
              "external_ids": {}, "iban": "DE89370400440532013000"}])
 
     migrate(empty_url, AFTER)
+    inspector = sa.inspect(engine)
+    for table in ("bills", "ledger_bills"):
+        assert "payment_reference" in {c["name"] for c in inspector.get_columns(table)}
     with session_factory(engine)() as session:
         repo = Repository(session, "o1")
         vendor = repo.get_vendor("v1")
@@ -61,6 +64,9 @@ def test_vendors_keep_their_iban_and_learn_other_accounts(empty_url: str) -> Non
             "DE02120300000000202051", "DE89370400440532013000"]
 
     command.downgrade(alembic_config(empty_url), BEFORE)
-    columns = {c["name"] for c in sa.inspect(engine).get_columns("vendors")}
+    inspector = sa.inspect(engine)
+    columns = {c["name"] for c in inspector.get_columns("vendors")}
     assert "bank_accounts" not in columns and "iban" in columns
+    for table in ("bills", "ledger_bills"):
+        assert "payment_reference" not in {c["name"] for c in inspector.get_columns(table)}
     engine.dispose()
