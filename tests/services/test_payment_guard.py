@@ -21,6 +21,7 @@ from billintake.services.pipeline import (
     unknown_accounts,
 )
 from billintake.services.receive import receive
+from billintake.services.review_view import review_view
 
 XML_IBAN = "DE02120300000000202051"  # the account the generated e-invoices name
 OLD_IBAN = "DE89370400440532013000"
@@ -53,6 +54,10 @@ def test_a_new_account_holds_an_otherwise_perfect_bill_until_confirmed(runtime: 
     [reason] = job.outcome.review_reasons  # the only thing wrong with this exact e-invoice
     assert reason.startswith(BANK_DETAILS_CHANGED) and XML_IBAN in reason and OLD_IBAN in reason
 
+    view = review_view(runtime, org_id, job.id)
+    assert [c["code"] for c in view["confirm"]] == ["bank_details_changed"]
+    assert view["payment"]["iban"]["value"] == XML_IBAN
+    assert view["payment"]["iban"]["evidence"]["source"] == "xml"
     with pytest.raises(ConfirmationNeeded) as error:
         review.approve(runtime, org_id, job.id)
     assert [c["code"] for c in error.value.to_dict()["confirm"]] == ["bank_details_changed"]
