@@ -40,9 +40,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     dispatcher = _dispatcher(app)
     resubmit = getattr(dispatcher, "resubmit_unfinished", None)
     if resubmit is not None:
-        count = await run_in_threadpool(resubmit)
-        if count:
-            log.info("resubmitted %d unfinished jobs", count)
+        try:
+            count = await run_in_threadpool(resubmit)
+        except Exception as exc:  # the queue is down: serve anyway, /healthz says so
+            log.warning("unfinished jobs not resubmitted, the queue is not reachable (%s); "
+                        "the workers' sweeper sends them once it is", exc)
+        else:
+            if count:
+                log.info("resubmitted %d unfinished jobs", count)
     try:
         yield
     finally:
