@@ -11,7 +11,8 @@ figures; not a test).
    unevenly lit, JPEG). A decode counts only when the payload comes back byte for byte.
 2. Speed: the QR pass (render at 200 dpi or load the frame, then zxing-cpp) per page, beside
    reading the same page (`read()`: the text layer, or OCR for a scan), on digital and scanned
-   bills with and without a code.
+   bills with and without a code, and on the devset's real PDFs (a page of text alone is not
+   rendered: no code can be on it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from billintake_devkit.payment_qr import (
     PAYLOADS,
@@ -68,16 +70,22 @@ def decode_rates(seeds: int) -> None:
                                                         if misses else ""))
 
 
-def speed(pages: int) -> None:
+def _devset_pdfs(shared: Path) -> list[bytes]:
+    folder = shared / "devset" / "invoice2data"
+    return [path.read_bytes() for path in sorted(folder.glob("*.pdf"))] if folder.is_dir() \
+        else []
+
+
+def speed(pages: int, shared: Path) -> None:
     print(f"\n2. speed per page (median of {pages} pages; QR pass vs reading the page)")
-    plain_lines = ["Acme Supplies Ltd", "1 Mill Lane, Leeds", "", "Invoice No: A-17",
-                   "Invoice Date: 2026-03-14", "Total: EUR 250.00"]
     cases: dict[str, Callable[[int], tuple[bytes, str]]] = {
-        "digital, no code": lambda s: (bill_pdf(PAYLOADS["epc_001"], lines=plain_lines,
-                                                qr_size=0.0), PDF),
+        "digital, no code": lambda s: (bill_pdf(PAYLOADS["spc_qrr"], qr_size=0.0), PDF),
         "digital, Swiss QR": lambda s: (bill_pdf(PAYLOADS["spc_qrr"]), PDF),
         "scanned PNG, Swiss QR": lambda s: (scanned_png(bill_pdf(PAYLOADS["spc_qrr"]), s), PNG),
     }
+    real = _devset_pdfs(shared)
+    if real:  # real bills (logos, rules: rendered and searched), whichever page count
+        cases["devset PDFs (file)"] = lambda s: (real[s % len(real)], PDF)
     print(f"   {'page':24} {'QR pass s':>10} {'read s':>8} {'QR / read':>10}")
     warm, warm_type = cases["digital, no code"](0)
     read(warm, media_type=warm_type)  # imports and caches loaded before any timing
@@ -101,9 +109,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8, help="pages per payload and condition")
     parser.add_argument("--speed-pages", type=int, default=5, help="pages timed per case")
+    parser.add_argument("--shared", type=Path, default=Path("../shared"),
+                        help="the shared folder (its devset/invoice2data PDFs are timed too)")
     args = parser.parse_args()
-    decode_rates(args.seeds)
-    speed(args.speed_pages)
+    if args.seeds > 0:
+        decode_rates(args.seeds)
+    speed(args.speed_pages, args.shared)
 
 
 if __name__ == "__main__":

@@ -69,8 +69,8 @@ def bill_pdf(payload: str, *, lines: list[str] | None = None, qr_size: float = Q
     for i, line in enumerate(lines):
         pdf.drawString(60, height - 50 - 14 * i, line)
     code = segno.make(payload, error="m", encoding="utf-8", micro=False)
-    matrix = [list(row) for row in code.matrix]
-    module = qr_size / len(matrix)
+    matrix = [list(row) for row in code.matrix] if qr_size > 0 else []  # 0: no code
+    module = qr_size / max(1, len(matrix))
     x0, top = at
     pdf.setFillGray(0)
     for r, row in enumerate(matrix):

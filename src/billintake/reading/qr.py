@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # 200 dpi gives a Swiss QR-bill's 46 mm code (at most 117 modules) 3 pixels per module.
 QR_DPI = 200
 _MAX_PAGES = 20  # payment codes are on the first pages or the last; a long file is not scanned
+_TEXT_OBJECT = 1  # FPDF_PAGEOBJ_TEXT
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,11 @@ def find_codes(data: bytes, media_type: str, *, max_pixels: int, dpi: int = QR_D
 
             document = pdfium.PdfDocument(data, password="")
             try:
-                count = len(document)
+                pages = [index for index in range(min(len(document), _MAX_PAGES))
+                         if not _only_text(document[index])]
             finally:
                 document.close()
-            for index in range(min(count, _MAX_PAGES)):
+            for index in pages:
                 image, scale = render_pdf_page(data, index, dpi=dpi, max_pixels=max_pixels)
                 codes.extend(decode_image(image, page=index + 1, scale=scale))
         elif media_type in (PNG, JPEG, TIFF):
@@ -77,6 +80,16 @@ def find_codes(data: bytes, media_type: str, *, max_pixels: int, dpi: int = QR_D
     except Exception as exc:  # pypdfium2's errors, a decoder failure: never stop extraction
         log.warning("QR pass failed: %s: %s", type(exc).__name__, exc)
     return codes
+
+
+def _only_text(page: Any) -> bool:
+    """A PDF page drawn with text alone (no image, path, shading): no code to render it for."""
+    try:
+        return all(obj.type == _TEXT_OBJECT for obj in page.get_objects(max_depth=3))
+    except Exception:  # an odd page: render it rather than guess
+        return False
+    finally:
+        page.close()
 
 
 def _text(barcode: zxingcpp.Barcode) -> str:
