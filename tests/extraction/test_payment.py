@@ -4,10 +4,14 @@ the bill for review. Through the real reader and extractor, and the `extract --j
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 from billintake_devkit.payment_qr import EPC_EXAMPLE, SPC_QRR, bill_pdf
+from typer.testing import CliRunner
 
+from billintake.entrypoints.cli import app
 from billintake.extraction.contract import to_contract
 from billintake.extraction.extractor import Extractor
 
@@ -116,3 +120,14 @@ def test_no_payment_data_without_account_or_reference() -> None:
     bill = _EXTRACTOR.extract_bytes(_printed_bill("Thank you for your business"))
     assert bill.payment is None
     assert to_contract(bill, "x.pdf")["payment"] is None
+
+
+def test_extract_jsonl_prints_the_payment(tmp_path: Path) -> None:
+    path = tmp_path / "qr-bill.pdf"
+    path.write_bytes(bill_pdf(SPC_QRR, lines=BILL_LINES))
+    result = CliRunner().invoke(app, ["extract", str(path), "--jsonl", "--no-model"])
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(text) for text in result.stdout.splitlines() if text.strip()]
+    assert line["payment"]["iban"] == "CH4431999123000889012"
+    assert line["payment"]["reference"] == "210000000003139471430009017"
+    assert line["payment"]["evidence"]["iban"]["source"] == "qr"

@@ -5,6 +5,7 @@ one of the vendor's accounts, so the vendor's next bill to it is booked without 
 from __future__ import annotations
 
 import pytest
+from billintake_devkit.payment_qr import SPC_QRR, bill_pdf
 from fixtures_gen.intake_fixtures import einvoice, make_org
 
 from billintake.bootstrap import Runtime
@@ -106,3 +107,19 @@ def test_with_account_keeps_the_former_account() -> None:
     moved = vendor.with_account(XML_IBAN)
     assert moved.iban == XML_IBAN and moved.known_accounts() == [XML_IBAN, OLD_IBAN]
     assert moved.with_account(OLD_IBAN).known_accounts() == [OLD_IBAN, XML_IBAN]
+
+
+def test_a_payment_codes_new_account_stops_the_bill_in_the_pipeline(runtime: Runtime) -> None:
+    org_id = make_org(runtime, known_sellers=False)[0].id
+    with runtime.repository(org_id) as repo:
+        repo.add_vendor(Vendor(organization_id=org_id, name="Robert Schneider AG",
+                               iban="CH5800791123000889012"))
+    lines = ["Robert Schneider AG", "Rue du Lac 1268, 2501 Biel", "",
+             "Invoice No: 2020-0615", "Invoice Date: 15.06.2020", "Total: CHF 1949.75"]
+    received = receive(runtime, org_id, bill_pdf(SPC_QRR, lines=lines), filename="qr.pdf",
+                       channel=Channel.UPLOAD)
+    job = run_job(runtime, org_id, received.job.id)
+    assert job.status is JobStatus.NEEDS_REVIEW and job.outcome is not None
+    assert job.outcome.vendor_match is not None and job.outcome.vendor_match.vendor is not None
+    assert any(r.startswith(BANK_DETAILS_CHANGED) and "CH4431999123000889012" in r
+               for r in job.outcome.review_reasons)
