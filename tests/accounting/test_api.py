@@ -43,7 +43,7 @@ BILL = {"vendor_name": "ACME Corp.", "bill_number": "INV-9", "bill_date": "2024-
         "line_items": [{"description": "Paper", "amount": "100.00"}]}
 
 
-def test_bill_lifecycle_over_http(client: TestClient) -> None:
+def test_bill_lifecycle_over_http(client: TestClient, runtime: Runtime) -> None:
     created = client.post("/bills", json=BILL)
     assert created.status_code == 201, created.text
     bill = created.json()
@@ -58,7 +58,9 @@ def test_bill_lifecycle_over_http(client: TestClient) -> None:
     accounts = client.get("/accounts").json()
     assert {"expense", "bank"} <= {a["account_class"] for a in accounts}
 
-    pushed = finished(client, client.post(f"/bills/{bill['id']}/push"))
+    accepted = client.post(f"/bills/{bill['id']}/push")
+    pushed_location = accepted.headers["Location"]
+    pushed = finished(client, accepted)
     assert pushed["status"] == "done" and pushed["kind"] == "push", pushed
     assert pushed["result"]["bill"]["status"] == "open" and pushed["result"]["bill"]["pushed"]
 
@@ -83,6 +85,10 @@ def test_bill_lifecycle_over_http(client: TestClient) -> None:
     assert client.get("/bills/nope").status_code == 404
     assert client.post("/bills/nope/push").status_code == 404
     assert client.get("/booking-jobs/nope").status_code == 404
+    with runtime.directory() as directory:
+        _other, other_key = directory.create_organization("Other Ltd", "other-ltd")
+    stranger = client.get(pushed_location, headers={"Authorization": f"Bearer {other_key}"})
+    assert stranger.status_code == 404  # another organization's job is not found
 
 
 def test_a_hanging_accounting_system_never_holds_the_request(

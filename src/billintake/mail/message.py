@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePath
+from typing import NamedTuple
 
 from billintake.domain.errors import BillintakeError, MalformedMessage, TooLarge
 
@@ -61,8 +62,9 @@ class BillFiles:
     sender: str | None = None
 
 
-@dataclass(frozen=True)
-class SkippedPart:
+class SkippedPart(NamedTuple):
+    """An attachment left out of the bill, and why."""
+
     filename: str
     reason: str
 

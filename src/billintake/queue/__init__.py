@@ -19,6 +19,18 @@ class Dispatcher(Protocol):
     def close(self) -> None: ...
 
 
+def submit_free_jobs(runtime: Runtime, dispatcher: Dispatcher) -> int:
+    """Hand the dispatcher the unfinished jobs nobody holds (never taken, or their holder
+    died); how many."""
+    from billintake.storage import leases
+
+    with runtime.session() as session:
+        free = leases.free_jobs(session)
+    for organization_id, job_id in free:
+        dispatcher.submit(organization_id, job_id)
+    return len(free)
+
+
 def get_dispatcher(runtime: Runtime) -> Dispatcher:
     """The dispatcher the settings choose (`BILLINTAKE_QUEUE=local|celery`)."""
     if runtime.settings.queue == "celery":

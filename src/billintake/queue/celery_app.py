@@ -20,6 +20,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.exc import SQLAlchemyError
 
 from billintake.bootstrap import Runtime
+from billintake.queue import submit_free_jobs
 from billintake.queue.lease import holding, lease_owner
 from billintake.queue.worker_process import become_worker
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
@@ -131,13 +132,7 @@ class CeleryDispatcher:
 
     def resubmit_unfinished(self) -> int:
         """Send the unfinished jobs nobody holds (never sent, or their worker was lost)."""
-        if self.runtime is None:
-            return 0
-        with self.runtime.session() as session:
-            free = leases.free_jobs(session)
-        for organization_id, job_id in free:
-            self.submit(organization_id, job_id)
-        return len(free)
+        return 0 if self.runtime is None else submit_free_jobs(self.runtime, self)
 
     def close(self) -> None:
         self.app.close()

@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from billintake.bootstrap import Runtime
+from billintake.queue import submit_free_jobs
 from billintake.queue.lease import lease_owner
 from billintake.queue.worker_process import become_worker, lower_thread_priority
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
@@ -144,11 +145,7 @@ class LocalDispatcher:
         """Take the unfinished jobs nobody holds (never taken, or their process died); from
         now on the keeper does so every third of a lease."""
         self._start_keeper()
-        with self.runtime.session() as session:
-            free = leases.free_jobs(session)
-        for organization_id, job_id in free:
-            self.submit(organization_id, job_id)
-        return len(free)
+        return submit_free_jobs(self.runtime, self)
 
     def close(self) -> None:
         self._stop.set()

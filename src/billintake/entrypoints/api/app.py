@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["service"])
+    @app.get("/healthz", tags=["service"], responses={
+        503: {"description": "The database or the queue is down (the same body, status error)"}})
     def healthz() -> JSONResponse:
         """Database, queue and workers: `ok`, `warning` (jobs wait with no worker), or `error`
         (HTTP 503: the database or the queue is down). No key needed."""
