@@ -111,7 +111,7 @@ def boundary_score(previous: PageEvidence, page: PageEvidence, first: PageEviden
     # Bill numbers: a different one starts a new bill, the same one continues.
     if page.bill_numbers and previous.bill_numbers | first.bill_numbers:
         if page.bill_numbers & (previous.bill_numbers | first.bill_numbers):
-            score -= 3.0
+            score -= 1.0 if previous.totals else 3.0  # a closed bill repeated: a duplicate
         else:
             score += 3.0
     elif page.bill_numbers and not (previous.bill_numbers or first.bill_numbers):
@@ -127,7 +127,9 @@ def boundary_score(previous: PageEvidence, page: PageEvidence, first: PageEviden
         if similarity < 0.15:
             score += 1.0
         elif similarity > 0.6 and not page.bill_numbers:
-            score -= 1.0  # the same header band repeated on a continuation page
+            # The first page's header again: after closing totals, the vendor's next bill;
+            # otherwise a continuation page repeating its header.
+            score += 1.5 if previous.totals else -1.0
     if page.page_of is None and not page.title and not page.bill_numbers:
         score -= 0.5  # a page without any header evidence reads as a continuation
     return score
