@@ -119,7 +119,7 @@ def test_page_marks_are_read_in_several_languages(mark: str, expected: tuple[int
 
 
 def test_a_new_bill_number_starts_a_bill_and_the_same_one_continues() -> None:
-    first = _page(1, ["ACME GmbH", "Invoice No. A-1001", "Widget 1 10.00", "Total 10.00"])
+    first = _page(1, ["ACME GmbH", "Invoice No. A-1001", "Widget 1 10.00", "Carried forward 10.00"])
     same = _page(2, ["ACME GmbH", "Invoice No. A-1001", "Widget 2 20.00", "Total 30.00"])
     other = _page(3, ["ACME GmbH", "Invoice No. A-1002", "Widget 3 30.00", "Total 30.00"])
     doc = ReadDocument(media_type="application/pdf", pages=[first, same, other])
