@@ -103,7 +103,7 @@ def test_explain_prints_each_field_where_and_by_which_label(tmp_path: Path) -> N
 
 
 def test_jsonl_prints_one_line_per_bill_in_a_file_of_several(tmp_path: Path) -> None:
-    from .test_split import concatenate
+    from fixtures_gen.split_fixtures import concatenate
 
     both = tmp_path / "batch.pdf"
     both.write_bytes(concatenate([_bill("A-1", "10.50"), _bill("B-22", "99.00")])[0])

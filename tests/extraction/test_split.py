@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from functools import cache
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
+from fixtures_gen.split_fixtures import concatenate
+from pypdf import PdfReader
 
 from billintake.extraction.split import observe, pages_of, split_pages
 from billintake.reading.document import Page, ReadDocument, Word
@@ -18,20 +18,6 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "split"
 ONE_PAGE = ["oyo.pdf", "AzureInterior.pdf", "coolblue1.pdf"]
 TWO_PAGES = "zfcsharp-EXTENDED_Projektabschlussrechnung.pdf"
 THREE_PAGES = "zfcsharp-EN16931_steuerbefreite_Auslandslieferung_fx.pdf"
-
-
-def concatenate(parts: list[bytes]) -> tuple[bytes, list[tuple[int, int]]]:
-    """The PDFs one after another, and each one's page range."""
-    writer, ranges, page = PdfWriter(), [], 1
-    for data in parts:
-        reader = PdfReader(io.BytesIO(data))
-        for p in reader.pages:
-            writer.add_page(p)
-        ranges.append((page, page + len(reader.pages) - 1))
-        page += len(reader.pages)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), ranges
 
 
 def real(name: str) -> bytes:
