@@ -71,7 +71,8 @@ class Extractor:
         self.settings = settings
         self.use_model = use_model
         self.scorer = scorer if scorer is not None or not use_model else _load_scorer(settings)
-        self.ranker = ranker if ranker is not None or not use_model else load_shipped()
+        self.ranker = ranker if ranker is not None or not use_model else load_shipped(
+            None if settings is None else settings.resolved_ranker_dir)
 
     # --- entry points -----------------------------------------------------------------------
 

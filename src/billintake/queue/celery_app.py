@@ -20,7 +20,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.exc import SQLAlchemyError
 
 from billintake.bootstrap import Runtime
-from billintake.queue import submit_free_jobs
+from billintake.queue.free import submit_free_jobs
 from billintake.queue.lease import holding, lease_owner
 from billintake.queue.worker_process import become_worker
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job

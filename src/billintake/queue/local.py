@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from billintake.bootstrap import Runtime
-from billintake.queue import submit_free_jobs
+from billintake.queue.free import submit_free_jobs
 from billintake.queue.lease import lease_owner
 from billintake.queue.worker_process import become_worker, lower_thread_priority
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
