@@ -351,6 +351,11 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
 
         job = _set_status(runtime, job, JobStatus.READING)
         readout = stages.read(data, media_type, companion_xml, settings)
+        if readout.document is not None:  # several bills in the file: one job per bill
+            from billintake.services.split import split_job
+
+            readout = replace(readout, document=split_job(runtime, job, media_type, data,
+                                                          readout.document))
 
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
         extracted = stages.extract(readout, settings)
