@@ -296,6 +296,9 @@ class BookingJob(DomainModel):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+EINVOICE_HINT = "einvoice_sha256"  # a job hint: the stored XML that came beside the original
+
+
 class IngestJob(DomainModel):
     """One received file going through the pipeline."""
 

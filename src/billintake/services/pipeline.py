@@ -28,7 +28,7 @@ from billintake.domain.errors import (
     UnreadableDocument,
 )
 from billintake.domain.extracted import ExtractedBill
-from billintake.domain.model import IngestJob, JobStatus, Vendor
+from billintake.domain.model import EINVOICE_HINT, IngestJob, JobStatus, Vendor
 from billintake.domain.outcome import JobOutcome
 from billintake.settings import Settings
 
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EINVOICE_HINT = "einvoice_sha256"  # hint: the stored XML that came beside the original
 RETRIED_AT_HINT = "retried_at_attempt"  # hint: the attempts a job had when a person retried it
 RUNNABLE = frozenset({JobStatus.QUEUED, JobStatus.READING, JobStatus.EXTRACTING,
                       JobStatus.MATCHING, JobStatus.READY})

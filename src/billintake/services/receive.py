@@ -22,16 +22,15 @@ from billintake.domain.errors import (
     NoUsableAttachment,
     TooLarge,
 )
-from billintake.domain.model import Channel, Document, IngestJob, JobStatus
+from billintake.domain.model import EINVOICE_HINT, Channel, Document, IngestJob, JobStatus
 from billintake.mail.message import (
     InboundMessage,
     SkippedPart,
     parse_message,
     sanitize_filename,
 )
-from billintake.queue import Dispatcher
+from billintake.queue.dispatcher import Dispatcher
 from billintake.reading.sniff import sniff
-from billintake.services.pipeline import EINVOICE_HINT
 from billintake.settings import Settings
 from billintake.storage import leases
 

@@ -9,13 +9,12 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.domain.extracted import ExtractedBill
-from billintake.domain.model import IngestJob
+from billintake.domain.model import EINVOICE_HINT, IngestJob
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.split import PageRange, pages_of, split_pages
 from billintake.reading.document import ReadDocument
 from billintake.reading.reader import read
 from billintake.reading.sniff import TIFF, XML, sniff
-from billintake.services.pipeline import EINVOICE_HINT
 
 log = logging.getLogger(__name__)
 
