@@ -3,6 +3,8 @@ scanned (tilt, blur, noise, JPEG) and photographed (perspective, blur, uneven li
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from billintake_devkit.payment_qr import (
     PAYLOADS,
@@ -40,3 +42,18 @@ def test_a_page_without_a_code_and_a_broken_file_give_none() -> None:
     assert find_codes(bill_pdf(PAYLOADS["epc_001"], qr_size=0.0), PDF,
                       max_pixels=MAX_PIXELS) == []
     assert find_codes(b"%PDF-1.4 broken", PDF, max_pixels=MAX_PIXELS) == []
+
+
+def test_only_the_pages_asked_for_are_searched() -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for payload in (PAYLOADS["epc_001"], PAYLOADS["spc_qrr"]):
+        writer.append(PdfReader(io.BytesIO(bill_pdf(payload))))
+    two = io.BytesIO()
+    writer.write(two)
+    codes = find_codes(two.getvalue(), PDF, max_pixels=MAX_PIXELS)
+    assert [(c.page, c.text) for c in codes] == [(1, PAYLOADS["epc_001"]),
+                                                (2, PAYLOADS["spc_qrr"])]
+    first = find_codes(two.getvalue(), PDF, max_pixels=MAX_PIXELS, pages=1)
+    assert [c.text for c in first] == [PAYLOADS["epc_001"]]

@@ -114,7 +114,10 @@ class Extractor:
         if doc is None:
             return with_payment(bill, None)
         max_pixels = self.settings.max_image_pixels if self.settings else 60_000_000
-        return with_payment(bill, doc, find_codes(data, media_type, max_pixels=max_pixels))
+        # Only the pages read for this bill: a file holding several bills (split into jobs)
+        # keeps its first bill's pages first, and another bill's code is not this one's.
+        return with_payment(bill, doc, find_codes(data, media_type, max_pixels=max_pixels,
+                                                  pages=len(doc.pages)))
 
     def extract_document(self, doc: ReadDocument) -> ExtractedBill:
         """Visual extraction from read pages."""

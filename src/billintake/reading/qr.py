@@ -52,26 +52,27 @@ def decode_image(image: Image.Image, *, page: int = 1, scale: float = 1.0) -> li
     return found
 
 
-def find_codes(data: bytes, media_type: str, *, max_pixels: int, dpi: int = QR_DPI
-               ) -> list[QrCode]:
-    """Every page's QR codes (the first `_MAX_PAGES` pages); none for other media types or
-    when a page cannot be rendered (reading reports that, not this pass)."""
+def find_codes(data: bytes, media_type: str, *, max_pixels: int, dpi: int = QR_DPI,
+               pages: int | None = None) -> list[QrCode]:
+    """Every page's QR codes (the first `pages`, at most `_MAX_PAGES`); none for other media
+    types or when a page cannot be rendered (reading reports that, not this pass)."""
     codes: list[QrCode] = []
+    limit = _MAX_PAGES if pages is None else min(pages, _MAX_PAGES)
     try:
         if media_type == PDF:
             import pypdfium2 as pdfium
 
             document = pdfium.PdfDocument(data, password="")
             try:
-                pages = [index for index in range(min(len(document), _MAX_PAGES))
+                drawn = [index for index in range(min(len(document), limit))
                          if not _only_text(document[index])]
             finally:
                 document.close()
-            for index in pages:
+            for index in drawn:
                 image, scale = render_pdf_page(data, index, dpi=dpi, max_pixels=max_pixels)
                 codes.extend(decode_image(image, page=index + 1, scale=scale))
         elif media_type in (PNG, JPEG, TIFF):
-            for index in range(min(frame_count(data, max_pixels), _MAX_PAGES)):
+            for index in range(min(frame_count(data, max_pixels), limit)):
                 image, frame_dpi = load_frame(data, index, max_pixels)
                 codes.extend(decode_image(image, page=index + 1,
                                           scale=frame_dpi / POINTS_PER_INCH))
