@@ -122,6 +122,8 @@ class SetScore:
         if bill is not None and passes_gate(bill):
             self.passed += 1
             self.passed_wrong += int(any_wrong)
+            if any_wrong:
+                self.misses.append(f"{doc.id}: passed the gate with a wrong field")
 
     def ece(self) -> float:
         if not self.predictions:

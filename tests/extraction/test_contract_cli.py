@@ -14,7 +14,7 @@ from ._bills import Text, block, pdf_of, row
 
 KEYS = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
         "tax", "total", "line_items", "po_number", "vendor_tax_id", "confidence", "evidence",
-        "warnings", "document_type"]
+        "warnings", "document_type", "payment"]
 
 
 def _bill(number: str, total: str) -> bytes:

@@ -89,9 +89,11 @@ def test_an_einvoice_credit_note_carries_its_type_on_the_job(runtime: Runtime) -
 @pytest.mark.parametrize("language", ["en", "de", "fr", "nl"])
 def test_a_printed_credit_note_from_a_known_vendor_is_pushed_as_a_vendor_credit(
         tmp_path: Path, language: str) -> None:
-    """Through the pipeline into the ledger, auto-approved (thresholds lowered for the page)."""
+    """Through the pipeline into the ledger, auto-approved (thresholds lowered for the page:
+    visual confidences are calibrated on real bills, where a printed date is right less than
+    half the time; the point here is the credit note's sign, not the gate)."""
     settings = Settings(_env_file=None, data_dir=tmp_path / "data",
-                        auto_approve_min_confidence=0.5)
+                        auto_approve_min_confidence=0.3)
     runtime = Runtime.from_settings(settings)
     try:
         org_id = make_org(runtime)[0].id  # knows Harbour Print Ltd (VAT GB123456789)

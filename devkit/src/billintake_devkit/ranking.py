@@ -51,6 +51,25 @@ class Example:
         return None if self.bill_json is None else \
             ExtractedBill.model_validate_json(self.bill_json)
 
+    def rules(self, name: str) -> tuple[Any, float] | None:
+        """The rules' value of a field and its confidence (parsed once)."""
+        cached: dict[str, tuple[Any, float] | None] | None = getattr(self, "_rules", None)
+        if cached is None:
+            bill = self.bill
+            cached = {}
+            for field_name in FIELDS:
+                fv = getattr(bill, field_name, None) if bill is not None else None
+                cached[field_name] = None if fv is None else (fv.value, fv.confidence)
+            self._rules = cached
+        return cached.get(name)
+
+    @property
+    def kind(self) -> str:
+        for cands in self.proposed.values():
+            if cands:
+                return ranker.kind_of(cands[0])
+        return "text"
+
 
 def label(doc: LabelledDocument, proposed: dict[str, list[Candidate]]) -> Example:
     example = Example(doc, proposed)
@@ -117,7 +136,8 @@ def decided_bill(example: Example, model: ranker.Ranker) -> ExtractedBill:
     makes it), without extracting again."""
     bill = example.bill
     assert bill is not None
-    decision = decide(model, example.proposed, example.items_sum)
+    extra = (bill.value("shipping") or Decimal(0)) - abs(bill.value("discount") or Decimal(0))
+    decision = decide(model, example.proposed, example.items_sum, example.kind, extra)
     update: dict[str, Any] = {}
     for name, chosen in decision.fields.items():
         if chosen is None:
@@ -131,7 +151,13 @@ def decided_bill(example: Example, model: ranker.Ranker) -> ExtractedBill:
                                        evidence=Evidence(source="ocr" if cand.source == "ocr"
                                                          else "text", page=cand.page,
                                                          bbox=cand.bbox, text=cand.text))
-    update["reconciled"] = decision.reconciled
+    if model.decides("total", example.kind):
+        update["reconciled"] = decision.reconciled
+    for name in FIELDS:
+        if not model.decides(name, example.kind) and getattr(bill, name) is not None:
+            fv = getattr(bill, name)
+            update[name] = fv.model_copy(update={"confidence": model.confidence(
+                "rules:" + name, fv.confidence, example.kind)})
     return bill.model_copy(update=update)
 
 
@@ -197,17 +223,70 @@ def top_outcomes(model: ranker.Ranker, examples: Sequence[Example], name: str, *
     return found
 
 
-def cross_fit(examples: Sequence[Example], k: int = 5) -> dict[int, ranker.Ranker]:
+# The fields the ranker decides together: the amounts are one joint choice.
+GROUPS = {"bill_number": ("bill_number",), "vendor_name": ("vendor_name",),
+          "bill_date": ("bill_date",), "amounts": AMOUNTS}
+
+
+def rule_outcomes(examples: Sequence[Example], name: str) -> list[Outcome]:
+    """The rules' confidence in each real example's field, whether it is right, the kind."""
+    found: list[Outcome] = []
+    for ex in examples:
+        truth = ex.doc.truth.get(name)
+        if truth in (None, "") or ex.doc.source == "synth":
+            continue
+        got = ex.rules(name)
+        if got is not None:
+            found.append((got[1], same(name, truth, got[0]), ex.kind))
+    return found
+
+
+def selected_groups(oof: dict[str, list[Outcome]], rules: dict[str, list[Outcome]]
+                    ) -> dict[str, list[str]]:
+    """Per document kind (text layer, OCR): the field groups where the ranker, out of fold,
+    is right more often than the rules on the real documents; the rules keep the others."""
+    chosen: dict[str, list[str]] = {}
+    for kind in ("text", "ocr"):
+        chosen[kind] = []
+        for group, names in GROUPS.items():
+            ranked = sum(r for name in names for _, r, k in oof[name] if k == kind)
+            ruled = sum(r for name in names for _, r, k in rules[name] if k == kind)
+            if ranked > ruled:
+                chosen[kind].append(group)
+    return chosen
+
+
+def _keep(model: ranker.Ranker, groups: dict[str, list[str]]) -> None:
+    model.info["decides"] = {kind: [name for group in chosen for name in GROUPS[group]]
+                             for kind, chosen in groups.items()}
+    used = {name for names in model.info["decides"].values() for name in names}
+    for name in list(model.boosters):
+        if name not in used:  # the rules decide it everywhere: no model to ship
+            del model.boosters[name]
+            del model.features[name]
+
+
+def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
+              ) -> dict[int, ranker.Ranker]:
     """Per fold: models trained on the other folds, calibrated on out-of-fold scores that
-    exclude the fold itself (so a fold's confidences come from documents never used)."""
+    exclude the fold itself (so a fold's confidences come from documents never used); the
+    rules' confidences calibrated the same way for the fields the rules keep (`select`: the
+    ranker decides only the field groups where it beats the rules; else all)."""
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     models = {i: train_models([e for j, f in folds.items() if j != i for e in f])
               for i in range(k)}
     oof: dict[int, dict[str, list[Outcome]]] = {
         i: {name: top_outcomes(models[i], folds[i], name) for name in FIELDS} for i in range(k)}
+    rules = {i: {name: rule_outcomes(folds[i], name) for name in FIELDS} for i in range(k)}
+    groups = selected_groups({n: [p for i in range(k) for p in oof[i][n]] for n in FIELDS},
+                             {n: [p for i in range(k) for p in rules[i][n]] for n in FIELDS})
     for i in range(k):
-        for name in models[i].boosters:
+        for name in FIELDS:
             calibrate(models[i], name, [p for j in range(k) if j != i for p in oof[j][name]])
+            calibrate(models[i], "rules:" + name,
+                      [p for j in range(k) if j != i for p in rules[j][name]])
+        if select:
+            _keep(models[i], groups)
     return models
 
 
@@ -222,8 +301,9 @@ def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> N
                                                                    [r for _, r in mine])
 
 
-def fit(examples: Sequence[Example], k: int = 5) -> ranker.Ranker:
-    """The shipped ranker: models on all examples, calibrated on out-of-fold scores."""
+def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> ranker.Ranker:
+    """The shipped ranker: models on all examples, calibrated on out-of-fold scores (and,
+    with `select`, deciding only where it beat the rules out of fold)."""
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     pairs: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
     for i in range(k):
@@ -233,8 +313,13 @@ def fit(examples: Sequence[Example], k: int = 5) -> ranker.Ranker:
     final = train_models(examples)
     for name in final.boosters:
         calibrate(final, name, pairs[name])
+    for name in FIELDS:
+        calibrate(final, "rules:" + name, rule_outcomes(examples, name))
+    groups = selected_groups(pairs, {n: rule_outcomes(examples, n) for n in FIELDS})
     final.info = {"documents": len(examples), "folds": k,
                   "sources": sorted({e.doc.source for e in examples})}
+    if select:
+        _keep(final, groups)
     return final
 
 

@@ -56,11 +56,14 @@ def ranked(ranker: Ranker, name: str, cands: Sequence[Candidate]) -> list[Candid
 
 
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
-           items_sum: Decimal | None) -> Decision:
+           items_sum: Decimal | None, kind: str = "text", extra: Decimal = Decimal(0)
+           ) -> Decision:
+    """The ranker's choice of each field it decides on documents of this `kind`; `extra` is
+    what shipping and discounts add to subtotal + tax (0 when none is printed)."""
     decision = Decision()
     order: dict[str, list[Candidate]] = {}
     for name in (*HEADER, *AMOUNTS):
-        if name in ranker.fields:
+        if ranker.decides(name, kind):
             order[name] = ranked(ranker, name, proposed.get(name, ()))
     for name in HEADER:
         if name not in order:
@@ -74,12 +77,12 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
         decision.fields[name] = Chosen(best[0], confidence, runner) \
             if confidence >= MIN_GIVEN else None
     if all(name in order for name in AMOUNTS):
-        _amounts(ranker, order, items_sum, decision)
+        _amounts(ranker, order, items_sum, decision, extra)
     return decision
 
 
 def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decimal | None,
-             decision: Decision) -> None:
+             decision: Decision, extra: Decimal) -> None:
     options: dict[str, list[Candidate | None]] = {}
     for name in AMOUNTS:
         options[name] = _distinct(order[name])[:TOP_K]
@@ -91,7 +94,7 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         if not _coherent(chosen):
             continue
         score = sum(_log_p(ranker, n, c, order[n]) for n, c in chosen.items())
-        adds_up = adds_up_to(chosen, items_sum)
+        adds_up = adds_up_to(chosen, items_sum, extra)
         if adds_up:
             score += math.log(ARITHMETIC_PRIOR)
         if best is None or score > best[0]:
@@ -137,9 +140,10 @@ def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
     return not (sub is not None and tax is not None and sub.value == tax.value)
 
 
-def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None) -> bool:
-    """Whether the amounts agree: subtotal + tax = total, or the items' sum makes the subtotal
-    (with the tax, the total) or the total."""
+def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
+               extra: Decimal = Decimal(0)) -> bool:
+    """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total,
+    or the items' sum makes the subtotal (with the tax, the total) or the total."""
     def value(name: str) -> Decimal | None:
         v = chosen.get(name)
         return None if v is None else Decimal(v.value if isinstance(v, Candidate) else v)
@@ -148,7 +152,7 @@ def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None) -> bool:
     if total is None:
         return False
     if sub is not None and tax is not None:
-        return abs(sub + tax - total) <= CENT
+        return abs(sub + tax - total) <= CENT or abs(sub + tax + extra - total) <= CENT
     if items_sum is not None:
         if abs(items_sum - total) <= CENT:
             return sub is None or abs(sub - total) <= CENT or \

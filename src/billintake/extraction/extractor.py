@@ -29,6 +29,7 @@ from billintake.settings import Settings
 from . import finders, nlp
 from .decide import decide
 from .document_type import document_type
+from .finders.context import document_features
 from .header import (
     Candidate,
     DocContext,
@@ -45,6 +46,7 @@ from .parsing import (
     currency_of_text,
     detect_currency,
 )
+from .payment import with_payment
 from .ranker import Ranker, load_shipped
 from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
 from .vendor import vendor_address, vendor_candidates, vendor_email, vendor_iban
@@ -91,11 +93,28 @@ class Extractor:
         from .einvoice import extract_einvoice_first
 
         read_pages = read_pages or (lambda: _read(data, media_type, self.settings))
+        read: list[ReadDocument] = []
+
+        def visual() -> ExtractedBill:
+            read.append(read_pages())
+            return self.extract_document(read[0])
+
         bill = extract_einvoice_first(
             data, media_type, companion_xml=companion_xml, settings=self.settings,
-            visual=lambda: self.extract_document(read_pages()))
+            visual=visual)
         assert bill is not None  # a visual extraction was given, so there is always a bill
-        return bill
+        return self._payment(bill, data, media_type, read[0] if read else None)
+
+    def _payment(self, bill: ExtractedBill, data: bytes, media_type: str,
+                 doc: ReadDocument | None) -> ExtractedBill:
+        """The bill's payment data (`payment.py`): the pages' payment QR codes first, then
+        the print; an e-invoice's from its XML (its pages are not read for it)."""
+        from billintake.reading.qr import find_codes
+
+        if doc is None:
+            return with_payment(bill, None)
+        max_pixels = self.settings.max_image_pixels if self.settings else 60_000_000
+        return with_payment(bill, doc, find_codes(data, media_type, max_pixels=max_pixels))
 
     def extract_document(self, doc: ReadDocument) -> ExtractedBill:
         """Visual extraction from read pages."""
@@ -160,7 +179,8 @@ class _VisualExtraction:
                             if bill.get(name) is not None}
             self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
         if self.ranker is not None:
-            reconciled = self._decide(bill, items_sum)
+            decided = self._decide(bill, items_sum)
+            reconciled = reconciled if decided is None else decided
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
@@ -169,11 +189,13 @@ class _VisualExtraction:
                              line_items=items, warnings=_unique(self.warnings),
                              reconciled=reconciled, source="visual")
 
-    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool:
+    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool | None:
         """The trained ranker's choices over the proposed candidates (`decide.py`) replace the
-        rules' for the fields it has a model of; returns whether the amounts add up."""
+        rules' for the fields it has a model of; the rules' choices of the others get
+        calibrated confidences. Returns whether the amounts add up, when it chose them."""
         assert self.ranker is not None
-        decision = decide(self.ranker, self.proposed, items_sum)
+        kind = "ocr" if document_features(self.page)["doc_ocr"] > 0.5 else "text"
+        decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill))
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -188,10 +210,14 @@ class _VisualExtraction:
                 if chosen.runner_up is not None:
                     field.evidence.why.append(f"runner-up {chosen.runner_up.text!r}")
             bill[name] = field
+        for name in finders.RANKED:
+            if not self.ranker.decides(name, kind) and bill.get(name) is not None:
+                bill[name].confidence = round(self.ranker.rules_confidence(
+                    name, bill[name].confidence, kind), 3)
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
                 bill["due_date"].value < bill["bill_date"].value:
             bill["due_date"] = None
-        return decision.reconciled
+        return decision.reconciled if self.ranker.decides("total", kind) else None
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
@@ -380,6 +406,14 @@ def _pad_amounts(bill: dict[str, Any], currency: FieldValue[str] | None) -> None
         field = bill.get(role)
         if field is not None and field.value.as_tuple().exponent > -places:
             field.value = Decimal(field.value).quantize(quantum)
+
+
+def _extra(bill: dict[str, Any]) -> Decimal:
+    """What the printed shipping and discount add to subtotal + tax."""
+    shipping = bill.get("shipping")
+    discount = bill.get("discount")
+    return (shipping.value if shipping is not None else Decimal(0)) - \
+        (abs(discount.value) if discount is not None else Decimal(0))
 
 
 def _items_sum(items: list[ExtractedLineItem]) -> Decimal | None:

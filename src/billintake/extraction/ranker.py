@@ -72,6 +72,14 @@ class Ranker:
     def fields(self) -> tuple[str, ...]:
         return tuple(self.boosters)
 
+    def decides(self, name: str, kind: str) -> bool:
+        """Whether the ranker chooses this field on documents of this kind (where, out of
+        fold, it beat the rules); without that record, wherever it has a model."""
+        decides = self.info.get("decides")
+        if decides is None:
+            return name in self.boosters
+        return name in self.boosters and name in decides.get(kind, [])
+
     def scores(self, name: str, cands: Sequence[Candidate]) -> np.ndarray:
         if not cands:
             return np.zeros(0)
@@ -96,8 +104,17 @@ class Ranker:
         calibration = self.calibrations.get(f"{name}:{kind}") or self.calibrations.get(name)
         return calibration.apply(score) if calibration is not None else float(score)
 
+    def rules_confidence(self, name: str, confidence: float, kind: str) -> float:
+        """P(right) of the rules' own choice of a field the ranker leaves to them."""
+        if f"rules:{name}" not in self.calibrations:
+            return confidence
+        return self.confidence(f"rules:{name}", confidence, kind)
+
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.txt"):
+            if stale.stem not in self.boosters:
+                stale.unlink()
         for name, booster in self.boosters.items():
             (path / f"{name}.txt").write_text(booster.model_to_string(), encoding="utf-8")
         meta = {"fields": list(self.boosters), "features": self.features,

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 class Dispatcher(Protocol):
     """Runs stored jobs somewhere; `submit` returns at once."""
 
-    def submit(self, organization_id: str, job_id: str) -> None: ...
+    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
+        """Queue the job; `held`: its lease is this dispatcher's already (taken with it)."""
+        ...
 
     def close(self) -> None: ...
 

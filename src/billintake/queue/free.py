@@ -3,10 +3,14 @@ the `queue` package chooses among them, so it cannot live in the package without
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
+
+
+log = logging.getLogger(__name__)
 
 
 class Submits(Protocol):
@@ -15,11 +19,16 @@ class Submits(Protocol):
 
 def submit_free_jobs(runtime: Runtime, dispatcher: Submits) -> int:
     """Hand the dispatcher the unfinished jobs nobody holds (never taken, or their holder
-    died); how many."""
+    died); how many were sent. When the dispatcher cannot take them (its broker is down) the
+    rest stay free, to be sent next time."""
     from billintake.storage import leases
 
     with runtime.session() as session:
         free = leases.free_jobs(session)
-    for organization_id, job_id in free:
-        dispatcher.submit(organization_id, job_id)
+    for sent, (organization_id, job_id) in enumerate(free):
+        try:
+            dispatcher.submit(organization_id, job_id)
+        except Exception as exc:
+            log.warning("cannot send unfinished jobs now: %s", exc)
+            return sent
     return len(free)

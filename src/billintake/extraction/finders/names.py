@@ -10,7 +10,8 @@ from ..page import PageModel
 from ..vendor import clean_name
 
 FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_share_name",
-            "legal_form", "two_lines", "name_repeats", "line_index_rel", "has_at",
+            "legal_form", "two_lines", "three_lines", "unfinished", "next_continues",
+            "name_repeats", "line_index_rel", "has_at",
             "address_like", "r_top_zone", "r_font_rel", "r_legal_form", "r_domain_match",
             "r_address_below", "r_block_first", "r_registration_near", "r_vendor_label",
             "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
@@ -31,11 +32,14 @@ def candidates(page: PageModel) -> list[Candidate]:
         if _name_like(name):
             texts.append((name, [i]))
         block = page.blocks[page.block_of[i]]
-        if n + 1 < len(first) and first[n + 1] in block.lines and \
-                page.lines[first[n + 1]].row == page.lines[i].row + 1:
-            joined = clean_name(page.lines[i].text + " " + page.lines[first[n + 1]].text)
+        run = [i]  # this line and the next ones of its block, one row apart: a wrapped name
+        for nxt in first[n + 1:n + 3]:
+            if nxt not in block.lines or page.lines[nxt].row != page.lines[run[-1]].row + 1:
+                break
+            run.append(nxt)
+            joined = clean_name(" ".join(page.lines[j].text for j in run))
             if _name_like(joined) and len(joined) <= 70:
-                texts.append((joined, [i, first[n + 1]]))
+                texts.append((joined, list(run)))
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
     out: list[Candidate] = []
@@ -51,6 +55,9 @@ def candidates(page: PageModel) -> list[Candidate]:
             "digit_share_name": sum(c.isdigit() for c in name) / max(1, len(name)),
             "legal_form": float(bool(_LEGAL.search(name))),
             "two_lines": float(len(lines) > 1),
+            "three_lines": float(len(lines) > 2),
+            "unfinished": float(_unfinished(name)),
+            "next_continues": float(_continues(page, first, lines[-1])),
             "name_repeats": float(min(5, all_text.count(key) - 1)) if len(key) >= 4 else 0.0,
             "line_index_rel": first.index(lines[0]) / max(1, len(first) - 1),
             "has_at": float("@" in name or "www" in name.lower()),
@@ -64,6 +71,24 @@ def candidates(page: PageModel) -> list[Candidate]:
                              bbox=(x0, top, x1, bottom), source=line.source, features=f,
                              line=lines[0]))
     return out
+
+
+def _unfinished(name: str) -> bool:
+    """A name cut at a line's end: "HARDWARE &", "ENTERPRISE (SETIA", "TRADING -"."""
+    return name.rstrip().endswith(("&", "(", "-", ",", "/", " AND", " DAN")) or \
+        name.count("(") > name.count(")")
+
+
+def _continues(page: PageModel, first: list[int], last: int) -> bool:
+    """The next line of the block looks like more of the same name (letters, no digits)."""
+    position = first.index(last)
+    if position + 1 >= len(first):
+        return False
+    nxt = first[position + 1]
+    if page.block_of[nxt] != page.block_of[last]:
+        return False
+    text = page.lines[nxt].text
+    return _name_like(text) and not any(c.isdigit() for c in text)
 
 
 def _name_like(name: str) -> bool:
