@@ -3,7 +3,8 @@
     python bench/split.py [--sets N] [--seed S] [--shared DIR]
 
 Reads each real bill once (the PDFs of `shared/devset/invoice2data` and
-`shared/realdev/facturx-visual`, one- to six-page bills), then builds N files of 2–6 bills
+`shared/realdev/facturx-visual`, one- to six-page bills; with --synth also devkit bills,
+half of them scans), then builds N files of 2–6 bills
 drawn at random (repeats allowed, so the same layout can follow itself) by putting their read
 pages one after another — what reading the concatenated PDF gives, as each page is read on its
 own — and splits each. Prints: boundaries found (precision, recall), bills whose page range is
@@ -28,6 +29,19 @@ def sources(shared: Path) -> list[tuple[str, ReadDocument]]:
     return [(path.name, read(path.read_bytes())) for path in files]
 
 
+def generated(count: int, seed: int) -> list[tuple[str, ReadDocument]]:
+    """Devkit bills (invoices and receipts, a third of them multi-page long tables, half
+    scanned and read by OCR)."""
+    from billintake_devkit.synth.generate import make_bill
+
+    out = []
+    for index in range(count):
+        bill = make_bill(seed, "test", index, scan_fraction=0.5, png_fraction=0.0)
+        out.append((f"{bill.id} ({bill.kind}, {bill.labels['pages']} p.)",
+                    read(bill.file_bytes)))
+    return out
+
+
 def concatenate(docs: list[ReadDocument]) -> tuple[ReadDocument, list[PageRange]]:
     pages, ranges = [], []
     for doc in docs:
@@ -42,13 +56,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sets", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--synth", type=int, default=0,
+                        help="also mix in this many devkit bills (half of them scans)")
     parser.add_argument("--shared", type=Path,
                         default=Path(__file__).resolve().parents[2] / "shared")
     args = parser.parse_args()
     started = time.perf_counter()
-    bills = sources(args.shared)
+    bills = sources(args.shared) + generated(args.synth, args.seed)
     multi = [(name, doc) for name, doc in bills if len(doc.pages) > 1]
-    print(f"{len(bills)} real bills read ({len(multi)} multi-page) in "
+    print(f"{len(bills)} bills read ({len(multi)} multi-page) in "
           f"{time.perf_counter() - started:.1f} s")
     whole = sum(split_pages(doc) == [(1, len(doc.pages))] for _, doc in bills)
     print(f"single bills kept whole: {whole}/{len(bills)} "

@@ -32,7 +32,8 @@ _TITLE = re.compile(
 _TOTAL = re.compile(
     r"\b(?:total\s+due|amount\s+due|balance\s+due|grand\s+total|total\s+amount|invoice\s+total|"
     r"total\s+ttc|net\s+[àa]\s+payer|gesamtbetrag|rechnungsbetrag|zahlbetrag|endbetrag|"
-    r"gesamtsumme|te\s+betalen|totaal|total)\b",
+    r"gesamtsumme|gesamt|summe|offener\s+betrag|montant\s+ttc|reste\s+[àa]\s+payer|"
+    r"te\s+betalen|openstaand\s+bedrag|totaal|total)\b",
     re.IGNORECASE)
 _CONTINUED = re.compile(r"\b(?:continued|fortsetzung|suite|carried\s+forward|übertrag|"
                         r"\(cont(?:'d|\.)?\)|vortrag)\b", re.IGNORECASE)
@@ -120,7 +121,7 @@ def boundary_score(previous: PageEvidence, page: PageEvidence, first: PageEviden
     score += 1.5 if page.title else -1.0
     score += 1.0 if previous.totals else -1.5
     if previous.continued:
-        score -= 2.0
+        score -= 4.0  # "continued" at the foot of the previous page
     # A change of layout: the header band's words unlike the current bill's first page.
     if len(page.header_words) >= 3 and len(first.header_words) >= 3:
         similarity = _jaccard(page.header_words, first.header_words)
