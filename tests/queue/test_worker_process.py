@@ -33,6 +33,10 @@ def test_pool_workers_run_at_the_lowest_priority(tmp_path: Path) -> None:
     processes = LocalDispatcher(runtime, mode="process")
     threads = LocalDispatcher(runtime, mode="thread")
     try:
+        processes.submit("org", "job", held=True)  # starts the pool's worker process
+        started = list(processes._executor._processes)  # type: ignore[union-attr]
+        # lowered at once, from here: its start-up (imports, models) yields to requests too
+        assert started and all(_niceness(pid) == 19 for pid in started)
         assert processes._pool().submit(_niceness).result(timeout=120) == 19
         assert threads._pool().submit(_thread_niceness).result(timeout=30) == 19
         assert _niceness() == mine  # the request path's own priority is untouched

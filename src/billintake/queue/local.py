@@ -23,7 +23,11 @@ from typing import Any
 from billintake.bootstrap import Runtime
 from billintake.queue.free import submit_free_jobs
 from billintake.queue.lease import lease_owner
-from billintake.queue.worker_process import become_worker, lower_thread_priority
+from billintake.queue.worker_process import (
+    become_worker,
+    lower_priority,
+    lower_thread_priority,
+)
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
 from billintake.settings import Settings
 from billintake.storage import leases
@@ -64,6 +68,7 @@ class LocalDispatcher:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
+        self._lowered: set[int] = set()  # worker processes already at the lowest priority
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -93,10 +98,19 @@ class LocalDispatcher:
         with self._lock:
             if self.mode == "process":
                 future = self._pool().submit(_run_in_worker, organization_id, job_id)
+                self._lower_new_workers()
             else:
                 future = self._pool().submit(self._run_here, organization_id, job_id)
             self._futures[future] = (organization_id, job_id)
         future.add_done_callback(self._done)
+
+    def _lower_new_workers(self) -> None:
+        """Lower a worker process's priority as soon as it exists: its start (importing the
+        pipeline, loading models) must not compete with requests either."""
+        for pid in list(getattr(self._executor, "_processes", None) or {}):
+            if pid not in self._lowered:
+                lower_priority(pid)
+                self._lowered.add(pid)
 
     def _run_here(self, organization_id: str, job_id: str) -> str:
         return run_job(self.runtime, organization_id, job_id, self.stages).status.value

@@ -17,11 +17,12 @@ PARENT_POLL_S = 0.5
 WATCH_THREAD = "parent-watch"  # holds no lock: forking beside it is safe
 
 
-def lower_priority() -> None:
-    """Run this process at the lowest CPU priority (its children, e.g. tesseract, inherit it)."""
+def lower_priority(pid: int = 0) -> None:
+    """Run this process (or the process `pid`, e.g. a worker just started, before its own
+    imports) at the lowest CPU priority; its children, e.g. tesseract, inherit it."""
     with contextlib.suppress(OSError):
-        current = os.getpriority(os.PRIO_PROCESS, 0)
-        os.setpriority(os.PRIO_PROCESS, 0, max(current, WORKER_NICENESS))
+        current = os.getpriority(os.PRIO_PROCESS, pid)
+        os.setpriority(os.PRIO_PROCESS, pid, max(current, WORKER_NICENESS))
 
 
 def lower_thread_priority() -> None:
