@@ -1,7 +1,7 @@
 # billintake service image: the API and web page, SMTP intake and the workers (`billintake up`),
 # or a Celery worker (`billintake worker`, see compose.yaml). Tesseract is in the image; the
-# trained extraction model is copied to /app/models and named by BILLINTAKE_MODEL_DIR, the one
-# setting the code reads for it.
+# trained extraction models are copied to /app/models and named by BILLINTAKE_MODELS_DIR, the
+# one setting the code reads for them.
 FROM python:3.11-slim
 
 RUN apt-get update \
@@ -19,7 +19,7 @@ ENV BILLINTAKE_DATA_DIR=/data \
     BILLINTAKE_HOST=0.0.0.0 \
     BILLINTAKE_SMTP_HOST=0.0.0.0 \
     BILLINTAKE_SMTP_PORT=2525 \
-    BILLINTAKE_MODEL_DIR=/app/models/billintake_fields
+    BILLINTAKE_MODELS_DIR=/app/models
 VOLUME ["/data"]
 EXPOSE 8000 2525
 RUN useradd --system --home /data billintake && mkdir -p /data && chown billintake /data

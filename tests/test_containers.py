@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,8 @@ def dockerfile_env() -> dict[str, str]:
 
 def test_the_image_sets_only_settings_the_code_reads_and_checks_its_health() -> None:
     env = dockerfile_env()
-    assert set(env) <= SETTINGS, set(env) - SETTINGS  # (BILLINTAKE_MODELS_DIR was not one)
-    assert env["BILLINTAKE_MODEL_DIR"] == "/app/models/billintake_fields"
+    assert set(env) <= SETTINGS, set(env) - SETTINGS
+    assert env["BILLINTAKE_MODELS_DIR"] == "/app/models"
     instructions = dict(dockerfile())
     assert "COPY" in instructions and any(
         i == "COPY" and a.split()[0] == "models" for i, a in dockerfile())
@@ -76,8 +77,9 @@ def test_compose_runs_the_service_a_worker_postgres_and_redis() -> None:
 PROBE = """
 import json, billintake
 from billintake.extraction import model
-pipeline = model.load(model.get_settings().model_dir)
+pipeline = model.load(model.get_settings().resolved_model_dir)
 print(json.dumps({"package": billintake.__file__,
+                  "ranker_dir": str(model.get_settings().resolved_ranker_dir),
                   "scorer": model.load_scorer() is not None,
                   "pipes": pipeline.pipe_names}))
 """
@@ -94,9 +96,7 @@ def test_an_installed_package_finds_its_model_through_the_images_setting(
                     str(target), str(wheel)], check=True, timeout=300)
     # the image's layout: the model copied beside the app, named by the image's setting
     app = tmp_path / "app"
-    (app / "models").mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(ROOT / "models" / "billintake_fields"),
-                    str(app / "models")], check=True)
+    shutil.copytree(ROOT / "models", app / "models")
     image_env = dockerfile_env()
     base = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
     base.update(PYTHONPATH=str(target), HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
@@ -106,10 +106,11 @@ def test_an_installed_package_finds_its_model_through_the_images_setting(
                               capture_output=True, text=True, timeout=300, check=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    found = probe({"BILLINTAKE_MODEL_DIR": image_env["BILLINTAKE_MODEL_DIR"].replace(
+    found = probe({"BILLINTAKE_MODELS_DIR": image_env["BILLINTAKE_MODELS_DIR"].replace(
         "/app", str(app))})
     assert str(found["package"]).startswith(str(target))  # the installed copy, not src/
     assert found["scorer"] is True and "field_scorer" in found["pipes"]
+    assert found["ranker_dir"] == str(app / "models" / "ranker")  # the same one setting
     # without the setting an installed package has no model of its own: rules only
     bare = probe({})
     assert bare["scorer"] is False and "field_scorer" not in bare["pipes"]

@@ -62,9 +62,10 @@ class Settings(BaseSettings):
     ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
 
     # extraction
-    # the trained spaCy pipeline (BILLINTAKE_MODEL_DIR); default: models/billintake_fields of
-    # the source tree. An installed package (a wheel, the Docker image) is told where it is.
-    model_dir: Path | None = None
+    # the trained models' folder (billintake_fields/, ranker/): BILLINTAKE_MODELS_DIR; default:
+    # models/ of the source tree. An installed package (a wheel, the image) is told where it is.
+    models_dir: Path | None = None
+    model_dir: Path | None = None  # the spaCy pipeline alone (default: <models>/billintake_fields)
 
     # execution
     queue: Literal["local", "celery"] = "local"
@@ -143,7 +144,7 @@ class Settings(BaseSettings):
     page_render_dpi: int = Field(default=110, ge=36, le=300)  # page images of the bill view
 
     @field_validator("data_dir", "originals_dir", "beancount_dir", "intake_folder",
-                     "model_dir", mode="after")
+                     "models_dir", "model_dir", mode="after")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         """Relative paths are taken from the current directory once, at start."""
@@ -156,6 +157,18 @@ class Settings(BaseSettings):
     @property
     def resolved_secret_key_file(self) -> Path:
         return self.secret_key_file or self.data_dir / "secret.key"
+
+    @property
+    def resolved_model_dir(self) -> Path | None:
+        """The spaCy pipeline's folder when set (else the source tree's, see extraction.model)."""
+        if self.model_dir is not None:
+            return self.model_dir
+        return None if self.models_dir is None else self.models_dir / "billintake_fields"
+
+    @property
+    def resolved_ranker_dir(self) -> Path | None:
+        """The candidate ranker's folder when set (else the source tree's)."""
+        return None if self.models_dir is None else self.models_dir / "ranker"
 
     @property
     def resolved_originals_dir(self) -> Path:

@@ -289,3 +289,23 @@ def test_a_second_writer_reads_the_same_books(backend: Backend) -> None:
         (credit.id, "CN-1", D("-10.00"), BillStatus.OPEN),
     }
     assert other.get_bill_balance(bill.id).open_balance == D("69.00")
+
+
+# -- the payment reference -----------------------------------------------------------------------
+
+
+def test_the_payment_reference_travels_with_the_bill_and_its_payment(backend: Backend) -> None:
+    writer = backend.writer
+    vendor = make_vendor(writer)
+    bill = writer.create_bill(bill_spec(backend, vendor, memo="Office chairs", po_number="PO-7",
+                                        payment_reference="RF18539007547034"))
+    plain = writer.create_bill(bill_spec(backend, vendor, number="INV-1002"))
+    for seen in (bill, writer.get_bill(bill.id), backend.reopen().get_bill(bill.id)):
+        assert seen.payment_reference == "RF18539007547034"
+        assert seen.memo is not None and "RF18539007547034" not in seen.memo
+        assert "Office chairs" in seen.memo
+    assert writer.get_bill(plain.id).payment_reference is None
+    paid = writer.create_bill_payment(NewPayment(
+        bill_id=bill.id, amount=D("19.00"), currency=currency_of(backend),
+        payment_date=date(2024, 4, 1), reference="RF18539007547034"))
+    assert paid.reference == "RF18539007547034"

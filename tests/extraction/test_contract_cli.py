@@ -14,7 +14,7 @@ from ._bills import Text, block, pdf_of, row
 
 KEYS = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
         "tax", "total", "line_items", "po_number", "vendor_tax_id", "confidence", "evidence",
-        "warnings", "document_type"]
+        "warnings", "document_type", "payment"]
 
 
 def _bill(number: str, total: str) -> bytes:
@@ -40,7 +40,7 @@ def test_jsonl_keeps_input_order_and_survives_an_unreadable_file(tmp_path: Path)
     assert [line["file"] for line in lines] == [str(first), str(broken), str(missing),
                                                 str(second)]
     good, bad, absent, other = lines
-    assert list(good) == KEYS
+    assert list(good) == [*KEYS, "pages"] and good["pages"] == [1, 1]
     assert set(bad) == {"file", "error"} and bad["error"]
     assert set(absent) == {"file", "error"}
     assert good["bill_number"] == "A-1" and good["total"] == "10.50"
@@ -100,3 +100,17 @@ def test_explain_prints_each_field_where_and_by_which_label(tmp_path: Path) -> N
     number = out.split("bill_number: A-17", 1)[1].split("\n  bill_date", 1)[0]
     assert "page 1 box" in number and "label 'invoice no'" in number
     assert not out.lstrip().startswith("{")  # for a person, not the JSON contract
+
+
+def test_jsonl_prints_one_line_per_bill_in_a_file_of_several(tmp_path: Path) -> None:
+    from fixtures_gen.split_fixtures import concatenate
+
+    both = tmp_path / "batch.pdf"
+    both.write_bytes(concatenate([_bill("A-1", "10.50"), _bill("B-22", "99.00")])[0])
+    result = CliRunner().invoke(app, ["extract", str(both), "--jsonl", "--no-model"])
+    assert result.exit_code == 0, result.stdout
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [(b["pages"], b["bill_number"], b["total"]) for b in lines] == [
+        ([1, 1], "A-1", "10.50"), ([2, 2], "B-22", "99.00")]
+    assert all(list(b) == [*KEYS, "pages"] for b in lines)
+    assert lines[1]["evidence"]["total"]["page"] == 2  # counted in the whole file

@@ -47,6 +47,7 @@ def celery_env(tmp_path: Path, redis_url: str, visibility_s: int) -> dict[str, s
         "BILLINTAKE_CELERY_QUEUE": f"billintake-test-{uuid.uuid4().hex[:10]}",
         "BILLINTAKE_CELERY_VISIBILITY_TIMEOUT_S": str(visibility_s),
         "BILLINTAKE_LOCAL_WORKERS": "1",
+        "BILLINTAKE_JOB_LEASE_S": "3",  # a killed worker's job is free again soon
     })
     return env
 

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from billintake.bootstrap import Runtime
 from billintake.queue.local import LocalDispatcher
 from billintake.settings import Settings
@@ -79,3 +81,44 @@ def test_pool_workers_exit_when_their_server_is_killed(tmp_path: Path) -> None:
     finally:
         server.kill()
         server.wait()
+
+
+JOB_PROCESS = textwrap.dedent("""
+    import os, sys, threading, time
+    from concurrent.futures import ProcessPoolExecutor
+    from billintake.queue.worker_process import become_worker
+    from billintake.reading import ocr
+
+    become_worker(os.getppid())  # as a job process starts
+    if sys.argv[1] == "threads":  # a process with threads of its own: OCR's fork server
+        threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+    context = ocr._start_method()
+    with ProcessPoolExecutor(1, mp_context=context, initializer=ocr._init_worker,
+                             initargs=(b"", os.getpid())) as pool:
+        time.sleep(2 * 0.5 + 0.5)  # past the page worker's first looks at its parent
+        print(context.get_start_method(), pool.submit(os.getpid).result(timeout=60),
+              pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60), flush=True)
+        time.sleep(600)
+""")
+
+
+@pytest.mark.parametrize(("threads", "method"), [("none", "fork"),
+                                                 ("threads", "forkserver")])
+def test_ocr_page_workers_live_with_their_job_process_and_die_with_it(
+        threads: str, method: str) -> None:
+    job = subprocess.Popen([sys.executable, "-c", JOB_PROCESS, threads], stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        assert job.stdout is not None
+        started_by, page_worker, niceness = job.stdout.readline().split()
+        assert started_by == method  # the parent-watch thread does not stop OCR from forking
+        assert int(niceness) == 19 and _alive(int(page_worker))
+        job.send_signal(signal.SIGKILL)
+        job.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(int(page_worker)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(int(page_worker)), "the page worker outlived its killed job process"
+    finally:
+        job.kill()
+        job.wait()

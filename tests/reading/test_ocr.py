@@ -186,8 +186,11 @@ def test_words_run_together_are_split() -> None:
     assert ocr.unglued("bar0.67") == ["bar", "0.67"]
     assert ocr.unglued("25/01/20181:22:56") == ["25/01/2018", "1:22:56"]  # a date and its time
     assert ocr.unglued("18/03/201823:02:16") == ["18/03/2018", "23:02:16"]
+    assert ocr.unglued("27/06/1810:08") == ["27/06/18", "10:08"]  # a two-digit year
+    assert ocr.unglued(":27/05/20188:07") == [":", "27/05/2018", "8:07"]  # the label's colon
+    assert ocr.unglued(":000306020352") == [":", "000306020352"]
     for whole in ("INV035372", "3pk", "12/18/2025", "Water", "x15.42", "A-451805",
-                  "25/01/2018", "20181:22"):
+                  "25/01/2018", "20181:22", "12/10/20", ":", ":x", "10:08:15"):
         assert ocr.unglued(whole) == [whole]
 
 

@@ -94,6 +94,9 @@ def test_reports_and_exports_over_http(books: tuple[Runtime, str, str]) -> None:
     aging = client.get("/reports/aging", params={"as_of": "2024-06-30"})
     assert aging.status_code == 200, aging.text
     assert aging.json()["totals"][0]["total"] == "1530.00"
+    listed = client.get("/reports/open", params={"as_of": "2024-06-30"}).json()
+    assert [b["bill_number"] for b in listed] == ["G-1", "B-2", "B-1", "A-2", "A-3", "A-1"]
+    assert {b["bill_number"]: b["open_balance"] for b in listed}["A-2"] == "150.00"
     due = client.get("/reports/due", params={"as_of": "2024-06-30", "days": 0}).json()
     assert [b["bill_number"] for b in due["bills"]] == ["G-1", "B-2", "B-1", "A-2"]
     bad = client.get("/reports/aging", params={"as_of": "30.06.2024"})
@@ -138,6 +141,8 @@ def test_report_commands_print_tables_or_json(cli_books: None, tmp_path: Path) -
     as_json = json.loads(runner.invoke(cli, ["report", "aging", "--as-of", "2024-06-30",
                                              "--json"]).stdout)
     assert as_json["totals"][0]["90+"] == "500.00"
+    opened = runner.invoke(cli, ["report", "open", "--as-of", "2024-06-30"])
+    assert "6 open bills on 2024-06-30" in opened.stdout and "150.00 EUR" in opened.stdout
     due = runner.invoke(cli, ["report", "due", "--as-of", "2024-06-30"])
     assert "180 days overdue" in due.stdout and "in 3 days" in due.stdout
     bad = runner.invoke(cli, ["report", "due", "--as-of", "june"])

@@ -15,7 +15,7 @@ from alembic import command
 from billintake.storage.db import alembic_config, make_engine, migrate, session_factory
 from billintake.storage.repository import Repository
 
-BEFORE = "0007_bill_writes"
+BEFORE = "0010_booking_jobs"  # the revision 0011 follows
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -210,7 +210,7 @@ class BeancountWriter(writer.WriterBase):
             meta = {"bill-id": bill_id, "kind": bill.kind.value, "bill-number": bill.bill_number,
                     "vendor-id": vendor.id, "due-date": bill.due_date,
                     "po-number": bill.po_number, "memo": bill.memo, "reference": bill.reference,
-                    "idempotency-key": key}
+                    "payment-reference": bill.payment_reference, "idempotency-key": key}
             label = "Vendor credit" if bill.kind is model.BillKind.VENDOR_CREDIT else "Bill"
             append(_transaction(bill.bill_date, vendor.name, f"{label} {bill.bill_number}",
                                 bill_id, meta, postings))
@@ -454,6 +454,7 @@ def _index_bill(books: _Books, entry: bc.Transaction, organization_id: str,
         subtotal=sum((line.amount for line in lines), Decimal(0)), tax=tax,
         tax_lines=tax_lines, total=total,
         po_number=meta.get("po-number"), memo=meta.get("memo"), external_id=meta["bill-id"],
+        payment_reference=meta.get("payment-reference"),
         created_at=datetime.combine(entry.date, time(), UTC),
     )
     books.bills[bill.id] = _BillRecord(bill=bill, payable=payable)

@@ -146,7 +146,8 @@ class LedgerWriter(writer.WriterBase):
             transaction_id=transaction.id, kind=bill.kind.value, bill_number=bill.bill_number,
             bill_date=bill.bill_date, due_date=bill.due_date, currency=bill.currency,
             total=bill.total, tax=bill.tax, po_number=bill.po_number, memo=bill.memo,
-            reference=bill.reference, idempotency_key=key)
+            reference=bill.reference, payment_reference=bill.payment_reference,
+            idempotency_key=key)
         self.repo.add(row)
         return self._bill(row)
 
@@ -196,6 +197,7 @@ class LedgerWriter(writer.WriterBase):
             total=row.total, status=writer.status_for(kind, row.total, self.repo.paid(row.id)),
             document_sha256=attachments[0].sha256 if attachments else None,
             po_number=row.po_number, memo=row.memo, external_id=row.id,
+            payment_reference=row.payment_reference,
             created_at=row.created_at or datetime.combine(row.bill_date, time(), UTC),
         )
 

@@ -137,6 +137,32 @@ def timestamp(day: date) -> str:
     return f"{day.isoformat()}T00:00:00.000Z"
 
 
+# Rutter's bill has no field of its own for the payment reference: it goes in the memo (the
+# documented `memo`, "Memo or description of the bill"), as its last part, and is read back.
+_REFERENCE_PART = "Payment reference: "
+_MEMO_SEPARATOR = " / "
+
+
+def _reference_memo(reference: str | None) -> str | None:
+    return f"{_REFERENCE_PART}{reference}" if reference else None
+
+
+def _memo_parts(raw: dict[str, Any]) -> list[str]:
+    return [p for p in str(raw.get("memo") or "").split(_MEMO_SEPARATOR) if p]
+
+
+def _memo(raw: dict[str, Any]) -> str | None:
+    """A bill's memo as written, less the payment reference it carries."""
+    kept = [p for p in _memo_parts(raw) if not p.startswith(_REFERENCE_PART)]
+    return _MEMO_SEPARATOR.join(kept) or None
+
+
+def _memo_reference(raw: dict[str, Any]) -> str | None:
+    """The payment reference a bill's memo carries, if any."""
+    return next((p[len(_REFERENCE_PART):] for p in _memo_parts(raw)
+                 if p.startswith(_REFERENCE_PART)), None)
+
+
 def _day(value: Any) -> date | None:
     if not isinstance(value, str) or len(value) < 10:
         return None
@@ -666,7 +692,8 @@ class RutterWriter(writer.WriterBase):
                 f"the vendor is kept in {known} in the books, the bill is in {bill.currency}: "
                 "book it to a vendor in its currency", field="currency")
         memo = " / ".join(p for p in (bill.memo, f"PO {bill.po_number}" if bill.po_number
-                                      else None) if p) or None
+                                      else None, _reference_memo(bill.payment_reference))
+                          if p) or None
         if bill.kind is model.BillKind.VENDOR_CREDIT:
             fields = {"account_id": self._default_account("ap_account_id", ("accounts_payable",),
                                                           "accounts payable"),
@@ -804,7 +831,7 @@ class RutterWriter(writer.WriterBase):
             tax=_money(tax) if tax else None, tax_lines=self._tax_lines(raw),
             total=_money(raw.get("total_amount")),
             status=_BILL_STATUS.get(raw.get("status") or "", model.BillStatus.OPEN),
-            memo=raw.get("memo") or None, external_id=raw["id"],
+            memo=_memo(raw), payment_reference=_memo_reference(raw), external_id=raw["id"],
             created_at=_moment(raw.get("created_at")))
 
     def _tax_lines(self, raw: dict[str, Any]) -> list[model.TaxLine]:
@@ -829,7 +856,7 @@ class RutterWriter(writer.WriterBase):
             bill_date=issue, currency=raw.get("currency_code") or "USD",
             line_items=[self._item(line, Decimal(-1)) for line in raw.get("line_items") or []],
             total=-_money(raw.get("total_amount")), status=model.BillStatus.OPEN,
-            memo=raw.get("memo") or None, external_id=raw["id"],
+            memo=_memo(raw), payment_reference=_memo_reference(raw), external_id=raw["id"],
             created_at=_moment(raw.get("created_at")))
 
     def _item(self, raw: dict[str, Any], sign: Decimal) -> model.BillLineItem:

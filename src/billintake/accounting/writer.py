@@ -137,6 +137,7 @@ class NewBill(_Spec, BillHeader):
     memo: str | None = None
     po_number: str | None = None
     reference: str | None = None  # the caller's own id for this bill, stored when possible
+    payment_reference: str | None = None  # what the payer quotes (RF…, QR reference, text)
 
 
     @model_validator(mode="after")

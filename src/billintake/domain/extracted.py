@@ -12,7 +12,8 @@ from .amounts import Amount
 
 T = TypeVar("T")
 
-Source = Literal["text", "ocr", "xml", "review"]  # "review": a person typed the value
+Source = Literal["text", "ocr", "xml", "review", "qr"]  # "review": a person typed the value;
+# "qr": decoded from a payment QR code on the page (exact)
 
 
 class Evidence(BaseModel):
@@ -61,6 +62,35 @@ class TaxLine(BaseModel):
     amount: Amount
 
 
+ReferenceType = Literal["scor", "qrr", "free"]  # ISO 11649 RF…, Swiss QR reference, free text
+
+
+class PaymentData(BaseModel):
+    """What paying the bill needs: the payee's account, the reference, the amount.
+
+    Each value with its confidence and evidence; `qr` names the payment QR code the values
+    came from ("epc" GiroCode, "spc" Swiss QR-bill), whose values are exact and win over print.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    iban: FieldValue[str] | None = None
+    bic: FieldValue[str] | None = None
+    reference: FieldValue[str] | None = None
+    reference_type: ReferenceType | None = None
+    amount: FieldValue[Amount] | None = None
+    currency: FieldValue[str] | None = None
+    payee_name: FieldValue[str] | None = None
+    qr: Literal["epc", "spc"] | None = None
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("iban", "bic", "reference", "amount", "currency",
+                                         "payee_name")
+
+    def value(self, name: str) -> Any:
+        field = getattr(self, name)
+        return None if field is None else field.value
+
+
 DocumentType = Literal["invoice", "credit_note", "corrected_invoice", "receipt"]
 
 
@@ -97,6 +127,7 @@ class ExtractedBill(BaseModel):
     total: FieldValue[Amount] | None = None
     amount_due: FieldValue[Amount] | None = None
     line_items: list[ExtractedLineItem] = Field(default_factory=list)
+    payment: PaymentData | None = None
     warnings: list[str] = Field(default_factory=list)
     # Set when a person must look before booking whatever the confidences say (e.g. an
     # e-invoice that breaks its schema or business rules).

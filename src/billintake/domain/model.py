@@ -5,6 +5,7 @@ Plain pydantic values with their rules; no I/O. Money is `Decimal` with an ISO 4
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -71,6 +72,24 @@ class Vendor(DomainModel):
     @classmethod
     def _none_is_empty(cls, value: object) -> object:
         return {} if value is None else value
+
+    # The other IBANs a person confirmed for the vendor besides `iban` (the one paid now).
+    bank_accounts: list[str] = Field(default_factory=list)
+
+    @field_validator("bank_accounts", mode="before")
+    @classmethod
+    def _no_accounts(cls, value: object) -> object:
+        return [] if value is None else value
+
+    def known_accounts(self) -> list[str]:
+        """Every IBAN known for the vendor (compact, upper case): `iban`, then the others."""
+        found = [self.iban, *self.bank_accounts]
+        return list(dict.fromkeys(re.sub(r"\s", "", a).upper() for a in found if a))
+
+    def with_account(self, iban: str) -> Vendor:
+        """The vendor paid at `iban` from now on, its former IBAN still known."""
+        known = [a for a in self.known_accounts() if a != re.sub(r"\s", "", iban).upper()]
+        return self.model_copy(update={"iban": iban, "bank_accounts": known})
 
 
 class AccountClass(StrEnum):
@@ -166,6 +185,8 @@ class Bill(DomainModel):
     document_sha256: str | None = None
     po_number: str | None = None
     memo: str | None = None
+    # what the payer quotes: an RF creditor reference, a Swiss QR reference or free text
+    payment_reference: str | None = Field(default=None, max_length=140)
     external_id: str | None = None
     backend: str | None = None
     connection_id: str | None = None

@@ -10,7 +10,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue, decimal_str
+from billintake.domain.extracted import (
+    Evidence,
+    ExtractedBill,
+    ExtractedLineItem,
+    FieldValue,
+    PaymentData,
+    decimal_str,
+)
 from billintake.domain.kinds import kind_of
 from billintake.domain.outcome import JobOutcome
 
@@ -33,21 +40,49 @@ def to_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
         if field is not None:
             confidence[name] = field.confidence
             if field.evidence is not None:
-                evidence[name] = {"page": field.evidence.page,
-                                  "bbox": list(field.evidence.bbox) if field.evidence.bbox
-                                  else None,
-                                  "source": field.evidence.source}
-                if field.evidence.path:
-                    evidence[name]["path"] = field.evidence.path
+                evidence[name] = _evidence(field.evidence)
     body["line_items"] = [_line_item(item) for item in extracted.line_items]
     body["confidence"] = confidence
     body["evidence"] = evidence
     body["warnings"] = list(extracted.warnings)
     body["document_type"] = extracted.value("document_type")
+    body["payment"] = payment_contract(extracted.payment)
     order = ["file", "bill_number", "vendor_name", "bill_date", "due_date", "currency",
              "subtotal", "tax", "total", "line_items", "po_number", "vendor_tax_id",
-             "confidence", "evidence", "warnings", "document_type"]
+             "confidence", "evidence", "warnings", "document_type", "payment"]
     return {key: body[key] for key in order}
+
+
+def payment_contract(payment: PaymentData | None) -> dict[str, Any] | None:
+    """The bill's payment data: `iban`, `bic`, `reference` (with `reference_type`: scor, qrr or
+    free), `amount`, `currency`, `payee_name` (null when unknown), `qr` (the payment code
+    read: epc, spc or null) and, like the bill, `confidence` and `evidence` of what was found."""
+    if payment is None:
+        return None
+    body: dict[str, Any] = {}
+    confidence: dict[str, float] = {}
+    evidence: dict[str, dict[str, Any]] = {}
+    for name in PaymentData.FIELDS:
+        field: FieldValue[Any] | None = getattr(payment, name)
+        body[name] = None if field is None else _plain(field.value)
+        if field is not None:
+            confidence[name] = field.confidence
+            if field.evidence is not None:
+                evidence[name] = _evidence(field.evidence)
+    body["reference_type"] = payment.reference_type
+    body["qr"] = payment.qr
+    body["confidence"] = confidence
+    body["evidence"] = evidence
+    return body
+
+
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    shown: dict[str, Any] = {"page": evidence.page,
+                             "bbox": list(evidence.bbox) if evidence.bbox else None,
+                             "source": evidence.source}
+    if evidence.path:
+        shown["path"] = evidence.path
+    return shown
 
 
 def outcome_contract(outcome: JobOutcome | None, file: str) -> dict[str, Any]:

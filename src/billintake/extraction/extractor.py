@@ -46,6 +46,7 @@ from .parsing import (
     currency_of_text,
     detect_currency,
 )
+from .payment import with_payment
 from .ranker import Ranker, load_shipped
 from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
 from .vendor import vendor_address, vendor_candidates, vendor_email, vendor_iban
@@ -72,7 +73,8 @@ class Extractor:
         self.settings = settings
         self.use_model = use_model
         self.scorer = scorer if scorer is not None or not use_model else _load_scorer(settings)
-        self.ranker = ranker if ranker is not None or not use_model else load_shipped()
+        self.ranker = ranker if ranker is not None or not use_model else load_shipped(
+            None if settings is None else settings.resolved_ranker_dir)
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -91,11 +93,28 @@ class Extractor:
         from .einvoice import extract_einvoice_first
 
         read_pages = read_pages or (lambda: _read(data, media_type, self.settings))
+        read: list[ReadDocument] = []
+
+        def visual() -> ExtractedBill:
+            read.append(read_pages())
+            return self.extract_document(read[0])
+
         bill = extract_einvoice_first(
             data, media_type, companion_xml=companion_xml, settings=self.settings,
-            visual=lambda: self.extract_document(read_pages()))
+            visual=visual)
         assert bill is not None  # a visual extraction was given, so there is always a bill
-        return bill
+        return self._payment(bill, data, media_type, read[0] if read else None)
+
+    def _payment(self, bill: ExtractedBill, data: bytes, media_type: str,
+                 doc: ReadDocument | None) -> ExtractedBill:
+        """The bill's payment data (`payment.py`): the pages' payment QR codes first, then
+        the print; an e-invoice's from its XML (its pages are not read for it)."""
+        from billintake.reading.qr import find_codes
+
+        if doc is None:
+            return with_payment(bill, None)
+        max_pixels = self.settings.max_image_pixels if self.settings else 60_000_000
+        return with_payment(bill, doc, find_codes(data, media_type, max_pixels=max_pixels))
 
     def extract_document(self, doc: ReadDocument) -> ExtractedBill:
         """Visual extraction from read pages."""

@@ -58,7 +58,7 @@ def load_scorer(settings: Settings | None = None, *, model_dir: Path | None = No
                 ) -> FieldScorer | None:
     """The trained scorer of the shipped pipeline, or None when the pipeline has none."""
     settings = settings or get_settings()
-    pipeline = load(model_dir or settings.model_dir)
+    pipeline = load(model_dir or settings.resolved_model_dir)
     if "field_scorer" not in pipeline.pipe_names:
         return None
     component = pipeline.get_pipe("field_scorer")

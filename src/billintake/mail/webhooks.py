@@ -33,17 +33,11 @@ from email.utils import getaddresses
 from typing import Any
 
 from billintake.domain.errors import Unauthorized, ValidationFailed
+from billintake.mail.message import Attachment
 
 MAX_CLOCK_SKEW_S = 300  # a signed request older (or newer) than this is a replay
 SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -139,7 +133,7 @@ def build_message(*, sender: str, recipients: Iterable[str], subject: str, text:
     message["Subject"] = subject
     message.set_content(text or "")
     for part in attachments:
-        maintype, _, subtype = (part.content_type or "application/octet-stream").partition("/")
+        maintype, _, subtype = (part.media_type or "application/octet-stream").partition("/")
         message.add_attachment(part.data, maintype=maintype, subtype=subtype or "octet-stream",
                                filename=part.filename)
     return message.as_bytes()
@@ -150,12 +144,21 @@ def _addresses(*values: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _numbered(files: Mapping[str, Attachment], count: Any, prefix: str) -> list[Attachment]:
+    """The files a form numbers from 1 (`attachment-1`, …), as many as it says it sent."""
+    try:
+        total = min(int(count or 0), len(files))  # never more than were sent
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"the attachment count {str(count)[:20]!r} is not a number",
+                               field="attachments") from None
+    return [files[f"{prefix}{i}"] for i in range(1, total + 1) if f"{prefix}{i}" in files]
+
+
 def mailgun_mail(form: Mapping[str, Any], files: Mapping[str, Attachment]) -> InboundMail:
     recipients = _addresses(form.get("recipient"), form.get("To"))
     if mime := form.get("body-mime"):
         return InboundMail(str(mime).encode("utf-8", "surrogateescape"), recipients)
-    count = int(form.get("attachment-count") or 0)
-    parts = [files[f"attachment-{i}"] for i in range(1, count + 1) if f"attachment-{i}" in files]
+    parts = _numbered(files, form.get("attachment-count"), "attachment-")
     raw = build_message(sender=str(form.get("sender") or form.get("from") or ""),
                         recipients=recipients, subject=str(form.get("subject") or ""),
                         text=str(form.get("body-plain") or ""), attachments=parts,
@@ -177,9 +180,8 @@ def postmark_mail(body: Mapping[str, Any]) -> InboundMail:
         except (binascii.Error, AttributeError):
             raise ValidationFailed("a Postmark attachment's Content is not base64",
                                    field="Attachments") from None
-        parts.append(Attachment(str(item.get("Name") or "attachment"),
-                                str(item.get("ContentType") or "application/octet-stream"),
-                                data))
+        parts.append(Attachment(str(item.get("Name") or "attachment"), data,
+                                str(item.get("ContentType") or "application/octet-stream")))
     headers = {h.get("Name", ""): h.get("Value", "") for h in body.get("Headers") or []
                if isinstance(h, dict)}
     if body.get("MessageID"):
@@ -201,8 +203,7 @@ def sendgrid_mail(form: Mapping[str, Any], files: Mapping[str, Attachment]) -> I
     recipients = _addresses(*(envelope.get("to") or []), form.get("to"))
     if raw := form.get("email"):
         return InboundMail(str(raw).encode("utf-8", "surrogateescape"), recipients)
-    count = int(form.get("attachments") or 0)
-    parts = [files[f"attachment{i}"] for i in range(1, count + 1) if f"attachment{i}" in files]
+    parts = _numbered(files, form.get("attachments"), "attachment")
     raw_message = build_message(sender=str(form.get("from") or envelope.get("from") or ""),
                                 recipients=recipients, subject=str(form.get("subject") or ""),
                                 text=str(form.get("text") or ""), attachments=parts)

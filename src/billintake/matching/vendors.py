@@ -113,7 +113,8 @@ def _by_identifier(candidate: VendorCandidate, vendors: list[Vendor]) -> VendorM
     checks: list[tuple[MatchMethod, str | None, object]] = [
         ("tax_id", normalize_identifier(candidate.tax_id),
          lambda v: normalize_identifier(v.tax_id)),
-        ("iban", normalize_identifier(candidate.iban), lambda v: normalize_identifier(v.iban)),
+        ("iban", normalize_identifier(candidate.iban),
+         lambda v: _known_iban(v, normalize_identifier(candidate.iban))),
         ("email", candidate.email.strip().casefold() if candidate.email else None,
          lambda v: v.email.strip().casefold() if v.email else None),
     ]
@@ -132,6 +133,12 @@ def _by_identifier(candidate: VendorCandidate, vendors: list[Vendor]) -> VendorM
                                runner_up=hits[1], runner_up_score=100.0, ambiguous=True,
                                reason=f"{len(hits)} vendors share this {method.replace('_', ' ')}")
     return None
+
+
+def _known_iban(vendor: Vendor, wanted: str | None) -> str | None:
+    """`wanted` when it is one of the vendor's known bank accounts, else its current IBAN."""
+    known = [normalize_identifier(iban) for iban in vendor.known_accounts()]
+    return wanted if wanted in known else normalize_identifier(vendor.iban)
 
 
 def _conflicting_tax_id(candidate: VendorCandidate, vendor: Vendor) -> bool:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from billintake.queue.free import submit_free_jobs
+
+__all__ = ["Dispatcher", "get_dispatcher", "submit_free_jobs"]
+
 if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
 
@@ -14,21 +18,11 @@ if TYPE_CHECKING:
 class Dispatcher(Protocol):
     """Runs stored jobs somewhere; `submit` returns at once."""
 
-    def submit(self, organization_id: str, job_id: str) -> None: ...
+    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
+        """Queue the job; `held`: its lease is this dispatcher's already (taken with it)."""
+        ...
 
     def close(self) -> None: ...
-
-
-def submit_free_jobs(runtime: Runtime, dispatcher: Dispatcher) -> int:
-    """Hand the dispatcher the unfinished jobs nobody holds (never taken, or their holder
-    died); how many."""
-    from billintake.storage import leases
-
-    with runtime.session() as session:
-        free = leases.free_jobs(session)
-    for organization_id, job_id in free:
-        dispatcher.submit(organization_id, job_id)
-    return len(free)
 
 
 def get_dispatcher(runtime: Runtime) -> Dispatcher:

@@ -20,7 +20,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.exc import SQLAlchemyError
 
 from billintake.bootstrap import Runtime
-from billintake.queue import submit_free_jobs
+from billintake.queue.free import submit_free_jobs
 from billintake.queue.lease import holding, lease_owner
 from billintake.queue.worker_process import become_worker
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
@@ -62,18 +62,23 @@ def create_celery(settings: Settings) -> Celery:
         },
     )
 
-    @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True,
+    @app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True,
               autoretry_for=(SQLAlchemyError, OSError), retry_backoff=True,
               retry_backoff_max=300, max_retries=10)
-    def run_job_task(organization_id: str, job_id: str) -> str:
+    def run_job_task(task: Any, organization_id: str, job_id: str) -> str:
         # run_job records every failure of the bill itself; what escapes is the
         # infrastructure (database, originals store) and is retried with backoff. The job's
-        # lease is held while it runs: a copy delivered again meanwhile does nothing.
+        # lease is held while it runs: a copy delivered again meanwhile (its worker lost,
+        # or still busy) comes back when that lease could have run out.
         runtime = _worker_runtime()
         with holding(runtime, job_id, _worker_owner(), take_over=QUEUE_OWNER) as held:
-            if not held:
-                return "held elsewhere"
-            return run_job(runtime, organization_id, job_id, STAGES).status.value
+            if held:
+                return run_job(runtime, organization_id, job_id, STAGES).status.value
+        with runtime.repository(organization_id) as repo:
+            if repo.get_job(job_id).status.is_final:
+                return "final"
+        raise task.retry(countdown=max(1.0, runtime.settings.job_lease_s / 2),
+                         max_retries=None)
 
     return app
 
@@ -114,9 +119,11 @@ class CeleryDispatcher:
         self.settings = settings
         self.runtime = runtime
         self.app = create_celery(settings)
+        self.owner = QUEUE_OWNER if runtime is not None else None
+        self.lease_s = float(max(1, settings.celery_visibility_timeout_s))
 
-    def submit(self, organization_id: str, job_id: str) -> None:
-        if self.runtime is not None:
+    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
+        if self.runtime is not None and not held:
             with self.runtime.session() as session:
                 if not leases.claim(session, job_id, QUEUE_OWNER,
                                     max(1, self.settings.celery_visibility_timeout_s)):

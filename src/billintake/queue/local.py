@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from billintake.bootstrap import Runtime
-from billintake.queue import submit_free_jobs
+from billintake.queue.free import submit_free_jobs
 from billintake.queue.lease import lease_owner
 from billintake.queue.worker_process import become_worker, lower_thread_priority
 from billintake.services.pipeline import DEFAULT_STAGES, Stages, run_job
@@ -78,17 +78,18 @@ class LocalDispatcher:
                                                     initializer=lower_thread_priority)
         return self._executor
 
-    def submit(self, organization_id: str, job_id: str) -> None:
-        """Take the job (its lease) and queue it; a job another live process holds, or one
-        already final, is left alone."""
+    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
+        """Take the job (its lease, unless `held` already) and queue it; a job another live
+        process holds, or one already final, is left alone."""
         self._start_keeper()  # (also to take the job once a dead holder's lease runs out)
         with self._lock:
             if any(queued == job_id for _org, queued in self._futures.values()):
                 return  # queued here already (e.g. the same file received again)
-        with self.runtime.session() as session:
-            if not leases.claim(session, job_id, self.owner, self.lease_s):
-                log.info("job %s is held by another process or final; not taken", job_id)
-                return
+        if not held:
+            with self.runtime.session() as session:
+                if not leases.claim(session, job_id, self.owner, self.lease_s):
+                    log.info("job %s is held by another process or final; not taken", job_id)
+                    return
         with self._lock:
             if self.mode == "process":
                 future = self._pool().submit(_run_in_worker, organization_id, job_id)
@@ -129,8 +130,10 @@ class LocalDispatcher:
         lease, until closed."""
         while not self._stop.wait(self.lease_s / 3):
             try:
-                with self.runtime.session() as session:
-                    leases.renew(session, self.owner, self.lease_s)
+                with self._lock:
+                    in_hand = {job_id for _org, job_id in self._futures.values()}
+                with self.runtime.session() as session:  # (a lease not in hand runs out)
+                    leases.renew(session, self.owner, self.lease_s, in_hand)
                 self.resubmit_unfinished()
             except Exception:  # the database away for a moment: try again next round
                 log.exception("renewing job leases failed")

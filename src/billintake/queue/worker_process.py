@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 WORKER_NICENESS = 19  # the lowest: a job's CPU time is what the request path leaves over
 PARENT_POLL_S = 0.5
+WATCH_THREAD = "parent-watch"  # holds no lock: forking beside it is safe
 
 
 def lower_priority() -> None:
@@ -32,18 +33,32 @@ def lower_thread_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, max(current, WORKER_NICENESS))
 
 
-def exit_with_parent(parent_pid: int) -> None:
-    """End this process as soon as `parent_pid` is no longer its parent (it died, even by
-    kill -9): a watcher thread polls the parent, as PR_SET_PDEATHSIG would fire on the exit
-    of the parent's *thread* that started us, not of the parent process."""
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                log.warning("the parent process %d is gone; this worker exits", parent_pid)
-                os._exit(1)
-            time.sleep(PARENT_POLL_S)
+def exit_with_parent(parent_pid: int | None = None) -> None:
+    """End this process as soon as the process that started it (`parent_pid`, default: its
+    parent now) is gone, even by kill -9: a watcher thread polls it (PR_SET_PDEATHSIG would
+    fire on the exit of the starting *thread*, not of the process). A process started through
+    a fork server (whose parent is that server) watches the process that asked for it."""
+    parent_pid = os.getppid() if parent_pid is None else parent_pid
+    direct = parent_pid == os.getppid()
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    def gone() -> bool:
+        if direct:
+            return os.getppid() != parent_pid  # reparented: the parent died
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive (another user's pid would be a reused one: gone)
+            return True
+        return False
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(PARENT_POLL_S)
+        log.warning("the parent process %d is gone; this worker exits", parent_pid)
+        os._exit(1)
+
+    threading.Thread(target=watch, name=WATCH_THREAD, daemon=True).start()
 
 
 def become_worker(parent_pid: int) -> None:

@@ -30,8 +30,11 @@ READ_CONFIDENCE = 0.8
 # RapidOCR's reading replaces Tesseract's only when it reads this share more characters.
 RAPID_MARGIN = 1.0
 # A page Tesseract read with this mean word confidence or more is not read again: clean
-# documents, where its reading (tables, small print, font sizes) is kept anyway. On the real
-# receipts, Tesseract's confidence was 0.70–0.89 and RapidOCR's reading better on most.
+# documents, where its reading (tables, small print, font sizes) is kept anyway. On the 80
+# real receipts (bench/ocr_engines.py) Tesseract was below it on every page, and RapidOCR's
+# reading had the true total in its text on 98.8 % of them against 83.8 %, and through the
+# extractor gave the right vendor on 71.2 % against 51.2 %, the right date on 92.5 % against
+# 83.8 %, the right total on 72.5 % against 53.8 %.
 TRUSTED_CONFIDENCE = 0.9
 
 

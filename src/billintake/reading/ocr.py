@@ -30,6 +30,7 @@ import pytesseract
 from PIL import Image, ImageOps
 
 from billintake.domain.errors import OcrTimeout, TooLarge, UnreadableDocument
+from billintake.queue.worker_process import WATCH_THREAD, exit_with_parent
 from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.engines import (
@@ -140,7 +141,8 @@ def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
         return [run_job(data, job) for job in jobs]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method(),
-                                 initializer=_init_worker, initargs=(data,)) as pool:
+                                 initializer=_init_worker, initargs=(data, os.getpid())
+                                 ) as pool:
             futures = [pool.submit(_run_in_worker, job) for job in jobs]
             try:
                 return [future.result() for future in futures]
@@ -155,7 +157,8 @@ def ocr_jobs(data: bytes, jobs: list[OcrJob], *, workers: int) -> list[OcrPage]:
 def _start_method() -> BaseContext:
     """`fork` while this process has a single thread (fast, nothing re-imported); else
     `forkserver`, as forking a process with threads (a web server) can deadlock the child."""
-    if threading.active_count() == 1 and "fork" in get_all_start_methods():
+    others = [t for t in threading.enumerate() if t.name != WATCH_THREAD]
+    if len(others) == 1 and "fork" in get_all_start_methods():
         return get_context("fork")
     return get_context("forkserver")
 
@@ -163,8 +166,11 @@ def _start_method() -> BaseContext:
 _WORKER_DATA: bytes = b""
 
 
-def _init_worker(data: bytes) -> None:
+def _init_worker(data: bytes, job_pid: int) -> None:
+    """A page worker: exits with the job process that asked for it (its parent, or the one
+    its fork server serves): no orphans after kill -9; its CPU priority is inherited."""
     global _WORKER_DATA
+    exit_with_parent(job_pid)
     _WORKER_DATA = data
 
 

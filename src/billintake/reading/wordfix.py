@@ -9,10 +9,11 @@ from billintake.extraction.vocabulary.lookalikes import IN_NUMBERS
 
 # Two words printed with hardly a gap come back as one: a time or number run into a
 # capitalised word ("08:46Receipt"), a word run into an amount ("bar0.67").
-# A date run into its time ("25/01/20181:22:56") is cut after the date's four-digit year.
+# A date run into its time ("25/01/20181:22:56", "27/06/1810:08") is cut after the date's
+# year (four digits where they make a year and leave a time, else two).
 _GLUED_RE = re.compile(r"(?P<a>[0-9][0-9:./\-]*[0-9])(?P<b>[A-Z][a-z]{2,}[:.]?)|"
                        r"(?P<c>[A-Za-z]*[a-z]{2})(?P<d>\d{1,3}(?:[.,]\d{3})*[.,]\d{2})|"
-                       r"(?P<e>\d{1,2}([./-])\d{1,2}\6(?:19|20)\d{2})"
+                       r"(?P<e>\d{1,2}([./-])\d{1,2}\6(?:(?:19|20)\d{2}|\d{2}))"
                        r"(?P<f>\d{1,2}:\d{2}(?::\d{2})?(?:[AaPp][Mm])?)")
 
 
@@ -51,7 +52,10 @@ def as_letters(text: str) -> str:
 
 
 def unglued(text: str) -> list[str]:
-    """An OCR word split where two words ran together, else the word as it is."""
+    """An OCR word split where two words ran together, else the word as it is. A label's
+    colon run into its value (":27/05/2018") stands apart."""
+    if len(text) > 2 and text[0] in ":;" and text[1].isdigit():
+        return [text[0], *unglued(text[1:])]
     match = _GLUED_RE.fullmatch(text)
     if match is None:
         return [text]

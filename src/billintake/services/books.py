@@ -135,6 +135,7 @@ class BillInput(BillHeader):
     line_items: list[LineInput] = Field(default_factory=list)
     po_number: str | None = None
     memo: str | None = None
+    payment_reference: str | None = Field(default=None, max_length=140)  # RF…, QRR or text
     document_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
@@ -206,6 +207,12 @@ def writer_for(repo: Repository, settings: Settings | None, connection_id: str |
     return get_writer(connection_for(repo, settings, connection_id),
                       organization_id=repo.organization_id, settings=settings,
                       session=repo.session, **extra)
+
+
+def _unwritten(spec: NewBill) -> set[str]:
+    """What a bill's write fingerprint leaves out: our own id, and a payment reference the
+    bill has none of (so bills booked before bills had one keep their fingerprint)."""
+    return {"reference"} | ({"payment_reference"} if spec.payment_reference is None else set())
 
 
 def fingerprint(*parts: object) -> str:
@@ -423,7 +430,8 @@ class BillService:
                                                   error=exc.message))
             raise
         write = self._write_for(bill, "bill", fingerprint(
-            self.writer.backend, self.connection_id, spec.model_dump_json(exclude={"reference"})))
+            self.writer.backend, self.connection_id,
+            spec.model_dump_json(exclude=_unwritten(spec))))
         booked: Bill | None = None
         if write.state == "indeterminate":  # the last attempt's result is unknown: look first
             found = self.writer.find_bill(vendor_id=vendor_ref, bill_number=spec.bill_number,
@@ -542,6 +550,7 @@ class BillService:
             bill = self.push_bill(bill.id)
         assert bill.external_id is not None
         writer = self.writer_of(bill)
+        reference = reference or bill.payment_reference  # the payment quotes the bill's
         spec = NewPayment(bill_id=bill.external_id, amount=amount, currency=currency,
                           payment_date=payment_date, reference=reference, account_id=account_id)
         name = "payment:" + fingerprint(spec.model_dump_json())[:16]
@@ -659,7 +668,14 @@ def bill_input_from(extracted: ExtractedBill, vendor_id: str,
         line_items=[line.model_copy(update={"amount": line.amount * sign,
                                             "unit_price": booked(line.unit_price)})
                     for line in items],
-        po_number=extracted.value("po_number"), document_sha256=document_sha256)
+        po_number=extracted.value("po_number"), document_sha256=document_sha256,
+        payment_reference=_payment_reference(extracted))
+
+
+def _payment_reference(extracted: ExtractedBill) -> str | None:
+    """The reference the bill asks the payer to quote (its payment data's), if any."""
+    reference = None if extracted.payment is None else extracted.payment.value("reference")
+    return None if not reference else str(reference)[:140]
 
 
 def charge_lines(extracted: ExtractedBill, items: list[LineInput]) -> list[LineInput]:
@@ -688,7 +704,7 @@ def bill_from(data: BillInput, organization_id: str, vendor_id: str) -> Bill:
             tax_lines=data.tax_lines,
             line_items=[BillLineItem(**line.model_dump()) for line in data.line_items],
             po_number=data.po_number, memo=data.memo, document_sha256=data.document_sha256,
-            status=BillStatus.DRAFT)
+            payment_reference=data.payment_reference, status=BillStatus.DRAFT)
     except ValidationError as exc:
         raise validation_failed(exc, Bill.model_fields) from exc
 
@@ -732,7 +748,8 @@ def new_bill_from(bill: Bill, vendor_ref: str) -> NewBill:
     return NewBill(vendor_id=vendor_ref, kind=bill.kind, bill_number=bill.bill_number,
                    bill_date=bill.bill_date, due_date=bill.due_date, currency=bill.currency,
                    total=bill.total, tax=tax or None, tax_lines=tax_lines, lines=lines,
-                   memo=bill.memo, po_number=bill.po_number, reference=bill.id)
+                   memo=bill.memo, po_number=bill.po_number, reference=bill.id,
+                   payment_reference=bill.payment_reference)
 
 
 def with_expense_account(spec: NewBill, account_id: str | None) -> NewBill:

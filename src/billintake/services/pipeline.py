@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
+from billintake.domain.banking import compact
 from billintake.domain.errors import (
     BillintakeError,
     Conflict,
@@ -224,12 +225,43 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     if extracted.needs_review:
         problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"
         reasons.append(f"flagged for review: {problems}")
+    if vendor_match.vendor is not None:
+        changed = unknown_accounts(extracted, vendor_match.vendor)
+        if changed:
+            reasons.append(bank_details_message(changed, vendor_match.vendor))
     if vendor_match.vendor is None:
         if vendor_match.ambiguous:
             reasons.append(f"vendor is ambiguous: {vendor_match.reason}")
         else:
             reasons.append(f"{UNKNOWN_VENDOR}: confirm or create it")
     return reasons
+
+
+BANK_DETAILS_CHANGED = "bank details changed"
+
+
+def bill_accounts(extracted: ExtractedBill) -> list[str]:
+    """The IBANs the bill asks to be paid to (compact): its payment data's, the printed one."""
+    found = [extracted.payment.value("iban") if extracted.payment else None,
+             extracted.value("vendor_iban")]
+    return list(dict.fromkeys(compact(iban) for iban in found if iban))
+
+
+def unknown_accounts(extracted: ExtractedBill, vendor: Vendor) -> list[str]:
+    """The payment guard: the bill's IBANs that are none of the vendor's known bank accounts
+    (none when the vendor has no account on file yet: nothing to differ from)."""
+    known = vendor.known_accounts()
+    if not known:
+        return []
+    return [iban for iban in bill_accounts(extracted) if iban not in known]
+
+
+def bank_details_message(changed: list[str], vendor: Vendor) -> str:
+    """Why a bill with new bank details waits, as the pipeline and review both say it."""
+    return (f"{BANK_DETAILS_CHANGED}: the bill's IBAN {', '.join(changed)} is not one of the "
+            f"accounts on file for {vendor.name} ({', '.join(vendor.known_accounts())}): "
+            "confirm the change with the vendor through a contact you already know before "
+            "paying")
 
 
 def below_threshold(value: float, threshold: float) -> tuple[str, str]:
@@ -319,6 +351,11 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
 
         job = _set_status(runtime, job, JobStatus.READING)
         readout = stages.read(data, media_type, companion_xml, settings)
+        if readout.document is not None:  # several bills in the file: one job per bill
+            from billintake.services.split import split_job
+
+            readout = replace(readout, document=split_job(runtime, job, media_type, data,
+                                                          readout.document))
 
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
         extracted = stages.extract(readout, settings)

@@ -33,6 +33,7 @@ from billintake.queue import Dispatcher
 from billintake.reading.sniff import sniff
 from billintake.services.pipeline import EINVOICE_HINT
 from billintake.settings import Settings
+from billintake.storage import leases
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,12 @@ _receive_lock = threading.Lock()
 def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: str,
             channel: Channel, hints: dict[str, str] | None = None,
             einvoice_xml: bytes | None = None, media_type: str | None = None,
-            failure: BillintakeError | None = None) -> Received:
+            failure: BillintakeError | None = None,
+            lease: tuple[str, float] | None = None) -> Received:
     """Store the original and commit its IngestJob row; the same content links to its first job.
+
+    `lease` (holder, seconds): a new job is committed already held by the dispatcher that
+    will queue it, in the same transaction (one write per file on the request path).
 
     `media_type` is the type the caller sniffed `data` as (never a name's or a client's
     claim); without it the content is sniffed here. A file that sniffing refuses (not a bill
@@ -94,6 +99,8 @@ def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: st
                     job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
                                                              failure.code)
                 repo.add_job(job)
+                if lease is not None and failure is None:
+                    leases.claim(repo.session, job.id, lease[0], lease[1])
             break
         except IntegrityError:
             # Another process recorded the same file at this moment (the document row is
@@ -118,11 +125,15 @@ def accept_file(runtime: Runtime, dispatcher: Dispatcher, organization_id: str, 
                 einvoice_xml: bytes | None = None, media_type: str | None = None) -> Received:
     """Receive one file and queue its job (a file seen before links to its first job);
     `media_type` as in `receive()`."""
+    holder = getattr(dispatcher, "owner", None)
+    lease = (holder, float(getattr(dispatcher, "lease_s", 60.0))) if holder else None
     received = receive(runtime, organization_id, data, filename=filename, channel=channel,
-                       hints=hints, einvoice_xml=einvoice_xml, media_type=media_type)
+                       hints=hints, einvoice_xml=einvoice_xml, media_type=media_type,
+                       lease=lease)
     if received.needs_dispatch:
         try:
-            dispatcher.submit(organization_id, received.job.id)
+            dispatcher.submit(organization_id, received.job.id,
+                              held=lease is not None and not received.duplicate)
         except Exception:  # e.g. Redis down: the job is stored and stays queued
             log.exception("could not dispatch job %s; it stays queued, taken again later",
                           received.job.id, extra={"job_id": received.job.id,

@@ -52,7 +52,6 @@ from billintake.domain.model import (
     utcnow,
 )
 from billintake.domain.outcome import JobOutcome, ReviewDecision, VendorMatchOutcome
-from billintake.domain.text import normalize_identifier
 from billintake.extraction.contract import outcome_contract
 from billintake.services.books import (
     BillInput,
@@ -67,7 +66,10 @@ from billintake.services.pipeline import (
     REQUIRED_FIELDS,
     UNKNOWN_VENDOR,
     ReviewPolicy,
+    bank_details_message,
+    bill_accounts,
     current_reasons,
+    unknown_accounts,
     vendor_candidate_of,
 )
 from billintake.settings import Settings
@@ -314,12 +316,9 @@ def checks(repo: Repository, job: IngestJob, extracted: ExtractedBill,
         found.append(Check("possible_duplicate", "possibly a duplicate of " + "; ".join(
             f"bill {b.bill_number} of {b.bill_date.isoformat()} for {abs(b.total)} "
             f"{b.currency} ({b.id})" for b in similar[:3])))
-    iban = extracted.value("vendor_iban")
-    if iban and vendor.iban and normalize_identifier(iban) != normalize_identifier(vendor.iban):
-        found.append(Check("bank_details_changed",
-                           f"the bill's IBAN {iban} differs from the IBAN on file for "
-                           f"{vendor.name} ({vendor.iban}): confirm the change with the vendor "
-                           "through a contact you already know before paying"))
+    changed = unknown_accounts(extracted, vendor)
+    if changed:
+        found.append(Check("bank_details_changed", bank_details_message(changed, vendor)))
     return found
 
 
@@ -414,9 +413,10 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
         if dry_run:  # what booking would refuse as it stands (NeedsReview), nothing kept
             new_bill_from(bill_from(draft, organization_id, vendor.id), vendor.id)
             raise _Checked  # the block rolls back
-        if "bank_details_changed" in booking.confirm and extracted.value("vendor_iban"):
-            vendor = repo.update_vendor(repo.get_vendor(vendor.id).model_copy(
-                update={"iban": extracted.value("vendor_iban")}))
+        if "bank_details_changed" in booking.confirm and bill_accounts(extracted):
+            # confirmed: the account the bill names is the vendor's now, the former kept
+            vendor = repo.update_vendor(repo.get_vendor(vendor.id).with_account(
+                bill_accounts(extracted)[0]))
         service.remember_alias(vendor, extracted.value("vendor_name"))
         if booking.tax_rate_id is not None:  # the books' tax code for the rate, remembered
             if booking.tax_rate is None:

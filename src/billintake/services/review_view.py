@@ -12,7 +12,7 @@ from typing import Any
 from billintake.accounting.writer import TaxRate
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import BillintakeError
-from billintake.domain.extracted import Evidence, ExtractedBill, decimal_str
+from billintake.domain.extracted import Evidence, ExtractedBill, PaymentData, decimal_str
 from billintake.domain.kinds import kind_of
 from billintake.domain.model import Account, AccountClass, IngestJob, JobStatus
 from billintake.matching.vendors import rank_vendors
@@ -53,6 +53,21 @@ def fields_of(extracted: ExtractedBill) -> dict[str, dict[str, Any]]:
                        "confidence": None if field is None else field.confidence,
                        "evidence": None if field is None else _evidence(field.evidence)}
     return shown
+
+
+def payment_of(extracted: ExtractedBill) -> dict[str, Any] | None:
+    """The bill's payment data as the fields are shown (value, confidence, evidence), with its
+    reference type and the payment QR code read (None when the bill gives no payment data)."""
+    payment = extracted.payment
+    if payment is None:
+        return None
+    shown: dict[str, Any] = {}
+    for name in PaymentData.FIELDS:
+        field = getattr(payment, name)
+        shown[name] = {"value": None if field is None else _plain(field.value),
+                       "confidence": None if field is None else field.confidence,
+                       "evidence": None if field is None else _evidence(field.evidence)}
+    return {**shown, "reference_type": payment.reference_type, "qr": payment.qr}
 
 
 def tax_codes(extracted: ExtractedBill,
@@ -128,6 +143,7 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
         "warnings": item.warnings,
         "kind": kind_of(extracted).value,
         "fields": fields_of(extracted),
+        "payment": payment_of(extracted),
         "line_items": [{"description": line.description, "quantity": _plain(line.quantity),
                         "unit_price": _plain(line.unit_price), "amount": _plain(line.amount),
                         "tax_rate": _plain(line.tax_rate), "evidence": _evidence(line.evidence)}

@@ -8,6 +8,7 @@ A job's lease is the queue's business only: the job as the domain sees it has no
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -49,11 +50,18 @@ def claim(session: Session, job_id: str, owner: str, lease_s: float, *,
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def renew(session: Session, owner: str, lease_s: float) -> int:
-    """Extend every lease `owner` holds on an unfinished job; how many."""
+def renew(session: Session, owner: str, lease_s: float,
+          job_ids: Collection[str] | None = None) -> int:
+    """Extend the leases `owner` holds on unfinished jobs (only those of `job_ids`, when
+    given: the ones it still has in hand); how many."""
+    mine = [IngestJobRow.lease_owner == owner, IngestJobRow.status.in_(UNFINISHED)]
+    if job_ids is not None:
+        if not job_ids:
+            return 0
+        mine.append(IngestJobRow.id.in_(sorted(job_ids)))
     result = session.execute(
         update(IngestJobRow)
-        .where(IngestJobRow.lease_owner == owner, IngestJobRow.status.in_(UNFINISHED))
+        .where(*mine)
         .values(lease_until=now() + timedelta(seconds=lease_s))
         .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -103,6 +103,7 @@ class LedgerBillRow(_OnceRow, Base):
     po_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(140), nullable=True)  # 0014
 
 
 class LedgerPaymentRow(_OnceRow, Base):

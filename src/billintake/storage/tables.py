@@ -145,6 +145,8 @@ class VendorRow(Base):
     # backend -> the id of the account its bill lines are booked to (0011)
     expense_accounts: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True,
                                                                     default=dict)
+    # the other IBANs confirmed for the vendor besides `iban` (0014)
+    bank_accounts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=list)
 
 
 class AccountRow(Base):
@@ -198,6 +200,7 @@ class BillRow(Base):
     document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     po_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(140), nullable=True)  # 0014
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     tax_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     backend: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -141,3 +141,22 @@ def test_sendgrid_inbound_parse_signed_by_its_policy(
     unsigned = client.post("/inbound/sendgrid", data=fields, files=files)
     assert unsigned.status_code == 401
     assert len(_jobs(runtime, organization_id)) == 2
+
+
+@pytest.mark.parametrize("count", ["lots", "1000000000000"])
+def test_an_attachment_count_that_lies_is_refused_or_bounded(
+        hooks: tuple[TestClient, Runtime, str], count: str) -> None:
+    """Not a number: 422 with the reason; a huge one: only the files sent are looked for."""
+    client, runtime, organization_id = hooks
+    pdf, _xml = einvoice("RE-2024-0711")
+    fields = {"recipient": TO, "sender": "billing@nordwind.example", "subject": "Rechnung",
+              "attachment-count": count, **_mailgun_signed(MAILGUN_KEY)}
+    response = client.post("/inbound/mailgun", data=fields,
+                           files={"attachment-1": ("RE-0711.pdf", pdf, "application/pdf")})
+    if count.isdigit():
+        assert response.status_code == 202, response.text
+        assert len(_jobs(runtime, organization_id)) == 1
+    else:
+        assert response.status_code == 422, response.text
+        assert "not a number" in response.json()["detail"]
+        assert _jobs(runtime, organization_id) == []

@@ -52,9 +52,8 @@ async def _form(request: Request, body: bytes) -> tuple[dict[str, Any], dict[str
     files: dict[str, webhooks.Attachment] = {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
-            files[name] = webhooks.Attachment(value.filename or name,
-                                              value.content_type or "application/octet-stream",
-                                              await value.read())
+            files[name] = webhooks.Attachment(value.filename or name, await value.read(),
+                                              value.content_type or "application/octet-stream")
         else:
             fields[name] = value
     return fields, files

@@ -26,6 +26,13 @@ def aging(service: Service, as_of: AsOf = None) -> dict[str, Any]:
     return reports.aging(reports.open_bills(service.writer, day), day)
 
 
+@router.get("/open")
+def open_bills(service: Service, as_of: AsOf = None) -> list[dict[str, Any]]:
+    """Every open bill of the connected books with what is still owed, oldest due first."""
+    day = as_of or date.today()
+    return [bill.to_dict() for bill in reports.open_bills(service.writer, day)]
+
+
 @router.get("/due")
 def due(service: Service, as_of: AsOf = None,
         days: Annotated[int, Query(ge=0, le=366, description="look this many days ahead")] = 7,

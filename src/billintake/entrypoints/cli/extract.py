@@ -17,7 +17,9 @@ commands = typer.Typer()
 @commands.command()
 def extract(
     files: list[Path] = typer.Argument(..., help="bill files: PDF, PNG, JPEG, TIFF, XML"),
-    jsonl: bool = typer.Option(False, "--jsonl", help="one JSON object per file, per line"),
+    jsonl: bool = typer.Option(False, "--jsonl",
+                               help="one JSON object per bill, per line, with its \"pages\" "
+                                    "(a file holding several bills gives several lines)"),
     pretty: bool = typer.Option(False, "--json", help="pretty-print one file's JSON"),
     no_model: bool = typer.Option(False, "--no-model", help="rules only, no trained scorer"),
     explain: bool = typer.Option(False, "--explain",
@@ -37,6 +39,9 @@ def extract(
     failed = False
     for path in files:
         body: dict[str, Any]
+        if jsonl and not explain:
+            failed = _extract_bills(extractor, path) or failed
+            continue
         try:
             bill = extractor.extract_bytes(path.read_bytes())
             if explain:
@@ -53,6 +58,26 @@ def extract(
             typer.echo(json.dumps(body, ensure_ascii=False))
     if failed:
         raise typer.Exit(code=1)
+
+
+def _extract_bills(extractor: Any, path: Path) -> bool:
+    """Print one JSON line per bill found in the file; True when the file failed."""
+    from billintake.extraction.contract import error_contract, to_contract
+    from billintake.services.split import find_bills, with_pages
+
+    try:
+        bodies = [with_pages(to_contract(found.bill, str(path)), found.pages)
+                  for found in find_bills(extractor, path.read_bytes())]
+    except BillintakeError as exc:
+        typer.echo(json.dumps(error_contract(str(path), exc.message), ensure_ascii=False))
+        return True
+    except OSError as exc:
+        body = error_contract(str(path), f"cannot open the file: {exc.strerror}")
+        typer.echo(json.dumps(body, ensure_ascii=False))
+        return True
+    for body in bodies:
+        typer.echo(json.dumps(body, ensure_ascii=False))
+    return False
 
 
 def explanation(bill: Any, name: str) -> str:

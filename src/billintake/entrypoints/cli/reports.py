@@ -38,6 +38,20 @@ def report_aging(as_of: str | None = AsOfOption, org: str | None = OrgOption,
          empty=f"no open bills on {day}")
 
 
+@report_app.command("open")
+def report_open(as_of: str | None = AsOfOption, org: str | None = OrgOption,
+                json_output: bool = JsonOption) -> None:
+    """Every open bill of the books: what is still owed, oldest due first."""
+    day = parse_date(as_of) or date.today()
+    with user_errors(json_output), _service(org) as service:
+        bills = [b.to_dict() for b in reports.open_bills(service.writer, day)]
+    rows = [[b["vendor"], b["bill_number"], b["bill_date"], b["due_date"],
+             f'{b["open_balance"]} {b["currency"]}', b["bucket"], short_id(b["bill_id"])]
+            for b in bills]
+    emit(bills, json_output, columns=("vendor", "number", "date", "due", "open", "age", "bill"),
+         rows=rows, title=f"{len(bills)} open bills on {day}", empty=f"no open bills on {day}")
+
+
 @report_app.command("due")
 def report_due(as_of: str | None = AsOfOption,
                days: int = typer.Option(7, min=0, max=366, help="look this many days ahead"),

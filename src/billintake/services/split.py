@@ -1,0 +1,134 @@
+"""Several bills in one file: read it once, find the bills' page ranges, extract each."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from billintake.bootstrap import Runtime
+from billintake.domain.extracted import ExtractedBill
+from billintake.domain.model import IngestJob
+from billintake.extraction.extractor import Extractor
+from billintake.extraction.split import PageRange, pages_of, split_pages
+from billintake.reading.document import ReadDocument
+from billintake.reading.reader import read
+from billintake.reading.sniff import TIFF, XML, sniff
+from billintake.services.pipeline import EINVOICE_HINT
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FoundBill:
+    """One bill found in a file: its pages (None for an XML e-invoice) and its fields."""
+
+    pages: PageRange | None
+    bill: ExtractedBill
+
+
+def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = None,
+               companion_xml: bytes | None = None) -> list[FoundBill]:
+    """The bills in a file, in page order. One bill goes the usual way (its e-invoice XML
+    first); several are each extracted from their own pages."""
+    media_type = media_type or sniff(data, settings=extractor.settings)
+    if media_type == XML:
+        return [FoundBill(None, extractor.extract_sniffed(data, media_type,
+                                                          companion_xml=companion_xml))]
+    document = read(data, media_type=media_type, settings=extractor.settings)
+    ranges = split_pages(document)
+    if len(ranges) <= 1:
+        whole = ranges[0] if ranges else (1, max(len(document.pages), 1))
+        bill = extractor.extract_sniffed(data, media_type, companion_xml=companion_xml,
+                                         read_pages=lambda: _only(document, whole))
+        return [FoundBill(whole, bill)]
+    return [FoundBill(pages, extractor.extract_document(pages_of(document, pages)))
+            for pages in ranges]
+
+
+def _only(document: ReadDocument, pages: PageRange) -> ReadDocument:
+    if pages == (1, len(document.pages)):
+        return document
+    return pages_of(document, pages)
+
+
+def with_pages(body: dict[str, Any], pages: PageRange | None) -> dict[str, Any]:
+    """A contract object with its bill's `pages` added and its evidence pages counted in the
+    whole file (extraction numbers a bill's pages from 1)."""
+    if pages is not None and pages[0] > 1:
+        for evidence in body.get("evidence", {}).values():
+            if isinstance(evidence.get("page"), int):
+                evidence["page"] += pages[0] - 1
+    body["pages"] = list(pages) if pages is not None else None
+    return body
+
+
+# -- jobs: a received file holding several bills becomes one job per bill ---------------------
+
+PAGES_HINT = "pages"  # "first-last": the pages of the original this job's bill is
+SPLIT_OF_HINT = "split_of"  # the job of the original file the bill was found in
+ORIGINAL_HINT = "original_sha256"  # the original file (its stored content's sha256)
+
+
+def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
+              document: ReadDocument | None) -> ReadDocument | None:
+    """When the job's file holds several bills, keep the first for this job and make a job
+    for each other one: its pages cut into a file of their own, received on the same channel,
+    hinted with its page range, the original file and this job. Returns the pages this job
+    reads (the first bill's), or `document` unchanged for a file of one bill."""
+    from billintake.services.receive import receive
+
+    if document is None or PAGES_HINT in job.hints:
+        return document
+    ranges = split_pages(document)
+    if len(ranges) <= 1:
+        return document
+    stem, dot, ext = job.original_filename.rpartition(".")
+    for first, last in ranges[1:]:
+        hints = {key: value for key, value in job.hints.items() if key != EINVOICE_HINT}
+        hints.update({PAGES_HINT: f"{first}-{last}", SPLIT_OF_HINT: job.id,
+                      ORIGINAL_HINT: job.document_sha256})
+        name = f"{stem or ext} (pages {first}-{last}){dot}{ext if stem else ''}"
+        receive(runtime, job.organization_id, cut_pages(data, media_type, (first, last)),
+                filename=name, channel=job.channel, hints=hints, media_type=media_type)
+    job.hints.update({PAGES_HINT: f"{ranges[0][0]}-{ranges[0][1]}",
+                      ORIGINAL_HINT: job.document_sha256})
+    log.info("split into %d bills: %s", len(ranges), ranges,
+             extra={"job_id": job.id, "organization_id": job.organization_id})
+    return pages_of(document, ranges[0])
+
+
+def job_pages(job: IngestJob) -> PageRange | None:
+    """The page range of the original a job's bill was found on (None: the whole file)."""
+    value = job.hints.get(PAGES_HINT)
+    if not value:
+        return None
+    first, _, last = value.partition("-")
+    return int(first), int(last)
+
+
+def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
+    """A file of only the given pages (1-based, inclusive) of a PDF or multi-page TIFF."""
+    first, last = pages
+    if media_type == TIFF:
+        from PIL import Image, ImageSequence
+
+        with Image.open(io.BytesIO(data)) as image:
+            frames = [frame.copy() for frame in ImageSequence.Iterator(image)][first - 1:last]
+        out = io.BytesIO()
+        frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:],
+                       compression="tiff_deflate")
+        return out.getvalue()
+    import pypdfium2 as pdfium
+
+    source = pdfium.PdfDocument(data)
+    try:
+        part = pdfium.PdfDocument.new()
+        part.import_pages(source, pages=list(range(first - 1, last)))
+        out = io.BytesIO()
+        part.save(out)
+        part.close()
+        return out.getvalue()
+    finally:
+        source.close()
