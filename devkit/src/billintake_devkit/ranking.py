@@ -34,6 +34,8 @@ from .corpora import LabelledDocument, read_cached
 from .scoring import same
 
 FIELDS = (*HEADER, *AMOUNTS)
+# The fields whose rules' confidence is calibrated where the rules choose them.
+RULE_FIELDS = (*FIELDS, "due_date", "currency")
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Example:
         if cached is None:
             bill = self.bill
             cached = {}
-            for field_name in FIELDS:
+            for field_name in RULE_FIELDS:
                 fv = getattr(bill, field_name, None) if bill is not None else None
                 cached[field_name] = None if fv is None else (fv.value, fv.confidence)
             self._rules = cached
@@ -153,7 +155,7 @@ def decided_bill(example: Example, model: ranker.Ranker) -> ExtractedBill:
                                                          bbox=cand.bbox, text=cand.text))
     if model.decides("total", example.kind):
         update["reconciled"] = decision.reconciled
-    for name in FIELDS:
+    for name in RULE_FIELDS:
         if not model.decides(name, example.kind) and getattr(bill, name) is not None:
             fv = getattr(bill, name)
             update[name] = fv.model_copy(update={"confidence": model.confidence(
@@ -277,12 +279,14 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
               for i in range(k)}
     oof: dict[int, dict[str, list[Outcome]]] = {
         i: {name: top_outcomes(models[i], folds[i], name) for name in FIELDS} for i in range(k)}
-    rules = {i: {name: rule_outcomes(folds[i], name) for name in FIELDS} for i in range(k)}
+    rules = {i: {name: rule_outcomes(folds[i], name) for name in RULE_FIELDS}
+             for i in range(k)}
     groups = selected_groups({n: [p for i in range(k) for p in oof[i][n]] for n in FIELDS},
                              {n: [p for i in range(k) for p in rules[i][n]] for n in FIELDS})
     for i in range(k):
         for name in FIELDS:
             calibrate(models[i], name, [p for j in range(k) if j != i for p in oof[j][name]])
+        for name in RULE_FIELDS:
             calibrate(models[i], "rules:" + name,
                       [p for j in range(k) if j != i for p in rules[j][name]])
         if select:
@@ -313,7 +317,7 @@ def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> rank
     final = train_models(examples)
     for name in final.boosters:
         calibrate(final, name, pairs[name])
-    for name in FIELDS:
+    for name in RULE_FIELDS:
         calibrate(final, "rules:" + name, rule_outcomes(examples, name))
     groups = selected_groups(pairs, {n: rule_outcomes(examples, n) for n in FIELDS})
     final.info = {"documents": len(examples), "folds": k,

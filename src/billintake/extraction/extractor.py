@@ -213,7 +213,7 @@ class _VisualExtraction:
                 if chosen.runner_up is not None:
                     field.evidence.why.append(f"runner-up {chosen.runner_up.text!r}")
             bill[name] = field
-        for name in finders.RANKED:
+        for name in (*finders.RANKED, "currency"):
             if not self.ranker.decides(name, kind) and bill.get(name) is not None:
                 bill[name].confidence = round(self.ranker.rules_confidence(
                     name, bill[name].confidence, kind), 3)
