@@ -86,3 +86,26 @@ def test_cut_pages_keeps_the_chosen_pages_of_a_pdf_and_a_tiff() -> None:
     frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:])
     part = Image.open(io.BytesIO(cut_pages(out.getvalue(), "image/tiff", (2, 3))))
     assert part.n_frames == 2 and part.getpixel((0, 0)) == 120
+
+
+def test_each_bill_of_a_batch_gets_the_payment_code_on_its_own_pages() -> None:
+    """A real bill, then a Swiss QR-bill: the second bill's payment is its code's, numbered on
+    its own pages; the first bill gets no code that is not on its pages."""
+    from billintake_devkit.payment_qr import SPC_QRR, bill_pdf
+
+    from billintake.extraction.extractor import Extractor
+    from billintake.services.split import find_bills
+
+    qr_bill = bill_pdf(SPC_QRR, lines=[
+        "Robert Schneider AG", "Rue du Lac 1268, 2501 Biel", "", "Invoice No: 2020-0615",
+        "Invoice Date: 15.06.2020", "Total: CHF 1949.75"])
+    batch, ranges = concatenate([(FIXTURES / AZURE).read_bytes(), qr_bill])
+    found = find_bills(Extractor(use_model=False), batch, media_type="application/pdf")
+    assert [bill.pages for bill in found] == ranges
+    first, second = found[0].bill.payment, found[1].bill.payment
+    assert first is None or first.qr is None
+    assert second is not None and second.qr == "spc"
+    assert second.value("iban") == "CH4431999123000889012"
+    assert second.value("reference") == "210000000003139471430009017"
+    assert second.iban is not None and second.iban.evidence is not None
+    assert second.iban.evidence.page == 1  # its own first page, the file's page 2

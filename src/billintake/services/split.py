@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import EINVOICE_HINT, IngestJob
 from billintake.extraction.extractor import Extractor
+from billintake.extraction.payment import with_payment
 from billintake.extraction.split import PageRange, pages_of, split_pages
 from billintake.reading.document import ReadDocument
+from billintake.reading.qr import QrCode, find_codes
 from billintake.reading.reader import read
 from billintake.reading.sniff import TIFF, XML, sniff
 
@@ -42,8 +44,22 @@ def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = No
         bill = extractor.extract_sniffed(data, media_type, companion_xml=companion_xml,
                                          read_pages=lambda: _only(document, whole))
         return [FoundBill(whole, bill)]
-    return [FoundBill(pages, extractor.extract_document(pages_of(document, pages)))
-            for pages in ranges]
+    codes = find_codes(data, media_type, pages=len(document.pages),
+                       max_pixels=extractor.settings.max_image_pixels
+                       if extractor.settings else 60_000_000)
+    found = []
+    for pages in ranges:
+        own = pages_of(document, pages)
+        bill = extractor.extract_document(own)
+        found.append(FoundBill(pages, with_payment(bill, own, _codes_on(codes, pages))))
+    return found
+
+
+def _codes_on(codes: list[QrCode], pages: PageRange) -> list[QrCode]:
+    """The QR codes printed on a bill's pages, numbered as its own pages (from 1)."""
+    first, last = pages
+    return [replace(code, page=code.page - first + 1) for code in codes
+            if first <= code.page <= last]
 
 
 def _only(document: ReadDocument, pages: PageRange) -> ReadDocument:
