@@ -146,25 +146,35 @@ def with_celery(workdir: Path, args: argparse.Namespace, rows: list[list[str]]) 
 
 
 def upload_latency(workdir: Path, args: argparse.Namespace) -> list[float]:
-    """Per-request seconds of POST /bills/upload from `clients` concurrent clients."""
-    import uvicorn
-
-    from billintake.entrypoints.api.app import create_app
-
+    """Per-request seconds of POST /bills/upload from `clients` concurrent clients, against
+    `billintake serve` in a process of its own (so the clients do not share its interpreter)
+    whose in-process workers read the bills it takes in (scans with --scanned-uploads)."""
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
     with runtime.directory() as directory:
         org = directory.organization_by_slug("bench")
         assert org is not None
         key = directory.create_api_key(org.id)
-    files = bills("digital", args.clients * args.uploads_per_client, 3000)
+    runtime.close()
+    kind = "scanned" if args.scanned_uploads else "digital"
+    files = bills(kind, args.clients * args.uploads_per_client, 3000)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
+    env.update({"BILLINTAKE_DATA_DIR": str(workdir / "upload" / "data"),
+                "BILLINTAKE_LOCAL_WORKERS": str(args.workers)})
+    server = subprocess.Popen([str(Path(sys.executable).parent / "billintake"), "serve",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/bills/upload"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 600:
+                break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("billintake serve did not start") from None
+            time.sleep(0.2)
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -178,10 +188,14 @@ def upload_latency(workdir: Path, args: argparse.Namespace) -> list[float]:
                 with lock:
                     latencies.append(elapsed)
 
-    _parallel([lambda n=n: client(n) for n in range(args.clients)])
-    server.should_exit = True
-    thread.join(timeout=60)
-    runtime.close()
+    try:
+        _parallel([lambda n=n: client(n) for n in range(args.clients)])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
     return latencies
 
 
@@ -215,6 +229,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--digital", type=int, default=20, help="digital bills per mode")
     parser.add_argument("--scanned", type=int, default=4, help="scanned bills per mode")
+    parser.add_argument("--scanned-uploads", action="store_true",
+                        help="upload scanned bills (the workers OCR while requests arrive)")
     parser.add_argument("--workers", type=int, default=2, help="in-process pool size")
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--clients", type=int, default=20)
