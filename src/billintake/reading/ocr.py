@@ -41,6 +41,7 @@ from billintake.reading.engines import (
     rapid_suits,
 )
 from billintake.reading.images import load_frame
+from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.rapid import RapidOcrEngine
 from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
 
@@ -286,6 +287,12 @@ def render_pdf_page(data: bytes, index: int, *, dpi: int, max_pixels: int
 
     The resolution is lowered for oversized pages so the bitmap stays under `max_pixels`.
     """
+    with PDFIUM:
+        return _render_pdf_page(data, index, dpi=dpi, max_pixels=max_pixels)
+
+
+def _render_pdf_page(data: bytes, index: int, *, dpi: int, max_pixels: int
+                     ) -> tuple[Image.Image, float]:
     document = pdfium.PdfDocument(data, password="")
     try:
         page = document[index]

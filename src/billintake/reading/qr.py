@@ -17,6 +17,7 @@ from PIL import Image
 from billintake.domain.errors import BillintakeError
 from billintake.reading.images import frame_count, load_frame
 from billintake.reading.ocr import POINTS_PER_INCH, render_pdf_page
+from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.sniff import JPEG, PDF, PNG, TIFF
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,13 @@ def find_codes(data: bytes, media_type: str, *, max_pixels: int, dpi: int = QR_D
         if media_type == PDF:
             import pypdfium2 as pdfium
 
-            document = pdfium.PdfDocument(data, password="")
-            try:
-                drawn = [index for index in range(min(len(document), limit))
-                         if not _only_text(document[index])]
-            finally:
-                document.close()
+            with PDFIUM:
+                document = pdfium.PdfDocument(data, password="")
+                try:
+                    drawn = [index for index in range(min(len(document), limit))
+                             if not _only_text(document[index])]
+                finally:
+                    document.close()
             for index in drawn:
                 image, scale = render_pdf_page(data, index, dpi=dpi, max_pixels=max_pixels)
                 codes.extend(decode_image(image, page=index + 1, scale=scale))

@@ -15,6 +15,7 @@ from billintake.reading import images, ocr
 from billintake.reading.document import Page, ReadDocument
 from billintake.reading.layout import build_lines
 from billintake.reading.pdf_text import TextLayerPage, open_pdf, read_text_layer, unusable_reason
+from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.sniff import PDF, check_page_count
 from billintake.settings import Settings
 
@@ -25,15 +26,16 @@ def read_pdf(data: bytes, media_type: str, *, settings: Settings, languages: lis
              force_ocr: bool) -> ReadDocument:
     """A PDF: each page from its text layer when usable, else (or with `force_ocr`) by OCR."""
     document = ReadDocument(media_type=PDF, languages=languages)
-    rendered = _open_pdfium(data)
-    try:
-        page_count = len(rendered)
-        if page_count == 0:
-            raise UnreadableDocument("The PDF has no pages.")
-        check_page_count(page_count, settings=settings)
-        layers = _text_layers(data, rendered, page_count, document.warnings)
-    finally:
-        rendered.close()
+    with PDFIUM:
+        rendered = _open_pdfium(data)
+        try:
+            page_count = len(rendered)
+            if page_count == 0:
+                raise UnreadableDocument("The PDF has no pages.")
+            check_page_count(page_count, settings=settings)
+            layers = _text_layers(data, rendered, page_count, document.warnings)
+        finally:
+            rendered.close()
 
     pages: dict[int, Page] = {}
     to_ocr: list[int] = []

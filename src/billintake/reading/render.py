@@ -10,6 +10,7 @@ from PIL import Image
 
 from billintake.domain.errors import NotFound, UnsupportedMediaType
 from billintake.reading.images import frame_count, frame_for_display
+from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.sniff import JPEG, PDF, PNG, TIFF
 
 POINTS_PER_INCH = 72.0
@@ -36,6 +37,11 @@ def render_page(data: bytes, media_type: str, number: int, *, dpi: int, max_pixe
 
 
 def _pdf_page(data: bytes, number: int, dpi: int) -> Image.Image:
+    with PDFIUM:
+        return _render_page(data, number, dpi)
+
+
+def _render_page(data: bytes, number: int, dpi: int) -> Image.Image:
     document = pdfium.PdfDocument(data, password="")
     try:
         if not 1 <= number <= len(document):

@@ -14,6 +14,7 @@ from billintake.extraction.extractor import Extractor
 from billintake.extraction.payment import with_payment
 from billintake.extraction.split import PageRange, pages_of, split_pages
 from billintake.reading.document import ReadDocument
+from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.qr import QrCode, find_codes
 from billintake.reading.reader import read
 from billintake.reading.sniff import TIFF, XML, sniff
@@ -137,13 +138,14 @@ def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
         return out.getvalue()
     import pypdfium2 as pdfium
 
-    source = pdfium.PdfDocument(data)
-    try:
-        part = pdfium.PdfDocument.new()
-        part.import_pages(source, pages=list(range(first - 1, last)))
-        out = io.BytesIO()
-        part.save(out)
-        part.close()
-        return out.getvalue()
-    finally:
-        source.close()
+    with PDFIUM:
+        source = pdfium.PdfDocument(data)
+        try:
+            part = pdfium.PdfDocument.new()
+            part.import_pages(source, pages=list(range(first - 1, last)))
+            out = io.BytesIO()
+            part.save(out)
+            part.close()
+            return out.getvalue()
+        finally:
+            source.close()
