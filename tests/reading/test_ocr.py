@@ -70,9 +70,14 @@ def test_text_layer_and_ocr_coordinates_agree(digital_pdf: bytes,
     assert sorted(offsets)[-2] < 3.0  # at most one box off (8 pt print at 150 dpi)
 
 
-@pytest.mark.parametrize("degrees", [90, 180])
-def test_page_turned_is_rotated_upright(degrees: int, reading_settings: Settings) -> None:
-    document = read(fx.rotated_png(degrees), settings=reading_settings)
+@pytest.mark.parametrize(("degrees", "engine"), [(90, "tesseract"), (180, "tesseract"),
+                                                  (180, "auto")])
+def test_page_turned_is_rotated_upright(degrees: int, engine: str,
+                                        reading_settings: Settings) -> None:
+    """Also with `auto`: its second engine reads upside-down text confidently, so the page's
+    orientation is judged on Tesseract's reading before the engines are compared."""
+    settings = reading_settings.model_copy(update={"ocr_engine": engine})
+    document = read(fx.rotated_png(degrees), settings=settings)
     page = document.pages[0]
     assert document.media_type == "image/png"
     assert page.rotation == degrees  # turned back clockwise by as much

@@ -210,32 +210,36 @@ def _run_job(data: bytes, job: OcrJob) -> OcrPage:
             image, dpi = preprocess.upscaled(image, dpi, job.dpi, job.max_pixels)
         scale = dpi / POINTS_PER_INCH
 
-    def read_page(upright: Image.Image) -> Reading:
-        if engine == "auto":
-            first = Reading("tesseract", TESSERACT.read(
-                upright, scale=scale, languages=job.languages, deadline=deadline))
-            if not needs_second_reading(first, job.languages):
-                return first
-            second = Reading("rapidocr", RAPIDOCR.read(
-                upright, scale=scale, languages=job.languages, deadline=deadline))
-            return better_reading(first, second, job.languages)
-        return Reading(engine, engine_named(engine).read(
+    # Orientation is judged on one engine's reading (Tesseract's, in auto: PP-OCR reads
+    # upside-down text with confidence, and its words would keep the turned page's places).
+    probe = "tesseract" if engine == "auto" else engine
+
+    def read_with(name: str, upright: Image.Image) -> Reading:
+        return Reading(name, engine_named(name).read(
             upright, scale=scale, languages=job.languages, deadline=deadline))
+
+    def finish(first: Reading, upright: Image.Image) -> Reading:
+        """In auto, the probe's reading or, where it was unsure, the better of both."""
+        if engine != "auto" or not needs_second_reading(first, job.languages):
+            return first
+        return better_reading(first, read_with("rapidocr", upright), job.languages)
 
     image, skew = preprocess.deskewed(image)
     rotation = 0
     reading: Reading | None = None
     if preprocess.lines_run_horizontally(image):
-        reading = read_page(image)
+        reading = read_with(probe, image)
         if not _confident(reading.words):
             rotation = detect_rotation(image, deadline)
     else:
         rotation = detect_rotation(image, deadline)
     if rotation:
         image, skew = preprocess.deskewed(image.rotate(-rotation, expand=True))
-        reading = read_page(image)
+        reading = finish(read_with(probe, image), image)
     elif reading is None:  # OSD found the page upright after all
-        reading = read_page(image)
+        reading = finish(read_with(probe, image), image)
+    else:
+        reading = finish(reading, image)
     words = reading.words
     if reading.engine == "rapidocr":
         words = fitted_to_ink(words, image, scale)
