@@ -4,12 +4,8 @@ the connection then current, a draft none; the downgrade drops the columns again
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -18,22 +14,6 @@ from billintake.storage.repository import Repository
 
 BEFORE = "0006_users_sessions"
 NEW_COLUMNS = {"tax_lines", "backend", "connection_id", "revision", "writes"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'books.db'}"
-        return
-    import psycopg
-
-    server = request.getfixturevalue("pg_database")
-    name = f"billintake_migrate_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_bills_learn_where_they_were_booked(empty_url: str) -> None:

@@ -4,12 +4,8 @@ keeps its IBAN and has no other account; the downgrade drops the columns again."
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -17,22 +13,6 @@ from billintake.storage.db import alembic_config, make_engine, migrate, session_
 from billintake.storage.repository import Repository
 
 BEFORE, AFTER = "0011_vendor_expense_accounts", "0014_payment_data"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'books.db'}"
-        return
-    import psycopg
-
-    server = request.getfixturevalue("pg_database")
-    name = f"billintake_migrate_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_vendors_keep_their_iban_and_learn_other_accounts(empty_url: str) -> None:
