@@ -105,6 +105,13 @@ class Extractor:
         assert bill is not None  # a visual extraction was given, so there is always a bill
         return self._payment(bill, data, media_type, read[0] if read else None)
 
+    @property
+    def max_image_pixels(self) -> int:
+        """The pixel limit for rendering pages: the settings', or the setting's default."""
+        if self.settings is not None:
+            return self.settings.max_image_pixels
+        return int(Settings.model_fields["max_image_pixels"].default)
+
     def _payment(self, bill: ExtractedBill, data: bytes, media_type: str,
                  doc: ReadDocument | None) -> ExtractedBill:
         """The bill's payment data (`payment.py`): the pages' payment QR codes first, then
@@ -113,7 +120,7 @@ class Extractor:
 
         if doc is None:
             return with_payment(bill, None)
-        max_pixels = self.settings.max_image_pixels if self.settings else 60_000_000
+        max_pixels = self.max_image_pixels
         # Only the pages read for this bill: a file holding several bills (split into jobs)
         # keeps its first bill's pages first, and another bill's code is not this one's.
         return with_payment(bill, doc, find_codes(data, media_type, max_pixels=max_pixels,

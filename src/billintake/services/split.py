@@ -46,8 +46,7 @@ def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = No
                                          read_pages=lambda: _only(document, whole))
         return [FoundBill(whole, bill)]
     codes = find_codes(data, media_type, pages=len(document.pages),
-                       max_pixels=extractor.settings.max_image_pixels
-                       if extractor.settings else 60_000_000)
+                       max_pixels=extractor.max_image_pixels)
     found = []
     for pages in ranges:
         own = pages_of(document, pages)
