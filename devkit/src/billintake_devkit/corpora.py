@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -126,7 +127,9 @@ def read_cached(doc: LabelledDocument, settings: Settings, cache_dir: Path | Non
         return ReadDocument.model_validate_json(cached.read_text(encoding="utf-8"))
     document = read(data, settings=settings)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cached.write_text(document.model_dump_json(), encoding="utf-8")
+    partial = cached.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(document.model_dump_json(), encoding="utf-8")
+    partial.replace(cached)  # atomic: several processes may share one cache folder
     return document
 
 
