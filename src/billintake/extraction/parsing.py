@@ -450,6 +450,25 @@ def detect_language(text: str) -> str | None:
     return best if counts[best] >= 3 else None
 
 
+# A run that may print an IBAN: country, check digits, then 11-32 letters or digits with
+# single spaces between groups.
+_IBAN_RUN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32}", re.IGNORECASE)
+
+
+def find_ibans(text: str) -> list[tuple[str, str]]:
+    """Each IBAN printed in `text`, compact, with the text that prints it. A run followed by
+    more letters or digits (a BIC, a word) is trimmed from the end until its check digits hold."""
+    found: list[tuple[str, str]] = []
+    for match in _IBAN_RUN_RE.finditer(text):
+        raw = match.group()
+        while len(re.sub(r"\s", "", raw)) >= 15:
+            if iban_is_valid(raw):
+                found.append((re.sub(r"\s", "", raw).upper(), raw))
+                break
+            raw = raw[:-1].rstrip()
+    return found
+
+
 def iban_is_valid(text: str) -> bool:
     """True when `text` (spaces allowed) is an IBAN whose mod-97 check digits are right."""
     compact = re.sub(r"\s", "", text).upper()

@@ -183,15 +183,19 @@ class Repository(OrganizationScope):
 
     # -- vendors ---------------------------------------------------------------------------
     def add_vendor(self, vendor: Vendor) -> Vendor:
+        """A new vendor of this organization (NotFound if it names another one)."""
         return self._add(VendorRow, vendor)
 
     def get_vendor(self, vendor_id: str) -> Vendor:
+        """This organization's vendor; another organization's id is NotFound, as if absent."""
         return self._load(Vendor, VendorRow, vendor_id, "vendor")
 
     def list_vendors(self) -> list[Vendor]:
+        """This organization's vendors, by name."""
         return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
 
     def update_vendor(self, vendor: Vendor) -> Vendor:
+        """The vendor's stored fields replaced by these (its id and organization stay)."""
         self._update(VendorRow, vendor, "vendor", vendor.model_dump())
         return vendor
 
