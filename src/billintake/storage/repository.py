@@ -181,32 +181,32 @@ class Repository(OrganizationScope):
                 setattr(row, key, value)
         self.session.flush()
 
-    # -- vendors ---------------------------------------------------------------------------
+    # -- vendors and the chart of accounts -------------------------------------------------
     def add_vendor(self, vendor: Vendor) -> Vendor:
         """A new vendor of this organization (NotFound if it names another one)."""
         return self._add(VendorRow, vendor)
-
-    def get_vendor(self, vendor_id: str) -> Vendor:
-        """This organization's vendor; another organization's id is NotFound, as if absent."""
-        return self._load(Vendor, VendorRow, vendor_id, "vendor")
-
-    def list_vendors(self) -> list[Vendor]:
-        """This organization's vendors, by name."""
-        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
 
     def update_vendor(self, vendor: Vendor) -> Vendor:
         """The vendor's stored fields replaced by these (its id and organization stay)."""
         self._update(VendorRow, vendor, "vendor", vendor.model_dump())
         return vendor
 
-    # -- accounts --------------------------------------------------------------------------
     def add_account(self, account: Account) -> Account:
         return self._add(AccountRow, account)
+
+    def get_vendor(self, vendor_id: str) -> Vendor:
+        """This organization's vendor; another organization's id is NotFound, as if absent."""
+        return self._load(Vendor, VendorRow, vendor_id, "vendor")
 
     def get_account(self, account_id: str) -> Account:
         return self._load(Account, AccountRow, account_id, "account")
 
+    def list_vendors(self) -> list[Vendor]:
+        """This organization's vendors, by name."""
+        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
+
     def list_accounts(self) -> list[Account]:
+        """This organization's chart of accounts, by code."""
         return self._load_all(Account, self._owned(AccountRow).order_by(AccountRow.code))
 
     # -- documents -------------------------------------------------------------------------
