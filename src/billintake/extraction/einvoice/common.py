@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from billintake.domain.banking import compact, iban_error, qrr_valid, rf_valid, valid_bic
+from billintake.domain.banking import compact, iban_error, reference_type, valid_bic
 from billintake.domain.currency import ISO_4217
 from billintake.domain.extracted import (
     DocumentType,
@@ -13,7 +13,6 @@ from billintake.domain.extracted import (
     ExtractedLineItem,
     FieldValue,
     PaymentData,
-    ReferenceType,
     TaxLine,
 )
 
@@ -231,9 +230,3 @@ def _checked(doc: XmlDoc, node: Node | None, error_of: Any, what: str
         return None
     return doc.field(compact(text), node)
 
-
-def reference_type(reference: str) -> ReferenceType:
-    """An ISO 11649 creditor reference (RF…), a Swiss QR reference, or free text."""
-    if rf_valid(reference):
-        return "scor"
-    return "qrr" if qrr_valid(reference) else "free"
