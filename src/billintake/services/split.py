@@ -13,6 +13,7 @@ from billintake.domain.model import EINVOICE_HINT, IngestJob
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.payment import with_payment
 from billintake.extraction.split import PageRange, pages_of, split_pages
+from billintake.queue.dispatcher import Dispatcher
 from billintake.reading.document import ReadDocument
 from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.qr import QrCode, find_codes
@@ -87,12 +88,14 @@ ORIGINAL_HINT = "original_sha256"  # the original file (its stored content's sha
 
 
 def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
-              document: ReadDocument | None) -> ReadDocument | None:
+              document: ReadDocument | None, *,
+              dispatcher: Dispatcher | None = None) -> ReadDocument | None:
     """When the job's file holds several bills, keep the first for this job and make a job
     for each other one: its pages cut into a file of their own, received on the same channel,
-    hinted with its page range, the original file and this job. Returns the pages this job
-    reads (the first bill's), or `document` unchanged for a file of one bill."""
-    from billintake.services.receive import receive
+    hinted with its page range, the original file and this job, and handed to `dispatcher`
+    at once (without one, the next sweep of unfinished jobs takes it). Returns the pages this
+    job reads (the first bill's), or `document` unchanged for a file of one bill."""
+    from billintake.services.receive import accept_file, receive
 
     if document is None or PAGES_HINT in job.hints:
         return document
@@ -105,8 +108,13 @@ def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
         hints.update({PAGES_HINT: f"{first}-{last}", SPLIT_OF_HINT: job.id,
                       ORIGINAL_HINT: job.document_sha256})
         name = f"{stem or ext} (pages {first}-{last}){dot}{ext if stem else ''}"
-        receive(runtime, job.organization_id, cut_pages(data, media_type, (first, last)),
-                filename=name, channel=job.channel, hints=hints, media_type=media_type)
+        part = cut_pages(data, media_type, (first, last))
+        if dispatcher is None:
+            receive(runtime, job.organization_id, part, filename=name, channel=job.channel,
+                    hints=hints, media_type=media_type)
+        else:
+            accept_file(runtime, dispatcher, job.organization_id, part, filename=name,
+                        channel=job.channel, hints=hints, media_type=media_type)
     job.hints.update({PAGES_HINT: f"{ranges[0][0]}-{ranges[0][1]}",
                       ORIGINAL_HINT: job.document_sha256})
     log.info("split into %d bills: %s", len(ranges), ranges,
