@@ -45,37 +45,83 @@ COLUMN_LABELS: dict[str, tuple[str, ...]] = {
         "service", "product / service", "product/service", "services", "particulars", "article",
         "beschreibung", "bezeichnung", "artikel", "leistung", "artikelbezeichnung",
         "designation", "libelle", "produit", "prestation", "omschrijving", "beschrijving",
-        "artikel omschrijving", "activity", "descripcion",
+        "artikel omschrijving", "activity", "descripcion", "line item description",
+        "item description", "artikelbeschreibung", "leistungsbeschreibung", "nom & designation",
+        "designation article", "intitule", "description des services", "product name",
     ),
     "qty": (
         "qty", "qty.", "quantity", "units", "hours", "hrs", "menge", "anzahl", "stuck",
         "stk", "stk.", "anz.", "anz", "qte", "quantite", "qte.", "aantal", "hoeveelheid", "aant.",
         "nb",
         "nombre", "nbre", "qty/hrs", "no. of units", "pieces", "ordered", "shipped",
+        "mengeeinheit", "menge einheit", "liefermenge", "qte facturee",
     ),
     "unit_price": (
         "unit price", "price", "rate", "unit cost", "price each", "unit rate", "einzelpreis",
         "e-preis", "preis", "ep", "stuckpreis", "prix unitaire", "p.u.", "p.u. ht", "pu ht",
         "prix unit.", "prix", "pu", "stukprijs", "prijs", "tarief", "eenheidsprijs",
-        "price/unit",
+        "price/unit", "nettopreis", "einzelpreis netto", "netto einzelpreis", "stuckpreis netto",
+        "prix unitaire ht", "prix unitaire", "prix unit. ht", "unit price excl", "net price",
+        "nettoeinzelpreis", "preis je einheit", "prix ht",
     ),
     "amount": (
         "amount", "total", "line total", "net", "net amount", "subtotal", "betrag", "gesamt",
         "gesamtpreis", "summe", "gesamtbetrag", "montant", "total ht", "montant ht",
         "bedrag", "totaal", "subtotaal", "amount (net)", "ext. price", "extended",
+        "nettobetrag", "line amount", "net amount", "gesamtpreis netto", "positionsbetrag",
+        "nettowert", "betrag netto", "gesamt netto", "montant net ht", "total net", "gross",
+        "line total", "montant ht ligne", "montant total ht",
     ),
     "unit": ("unit", "uom", "einheit", "me", "unite", "u.", "eenheid"),
     "vat": ("vat %", "tax %", "vat", "tax", "mwst. %", "mwst", "mwst.", "ust %", "ust",
-            "tva %", "tva", "btw %", "btw", "vat rate", "gst %", "gst"),
+            "tva %", "tva", "btw %", "btw", "vat rate", "gst %", "gst", "steuersatz",
+            "ust.-satz", "mwst.-satz", "mwst-satz", "taux tva", "taux de tva", "tax rate",
+            "vat [%]", "tax [%]", "taux"),
     "code": ("item code", "sku", "code", "art.-nr.", "art.nr.", "artikelnummer", "reference",
              "ref.", "ref. article", "artikelnr.", "item no.", "part no.", "product code",
-             "ref"),
+             "ref", "referenzen", "artikelnummer", "artikel-nr.", "art.-nr", "ean", "gtin",
+             "code article", "article code", "references"),
     "pos": ("#", "no.", "pos.", "pos", "nr.", "n°", "no", "line"),
 }
 NUMERIC_COLUMNS = frozenset({"qty", "unit_price", "amount", "vat", "pos"})
 MONEY_COLUMNS = frozenset({"unit_price", "amount"})
 _LABEL_INDEX = {label: kind for kind, labels in COLUMN_LABELS.items() for label in labels}
 _MAX_LABEL_WORDS = 3
+
+
+def _label_key(text: str) -> str:
+    """A label as compared: folded, without dots ("H.T." = "HT", "P.U." = "PU")."""
+    return re.sub(r"\s+", " ", fold(text).replace(".", "")).strip()
+
+
+_LABEL_KEYS = {_label_key(label): kind for label, kind in _LABEL_INDEX.items()}
+# Words that qualify the label before them ("Total HT", "Amount (EUR)", "Price excl. VAT"):
+# part of that label, not a column of their own.
+_QUALIFIERS = frozenset({
+    "ht", "ttc", "net", "netto", "brutto", "gross", "eur", "(eur)", "€", "(€)", "usd", "(usd)",
+    "chf", "(chf)", "gbp", "%", "[%]", "(%)", "in", "excl", "incl", "exkl", "inkl", "zzgl",
+    "hors", "taxe", "taxes", "vat", "tax", "mwst", "ust", "tva", "(net)", "(gross)", "(ht)",
+    "(ttc)", "ligne", "line", "unit", "unitaire", "de", "base", "en", "per", "each",
+})
+_QUALIFIED_BY = frozenset({"excl", "incl", "exkl", "inkl", "zzgl", "hors", "in", "en", "per"})
+
+
+def _label_kind(text: str) -> str | None:
+    """The column a label names, read as written or without its dots."""
+    return _LABEL_INDEX.get(fold(text)) or _LABEL_KEYS.get(_label_key(text))
+
+
+def _leading_label_kind(text: str) -> str | None:
+    """The column named by the longest known label that a (stacked) header cell starts with,
+    else by a known label of two words or more inside it ("Nom & désignation")."""
+    words = _label_key(text).split()
+    for n in range(min(len(words), 5), 0, -1):
+        kind = _LABEL_KEYS.get(" ".join(words[:n]))
+        if kind:
+            return kind
+    inside = {kind for n in (3, 2) for i in range(1, max(1, len(words) - n + 1))
+              if (kind := _LABEL_KEYS.get(" ".join(words[i:i + n])))}
+    return inside.pop() if len(inside) == 1 else None
 
 TOTALS_WORDS = (
     "subtotal", "sub-total", "sub total", "net total", "total", "totals", "grand total",
@@ -185,6 +231,7 @@ class Column:
     kind: str  # a key of COLUMN_LABELS, or "other"
     x0: float
     x1: float
+    text: str = ""  # the label as printed
 
     @property
     def center(self) -> float:
@@ -239,32 +286,58 @@ def _label_columns(row: Row, *, misread: bool = False) -> list[Column]:
         i = 0
         while i < len(words):
             for n in range(min(_MAX_LABEL_WORDS, len(words) - i), 0, -1):
-                text = fold(" ".join(w.text for w in words[i:i + n]))
-                kind = _LABEL_INDEX.get(text) or (
-                    _misread_label(text) if misread and n == 1 else None)
+                text = " ".join(w.text for w in words[i:i + n])
+                kind = _label_kind(text) or (
+                    _misread_label(fold(text)) if misread and n == 1 else None)
                 if kind:
-                    columns.append(Column(kind, words[i].x0, words[i + n - 1].x1))
-                    i += n
+                    end = i + n + _qualifier_words(words[i + n:])
+                    columns.append(Column(kind, words[i].x0, words[end - 1].x1,
+                                          " ".join(w.text for w in words[i:end])))
+                    i = end
                     break
             else:
                 word = words[i]
                 if columns and columns[-1].kind == "other" and word.x0 - columns[-1].x1 < 8:
                     columns[-1].x1 = word.x1
+                    columns[-1].text += " " + word.text
                 else:
-                    columns.append(Column("other", word.x0, word.x1))
+                    columns.append(Column("other", word.x0, word.x1, word.text))
                 i += 1
     return columns
 
 
+def _qualifier_words(words: list[Word]) -> int:
+    """How many of the words after a label qualify it ("HT", "(EUR)", "excl. VAT")."""
+    count = 0
+    while count < len(words):
+        key = _label_key(words[count].text)
+        if key in _QUALIFIED_BY and count + 1 < len(words):
+            count += 2
+        elif (key in _QUALIFIERS and not _label_kind(words[count].text)) or key in {"%", "[%]"}:
+            count += 1
+        else:
+            break
+    return count
+
+
 def _header_columns(row: Row) -> list[Column] | None:
     """The columns if `row` is a table header, else None."""
-    if _TOTALS_RE.match(fold(_label_part(row))) or _has_amount(row, None):
+    if not _may_be_header(row):
         return None
-    exact = [c.kind for c in _label_columns(row) if c.kind != "other"]
+    return _header_of([row])
+
+
+def _may_be_header(row: Row) -> bool:
+    return not (_TOTALS_RE.match(fold(_label_part(row))) or _has_amount(row, None))
+
+
+def _header_of(rows: list[Row]) -> list[Column] | None:
+    """The columns if `rows` (one, or labels stacked over a few rows) are a table header."""
+    exact = [c.kind for c in _stacked([_label_columns(r) for r in rows]) if c.kind != "other"]
     if len(exact) < 2 or not MONEY_COLUMNS & set(exact):
         return None
     # a header read with clean labels may complete itself with misread ones
-    columns = _label_columns(row, misread=True)
+    columns = _stacked([_label_columns(r, misread=True) for r in rows])
     kinds = [c.kind for c in columns]
     known = [k for k in kinds if k != "other"]
     if len(known) < 2 or not MONEY_COLUMNS & set(known):
@@ -291,6 +364,67 @@ def _header_columns(row: Row) -> list[Column] | None:
         for extra in [c for c in columns if c.kind == "description"][1:]:
             extra.kind = "other"
     return columns
+
+
+def _stacked(per_row: list[list[Column]]) -> list[Column]:
+    """Labels stacked over a few rows ("Prix" / "Unitaire" / "de Base") as one column each:
+    labels that overlap in x join, read top to bottom. A label spanning several columns of
+    another row (a title over the header) is dropped."""
+    if len(per_row) == 1:
+        return per_row[0]
+    order = sorted(range(len(per_row)), key=lambda r: -len(per_row[r]))
+    groups: list[list[tuple[int, Column]]] = []
+    for r in order:
+        for column in per_row[r]:
+            hits = [g for g in groups if any(column.x0 < m.x1 + 1 and column.x1 > m.x0 - 1
+                                             for _, m in g)]
+            if len(hits) > 1 or (hits and any(row == r for row, _ in hits[0])):
+                continue
+            if hits:
+                hits[0].append((r, column))
+            else:
+                groups.append([(r, column)])
+    out: list[Column] = []
+    for group in groups:
+        group.sort(key=lambda m: (m[0], m[1].x0))
+        text = " ".join(m.text for _, m in group)
+        kind = _leading_label_kind(text) or next(
+            (m.kind for _, m in group if m.kind != "other"), "other")
+        out.append(Column(kind, min(m.x0 for _, m in group), max(m.x1 for _, m in group), text))
+    return sorted(out, key=lambda c: c.x0)
+
+
+_HEADER_ROWS = 4  # at most this many rows of stacked labels
+
+
+def _has_digit(row: Row) -> bool:
+    """Labels stacked in a header carry no figures (an address or a dates block does)."""
+    return any(ch.isdigit() for ch in row.text)
+
+
+def _find_header(rows: Sequence[Row], index: int) -> tuple[list[Column], int] | None:
+    """The table header starting at `rows[index]`, in one row or stacked over a few close
+    rows: its columns and the index of the first row after it."""
+    if not _may_be_header(rows[index]):
+        return None
+    band = [rows[index]]
+    for row in rows[index + 1:index + _HEADER_ROWS]:
+        last = band[-1]
+        if row.top - last.bottom > 0.8 * max(last.height, row.height) or \
+                not _may_be_header(row) or _has_digit(row) or _has_digit(rows[index]):
+            break
+        band.append(row)
+    best: tuple[int, int, list[Column]] | None = None  # (known columns, -rows, columns)
+    for n in range(1, len(band) + 1):
+        columns = _header_of(band[:n])
+        if columns is None:
+            continue
+        known = sum(c.kind != "other" for c in columns)
+        if best is None or known > best[0]:
+            best = (known, n, columns)
+    if best is None:
+        return None
+    return best[2], index + best[1]
 
 
 # --- assignment -------------------------------------------------------------------------------
@@ -495,10 +629,10 @@ class _TableReader:
         for page, rows in zip(self.doc.pages, self.rows_by_page, strict=True):
             start = 0
             page_columns = None
-            for index, row in enumerate(rows):
-                found = _header_columns(row)
+            for index in range(len(rows)):
+                found = _find_header(rows, index)
                 if found:
-                    page_columns, start = found, index + 1
+                    page_columns, start = found
                     break
             if page_columns is None:
                 if columns is None or not self.items:
