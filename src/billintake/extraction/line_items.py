@@ -674,7 +674,23 @@ class _TableReader:
             cells = _assign(row, columns)
             values = _row_values(cells, self.mark)
             description = " ".join(p.text for p in cells.get("description", []))
-            if values.get("amount") is not None or (
+            amount = _dec(values.get("amount"))
+            priced = values.get("unit_price") is not None or values.get("quantity") is not None
+            if amount is not None and not priced and seen_item and (
+                    (_totals_head(row) and _has_priced_columns(columns))
+                    or self._sums_items_above(out, amount)) \
+                    and not self._items_follow(rows, row, columns):
+                # "Rechnungssumme netto 845,00", "zuzüglich 19% MwSt.", or a row whose amount
+                # is the sum of the items above: the totals block has begun
+                out.append(_Classified("end", row))
+                later = [r for r in rows if r.top >= row.top][:8]
+                self.totals = _row_amounts(later, self.mark)
+                break
+            if amount is not None and _is_allowance_or_charge(row, description):
+                # a document-level allowance or charge printed under the items: not an item
+                out.append(_Classified("aside", row, cells, values, description))
+                continue
+            if amount is not None or (
                     values.get("unit_price") is not None and values.get("quantity") is not None):
                 out.append(_Classified("item", row, cells, values, description))
                 seen_item = True
@@ -683,6 +699,13 @@ class _TableReader:
                 kind = "aside" if _NOTE_RE.match(description) or row.bold else "text"
                 out.append(_Classified(kind, row, cells, values, description))
         return out
+
+    def _sums_items_above(self, rows: list[_Classified], amount: Decimal) -> bool:
+        """Whether `amount` is the sum of two or more items read so far (a subtotal)."""
+        amounts = [d.amount for d in self.items] + [
+            _dec(e.values.get("amount")) for e in rows if e.kind == "item"]
+        known = [a for a in amounts if a is not None]
+        return len(known) >= 2 and len(known) == len(amounts) and sum(known) == amount
 
     def _convention(self, rows: list[_Classified]) -> str:
         """"bottom" when an item's numbers sit on its last line, else "top"."""
@@ -881,6 +904,43 @@ def _totals_label(row: Row) -> str | None:
         if run and _TOTALS_RE.match(folded):
             return folded
     return None
+
+
+# The first word of a totals, tax or payment line ("Rechnungssumme netto", "zuzüglich 19 %
+# MwSt.", "Montant total HT", "Total amount (net)"): in a table with quantity or price
+# columns, a row with an amount but neither of those that starts so is not an item.
+TOTALS_HEADS = frozenset({
+    "summe", "zwischensumme", "gesamtsumme", "positionssumme", "rechnungssumme", "bruttosumme",
+    "nettosumme", "endsumme", "gesamtbetrag", "rechnungsbetrag", "zahlbetrag", "endbetrag",
+    "bruttobetrag", "steuerbetrag", "umsatzsteuer", "mehrwertsteuer", "mwst", "ust", "zzgl",
+    "zuzuglich", "abzuglich", "inkl", "enthaltene", "erhaltene", "anzahlung", "anzahlungen",
+    "gesamt", "warenwert", "total", "totals", "subtotal", "sub-total", "grand", "balance",
+    "vat", "tax", "paid", "prepaid", "prepayment", "sous-total", "montant", "tva", "reste",
+    "acompte", "acomptes", "solde", "net", "totaal", "subtotaal", "btw", "te",
+})
+_HEAD_RE = re.compile(r"[^\W\d_][\w/-]*")
+
+
+def _totals_head(row: Row) -> bool:
+    label = fold(_label_part(row))
+    match = _HEAD_RE.search(label)
+    return bool(match and match.start() <= 8 and match.group().lower() in TOTALS_HEADS)
+
+
+def _has_priced_columns(columns: list[Column]) -> bool:
+    return any(c.kind in ("qty", "unit_price") for c in columns)
+
+
+_ALLOWANCE_RE = re.compile(
+    r"^(?:remise|rabais|ristourne|charge|majoration|frais|rabatt|nachlass|zuschlag|abschlag|"
+    r"discount|allowance|surcharge)s?\s*[:\-–]", re.IGNORECASE)
+_PERCENT_OF_RE = re.compile(r"\d\s*%\s*(?:sur|of|on|auf|von|de)\s+\d", re.IGNORECASE)
+
+
+def _is_allowance_or_charge(row: Row, description: str) -> bool:
+    """"REMISE : Remise commerciale  5,00 % sur 100,00 EUR  -5,00": an allowance or charge on
+    the whole document, printed in the table."""
+    return bool(_ALLOWANCE_RE.match(fold(description)) or _PERCENT_OF_RE.search(row.text))
 
 
 def _has_amount(row: Row, mark: DecimalMark | None) -> bool:
