@@ -465,6 +465,14 @@ def _assign(row: Row, columns: list[Column]) -> dict[str, list[Phrase]]:
             best = min(numeric, key=lambda c: _alignment(phrase, c))
             if _alignment(phrase, best) <= max(40.0, (best.x1 - best.x0)):
                 kind = best.kind
+            if _alignment(phrase, best) >= 0:
+                # a figure right under a column of another kind ("Remise (-)", "Unit") and
+                # under no numeric one belongs to that column
+                under = [c for c in columns if c.kind not in NUMERIC_COLUMNS
+                         and c.kind not in ("amount_alt", "description")
+                         and _alignment(phrase, c) < 0]
+                if under:
+                    kind = "unit" if under[0].kind == "unit" else "other"
         if kind is None:
             kind = ordered[0].kind
             for column in ordered:
@@ -577,6 +585,7 @@ class _Draft:
     height: float = 10.0
     bold: bool = False
     x0: float = 0.0
+    anchor: float = 0.0  # the middle of the row with the item's figures
     from_totals: bool = False  # its amount was worked out from the sum printed below
 
 
@@ -708,7 +717,15 @@ class _TableReader:
         return len(known) >= 2 and len(known) == len(amounts) and sum(known) == amount
 
     def _convention(self, rows: list[_Classified]) -> str:
-        """"bottom" when an item's numbers sit on its last line, else "top"."""
+        """"bottom" when an item's numbers sit on its last line, "middle" when they sit
+        half-way down a cell of several text lines (most items have description lines right
+        above and right below them), else "top"."""
+        items = [i for i, e in enumerate(rows) if e.kind == "item"]
+        framed = sum(1 for i in items if 0 < i < len(rows) - 1
+                     and rows[i - 1].kind == "text" and _close(rows[i - 1].row, rows[i].row)
+                     and rows[i + 1].kind == "text" and _close(rows[i].row, rows[i + 1].row))
+        if items and 2 * framed > len(items):
+            return "middle"
         bottom = top = 0
         for index, entry in enumerate(rows):
             if entry.kind != "text":
@@ -748,8 +765,14 @@ class _TableReader:
             ahead = _chain_end(classified, index)
             opens_next = ahead is not None and ahead.kind == "item"
             continues = last_item is not None and not pending and \
-                self._continues(last_item, row, desc_col, fold(row.text))
-            if continues and opens_next:
+                self._continues(last_item, entry, desc_col)
+            if continues and opens_next and self.convention == "middle" and \
+                    last_item is not None and ahead is not None:
+                # the row goes with the nearer of the two items' figures
+                middle = (row.top + row.bottom) / 2
+                continues = middle - last_item.anchor < (ahead.row.top + ahead.row.bottom) / 2 \
+                    - middle
+            elif continues and opens_next:
                 gap_before = row.top - (last_item.bottom if last_item else 0)
                 gap_after = _gap_to_chain_end(classified, index)
                 continues = not bottom_first and gap_before <= gap_after + 1.5
@@ -777,7 +800,8 @@ class _TableReader:
                 return True
         return False
 
-    def _continues(self, item: _Draft, row: Row, desc_col: Column, folded: str) -> bool:
+    def _continues(self, item: _Draft, entry: _Classified, desc_col: Column) -> bool:
+        row, folded = entry.row, fold(entry.row.text)
         gap = row.top - item.bottom
         if gap > 0.9 * max(item.height, row.height):
             return False
@@ -785,7 +809,9 @@ class _TableReader:
             return False
         if _NOTE_RE.match(folded):
             return False
-        return row.bbox[0] >= min(desc_col.x0, item.x0) - 8
+        # where the row's description starts (a code column may stand left of it)
+        start = min((p.x0 for p in entry.cells.get("description", [])), default=row.bbox[0])
+        return start >= min(desc_col.x0, item.x0) - 8
 
     def _start_item(self, row: Row, cells: dict[str, list[Phrase]], values: dict[str, object],
                     description: str, prefix: list[Row]) -> _Draft:
@@ -807,6 +833,7 @@ class _TableReader:
             unit_price=_dec(values.get("unit_price")), amount=_dec(values.get("amount")),
             amount_alt=_dec(values.get("amount_alt")), tax_rate=_dec(values.get("tax_rate")),
             source=row.words[0].source, bottom=row.bottom, height=row.height,
+            anchor=(row.top + row.bottom) / 2,
             bold=all(w.bold for w in desc_words) if desc_words else False,
             x0=desc_words[0].x0 if desc_words else row.bbox[0],
         )
@@ -1228,8 +1255,23 @@ def _fits(qty: Decimal | None, price: Decimal | None, amount: Decimal | None) ->
     return abs(qty * price - amount) <= Decimal("0.011") * max(Decimal(1), abs(qty))
 
 
+def _joined(parts: list[str]) -> str:
+    """A description's lines as one text: a line printed twice (above and below the figures)
+    once, a word broken at a hyphen ("MUELLSACK-" / "EXTRASTARK-BLAU") whole."""
+    text = ""
+    seen: set[str] = set()
+    for part in (p.strip() for p in parts):
+        if not part or part in seen:
+            continue
+        seen.add(part)
+        glued = len(text) > 1 and text.endswith("-") and text[-2].isalnum() \
+            and (part[0].isalnum() or part[0] in "([")
+        text = f"{text}{part}" if glued or not text else f"{text} {part}"
+    return text
+
+
 def _finish(draft: _Draft, headerless: bool) -> tuple[ExtractedLineItem | None, str | None]:
-    description = " ".join(part.strip() for part in draft.description if part.strip())
+    description = _joined(draft.description)
     if not description:
         return None, None
     warning = None
