@@ -29,6 +29,8 @@ from .ranker import Ranker, kind_of
 # than one that does not, for a model fitted without its own choice (`info["arithmetic_prior"]`).
 # 20 was the former single hand-set factor; the fitted models choose theirs out of fold.
 DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0}
+# The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
+CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
 VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", "0.081", "0.09",
                                        "0.10", "0.12", "0.13", "0.14", "0.15", "0.16", "0.17",
@@ -190,12 +192,14 @@ def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:
 def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
                extra: Decimal = Decimal(0)) -> bool:
     """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total,
-    or the items' sum makes the subtotal (with the tax, the total) or the total."""
+    or to the cash rounding (a total in 5 cents within `CASH_ROUNDING` of the sum), or the
+    items' sum makes the subtotal (with the tax, the total) or the total."""
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if total is None:
         return False
     if sub is not None and tax is not None:
-        return abs(sub + tax - total) <= CENT or abs(sub + tax + extra - total) <= CENT
+        off = min(abs(sub + tax - total), abs(sub + tax + extra - total))
+        return off <= CENT or (off <= CASH_ROUNDING and (total * 100) % 5 == 0)
     if items_sum is not None:
         if abs(items_sum - total) <= CENT:
             return sub is None or abs(sub - total) <= CENT or \

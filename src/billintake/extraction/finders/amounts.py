@@ -58,7 +58,8 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "near_twin_below", "after_max", "is_zero", "row_amounts", "row_amount_pos",
             "lab_none", "lab_prose", "lab_words", "lab_gap_amounts", "col_none",
             *(f"lab_{k}" for k in WORD_CLASSES), *(f"col_{k}" for k in WORD_CLASSES),
-            "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two")
+            "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
+            "tendered_less_change", "rounded_of_other")
 MAX_SPANS = 400
 VAT_VALUES = 80  # the largest distinct amounts searched for VAT sums
 
@@ -82,6 +83,14 @@ def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candi
         # printed too; the sum of a printed base and its printed VAT
         cand.features["vat_of_other_sum"] = float(span.value in taxes)
         cand.features["vat_sum_of_two"] = float(span.value in grosses)
+        # what a till slip's cash tendered less its change leaves: the amount paid
+        cand.features["tendered_less_change"] = float(bool(span.value) and any(
+            _near(paid - change, span.value) for paid in rows.tendered for change in rows.change
+            if paid > change))
+        # a total rounded to 5 cents for cash, a few cents off a printed unrounded sum
+        cand.features["rounded_of_other"] = float(
+            (span.value * 100) % 5 == 0 and any(0 < abs(span.value - x) <= Decimal("0.04")
+                                                for x in grosses | set(values[:20])))
         out.append(cand)
     return out
 
@@ -137,6 +146,15 @@ class _Rows:
         self.amount_lines: dict[int, list[ValueSpan]] = {}
         for span in page.spans_of("amount"):
             self.amount_lines.setdefault(span.line, []).append(span)
+        self.tendered: set[Decimal] = set()  # amounts labelled as cash or card given
+        self.change: set[Decimal] = set()  # amounts labelled as change given back
+        for span in page.spans_of("amount"):
+            label, _ = self._row_label(span, page.lines[span.line])
+            if label and len(label.split()) <= LABEL_MAX_WORDS:
+                if WORD_CLASSES["change"].search(label):
+                    self.change.add(span.value)
+                elif WORD_CLASSES["cash"].search(label):
+                    self.tendered.add(span.value)
 
     def features(self, span: ValueSpan) -> dict[str, float]:
         line = self.page.lines[span.line]
