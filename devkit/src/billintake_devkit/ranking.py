@@ -24,7 +24,14 @@ from billintake.domain.errors import BillintakeError
 from billintake.domain.extracted import Evidence, ExtractedBill, FieldValue
 from billintake.extraction import calibration, ranker
 from billintake.extraction.candidate import Candidate
-from billintake.extraction.decide import AMOUNTS, HEADER, decide
+from billintake.extraction.decide import (
+    AMOUNTS,
+    HEADER,
+    best_combination,
+    combinations,
+    decide,
+    ranked,
+)
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.finders.context import feature_names
 from billintake.reading.document import ReadDocument
@@ -283,7 +290,10 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
              for i in range(k)}
     groups = selected_groups({n: [p for i in range(k) for p in oof[i][n]] for n in FIELDS},
                              {n: [p for i in range(k) for p in rules[i][n]] for n in FIELDS})
+    priors = {i: prior_outcomes(models[i], folds[i]) for i in range(k)}
     for i in range(k):
+        models[i].info["arithmetic_prior"] = choose_priors(
+            [o for j in range(k) if j != i for o in priors[j]])
         for name in FIELDS:
             calibrate(models[i], name, [p for j in range(k) if j != i for p in oof[j][name]])
         for name in RULE_FIELDS:
@@ -292,6 +302,50 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
         if select:
             _keep(models[i], groups)
     return models
+
+
+# The prior factors tried for each kind of arithmetic agreement (`decide.arithmetic_kind`).
+PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0)}
+
+
+def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]
+                   ) -> list[dict[tuple[float, float], int]]:
+    """Per real example (scored by `model`, which never saw it): for each pair of priors of
+    the grid, how many of its known amounts the joint choice gets right."""
+    out: list[dict[tuple[float, float], int]] = []
+    if any(name not in model.boosters for name in AMOUNTS):
+        return out
+    grid = [(v, s) for v in PRIOR_GRID["vat"] for s in PRIOR_GRID["sum"]]
+    for ex in examples:
+        if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
+            continue
+        order = {name: ranked(model, name, list(ex.proposed.get(name, ()))) for name in AMOUNTS}
+        combos = combinations(model, order, ex.items_sum, _extra(ex))
+        right: dict[tuple[float, float], int] = {}
+        for vat, plain in grid:
+            best = best_combination(combos, {"vat": vat, "sum": plain})
+            right[(vat, plain)] = 0 if best is None else sum(
+                int(c is not None and same(n, ex.doc.truth[n], c.value))
+                for n, c in best[0].items() if ex.doc.truth.get(n) not in (None, ""))
+        out.append(right)
+    return out
+
+
+def choose_priors(outcomes: Sequence[dict[tuple[float, float], int]]) -> dict[str, float]:
+    """The grid's priors under which the joint choice is right most often (the first such in
+    grid order, the smallest factors, on a tie)."""
+    if not outcomes:
+        return {}
+    totals = {key: sum(o[key] for o in outcomes) for key in outcomes[0]}
+    vat, plain = max(totals, key=lambda key: totals[key])
+    return {"vat": vat, "sum": plain}
+
+
+def _extra(ex: Example) -> Decimal:
+    bill = ex.bill
+    if bill is None:
+        return Decimal(0)
+    return (bill.value("shipping") or Decimal(0)) - abs(bill.value("discount") or Decimal(0))
 
 
 def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> None:
@@ -310,10 +364,12 @@ def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> rank
     with `select`, deciding only where it beat the rules out of fold)."""
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     pairs: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
+    priors: list[dict[tuple[float, float], int]] = []
     for i in range(k):
         model = train_models([e for j, f in folds.items() if j != i for e in f])
         for name in FIELDS:
             pairs[name].extend(top_outcomes(model, folds[i], name))
+        priors.extend(prior_outcomes(model, folds[i]))
     final = train_models(examples)
     for name in final.boosters:
         calibrate(final, name, pairs[name])
@@ -321,7 +377,8 @@ def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> rank
         calibrate(final, "rules:" + name, rule_outcomes(examples, name))
     groups = selected_groups(pairs, {n: rule_outcomes(examples, n) for n in FIELDS})
     final.info = {"documents": len(examples), "folds": k,
-                  "sources": sorted({e.doc.source for e in examples})}
+                  "sources": sorted({e.doc.source for e in examples}),
+                  "arithmetic_prior": choose_priors(priors)}
     if select:
         _keep(final, groups)
     return final

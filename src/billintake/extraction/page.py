@@ -228,7 +228,7 @@ def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
         for value, raw in dates:
             yield _span("date", value, raw, line, i)
         for amount, raw in find_amounts(text, mark):
-            if amount <= 0 or not _MONEY_RE.search(raw) or raw in date_texts or \
+            if amount < 0 or not _MONEY_RE.search(raw) or raw in date_texts or \
                     any(raw in d for d in date_texts):
                 continue
             yield _span("amount", amount, raw, line, i)

@@ -274,7 +274,7 @@ def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decim
     """Every amount-looking number in a longer text, with the text it was read from."""
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
-        r"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
+        rf"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:{ABBREVIATIONS}|CHF|EUR|USD|GBP|[{SIGNS}])\s?)?(?:[-−]\s?)?"
         r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
         r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d)")
     for match in pattern.finditer(text):
