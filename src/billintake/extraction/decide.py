@@ -1,16 +1,17 @@
 """One decision: the ranker's scores choose each field, the arithmetic constrains the amounts.
 
-Header fields take their best-scored candidate, with confidence = the calibrated probability
-that it is right. The amounts are chosen jointly: among the few best candidates of total,
-subtotal and tax (subtotal and tax may be absent), the combination with the highest joint
-score, where a combination whose amounts agree is preferred by a prior factor per kind of
-agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax is a VAT rate's
-share of the subtotal (a coincidence that rarely happens by chance), "sum" when they add up
-otherwise (or the items' sum makes the subtotal or the total). The factors are chosen out of
-fold when the ranker is fitted (`billintake_devkit.ranking.choose_priors`, kept in the model's
-`info["arithmetic_prior"]`); `DEFAULT_PRIORS` serve a model without them. A bill whose chosen
-amounts do not add up is not `reconciled`, and its amounts' confidence is capped at
-`UNRECONCILED_CAP`, so it never passes the auto-approve gate unseen.
+Header fields take their best-scored candidate. The amounts are chosen jointly: among the few
+best candidates of total, subtotal and tax (subtotal and tax may be absent), the combination
+with the highest joint score, where a combination whose amounts agree is preferred by a prior
+factor per kind of agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax
+is a VAT rate's share of the subtotal (a coincidence that rarely happens by chance), "sum" when
+they add up otherwise (or the items' sum makes the subtotal or the total). The factors are
+chosen out of fold when the ranker is fitted (`billintake_devkit.ranking.choose_priors`, kept in
+the model's `info["arithmetic_prior"]`); `DEFAULT_PRIORS` serve a model without them. A bill
+whose chosen amounts do not add up is not `reconciled` (and the auto-approve gate holds it).
+Every field's confidence is the calibrated probability that it is right, judged on its `Signals`
+(`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
+certainty, and whether the amounts add up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .calibration import Signals
 from .candidate import Candidate
 from .ranker import Ranker, kind_of
 
@@ -36,8 +38,6 @@ VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", 
                                        "0.10", "0.12", "0.13", "0.14", "0.15", "0.16", "0.17",
                                        "0.18", "0.19", "0.20", "0.21", "0.22", "0.23", "0.24",
                                        "0.25", "0.27"))
-# The most confidence an amount gets when the chosen amounts do not add up.
-UNRECONCILED_CAP = 0.8
 # Below this calibrated probability a field is left empty rather than guessed.
 MIN_GIVEN = 0.05
 TOP_K = 4
@@ -67,16 +67,42 @@ def ranked(ranker: Ranker, name: str, cands: Sequence[Candidate]) -> list[Candid
     return sorted(cands, key=lambda c: (-c.score, c.page, c.bbox[1], c.bbox[0]))
 
 
+def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool) -> Signals:
+    """What the confidence of a ranker's choice is judged on (`calibration.Signals`)."""
+    return Signals(score=chosen.score, runner_up=runner_up.score if runner_up else 0.0,
+                   agrees=chosen.features.get("rule_choice", 0.0) > 0.5,
+                   ocr=kind_of(chosen) == "ocr",
+                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled)
+
+
+def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
+                  kind: str, reconciled: bool) -> Signals:
+    """What the confidence of the rules' own choice of a field is judged on: the rules'
+    confidence, whether the ranker's best candidate is the rules' choice (`rule_choice`), the
+    OCR's certainty of the chosen value's line, and whether the rules' amounts add up."""
+    top = ranker.top(name, cands)
+    mine = next((c for c in cands if c.features.get("rule_choice", 0.0) > 0.5), None)
+    return Signals(score=confidence,
+                   agrees=top is None or top.features.get("rule_choice", 0.0) > 0.5,
+                   ocr=kind == "ocr",
+                   word_confidence=1.0 if mine is None else mine.features.get("ocr_conf", 1.0),
+                   reconciled=reconciled)
+
+
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
-           items_sum: Decimal | None, kind: str = "text", extra: Decimal = Decimal(0)
-           ) -> Decision:
+           items_sum: Decimal | None, kind: str = "text", extra: Decimal = Decimal(0),
+           reconciled: bool = False, min_given: float = MIN_GIVEN) -> Decision:
     """The ranker's choice of each field it decides on documents of this `kind`; `extra` is
-    what shipping and discounts add to subtotal + tax (0 when none is printed)."""
-    decision = Decision()
+    what shipping and discounts add to subtotal + tax (0 when none is printed); `reconciled`
+    whether the rules' amounts add up (the bill's, when the ranker leaves the amounts to
+    them); a field whose confidence is below `min_given` is left empty."""
+    decision = Decision(reconciled=reconciled)
     order: dict[str, list[Candidate]] = {}
     for name in (*HEADER, *AMOUNTS):
         if ranker.decides(name, kind):
             order[name] = ranked(ranker, name, proposed.get(name, ()))
+    if all(name in order for name in AMOUNTS):
+        _amounts(ranker, order, items_sum, decision, extra)
     for name in HEADER:
         if name not in order:
             continue
@@ -84,12 +110,11 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
         if not best:
             decision.fields[name] = None
             continue
-        confidence = ranker.confidence(name, best[0].score, kind_of(best[0]))
         runner = next((c for c in order[name][1:] if c.value != best[0].value), None)
+        confidence = ranker.confidence(name, signals_of(best[0], runner, decision.reconciled),
+                                       kind_of(best[0]))
         decision.fields[name] = Chosen(best[0], confidence, runner) \
-            if confidence >= MIN_GIVEN else None
-    if all(name in order for name in AMOUNTS):
-        _amounts(ranker, order, items_sum, decision, extra)
+            if confidence >= min_given else None
     return decision
 
 
@@ -98,6 +123,7 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
     priors = {**DEFAULT_PRIORS, **ranker.info.get("arithmetic_prior", {})}
     best = best_combination(combinations(ranker, order, items_sum, extra), priors)
     if best is None:
+        decision.reconciled = False
         return
     chosen, kind = best
     adds_up = kind is not None
@@ -106,10 +132,8 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         if cand is None:
             decision.fields[name] = None
             continue
-        confidence = ranker.confidence(name, cand.score, kind_of(cand))
-        if not adds_up:
-            confidence = min(confidence, UNRECONCILED_CAP)
         runner = next((c for c in order[name] if c.value != cand.value), None)
+        confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
 
 

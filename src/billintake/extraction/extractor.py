@@ -27,7 +27,7 @@ from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
 from . import finders, nlp
-from .decide import decide
+from .decide import decide, rules_signals
 from .document_type import document_type
 from .finders.context import document_features
 from .header import (
@@ -189,8 +189,7 @@ class _VisualExtraction:
                             if bill.get(name) is not None}
             self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
         if self.ranker is not None:
-            decided = self._decide(bill, items_sum)
-            reconciled = reconciled if decided is None else decided
+            reconciled = self._decide(bill, items_sum, reconciled)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
@@ -199,13 +198,16 @@ class _VisualExtraction:
                              line_items=items, warnings=_unique(self.warnings),
                              reconciled=reconciled, source="visual")
 
-    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool | None:
+    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None, reconciled: bool
+                ) -> bool:
         """The trained ranker's choices over the proposed candidates (`decide.py`) replace the
         rules' for the fields it has a model of; the rules' choices of the others get
-        calibrated confidences. Returns whether the amounts add up, when it chose them."""
+        calibrated confidences. Returns whether the bill's amounts add up (the ranker's
+        amounts, when it chose them; else the rules', `reconciled`)."""
         assert self.ranker is not None
         kind = "ocr" if document_features(self.page)["doc_ocr"] > 0.5 else "text"
-        decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill))
+        decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill),
+                          reconciled)
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -222,12 +224,14 @@ class _VisualExtraction:
             bill[name] = field
         for name in (*finders.RANKED, "currency"):
             if not self.ranker.decides(name, kind) and bill.get(name) is not None:
+                signals = rules_signals(self.ranker, name, bill[name].confidence,
+                                        self.proposed.get(name, ()), kind, reconciled)
                 bill[name].confidence = round(self.ranker.rules_confidence(
-                    name, bill[name].confidence, kind), 3)
+                    name, signals, kind), 3)
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
                 bill["due_date"].value < bill["bill_date"].value:
             bill["due_date"] = None
-        return decision.reconciled if self.ranker.decides("total", kind) else None
+        return decision.reconciled
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
