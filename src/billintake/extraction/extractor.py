@@ -147,8 +147,15 @@ class Extractor:
     def propose(self, doc: ReadDocument) -> tuple[ExtractedBill, dict[str, list[Candidate]]]:
         """The rules' bill (no ranker) and every ranked field's candidates with their
         features: the ranker's training material."""
+        bill, proposed, _ = self.observe(doc)
+        return bill, proposed
+
+    def observe(self, doc: ReadDocument
+                ) -> tuple[ExtractedBill, dict[str, list[Candidate]], PageModel]:
+        """`propose`, with the page model the candidates stand on: what a vendor memory
+        learns from (`memory.learn`)."""
         run = _VisualExtraction(doc, self.scorer, None, collect=True)
-        return run.run(), run.proposed
+        return run.run(), run.proposed, run.page
 
 
 class _VisualExtraction:

@@ -175,11 +175,14 @@ def shape(text: str) -> str:
 
 
 def _row_text(page: PageModel, cand: Candidate) -> str:
+    """The value's printed phrase and the one just left of it on its row (its label, when
+    printed apart): what stays the same on a vendor's bills, the other columns left out."""
     if cand.line is None:
         return cand.text
     line = page.lines[cand.line]
     row = page.layout.page(line.page).rows[line.row]
-    return " ".join(seg.text for seg in row)
+    left = [seg for seg in row if seg.x1 <= line.x0 + 1]
+    return " ".join(seg.text for seg in [*left[-1:], line])
 
 
 def _extent(page: PageModel, number: int) -> tuple[float, float]:
