@@ -34,6 +34,7 @@ from billintake.settings import Settings
 
 if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
+    from billintake.extraction.memory import MemoryBook
     from billintake.matching.vendors import VendorCandidate, VendorMatch
     from billintake.queue.dispatcher import Dispatcher
     from billintake.reading.document import ReadDocument
@@ -61,6 +62,7 @@ class Readout:
     companion_xml: bytes | None = None
     document: ReadDocument | None = None
     read_error: BillintakeError | None = None
+    memory: MemoryBook | None = None  # the organization's vendor memories, for extraction
 
     def pages(self) -> ReadDocument:
         """The read pages, or the error reading them raised."""
@@ -135,7 +137,7 @@ def extract_stage(readout: Readout, settings: Settings) -> ExtractedBill:
     first, cross-checked with the page, else the page, with warnings saying why."""
     return _extractor(settings).extract_sniffed(  # type: ignore[no-any-return]
         readout.data, readout.media_type, companion_xml=readout.companion_xml,
-        read_pages=readout.pages)
+        read_pages=readout.pages, memory=readout.memory)
 
 
 _extractors: dict[int, tuple[Settings, Any]] = {}
@@ -362,12 +364,15 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
                 runtime, job, media_type, data, readout.document, dispatcher=dispatcher))
 
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
-        extracted = stages.extract(readout, settings)
+        extracted = stages.extract(replace(readout, memory=_memory_book(runtime, job)),
+                                   settings)
 
         job = _set_status(runtime, job, JobStatus.MATCHING, outcome=JobOutcome(bill=extracted))
         with runtime.repository(organization_id) as repo:
             vendors = repo.list_vendors()
         vendor_match = stages.match(extracted, vendors, info, settings)
+        if vendor_match.vendor is not None and extracted.source == "xml":
+            _remember_einvoice(runtime, job, extracted, vendor_match.vendor, readout)
         reasons = review_reasons(extracted, vendor_match, ReviewPolicy.from_settings(settings))
         outcome = JobOutcome(bill=extracted, vendor_match=vendor_match.outcome(),
                              review_reasons=reasons)
@@ -397,6 +402,29 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
         log.exception("job crashed", extra=context)
         return _fail(runtime, job, f"internal error: {type(exc).__name__}: {exc}",
                      "internal_error")
+
+
+def _memory_book(runtime: Runtime, job: IngestJob) -> MemoryBook | None:
+    """The organization's vendor memories (none while no approval taught anything)."""
+    from billintake.services.vendor_memory import memory_book
+
+    with runtime.repository(job.organization_id) as repo:
+        return memory_book(repo)
+
+
+def _remember_einvoice(runtime: Runtime, job: IngestJob, extracted: ExtractedBill,
+                       vendor: Vendor, readout: Readout) -> None:
+    """An e-invoice's exact values on its printed page teach its vendor's memory; a failure
+    to learn never fails the job."""
+    from billintake.services.vendor_memory import remember_einvoice
+
+    try:
+        with runtime.repository(job.organization_id) as repo:
+            remember_einvoice(repo, _extractor(runtime.settings), vendor, extracted,
+                              readout.document)
+    except Exception:
+        log.exception("the e-invoice could not teach its vendor's memory",
+                      extra={"job_id": job.id, "organization_id": job.organization_id})
 
 
 def _push_once(runtime: Runtime, stages: Stages, info: JobInput, extracted: ExtractedBill,

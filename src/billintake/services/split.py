@@ -11,6 +11,7 @@ from billintake.bootstrap import Runtime
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import EINVOICE_HINT, IngestJob
 from billintake.extraction.extractor import Extractor
+from billintake.extraction.memory import MemoryBook
 from billintake.extraction.payment import with_payment
 from billintake.extraction.split import PageRange, pages_of, split_pages
 from billintake.queue.dispatcher import Dispatcher
@@ -32,9 +33,10 @@ class FoundBill:
 
 
 def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = None,
-               companion_xml: bytes | None = None) -> list[FoundBill]:
+               companion_xml: bytes | None = None,
+               memory: MemoryBook | None = None) -> list[FoundBill]:
     """The bills in a file, in page order. One bill goes the usual way (its e-invoice XML
-    first); several are each extracted from their own pages."""
+    first); several are each extracted from their own pages (with the vendors' `memory`)."""
     media_type = media_type or sniff(data, settings=extractor.settings)
     if media_type == XML:
         return [FoundBill(None, extractor.extract_sniffed(data, media_type,
@@ -44,14 +46,15 @@ def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = No
     if len(ranges) <= 1:
         whole = ranges[0] if ranges else (1, max(len(document.pages), 1))
         bill = extractor.extract_sniffed(data, media_type, companion_xml=companion_xml,
-                                         read_pages=lambda: _only(document, whole))
+                                         read_pages=lambda: _only(document, whole),
+                                         memory=memory)
         return [FoundBill(whole, bill)]
     codes = find_codes(data, media_type, pages=len(document.pages),
                        max_pixels=extractor.max_image_pixels)
     found = []
     for pages in ranges:
         own = pages_of(document, pages)
-        bill = extractor.extract_document(own)
+        bill = extractor.extract_document(own, memory=memory)
         found.append(FoundBill(pages, with_payment(bill, own, _codes_on(codes, pages))))
     return found
 
