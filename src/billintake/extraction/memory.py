@@ -46,10 +46,14 @@ from billintake.matching.vendors import VendorCandidate, match_vendor, normalize
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import UNRECONCILED_CAP, adds_up_to
+from .decide import adds_up_to
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
+
+# The most confidence a remembered amount gets when the chosen amounts do not add up: below
+# the auto-approve gate, so the arithmetic has the last word over a remembered position.
+UNRECONCILED_CAP = 0.8
 
 log = logging.getLogger(__name__)
 
