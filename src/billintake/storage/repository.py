@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -307,6 +307,22 @@ class Repository(OrganizationScope):
     # -- ingest jobs -----------------------------------------------------------------------
     def add_job(self, job: IngestJob) -> IngestJob:
         return self._add(IngestJobRow, job, _job_row(job))
+
+    def add_received(self, document: Document, job: IngestJob, *,
+                     held_by: tuple[str, datetime] | None = None) -> IngestJob:
+        """Record a received file: its document (unless recorded already) and its new job,
+        with plain INSERTs and no flush of their own (the request path's one short write).
+        `held_by` (holder, until): the job is written already leased to the dispatcher that
+        will queue it. A concurrent writer of the same file fails the commit (IntegrityError)."""
+        self._check_org(document)
+        self._check_org(job)
+        if self.session.get(DocumentRow, (self.organization_id, document.sha256)) is None:
+            self.session.execute(insert(DocumentRow.__table__).values(document.model_dump()))
+        values = _job_row(job)
+        if held_by is not None:
+            values["lease_owner"], values["lease_until"] = held_by
+        self.session.execute(insert(IngestJobRow.__table__).values(values))
+        return job
 
     def get_job(self, job_id: str) -> IngestJob:
         return _job(self._get(IngestJobRow, job_id, "job"))
