@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -208,8 +209,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(runtime: Runtime) -> Iterator[str]:
-    """The real app served by uvicorn on a free port (in a thread); yields its base URL."""
+def running_app(runtime: Runtime, dispatcher: Any = None) -> Iterator[str]:
+    """The real app served by uvicorn on a free port (in a thread); yields its base URL.
+    `dispatcher`: the one its jobs go to (default: the runtime's, made by the app)."""
     import threading
     import time
 
@@ -218,8 +220,11 @@ def running_app(runtime: Runtime) -> Iterator[str]:
     from billintake.entrypoints.api.app import create_app
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    app = create_app(runtime=runtime)
+    if dispatcher is not None:
+        app.state.dispatcher = dispatcher
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
