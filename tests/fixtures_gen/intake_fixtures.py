@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from billintake_devkit.einvoice_fixtures.cii import cii_xml
 from billintake_devkit.einvoice_fixtures.pdf import render_pdf
