@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -82,7 +81,7 @@ def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: st
         media_type, refused = _media_type(data, runtime.settings)
         failure = failure or refused
     held_by = None if lease is None or failure is not None else (
-        lease[0], leases.now() + timedelta(seconds=lease[1]))
+        lease[0], leases.until(lease[1]))
     for attempt in range(3):
         try:
             with _receive_lock, runtime.repository(organization_id) as repo:

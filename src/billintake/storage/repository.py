@@ -61,6 +61,9 @@ def hash_api_key(key: str) -> str:
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
+LEASE_COLUMNS = ("lease_owner", "lease_until")  # a job's lease is the queue's, not the job's
+
+
 def _row_dict(row: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in exclude}
 
@@ -360,7 +363,8 @@ class Repository(OrganizationScope):
         return self._add(BookingJobRow, job, job.model_dump())
 
     def get_booking_job(self, job_id: str) -> BookingJob:
-        return self._load(BookingJob, BookingJobRow, job_id, "booking job")
+        row = self._get(BookingJobRow, job_id, "booking job")  # (its lease: storage.leases)
+        return BookingJob.model_validate(_row_dict(row, exclude=LEASE_COLUMNS))
 
     def update_booking_job(self, job: BookingJob) -> BookingJob:
         job.updated_at = datetime.now(UTC)
@@ -424,7 +428,7 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
 def _job(row: IngestJobRow) -> IngestJob:
     """The job a row holds; its lease is the queue's business (`storage.leases`), not the
     job's, and no update of the job touches it."""
-    return IngestJob.model_validate(_row_dict(row, exclude=("lease_owner", "lease_until")))
+    return IngestJob.model_validate(_row_dict(row, exclude=LEASE_COLUMNS))
 
 
 def _job_row(job: IngestJob) -> dict[str, Any]:
