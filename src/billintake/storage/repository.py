@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,9 @@ def hash_api_key(key: str) -> str:
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
+
+
+LEASE_COLUMNS = ("lease_owner", "lease_until")  # a job's lease is the queue's, not the job's
 
 
 def _row_dict(row: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -372,6 +375,22 @@ class Repository(OrganizationScope):
     def add_job(self, job: IngestJob) -> IngestJob:
         return self._add(IngestJobRow, job, _job_row(job))
 
+    def add_received(self, document: Document, job: IngestJob, *,
+                     held_by: tuple[str, datetime] | None = None) -> IngestJob:
+        """Record a received file: its document (unless recorded already) and its new job,
+        with plain INSERTs and no flush of their own (the request path's one short write).
+        `held_by` (holder, until): the job is written already leased to the dispatcher that
+        will queue it. A concurrent writer of the same file fails the commit (IntegrityError)."""
+        self._check_org(document)
+        self._check_org(job)
+        if self.session.get(DocumentRow, (self.organization_id, document.sha256)) is None:
+            self.session.execute(insert(DocumentRow.__table__).values(document.model_dump()))
+        values = _job_row(job)
+        if held_by is not None:
+            values["lease_owner"], values["lease_until"] = held_by
+        self.session.execute(insert(IngestJobRow.__table__).values(values))
+        return job
+
     def get_job(self, job_id: str) -> IngestJob:
         return _job(self._get(IngestJobRow, job_id, "job"))
 
@@ -408,7 +427,8 @@ class Repository(OrganizationScope):
         return self._add(BookingJobRow, job, job.model_dump())
 
     def get_booking_job(self, job_id: str) -> BookingJob:
-        return self._load(BookingJob, BookingJobRow, job_id, "booking job")
+        row = self._get(BookingJobRow, job_id, "booking job")  # (its lease: storage.leases)
+        return BookingJob.model_validate(_row_dict(row, exclude=LEASE_COLUMNS))
 
     def update_booking_job(self, job: BookingJob) -> BookingJob:
         job.updated_at = datetime.now(UTC)
@@ -472,7 +492,7 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
 def _job(row: IngestJobRow) -> IngestJob:
     """The job a row holds; its lease is the queue's business (`storage.leases`), not the
     job's, and no update of the job touches it."""
-    return IngestJob.model_validate(_row_dict(row, exclude=("lease_owner", "lease_until")))
+    return IngestJob.model_validate(_row_dict(row, exclude=LEASE_COLUMNS))
 
 
 def _job_row(job: IngestJob) -> dict[str, Any]:

@@ -267,7 +267,8 @@ class BookingJobRow(Base):
     """A push or payment to the accounting system, run outside the HTTP request."""
 
     __tablename__ = "booking_jobs"
-    __table_args__ = (Index("ix_booking_jobs_status", "status"),)
+    __table_args__ = (Index("ix_booking_jobs_status", "status"),
+                      Index("ix_booking_jobs_status_lease", "status", "lease_until"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -281,6 +282,9 @@ class BookingJobRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    # who runs (or has queued) the unfinished job, until when (see storage.leases)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AccountingConnectionRow(Base):
