@@ -199,3 +199,43 @@ def test_a_booked_bill_keeps_its_pages(
     response = client.post(f"/review/{second.id}/pages", json={"starts_at": 3})
     assert response.status_code == 409 and "booked already" in response.json()["detail"]
     assert job_pages(job(runtime, org_id, second.id)) == (2, 4)
+
+
+def test_the_command_line_moves_a_boundary_and_reads_the_bills_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from billintake.entrypoints.cli import app
+    from billintake.settings import get_settings
+
+    data = tmp_path / "cli-data"
+    for name, value in (("DATA_DIR", str(data)), ("DATABASE_URL", ""),
+                        ("LOCAL_POOL", "thread"), ("LOCAL_WORKERS", "1")):
+        monkeypatch.setenv(f"BILLINTAKE_{name}", value)
+    get_settings.cache_clear()
+    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
+    try:
+        org, _key = make_org(runtime, "cli", known_sellers=False)
+        received = receive(runtime, org.id, batch_of_two(), filename="scan.pdf",
+                           channel=Channel.FOLDER)
+        first = run_job(runtime, org.id, received.job.id)
+        with runtime.repository(org.id) as repo:
+            [second] = [j for j in repo.list_jobs() if j.id != first.id]
+        run_job(runtime, org.id, second.id)
+        runner = CliRunner()
+        bad = runner.invoke(app, ["review", "pages", second.id, "--starts-at", "9"])
+        assert bad.exit_code == 1 and "at most this bill's last page 4" in bad.output
+        moved = runner.invoke(app, ["review", "pages", second.id[:8], "--starts-at", "3",
+                                    "--json"])
+        assert moved.exit_code == 0, moved.output
+        change = json.loads(moved.stdout)["change"]
+        assert change["by"].startswith("command line (")
+        assert [b["pages"] for b in change["after"]] == [[1, 2], [3, 4]]
+        a, b = job(runtime, org.id, first.id), job(runtime, org.id, second.id)
+        assert a.status is b.status is JobStatus.NEEDS_REVIEW  # read again before it ended
+        assert bill_of(b) == extracted_on(runtime, (3, 4))
+    finally:
+        runtime.close()
+        get_settings.cache_clear()
