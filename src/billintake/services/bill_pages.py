@@ -89,6 +89,14 @@ class Changed:
     to_run: list[str]
 
 
+def change_view(change: PageChange) -> dict[str, Any]:
+    """A change as the API shows it: who, when, and each bill's pages before and after."""
+    return {"id": change.id, "action": change.action, "by": change.by,
+            "at": change.at.isoformat(),
+            "before": [{"job_id": b.job_id, "pages": list(b.pages)} for b in change.before],
+            "after": [{"job_id": b.job_id, "pages": list(b.pages)} for b in change.after]}
+
+
 def original_of(job: IngestJob) -> str:
     """The original file a job's bill was found in (its own file, when it was not split)."""
     return job.hints.get(ORIGINAL_HINT) or job.document_sha256

@@ -17,7 +17,13 @@ from billintake.domain.kinds import kind_of
 from billintake.domain.model import Account, AccountClass, IngestJob, JobStatus
 from billintake.matching.vendors import rank_vendors
 from billintake.reading.sniff import PDF, TIFF
-from billintake.services.bill_pages import CHANGEABLE, Bill, bills_of, original_of
+from billintake.services.bill_pages import (
+    CHANGEABLE,
+    Bill,
+    bills_of,
+    change_view,
+    original_of,
+)
 from billintake.services.books import BillService, connection_for
 from billintake.services.inbox import inbox_status
 from billintake.services.pipeline import ReviewPolicy, vendor_candidate_of
@@ -202,10 +208,7 @@ def bill_pages_view(runtime: Runtime, repo: Repository, job: IngestJob) -> dict[
         "previous": rows[at - 1] if at > 0 else None,
         "next": rows[at + 1] if at + 1 < len(rows) else None,
         "changeable": job.status in CHANGEABLE,
-        "changes": [{"id": c.id, "action": c.action, "by": c.by, "at": c.at.isoformat(),
-                     "before": [{"job_id": b.job_id, "pages": list(b.pages)} for b in c.before],
-                     "after": [{"job_id": b.job_id, "pages": list(b.pages)} for b in c.after]}
-                    for c in repo.page_changes(original)],
+        "changes": [change_view(change) for change in repo.page_changes(original)],
     }
 
 

@@ -93,13 +93,8 @@ def change_pages(job_id: str, request: Request, caller: CurrentCaller, runtime: 
     dispatcher = dispatcher_of(request.app)
     for queued in changed.to_run:
         dispatcher.submit(caller.organization.id, queued)
-    change = changed.change
-    return JSONResponse({"change": {
-        "id": change.id, "action": change.action, "by": change.by,
-        "at": change.at.isoformat(),
-        "before": [{"job_id": b.job_id, "pages": list(b.pages)} for b in change.before],
-        "after": [{"job_id": b.job_id, "pages": list(b.pages)} for b in change.after]},
-        "queued": changed.to_run}, status_code=202)
+    return JSONResponse({"change": bill_pages.change_view(changed.change),
+                         "queued": changed.to_run}, status_code=202)
 
 
 @router.post("/review/{job_id}/reject")
