@@ -350,8 +350,10 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
                     hints=dict(job.hints))
     context = {"job_id": job.id, "organization_id": organization_id}
     try:
-        data = runtime.originals.read(job.document_sha256)
         media_type = _received_media_type(runtime, job)
+        from billintake.services.split import bill_file
+
+        data = bill_file(job, runtime.originals.read(job.document_sha256), media_type)
         companion = job.hints.get(EINVOICE_HINT)
         companion_xml = runtime.originals.read(companion) if companion else None
 

@@ -9,7 +9,13 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.domain.extracted import ExtractedBill
-from billintake.domain.model import EINVOICE_HINT, IngestJob
+from billintake.domain.model import (
+    EINVOICE_HINT,
+    ORIGINAL_HINT,
+    PAGES_HINT,
+    SPLIT_OF_HINT,
+    IngestJob,
+)
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.memory import MemoryBook
 from billintake.extraction.payment import with_payment
@@ -85,9 +91,8 @@ def with_pages(body: dict[str, Any], pages: PageRange | None) -> dict[str, Any]:
 
 # -- jobs: a received file holding several bills becomes one job per bill ---------------------
 
-PAGES_HINT = "pages"  # "first-last": the pages of the original this job's bill is
-SPLIT_OF_HINT = "split_of"  # the job of the original file the bill was found in
-ORIGINAL_HINT = "original_sha256"  # the original file (its stored content's sha256)
+__all__ = ["ORIGINAL_HINT", "PAGES_HINT", "SPLIT_OF_HINT", "bill_file", "cut_pages",
+           "find_bills", "job_pages", "page_count", "split_job", "with_pages"]
 
 
 def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
@@ -134,8 +139,39 @@ def job_pages(job: IngestJob) -> PageRange | None:
     return int(first), int(last)
 
 
-def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
-    """A file of only the given pages (1-based, inclusive) of a PDF or multi-page TIFF."""
+def bill_file(job: IngestJob, data: bytes, media_type: str) -> bytes:
+    """The file of the job's bill: its own file, or, for the first bill of a file of several
+    (whose job keeps the whole original), its pages cut from the original."""
+    pages = job_pages(job)
+    if pages is None or job.document_sha256 != job.hints.get(ORIGINAL_HINT):
+        return data
+    return cut_pages(data, media_type, pages)
+
+
+def page_count(data: bytes, media_type: str) -> int:
+    """How many pages a PDF or multi-page TIFF has (an image: one)."""
+    if media_type == TIFF:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            return int(getattr(image, "n_frames", 1))
+    if media_type != "application/pdf":
+        return 1
+    import pypdfium2 as pdfium
+
+    with PDFIUM:
+        document = pdfium.PdfDocument(data)
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+
+def cut_pages(data: bytes, media_type: str, pages: PageRange, *, mark: str | None = None
+              ) -> bytes:
+    """A file of only the given pages (1-based, inclusive) of a PDF or multi-page TIFF.
+    `mark` is written into its metadata (where it was cut from, by which change): two cuts
+    of the same pages made by different changes are then different files."""
     first, last = pages
     if media_type == TIFF:
         from PIL import Image, ImageSequence
@@ -143,8 +179,9 @@ def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
         with Image.open(io.BytesIO(data)) as image:
             frames = [frame.copy() for frame in ImageSequence.Iterator(image)][first - 1:last]
         out = io.BytesIO()
+        extra = {} if mark is None else {"description": mark}
         frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:],
-                       compression="tiff_deflate")
+                       compression="tiff_deflate", **extra)
         return out.getvalue()
     import pypdfium2 as pdfium
 
@@ -156,6 +193,14 @@ def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
             out = io.BytesIO()
             part.save(out)
             part.close()
-            return out.getvalue()
         finally:
             source.close()
+    if mark is None:
+        return out.getvalue()
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(out.getvalue())))
+    writer.add_metadata({"/BillintakeCut": mark})
+    marked = io.BytesIO()
+    writer.write(marked)
+    return marked.getvalue()

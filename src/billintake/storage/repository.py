@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from billintake.domain.errors import Conflict, DuplicateBill, NotFound
 from billintake.domain.memory import VendorMemory
 from billintake.domain.model import (
+    ORIGINAL_HINT,
     Account,
     Bill,
     BillPayment,
@@ -30,6 +31,7 @@ from billintake.domain.model import (
     IngestJob,
     JobStatus,
     Organization,
+    PageChange,
     Vendor,
     new_id,
     utcnow,
@@ -49,6 +51,7 @@ from .tables import (
     DocumentRow,
     IngestJobRow,
     OrganizationRow,
+    PageChangeRow,
     VendorMemoryRow,
     VendorRow,
 )
@@ -415,6 +418,22 @@ class Repository(OrganizationScope):
             IngestJobRow.status == status.value,
         ).order_by(IngestJobRow.created_at.desc(), IngestJobRow.id).limit(limit)
         return list(self.session.scalars(query))
+
+    def jobs_of_original(self, original_sha256: str) -> list[IngestJob]:
+        """The jobs of the bills found in one original file (their `original_sha256` hint)."""
+        query = self._owned(IngestJobRow, IngestJobRow.hints[ORIGINAL_HINT].as_string()
+                            == original_sha256).order_by(IngestJobRow.created_at)
+        return [_job(row) for row in self.session.scalars(query)]
+
+    def add_page_change(self, change: PageChange) -> PageChange:
+        return self._add(PageChangeRow, change, change.model_dump(mode="json") | {
+            "at": change.at})
+
+    def page_changes(self, original_sha256: str) -> list[PageChange]:
+        """The changes people made to the bills of one original file, oldest first."""
+        return self._load_all(PageChange, self._owned(
+            PageChangeRow, PageChangeRow.original_sha256 == original_sha256)
+            .order_by(PageChangeRow.at, PageChangeRow.id))
 
     def update_job(self, job: IngestJob) -> IngestJob:
         self._check_org(job)

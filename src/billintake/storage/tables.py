@@ -263,6 +263,23 @@ class IngestJobRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class PageChangeRow(Base):
+    """A person's change of where the bills of a file begin and end (domain `PageChange`)."""
+
+    __tablename__ = "page_changes"
+    __table_args__ = (Index("ix_page_changes_org_original", "organization_id",
+                            "original_sha256"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    before: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    after: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
 class BookingJobRow(Base):
     """A push or payment to the accounting system, run outside the HTTP request."""
 

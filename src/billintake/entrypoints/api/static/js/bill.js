@@ -75,7 +75,7 @@ class BillView {
     document.title = `${d.fields.bill_number.value || d.job.filename} — billintake`;
     this.message = h("p", { class: "message", role: "status", hidden: true });
     const panel = h("section", { class: "panel", "aria-label": "Fields and decision" },
-      this.header(), this.message, this.why(),
+      this.header(), this.message, this.why(), this.billPages(),
       d.bill ? this.booked() : null,
       d.state === "failed" ? this.failed() : null,
       this.form = this.fieldsForm(),
@@ -130,6 +130,67 @@ class BillView {
     if (!items.length) return null;
     return h("details", { class: "why", open: true }, h("summary", {}, "Why it waits"),
       h("ul", {}, ...items.map((text) => h("li", {}, text))));
+  }
+
+  // -- a file of several bills: where this one begins and ends ----------------------------
+  billPages() {
+    const split = this.data.split;
+    if (!split) return null;
+    const [first, last] = split.pages;
+    const describe = (bill) => [bill.vendor_name, bill.bill_number,
+      bill.total ? money(bill.total, bill.currency) : null].filter(Boolean).join(" · ") || bill.status;
+    const rows = split.bills.map((bill) => h("li", { "data-bill-pages": bill.job_id, class: bill.current ? "current" : null },
+      bill.current ? h("strong", {}, `pages ${bill.pages[0]}–${bill.pages[1]}: this bill`)
+        : h("a", { href: `/bill/${bill.job_id}` }, `pages ${bill.pages[0]}–${bill.pages[1]}`),
+      " ", h("span", { class: "muted" }, describe(bill))));
+    const section = h("details", { class: "split", id: "bill-pages", open: true },
+      h("summary", {}, `Pages ${first}–${last} of ${split.filename} (${split.page_count} pages, ${split.bills.length} bill${split.bills.length === 1 ? "" : "s"})`),
+      h("ol", { class: "split-bills" }, ...rows));
+    if (split.changeable) {
+      const controls = h("div", { class: "split-controls" });
+      const pageInput = (name, label, value, min, max) => {
+        const input = h("input", { type: "number", name, id: `split-${name}`, value: String(value), min: String(min),
+          max: String(max), step: "1", inputmode: "numeric", "aria-label": label });
+        const form = h("form", { class: "split-form", "data-change": name, novalidate: true },
+          h("label", { for: `split-${name}` }, label), input, h("button", { type: "submit", class: "quiet" }, "Apply"));
+        form.addEventListener("submit", (event) => {
+          event.preventDefault();
+          const page = Number.parseInt(input.value, 10);
+          if (!Number.isInteger(page) || page < min || page > max) {
+            this.say(`${label}: give a page from ${min} to ${max}.`, "error");
+            input.focus();
+            return;
+          }
+          this.changePages({ [name]: page });
+        });
+        return form;
+      };
+      if (split.previous) controls.append(pageInput("starts_at", "Starts at page", first, split.previous.pages[0] + 1, last));
+      if (split.next) controls.append(pageInput("ends_at", "Ends at page", last, first, split.next.pages[1] - 1));
+      if (last > first) controls.append(pageInput("split_at", "Split into a new bill at page", last, first + 1, last));
+      for (const [side, neighbour] of [["previous", split.previous], ["next", split.next]]) {
+        if (neighbour) controls.append(h("button", { type: "button", name: `merge_${side}`, class: "quiet",
+          onclick: () => this.changePages({ merge: side }) },
+        `Merge with the ${side} bill (pages ${neighbour.pages[0]}–${neighbour.pages[1]})`));
+      }
+      section.append(controls);
+    }
+    if (split.changes.length) {
+      section.append(h("ul", { class: "split-changes muted" }, ...split.changes.map((change) => h("li", {},
+        `${change.at.slice(0, 16).replace("T", " ")} ${change.by}: ${change.action} — `,
+        change.after.map((bill) => `pages ${bill.pages[0]}–${bill.pages[1]}`).join(", ")))));
+    }
+    return section;
+  }
+
+  async changePages(body) {
+    this.say("Reading the bills again from their new pages…");
+    try {
+      await api("POST", `/review/${this.path}/pages`, body);
+      await this.reload();
+    } catch (error) {
+      this.say(error.message, "error");
+    }
   }
 
   // -- the pages -------------------------------------------------------------------------
