@@ -1014,10 +1014,15 @@ _STOP_WORDS = ("total", "totaal", "subtotal", "amount", "change", "summe", "gesa
                "balance", "mastercard", "girocard", "pinbetaling", "especes")
 
 
+# a tax rate with its tax word anywhere in a line ("Nettobetrag (zzgl. 19,00% MwSt.)")
+_TAX_RATE_RE = re.compile(r"\d\s*%\s*(?:mwst|ust|vat|tva|tax|btw|gst|iva)\b|"
+                          r"\b(?:mwst|ust|vat|tva|btw)\.?\s*\d{1,2}(?:[.,]\d{1,2})?\s*%")
+
+
 def _is_receipt_stop(text: str) -> bool:
     """Totals, tax, payment and change lines: where a receipt's items have ended."""
     folded = fold(text)
-    if _RECEIPT_STOP.match(folded):
+    if _RECEIPT_STOP.match(folded) or _TAX_RATE_RE.search(folded):
         return True
     first = folded.split(" ", 1)[0].strip(".:")
     if len(first) < 5:
