@@ -16,10 +16,17 @@ from rapidfuzz import fuzz
 
 from billintake.reading.document import Word
 
-from .header import Candidate, DocContext, _box, vendor_label_segments
+from .header import (
+    Candidate,
+    DocContext,
+    _box,
+    party_headings,
+    party_section,
+    vendor_label_segments,
+)
 from .labels import LABELS
 from .layout import Segment
-from .parsing import iban_is_valid
+from .parsing import find_ibans
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
@@ -75,6 +82,9 @@ WEIGHTS = {
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
     "price_on_row": -0.6, "ocr_doubt": -1.0, "tiny": -0.3,
+    # in the block under a "Seller"/"Verkäufer" or a "Buyer"/"Käufer" heading (a labelled
+    # field list: "Name:  Musterbetrieb AG"): as a vendor label beside it, as the buyer's block
+    "vendor_section": 0.6, "buyer_section": -1.2,
 }
 OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
 SPECK = 0.2  # an OCR'd word this unsure at either end of a line is noise, not part of a name
@@ -95,6 +105,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
     domains = _document_domains(ctx)
     phrases: list[_Phrase] = []
     labelled = {id(seg): n for seg, n in vendor_label_segments(ctx.layout)}
+    headings = party_headings(ctx.layout)
     for page_layout in ctx.layout.pages:
         max_font = max((s.font_size for s in page_layout.segments if not _doubtful(s)),
                        default=10.0) or 10.0
@@ -104,6 +115,8 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
             if seg.words and all(id(w) in absorbed for w in seg.words):
                 continue  # "SARL" split off "CAVE DES HALLES  SARL" is no name of its own
             label_words = labelled.get(id(seg))
+            if label_words and _named_after_label(seg, label_words):
+                label_words = None  # "Lieferant GmbH & Co. KG": a name, not a label
             words = seg.words[label_words:] if label_words else _joined_words(ctx, seg)
             absorbed.update(id(w) for w in words[len(seg.words):])
             name = clean_name(" ".join(w.text for w in _trim_doubtful(words)))
@@ -111,11 +124,11 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
                 below = _next_in_column(ctx, seg)
                 if below is not None:
                     phrases.extend(_phrase(ctx, below, clean_name(below.text), max_font,
-                                           page_height, domains, vendor_label=True))
+                                           page_height, domains, headings, vendor_label=True))
                 continue
             if name:
                 phrases.extend(_phrase(ctx, seg, name, max_font, page_height, domains,
-                                       vendor_label=bool(label_words)))
+                                       headings, vendor_label=bool(label_words)))
     merged: dict[str, Candidate] = {}
     counts: dict[str, int] = {}
     for phrase in phrases:
@@ -131,7 +144,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
                 features=dict(phrase.features))
         else:
             for name, value in phrase.features.items():
-                if name in {"in_customer_block", "sentence_like"}:
+                if name in {"in_customer_block", "sentence_like", "buyer_section"}:
                     candidate.features[name] = min(candidate.features.get(name, 0.0), value)
                 else:
                     candidate.features[name] = max(candidate.features.get(name, 0.0), value)
@@ -150,7 +163,8 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
 
 
 def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_height: float,
-            domains: list[str], *, vendor_label: bool) -> list[_Phrase]:
+            domains: list[str], headings: list[tuple[str, Segment]], *, vendor_label: bool
+            ) -> list[_Phrase]:
     if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
         return []
     at = seg.text.find(name)
@@ -163,6 +177,7 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
     y_rel = seg.top / page_height
     first_page = seg.page == 1
+    section = party_section(ctx.layout, seg, headings)
     features = {
         "top_zone": float(first_page and y_rel < 0.25) * (1.0 - y_rel),
         "font_rel": min(1.0, seg.font_size / max_font),
@@ -173,6 +188,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "block_first": float(_first_in_block(ctx, seg)),
         "registration_near": float(_registration_near(ctx, seg)),
         "vendor_label": float(vendor_label),
+        "vendor_section": float(section == "vendor"),
+        "buyer_section": float(section == "buyer"),
         "in_customer_block": float(ctx.in_customer_block(seg.page, seg.bbox)),
         "sentence_like": float(_sentence_like(seg.text, name)),
         "price_on_row": float(_price_on_row(ctx, seg)),
@@ -183,6 +200,16 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "first_page": float(first_page),
     }
     return [_Phrase(name, seg, features)]
+
+
+def _named_after_label(seg: Segment, label_words: int) -> bool:
+    """A vendor label word that is the name itself: no colon after it, and only a legal form
+    follows ("Lieferant GmbH & Co. KG")."""
+    if seg.words[label_words - 1].text.endswith(":") or (
+            label_words < len(seg.words) and seg.words[label_words].text.startswith(":")):
+        return False
+    rest = " ".join(w.text for w in seg.words[label_words:])
+    return bool(rest.strip()) and not _LEGAL_RE.sub("", rest).strip(" .,&")
 
 
 def _trim_doubtful(words: list[Word]) -> list[Word]:
@@ -236,15 +263,27 @@ def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
     return words
 
 
+# A company's registration number printed after its name: "(519537-X)", "(139386 X)",
+# "862725-U", "(CO. NO:20154-T)", "BHD(728384-M)"; four digits or more, an optional check letter.
+_COMPANY_NUMBER_RE = re.compile(
+    r"(?:\(|(?<![\w/.-]))\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}(?:[-\s]?[A-Z])?"
+    r"\s*\)?(?![\w/.-])", re.IGNORECASE)
+
+
 def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
     # "Name · Street 1 · City" (a sender line): the name ends at the first separator.
     text = re.split(r"\s[·•|]\s|\s[-–—]\s(?=\S)", text.strip(), maxsplit=1)[0].strip()
+    # "99 SPEED MART S/B (519537-X)": a company registration number after the name ends it.
+    number = _COMPANY_NUMBER_RE.search(text)
+    if number is not None and text[:number.start()].strip(" ,"):
+        text = text[:number.start()].strip()
     previous = None
     while previous != text:
         previous = text
         text = _DOC_TITLE_RE.sub("", text).strip(" :-–|,").lstrip(".").strip()
-    text = re.sub(r"^(from|von|de|van)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(from|von|de|van|name|nom|naam|firma|company|raison sociale)\s*:\s*", "",
+                  text, flags=re.IGNORECASE)
     # OCR specks: tokens with neither letters nor digits ("¢", "~") are not part of a name.
     words = [w for w in text.split() if any(c.isalnum() for c in w) or w == "&"]
     # "OYO 4189 Resort ..." — a number after the first word ends the name.
@@ -428,7 +467,6 @@ def domain_match(name: str, domains: list[str]) -> float:
 # --- the vendor's contact details -------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32})")
 
 
 def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
@@ -436,12 +474,8 @@ def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
     for seg in ctx.layout.segments:
         if ctx.in_customer_block(seg.page, seg.bbox):
             continue
-        for match in _IBAN_RE.finditer(seg.text.upper()):
-            candidate = match.group(1).replace(" ", "")
-            while len(candidate) >= 15:
-                if iban_is_valid(candidate):
-                    return candidate, seg
-                candidate = candidate[:-1]
+        for iban, _ in find_ibans(seg.text):
+            return iban, seg
     return None
 
 

@@ -11,8 +11,10 @@ from billintake.bootstrap import Runtime
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import EINVOICE_HINT, IngestJob
 from billintake.extraction.extractor import Extractor
+from billintake.extraction.memory import MemoryBook
 from billintake.extraction.payment import with_payment
 from billintake.extraction.split import PageRange, pages_of, split_pages
+from billintake.queue.dispatcher import Dispatcher
 from billintake.reading.document import ReadDocument
 from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.qr import QrCode, find_codes
@@ -31,9 +33,10 @@ class FoundBill:
 
 
 def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = None,
-               companion_xml: bytes | None = None) -> list[FoundBill]:
+               companion_xml: bytes | None = None,
+               memory: MemoryBook | None = None) -> list[FoundBill]:
     """The bills in a file, in page order. One bill goes the usual way (its e-invoice XML
-    first); several are each extracted from their own pages."""
+    first); several are each extracted from their own pages (with the vendors' `memory`)."""
     media_type = media_type or sniff(data, settings=extractor.settings)
     if media_type == XML:
         return [FoundBill(None, extractor.extract_sniffed(data, media_type,
@@ -43,14 +46,15 @@ def find_bills(extractor: Extractor, data: bytes, *, media_type: str | None = No
     if len(ranges) <= 1:
         whole = ranges[0] if ranges else (1, max(len(document.pages), 1))
         bill = extractor.extract_sniffed(data, media_type, companion_xml=companion_xml,
-                                         read_pages=lambda: _only(document, whole))
+                                         read_pages=lambda: _only(document, whole),
+                                         memory=memory)
         return [FoundBill(whole, bill)]
     codes = find_codes(data, media_type, pages=len(document.pages),
                        max_pixels=extractor.max_image_pixels)
     found = []
     for pages in ranges:
         own = pages_of(document, pages)
-        bill = extractor.extract_document(own)
+        bill = extractor.extract_document(own, memory=memory)
         found.append(FoundBill(pages, with_payment(bill, own, _codes_on(codes, pages))))
     return found
 
@@ -87,12 +91,14 @@ ORIGINAL_HINT = "original_sha256"  # the original file (its stored content's sha
 
 
 def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
-              document: ReadDocument | None) -> ReadDocument | None:
+              document: ReadDocument | None, *,
+              dispatcher: Dispatcher | None = None) -> ReadDocument | None:
     """When the job's file holds several bills, keep the first for this job and make a job
     for each other one: its pages cut into a file of their own, received on the same channel,
-    hinted with its page range, the original file and this job. Returns the pages this job
-    reads (the first bill's), or `document` unchanged for a file of one bill."""
-    from billintake.services.receive import receive
+    hinted with its page range, the original file and this job, and handed to `dispatcher`
+    at once (without one, the next sweep of unfinished jobs takes it). Returns the pages this
+    job reads (the first bill's), or `document` unchanged for a file of one bill."""
+    from billintake.services.receive import accept_file, receive
 
     if document is None or PAGES_HINT in job.hints:
         return document
@@ -105,8 +111,13 @@ def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
         hints.update({PAGES_HINT: f"{first}-{last}", SPLIT_OF_HINT: job.id,
                       ORIGINAL_HINT: job.document_sha256})
         name = f"{stem or ext} (pages {first}-{last}){dot}{ext if stem else ''}"
-        receive(runtime, job.organization_id, cut_pages(data, media_type, (first, last)),
-                filename=name, channel=job.channel, hints=hints, media_type=media_type)
+        part = cut_pages(data, media_type, (first, last))
+        if dispatcher is None:
+            receive(runtime, job.organization_id, part, filename=name, channel=job.channel,
+                    hints=hints, media_type=media_type)
+        else:
+            accept_file(runtime, dispatcher, job.organization_id, part, filename=name,
+                        channel=job.channel, hints=hints, media_type=media_type)
     job.hints.update({PAGES_HINT: f"{ranges[0][0]}-{ranges[0][1]}",
                       ORIGINAL_HINT: job.document_sha256})
     log.info("split into %d bills: %s", len(ranges), ranges,

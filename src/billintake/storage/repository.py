@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billintake.domain.errors import Conflict, DuplicateBill, NotFound
+from billintake.domain.memory import VendorMemory
 from billintake.domain.model import (
     Account,
     Bill,
@@ -31,6 +32,7 @@ from billintake.domain.model import (
     Organization,
     Vendor,
     new_id,
+    utcnow,
 )
 from billintake.domain.people import ApiKey
 from billintake.domain.text import to_ascii
@@ -47,6 +49,7 @@ from .tables import (
     DocumentRow,
     IngestJobRow,
     OrganizationRow,
+    VendorMemoryRow,
     VendorRow,
 )
 
@@ -181,29 +184,90 @@ class Repository(OrganizationScope):
                 setattr(row, key, value)
         self.session.flush()
 
-    # -- vendors ---------------------------------------------------------------------------
+    # -- vendors and the chart of accounts -------------------------------------------------
     def add_vendor(self, vendor: Vendor) -> Vendor:
+        """A new vendor of this organization (NotFound if it names another one)."""
         return self._add(VendorRow, vendor)
 
-    def get_vendor(self, vendor_id: str) -> Vendor:
-        return self._load(Vendor, VendorRow, vendor_id, "vendor")
-
-    def list_vendors(self) -> list[Vendor]:
-        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
-
     def update_vendor(self, vendor: Vendor) -> Vendor:
+        """The vendor's stored fields replaced by these (its id and organization stay)."""
         self._update(VendorRow, vendor, "vendor", vendor.model_dump())
         return vendor
 
-    # -- accounts --------------------------------------------------------------------------
     def add_account(self, account: Account) -> Account:
         return self._add(AccountRow, account)
+
+    def get_vendor(self, vendor_id: str) -> Vendor:
+        """This organization's vendor; another organization's id is NotFound, as if absent."""
+        return self._load(Vendor, VendorRow, vendor_id, "vendor")
 
     def get_account(self, account_id: str) -> Account:
         return self._load(Account, AccountRow, account_id, "account")
 
+    def list_vendors(self) -> list[Vendor]:
+        """This organization's vendors, by name."""
+        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
+
     def list_accounts(self) -> list[Account]:
+        """This organization's chart of accounts, by code."""
         return self._load_all(Account, self._owned(AccountRow).order_by(AccountRow.code))
+
+    def move_bills(self, from_vendor_id: str, to_vendor_id: str) -> int:
+        """Every bill of one vendor made another's (a merge); how many moved."""
+        self.get_vendor(from_vendor_id), self.get_vendor(to_vendor_id)
+        rows = list(self.session.scalars(self._owned(BillRow,
+                                                     BillRow.vendor_id == from_vendor_id)))
+        for row in rows:
+            row.vendor_id = to_vendor_id
+        self.session.flush()
+        return len(rows)
+
+    def delete_vendor(self, vendor_id: str) -> None:
+        """Remove a vendor that no bill names any more (its memory with it)."""
+        row = self._get(VendorRow, vendor_id, "vendor")
+        if self.session.scalar(self._owned(BillRow, BillRow.vendor_id == vendor_id).limit(1)):
+            raise Conflict(f"vendor {vendor_id} still has bills", field="vendor_id")
+        self.delete_vendor_memory(vendor_id)
+        self.session.delete(row)
+        self.session.flush()
+
+    # -- vendor memories (domain.memory) ---------------------------------------------------
+    def get_vendor_memory(self, vendor_id: str) -> VendorMemory | None:
+        """The vendor's memory, or None when its bills taught nothing yet (or it is another
+        organization's vendor)."""
+        row = self.session.get(VendorMemoryRow, vendor_id, populate_existing=True)
+        if row is None or row.organization_id != self.organization_id:
+            return None
+        return VendorMemory.model_validate(row.memory)
+
+    def list_vendor_memories(self) -> list[VendorMemory]:
+        return [VendorMemory.model_validate(row.memory) for row in self.session.scalars(
+            self._owned(VendorMemoryRow).order_by(VendorMemoryRow.vendor_id))]
+
+    def save_vendor_memory(self, memory: VendorMemory) -> VendorMemory:
+        """Store the memory of one of this organization's vendors (replacing the former)."""
+        self._check_org(memory)
+        self.get_vendor(memory.vendor_id)  # the vendor must be this organization's
+        memory = memory.model_copy(update={"updated_at": utcnow()})
+        row = self.session.get(VendorMemoryRow, memory.vendor_id)
+        data = memory.model_dump(mode="json")
+        if row is None:
+            self.session.add(VendorMemoryRow(vendor_id=memory.vendor_id,
+                                             organization_id=self.organization_id,
+                                             memory=data, updated_at=memory.updated_at))
+        else:
+            row.memory, row.updated_at = data, memory.updated_at
+        self.session.flush()
+        return memory
+
+    def delete_vendor_memory(self, vendor_id: str) -> bool:
+        """Forget what the vendor's bills taught; whether there was anything."""
+        row = self.session.get(VendorMemoryRow, vendor_id)
+        if row is None or row.organization_id != self.organization_id:
+            return False
+        self.session.delete(row)
+        self.session.flush()
+        return True
 
     # -- documents -------------------------------------------------------------------------
     def add_document(self, document: Document) -> Document:

@@ -149,6 +149,18 @@ class VendorRow(Base):
     bank_accounts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=list)
 
 
+class VendorMemoryRow(Base):
+    """What an organization's approved bills from one vendor taught (`domain.memory`), as
+    JSON: one row per vendor, owned by the organization (0015)."""
+
+    __tablename__ = "vendor_memories"
+
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id"), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    memory: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+
+
 class AccountRow(Base):
     __tablename__ = "accounts"
     __table_args__ = (UniqueConstraint("organization_id", "code", name="uq_accounts_org_code"),)

@@ -23,7 +23,8 @@ review_app = group(commands, "review",
 
 
 def corrections_from(pairs: list[str]) -> dict[str, Any]:
-    """`field=value` pairs; `line_items=` takes a JSON list, an empty value clears a field."""
+    """`field=value` pairs; `line_items=` takes a JSON list, `payment.iban=` (`bic`,
+    `reference`, `payee_name`) a payment field, an empty value clears a field."""
     corrections: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -36,6 +37,9 @@ def corrections_from(pairs: list[str]) -> dict[str, Any]:
             except json.JSONDecodeError as exc:
                 raise ValidationFailed(f"line_items: not a JSON list ({exc.msg})",
                                        field="line_items") from exc
+        elif name.startswith("payment."):
+            corrections.setdefault("payment", {})[name.removeprefix("payment.")] = \
+                value.strip() or None
         else:
             corrections[name] = value.strip() or None
     return corrections
@@ -72,7 +76,8 @@ def review_approve(
     job: str = typer.Argument(..., help="the job's id (or a unique prefix)"),
     corrections: list[str] = typer.Option(
         [], "--set", help="a correction FIELD=VALUE (repeatable), e.g. total=119.00, "
-        "vendor_id=..., due_date=2024-04-04; FIELD= clears it"),
+        "vendor_id=..., due_date=2024-04-04, payment.iban=DE89..., payment.reference=RF18...; "
+        "FIELD= clears it"),
     account: str | None = typer.Option(None, "--account",
                                        help="expense account id (see `billintake accounts`)"),
     create_vendor: bool = typer.Option(False, "--create-vendor",

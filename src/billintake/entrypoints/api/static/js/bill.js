@@ -19,6 +19,11 @@ const FIELDS = [
   ["total", "Total", "amount"],
   ["po_number", "PO number", "text"],
 ];
+// The payment data a reviewer may correct (checked by the service: IBAN check digits, BIC,
+// RF and QR reference check digits); sent as `payment: {name: value}`.
+const PAYMENT_FIELDS = [
+  ["iban", "IBAN"], ["bic", "BIC"], ["reference", "Payment reference"], ["payee_name", "Payee"],
+];
 const PARSE = { text: parseText, date: parseDate, amount: parseAmount, currency: parseCurrency };
 const EXPECTED = { date: "a date, e.g. 2024-03-05", amount: "an amount, e.g. 1234.50",
   currency: "a three-letter code, e.g. EUR", text: "text" };
@@ -226,11 +231,47 @@ class BillView {
       grid.append(row);
     }
     form.append(h("h2", {}, "Fields"), grid,
-      this.checkList = h("ul", { class: "check", id: "arithmetic", "aria-label": "Arithmetic check" }));
+      this.checkList = h("ul", { class: "check", id: "arithmetic", "aria-label": "Arithmetic check" }),
+      this.paymentFields());
     if (this.editable) form.append(this.decide());
     form.append(this.linesTable());
     form.addEventListener("submit", (event) => { event.preventDefault(); this.approve(); });
     return form;
+  }
+
+  /** The payment data: account, bank, reference and payee, editable while the bill waits. */
+  paymentFields() {
+    const payment = this.data.payment || {};
+    this.paymentInputs = {};
+    const grid = h("div", { class: "fields", id: "payment-fields" });
+    for (const [name, label] of PAYMENT_FIELDS) {
+      const field = payment[name] || { value: null, confidence: null, evidence: null };
+      const input = h("input", { id: `p-${name}`, name: `payment.${name}`, value: field.value ?? "",
+        "data-kind": "text", "data-payment": name, readonly: !this.editable, spellcheck: "false",
+        "aria-describedby": `pe-${name}` });
+      this.paymentInputs[name] = input;
+      input.addEventListener("focus", () => { this.lastFocused = input; });
+      input.addEventListener("input", () => input.setAttribute("aria-invalid", "false"));
+      const corrected = field.evidence && field.evidence.source === "review";
+      const fromQr = field.evidence && field.evidence.source === "qr";
+      grid.append(h("div", { class: "field", "data-field": `payment.${name}` },
+        h("label", { for: `p-${name}` }, label), input,
+        h("span", { class: "conf", "data-level": corrected ? "edited" : confidenceLevel(field.confidence),
+          title: fromQr ? "from the payment QR code" : "" },
+        corrected ? "edited" : fromQr ? "QR" : field.confidence === null ? "—" : `${Math.round(field.confidence * 100)}%`),
+        h("span", { class: "field-error", id: `pe-${name}`, role: "alert" })));
+    }
+    return h("div", { class: "payment" }, h("h2", {}, "Payment"), grid);
+  }
+
+  changedPayment() {
+    const payment = this.data.payment || {};
+    const changed = {};
+    for (const [name] of PAYMENT_FIELDS) {
+      const value = parseText(this.paymentInputs[name].value) ?? null;
+      if (value !== ((payment[name] || {}).value ?? null)) changed[name] = value;
+    }
+    return Object.keys(changed).length ? changed : null;
   }
 
   watch(input, name) {
@@ -419,6 +460,8 @@ class BillView {
       return;
     }
     const body = this.changedFields();
+    const payment = this.changedPayment();
+    if (payment) body.payment = payment;
     if (this.linesDirty) {
       const lines = this.lineValues().filter((line) => line.description || line.amount);
       const incomplete = lines.find((line) => !line.description || !line.amount);
@@ -453,8 +496,13 @@ class BillView {
         this.confirmBox.querySelector("input").focus();
       } else {
         this.say(error.message, "error");
-        const field = error.field && (this.inputs[error.field] || this.form.querySelector(`[name=${CSS.escape(error.field)}]`));
-        if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
+        const field = error.field && (this.inputs[error.field] || this.form.querySelector(`[name="${CSS.escape(error.field)}"]`));
+        if (field) {
+          field.setAttribute("aria-invalid", "true");
+          const note = field.closest(".field")?.querySelector(".field-error");
+          if (note) note.textContent = error.message;
+          field.focus();
+        }
       }
     }
   }
