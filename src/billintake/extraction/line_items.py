@@ -31,7 +31,7 @@ from statistics import median
 from rapidfuzz.distance import Levenshtein
 
 from billintake.domain.extracted import Evidence, ExtractedLineItem
-from billintake.extraction.layout import Layout, WordRun
+from billintake.extraction.layout import Layout, PageLayout, WordRun
 from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
 from billintake.extraction.vocabulary.lookalikes import IN_WORDS
 from billintake.extraction.vocabulary.normalize import fold
@@ -189,21 +189,14 @@ class Row(WordRun):
         return median(w.height for w in self.words)
 
 
-def _rows(page: Page) -> list[Row]:
-    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.y_center, w.x0))
-    groups: list[list[Word]] = []
-    for word in words:
-        if groups:
-            last = groups[-1]
-            center = median(w.y_center for w in last)
-            tolerance = max(2.0, 0.45 * min(word.height, median(w.height for w in last)))
-            if abs(word.y_center - center) <= tolerance:
-                last.append(word)
-                continue
-        groups.append([word])
-    return [Row(page.number, sorted(g, key=lambda w: w.x0), _phrases(sorted(g, key=lambda w:
-                                                                           w.x0)))
-            for g in groups]
+def _layout_rows(page: PageLayout) -> list[Row]:
+    """The page model's rows as table rows, each cut into cells (phrases) more finely than
+    the layout's segments: a table's columns may stand closer than a word space and a half."""
+    rows = []
+    for segments in page.rows:
+        words = sorted((w for seg in segments for w in seg.words), key=lambda w: w.x0)
+        rows.append(Row(page.page.number, words, _phrases(words)))
+    return rows
 
 
 def _gap_limit(left: Word, right: Word) -> float:
@@ -623,9 +616,9 @@ def _row_values(cells: dict[str, list[Phrase]], mark: DecimalMark | None) -> dic
 # --- the table reader -------------------------------------------------------------------------
 
 class _TableReader:
-    def __init__(self, doc: ReadDocument) -> None:
+    def __init__(self, doc: ReadDocument, layout: Layout) -> None:
         self.doc = doc
-        self.rows_by_page = [_rows(page) for page in doc.pages]
+        self.rows_by_page = [_layout_rows(page) for page in layout.pages]
         self.mark = infer_decimal_mark(r.text for rows in self.rows_by_page for r in rows)
         self.items: list[_Draft] = []
         self.warnings: list[str] = []
@@ -1051,11 +1044,11 @@ class _ReceiptRow:
         return " ".join(self.segments)
 
 
-def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
+def _receipt_rows(layout: Layout) -> list[_ReceiptRow]:
     """The levelled rows (skewed photos read as straight lines), without the lone marks a
     camera's edges and creases leave ("|", a stray letter beside the text)."""
     rows: list[_ReceiptRow] = []
-    for page in Layout.of(doc).pages:
+    for page in layout.pages:
         for row in page.rows:
             texts = [s.text.strip() for s in row]
             keep = [i for i, t in enumerate(texts) if t.strip(_EDGE_JUNK)]
@@ -1112,8 +1105,8 @@ def _receipt_amounts(rows: Iterable[_ReceiptRow], mark: DecimalMark | None) -> l
     return found
 
 
-def _receipt_items(doc: ReadDocument) -> list[_Draft]:
-    rows = _receipt_rows(doc)
+def _receipt_items(layout: Layout) -> list[_Draft]:
+    rows = _receipt_rows(layout)
     mark = infer_decimal_mark(row.text for row in rows)
     items: list[_Draft] = []
     pending: _ReceiptRow | None = None  # a description line whose numbers follow below
@@ -1220,15 +1213,17 @@ def _fill_amountless_item(items: list[_Draft], orphans: list[tuple[int, _Receipt
 
 # --- entry point ------------------------------------------------------------------------------
 
-def extract_line_items(doc: ReadDocument) -> LineItemsResult:
-    """The bill's line items, each with confidence and evidence; warnings for doubtful rows."""
-    reader = _TableReader(doc)
+def extract_line_items(doc: ReadDocument, layout: Layout | None = None) -> LineItemsResult:
+    """The bill's line items, each with confidence and evidence; warnings for doubtful rows.
+    `layout` is the page model's rows of the document (made here when not given)."""
+    layout = layout or Layout.of(doc)
+    reader = _TableReader(doc, layout)
     drafts = reader.read()
     _repair_misread_amount(drafts, reader.totals)
     warnings = list(reader.warnings)
     headerless = False
     if not drafts:
-        drafts = _receipt_items(doc)
+        drafts = _receipt_items(layout)
         headerless = bool(drafts)
     drafts = _choose_amounts(drafts)
     items = []
