@@ -1,18 +1,24 @@
 """The items table, read from word positions without templates.
 
-1. Words are grouped into visual rows (per page), and each row into phrases (words closer than
-   a space or so), so "Unit Price" and "1 234,50 €" stay whole.
-2. The header row is the first row naming at least a description column and a money column
-   (en/de/fr/nl labels); its labels give the columns.
+1. The rows are the page model's (`layout.Layout`, built once per document); each row is cut
+   into phrases (words closer than a space or so), so "Unit Price" and "1 234,50 €" stay whole.
+2. The header is the first row, or few close rows of stacked labels ("Prix" / "Unitaire" /
+   "de Base"), naming at least a description column and a money column (en/de/fr/nl labels,
+   with their qualifiers: "Total HT", "Amount (EUR)", "Line Amount Excl. VAT").
 3. Below it, each phrase goes to a column: numbers by alignment with a numeric column's label
    (right, left or centre edge), text by where it starts.
-4. Rows with an amount are items; a row without numbers right under an item continues its
-   description; bold/far-off rows are section headers, notes are skipped; the table ends at the
-   totals block, and resumes on the next page (with or without a repeated header).
-5. Without any header (till receipts), the levelled rows of `layout.Layout` (photos are
-   skewed) are read by pattern: "2 x Coffee 3.50 7.00", "Coffee 3.50 A", a description line
-   with "2 x 3.50  7.00" (or "2 @ 3.50") under it; lone marks at the photo's edges are dropped;
-   totals, tax, tip, payment and change lines (also misread by a letter) end the items.
+4. Rows with an amount are items; text rows go with the item whose figures they stand by: under
+   them (the figures on an item's first line), above them (on its last line), or around them
+   (the figures half-way down a cell); bold/far-off rows are section headers, notes and
+   document allowances/charges ("REMISE : ...", "5 % sur 100,00") are skipped. The table ends
+   at the totals block: a totals label, a row with an amount but no quantity or price that
+   starts with a totals or tax word (Positionssumme, zuzüglich MwSt., Montant total), or a row
+   whose amount is the sum of the items above; it resumes on the next page (with or without a
+   repeated header).
+5. Without any header (till receipts), the levelled rows are read by pattern: "2 x Coffee 3.50
+   7.00", "Coffee 3.50 A", a description line with "2 x 3.50  7.00" (or "2 @ 3.50") under it;
+   lone marks at the photo's edges are dropped; totals, tax, tip, payment and change lines
+   (also misread by a letter) end the items.
 6. The printed subtotal/total checks the items: one amount misread where quantity x price
    makes the sum, or (receipts) one item line that lost its amount.
 
