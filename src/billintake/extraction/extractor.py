@@ -451,7 +451,7 @@ class _VisualExtraction:
 
     def _line_items(self) -> tuple[list[ExtractedLineItem], list[str]]:
         try:
-            result = extract_line_items(self.doc)
+            result = extract_line_items(self.doc, self.layout)
         except Exception:  # the header must come out even if the table reader trips
             log.exception("line item extraction failed")
             return [], ["line items could not be read"]

@@ -1,18 +1,24 @@
 """The items table, read from word positions without templates.
 
-1. Words are grouped into visual rows (per page), and each row into phrases (words closer than
-   a space or so), so "Unit Price" and "1 234,50 €" stay whole.
-2. The header row is the first row naming at least a description column and a money column
-   (en/de/fr/nl labels); its labels give the columns.
+1. The rows are the page model's (`layout.Layout`, built once per document); each row is cut
+   into phrases (words closer than a space or so), so "Unit Price" and "1 234,50 €" stay whole.
+2. The header is the first row, or few close rows of stacked labels ("Prix" / "Unitaire" /
+   "de Base"), naming at least a description column and a money column (en/de/fr/nl labels,
+   with their qualifiers: "Total HT", "Amount (EUR)", "Line Amount Excl. VAT").
 3. Below it, each phrase goes to a column: numbers by alignment with a numeric column's label
    (right, left or centre edge), text by where it starts.
-4. Rows with an amount are items; a row without numbers right under an item continues its
-   description; bold/far-off rows are section headers, notes are skipped; the table ends at the
-   totals block, and resumes on the next page (with or without a repeated header).
-5. Without any header (till receipts), the levelled rows of `layout.Layout` (photos are
-   skewed) are read by pattern: "2 x Coffee 3.50 7.00", "Coffee 3.50 A", a description line
-   with "2 x 3.50  7.00" (or "2 @ 3.50") under it; lone marks at the photo's edges are dropped;
-   totals, tax, tip, payment and change lines (also misread by a letter) end the items.
+4. Rows with an amount are items; text rows go with the item whose figures they stand by: under
+   them (the figures on an item's first line), above them (on its last line), or around them
+   (the figures half-way down a cell); bold/far-off rows are section headers, notes and
+   document allowances/charges ("REMISE : ...", "5 % sur 100,00") are skipped. The table ends
+   at the totals block: a totals label, a row with an amount but no quantity or price that
+   starts with a totals or tax word (Positionssumme, zuzüglich MwSt., Montant total), or a row
+   whose amount is the sum of the items above; it resumes on the next page (with or without a
+   repeated header).
+5. Without any header (till receipts), the levelled rows are read by pattern: "2 x Coffee 3.50
+   7.00", "Coffee 3.50 A", a description line with "2 x 3.50  7.00" (or "2 @ 3.50") under it;
+   lone marks at the photo's edges are dropped; totals, tax, tip, payment and change lines
+   (also misread by a letter) end the items.
 6. The printed subtotal/total checks the items: one amount misread where quantity x price
    makes the sum, or (receipts) one item line that lost its amount.
 
@@ -31,7 +37,7 @@ from statistics import median
 from rapidfuzz.distance import Levenshtein
 
 from billintake.domain.extracted import Evidence, ExtractedLineItem
-from billintake.extraction.layout import Layout, WordRun
+from billintake.extraction.layout import Layout, PageLayout, WordRun
 from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
 from billintake.extraction.vocabulary.lookalikes import IN_WORDS
 from billintake.extraction.vocabulary.normalize import fold
@@ -189,21 +195,14 @@ class Row(WordRun):
         return median(w.height for w in self.words)
 
 
-def _rows(page: Page) -> list[Row]:
-    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.y_center, w.x0))
-    groups: list[list[Word]] = []
-    for word in words:
-        if groups:
-            last = groups[-1]
-            center = median(w.y_center for w in last)
-            tolerance = max(2.0, 0.45 * min(word.height, median(w.height for w in last)))
-            if abs(word.y_center - center) <= tolerance:
-                last.append(word)
-                continue
-        groups.append([word])
-    return [Row(page.number, sorted(g, key=lambda w: w.x0), _phrases(sorted(g, key=lambda w:
-                                                                           w.x0)))
-            for g in groups]
+def _layout_rows(page: PageLayout) -> list[Row]:
+    """The page model's rows as table rows, each cut into cells (phrases) more finely than
+    the layout's segments: a table's columns may stand closer than a word space and a half."""
+    rows = []
+    for segments in page.rows:
+        words = sorted((w for seg in segments for w in seg.words), key=lambda w: w.x0)
+        rows.append(Row(page.page.number, words, _phrases(words)))
+    return rows
 
 
 def _gap_limit(left: Word, right: Word) -> float:
@@ -623,9 +622,9 @@ def _row_values(cells: dict[str, list[Phrase]], mark: DecimalMark | None) -> dic
 # --- the table reader -------------------------------------------------------------------------
 
 class _TableReader:
-    def __init__(self, doc: ReadDocument) -> None:
+    def __init__(self, doc: ReadDocument, layout: Layout) -> None:
         self.doc = doc
-        self.rows_by_page = [_rows(page) for page in doc.pages]
+        self.rows_by_page = [_layout_rows(page) for page in layout.pages]
         self.mark = infer_decimal_mark(r.text for rows in self.rows_by_page for r in rows)
         self.items: list[_Draft] = []
         self.warnings: list[str] = []
@@ -1014,10 +1013,15 @@ _STOP_WORDS = ("total", "totaal", "subtotal", "amount", "change", "summe", "gesa
                "balance", "mastercard", "girocard", "pinbetaling", "especes")
 
 
+# a tax rate with its tax word anywhere in a line ("Nettobetrag (zzgl. 19,00% MwSt.)")
+_TAX_RATE_RE = re.compile(r"\d\s*%\s*(?:mwst|ust|vat|tva|tax|btw|gst|iva)\b|"
+                          r"\b(?:mwst|ust|vat|tva|btw)\.?\s*\d{1,2}(?:[.,]\d{1,2})?\s*%")
+
+
 def _is_receipt_stop(text: str) -> bool:
     """Totals, tax, payment and change lines: where a receipt's items have ended."""
     folded = fold(text)
-    if _RECEIPT_STOP.match(folded):
+    if _RECEIPT_STOP.match(folded) or _TAX_RATE_RE.search(folded):
         return True
     first = folded.split(" ", 1)[0].strip(".:")
     if len(first) < 5:
@@ -1046,11 +1050,11 @@ class _ReceiptRow:
         return " ".join(self.segments)
 
 
-def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
+def _receipt_rows(layout: Layout) -> list[_ReceiptRow]:
     """The levelled rows (skewed photos read as straight lines), without the lone marks a
     camera's edges and creases leave ("|", a stray letter beside the text)."""
     rows: list[_ReceiptRow] = []
-    for page in Layout.of(doc).pages:
+    for page in layout.pages:
         for row in page.rows:
             texts = [s.text.strip() for s in row]
             keep = [i for i, t in enumerate(texts) if t.strip(_EDGE_JUNK)]
@@ -1107,8 +1111,8 @@ def _receipt_amounts(rows: Iterable[_ReceiptRow], mark: DecimalMark | None) -> l
     return found
 
 
-def _receipt_items(doc: ReadDocument) -> list[_Draft]:
-    rows = _receipt_rows(doc)
+def _receipt_items(layout: Layout) -> list[_Draft]:
+    rows = _receipt_rows(layout)
     mark = infer_decimal_mark(row.text for row in rows)
     items: list[_Draft] = []
     pending: _ReceiptRow | None = None  # a description line whose numbers follow below
@@ -1215,15 +1219,17 @@ def _fill_amountless_item(items: list[_Draft], orphans: list[tuple[int, _Receipt
 
 # --- entry point ------------------------------------------------------------------------------
 
-def extract_line_items(doc: ReadDocument) -> LineItemsResult:
-    """The bill's line items, each with confidence and evidence; warnings for doubtful rows."""
-    reader = _TableReader(doc)
+def extract_line_items(doc: ReadDocument, layout: Layout | None = None) -> LineItemsResult:
+    """The bill's line items, each with confidence and evidence; warnings for doubtful rows.
+    `layout` is the page model's rows of the document (made here when not given)."""
+    layout = layout or Layout.of(doc)
+    reader = _TableReader(doc, layout)
     drafts = reader.read()
     _repair_misread_amount(drafts, reader.totals)
     warnings = list(reader.warnings)
     headerless = False
     if not drafts:
-        drafts = _receipt_items(doc)
+        drafts = _receipt_items(layout)
         headerless = bool(drafts)
     drafts = _choose_amounts(drafts)
     items = []
