@@ -139,12 +139,14 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
 
 def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
-    """The combination with the highest joint score: the log of its fields' probabilities (none
-    below `priors["floor"]`: a candidate the ranker all but rules out on a layout it never saw
-    can still be vouched for by the arithmetic), plus the log prior of its arithmetic."""
-    floor = priors.get("floor", DEFAULT_PRIORS["floor"])
+    """The combination with the highest joint score: the log of its fields' probabilities, plus
+    the log prior of its arithmetic. In a VAT sum no probability counts below `priors["floor"]`:
+    a candidate the ranker all but rules out on a layout it never saw can still be vouched for
+    by a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
+    least = DEFAULT_PRIORS["floor"]
     best: tuple[float, dict[str, Candidate | None], str | None] | None = None
     for chosen, kind, probs in combos:
+        floor = priors.get("floor", least) if kind == "vat" else least
         score = sum(math.log(max(floor, p)) for p in probs)
         if kind is not None:
             score += math.log(priors[kind])
