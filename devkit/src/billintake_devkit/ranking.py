@@ -318,41 +318,50 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
 
 
 # The prior factors tried for each kind of arithmetic agreement (`decide.arithmetic_kind`).
-PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0)}
+PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0),
+              "floor": (1e-6, 1e-3, 1e-2)}
+Priors = tuple[float, float, float]  # vat, sum, floor
 
 
-def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]
-                   ) -> list[dict[tuple[float, float], int]]:
-    """Per real example (scored by `model`, which never saw it): for each pair of priors of
-    the grid, how many of its known amounts the joint choice gets right."""
-    out: list[dict[tuple[float, float], int]] = []
+PriorOutcome = tuple[str, dict[Priors, int]]  # the document's kind, right amounts per priors
+
+
+def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[PriorOutcome]:
+    """Per real example (scored by `model`, which never saw it): its kind, and for each set of
+    priors of the grid how many of its known amounts the joint choice gets right."""
+    out: list[PriorOutcome] = []
     if any(name not in model.boosters for name in AMOUNTS):
         return out
-    grid = [(v, s) for v in PRIOR_GRID["vat"] for s in PRIOR_GRID["sum"]]
+    grid = [(v, s, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
+            for s in PRIOR_GRID["sum"]]
     for ex in examples:
         if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
             continue
         order = {name: ranked(model, name, list(ex.proposed.get(name, ()))) for name in AMOUNTS}
-        combos = combinations(model, order, ex.items_sum,
+        combos = combinations(order, ex.items_sum,
                               _extra(ex.bill) if ex.bill is not None else Decimal(0))
-        right: dict[tuple[float, float], int] = {}
-        for vat, plain in grid:
-            best = best_combination(combos, {"vat": vat, "sum": plain})
-            right[(vat, plain)] = 0 if best is None else sum(
+        right: dict[Priors, int] = {}
+        for vat, plain, floor in grid:
+            best = best_combination(combos, {"vat": vat, "sum": plain, "floor": floor})
+            right[(vat, plain, floor)] = 0 if best is None else sum(
                 int(c is not None and same(n, ex.doc.truth[n], c.value))
                 for n, c in best[0].items() if ex.doc.truth.get(n) not in (None, ""))
-        out.append(right)
+        out.append((ex.kind, right))
     return out
 
 
-def choose_priors(outcomes: Sequence[dict[tuple[float, float], int]]) -> dict[str, float]:
-    """The grid's priors under which the joint choice is right most often (the first such in
-    grid order, the smallest factors, on a tie)."""
-    if not outcomes:
-        return {}
-    totals = {key: sum(o[key] for o in outcomes) for key in outcomes[0]}
-    vat, plain = max(totals, key=lambda key: totals[key])
-    return {"vat": vat, "sum": plain}
+def choose_priors(outcomes: Sequence[PriorOutcome]) -> dict[str, dict[str, float]]:
+    """Per document kind (text layer, OCR): the grid's priors under which the joint choice is
+    right most often (the first such in grid order, the smallest floor and factors, on a
+    tie). Receipts and printed invoices differ: a till slip's VAT sum is often not what was
+    paid (rounding, several VAT parts), an invoice's nearly always is."""
+    chosen: dict[str, dict[str, float]] = {}
+    for kind in sorted({k for k, _ in outcomes}):
+        mine = [o for k, o in outcomes if k == kind]
+        totals = {key: sum(o[key] for o in mine) for key in mine[0]}
+        vat, plain, floor = max(totals, key=lambda key: totals[key])
+        chosen[kind] = {"vat": vat, "sum": plain, "floor": floor}
+    return chosen
 
 
 def _outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> dict[str, list[Outcome]]:
@@ -381,7 +390,7 @@ def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> rank
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     pairs: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
     rules: dict[str, list[Outcome]] = {name: [] for name in RULE_FIELDS}
-    priors: list[dict[tuple[float, float], int]] = []
+    priors: list[PriorOutcome] = []
     for i in range(k):
         model = train_models([e for j, f in folds.items() if j != i for e in f])
         for name, found in _outcomes(model, folds[i]).items():

@@ -6,12 +6,12 @@ with the highest joint score, where a combination whose amounts agree is preferr
 factor per kind of agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax
 is a VAT rate's share of the subtotal (a coincidence that rarely happens by chance), "sum" when
 they add up otherwise (or the items' sum makes the subtotal or the total). The factors are
-chosen out of fold when the ranker is fitted (`billintake_devkit.ranking.choose_priors`, kept in
-the model's `info["arithmetic_prior"]`); `DEFAULT_PRIORS` serve a model without them. A bill
-whose chosen amounts do not add up is not `reconciled` (and the auto-approve gate holds it).
-Every field's confidence is the calibrated probability that it is right, judged on its `Signals`
-(`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
-certainty, and whether the amounts add up.
+chosen out of fold per kind of document when the ranker is fitted
+(`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
+`DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
+`reconciled` (and the auto-approve gate holds it). Every field's confidence is the calibrated
+probability that it is right, judged on its `Signals` (`calibration.py`): its score, its runner-
+up's, whether the rules chose it too, the OCR's certainty, and whether the amounts add up.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from .ranker import Ranker, kind_of
 # How many times likelier a priori an amount combination that agrees (by kind of agreement) is
 # than one that does not, for a model fitted without its own choice (`info["arithmetic_prior"]`).
 # 20 was the former single hand-set factor; the fitted models choose theirs out of fold.
-DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0}
+# "floor": the least probability a field's candidate counts with in the joint score.
+DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "floor": 1e-6}
 # The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
 CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
@@ -102,7 +103,7 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
         if ranker.decides(name, kind):
             order[name] = ranked(ranker, name, proposed.get(name, ()))
     if all(name in order for name in AMOUNTS):
-        _amounts(ranker, order, items_sum, decision, extra)
+        _amounts(ranker, order, items_sum, decision, extra, kind)
     for name in HEADER:
         if name not in order:
             continue
@@ -119,9 +120,9 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
 
 
 def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decimal | None,
-             decision: Decision, extra: Decimal) -> None:
-    priors = {**DEFAULT_PRIORS, **ranker.info.get("arithmetic_prior", {})}
-    best = best_combination(combinations(ranker, order, items_sum, extra), priors)
+             decision: Decision, extra: Decimal, kind: str) -> None:
+    priors = {**DEFAULT_PRIORS, **ranker.info.get("arithmetic_prior", {}).get(kind, {})}
+    best = best_combination(combinations(order, items_sum, extra), priors)
     if best is None:
         decision.reconciled = False
         return
@@ -137,13 +138,15 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         decision.fields[name] = Chosen(cand, confidence, runner)
 
 
-Combination = tuple[float, dict[str, Candidate | None], str | None]
+# A combination: its candidates, how its arithmetic agrees, and each field's probability
+# from the ranker (for an absent field, the chance that none of its candidates is right).
+Combination = tuple[dict[str, Candidate | None], str | None, tuple[float, ...]]
 
 
-def combinations(ranker: Ranker, order: Mapping[str, list[Candidate]],
-                 items_sum: Decimal | None, extra: Decimal = Decimal(0)) -> list[Combination]:
+def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None,
+                 extra: Decimal = Decimal(0)) -> list[Combination]:
     """Every coherent combination of the amounts' few best candidates (subtotal and tax may be
-    absent): its joint log score from the ranker alone, and how its arithmetic agrees."""
+    absent), with how its arithmetic agrees and its fields' probabilities."""
     options: dict[str, list[Candidate | None]] = {}
     for name in AMOUNTS:
         options[name] = _distinct(order[name])[:TOP_K]
@@ -153,19 +156,26 @@ def combinations(ranker: Ranker, order: Mapping[str, list[Candidate]],
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
         if _coherent(chosen):
-            score = sum(_log_p(n, c, order[n]) for n, c in chosen.items())
-            out.append((score, chosen, arithmetic_kind(chosen, items_sum, extra)))
+            probs = tuple(_p(c, order[n]) for n, c in chosen.items())
+            out.append((chosen, arithmetic_kind(chosen, items_sum, extra), probs))
     return out
 
 
 def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
-    """The combination with the highest joint score once its arithmetic's prior is added."""
+    """The combination with the highest joint score: the log of its fields' probabilities, plus
+    the log prior of its arithmetic. In a VAT sum no probability counts below `priors["floor"]`:
+    a candidate the ranker all but rules out on a layout it never saw can still be vouched for
+    by a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
+    least = DEFAULT_PRIORS["floor"]
     best: tuple[float, dict[str, Candidate | None], str | None] | None = None
-    for score, chosen, kind in combos:
-        total = score + (math.log(priors[kind]) if kind is not None else 0.0)
-        if best is None or total > best[0]:
-            best = (total, chosen, kind)
+    for chosen, kind, probs in combos:
+        floor = priors.get("floor", least) if kind == "vat" else least
+        score = sum(math.log(max(floor, p)) for p in probs)
+        if kind is not None:
+            score += math.log(priors[kind])
+        if best is None or score > best[0]:
+            best = (score, chosen, kind)
     return None if best is None else (best[1], best[2])
 
 
@@ -179,11 +189,10 @@ def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
     return out
 
 
-def _log_p(name: str, cand: Candidate | None, order: list[Candidate]) -> float:
+def _p(cand: Candidate | None, order: list[Candidate]) -> float:
     if cand is None:  # absent: the chance that no candidate is right
-        top = order[0].score if order else 0.0
-        return math.log(max(1e-6, 1.0 - top))
-    return math.log(max(1e-6, cand.score))
+        return 1.0 - (order[0].score if order else 0.0)
+    return cand.score
 
 
 def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
