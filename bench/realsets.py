@@ -173,8 +173,9 @@ def _pct(part: int, whole: int) -> str:
 
 
 def passes_gate(bill: ExtractedBill, threshold: float | None = None) -> bool:
-    """The auto-approve gate, the vendor taken as known: required fields present and
-    confident, the arithmetic reconciled, nothing flagged."""
+    """The auto-approve gate, the vendor taken as known: required fields present, the
+    probability that all are right at least the threshold, the arithmetic reconciled,
+    nothing flagged (as `services.pipeline.review_reasons`)."""
     settings = get_settings()
     threshold = settings.auto_approve_min_confidence if threshold is None else threshold
     if any(getattr(bill, name) is None for name in GATE_FIELDS) or bill.needs_review:
@@ -183,7 +184,7 @@ def passes_gate(bill: ExtractedBill, threshold: float | None = None) -> bool:
         return False
     if settings.auto_approve_require_reconciled and not bill.reconciled:
         return False
-    return bill.min_confidence() >= threshold
+    return bill.joint_confidence() >= threshold
 
 
 def items_matched(truth: list[dict[str, Any]], got: list[dict[str, Any]]) -> int:
