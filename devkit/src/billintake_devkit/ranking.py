@@ -127,16 +127,21 @@ def _code_digest() -> str:
 
 
 def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
-                   name: str) -> list[Example]:
-    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
+                   name: str, *, scorer: bool = True) -> list[Example]:
+    """`collect`, kept on disk (under the reads cache) by the set and the extraction code;
+    without `scorer`, the rules run without the spaCy pipeline's trained field scorer (the
+    ablation of that component)."""
+    extractor = None if scorer else Extractor(settings, use_model=False)
     if cache is None:
-        return collect(docs, settings, None)
+        return collect(docs, settings, None, extractor)
+    if not scorer:
+        name += "-no-field-scorer"
     digest = hashlib.sha256(name.encode() + _code_digest().encode())
     path = cache.parent / "examples" / f"{name}-{digest.hexdigest()[:16]}.pickle"
     if path.is_file():
         with path.open("rb") as handle:
             return list(pickle.load(handle))
-    examples = collect(docs, settings, cache)
+    examples = collect(docs, settings, cache, extractor)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         pickle.dump(examples, handle)

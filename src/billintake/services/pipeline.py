@@ -215,7 +215,7 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     missing = [name for name in REQUIRED_FIELDS if getattr(extracted, name) is None]
     if missing:
         reasons.append("not found on the bill: " + ", ".join(missing))
-    confidence = extracted.min_confidence()
+    confidence = extracted.joint_confidence()
     if confidence < policy.min_confidence:
         shown, limit = below_threshold(confidence, policy.min_confidence)
         reasons.append(f"confidence {shown} is below the auto-approve threshold {limit}")
