@@ -357,8 +357,8 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                 if parsed is None:
                     continue
                 value, raw = parsed
-                if label.field in DATE_FIELDS and spot.relation == "inline" and \
-                        _qualified_label(hit, raw):
+                if label.field in DATE_FIELDS and label.strength < 1.0 and \
+                        spot.relation == "inline" and _qualified_label(hit, raw):
                     continue  # "Date de début de prestation : 01/01/2022": another date
                 on_row = on_row or (spot.relation != "below" and label.field in AMOUNT_FIELDS)
                 words = _words_of(spot.words, raw) or spot.words
@@ -405,6 +405,7 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     if dated is not None:
                         out.setdefault("bill_date", []).append(dated)
     out.update(payment_candidates(ctx))
+    out.setdefault("bill_date", []).extend(place_date_candidates(ctx))
     for cands in out.values():
         cands.sort(key=lambda c: c.score, reverse=True)
     return out
@@ -479,11 +480,63 @@ def _parser_for(field_name: str, ctx: DocContext) -> Callable[[str], tuple[Any, 
     if field_name in DATE_FIELDS:
         def parse_first_date(text: str) -> tuple[date, str] | None:
             dates = find_dates(text, ctx.dayfirst)
-            return dates[0] if dates else None
+            return dates[0] if dates else _compact_date(text)
         return parse_first_date
     if field_name == "vendor_tax_id":
         return parse_tax_id
     return parse_identifier
+
+
+_COMPACT_DATE_RE = re.compile(r"^\W*((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+
+
+def _compact_date(text: str) -> tuple[date, str] | None:
+    """A date written as YYYYMMDD right after its label ("Date : 20260815"); only there is
+    eight digits read as a date."""
+    match = _COMPACT_DATE_RE.match(text)
+    if match is None:
+        return None
+    try:
+        value = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return value, match.group(0).strip(" :")
+
+
+# A letter's place and date: "München, den 01.11.2024", "Issy les Moulineaux, le 31 octobre
+# 2017", "Berlin, am 3. Mai 2024": the date the bill was written.
+_PLACE_DATE_RE = re.compile(r"^[A-ZÀ-Ý][\w .'()/-]{1,40},\s*(?:den|le|am|the|on)\b\.?\s*",
+                            re.IGNORECASE)
+PLACE_DATE_SCORE = 0.8  # as sure as a "Date" label with its value right of it (0.8 · 1.0)
+
+
+def place_date_candidates(ctx: DocContext) -> list[Candidate]:
+    """Bill date candidates from a letter's place-and-date line, its date inline or right."""
+    out: list[Candidate] = []
+    for seg in ctx.layout.segments:
+        match = _PLACE_DATE_RE.match(seg.text)
+        if match is None or seg.text[:1].islower():
+            continue
+        rest_words = seg.words
+        dates = find_dates(seg.text[match.end():], ctx.dayfirst)
+        if not dates:
+            right = ctx.layout.right_of(seg)
+            if right is None:
+                continue
+            dates = find_dates(right.text, ctx.dayfirst)
+            rest_words = right.words
+        if not dates or not (seg.text[match.end():].strip() == "" or
+                             seg.text[match.end():].lstrip().startswith(dates[0][1])):
+            continue
+        value, raw = dates[0]
+        words = _words_of(rest_words, raw) or rest_words
+        page_height = ctx.layout.page(seg.page).page.height or 842.0
+        out.append(Candidate(
+            field="bill_date", value=value, text=raw, page=seg.page, bbox=_box(words),
+            source=seg.source, score=PLACE_DATE_SCORE, label=match.group(0).strip(),
+            features={"label_strength": 0.8, "place_date": 1.0, "y_rel": seg.top / page_height,
+                      "label_at_start": 1.0}))
+    return out
 
 
 def _words_of(words: list[Word], raw: str) -> list[Word]:

@@ -17,9 +17,11 @@ from rapidfuzz import fuzz
 from billintake.reading.document import Word
 
 from .header import (
+    _PLACE_DATE_RE,
     Candidate,
     DocContext,
     _box,
+    _colon_after,
     party_headings,
     party_section,
     vendor_label_segments,
@@ -129,6 +131,12 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
             if name:
                 phrases.extend(_phrase(ctx, seg, name, max_font, page_height, domains,
                                        headings, vendor_label=bool(label_words)))
+            if label_words and not _colon_after(seg, label_words):
+                # "FOURNISSEUR F", "Supplier Direct Ltd": the label word may be the name's
+                whole = clean_name(" ".join(w.text for w in _joined_words(ctx, seg)))
+                if whole and whole != name:
+                    phrases.extend(_phrase(ctx, seg, whole, max_font, page_height, domains,
+                                           headings, vendor_label=False))
     merged: dict[str, Candidate] = {}
     counts: dict[str, int] = {}
     for phrase in phrases:
@@ -167,6 +175,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
             ) -> list[_Phrase]:
     if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
         return []
+    if seg.text.rstrip().endswith(":") or _PLACE_DATE_RE.match(seg.text):
+        return []  # a field's label ("Nummer:"), a letter's place and date ("Paris, le 3 mai")
     at = seg.text.find(name)
     rest = seg.text[at + len(name):].strip(" |") if at >= 0 else ""
     if not rest:  # the postcode may stand apart on the row
