@@ -1,7 +1,7 @@
 """booking jobs carry a lease, as ingest jobs do (0008): who runs a push or payment, until when
 
 Revision ID: 0017_booking_job_leases
-Revises: 0014_payment_data
+Revises: 0015_vendor_memory
 Create Date: 2026-12-03 08:45:00
 
 A booking job left queued or running by a process that died is taken again by any running
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_booking_job_leases'
-down_revision = '0014_payment_data'
+down_revision = '0015_vendor_memory'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """page changes: who moved where the bills of a file of several begin and end
 
 Revision ID: 0018_page_changes
-Revises: 0014_payment_data
+Revises: 0017_booking_job_leases
 Create Date: 2026-12-03 08:00:00
 
 One row per change a person made in review to the bills found in one original file (a
@@ -17,7 +17,7 @@ from alembic import op
 from billintake.storage.tables import UtcDateTime
 
 revision = '0018_page_changes'
-down_revision = '0014_payment_data'
+down_revision = '0017_booking_job_leases'
 branch_labels = None
 depends_on = None
 
