@@ -236,7 +236,22 @@ class BillPaymentRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
-class IngestJobRow(Base):
+class _LeasedWork:
+    """The columns of work that workers take under a lease: its state, why it failed, how
+    often it was tried, when, and who holds it (runs it or has it queued) until when (see
+    storage.leases)."""
+
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class IngestJobRow(_LeasedWork, Base):
     __tablename__ = "ingest_jobs"
     __table_args__ = (
         Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
@@ -249,18 +264,9 @@ class IngestJobRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     document_sha256: Mapped[str] = mapped_column(String(64))
     original_filename: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     hints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # JobOutcome
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    # who holds the unfinished job (runs it or has it queued), until when (see storage.leases)
-    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class PageChangeRow(Base):
@@ -280,7 +286,7 @@ class PageChangeRow(Base):
     after: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
-class BookingJobRow(Base):
+class BookingJobRow(_LeasedWork, Base):
     """A push or payment to the accounting system, run outside the HTTP request."""
 
     __tablename__ = "booking_jobs"
@@ -292,16 +298,7 @@ class BookingJobRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    # who runs (or has queued) the unfinished job, until when (see storage.leases)
-    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AccountingConnectionRow(Base):
