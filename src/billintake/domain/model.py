@@ -296,16 +296,6 @@ class BookingJob(DomainModel):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-EINVOICE_HINT = "einvoice_sha256"  # a job hint: the stored XML that came beside the original
-# A file holding several bills: each bill's job is hinted with its pages of the original
-# ("first-last"), the original file (its sha256), and the job of the file it was found in; a
-# bill merged into another in review names that bill's job.
-PAGES_HINT = "pages"
-ORIGINAL_HINT = "original_sha256"
-SPLIT_OF_HINT = "split_of"
-MERGED_INTO_HINT = "merged_into"
-
-
 class IngestJob(DomainModel):
     """One received file going through the pipeline."""
 
@@ -323,6 +313,17 @@ class IngestJob(DomainModel):
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The keys of `IngestJob.hints`. EINVOICE_HINT: the stored XML that came beside the original.
+# A file holding several bills: each bill's job is hinted with its pages of the original
+# ("first-last"), the original file (its sha256), and the job of the file it was found in; a
+# bill merged into another in review names that bill's job.
+EINVOICE_HINT = "einvoice_sha256"
+PAGES_HINT = "pages"
+ORIGINAL_HINT = "original_sha256"
+SPLIT_OF_HINT = "split_of"
+MERGED_INTO_HINT = "merged_into"
 
 
 class BillPages(BaseModel):
