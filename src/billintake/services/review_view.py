@@ -128,7 +128,8 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
     settings = runtime.settings
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
-        service = BillService.open(repo, settings, runtime.originals)
+        service = BillService.open(repo, settings, runtime.originals,  # (shown in a request)
+                                   read_deadline_s=settings.remote_read_timeout_s)
         booked = None if job.bill_id is None else service.get_bill(job.bill_id)
         accounts, books_error = _accounts(service)
         books_rates = _tax_rates(service) if books_error is None else []
