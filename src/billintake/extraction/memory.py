@@ -68,7 +68,8 @@ SIGNATURE_MIN = 0.55
 SIGNATURE_MARGIN = 0.15
 # The feature names of the memory model, in its order.
 FEATURES = ("base", "rule_choice", "rule_score", "mem_ctx", "mem_ctx_best", "mem_share",
-            "mem_label", "mem_pos", "mem_pos_best", "mem_shape", "mem_spots", "mem_page")
+            "mem_share_gap", "mem_label", "mem_pos", "mem_pos_best", "mem_shape", "mem_spots",
+            "mem_page")
 # Two printed phrases (numbers masked) are the same where they match this closely.
 SAME_PHRASE = 0.9
 FIELD_GROUP = {"bill_number": "identifier", "bill_date": "date", "due_date": "date",
@@ -245,9 +246,13 @@ def memory_features(page: PageModel, cands: Sequence[Candidate], remembered: Fie
     if rows:
         best_ctx = max(r["mem_ctx"] for r in rows)
         best_pos = min(r["mem_pos"] for r in rows)
-        for r in rows:
+        for cand, r in zip(cands, rows, strict=True):
             r["mem_ctx_best"] = float(r["mem_ctx"] >= best_ctx - 1e-9 and best_ctx > 0)
             r["mem_pos_best"] = float(r["mem_pos"] <= best_pos + 1e-9)
+            # how much more often its phrase held the value than any other value's phrase
+            others = [o["mem_share"] for c, o in zip(cands, rows, strict=True)
+                      if c.value != cand.value]
+            r["mem_share_gap"] = r["mem_share"] - max(others, default=0.0)
     return rows
 
 
