@@ -48,6 +48,7 @@ from billintake.matching.vendors import VendorCandidate, match_vendor
 from .calibration import Calibration
 from .candidate import Candidate
 from .decide import ARITHMETIC_PRIOR, UNRECONCILED_CAP, adds_up_to
+from .decide import _coherent as coherent
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
@@ -443,7 +444,7 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
         values = {n: (None if c is None else c[0]) for n, c in chosen.items()}
-        if not _coherent(values):
+        if not coherent(values):
             continue
         score = 0.0
         for n, c in chosen.items():
@@ -498,15 +499,6 @@ def ranker_confidence(ranker: Ranker | None, name: str, cand: Candidate, score: 
     from .ranker import kind_of
 
     return ranker.confidence(name, score, kind_of(cand))
-
-
-def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
-    total, sub, tax = (chosen.get(n) for n in AMOUNTS)
-    if total is not None and sub is not None and sub.value > total.value:
-        return False
-    if total is not None and tax is not None and tax.value >= total.value:
-        return False
-    return not (sub is not None and tax is not None and sub.value == tax.value)
 
 
 # ---------------------------------------------------------------------------------------------
