@@ -43,9 +43,10 @@ $(VENV)/.installed: pyproject.toml devkit/pyproject.toml Makefile
 migrate: venv ## create or upgrade the database schema
 	$(BIN)/billintake migrate
 
-model: venv ## rebuild models/: the spaCy pipeline (generated bills), then the ranker (real sets)
+model: venv ## rebuild models/: the spaCy pipeline (generated bills), the ranker (real sets), the vendor-memory model
 	$(BIN)/python scripts/train_model.py
 	$(BIN)/python scripts/train_ranker.py
+	$(BIN)/python scripts/train_memory.py
 
 lint: venv
 	$(BIN)/ruff check .
