@@ -378,6 +378,11 @@ def clean_name(text: str) -> str:
         text = _DOC_TITLE_RE.sub("", text).strip(" :-–|,").lstrip(".").strip()
     text = re.sub(r"^(from|von|de|van|name|nom|naam|firma|company|raison sociale)\s*:\s*", "",
                   text, flags=re.IGNORECASE)
+    # "FOURNISSEUR F SARL au capital de 50 000 EUR": a legal line goes on after the name
+    legal_line = re.search(rf"(?<![\w])(?i:{LEGAL_FORM_PATTERN})(?![\w])(?=\s+[a-zà-ÿ]{{2}})",
+                           text)
+    if legal_line is not None:
+        text = text[:legal_line.end()]
     label = re.match(r"^([^:]{2,24}):\s*(?=\S)", text)  # "OWN BY: CHEF LEE SDN BHD"
     if label is not None and compact(label.group(1)) in VENDOR_KEYS:
         text = text[label.end():]
@@ -434,8 +439,8 @@ def _name_like(name: str) -> bool:
     keys = [compact(w) for w in name.split()]
     if any(k in _REJECT_WORDS for k in keys):
         return False
-    if "".join(keys) in LABELS or keys[0] in LABELS:
-        return False
+    if "".join(keys) in LABELS or (keys[0] in LABELS and (len(keys) == 1 or len(keys[0]) > 3)):
+        return False  # a label ("Invoice date"), but "Le Fournisseur" ("le" dates a letter)
     if name[0].islower() or _REGISTRATION_RE.search(name):
         return False
     if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
