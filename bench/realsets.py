@@ -173,8 +173,9 @@ def _pct(part: int, whole: int) -> str:
 
 
 def passes_gate(bill: ExtractedBill, threshold: float | None = None) -> bool:
-    """The auto-approve gate, the vendor taken as known: required fields present and
-    confident, the arithmetic reconciled, nothing flagged."""
+    """The auto-approve gate, the vendor taken as known: required fields present, the
+    probability that all are right at least the threshold, the arithmetic reconciled,
+    nothing flagged (as `services.pipeline.review_reasons`)."""
     settings = get_settings()
     threshold = settings.auto_approve_min_confidence if threshold is None else threshold
     if any(getattr(bill, name) is None for name in GATE_FIELDS) or bill.needs_review:
@@ -183,7 +184,7 @@ def passes_gate(bill: ExtractedBill, threshold: float | None = None) -> bool:
         return False
     if settings.auto_approve_require_reconciled and not bill.reconciled:
         return False
-    return bill.min_confidence() >= threshold
+    return bill.joint_confidence() >= threshold
 
 
 def items_matched(truth: list[dict[str, Any]], got: list[dict[str, Any]]) -> int:
@@ -237,14 +238,18 @@ def shipped_extractor(settings: Settings) -> Extract:
 
 
 def cross_validated(shared: Path, settings: Settings, cache: Path | None, folds: int,
-                    training_sets: list[str], scored: list[str]) -> dict[str, SetScore]:
+                    training_sets: list[str], scored: list[str], *, scorer: bool = True
+                    ) -> dict[str, SetScore]:
     """Per scored set: the rules' bills with the decision of the ranker of the fold that never
-    saw the document's group (source repository or vendor), calibrated out of fold."""
+    saw the document's group (source repository or vendor), calibrated out of fold; without
+    `scorer`, everything (rules, ranker, calibration) runs without the spaCy pipeline's
+    trained field scorer."""
     from billintake_devkit import ranking
 
     examples: dict[str, list[Any]] = {}
     for name in dict.fromkeys([*training_sets, *scored]):
-        examples[name] = ranking.collect_cached(load_set(shared, name), settings, cache, name)
+        examples[name] = ranking.collect_cached(load_set(shared, name), settings, cache, name,
+                                                scorer=scorer)
     models = ranking.cross_fit([e for n in training_sets for e in examples[n]], folds)
     scores: dict[str, SetScore] = {}
     for name in scored:
@@ -266,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="cross-validated: the ranker trained on the other folds of the "
                              "visual sets (groups by source and vendor), calibrated out of fold")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--no-field-scorer", action="store_true",
+                        help="with --cv: the ablation of the spaCy pipeline's trained field "
+                             "scorer (rules, ranker and calibration all without it)")
     parser.add_argument("--train-sets", default="devset,facturx-visual,sroie-lines,generated",
                         help="the sets the --cv ranker learns from (sroie: OCR, slow unread)")
     args = parser.parse_args(argv)
@@ -275,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         scored = [n for n in names if n != "facturx"]  # the XML path has nothing to rank
         for name, score in cross_validated(args.shared, settings, args.cache, args.folds,
-                                           args.train_sets.split(","), scored).items():
+                                           args.train_sets.split(","), scored,
+                                           scorer=not args.no_field_scorer).items():
             print(score.report(name + " (cross-validated)"))
             if args.show:
                 print("\n".join(score.misses))

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     rutter_client_secret: str = ""
 
     # review
+    # the least probability that every required field is right (the product of their
+    # calibrated confidences, `ExtractedBill.joint_confidence`) for a bill to pass unseen
     auto_approve_min_confidence: float = Field(default=0.85, ge=0.0, le=1.0)
     auto_approve_require_reconciled: bool = True
     vendor_match_threshold: float = Field(default=88.0, ge=0.0, le=100.0)

@@ -28,7 +28,7 @@ from .header import (
 )
 from .labels import LABELS, VENDOR_KEYS
 from .layout import Layout, Segment
-from .parsing import iban_is_valid
+from .parsing import find_ibans
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
@@ -575,7 +575,6 @@ def domain_match(name: str, domains: list[str]) -> float:
 # --- the vendor's contact details -------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32})")
 
 
 def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
@@ -583,12 +582,8 @@ def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
     for seg in ctx.layout.segments:
         if ctx.in_customer_block(seg.page, seg.bbox):
             continue
-        for match in _IBAN_RE.finditer(seg.text.upper()):
-            candidate = match.group(1).replace(" ", "")
-            while len(candidate) >= 15:
-                if iban_is_valid(candidate):
-                    return candidate, seg
-                candidate = candidate[:-1]
+        for iban, _ in find_ibans(seg.text):
+            return iban, seg
     return None
 
 

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run again the booking jobs a stopped server left unfinished; stop the runner with it."""
+    """Take the booking jobs nobody holds (a stopped server left them unfinished), and from
+    then on every third of a lease; stop the runner with the app."""
     runner = booking_runner(app)
     count = await run_in_threadpool(runner.resubmit_unfinished)
     if count:
