@@ -78,7 +78,7 @@ def test_a_company_number_or_an_owner_label_is_no_part_of_a_name() -> None:
         "GARDENIA BAKERIES (KL) SDN BHD"
     assert clean_name("MOONLIGHT CAKE HOUSE SDN BHD 862725-U") == "MOONLIGHT CAKE HOUSE SDN BHD"
     assert clean_name("DION REALTIES SDN BHD (CO. NO:20154-T)") == "DION REALTIES SDN BHD"
-    assert clean_name("OWN BY: CHEF LEE SDN BHD") == "CHEF LEE SDN BHD"
+    assert clean_name("SUPPLIER: CHEF LEE SDN BHD") == "CHEF LEE SDN BHD"
     assert clean_name("THE STORE (MALAYSIA) SDN BHD") == "THE STORE (MALAYSIA) SDN BHD"
     assert clean_name("Total: 12") == "Total"  # a label that is no vendor label stays
 

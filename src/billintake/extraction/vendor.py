@@ -237,8 +237,7 @@ _GOES_ON_RE = re.compile(rf"^\s*(?:&|\+|and\b|[^()]*\)|\(?({LEGAL_FORM_PATTERN})
 def goes_on(first: str, second: str) -> bool:
     """The second line continues the first as one name: the first is cut ("HARDWARE &",
     "ENTERPRISE (SETIA") or the second opens with what only follows a name."""
-    cut = first.rstrip().endswith(("&", "(", "-", ",", "/")) or first.count("(") > first.count(")")
-    return cut or bool(_GOES_ON_RE.match(second)) or (
+    return _unfinished(first) or bool(_GOES_ON_RE.match(second)) or (
         bool(_LEGAL_RE.search(second)) and not _LEGAL_RE.search(first) and
         len(second.split()) <= 6 and second.isupper() == first.isupper())
 
@@ -293,6 +292,7 @@ def continues_above(layout: Layout, seg: Segment, name: str) -> bool:
 
 
 def _unfinished(name: str) -> bool:
+    """A line cut inside a name: "HARDWARE &", "ENTERPRISE (SETIA"."""
     return name.rstrip().endswith(("&", "(", "-", ",", "/")) or name.count("(") > name.count(")")
 
 
@@ -383,7 +383,7 @@ def clean_name(text: str) -> str:
                            text)
     if legal_line is not None:
         text = text[:legal_line.end()]
-    label = re.match(r"^([^:]{2,24}):\s*(?=\S)", text)  # "OWN BY: CHEF LEE SDN BHD"
+    label = re.match(r"^([^:]{2,24}):\s*(?=\S)", text)  # "Supplier: Kestrel Hock Sdn Bhd"
     if label is not None and compact(label.group(1)) in VENDOR_KEYS:
         text = text[label.end():]
     # OCR specks: tokens with neither letters nor digits ("¢", "~") are not part of a name.
