@@ -73,7 +73,8 @@ class LabelHit(Worded):
         Nr.", "Teilrechnung Bau (875) Nr." (the title names what the number is of)."""
         before = [k for w in self.segment.words[:self.start] if (k := compact(w.text))
                   and not k.isdigit()]
-        return 0 < len(before) <= 2 and before[0].endswith(TITLE_KEYS)
+        return (0 < len(before) <= 2 and before[0].endswith(TITLE_KEYS)) or (
+            len(before) == 1 and any(key in before[0] for key in TITLE_KEYS))
 
     @property
     def ends_with_colon(self) -> bool:
@@ -357,9 +358,10 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                 if parsed is None:
                     continue
                 value, raw = parsed
-                if label.field in DATE_FIELDS and label.strength < 1.0 and \
-                        spot.relation == "inline" and _qualified_label(hit, raw):
-                    continue  # "Date de début de prestation : 01/01/2022": another date
+                if label.field in (*DATE_FIELDS, *IDENTIFIER_FIELDS) and \
+                        label.strength < 1.0 and spot.relation == "inline" and \
+                        _qualified_label(hit, raw):
+                    continue  # "Date de début de prestation : 01/01/2022", "N° bon de vente :"
                 on_row = on_row or (spot.relation != "below" and label.field in AMOUNT_FIELDS)
                 words = _words_of(spot.words, raw) or spot.words
                 box = _box(words)

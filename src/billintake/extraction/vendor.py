@@ -26,8 +26,8 @@ from .header import (
     party_section,
     vendor_label_segments,
 )
-from .labels import LABELS
-from .layout import Segment
+from .labels import LABELS, VENDOR_KEYS
+from .layout import Layout, Segment
 from .parsing import find_ibans
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS
@@ -84,6 +84,9 @@ WEIGHTS = {
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
     "price_on_row": -0.6, "ocr_doubt": -1.0, "tiny": -0.3,
+    # one line of a name printed over two ("POPULAR BOOK" / "CO. (M) SDN BHD"): the whole
+    # name is the other candidate
+    "wrapped_part": -0.5,
     # in the block under a "Seller"/"Verkäufer" or a "Buyer"/"Käufer" heading (a labelled
     # field list: "Name:  Musterbetrieb AG"): as a vendor label beside it, as the buyer's block
     "vendor_section": 0.6, "buyer_section": -1.2,
@@ -128,9 +131,21 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
                     phrases.extend(_phrase(ctx, below, clean_name(below.text), max_font,
                                            page_height, domains, headings, vendor_label=True))
                 continue
+            wrapped = _wrapped_name(ctx, seg, name) if name and not label_words else None
             if name:
-                phrases.extend(_phrase(ctx, seg, name, max_font, page_height, domains,
-                                       headings, vendor_label=bool(label_words)))
+                found = _phrase(ctx, seg, name, max_font, page_height, domains,
+                                headings, vendor_label=bool(label_words))
+                for phrase in found:
+                    phrase.features["wrapped_part"] = float(
+                        wrapped is not None or continues_above(ctx.layout, seg, name))
+                phrases.extend(found)
+            if wrapped is not None:
+                found = _phrase(ctx, seg, wrapped, max_font, page_height, domains,
+                                headings, vendor_label=False)
+                above = continues_above(ctx.layout, seg, wrapped)
+                for phrase in found:
+                    phrase.features["wrapped_part"] = float(above)
+                phrases.extend(found)
             if label_words and not _colon_after(seg, label_words):
                 # "FOURNISSEUR F", "Supplier Direct Ltd": the label word may be the name's
                 whole = clean_name(" ".join(w.text for w in _joined_words(ctx, seg)))
@@ -173,8 +188,9 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
 def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_height: float,
             domains: list[str], headings: list[tuple[str, Segment]], *, vendor_label: bool
             ) -> list[_Phrase]:
-    if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
-        return []
+    if not name or not _name_like(name) or (_STREET_LINE_RE.search(seg.text.strip())
+                                            and not _LEGAL_RE.search(name)):
+        return []  # "12 Main Street", but not "99 SPEED MART S/B"
     if seg.text.rstrip().endswith(":") or _PLACE_DATE_RE.match(seg.text):
         return []  # a field's label ("Nummer:"), a letter's place and date ("Paris, le 3 mai")
     at = seg.text.find(name)
@@ -210,6 +226,74 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "first_page": float(first_page),
     }
     return [_Phrase(name, seg, features)]
+
+
+# How a name's second line begins when it goes on from the first: a legal form ("CO. (M) SDN
+# BHD", "GmbH"), an ampersand ("& TEA LEAF"), or the rest of a bracket ("ALAM) SDN BHD").
+_GOES_ON_RE = re.compile(rf"^\s*(?:&|\+|and\b|[^()]*\)|\(?({LEGAL_FORM_PATTERN})(?![\w]))",
+                         re.IGNORECASE)
+
+
+def goes_on(first: str, second: str) -> bool:
+    """The second line continues the first as one name: the first is cut ("HARDWARE &",
+    "ENTERPRISE (SETIA") or the second opens with what only follows a name."""
+    return _unfinished(first) or bool(_GOES_ON_RE.match(second)) or (
+        bool(_LEGAL_RE.search(second)) and not _LEGAL_RE.search(first) and
+        len(second.split()) <= 6 and second.isupper() == first.isupper())
+
+
+def line_below(layout: Layout, seg: Segment) -> Segment | None:
+    """The next line of a name's block: one row down, close, centred on it or aligned."""
+    found = _column_below(layout, seg, 1)
+    if not found or found[0].top - seg.bottom > 1.0 * seg.height:
+        return None
+    return found[0]
+
+
+def _wrapped_name(ctx: DocContext, seg: Segment, name: str) -> str | None:
+    """The name with the line under it, when that line goes on with it (two lines, or three
+    when the second is cut too: "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD")."""
+    if any(c.isdigit() for c in name):
+        return None
+    parts, current = [name], seg
+    for _ in range(2):
+        below = line_below(ctx.layout, current)
+        if below is None or any(c.isdigit() for c in below.text) or ":" in below.text:
+            break  # numbers, or a label ("OWN BY: CHEF LEE SDN BHD"): not the same name
+        following = clean_name(below.text)
+        ahead = following
+        if _unfinished(following):  # judge a cut second line with the line that ends it
+            third = line_below(ctx.layout, below)
+            if third is not None and not any(c.isdigit() for c in third.text):
+                ahead = f"{following} {clean_name(third.text)}"
+        if not following or not goes_on(parts[-1], ahead) or \
+                _REGISTRATION_RE.search(below.text):
+            break
+        parts.append(following)
+        current = below
+        if not _unfinished(following):
+            break
+    if len(parts) == 1:
+        return None
+    joined = " ".join(parts)
+    return joined if len(joined) <= 60 and _name_like(joined) else None
+
+
+def continues_above(layout: Layout, seg: Segment, name: str) -> bool:
+    """This line goes on from a name-like line right above it ("CO. (M) SDN BHD")."""
+    rows = layout.page(seg.page).rows
+    if seg.row == 0:
+        return False
+    for above in rows[seg.row - 1]:
+        if line_below(layout, above) is seg:
+            first = clean_name(above.text)
+            return bool(first) and not any(c.isdigit() for c in first) and goes_on(first, name)
+    return False
+
+
+def _unfinished(name: str) -> bool:
+    """A line cut inside a name: "HARDWARE &", "ENTERPRISE (SETIA"."""
+    return name.rstrip().endswith(("&", "(", "-", ",", "/")) or name.count("(") > name.count(")")
 
 
 def _named_after_label(seg: Segment, label_words: int) -> bool:
@@ -294,6 +378,14 @@ def clean_name(text: str) -> str:
         text = _DOC_TITLE_RE.sub("", text).strip(" :-–|,").lstrip(".").strip()
     text = re.sub(r"^(from|von|de|van|name|nom|naam|firma|company|raison sociale)\s*:\s*", "",
                   text, flags=re.IGNORECASE)
+    # "FOURNISSEUR F SARL au capital de 50 000 EUR": a legal line goes on after the name
+    legal_line = re.search(rf"(?<![\w])(?i:{LEGAL_FORM_PATTERN})(?![\w])(?=\s+[a-zà-ÿ]{{2}})",
+                           text)
+    if legal_line is not None:
+        text = text[:legal_line.end()]
+    label = re.match(r"^([^:]{2,24}):\s*(?=\S)", text)  # "Supplier: Kestrel Hock Sdn Bhd"
+    if label is not None and compact(label.group(1)) in VENDOR_KEYS:
+        text = text[label.end():]
     # OCR specks: tokens with neither letters nor digits ("¢", "~") are not part of a name.
     words = [w for w in text.split() if any(c.isalnum() for c in w) or w == "&"]
     # "OYO 4189 Resort ..." — a number after the first word ends the name.
@@ -330,7 +422,7 @@ def _sentence_like(raw: str, name: str) -> bool:
     """Prose or a label, not a name: several lower-case words, a verb-like run, a colon."""
     words = name.split()
     lower = [w for w in words if w[:1].islower() and w.lower() not in _PARTICLES]
-    if len(words) > 6 or len(lower) >= 2:
+    if len(words) > (9 if _LEGAL_RE.search(name) else 6) or len(lower) >= 2:
         return True
     after = raw[raw.find(name) + len(name):].lstrip() if name in raw else ""
     return after.startswith(":")
@@ -347,8 +439,8 @@ def _name_like(name: str) -> bool:
     keys = [compact(w) for w in name.split()]
     if any(k in _REJECT_WORDS for k in keys):
         return False
-    if "".join(keys) in LABELS or keys[0] in LABELS:
-        return False
+    if "".join(keys) in LABELS or (keys[0] in LABELS and (len(keys) == 1 or len(keys[0]) > 3)):
+        return False  # a label ("Invoice date"), but "Le Fournisseur" ("le" dates a letter)
     if name[0].islower() or _REGISTRATION_RE.search(name):
         return False
     if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
@@ -409,10 +501,10 @@ def _next_in_column(ctx: DocContext, seg: Segment) -> Segment | None:
     return None
 
 
-def _column_below(ctx: DocContext, seg: Segment, rows: int) -> list[Segment]:
+def _column_below(layout: Layout, seg: Segment, rows: int) -> list[Segment]:
     found: list[Segment] = []
     last_bottom = seg.bottom
-    for row in ctx.layout.rows_below(seg, max_rows=rows):
+    for row in layout.rows_below(seg, max_rows=rows):
         for below in row:
             centred = abs((below.x0 + below.x1) - (seg.x0 + seg.x1)) < 5 * seg.height and \
                 below.x0 >= seg.x0 - 4 * seg.height  # a centred slip header
@@ -425,7 +517,7 @@ def _column_below(ctx: DocContext, seg: Segment, rows: int) -> list[Segment]:
 
 
 def _address_below(ctx: DocContext, seg: Segment) -> bool:
-    return any(_ADDRESS_RE.search(s.text) for s in _column_below(ctx, seg, 3))
+    return any(_ADDRESS_RE.search(s.text) for s in _column_below(ctx.layout, seg, 3))
 
 
 def _registration_near(ctx: DocContext, seg: Segment) -> bool:
@@ -437,7 +529,7 @@ def _registration_near(ctx: DocContext, seg: Segment) -> bool:
         rows = page.rows[seg.row + 1: seg.row + 4]
         texts = [s.text for row in rows for s in row if s.top - seg.bottom < 6 * seg.height]
     elif seg.top < 0.3 * page_height:
-        texts = [s.text for s in _column_below(ctx, seg, 7)]
+        texts = [s.text for s in _column_below(ctx.layout, seg, 7)]
     else:
         return False
     return any(_REGISTRATION_RE.search(t) for t in texts)
@@ -450,11 +542,17 @@ def _document_domains(ctx: DocContext) -> list[str]:
             continue
         for match in _DOMAIN_RE.finditer(seg.text):
             parts = [p for p in match.group(1).lower().split(".") if p]
+            while len(parts) > 2 and (parts[-2] in _SECOND_LEVEL or (len(parts[-1]) == 2
+                                      and parts[-2] in _SECOND_LEVEL)):
+                parts.pop()  # "popularonline.com.my": the name is before "com.my"
             if len(parts) >= 2:
                 core = parts[-2] if parts[0] not in {"www"} else parts[1]
                 if core not in NO_VENDOR_NAMES and len(core) >= 2:
                     domains.append(core)
     return domains
+
+
+_SECOND_LEVEL = frozenset(("com", "co", "net", "org", "gov", "edu", "ac", "or", "ne", "gv"))
 
 
 def domain_match(name: str, domains: list[str]) -> float:
@@ -514,7 +612,7 @@ def vendor_address(ctx: DocContext, name_box: tuple[int, tuple[float, float, flo
     for seg in layout.segments:
         if abs(seg.x0 - box[0]) < 1 and abs(seg.top - box[1]) < 1:
             lines = []
-            for below in _column_below(ctx, seg, 4):
+            for below in _column_below(ctx.layout, seg, 4):
                 text = below.text
                 if _EMAIL_RE.search(text) or _REGISTRATION_RE.search(text) or re.search(
                         r"\b(tel|phone|fax|iban|bic|www)\b", text, re.IGNORECASE):
