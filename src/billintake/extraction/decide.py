@@ -6,11 +6,12 @@ subtotal and tax (subtotal and tax may be absent), the combination with the high
 score, where a combination whose amounts agree is preferred by a prior factor per kind of
 agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax is a VAT rate's
 share of the subtotal (a coincidence that rarely happens by chance), "sum" when they add up
-otherwise (or the items' sum makes the subtotal or the total). The factors are chosen out of
-fold per kind of document when the ranker is fitted (`billintake_devkit.ranking.choose_priors`,
-kept in the model's `info["arithmetic_prior"]`); `DEFAULT_PRIORS` serve a model without them.
-A bill whose chosen amounts do not add up is not `reconciled`, and its amounts' confidence is
-capped at `UNRECONCILED_CAP`, so it never passes the auto-approve gate unseen.
+otherwise, "items" when only the items' sum makes the subtotal or the total. The factors are
+chosen out of fold per kind of document when the ranker is fitted
+(`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
+`DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
+`reconciled`, and its amounts' confidence is capped at `UNRECONCILED_CAP`, so it never passes
+the auto-approve gate unseen.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .ranker import Ranker, kind_of
 # than one that does not, for a model fitted without its own choice (`info["arithmetic_prior"]`).
 # 20 was the former single hand-set factor; the fitted models choose theirs out of fold.
 # "floor": the least probability a field's candidate counts with in the joint score.
-DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "floor": 1e-6}
+DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "floor": 1e-6}
 # The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
 CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
@@ -183,14 +184,15 @@ def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
 def arithmetic_kind(chosen: Mapping[str, Any], items_sum: Decimal | None,
                     extra: Decimal = Decimal(0)) -> str | None:
     """How the amounts agree: "vat" (subtotal + tax = total, the tax a VAT rate's share of the
-    subtotal), "sum" (they add up otherwise), or None."""
+    subtotal), "sum" (subtotal + tax = total otherwise), "items" (only the items' sum makes
+    the total or the subtotal: weaker, the items' sum equals many a subtotal), or None."""
     if not adds_up_to(chosen, items_sum, extra):
         return None
     sub, tax = (_value(chosen, n) for n in ("subtotal", "tax"))
     if sub is not None and tax is not None and tax > 0 and any(
             abs(tax - rate * sub) <= CENT + sub * Decimal("0.0005") for rate in VAT_RATES):
         return "vat"
-    return "sum"
+    return "sum" if sub is not None and tax is not None else "items"
 
 
 def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:
