@@ -61,6 +61,8 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
             "tendered_less_change", "rounded_of_other")
 MAX_SPANS = 400
+# Whether the amounts' ranker reads the rules' (`reconcile`) choice and scores as features.
+READS_RULES = False
 VAT_VALUES = 80  # the largest distinct amounts searched for VAT sums
 
 
