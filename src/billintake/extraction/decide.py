@@ -129,6 +129,7 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
         options[name] = _distinct(order[name])[:TOP_K]
         if name != "total" or not options[name]:
             options[name].append(None)
+    options["tax"][-1:-1] = _tax_sums(order["tax"], options)
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
@@ -154,6 +155,26 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         if best is None or score > best[0]:
             best = (score, chosen, kind)
     return None if best is None else (best[1], best[2])
+
+
+def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]]
+              ) -> list[Candidate]:
+    """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
+    best tax candidates on different lines whose sum completes a subtotal to a total among the
+    options, as one candidate as likely as the less likely of the two."""
+    parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0]
+    gaps = {t.value - s.value for t in options["total"] if t is not None
+            for s in options["subtotal"] if s is not None}
+    out: list[Candidate] = []
+    for a, b in itertools.combinations(parts, 2):
+        value = a.value + b.value
+        if (a.page, a.line) == (b.page, b.line) or not any(abs(value - g) <= CENT for g in gaps):
+            continue
+        out.append(Candidate(field="tax", value=value, text=f"{a.text} + {b.text}", page=a.page,
+                             bbox=a.bbox, source=a.source, features=a.features,
+                             score=min(a.score, b.score), label=a.label, line=a.line,
+                             reasons=["the sum of two tax lines"]))
+    return out
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
