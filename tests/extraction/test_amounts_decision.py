@@ -111,7 +111,7 @@ def test_a_bill_whose_amounts_disagree_never_passes_the_gate() -> None:
 
 
 def test_priors_are_chosen_per_document_kind() -> None:
-    key_small, key_large = (20.0, 1.0, 1e-6), (1e5, 1.0, 1e-6)
+    key_small, key_large = (20.0, 1.0, 1.0, 1e-6), (1e5, 1.0, 1.0, 1e-6)
     outcomes = [("ocr", {key_small: 1, key_large: 0})] * 3 + \
         [("text", {key_small: 1, key_large: 3})] * 2
     chosen = ranking.choose_priors(outcomes)

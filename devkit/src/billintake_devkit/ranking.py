@@ -324,8 +324,8 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
 
 # The prior factors tried for each kind of arithmetic agreement (`decide.arithmetic_kind`).
 PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0),
-              "floor": (1e-6, 1e-3, 1e-2)}
-Priors = tuple[float, float, float]  # vat, sum, floor
+              "items": (1.0, 5.0, 20.0), "floor": (1e-6, 1e-3, 1e-2)}
+Priors = tuple[float, float, float, float]  # vat, sum, items, floor
 
 
 PriorOutcome = tuple[str, dict[Priors, int]]  # the document's kind, right amounts per priors
@@ -337,8 +337,8 @@ def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[Pr
     out: list[PriorOutcome] = []
     if any(name not in model.boosters for name in AMOUNTS):
         return out
-    grid = [(v, s, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
-            for s in PRIOR_GRID["sum"]]
+    grid = [(v, s, i, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
+            for s in PRIOR_GRID["sum"] for i in PRIOR_GRID["items"]]
     for ex in examples:
         if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
             continue
@@ -346,9 +346,10 @@ def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[Pr
         combos = combinations(order, ex.items_sum,
                               _extra(ex.bill) if ex.bill is not None else Decimal(0))
         right: dict[Priors, int] = {}
-        for vat, plain, floor in grid:
-            best = best_combination(combos, {"vat": vat, "sum": plain, "floor": floor})
-            right[(vat, plain, floor)] = 0 if best is None else sum(
+        for vat, plain, items, floor in grid:
+            best = best_combination(combos, {"vat": vat, "sum": plain, "items": items,
+                                             "floor": floor})
+            right[(vat, plain, items, floor)] = 0 if best is None else sum(
                 int(c is not None and same(n, ex.doc.truth[n], c.value))
                 for n, c in best[0].items() if ex.doc.truth.get(n) not in (None, ""))
         out.append((ex.kind, right))
@@ -364,8 +365,8 @@ def choose_priors(outcomes: Sequence[PriorOutcome]) -> dict[str, dict[str, float
     for kind in sorted({k for k, _ in outcomes}):
         mine = [o for k, o in outcomes if k == kind]
         totals = {key: sum(o[key] for o in mine) for key in mine[0]}
-        vat, plain, floor = max(totals, key=lambda key: totals[key])
-        chosen[kind] = {"vat": vat, "sum": plain, "floor": floor}
+        vat, plain, items, floor = max(totals, key=lambda key: totals[key])
+        chosen[kind] = {"vat": vat, "sum": plain, "items": items, "floor": floor}
     return chosen
 
 
