@@ -267,8 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="cross-validated: the ranker trained on the other folds of the "
                              "visual sets (groups by source and vendor), calibrated out of fold")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--train-sets", default="devset,facturx-visual,sroie-lines,generated",
-                        help="the sets the --cv ranker learns from (sroie: OCR, slow unread)")
+    parser.add_argument("--train-sets",
+                        default="devset,facturx-visual,sroie-lines,sroie,generated",
+                        help="the sets the --cv ranker learns from (sroie: the receipt images, "
+                             "read by OCR: slow until the reads are cached)")
     args = parser.parse_args(argv)
     settings = get_settings()
     extract = shipped_extractor(settings)
