@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
     # tesseract | rapidocr (PP-OCRv4, models in the wheel) | auto: per page the better reading
-    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
+    # (Tesseract for clean pages and other languages; see reading/engines.py for the figures)
+    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "auto"
 
     # extraction
     # the trained models' folder (billintake_fields/, ranker/): BILLINTAKE_MODELS_DIR; default:

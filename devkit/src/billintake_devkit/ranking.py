@@ -94,7 +94,7 @@ def label(doc: LabelledDocument, proposed: dict[str, list[Candidate]]) -> Exampl
 
 def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | None,
             extractor: Extractor | None = None) -> list[Example]:
-    extractor = extractor or Extractor(settings)  # its trained scorer, as shipped
+    extractor = extractor or Extractor(settings)
     out: list[Example] = []
     for doc in docs:
         try:
@@ -127,21 +127,16 @@ def _code_digest() -> str:
 
 
 def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
-                   name: str, *, scorer: bool = True) -> list[Example]:
-    """`collect`, kept on disk (under the reads cache) by the set and the extraction code;
-    without `scorer`, the rules run without the spaCy pipeline's trained field scorer (the
-    ablation of that component)."""
-    extractor = None if scorer else Extractor(settings, use_model=False)
+                   name: str) -> list[Example]:
+    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
     if cache is None:
-        return collect(docs, settings, None, extractor)
-    if not scorer:
-        name += "-no-field-scorer"
+        return collect(docs, settings, None)
     digest = hashlib.sha256(name.encode() + _code_digest().encode())
     path = cache.parent / "examples" / f"{name}-{digest.hexdigest()[:16]}.pickle"
     if path.is_file():
         with path.open("rb") as handle:
             return list(pickle.load(handle))
-    examples = collect(docs, settings, cache, extractor)
+    examples = collect(docs, settings, cache)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         pickle.dump(examples, handle)
