@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,8 @@ def report(name: str, result: LoopResult, seconds: float) -> str:
     lines.append("per field (1st / 2nd+): " + ", ".join(
         f"{f} {_pct(result.first, f)} / {_pct(result.later, f)}" for f in CONTRACT_FIELDS
         if result.first.scored.get(f) or result.later.scored.get(f)))
+    lines.append("why later bills waited: " + ", ".join(
+        f"{reason} {n}" for reason, n in result.later.reasons.most_common(6)))
     lines.append(f"seconds: {seconds:.0f}")
     return "\n".join(lines)
 
@@ -73,6 +76,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--show", action="store_true", help="list every miss of later bills")
+    parser.add_argument("--rows", type=Path, default=None,
+                        help="keep the training rows in this file and reuse them (only while "
+                             "the extraction and the memory features are unchanged)")
     args = parser.parse_args()
     settings = get_settings()
     extractor = Extractor(settings)
@@ -80,7 +86,12 @@ def main() -> None:
     train = recurring_sequence(ROOT / "bench" / "out" / "recurring-train", TRAIN_SEED, "train",
                                TRAIN_VENDORS, TRAIN_PER_VENDOR)
     started = time.perf_counter()
-    observed: Observed = observe([*sroie, *train], extractor, settings, args.cache)
+    if args.rows is not None and args.rows.is_file():
+        observed: Observed = pickle.loads(args.rows.read_bytes())
+    else:
+        observed = observe([*sroie, *train], extractor, settings, args.cache)
+        if args.rows is not None:
+            args.rows.write_bytes(pickle.dumps(observed))
     models = cross_fit(observed, args.folds)
     print(f"memory models fitted on {len(observed.rows)} candidate rows "
           f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)

@@ -238,18 +238,14 @@ def shipped_extractor(settings: Settings) -> Extract:
 
 
 def cross_validated(shared: Path, settings: Settings, cache: Path | None, folds: int,
-                    training_sets: list[str], scored: list[str], *, scorer: bool = True
-                    ) -> dict[str, SetScore]:
+                    training_sets: list[str], scored: list[str]) -> dict[str, SetScore]:
     """Per scored set: the rules' bills with the decision of the ranker of the fold that never
-    saw the document's group (source repository or vendor), calibrated out of fold; without
-    `scorer`, everything (rules, ranker, calibration) runs without the spaCy pipeline's
-    trained field scorer."""
+    saw the document's group (source repository or vendor), calibrated out of fold."""
     from billintake_devkit import ranking
 
     examples: dict[str, list[Any]] = {}
     for name in dict.fromkeys([*training_sets, *scored]):
-        examples[name] = ranking.collect_cached(load_set(shared, name), settings, cache, name,
-                                                scorer=scorer)
+        examples[name] = ranking.collect_cached(load_set(shared, name), settings, cache, name)
     models = ranking.cross_fit([e for n in training_sets for e in examples[n]], folds)
     scores: dict[str, SetScore] = {}
     for name in scored:
@@ -271,11 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="cross-validated: the ranker trained on the other folds of the "
                              "visual sets (groups by source and vendor), calibrated out of fold")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--no-field-scorer", action="store_true",
-                        help="with --cv: the ablation of the spaCy pipeline's trained field "
-                             "scorer (rules, ranker and calibration all without it)")
-    parser.add_argument("--train-sets", default="devset,facturx-visual,sroie-lines,generated",
-                        help="the sets the --cv ranker learns from (sroie: OCR, slow unread)")
+    parser.add_argument("--train-sets",
+                        default="devset,facturx-visual,sroie-lines,sroie,generated",
+                        help="the sets the --cv ranker learns from (sroie: the receipt images, "
+                             "read by OCR: slow until the reads are cached)")
     args = parser.parse_args(argv)
     settings = get_settings()
     extract = shipped_extractor(settings)
@@ -283,8 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         scored = [n for n in names if n != "facturx"]  # the XML path has nothing to rank
         for name, score in cross_validated(args.shared, settings, args.cache, args.folds,
-                                           args.train_sets.split(","), scored,
-                                           scorer=not args.no_field_scorer).items():
+                                           args.train_sets.split(","), scored).items():
             print(score.report(name + " (cross-validated)"))
             if args.show:
                 print("\n".join(score.misses))

@@ -12,6 +12,7 @@ same bytes.
 from __future__ import annotations
 
 import argparse
+import pickle
 from pathlib import Path
 
 from billintake_devkit.learning import Observed, fit, observe, recurring_sequence, sroie_sequence
@@ -38,8 +39,13 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--rows", type=Path, default=None,
+                        help="the rows `bench/learning.py --rows` kept (same sets), reused")
     args = parser.parse_args()
-    observed = training_rows(args.shared, args.cache)
+    if args.rows is not None:
+        observed = pickle.loads(args.rows.read_bytes())
+    else:
+        observed = training_rows(args.shared, args.cache)
     model = fit(observed)
     model.save(args.out)
     print(f"memory model: {model.info} -> {args.out / 'memory.json'}")

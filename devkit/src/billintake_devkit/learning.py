@@ -12,7 +12,9 @@ in-process: extract with the organization's memory, score, approve with the trut
 
 from __future__ import annotations
 
+import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -231,6 +233,7 @@ class Tally:
     through: int = 0
     through_wrong: int = 0
     misses: list[str] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)  # why bills waited
 
     def accuracy(self, name: str | None = None) -> float:
         scored = sum(self.scored.values()) if name is None else self.scored.get(name, 0)
@@ -295,7 +298,14 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         email=bill.value("vendor_email"), iban=bill.value("vendor_iban")),
         list(vendors.values()), threshold=settings.vendor_match_threshold,
         margin=settings.vendor_ambiguity_margin)
-    if not review_reasons(bill, match, policy):
+    reasons = review_reasons(bill, match, policy)
+    for reason in reasons:
+        tally.reasons[re.sub(r"[\d.]+", "#", reason.split(":")[0])[:60]] += 1
+    for name in ("bill_number", "vendor_name", "bill_date", "total"):
+        found = getattr(bill, name)
+        if found is not None and found.confidence < policy.min_confidence:
+            tally.reasons[f"low {name}"] += 1
+    if not reasons:
         tally.through += 1
         tally.through_wrong += int(wrong)
         if wrong:

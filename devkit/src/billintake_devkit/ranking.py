@@ -94,7 +94,7 @@ def label(doc: LabelledDocument, proposed: dict[str, list[Candidate]]) -> Exampl
 
 def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | None,
             extractor: Extractor | None = None) -> list[Example]:
-    extractor = extractor or Extractor(settings)  # its trained scorer, as shipped
+    extractor = extractor or Extractor(settings)
     out: list[Example] = []
     for doc in docs:
         try:
@@ -127,21 +127,16 @@ def _code_digest() -> str:
 
 
 def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
-                   name: str, *, scorer: bool = True) -> list[Example]:
-    """`collect`, kept on disk (under the reads cache) by the set and the extraction code;
-    without `scorer`, the rules run without the spaCy pipeline's trained field scorer (the
-    ablation of that component)."""
-    extractor = None if scorer else Extractor(settings, use_model=False)
+                   name: str) -> list[Example]:
+    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
     if cache is None:
-        return collect(docs, settings, None, extractor)
-    if not scorer:
-        name += "-no-field-scorer"
+        return collect(docs, settings, None)
     digest = hashlib.sha256(name.encode() + _code_digest().encode())
     path = cache.parent / "examples" / f"{name}-{digest.hexdigest()[:16]}.pickle"
     if path.is_file():
         with path.open("rb") as handle:
             return list(pickle.load(handle))
-    examples = collect(docs, settings, cache, extractor)
+    examples = collect(docs, settings, cache)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         pickle.dump(examples, handle)
@@ -324,8 +319,8 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
 
 # The prior factors tried for each kind of arithmetic agreement (`decide.arithmetic_kind`).
 PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0),
-              "floor": (1e-6, 1e-3, 1e-2)}
-Priors = tuple[float, float, float]  # vat, sum, floor
+              "items": (1.0, 5.0, 20.0), "floor": (1e-6, 1e-3, 1e-2)}
+Priors = tuple[float, float, float, float]  # vat, sum, items, floor
 
 
 PriorOutcome = tuple[str, dict[Priors, int]]  # the document's kind, right amounts per priors
@@ -337,8 +332,8 @@ def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[Pr
     out: list[PriorOutcome] = []
     if any(name not in model.boosters for name in AMOUNTS):
         return out
-    grid = [(v, s, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
-            for s in PRIOR_GRID["sum"]]
+    grid = [(v, s, i, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
+            for s in PRIOR_GRID["sum"] for i in PRIOR_GRID["items"]]
     for ex in examples:
         if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
             continue
@@ -346,9 +341,10 @@ def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[Pr
         combos = combinations(order, ex.items_sum,
                               _extra(ex.bill) if ex.bill is not None else Decimal(0))
         right: dict[Priors, int] = {}
-        for vat, plain, floor in grid:
-            best = best_combination(combos, {"vat": vat, "sum": plain, "floor": floor})
-            right[(vat, plain, floor)] = 0 if best is None else sum(
+        for vat, plain, items, floor in grid:
+            best = best_combination(combos, {"vat": vat, "sum": plain, "items": items,
+                                             "floor": floor})
+            right[(vat, plain, items, floor)] = 0 if best is None else sum(
                 int(c is not None and same(n, ex.doc.truth[n], c.value))
                 for n, c in best[0].items() if ex.doc.truth.get(n) not in (None, ""))
         out.append((ex.kind, right))
@@ -364,8 +360,8 @@ def choose_priors(outcomes: Sequence[PriorOutcome]) -> dict[str, dict[str, float
     for kind in sorted({k for k, _ in outcomes}):
         mine = [o for k, o in outcomes if k == kind]
         totals = {key: sum(o[key] for o in mine) for key in mine[0]}
-        vat, plain, floor = max(totals, key=lambda key: totals[key])
-        chosen[kind] = {"vat": vat, "sum": plain, "floor": floor}
+        vat, plain, items, floor = max(totals, key=lambda key: totals[key])
+        chosen[kind] = {"vat": vat, "sum": plain, "items": items, "floor": floor}
     return chosen
 
 

@@ -45,6 +45,7 @@ class Spot(BaseModel):
     y: float = 0.0
     y_from_bottom: float = 0.0
     shape: str = ""
+    others: list[str] = Field(default_factory=list)  # other printed phrases with the value
 
 
 class FieldMemory(BaseModel):

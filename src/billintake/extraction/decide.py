@@ -5,8 +5,8 @@ best candidates of total, subtotal and tax (subtotal and tax may be absent), the
 with the highest joint score, where a combination whose amounts agree is preferred by a prior
 factor per kind of agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax
 is a VAT rate's share of the subtotal (a coincidence that rarely happens by chance), "sum" when
-they add up otherwise (or the items' sum makes the subtotal or the total). The factors are
-chosen out of fold per kind of document when the ranker is fitted
+they add up otherwise, "items" when only the items' sum makes the subtotal or the total. The
+factors are chosen out of fold per kind of document when the ranker is fitted
 (`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
 `DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
 `reconciled` (and the auto-approve gate holds it). Every field's confidence is the calibrated
@@ -31,7 +31,7 @@ from .ranker import Ranker, kind_of
 # than one that does not, for a model fitted without its own choice (`info["arithmetic_prior"]`).
 # 20 was the former single hand-set factor; the fitted models choose theirs out of fold.
 # "floor": the least probability a field's candidate counts with in the joint score.
-DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "floor": 1e-6}
+DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "floor": 1e-6}
 # The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
 CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
@@ -152,6 +152,7 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
         options[name] = _distinct(order[name])[:TOP_K]
         if name != "total" or not options[name]:
             options[name].append(None)
+    options["tax"][-1:-1] = _tax_sums(order["tax"], options)
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
@@ -177,6 +178,26 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         if best is None or score > best[0]:
             best = (score, chosen, kind)
     return None if best is None else (best[1], best[2])
+
+
+def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]]
+              ) -> list[Candidate]:
+    """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
+    best tax candidates on different lines whose sum completes a subtotal to a total among the
+    options, as one candidate as likely as the less likely of the two."""
+    parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0]
+    gaps = {t.value - s.value for t in options["total"] if t is not None
+            for s in options["subtotal"] if s is not None}
+    out: list[Candidate] = []
+    for a, b in itertools.combinations(parts, 2):
+        value = a.value + b.value
+        if (a.page, a.line) == (b.page, b.line) or not any(abs(value - g) <= CENT for g in gaps):
+            continue
+        out.append(Candidate(field="tax", value=value, text=f"{a.text} + {b.text}", page=a.page,
+                             bbox=a.bbox, source=a.source, features=a.features,
+                             score=min(a.score, b.score), label=a.label, line=a.line,
+                             reasons=["the sum of two tax lines"]))
+    return out
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
@@ -207,14 +228,15 @@ def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
 def arithmetic_kind(chosen: Mapping[str, Any], items_sum: Decimal | None,
                     extra: Decimal = Decimal(0)) -> str | None:
     """How the amounts agree: "vat" (subtotal + tax = total, the tax a VAT rate's share of the
-    subtotal), "sum" (they add up otherwise), or None."""
+    subtotal), "sum" (subtotal + tax = total otherwise), "items" (only the items' sum makes
+    the total or the subtotal: weaker, the items' sum equals many a subtotal), or None."""
     if not adds_up_to(chosen, items_sum, extra):
         return None
     sub, tax = (_value(chosen, n) for n in ("subtotal", "tax"))
     if sub is not None and tax is not None and tax > 0 and any(
             abs(tax - rate * sub) <= CENT + sub * Decimal("0.0005") for rate in VAT_RATES):
         return "vat"
-    return "sum"
+    return "sum" if sub is not None and tax is not None else "items"
 
 
 def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:

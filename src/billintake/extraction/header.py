@@ -1,7 +1,7 @@
 """Header field candidates from word positions: a label, then its value right of it or below.
 
 Every plausible value becomes a `Candidate` with the features that made it plausible, so the
-rules' ranking (`Candidate.score`) can be re-ranked by a trained scorer, and reconciliation can
+finders and the trained ranker (`decide.py`) can weigh them too, and reconciliation can
 choose among totals by arithmetic. Nothing here decides; it proposes.
 """
 

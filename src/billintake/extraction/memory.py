@@ -9,10 +9,11 @@ that knowledge into the decision as features, never as an override.
   printed row, same label, distance to the remembered places, same print shape) and, with its
   memory-less score, a probability from the shipped memory model (`models/memory`, fitted out
   of fold on simulated sequences of a vendor's bills: `scripts/train_memory.py`). Header
-  fields take their most probable candidate; the amounts are chosen jointly with the
-  arithmetic as a constraint (a combination that adds up beats every one that does not), so
-  a remembered place whose value the arithmetic contradicts loses. Confidences are the
-  model's calibrations (isotonic, out of fold).
+  fields take their most probable candidate; the amounts are chosen jointly, as `decide`
+  chooses them, a combination that adds up favoured by `ARITHMETIC_PRIOR`, so a
+  remembered place whose value the arithmetic contradicts loses to one that adds up unless
+  the memory is far surer of it. Confidences are the model's calibrations (isotonic, out of
+  fold); amounts that do not add up stay capped.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ from billintake.domain.memory import (
     VendorMemory,
 )
 from billintake.domain.model import Vendor
-from billintake.matching.vendors import VendorCandidate, match_vendor, normalize_name
+from billintake.matching.vendors import VendorCandidate, match_vendor
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import adds_up_to
+from .decide import DEFAULT_PRIORS, adds_up_to
+from .decide import _coherent as coherent
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
@@ -54,12 +56,16 @@ from .ranker import Ranker
 # The most confidence a remembered amount gets when the chosen amounts do not add up: below
 # the auto-approve gate, so the arithmetic has the last word over a remembered position.
 UNRECONCILED_CAP = 0.8
+# How much likelier a remembered amount combination that adds up is than one that does not
+# (the decision's prior for a plain sum).
+ARITHMETIC_PRIOR = DEFAULT_PRIORS["sum"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "memory"
 AMOUNTS = ("total", "subtotal", "tax")
-TOP_K = 4
+TOP_K = 4  # the memory's most probable amounts per field in the joint choice (as decide's)
+BASE_KEPT = 2  # and the memory-less most probable ones
 # A header line of the vendor's is found on a page where a line spells it this closely
 # (rapidfuzz ratio); set by hand: OCR slips score 90+, another shop's address far less.
 SIGNATURE_LINE_RATIO = 88.0
@@ -69,8 +75,11 @@ SIGNATURE_LINE_RATIO = 88.0
 SIGNATURE_MIN = 0.55
 SIGNATURE_MARGIN = 0.15
 # The feature names of the memory model, in its order.
-FEATURES = ("base", "rule_choice", "rule_score", "mem_ctx", "mem_ctx_best", "mem_label",
-            "mem_pos", "mem_pos_best", "mem_shape", "mem_spots", "mem_page")
+FEATURES = ("base", "rule_choice", "rule_score", "mem_ctx", "mem_ctx_best", "mem_share",
+            "mem_share_gap", "mem_label", "mem_pos", "mem_pos_best", "mem_shape", "mem_spots",
+            "mem_page")
+# Two printed phrases (numbers masked) are the same where they match this closely.
+SAME_PHRASE = 0.9
 FIELD_GROUP = {"bill_number": "identifier", "bill_date": "date", "due_date": "date",
                "total": "amount", "subtotal": "amount", "tax": "amount"}
 
@@ -230,20 +239,28 @@ def memory_features(page: PageModel, cands: Sequence[Candidate], remembered: Fie
     for cand in cands:
         here = spot_of(page, cand)
         ctx = max((fuzz.ratio(here.context, s.context) / 100.0 for s in spots), default=0.0)
+        # on how many of its approved bills a phrase like this one held the value
+        share = sum(1 for s in spots if any(fuzz.ratio(here.context, c) / 100.0 >= SAME_PHRASE
+                                            for c in (s.context, *s.others)))
         label = float(here.label is not None and any(here.label == s.label for s in spots))
         pos = min((min(math.hypot(here.x - s.x, here.y - s.y),
                        math.hypot(here.x - s.x, here.y_from_bottom - s.y_from_bottom))
                    for s in spots), default=1.5)
-        rows.append({"mem_ctx": ctx, "mem_label": label, "mem_pos": min(1.5, pos),
+        rows.append({"mem_ctx": ctx, "mem_share": share / max(1, len(spots)),
+                     "mem_label": label, "mem_pos": min(1.5, pos),
                      "mem_shape": float(any(here.shape == s.shape for s in spots)),
                      "mem_spots": math.log1p(len(spots)),
                      "mem_page": float(any(here.page == s.page for s in spots))})
     if rows:
         best_ctx = max(r["mem_ctx"] for r in rows)
         best_pos = min(r["mem_pos"] for r in rows)
-        for r in rows:
+        for cand, r in zip(cands, rows, strict=True):
             r["mem_ctx_best"] = float(r["mem_ctx"] >= best_ctx - 1e-9 and best_ctx > 0)
             r["mem_pos_best"] = float(r["mem_pos"] <= best_pos + 1e-9)
+            # how much more often its phrase held the value than any other value's phrase
+            others = [o["mem_share"] for c, o in zip(cands, rows, strict=True)
+                      if c.value != cand.value]
+            r["mem_share_gap"] = r["mem_share"] - max(others, default=0.0)
     return rows
 
 
@@ -366,10 +383,13 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
     for name in PLACED_FIELDS:
         remembered = memory.field(name)
         cands = list(proposed.get(name, ()))
-        if not remembered.spots or not cands:
+        if not cands or not (remembered.spots or (name in AMOUNTS and ranker is not None
+                                                  and name in ranker.boosters)):
             continue
         rows = feature_rows(page, name, cands, remembered, ranker)
-        probs = model.probabilities(name, rows)
+        # an amount the memory has no place for keeps its memory-less probability
+        probs = model.probabilities(name, rows) if remembered.spots else \
+            [row["base"] for row in rows]
         scored[name] = sorted(zip(cands, probs, rows, strict=True),
                               key=lambda item: (-item[1], item[0].page, item[0].bbox[1]))
     for name in ("bill_number", "bill_date", "due_date"):
@@ -377,12 +397,24 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
             cand, prob, row = scored[name][0]
             decision.fields[name] = Remembered(cand, model.confidence(name, prob), prob,
                                                _why(row, memory.field(name)))
-    if "total" in scored:
-        _amounts(model, scored, items_sum, extra, decision, memory)
+    if "total" in scored and memory.field("total").spots:
+        _amounts(model, ranker, scored, items_sum, extra, decision, memory)
     name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
-    if memory.name:
+    if memory.name and printed(page, memory.name):
         decision.vendor_name = (memory.name, name_confidence)
     return decision
+
+
+# A remembered name counts as printed where a line spells it this closely (rapidfuzz
+# partial ratio on normalised text): OCR slips keep 85+, another company's name less.
+NAME_PRINTED_RATIO = 85.0
+
+
+def printed(page: PageModel, name: str) -> bool:
+    """Whether the page prints the vendor's remembered name (as approved)."""
+    wanted = _norm_line(name)
+    return any(fuzz.partial_ratio(wanted, _norm_line(line.text)) >= NAME_PRINTED_RATIO
+               and len(_norm_line(line.text)) >= 0.6 * len(wanted) for line in page.lines)
 
 
 def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
@@ -397,26 +429,29 @@ def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
     return said
 
 
-def _amounts(model: MemoryModel, scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
+def _amounts(model: MemoryModel, ranker: Ranker | None,
+             scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
              items_sum: Decimal | None, extra: Decimal, decision: MemoryDecision,
              memory: VendorMemory) -> None:
     options: dict[str, list[tuple[Candidate, float, dict[str, float]] | None]] = {}
     for name in AMOUNTS:
+        # the memory's favourites and the memory-less ones: both stay in the contest
+        by_base = sorted(scored.get(name, []), key=lambda item: -item[2].get("base", 0.0))
         seen: set[str] = set()
         distinct = []
-        for item in scored.get(name, []):
+        for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT]]:
             key = value_key(name, item[0].value)
             if key not in seen:
                 seen.add(key)
                 distinct.append(item)
-        options[name] = list(distinct[:TOP_K])
+        options[name] = list(distinct)
         if name != "total":
             options[name].append(None)
-    best: tuple[bool, float, dict[str, Any]] | None = None
+    best: tuple[bool, float, dict[str, Any]] | None = None  # (adds up, log score, choice)
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
         values = {n: (None if c is None else c[0]) for n, c in chosen.items()}
-        if not _coherent(values):
+        if not coherent(values):
             continue
         score = 0.0
         for n, c in chosen.items():
@@ -426,8 +461,11 @@ def _amounts(model: MemoryModel, scored: dict[str, list[tuple[Candidate, float, 
             else:
                 score += math.log(max(1e-6, c[1]))
         fits = adds_up_to(values, items_sum, extra)
-        # the arithmetic is a constraint: what adds up beats whatever memory favours
-        if best is None or (fits, score) > (best[0], best[1]):
+        if fits:
+            score += math.log(ARITHMETIC_PRIOR)
+        elif contradicts(values, items_sum):  # one of them is wrong, for sure
+            score -= math.log(ARITHMETIC_PRIOR)
+        if best is None or score > best[1]:
             best = (fits, score, chosen)
     if best is None:
         return
@@ -439,20 +477,35 @@ def _amounts(model: MemoryModel, scored: dict[str, list[tuple[Candidate, float, 
                 decision.fields[name] = None
             continue
         cand, prob, row = item
-        confidence = model.confidence(name, prob)
+        if not memory.field(name).spots:  # chosen with the arithmetic, not by the memory
+            confidence = ranker_confidence(ranker, name, cand, prob)
+        else:
+            confidence = model.confidence(name, prob)
         if not fits:
             confidence = min(confidence, UNRECONCILED_CAP)
         decision.fields[name] = Remembered(cand, confidence, prob,
                                            _why(row, memory.field(name)))
 
 
-def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
-    total, sub, tax = (chosen.get(n) for n in AMOUNTS)
-    if total is not None and sub is not None and sub.value > total.value:
-        return False
-    if total is not None and tax is not None and tax.value >= total.value:
-        return False
-    return not (sub is not None and tax is not None and sub.value == tax.value)
+def contradicts(values: Mapping[str, Candidate | None], items_sum: Decimal | None) -> bool:
+    """Whether the amounts contradict each other as a bill's own check sees it
+    (`ExtractedBill.arithmetic_disagreement`): all three given and not adding up, or a
+    subtotal and a total that the items' sum makes neither."""
+    total, sub, tax = (values.get(n) for n in AMOUNTS)
+    if total is not None and sub is not None and tax is not None:
+        return True  # (called only for a combination that does not add up)
+    if items_sum is not None and total is not None and sub is not None:
+        return all(abs(items_sum - v.value) > Decimal("0.01") for v in (sub, total))
+    return False
+
+
+def ranker_confidence(ranker: Ranker | None, name: str, cand: Candidate, score: float
+                      ) -> float:
+    if ranker is None:
+        return score
+    from .ranker import kind_of
+
+    return ranker.confidence(name, score, kind_of(cand))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,20 +513,20 @@ def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 def locate(page: PageModel, proposed: Mapping[str, Sequence[Candidate]], name: str,
-           value: Any, ranker: Ranker | None) -> Candidate | None:
-    """Where an approved value sits: of the field's candidates with that value, the one the
-    memory-less decision scores highest (the rules' choice first among equals)."""
+           value: Any, ranker: Ranker | None) -> list[Candidate]:
+    """Where an approved value sits: the field's candidates with that value, the one the
+    memory-less decision scores highest first (the rules' choice first among equals)."""
     if value is None:
-        return None
+        return []
     key = value_key(name, _typed(name, value))
     same = [c for c in proposed.get(name, ()) if value_key(name, c.value) == key]
     if not same:
-        return None
+        return []
     bases = base_scores(ranker, name, same)
     ranked = sorted(zip(same, bases, strict=True), key=lambda item: (
         -item[1], -item[0].features.get("rule_choice", 0.0),
         -item[0].features.get("rule_score", 0.0), item[0].page, item[0].bbox[1]))
-    return ranked[0][0]
+    return [cand for cand, _ in ranked]
 
 
 def _typed(name: str, value: Any) -> Any:
@@ -494,11 +547,15 @@ def learn(memory: VendorMemory, page: PageModel, proposed: Mapping[str, Sequence
         if name not in approved:
             continue
         value = approved[name]
-        cand = locate(page, proposed, name, value, ranker)
+        found = locate(page, proposed, name, value, ranker)
         if value is None:
             fields[name] = memory.field(name).remember(None)
-        elif cand is not None:
-            fields[name] = memory.field(name).remember(spot_of(page, cand))
+        elif found:
+            cand = found[0]
+            spot = spot_of(page, cand)
+            others = list(dict.fromkeys(mask(_row_text(page, c)) for c in found[1:]))
+            fields[name] = memory.field(name).remember(
+                spot.model_copy(update={"others": [o for o in others if o != spot.context][:5]}))
             if name == "bill_number":
                 updates["bill_number_shape"] = shape(cand.text)
             if name == "bill_date":
@@ -533,7 +590,3 @@ def _date_order(text: str, dayfirst: bool | None) -> str | None:
         return None
     return "dmy" if dayfirst else "mdy"
 
-
-def same_vendor_name(a: str | None, b: str | None) -> bool:
-    """Whether two printed names are the same vendor's (as matching compares names)."""
-    return bool(a and b and normalize_name(a) == normalize_name(b))

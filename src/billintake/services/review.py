@@ -466,6 +466,11 @@ def check_approval(runtime: Runtime, organization_id: str, job_id: str,
         return
 
 
+def _request_reads(runtime: Runtime, in_request: bool) -> dict[str, Any]:
+    """A check made inside an HTTP request reads the books within the request's time."""
+    return {"read_deadline_s": runtime.settings.remote_read_timeout_s} if in_request else {}
+
+
 def approve(runtime: Runtime, organization_id: str, job_id: str,
             corrections: Corrections | Mapping[str, Any] | None = None,
             booking: Booking | None = None, *, dry_run: bool = False,
@@ -493,7 +498,8 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
         kind = corrections.kind or kind_of(stored)  # fixed before the amounts are corrected
         extracted = apply_corrections(stored, corrections)
         check_bill(extracted, organization_id, kind)
-        service = BillService.open(repo, runtime.settings, runtime.originals)
+        service = BillService.open(repo, runtime.settings, runtime.originals,
+                                   **_request_reads(runtime, dry_run))
         vendor = (_new_vendor(service, extracted, job) if booking.create_vendor
                   else _choose_vendor(service, job, extracted, corrections))
         draft = bill_input_from(extracted, vendor.id, job.document_sha256, kind=kind)

@@ -11,7 +11,7 @@ from typing import Any
 
 from billintake.accounting.writer import TaxRate
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import BillintakeError
+from billintake.domain.errors import BillintakeError, UnreadableDocument
 from billintake.domain.extracted import Evidence, ExtractedBill, PaymentData, decimal_str
 from billintake.domain.kinds import kind_of
 from billintake.domain.model import Account, AccountClass, IngestJob, JobStatus
@@ -128,7 +128,8 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
     settings = runtime.settings
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
-        service = BillService.open(repo, settings, runtime.originals)
+        service = BillService.open(repo, settings, runtime.originals,  # (shown in a request)
+                                   read_deadline_s=settings.remote_read_timeout_s)
         booked = None if job.bill_id is None else service.get_bill(job.bill_id)
         accounts, books_error = _accounts(service)
         books_rates = _tax_rates(service) if books_error is None else []
@@ -197,7 +198,10 @@ def bill_pages_view(runtime: Runtime, repo: Repository, job: IngestJob) -> dict[
     original = original_of(job)
     if repo.get_document(original).media_type not in PAGED:
         return None
-    bills, total = bills_of(runtime, repo, job)
+    try:
+        bills, total = bills_of(runtime, repo, job)
+    except UnreadableDocument:
+        return None  # (the job says why it could not be read)
     if total < 2 or not any(bill.job.id == job.id for bill in bills):
         return None
     rows = [_bill_row(bill, bill.job.id == job.id) for bill in bills]

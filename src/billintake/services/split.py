@@ -7,7 +7,10 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pypdfium2 import PdfiumError
+
 from billintake.bootstrap import Runtime
+from billintake.domain.errors import UnreadableDocument
 from billintake.domain.extracted import ExtractedBill
 from billintake.domain.model import (
     EINVOICE_HINT,
@@ -149,22 +152,26 @@ def bill_file(job: IngestJob, data: bytes, media_type: str) -> bytes:
 
 
 def page_count(data: bytes, media_type: str) -> int:
-    """How many pages a PDF or multi-page TIFF has (an image: one)."""
-    if media_type == TIFF:
-        from PIL import Image
+    """How many pages a PDF or multi-page TIFF has (an image: one); UnreadableDocument when
+    the file cannot be opened."""
+    try:
+        if media_type == TIFF:
+            from PIL import Image
 
-        with Image.open(io.BytesIO(data)) as image:
-            return int(getattr(image, "n_frames", 1))
-    if media_type != "application/pdf":
-        return 1
-    import pypdfium2 as pdfium
+            with Image.open(io.BytesIO(data)) as image:
+                return int(getattr(image, "n_frames", 1))
+        if media_type != "application/pdf":
+            return 1
+        import pypdfium2 as pdfium
 
-    with PDFIUM:
-        document = pdfium.PdfDocument(data)
-        try:
-            return len(document)
-        finally:
-            document.close()
+        with PDFIUM:
+            document = pdfium.PdfDocument(data)
+            try:
+                return len(document)
+            finally:
+                document.close()
+    except (OSError, ValueError, PdfiumError) as exc:
+        raise UnreadableDocument(f"its pages cannot be counted: {exc}") from exc
 
 
 def cut_pages(data: bytes, media_type: str, pages: PageRange, *, mark: str | None = None

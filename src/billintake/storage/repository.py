@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,6 +66,22 @@ def hash_api_key(key: str) -> str:
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
+
+# The statements of the request path, built once (their parameters bound at each call): the
+# cost of building and keying a statement is most of a short one's time.
+_ORGANIZATION_FOR_KEY = (
+    select(OrganizationRow).join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
+    .where(ApiKeyRow.key_hash == bindparam("key_hash"), ApiKeyRow.revoked_at.is_(None)))
+_JOB_BY_DOCUMENT = (
+    select(IngestJobRow)
+    .where(IngestJobRow.organization_id == bindparam("organization_id"),
+           IngestJobRow.document_sha256 == bindparam("sha256"))
+    .order_by(IngestJobRow.created_at).limit(1))
+_DOCUMENT_RECORDED = select(DocumentRow.sha256).where(
+    DocumentRow.organization_id == bindparam("organization_id"),
+    DocumentRow.sha256 == bindparam("sha256"))
+_INSERT_DOCUMENT = insert(DocumentRow.__table__)
+_INSERT_JOB = insert(IngestJobRow.__table__)
 
 LEASE_COLUMNS = ("lease_owner", "lease_until")  # a job's lease is the queue's, not the job's
 
@@ -119,11 +135,7 @@ class Directory:
         return ApiKey.model_validate(_row_dict(row, exclude=("key_hash",)))
 
     def organization_for_key(self, key: str) -> Organization | None:
-        row = self.session.scalar(
-            select(OrganizationRow)
-            .join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
-            .where(ApiKeyRow.key_hash == hash_api_key(key), ApiKeyRow.revoked_at.is_(None))
-        )
+        row = self.session.scalar(_ORGANIZATION_FOR_KEY, {"key_hash": hash_api_key(key)})
         return None if row is None else Organization.model_validate(_row_dict(row))
 
     def get_organization(self, organization_id: str) -> Organization:
@@ -386,21 +398,21 @@ class Repository(OrganizationScope):
         will queue it. A concurrent writer of the same file fails the commit (IntegrityError)."""
         self._check_org(document)
         self._check_org(job)
-        if self.session.get(DocumentRow, (self.organization_id, document.sha256)) is None:
-            self.session.execute(insert(DocumentRow.__table__).values(document.model_dump()))
+        recorded = self.session.execute(_DOCUMENT_RECORDED, {
+            "organization_id": self.organization_id, "sha256": document.sha256}).first()
+        if recorded is None:
+            self.session.execute(_INSERT_DOCUMENT, document.model_dump())
         values = _job_row(job)
-        if held_by is not None:
-            values["lease_owner"], values["lease_until"] = held_by
-        self.session.execute(insert(IngestJobRow.__table__).values(values))
+        values["lease_owner"], values["lease_until"] = held_by or (None, None)
+        self.session.execute(_INSERT_JOB, values)
         return job
 
     def get_job(self, job_id: str) -> IngestJob:
         return _job(self._get(IngestJobRow, job_id, "job"))
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
-        row = self.session.scalar(
-            self._owned(IngestJobRow, IngestJobRow.document_sha256 == sha256)
-            .order_by(IngestJobRow.created_at).limit(1))
+        row = self.session.scalar(_JOB_BY_DOCUMENT, {"organization_id": self.organization_id,
+                                                     "sha256": sha256})
         return None if row is None else _job(row)
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from .content import make_customer, make_invoice, make_receipt, make_vendor
 from .generate import SyntheticBill, _pick_locale, _simple_items, build_labels, build_truth
@@ -41,6 +42,9 @@ def vendor_bills(seed: int, split: str, vendor: int, count: int, *,
     else:
         party = make_vendor(first, LOCALES[locale])
         customer = make_customer(first, LOCALES[locale], party)
+    # its own mail domain (the generator's is the name's first word, which vendors share)
+    party = replace(party, email=f"billing@{re.sub(r'[^a-z0-9]+', '-', party.name.lower())}"
+                                 ".example")
     template = make_invoice(first, locale, n_items=1, multi_rate=False, sections=False,
                            notes=False, negative_line=False).bill_number
     for index in range(count):

@@ -62,7 +62,11 @@ def booking_runner(app: Any) -> BookingRunner:
 
 
 def bill_service(repo: OrgRepository, runtime: RuntimeDep) -> BillService:
-    return BillService.open(repo, runtime.settings, runtime.originals)
+    """The books of the caller's organization, read within the request's time: a hanging
+    accounting system gives 504 (`remote_read_timeout_s`), a failing one 502, with the
+    reason. (Writes to it run as booking jobs, never in the request.)"""
+    return BillService.open(repo, runtime.settings, runtime.originals,
+                            read_deadline_s=runtime.settings.remote_read_timeout_s)
 
 
 Service = Annotated[BillService, Depends(bill_service)]

@@ -27,28 +27,31 @@ VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", 
 CENT = Decimal("0.02")
 # Word classes of amount labels. A class is a feature, not a rule: "Rechnungssumme ohne USt."
 # is gross, net and tax at once, and the ranker learns which combination names which field.
-WORD_CLASSES: dict[str, re.Pattern[str]] = {
-    "net": re.compile(r"net(?!t\s*total)|excl|exkl|ohne|hors|\bht\b|before|sub[ -]?total|"
-                      r"zwischen|sous|positions|warenwert|basis|\bbase\b|taxable|"
-                      r"imposable|grundlage|excluding", re.I),
-    "tax": re.compile(r"steuer|tax|mwst|\bust\b|\bvat\b|tva|\bgst\b|\bsst\b|btw|\bu\.?st", re.I),
-    "gross": re.compile(r"brutto|gross|incl|inkl|ttc|total|gesamt|summe|grand|"
-                        r"rechnungsbetrag|endbetrag|jumlah|totaal", re.I),
-    "due": re.compile(r"zahlbetrag|zu zahlen|payer|amount due|balance|to pay|payable|"
-                      r"\bdue\b|offen|restbetrag|nett total|net total|solde", re.I),
-    "prepaid": re.compile(r"anzahlung|acompte|prepa|voraus|already|bereits|erhalten|"
-                          r"received|deposit|abschlagszahlung|d[ée]j[àa]|advance|"
-                          r"vorauszahlung|paid to date", re.I),
-    "charge": re.compile(r"zuschl|charge|frais|\bfee|shipping|versand|fracht|porto|"
-                         r"delivery|livraison|handling|service", re.I),
-    "allowance": re.compile(r"abschl[aä]g|rabatt|discount|remise|nachlass|skonto|saving|"
-                            r"allowance|r[ée]duction|diskaun|less\b|voucher|coupon", re.I),
-    "cash": re.compile(r"cash|tunai|tender|\bbar\b|bargeld|bayar|given|gegeben|esp[èe]ces|"
-                       r"card|visa|master|credit|debit|kredit|nets|eftpos|payment|paid", re.I),
-    "change": re.compile(r"change|baki|r[üu]ckgeld|wechselgeld|rendu|monnaie|kembali", re.I),
-    "rounding": re.compile(r"round|rundung|arrondi|\badj|pelarasan|bulat", re.I),
-    "rate": re.compile(r"%|\brate\b|satz|taux|tarif", re.I),
+_WORDS: dict[str, tuple[str, ...]] = {
+    "net": (r"net(?!t\s*total)", "excl", "exkl", "ohne", "hors", r"\bht\b", "before",
+            "sub[ -]?total", "zwischen", "sous", "positions", "warenwert", "basis", r"\bbase\b",
+            "taxable", "imposable", "grundlage", "excluding"),
+    "tax": ("steuer", "tax", "mwst", r"\bust\b", r"\bvat\b", "tva", r"\bgst\b", r"\bsst\b",
+            "btw", r"\bu\.?st"),
+    "gross": ("brutto", "gross", "incl", "inkl", "ttc", "total", "gesamt", "summe", "grand",
+              "rechnungsbetrag", "endbetrag", "jumlah", "totaal"),
+    "due": ("zahlbetrag", "zu zahlen", "payer", "amount due", "balance", "to pay", "payable",
+            r"\bdue\b", "offen", "restbetrag", "nett total", "net total", "solde"),
+    "prepaid": ("anzahlung", "acompte", "prepa", "voraus", "already", "bereits", "erhalten",
+                "received", "deposit", "abschlagszahlung", "d[ée]j[àa]", "advance",
+                "paid to date"),
+    "charge": ("zuschl", "charge", "frais", r"\bfee", "shipping", "versand", "fracht", "porto",
+               "delivery", "livraison", "handling", "service"),
+    "allowance": ("abschl[aä]g", "rabatt", "discount", "remise", "nachlass", "skonto", "saving",
+                  "allowance", "r[ée]duction", "diskaun", r"less\b", "voucher", "coupon"),
+    "cash": ("cash", "tunai", "tender", r"\bbar\b", "bargeld", "bayar", "given", "gegeben",
+             "esp[èe]ces", "card", "visa", "master", "credit", "debit", "kredit", "nets",
+             "eftpos", "payment", "paid"),
+    "change": ("change", "baki", "r[üu]ckgeld", "wechselgeld", "rendu", "monnaie", "kembali"),
+    "rounding": ("round", "rundung", "arrondi", r"\badj", "pelarasan", "bulat"),
+    "rate": ("%", r"\brate\b", "satz", "taux", "tarif"),
 }
+WORD_CLASSES = {name: re.compile("|".join(words), re.I) for name, words in _WORDS.items()}
 LABEL_MAX_WORDS = 8  # a longer text left of a value is prose, not its label
 COLUMN_ROWS = 8  # how far above a value its column header may stand
 FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
@@ -61,6 +64,8 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
             "tendered_less_change", "rounded_of_other")
 MAX_SPANS = 400
+# Whether the amounts' ranker reads the rules' (`reconcile`) choice and scores as features.
+READS_RULES = False
 VAT_VALUES = 80  # the largest distinct amounts searched for VAT sums
 
 
