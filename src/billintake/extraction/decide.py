@@ -126,8 +126,8 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
     if best is None:
         decision.reconciled = False
         return
-    chosen, kind = best
-    adds_up = kind is not None
+    chosen, agreement = best
+    adds_up = agreement is not None
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
