@@ -43,9 +43,10 @@ $(VENV)/.installed: pyproject.toml devkit/pyproject.toml Makefile
 migrate: venv ## create or upgrade the database schema
 	$(BIN)/billintake migrate
 
-model: venv ## rebuild models/: the spaCy pipeline (rule components), then the ranker (real sets)
+model: venv ## rebuild models/: the spaCy pipeline (rule components), the ranker (real sets), the vendor-memory model
 	$(BIN)/python scripts/build_pipeline.py
 	$(BIN)/python scripts/train_ranker.py
+	$(BIN)/python scripts/train_memory.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
     beancount_dir: Path | None = None  # default: data_dir / "beancount"
+    # an HTTP request waits at most this long, all its reads and retries together, for the
+    # accounting system (GET /accounts, the reports): then 504 with the reason (jobs wait longer)
+    remote_read_timeout_s: float = Field(default=10.0, gt=0)
     rutter_base_url: str = "https://production.rutterapi.com/versioned"
     rutter_client_id: str = ""
     rutter_client_secret: str = ""

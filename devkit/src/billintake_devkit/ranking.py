@@ -28,7 +28,10 @@ from billintake.extraction.candidate import Candidate
 from billintake.extraction.decide import (
     AMOUNTS,
     HEADER,
+    best_combination,
+    combinations,
     decide,
+    ranked,
     rules_signals,
     signals_of,
 )
@@ -300,7 +303,10 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
              for i in range(k)}
     groups = selected_groups({n: [p for i in range(k) for p in oof[i][n]] for n in FIELDS},
                              {n: [p for i in range(k) for p in rules[i][n]] for n in FIELDS})
+    priors = {i: prior_outcomes(models[i], folds[i]) for i in range(k)}
     for i in range(k):
+        models[i].info["arithmetic_prior"] = choose_priors(
+            [o for j in range(k) if j != i for o in priors[j]])
         for name in FIELDS:
             calibrate(models[i], name, [p for j in range(k) if j != i for p in oof[j][name]])
         for name in RULE_FIELDS:
@@ -309,6 +315,54 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
         if select:
             _keep(models[i], groups)
     return models
+
+
+# The prior factors tried for each kind of arithmetic agreement (`decide.arithmetic_kind`).
+PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0),
+              "items": (1.0, 5.0, 20.0), "floor": (1e-6, 1e-3, 1e-2)}
+Priors = tuple[float, float, float, float]  # vat, sum, items, floor
+
+
+PriorOutcome = tuple[str, dict[Priors, int]]  # the document's kind, right amounts per priors
+
+
+def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[PriorOutcome]:
+    """Per real example (scored by `model`, which never saw it): its kind, and for each set of
+    priors of the grid how many of its known amounts the joint choice gets right."""
+    out: list[PriorOutcome] = []
+    if any(name not in model.boosters for name in AMOUNTS):
+        return out
+    grid = [(v, s, i, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
+            for s in PRIOR_GRID["sum"] for i in PRIOR_GRID["items"]]
+    for ex in examples:
+        if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
+            continue
+        order = {name: ranked(model, name, list(ex.proposed.get(name, ()))) for name in AMOUNTS}
+        combos = combinations(order, ex.items_sum,
+                              _extra(ex.bill) if ex.bill is not None else Decimal(0))
+        right: dict[Priors, int] = {}
+        for vat, plain, items, floor in grid:
+            best = best_combination(combos, {"vat": vat, "sum": plain, "items": items,
+                                             "floor": floor})
+            right[(vat, plain, items, floor)] = 0 if best is None else sum(
+                int(c is not None and same(n, ex.doc.truth[n], c.value))
+                for n, c in best[0].items() if ex.doc.truth.get(n) not in (None, ""))
+        out.append((ex.kind, right))
+    return out
+
+
+def choose_priors(outcomes: Sequence[PriorOutcome]) -> dict[str, dict[str, float]]:
+    """Per document kind (text layer, OCR): the grid's priors under which the joint choice is
+    right most often (the first such in grid order, the smallest floor and factors, on a
+    tie). Receipts and printed invoices differ: a till slip's VAT sum is often not what was
+    paid (rounding, several VAT parts), an invoice's nearly always is."""
+    chosen: dict[str, dict[str, float]] = {}
+    for kind in sorted({k for k, _ in outcomes}):
+        mine = [o for k, o in outcomes if k == kind]
+        totals = {key: sum(o[key] for o in mine) for key in mine[0]}
+        vat, plain, items, floor = max(totals, key=lambda key: totals[key])
+        chosen[kind] = {"vat": vat, "sum": plain, "items": items, "floor": floor}
+    return chosen
 
 
 def _outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> dict[str, list[Outcome]]:
@@ -337,12 +391,14 @@ def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> rank
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     pairs: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
     rules: dict[str, list[Outcome]] = {name: [] for name in RULE_FIELDS}
+    priors: list[PriorOutcome] = []
     for i in range(k):
         model = train_models([e for j, f in folds.items() if j != i for e in f])
         for name, found in _outcomes(model, folds[i]).items():
             pairs[name].extend(found)
         for name in RULE_FIELDS:
             rules[name].extend(rule_outcomes(folds[i], name, model))
+        priors.extend(prior_outcomes(model, folds[i]))
     final = train_models(examples)
     for name in final.boosters:
         calibrate(final, name, pairs[name])
@@ -350,7 +406,8 @@ def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> rank
         calibrate(final, "rules:" + name, rules[name])
     groups = selected_groups(pairs, rules)
     final.info = {"documents": len(examples), "folds": k,
-                  "sources": sorted({e.doc.source for e in examples})}
+                  "sources": sorted({e.doc.source for e in examples}),
+                  "arithmetic_prior": choose_priors(priors)}
     if select:
         _keep(final, groups)
     return final

@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from billintake.domain.currency import MINOR_UNITS
 from billintake.domain.errors import UnreadableDocument
 from billintake.domain.extracted import (
@@ -40,6 +42,8 @@ from .header import (
 )
 from .labels import PAYMENT_LABEL
 from .line_items import extract_line_items
+from .memory import MemoryBook, MemoryModel, Recognition, decide_with_memory, load_memory_model
+from .memory import recognise as recognise_vendor
 from .model import load
 from .ocr_repair import repair_identifier, repair_tax_id
 from .page import PageModel
@@ -67,19 +71,24 @@ class Extractor:
         self.use_model = use_model
         self.ranker = ranker if ranker is not None or not use_model else load_shipped(
             None if settings is None else settings.resolved_ranker_dir)
+        self.memory_model = load_memory_model() if use_model else None
 
     # --- entry points -----------------------------------------------------------------------
 
-    def extract_bytes(self, data: bytes, *, companion_xml: bytes | None = None) -> ExtractedBill:
+    def extract_bytes(self, data: bytes, *, companion_xml: bytes | None = None,
+                      memory: MemoryBook | None = None) -> ExtractedBill:
         """Sniff, then the e-invoice XML first (beside the file, inside it, or the file
         itself), cross-checked with the printed page; else the page. `companion_xml` is an
-        XML that came with the file (an email's `.xml` next to its PDF)."""
+        XML that came with the file (an email's `.xml` next to its PDF); `memory`, the
+        organization's vendors and what their approved bills taught (`memory.py`)."""
         media_type = _sniff(data, self.settings)
-        return self.extract_sniffed(data, media_type, companion_xml=companion_xml)
+        return self.extract_sniffed(data, media_type, companion_xml=companion_xml,
+                                    memory=memory)
 
     def extract_sniffed(self, data: bytes, media_type: str, *,
                         companion_xml: bytes | None = None,
-                        read_pages: Callable[[], ReadDocument] | None = None) -> ExtractedBill:
+                        read_pages: Callable[[], ReadDocument] | None = None,
+                        memory: MemoryBook | None = None) -> ExtractedBill:
         """`extract_bytes` for a file already sniffed; `read_pages` gives its read pages
         (default: read `data` when the page is needed)."""
         from .einvoice import extract_einvoice_first
@@ -89,7 +98,7 @@ class Extractor:
 
         def visual() -> ExtractedBill:
             read.append(read_pages())
-            return self.extract_document(read[0])
+            return self.extract_document(read[0], memory=memory)
 
         bill = extract_einvoice_first(
             data, media_type, companion_xml=companion_xml, settings=self.settings,
@@ -118,25 +127,38 @@ class Extractor:
         return with_payment(bill, doc, find_codes(data, media_type, max_pixels=max_pixels,
                                                   pages=len(doc.pages)))
 
-    def extract_document(self, doc: ReadDocument) -> ExtractedBill:
-        """Visual extraction from read pages."""
+    def extract_document(self, doc: ReadDocument, memory: MemoryBook | None = None
+                         ) -> ExtractedBill:
+        """Visual extraction from read pages (with the vendors' memories, when given)."""
         if not doc.pages or not any(page.words for page in doc.pages):
             raise UnreadableDocument("No text could be read from this document.")
-        return _VisualExtraction(doc, self.ranker).run()
+        remembering = None if memory is None or self.memory_model is None \
+            else (memory, self.memory_model)
+        return _VisualExtraction(doc, self.ranker, memory=remembering).run()
 
     def propose(self, doc: ReadDocument) -> tuple[ExtractedBill, dict[str, list[Candidate]]]:
         """The rules' bill (no ranker) and every ranked field's candidates with their
         features: the ranker's training material."""
+        bill, proposed, _ = self.observe(doc)
+        return bill, proposed
+
+    def observe(self, doc: ReadDocument
+                ) -> tuple[ExtractedBill, dict[str, list[Candidate]], PageModel]:
+        """`propose`, with the page model the candidates stand on: what a vendor memory
+        learns from (`memory.learn`)."""
         run = _VisualExtraction(doc, None, collect=True)
-        return run.run(), run.proposed
+        return run.run(), run.proposed, run.page
 
 
 class _VisualExtraction:
     """One document's extraction: builds the context once, then each field in turn."""
 
     def __init__(self, doc: ReadDocument, ranker: Ranker | None = None, *,
-                 collect: bool = False) -> None:
+                 collect: bool = False,
+                 memory: tuple[MemoryBook, MemoryModel] | None = None) -> None:
         self.doc = doc
+        self.memory = memory
+        self.recognition: Recognition | None = None
         self.ranker = ranker
         self.collect = collect
         self.proposed: dict[str, list[Candidate]] = {}
@@ -174,12 +196,14 @@ class _VisualExtraction:
         bill.update(self._vendor_details(bill["vendor_name"]))
         bill["currency"] = self._currency(amounts.choices)
         reconciled = amounts.reconciled
-        if self.ranker is not None or self.collect:
+        if self.ranker is not None or self.collect or self.memory is not None:
             rule_choices = {name: bill[name].value for name in finders.RANKED
                             if bill.get(name) is not None}
             self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
         if self.ranker is not None:
             reconciled = self._decide(bill, items_sum, reconciled)
+        if self.memory is not None:
+            reconciled = self._remember(bill, items_sum, reconciled)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
@@ -222,6 +246,52 @@ class _VisualExtraction:
                 bill["due_date"].value < bill["bill_date"].value:
             bill["due_date"] = None
         return decision.reconciled
+
+    def _remember(self, bill: dict[str, Any], items_sum: Decimal | None,
+                  reconciled: bool) -> bool:
+        """The vendor recognised, and its memory's choices (`memory.py`) replace the fields it
+        knows; returns whether the amounts add up."""
+        assert self.memory is not None
+        book, model = self.memory
+        self.recognition = recognise_vendor(self.page, bill, book)
+        if self.recognition is None:
+            return reconciled
+        decision = decide_with_memory(model, self.ranker, self.page, self.proposed,
+                                      self.recognition, items_sum, _extra(bill))
+        for name, chosen in decision.fields.items():
+            if chosen is None:
+                bill[name] = None
+                continue
+            field = _field(chosen.candidate.value, chosen.confidence, chosen.candidate)
+            if field.evidence is not None:
+                field.evidence.why = chosen.why
+            bill[name] = field
+        if decision.vendor_name is not None:
+            bill["vendor_name"] = self._remembered_name(bill.get("vendor_name"),
+                                                        *decision.vendor_name)
+        if bill.get("currency") is None and decision.currency:
+            bill["currency"] = FieldValue[str](value=decision.currency, confidence=0.9)
+        if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
+                bill["due_date"].value < bill["bill_date"].value:
+            bill["due_date"] = None
+        return reconciled if decision.reconciled is None else decision.reconciled
+
+    def _remembered_name(self, found: FieldValue[str] | None, name: str, confidence: float
+                         ) -> FieldValue[str]:
+        """The recognised vendor's name as approved, with the page line that prints it."""
+        assert self.recognition is not None
+        evidence = found.evidence if found is not None else None
+        best = max(((fuzz.ratio(name.casefold(), line.text.casefold()), line)
+                    for line in self.page.lines), key=lambda item: item[0], default=None)
+        if best is not None and best[0] >= 60:
+            line = best[1]
+            evidence = Evidence(source=_source(line.source), page=line.page,
+                                bbox=_round_box(line.bbox), text=line.text)
+        if evidence is not None:
+            evidence = evidence.model_copy(update={"why": [
+                f"vendor recognised by its {self.recognition.method.replace('_', ' ')}",
+                f"its name as approved on {self.recognition.memory.approvals} bill(s)"]})
+        return FieldValue[str](value=name, confidence=round(confidence, 3), evidence=evidence)
 
     def _payment_marks(self) -> dict[str, list[tuple[int, float]]]:
         """Where a tip or rounding line stands, read or not ("ROUNDING ADJ -§.62")."""
@@ -352,7 +422,7 @@ class _VisualExtraction:
 
     def _line_items(self) -> tuple[list[ExtractedLineItem], list[str]]:
         try:
-            result = extract_line_items(self.doc)
+            result = extract_line_items(self.doc, self.layout)
         except Exception:  # the header must come out even if the table reader trips
             log.exception("line item extraction failed")
             return [], ["line items could not be read"]

@@ -769,7 +769,11 @@ def push_extracted_bill(runtime: Runtime, organization_id: str, extracted: Extra
     it; its id. If booking fails the draft stays with the write's key and error, and the job's
     retry pushes it again: the key makes the accounting system return what an attempt wrote."""
     with runtime.repository(organization_id) as repo:
+        from billintake.services.vendor_memory import with_remembered_booking
+
         service = BillService.open(repo, runtime.settings, runtime.originals)
-        bill = service.create_from_extracted(extracted, vendor=vendor,
-                                             document_sha256=document_sha256)
+        service.remember_alias(vendor, extracted.value("vendor_name"))
+        draft = with_remembered_booking(bill_input_from(extracted, vendor.id, document_sha256),
+                                        repo.get_vendor_memory(vendor.id))
+        bill = service.record(draft)
         return service.push_bill(bill.id).id

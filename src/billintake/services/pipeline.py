@@ -34,7 +34,9 @@ from billintake.settings import Settings
 
 if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
+    from billintake.extraction.memory import MemoryBook
     from billintake.matching.vendors import VendorCandidate, VendorMatch
+    from billintake.queue.dispatcher import Dispatcher
     from billintake.reading.document import ReadDocument
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class Readout:
     companion_xml: bytes | None = None
     document: ReadDocument | None = None
     read_error: BillintakeError | None = None
+    memory: MemoryBook | None = None  # the organization's vendor memories, for extraction
 
     def pages(self) -> ReadDocument:
         """The read pages, or the error reading them raised."""
@@ -134,7 +137,7 @@ def extract_stage(readout: Readout, settings: Settings) -> ExtractedBill:
     first, cross-checked with the page, else the page, with warnings saying why."""
     return _extractor(settings).extract_sniffed(  # type: ignore[no-any-return]
         readout.data, readout.media_type, companion_xml=readout.companion_xml,
-        read_pages=readout.pages)
+        read_pages=readout.pages, memory=readout.memory)
 
 
 _extractors: dict[int, tuple[Settings, Any]] = {}
@@ -302,11 +305,14 @@ def current_reasons(reasons: list[str], extracted: ExtractedBill | None,
 
 
 def run_job(runtime: Runtime, organization_id: str, job_id: str,
-            stages: Stages = DEFAULT_STAGES) -> IngestJob:
+            stages: Stages = DEFAULT_STAGES, *,
+            dispatcher: Dispatcher | None = None) -> IngestJob:
     """Run one job to a final status (pushed, needs_review or failed) and return it.
 
     A job already final is returned unchanged, so a redelivered task does nothing twice; a
-    run overtaken by a newer run of the same job stops at its next step.
+    run overtaken by a newer run of the same job stops at its next step. The jobs a file of
+    several bills makes are handed to `dispatcher` at once (without one they wait for the
+    next sweep of unfinished jobs).
     """
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
@@ -323,7 +329,7 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
         repo.update_job(job)
     context = {"job_id": job.id, "organization_id": organization_id}
     try:
-        return _run_stages(runtime, job, stages)
+        return _run_stages(runtime, job, stages, dispatcher)
     except _Superseded:
         log.warning("a newer run of this job took over; this run stops", extra=context)
         with runtime.repository(organization_id) as repo:
@@ -335,7 +341,8 @@ class _Superseded(Exception):
     its first worker was still busy): the newer run owns the job from now on."""
 
 
-def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
+def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
+                dispatcher: Dispatcher | None) -> IngestJob:
     settings = runtime.settings
     organization_id = job.organization_id
     info = JobInput(job_id=job.id, organization_id=organization_id,
@@ -343,8 +350,10 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
                     hints=dict(job.hints))
     context = {"job_id": job.id, "organization_id": organization_id}
     try:
-        data = runtime.originals.read(job.document_sha256)
         media_type = _received_media_type(runtime, job)
+        from billintake.services.split import bill_file
+
+        data = bill_file(job, runtime.originals.read(job.document_sha256), media_type)
         companion = job.hints.get(EINVOICE_HINT)
         companion_xml = runtime.originals.read(companion) if companion else None
 
@@ -353,16 +362,19 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
         if readout.document is not None:  # several bills in the file: one job per bill
             from billintake.services.split import split_job
 
-            readout = replace(readout, document=split_job(runtime, job, media_type, data,
-                                                          readout.document))
+            readout = replace(readout, document=split_job(
+                runtime, job, media_type, data, readout.document, dispatcher=dispatcher))
 
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
-        extracted = stages.extract(readout, settings)
+        extracted = stages.extract(replace(readout, memory=_memory_book(runtime, job)),
+                                   settings)
 
         job = _set_status(runtime, job, JobStatus.MATCHING, outcome=JobOutcome(bill=extracted))
         with runtime.repository(organization_id) as repo:
             vendors = repo.list_vendors()
         vendor_match = stages.match(extracted, vendors, info, settings)
+        if vendor_match.vendor is not None and extracted.source == "xml":
+            _remember_einvoice(runtime, job, extracted, vendor_match.vendor, readout)
         reasons = review_reasons(extracted, vendor_match, ReviewPolicy.from_settings(settings))
         outcome = JobOutcome(bill=extracted, vendor_match=vendor_match.outcome(),
                              review_reasons=reasons)
@@ -392,6 +404,29 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
         log.exception("job crashed", extra=context)
         return _fail(runtime, job, f"internal error: {type(exc).__name__}: {exc}",
                      "internal_error")
+
+
+def _memory_book(runtime: Runtime, job: IngestJob) -> MemoryBook | None:
+    """The organization's vendor memories (none while no approval taught anything)."""
+    from billintake.services.vendor_memory import memory_book
+
+    with runtime.repository(job.organization_id) as repo:
+        return memory_book(repo)
+
+
+def _remember_einvoice(runtime: Runtime, job: IngestJob, extracted: ExtractedBill,
+                       vendor: Vendor, readout: Readout) -> None:
+    """An e-invoice's exact values on its printed page teach its vendor's memory; a failure
+    to learn never fails the job."""
+    from billintake.services.vendor_memory import remember_einvoice
+
+    try:
+        with runtime.repository(job.organization_id) as repo:
+            remember_einvoice(repo, _extractor(runtime.settings), vendor, extracted,
+                              readout.document)
+    except Exception:
+        log.exception("the e-invoice could not teach its vendor's memory",
+                      extra={"job_id": job.id, "organization_id": job.organization_id})
 
 
 def _push_once(runtime: Runtime, stages: Stages, info: JobInput, extracted: ExtractedBill,

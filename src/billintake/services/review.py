@@ -16,16 +16,24 @@ the vendor's on file — a reviewer confirms each by its code, or approval is a 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from billintake.bootstrap import Runtime
+from billintake.domain.banking import (
+    compact,
+    iban_error,
+    reference_error,
+    reference_type,
+    valid_bic,
+)
 from billintake.domain.errors import (
     ConfirmationNeeded,
     Conflict,
@@ -38,6 +46,7 @@ from billintake.domain.extracted import (
     ExtractedBill,
     ExtractedLineItem,
     FieldValue,
+    PaymentData,
     TaxLine,
 )
 from billintake.domain.kinds import kind_of
@@ -72,8 +81,19 @@ from billintake.services.pipeline import (
     unknown_accounts,
     vendor_candidate_of,
 )
+from billintake.services.vendor_memory import (
+    BookedAs,
+    description_key,
+    remember_approval,
+    with_remembered_booking,
+)
 from billintake.settings import Settings
 from billintake.storage.repository import Repository
+
+if TYPE_CHECKING:
+    from billintake.reading.document import ReadDocument
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------
 # What waits, and why
@@ -167,6 +187,47 @@ class LineCorrection(BaseModel):
     tax_rate: Amount | None = None
 
 
+class PaymentCorrection(BaseModel):
+    """The payment data a reviewer corrects: each checked by its rules (an IBAN's check digits
+    and country format, a BIC's form, a structured reference's check digits); null clears."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    iban: str | None = Field(default=None, min_length=5, max_length=42)
+    bic: str | None = Field(default=None, min_length=8, max_length=14)
+    reference: str | None = Field(default=None, min_length=1, max_length=140)
+    payee_name: str | None = Field(default=None, min_length=1, max_length=140)
+
+    @field_validator("iban")
+    @classmethod
+    def _valid_iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        error = iban_error(value)
+        if error is not None:
+            raise ValueError(f"{value} is not a valid IBAN: {error}")
+        return compact(value)
+
+    @field_validator("bic")
+    @classmethod
+    def _valid_bic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bic = valid_bic(value)
+        if bic is None:
+            raise ValueError(f"{value} is not a BIC (8 or 11 characters: bank, country, "
+                             "location, branch)")
+        return bic
+
+    @field_validator("reference")
+    @classmethod
+    def _valid_reference(cls, value: str | None) -> str | None:
+        error = None if value is None else reference_error(value)
+        if error is not None:
+            raise ValueError(f"{value}: {error}")
+        return value
+
+
 class Corrections(BaseModel):
     """What a reviewer changes; a field given as null is cleared. `vendor_id` picks a vendor.
     Amounts are given as printed (a credit note's positive), as extraction gives them."""
@@ -186,6 +247,7 @@ class Corrections(BaseModel):
     total: Amount | None = None
     po_number: str | None = Field(default=None, max_length=100)
     line_items: list[LineCorrection] | None = None
+    payment: PaymentCorrection | None = None  # the fields given are corrected, the rest kept
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | None) -> Corrections:
@@ -232,7 +294,30 @@ def apply_corrections(extracted: ExtractedBill, corrections: Corrections) -> Ext
                               tax_rate=line.tax_rate, confidence=1.0,
                               evidence=_corrected(len(extracted.line_items), "lines"))
             for line in corrections.line_items or []]
+    if corrections.payment is not None:
+        updates.update(_payment_corrected(extracted, corrections.payment))
     return extracted.model_copy(update=updates)
+
+
+def _payment_corrected(extracted: ExtractedBill, fixes: PaymentCorrection) -> dict[str, Any]:
+    """The bill's payment data with the reviewer's values; a corrected IBAN is the bill's
+    account too (`vendor_iban`: what the payment guard compares and a new vendor gets)."""
+    payment = (extracted.payment or PaymentData()).model_copy()
+    updates: dict[str, Any] = {}
+    for name in fixes.model_fields_set:
+        value = getattr(fixes, name)
+        setattr(payment, name, None if value is None else FieldValue(
+            value=value, confidence=1.0, evidence=_corrected(payment.value(name))))
+    if "reference" in fixes.model_fields_set:
+        payment.reference_type = None if fixes.reference is None else reference_type(
+            fixes.reference)
+    if "iban" in fixes.model_fields_set:
+        updates["vendor_iban"] = payment.iban
+    if payment.amount is None and payment.iban is not None:
+        payment.amount = extracted.amount_due or extracted.total
+    if payment.currency is None and payment.iban is not None:
+        payment.currency = extracted.currency
+    return {**updates, "payment": payment}
 
 
 def _corrected(extracted: Any, what: str = "") -> Evidence:
@@ -266,6 +351,8 @@ class Booking(BaseModel):
     account_id: str | None = None
     tax_rate: Amount | None = Field(default=None, ge=0, le=100)
     tax_rate_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # a line's account by its description (an id from GET /accounts), remembered for the vendor
+    line_accounts: dict[str, str] = Field(default_factory=dict)
     create_vendor: bool = False
     confirm: list[CheckCode] = Field(default_factory=list)
 
@@ -326,14 +413,21 @@ def _booked(service: BillService, draft: BillInput, booking: Booking) -> BillInp
     """The draft with the reviewer's expense account and tax rate on the lines naming none.
     With an account, lines that do not add up to the net amount (total less tax) — which the
     books would book as one line to the default account — become that one line, on it."""
-    if booking.account_id is None and booking.tax_rate is None:
+    if booking.account_id is None and booking.tax_rate is None and not booking.line_accounts:
         return draft
-    if booking.account_id is not None:
+    if booking.account_id is not None or booking.line_accounts:
         expense = {a.id for a in service.list_accounts()
                    if a.account_class is AccountClass.EXPENSE}
-        if booking.account_id not in expense:
-            raise ValidationFailed(f"account_id: {booking.account_id} is not an expense "
-                                   "account of the connected books", field="account_id")
+        for account in (booking.account_id, *booking.line_accounts.values()):
+            if account is not None and account not in expense:
+                raise ValidationFailed(f"account_id: {account} is not an expense "
+                                       "account of the connected books", field="account_id")
+    if booking.line_accounts:
+        by_key = {description_key(d): a for d, a in booking.line_accounts.items()}
+        draft = draft.model_copy(update={"line_items": [
+            line.model_copy(update={"account_id": by_key[description_key(line.description)]})
+            if description_key(line.description) in by_key else line
+            for line in draft.line_items]})
     lines = list(draft.line_items)
     net = draft.total - (draft.tax or Decimal(0))
     if booking.account_id is not None and sum((line.amount for line in lines),
@@ -372,9 +466,15 @@ def check_approval(runtime: Runtime, organization_id: str, job_id: str,
         return
 
 
+def _request_reads(runtime: Runtime, in_request: bool) -> dict[str, Any]:
+    """A check made inside an HTTP request reads the books within the request's time."""
+    return {"read_deadline_s": runtime.settings.remote_read_timeout_s} if in_request else {}
+
+
 def approve(runtime: Runtime, organization_id: str, job_id: str,
             corrections: Corrections | Mapping[str, Any] | None = None,
-            booking: Booking | None = None, *, dry_run: bool = False) -> Approval:
+            booking: Booking | None = None, *, dry_run: bool = False,
+            document: ReadDocument | None = None) -> Approval:
     """Correct, record and push the bill of a job in needs_review; the job becomes pushed.
     (`dry_run`: only check, see `check_approval`.)
 
@@ -384,6 +484,10 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
     it stands) the job still waits and the draft bill keeps the write's key and error:
     approving again (with corrections: a new revision of the bill) pushes that draft, never a
     second bill.
+
+    The approved bill teaches its vendor's memory (`services.vendor_memory`): where its values
+    sit on its pages (`document`, when the caller has read them; else read here) and how it
+    was booked.
     """
     if not isinstance(corrections, Corrections):
         corrections = Corrections.parse(corrections)
@@ -394,11 +498,14 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
         kind = corrections.kind or kind_of(stored)  # fixed before the amounts are corrected
         extracted = apply_corrections(stored, corrections)
         check_bill(extracted, organization_id, kind)
-        service = BillService.open(repo, runtime.settings, runtime.originals)
+        service = BillService.open(repo, runtime.settings, runtime.originals,
+                                   **_request_reads(runtime, dry_run))
         vendor = (_new_vendor(service, extracted, job) if booking.create_vendor
                   else _choose_vendor(service, job, extracted, corrections))
-        draft = _booked(service, bill_input_from(extracted, vendor.id, job.document_sha256,
-                                                 kind=kind), booking)
+        draft = bill_input_from(extracted, vendor.id, job.document_sha256, kind=kind)
+        if booking.account_id is None and not booking.line_accounts:  # as booked last time
+            draft = with_remembered_booking(draft, repo.get_vendor_memory(vendor.id))
+        draft = _booked(service, draft, booking)
         if service.unbooked_draft(job.document_sha256) is None:  # a draft is revised below
             service.refuse_duplicate(bill_from(draft, organization_id, vendor.id))
         pending = [c for c in checks(repo, job, extracted, vendor)
@@ -417,6 +524,11 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             # confirmed: the account the bill names is the vendor's now, the former kept
             vendor = repo.update_vendor(repo.get_vendor(vendor.id).with_account(
                 bill_accounts(extracted)[0]))
+        elif extracted.payment is not None and extracted.payment.iban is not None and \
+                not vendor.known_accounts():
+            # the vendor's first account, as a person approved it: the guard knows it now
+            vendor = repo.update_vendor(repo.get_vendor(vendor.id).with_account(
+                extracted.payment.iban.value))
         service.remember_alias(vendor, extracted.value("vendor_name"))
         if booking.tax_rate_id is not None:  # the books' tax code for the rate, remembered
             if booking.tax_rate is None:
@@ -424,12 +536,48 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
                                        field="tax_rate_id")
             service.set_tax_rates({str(booking.tax_rate): booking.tax_rate_id})
         bill = service.push_bill(service.record(draft).id)
+        if booking.account_id is not None:  # the vendor's expense account in these books now
+            stored = repo.get_vendor(vendor.id)
+            stored.expense_accounts = {**stored.expense_accounts,
+                                       service.writer.backend: booking.account_id}
+            repo.update_vendor(stored)
+        _remember(runtime, repo, job, extracted, repo.get_vendor(vendor.id), BookedAs(
+            lines=tuple((line.description, line.account_id) for line in bill.line_items),
+            tax_rate=booking.tax_rate, tax_code=booking.tax_rate_id), document)
         job.status, job.bill_id, job.error, job.error_code = JobStatus.PUSHED, bill.id, None, None
         job.outcome = _decided(job, ReviewDecision(
             decision="approved", at=utcnow(), vendor_id=vendor.id,
             corrections={**corrections.changed(), **booking.recorded()}), bill=extracted)
         repo.update_job(job)
         return Approval(job=job, bill=bill, vendor=repo.get_vendor(vendor.id))
+
+
+def _remember(runtime: Runtime, repo: Repository, job: IngestJob, approved: ExtractedBill,
+              vendor: Vendor, booked: BookedAs, document: ReadDocument | None) -> None:
+    """The approval taught to the vendor's memory; a failure to learn never undoes it."""
+    from billintake.services.pipeline import _extractor
+
+    try:
+        with repo.session.begin_nested():
+            if document is None:
+                document = _pages_of(runtime, repo, job)
+            remember_approval(repo, _extractor(runtime.settings), vendor, approved, document,
+                              booked)
+    except Exception:
+        log.exception("the approval could not teach the vendor's memory",
+                      extra={"job_id": job.id, "organization_id": job.organization_id})
+
+
+def _pages_of(runtime: Runtime, repo: Repository, job: IngestJob) -> ReadDocument | None:
+    """The read pages of the job's original (none for a file without pages, a bare XML)."""
+    from billintake.reading.reader import read
+    from billintake.reading.registry import reader_for
+
+    media_type = repo.get_document(job.document_sha256).media_type
+    if reader_for(media_type) is None:
+        return None
+    return read(runtime.originals.read(job.document_sha256), media_type=media_type,
+                settings=runtime.settings, languages=runtime.settings.ocr_language_list)
 
 
 def reject(runtime: Runtime, organization_id: str, job_id: str, reason: str | None) -> IngestJob:

@@ -9,6 +9,7 @@ from billintake.entrypoints.cli import (
     extract,
     intake,
     learn,
+    memory,
     org,
     people,
     read,
@@ -22,5 +23,5 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="billintake: bills in, correct entries in the books out.")
 
 for _area in (service, org, people, intake, extract, read, accounting, reports, review,
-              learn, secrets):
+              learn, memory, secrets):
     app.add_typer(_area.commands)

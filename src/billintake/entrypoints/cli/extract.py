@@ -25,6 +25,9 @@ def extract(
     explain: bool = typer.Option(False, "--explain",
                                  help="for a person: each field, where it was found, by which "
                                       "label, and why it won"),
+    org: str | None = typer.Option(None, "--org",
+                                   help="extract with this organization's vendor memory (what "
+                                        "its approved bills taught; default: none)"),
 ) -> None:
     """Extract bill fields. Files that fail give {"file", "error"}; exit 1 if any failed."""
     from billintake.extraction.contract import error_contract, to_contract
@@ -36,14 +39,15 @@ def extract(
         raise typer.Exit(code=2)
     with user_errors():
         extractor = Extractor(get_settings(), use_model=not no_model)
+        memory = None if org is None else organization_memory(org)
     failed = False
     for path in files:
         body: dict[str, Any]
         if jsonl and not explain:
-            failed = _extract_bills(extractor, path) or failed
+            failed = _extract_bills(extractor, path, memory) or failed
             continue
         try:
-            bill = extractor.extract_bytes(path.read_bytes())
+            bill = extractor.extract_bytes(path.read_bytes(), memory=memory)
             if explain:
                 typer.echo(explanation(bill, str(path)))
                 continue
@@ -60,14 +64,24 @@ def extract(
         raise typer.Exit(code=1)
 
 
-def _extract_bills(extractor: Any, path: Path) -> bool:
+def organization_memory(org: str) -> Any:
+    """The organization's vendors and their memories (None while nothing was learned)."""
+    from billintake.entrypoints.cli.common import acting_for
+    from billintake.services.vendor_memory import memory_book
+
+    with acting_for(org) as (runtime, organization_id), \
+            runtime.repository(organization_id) as repo:
+        return memory_book(repo)
+
+
+def _extract_bills(extractor: Any, path: Path, memory: Any = None) -> bool:
     """Print one JSON line per bill found in the file; True when the file failed."""
     from billintake.extraction.contract import error_contract, to_contract
     from billintake.services.split import find_bills, with_pages
 
     try:
         bodies = [with_pages(to_contract(found.bill, str(path)), found.pages)
-                  for found in find_bills(extractor, path.read_bytes())]
+                  for found in find_bills(extractor, path.read_bytes(), memory=memory)]
     except BillintakeError as exc:
         typer.echo(json.dumps(error_contract(str(path), exc.message), ensure_ascii=False))
         return True

@@ -1,0 +1,592 @@
+"""Vendor memory in extraction: recognise the vendor early, learn where its fields sit, and let
+that knowledge into the decision as features, never as an override.
+
+- `recognise`: which known vendor sent this bill: a shared identifier (tax id, IBAN, email),
+  else the header lines its approved bills print (`signature_of`), else its name.
+- `learn`: after an approval, each approved value located among the page's candidates (the
+  best-scored one with that value) becomes a `Spot` of the vendor's memory, with its formats.
+- `decide_with_memory`: every candidate of a remembered field gets memory features (same
+  printed row, same label, distance to the remembered places, same print shape) and, with its
+  memory-less score, a probability from the shipped memory model (`models/memory`, fitted out
+  of fold on simulated sequences of a vendor's bills: `scripts/train_memory.py`). Header
+  fields take their most probable candidate; the amounts are chosen jointly, as `decide`
+  chooses them, a combination that adds up favoured by `ARITHMETIC_PRIOR`, so a
+  remembered place whose value the arithmetic contradicts loses to one that adds up unless
+  the memory is far surer of it. Confidences are the model's calibrations (isotonic, out of
+  fold); amounts that do not add up stay capped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from billintake.domain.memory import (
+    NAMES_KEPT,
+    PLACED_FIELDS,
+    SIGNATURE_KEPT,
+    FieldMemory,
+    Spot,
+    VendorMemory,
+)
+from billintake.domain.model import Vendor
+from billintake.matching.vendors import VendorCandidate, match_vendor
+
+from .calibration import Calibration
+from .candidate import Candidate
+from .decide import DEFAULT_PRIORS, adds_up_to
+from .decide import _coherent as coherent
+from .finders.context import value_key
+from .page import PageModel
+from .ranker import Ranker
+
+# The most confidence a remembered amount gets when the chosen amounts do not add up: below
+# the auto-approve gate, so the arithmetic has the last word over a remembered position.
+UNRECONCILED_CAP = 0.8
+# How much likelier a remembered amount combination that adds up is than one that does not
+# (the decision's prior for a plain sum).
+ARITHMETIC_PRIOR = DEFAULT_PRIORS["sum"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "memory"
+AMOUNTS = ("total", "subtotal", "tax")
+TOP_K = 4  # the memory's most probable amounts per field in the joint choice (as decide's)
+BASE_KEPT = 2  # and the memory-less most probable ones
+# A header line of the vendor's is found on a page where a line spells it this closely
+# (rapidfuzz ratio); set by hand: OCR slips score 90+, another shop's address far less.
+SIGNATURE_LINE_RATIO = 88.0
+# The share of the vendor's header lines a page must print to be recognised as its bill, and
+# how far ahead of the next vendor it must be (set by hand on the sroie-lines shops: a
+# shop's own receipts share 0.6-1.0 of its lines, a sister shop's 0.3-0.5).
+SIGNATURE_MIN = 0.55
+SIGNATURE_MARGIN = 0.15
+# The feature names of the memory model, in its order.
+FEATURES = ("base", "rule_choice", "rule_score", "mem_ctx", "mem_ctx_best", "mem_share",
+            "mem_share_gap", "mem_label", "mem_pos", "mem_pos_best", "mem_shape", "mem_spots",
+            "mem_page")
+# Two printed phrases (numbers masked) are the same where they match this closely.
+SAME_PHRASE = 0.9
+FIELD_GROUP = {"bill_number": "identifier", "bill_date": "date", "due_date": "date",
+               "total": "amount", "subtotal": "amount", "tax": "amount"}
+
+
+@dataclass(frozen=True)
+class MemoryBook:
+    """An organization's vendors and their memories: what extraction may recognise a bill by."""
+
+    vendors: tuple[Vendor, ...] = ()
+    memories: Mapping[str, VendorMemory] = field(default_factory=dict)
+
+    def memory_of(self, vendor_id: str) -> VendorMemory | None:
+        return self.memories.get(vendor_id)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The vendor a bill was recognised as, how, and how sure (0..1)."""
+
+    vendor: Vendor
+    memory: VendorMemory
+    method: str
+    score: float
+
+
+# ---------------------------------------------------------------------------------------------
+# Recognising the vendor
+# ---------------------------------------------------------------------------------------------
+
+def _norm_line(text: str) -> str:
+    return " ".join(re.sub(r"[^\w&@.,/-]+", " ", text.casefold()).split())
+
+
+def signature_of(page: PageModel) -> list[str]:
+    """The header lines of the first page that are not dates or amounts (those change from
+    bill to bill), normalised, top first: the print a vendor's bills share."""
+    changing = {s.line for s in page.spans if s.kind in ("date", "amount")}
+    out: list[str] = []
+    for index, line in enumerate(page.lines):
+        if line.page != 1 or index in changing:
+            continue
+        text = _norm_line(line.text)
+        if sum(ch.isalpha() for ch in text) >= 3 and text not in out:
+            out.append(text)
+        if len(out) >= SIGNATURE_KEPT:
+            break
+    return out
+
+
+def signature_share(remembered: Sequence[str], page_lines: Sequence[str]) -> float:
+    """The share of a vendor's remembered header lines found on a page."""
+    if not remembered:
+        return 0.0
+    found = sum(1 for line in remembered
+                if any(fuzz.ratio(line, other) >= SIGNATURE_LINE_RATIO for other in page_lines))
+    return found / len(remembered)
+
+
+def recognise(page: PageModel, bill: Mapping[str, Any], book: MemoryBook) -> Recognition | None:
+    """The known vendor with a memory that sent this bill: by a shared identifier (tax id,
+    IBAN, email), else by its header lines, else by its name; None when none is clear."""
+    remembered = [v for v in book.vendors if v.id in book.memories]
+    if not remembered:
+        return None
+
+    def found(vendor: Vendor, method: str, score: float) -> Recognition:
+        return Recognition(vendor, book.memories[vendor.id], method, score)
+
+    ids = VendorCandidate(tax_id=_value(bill.get("vendor_tax_id")),
+                          iban=_value(bill.get("vendor_iban")),
+                          email=_value(bill.get("vendor_email")))
+    by_id = match_vendor(ids, remembered)
+    if by_id.vendor is not None and by_id.method != "none":
+        return found(by_id.vendor, by_id.method, 1.0)
+    lines = [_norm_line(line.text) for line in page.lines if line.page == 1][:60]
+    shares = sorted(((signature_share(book.memories[v.id].signature, lines), v)
+                     for v in remembered), key=lambda item: -item[0])
+    best_share, best = shares[0]
+    runner = shares[1][0] if len(shares) > 1 else 0.0
+    if best_share >= SIGNATURE_MIN and best_share - runner >= SIGNATURE_MARGIN:
+        return found(best, "signature", best_share)
+    name = _value(bill.get("vendor_name"))
+    if name:
+        by_name = match_vendor(VendorCandidate(name=name), remembered)
+        if by_name.vendor is not None:
+            return found(by_name.vendor, "name", by_name.score / 100.0)
+    return None
+
+
+def _value(field_value: Any) -> Any:
+    return getattr(field_value, "value", field_value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a value sits: spots and their features
+# ---------------------------------------------------------------------------------------------
+
+def mask(text: str) -> str:
+    """A printed row with its numbers masked: "TOTAL RM 9.00" → "total rm 9.9"."""
+    return " ".join(re.sub(r"\d+", "9", text.casefold()).split())
+
+
+def shape(text: str) -> str:
+    """The shape of a printed value: letters A, digits 9, the rest as printed."""
+    return re.sub(r"[^\W\d_]", "A", re.sub(r"\d", "9", text.strip()))
+
+
+def _row_text(page: PageModel, cand: Candidate) -> str:
+    """The value's printed phrase and the one just left of it on its row (its label, when
+    printed apart): what stays the same on a vendor's bills, the other columns left out."""
+    if cand.line is None:
+        return cand.text
+    line = page.lines[cand.line]
+    row = page.layout.page(line.page).rows[line.row]
+    left = [seg for seg in row if seg.x1 <= line.x0 + 1]
+    return " ".join(seg.text for seg in [*left[-1:], line])
+
+
+def _extent(page: PageModel, number: int) -> tuple[float, float]:
+    """The top and bottom of the print on a page (a receipt's length varies, its foot moves)."""
+    tops = [ln.bbox[1] for ln in page.lines if ln.page == number]
+    bottoms = [ln.bbox[3] for ln in page.lines if ln.page == number]
+    if not tops:
+        return 0.0, page.page_size(number)[1]
+    return min(tops), max(bottoms)
+
+
+def spot_of(page: PageModel, cand: Candidate) -> Spot:
+    """Where a candidate sits, as a memory keeps it."""
+    width, _ = page.page_size(cand.page)
+    top, bottom = _extent(page, cand.page)
+    span = max(1.0, bottom - top)
+    y_mid = (cand.bbox[1] + cand.bbox[3]) / 2
+    return Spot(label=_norm_label(cand.label), context=mask(_row_text(page, cand)),
+                page=cand.page, x=round((cand.bbox[0] + cand.bbox[2]) / 2 / width, 4),
+                y=round((y_mid - top) / span, 4), y_from_bottom=round((bottom - y_mid) / span, 4),
+                shape=_value_shape(cand))
+
+
+def _norm_label(label: str | None) -> str | None:
+    if not label:
+        return None
+    return " ".join(re.sub(r"[^\w]+", " ", label.casefold()).split()) or None
+
+
+def _value_shape(cand: Candidate) -> str:
+    if FIELD_GROUP.get(cand.field) == "amount":  # the digits' count changes, the print not
+        return re.sub(r"9+", "9", shape(cand.text))
+    return shape(cand.text)
+
+
+def memory_features(page: PageModel, cands: Sequence[Candidate], remembered: FieldMemory
+                    ) -> list[dict[str, float]]:
+    """Per candidate, how it compares with the field's remembered spots."""
+    rows: list[dict[str, float]] = []
+    spots = remembered.spots
+    for cand in cands:
+        here = spot_of(page, cand)
+        ctx = max((fuzz.ratio(here.context, s.context) / 100.0 for s in spots), default=0.0)
+        # on how many of its approved bills a phrase like this one held the value
+        share = sum(1 for s in spots if any(fuzz.ratio(here.context, c) / 100.0 >= SAME_PHRASE
+                                            for c in (s.context, *s.others)))
+        label = float(here.label is not None and any(here.label == s.label for s in spots))
+        pos = min((min(math.hypot(here.x - s.x, here.y - s.y),
+                       math.hypot(here.x - s.x, here.y_from_bottom - s.y_from_bottom))
+                   for s in spots), default=1.5)
+        rows.append({"mem_ctx": ctx, "mem_share": share / max(1, len(spots)),
+                     "mem_label": label, "mem_pos": min(1.5, pos),
+                     "mem_shape": float(any(here.shape == s.shape for s in spots)),
+                     "mem_spots": math.log1p(len(spots)),
+                     "mem_page": float(any(here.page == s.page for s in spots))})
+    if rows:
+        best_ctx = max(r["mem_ctx"] for r in rows)
+        best_pos = min(r["mem_pos"] for r in rows)
+        for cand, r in zip(cands, rows, strict=True):
+            r["mem_ctx_best"] = float(r["mem_ctx"] >= best_ctx - 1e-9 and best_ctx > 0)
+            r["mem_pos_best"] = float(r["mem_pos"] <= best_pos + 1e-9)
+            # how much more often its phrase held the value than any other value's phrase
+            others = [o["mem_share"] for c, o in zip(cands, rows, strict=True)
+                      if c.value != cand.value]
+            r["mem_share_gap"] = r["mem_share"] - max(others, default=0.0)
+    return rows
+
+
+def base_scores(ranker: Ranker | None, name: str, cands: Sequence[Candidate]) -> list[float]:
+    """The memory-less probability of each candidate: the ranker's, where it has a model of
+    the field, else 0 (the rules' features stand in)."""
+    if ranker is None or name not in ranker.boosters or not cands:
+        return [0.0] * len(cands)
+    return [float(s) for s in ranker.scores(name, cands)]
+
+
+def feature_rows(page: PageModel, name: str, cands: Sequence[Candidate],
+                 remembered: FieldMemory, ranker: Ranker | None) -> list[dict[str, float]]:
+    """Every candidate's memory-model features (`FEATURES`)."""
+    bases = base_scores(ranker, name, cands)
+    rows = memory_features(page, cands, remembered)
+    for cand, base, row in zip(cands, bases, rows, strict=True):
+        row["base"] = base
+        row["rule_choice"] = cand.features.get("rule_choice", 0.0)
+        row["rule_score"] = min(2.0, cand.features.get("rule_score", 0.0))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The memory model
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class MemoryModel:
+    """Per field group a logistic combination of `FEATURES`, and per field a calibration of
+    the chosen candidate's probability; the vendor name's calibration per recognition."""
+
+    weights: dict[str, list[float]] = field(default_factory=dict)  # group → [bias, *coef]
+    calibrations: dict[str, Calibration] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, name: str, rows: Sequence[Mapping[str, float]]) -> list[float]:
+        weights = self.weights.get(FIELD_GROUP[name])
+        if weights is None or not rows:
+            return [0.0] * len(rows)
+        x = np.array([[row.get(f, 0.0) for f in FEATURES] for row in rows], dtype=np.float64)
+        z = weights[0] + x @ np.asarray(weights[1:], dtype=np.float64)
+        return [float(v) for v in 1.0 / (1.0 + np.exp(-z))]
+
+    def confidence(self, name: str, probability: float) -> float:
+        calibration = self.calibrations.get(name)
+        return calibration.apply(probability) if calibration else round(probability, 4)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"features": list(FEATURES), "weights": self.weights,
+                "calibrations": {k: v.to_json() for k, v in self.calibrations.items()},
+                "info": self.info}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MemoryModel:
+        if list(data.get("features", [])) != list(FEATURES):
+            raise ValueError("the memory model was fitted on other features")
+        return cls(weights={k: [float(v) for v in w] for k, w in data["weights"].items()},
+                   calibrations={k: Calibration.from_json(v)
+                                 for k, v in data.get("calibrations", {}).items()},
+                   info=dict(data.get("info", {})))
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "memory.json").write_text(json.dumps(self.to_json(), indent=1, sort_keys=True)
+                                          + "\n", encoding="utf-8")
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[Path, MemoryModel | None] = {}
+
+
+def load_memory_model(path: Path | None = None) -> MemoryModel | None:
+    """The shipped memory model (once per process), or None when none is shipped."""
+    path = (path or DEFAULT_DIR).resolve()
+    with _LOCK:
+        if path not in _LOADED:
+            file = path / "memory.json"
+            try:
+                _LOADED[path] = MemoryModel.from_json(json.loads(file.read_text("utf-8"))) \
+                    if file.is_file() else None
+            except Exception:  # a broken model must not stop extraction: no memory is used
+                log.exception("the memory model at %s could not be loaded", path)
+                _LOADED[path] = None
+        return _LOADED[path]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding with a memory
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Remembered:
+    """A field chosen with the vendor's memory: the candidate, its calibrated confidence, and
+    what the memory said of it."""
+
+    candidate: Candidate
+    confidence: float
+    probability: float
+    why: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MemoryDecision:
+    fields: dict[str, Remembered | None] = field(default_factory=dict)
+    reconciled: bool | None = None  # whether the amounts chosen add up (None: not chosen)
+    vendor_name: tuple[str, float] | None = None  # (the remembered name, its confidence)
+    currency: str | None = None
+
+
+def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageModel,
+                       proposed: Mapping[str, Sequence[Candidate]], recognition: Recognition,
+                       items_sum: Decimal | None, extra: Decimal = Decimal(0)
+                       ) -> MemoryDecision:
+    """The remembered fields chosen among the proposed candidates with the memory's features
+    (see the module); fields the memory knows nothing of are left out."""
+    memory = recognition.memory
+    decision = MemoryDecision(currency=memory.currency)
+    scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]] = {}
+    for name in PLACED_FIELDS:
+        remembered = memory.field(name)
+        cands = list(proposed.get(name, ()))
+        if not cands or not (remembered.spots or (name in AMOUNTS and ranker is not None
+                                                  and name in ranker.boosters)):
+            continue
+        rows = feature_rows(page, name, cands, remembered, ranker)
+        # an amount the memory has no place for keeps its memory-less probability
+        probs = model.probabilities(name, rows) if remembered.spots else \
+            [row["base"] for row in rows]
+        scored[name] = sorted(zip(cands, probs, rows, strict=True),
+                              key=lambda item: (-item[1], item[0].page, item[0].bbox[1]))
+    for name in ("bill_number", "bill_date", "due_date"):
+        if name in scored:
+            cand, prob, row = scored[name][0]
+            decision.fields[name] = Remembered(cand, model.confidence(name, prob), prob,
+                                               _why(row, memory.field(name)))
+    if "total" in scored and memory.field("total").spots:
+        _amounts(model, ranker, scored, items_sum, extra, decision, memory)
+    name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
+    if memory.name and printed(page, memory.name):
+        decision.vendor_name = (memory.name, name_confidence)
+    return decision
+
+
+# A remembered name counts as printed where a line spells it this closely (rapidfuzz
+# partial ratio on normalised text): OCR slips keep 85+, another company's name less.
+NAME_PRINTED_RATIO = 85.0
+
+
+def printed(page: PageModel, name: str) -> bool:
+    """Whether the page prints the vendor's remembered name (as approved)."""
+    wanted = _norm_line(name)
+    return any(fuzz.partial_ratio(wanted, _norm_line(line.text)) >= NAME_PRINTED_RATIO
+               and len(_norm_line(line.text)) >= 0.6 * len(wanted) for line in page.lines)
+
+
+def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
+    spots = len(remembered.spots)
+    said = [f"vendor memory ({spots} approved bill{'s' if spots != 1 else ''})"]
+    if row.get("mem_ctx", 0.0) >= 0.9:
+        said.append("printed as on its approved bills")
+    elif row.get("mem_label"):
+        said.append("same label as on its approved bills")
+    if row.get("mem_pos", 1.5) <= 0.05:
+        said.append("where it was on its approved bills")
+    return said
+
+
+def _amounts(model: MemoryModel, ranker: Ranker | None,
+             scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
+             items_sum: Decimal | None, extra: Decimal, decision: MemoryDecision,
+             memory: VendorMemory) -> None:
+    options: dict[str, list[tuple[Candidate, float, dict[str, float]] | None]] = {}
+    for name in AMOUNTS:
+        # the memory's favourites and the memory-less ones: both stay in the contest
+        by_base = sorted(scored.get(name, []), key=lambda item: -item[2].get("base", 0.0))
+        seen: set[str] = set()
+        distinct = []
+        for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT]]:
+            key = value_key(name, item[0].value)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(item)
+        options[name] = list(distinct)
+        if name != "total":
+            options[name].append(None)
+    best: tuple[bool, float, dict[str, Any]] | None = None  # (adds up, log score, choice)
+    for combo in itertools.product(*(options[n] for n in AMOUNTS)):
+        chosen = dict(zip(AMOUNTS, combo, strict=True))
+        values = {n: (None if c is None else c[0]) for n, c in chosen.items()}
+        if not coherent(values):
+            continue
+        score = 0.0
+        for n, c in chosen.items():
+            if c is None:
+                top = scored[n][0][1] if scored.get(n) else 0.0
+                score += math.log(max(1e-6, 1.0 - top))
+            else:
+                score += math.log(max(1e-6, c[1]))
+        fits = adds_up_to(values, items_sum, extra)
+        if fits:
+            score += math.log(ARITHMETIC_PRIOR)
+        elif contradicts(values, items_sum):  # one of them is wrong, for sure
+            score -= math.log(ARITHMETIC_PRIOR)
+        if best is None or score > best[1]:
+            best = (fits, score, chosen)
+    if best is None:
+        return
+    fits, _, chosen = best
+    decision.reconciled = fits
+    for name, item in chosen.items():
+        if item is None:
+            if scored.get(name) or name in memory.fields:
+                decision.fields[name] = None
+            continue
+        cand, prob, row = item
+        if not memory.field(name).spots:  # chosen with the arithmetic, not by the memory
+            confidence = ranker_confidence(ranker, name, cand, prob)
+        else:
+            confidence = model.confidence(name, prob)
+        if not fits:
+            confidence = min(confidence, UNRECONCILED_CAP)
+        decision.fields[name] = Remembered(cand, confidence, prob,
+                                           _why(row, memory.field(name)))
+
+
+def contradicts(values: Mapping[str, Candidate | None], items_sum: Decimal | None) -> bool:
+    """Whether the amounts contradict each other as a bill's own check sees it
+    (`ExtractedBill.arithmetic_disagreement`): all three given and not adding up, or a
+    subtotal and a total that the items' sum makes neither."""
+    total, sub, tax = (values.get(n) for n in AMOUNTS)
+    if total is not None and sub is not None and tax is not None:
+        return True  # (called only for a combination that does not add up)
+    if items_sum is not None and total is not None and sub is not None:
+        return all(abs(items_sum - v.value) > Decimal("0.01") for v in (sub, total))
+    return False
+
+
+def ranker_confidence(ranker: Ranker | None, name: str, cand: Candidate, score: float
+                      ) -> float:
+    if ranker is None:
+        return score
+    from .ranker import kind_of
+
+    return ranker.confidence(name, score, kind_of(cand))
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning from an approved bill
+# ---------------------------------------------------------------------------------------------
+
+def locate(page: PageModel, proposed: Mapping[str, Sequence[Candidate]], name: str,
+           value: Any, ranker: Ranker | None) -> list[Candidate]:
+    """Where an approved value sits: the field's candidates with that value, the one the
+    memory-less decision scores highest first (the rules' choice first among equals)."""
+    if value is None:
+        return []
+    key = value_key(name, _typed(name, value))
+    same = [c for c in proposed.get(name, ()) if value_key(name, c.value) == key]
+    if not same:
+        return []
+    bases = base_scores(ranker, name, same)
+    ranked = sorted(zip(same, bases, strict=True), key=lambda item: (
+        -item[1], -item[0].features.get("rule_choice", 0.0),
+        -item[0].features.get("rule_score", 0.0), item[0].page, item[0].bbox[1]))
+    return [cand for cand, _ in ranked]
+
+
+def _typed(name: str, value: Any) -> Any:
+    if FIELD_GROUP.get(name) == "amount" and not isinstance(value, Decimal):
+        return Decimal(str(value))
+    if FIELD_GROUP.get(name) == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def learn(memory: VendorMemory, page: PageModel, proposed: Mapping[str, Sequence[Candidate]],
+          approved: Mapping[str, Any], ranker: Ranker | None) -> VendorMemory:
+    """The memory after one more approved bill: `approved` holds the bill's values as
+    approved (contract field names; a field absent from it is left as it was learned)."""
+    fields = dict(memory.fields)
+    updates: dict[str, Any] = {"approvals": memory.approvals + 1}
+    for name in PLACED_FIELDS:
+        if name not in approved:
+            continue
+        value = approved[name]
+        found = locate(page, proposed, name, value, ranker)
+        if value is None:
+            fields[name] = memory.field(name).remember(None)
+        elif found:
+            cand = found[0]
+            spot = spot_of(page, cand)
+            others = list(dict.fromkeys(mask(_row_text(page, c)) for c in found[1:]))
+            fields[name] = memory.field(name).remember(
+                spot.model_copy(update={"others": [o for o in others if o != spot.context][:5]}))
+            if name == "bill_number":
+                updates["bill_number_shape"] = shape(cand.text)
+            if name == "bill_date":
+                updates["date_order"] = _date_order(cand.text, page.dayfirst) \
+                    or memory.date_order
+    updates["fields"] = fields
+    name = approved.get("vendor_name")
+    if name:
+        updates["names"] = list(dict.fromkeys([str(name), *memory.names]))[:NAMES_KEPT]
+    if approved.get("currency"):
+        updates["currency"] = str(approved["currency"])
+    if page.decimal_mark in (".", ","):
+        updates["decimal_mark"] = page.decimal_mark
+    updates["signature"] = _recurring(memory.signature, signature_of(page))
+    return memory.model_copy(update=updates)
+
+
+def _recurring(before: Sequence[str], now: Sequence[str]) -> list[str]:
+    """The header lines to recognise the vendor by: those of this bill that its earlier bills
+    printed too (when there are a few), else this bill's."""
+    if not before:
+        return list(now)
+    kept = [line for line in now
+            if any(fuzz.ratio(line, old) >= SIGNATURE_LINE_RATIO for old in before)]
+    return kept if len(kept) >= 3 else list(now)
+
+
+def _date_order(text: str, dayfirst: bool | None) -> str | None:
+    if re.match(r"\s*\d{4}\D", text):
+        return "ymd"
+    if dayfirst is None:
+        return None
+    return "dmy" if dayfirst else "mdy"
+
