@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from billintake.bootstrap import Runtime
-from billintake.queue.lease import lease_owner
+from billintake.queue.lease import LeaseKeeper, lease_owner
 from billintake.services.booking import run_booking_job
 from billintake.storage import leases
 
@@ -38,13 +38,14 @@ class BookingRunner:
         self._futures: dict[Future[object], str] = {}
         self._lock = threading.Lock()
         self._bill_locks: dict[str, threading.Lock] = {}
-        self._stop = threading.Event()
-        self._keeper: threading.Thread | None = None
+        self._keeper = LeaseKeeper(runtime, self.owner, self.lease_s, kind=leases.BOOKING,
+                                   in_hand=self._in_hand, take_free=self.resubmit_unfinished,
+                                   name="billintake-booking-leases")
 
     def submit(self, organization_id: str, job_id: str) -> bool:
         """Take the job (its lease) and queue it; False, and nothing queued, when another
         live process holds it, it is final, or it is queued here already."""
-        self._start_keeper()
+        self._keeper.start()
         with self._lock:
             if job_id in self._futures.values():
                 return False
@@ -76,35 +77,17 @@ class BookingRunner:
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner, kind=leases.BOOKING)
 
-    # -- leases ----------------------------------------------------------------------------
-    def _start_keeper(self) -> None:
-        with self._lock:
-            if self._keeper is None and not self._stop.is_set():
-                self._keeper = threading.Thread(target=self._keep, daemon=True,
-                                                name="billintake-booking-leases")
-                self._keeper.start()
-
-    def _keep(self) -> None:
-        """Renew the leases of the jobs in hand and take the free ones, every third of a
-        lease, until closed."""
-        while not self._stop.wait(self.lease_s / 3):
-            try:
-                with self._lock:
-                    in_hand = set(self._futures.values())
-                with self.runtime.session() as session:  # (a lease not in hand runs out)
-                    leases.renew(session, self.owner, self.lease_s, in_hand,
-                                 kind=leases.BOOKING)
-                self.resubmit_unfinished()
-            except Exception:  # the database away for a moment: try again next round
-                log.exception("renewing booking job leases failed")
-
     def resubmit_unfinished(self) -> int:
         """Take the unfinished booking jobs nobody holds (never taken, or their process
         died); how many were taken. From now on the keeper does so every third of a lease."""
-        self._start_keeper()
+        self._keeper.start()
         with self.runtime.session() as session:
             free = leases.free_jobs(session, kind=leases.BOOKING)
         return sum(self.submit(organization_id, job_id) for organization_id, job_id in free)
+
+    def _in_hand(self) -> set[str]:
+        with self._lock:
+            return set(self._futures.values())
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted job has finished; False on timeout."""
@@ -113,7 +96,5 @@ class BookingRunner:
         return not wait(pending, timeout=timeout).not_done
 
     def close(self) -> None:
-        self._stop.set()
-        if self._keeper is not None:
-            self._keeper.join(timeout=10)
+        self._keeper.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -10,7 +10,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -57,3 +57,43 @@ def holding(runtime: Runtime, job_id: str, owner: str, *,
         thread.join(timeout=10)
         with contextlib.suppress(Exception), runtime.session() as session:
             leases.release(session, job_id, owner)
+
+
+class LeaseKeeper:
+    """A dispatcher's keeper thread: every third of a lease, until stopped, it renews the
+    leases of the jobs its holder has in hand (a lease not in hand runs out) and takes the jobs
+    of `kind` nobody holds (`take_free`)."""
+
+    def __init__(self, runtime: Runtime, owner: str, lease_s: float, *,
+                 in_hand: Callable[[], Collection[str]], take_free: Callable[[], object],
+                 kind: leases.Leased = leases.INGEST, name: str = "billintake-leases") -> None:
+        self.runtime, self.owner, self.lease_s, self.kind = runtime, owner, lease_s, kind
+        self._in_hand, self._take_free, self._name = in_hand, take_free, name
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once; never after `stop`)."""
+        with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._keep, name=self._name,
+                                                daemon=True)
+                self._thread.start()
+
+    def _keep(self) -> None:
+        while not self._stop.wait(self.lease_s / 3):
+            try:
+                with self.runtime.session() as session:
+                    leases.renew(session, self.owner, self.lease_s, self._in_hand(),
+                                 kind=self.kind)
+                self._take_free()
+            except Exception:  # the database away for a moment: try again next round
+                log.exception("renewing leases failed (%s)", self._name)
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)
