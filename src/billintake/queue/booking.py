@@ -84,11 +84,6 @@ class BookingRunner:
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner, kind=leases.BOOKING)
 
-    # -- leases ----------------------------------------------------------------------------
-    def _in_hand(self) -> set[str]:
-        with self._lock:
-            return set(self._futures.values())
-
     def resubmit_unfinished(self) -> int:
         """Take the unfinished booking jobs nobody holds (never taken, or their process
         died); how many were taken. From now on the keeper does so every third of a lease."""
@@ -96,6 +91,10 @@ class BookingRunner:
         with self.runtime.session() as session:
             free = leases.free_jobs(session, kind=leases.BOOKING)
         return sum(self.submit(organization_id, job_id) for organization_id, job_id in free)
+
+    def _in_hand(self) -> set[str]:
+        with self._lock:
+            return set(self._futures.values())
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted job has finished; False on timeout."""

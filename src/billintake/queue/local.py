@@ -85,9 +85,8 @@ class LocalDispatcher:
         self._executor: Executor | None = None
         self._futures: dict[Future[str], tuple[str, str]] = {}
         self._lock = threading.Lock()
-        self._keeper = LeaseKeeper(runtime, self.owner, self.lease_s, kind=leases.INGEST,
-                                   in_hand=self._in_hand, take_free=self.resubmit_unfinished,
-                                   name="billintake-leases")
+        self._keeper = LeaseKeeper(runtime, self.owner, self.lease_s, in_hand=self._in_hand,
+                                   take_free=self.resubmit_unfinished)
         self._lowered: set[int] = set()  # worker processes already at the lowest priority
         self._handoff: Any = None  # jobs the worker processes made, to be taken here
         self._forwarder: threading.Thread | None = None
@@ -170,7 +169,6 @@ class LocalDispatcher:
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner)
 
-    # -- leases ----------------------------------------------------------------------------
     def _in_hand(self) -> set[str]:
         with self._lock:
             return {job_id for _org, job_id in self._futures.values()}
