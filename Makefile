@@ -43,8 +43,8 @@ $(VENV)/.installed: pyproject.toml devkit/pyproject.toml Makefile
 migrate: venv ## create or upgrade the database schema
 	$(BIN)/billintake migrate
 
-model: venv ## rebuild models/: the spaCy pipeline (generated bills), the ranker (real sets), the vendor-memory model
-	$(BIN)/python scripts/train_model.py
+model: venv ## rebuild models/: the spaCy pipeline (rule components), the ranker (real sets), the vendor-memory model
+	$(BIN)/python scripts/build_pipeline.py
 	$(BIN)/python scripts/train_ranker.py
 	$(BIN)/python scripts/train_memory.py
 

@@ -5,7 +5,7 @@
 Prints, per header field, accuracy over the documents whose truth has the field, with wrong
 and missing counts (a null is missing, a different value is wrong — the worse of the two);
 line-item precision/recall/F1; seconds per document (median and p90, model loaded once).
-`--ablate` runs rules only and rules + trained scorer side by side, on the same read pages
+`--ablate` runs rules only and rules + trained ranker side by side, on the same read pages
 (each file is read once). `--visual` ignores embedded e-invoice XML (measures reading the
 page). `--show` lists every miss.
 """
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("truth", type=Path)
     parser.add_argument("--ablate", action="store_true",
-                        help="compare rules only with rules + trained scorer")
+                        help="compare rules only with rules + trained ranker")
     parser.add_argument("--visual", action="store_true", help="ignore embedded e-invoice XML")
     parser.add_argument("--show", action="store_true", help="list every wrong or missing value")
     parser.add_argument("--kind", help="only documents of this kind (text-pdf, image, ...)")
@@ -216,13 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.kind:
         records = [r for r in records if r.get("kind") == args.kind]
     base = args.truth.parent
-    variants = [("rules only", False), ("rules + trained scorer", True)] if args.ablate else [
+    variants = [("rules only", False), ("rules + trained ranker", True)] if args.ablate else [
         ("extractor", True)]
     reads: dict[str, ReadDocument] | None = {} if args.ablate else None
     for title, use_model in variants:
         extractor = Extractor(use_model=use_model)
-        if use_model and args.ablate and extractor.scorer is None:
-            print(f"## {title}: no trained scorer available")
+        if use_model and args.ablate and extractor.ranker is None:
+            print(f"## {title}: no trained ranker available")
             continue
         score = run(records, base, extractor, visual=args.visual, reads=reads)
         print(score.report(f"{title} — {args.truth} ({len(records)} documents)"))

@@ -173,8 +173,9 @@ def _pct(part: int, whole: int) -> str:
 
 
 def passes_gate(bill: ExtractedBill, threshold: float | None = None) -> bool:
-    """The auto-approve gate, the vendor taken as known: required fields present and
-    confident, the arithmetic reconciled, nothing flagged."""
+    """The auto-approve gate, the vendor taken as known: required fields present, the
+    probability that all are right at least the threshold, the arithmetic reconciled,
+    nothing flagged (as `services.pipeline.review_reasons`)."""
     settings = get_settings()
     threshold = settings.auto_approve_min_confidence if threshold is None else threshold
     if any(getattr(bill, name) is None for name in GATE_FIELDS) or bill.needs_review:
@@ -183,7 +184,7 @@ def passes_gate(bill: ExtractedBill, threshold: float | None = None) -> bool:
         return False
     if settings.auto_approve_require_reconciled and not bill.reconciled:
         return False
-    return bill.min_confidence() >= threshold
+    return bill.joint_confidence() >= threshold
 
 
 def items_matched(truth: list[dict[str, Any]], got: list[dict[str, Any]]) -> int:
@@ -266,8 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="cross-validated: the ranker trained on the other folds of the "
                              "visual sets (groups by source and vendor), calibrated out of fold")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--train-sets", default="devset,facturx-visual,sroie-lines,generated",
-                        help="the sets the --cv ranker learns from (sroie: OCR, slow unread)")
+    parser.add_argument("--train-sets",
+                        default="devset,facturx-visual,sroie-lines,sroie,generated",
+                        help="the sets the --cv ranker learns from (sroie: the receipt images, "
+                             "read by OCR: slow until the reads are cached)")
     args = parser.parse_args(argv)
     settings = get_settings()
     extract = shipped_extractor(settings)

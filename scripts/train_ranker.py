@@ -3,12 +3,13 @@
     python scripts/train_ranker.py [--shared ../shared] [--sets SET,...]
                                    [--cache bench/out/reads] [--out models/ranker]
 
-Sets (default): devset, facturx-visual, sroie-lines, and generated bills of the train split.
+Sets (default): devset, facturx-visual, sroie-lines, sroie (the receipt images, read by OCR
+with the default engine), and generated bills of the train split.
 
 Every candidate of every document is labelled by the document's truth (e-invoices: their own
 XML, read into `truth.jsonl`; receipts: SROIE's annotations); one LightGBM model per field is
-trained on all of them, and its isotonic calibration on out-of-fold scores (folds by source
-and vendor). Deterministic: the same sets give the same bytes.
+trained on all of them, and its calibration on the signals of out-of-fold choices (folds by
+source and vendor). Deterministic: the same sets give the same bytes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--sets", default="devset,facturx-visual,sroie-lines,generated")
+    parser.add_argument("--sets", default="devset,facturx-visual,sroie-lines,sroie,generated")
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / "out" / "reads")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "ranker")
     parser.add_argument("--folds", type=int, default=5)

@@ -77,10 +77,12 @@ def test_compose_runs_the_service_a_worker_postgres_and_redis() -> None:
 PROBE = """
 import json, billintake
 from billintake.extraction import model
-pipeline = model.load(model.get_settings().resolved_model_dir)
+from billintake.settings import get_settings
+settings = get_settings()
+pipeline = model.load(settings.resolved_model_dir)
 print(json.dumps({"package": billintake.__file__,
-                  "ranker_dir": str(model.get_settings().resolved_ranker_dir),
-                  "scorer": model.load_scorer() is not None,
+                  "ranker_dir": str(settings.resolved_ranker_dir),
+                  "shipped": (settings.resolved_model_dir / "config.cfg").is_file(),
                   "pipes": pipeline.pipe_names}))
 """
 
@@ -109,8 +111,9 @@ def test_an_installed_package_finds_its_model_through_the_images_setting(
     found = probe({"BILLINTAKE_MODELS_DIR": image_env["BILLINTAKE_MODELS_DIR"].replace(
         "/app", str(app))})
     assert str(found["package"]).startswith(str(target))  # the installed copy, not src/
-    assert found["scorer"] is True and "field_scorer" in found["pipes"]
+    assert found["shipped"] is True and "field_labels" in found["pipes"]
     assert found["ranker_dir"] == str(app / "models" / "ranker")  # the same one setting
-    # without the setting an installed package has no model of its own: rules only
+    # without the setting an installed package has no model of its own: the rules are
+    # built from the pattern files it carries
     bare = probe({})
-    assert bare["scorer"] is False and "field_scorer" not in bare["pipes"]
+    assert bare["shipped"] is False and "field_labels" in bare["pipes"]

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("truth", type=Path)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--show", action="store_true")
-    parser.add_argument("--model", action="store_true", help="with the trained scorer")
+    parser.add_argument("--model", action="store_true", help="with the trained ranker")
     parser.add_argument("--only", help="substring of the ids to run")
     args = parser.parse_args(argv)
     cache = args.cache or args.truth.parent / ".read"

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     ocr_workers: int = 2
     ocr_page_timeout_s: float = 120.0
     # tesseract | rapidocr (PP-OCRv4, models in the wheel) | auto: per page the better reading
-    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "tesseract"
+    # (Tesseract for clean pages and other languages; see reading/engines.py for the figures)
+    ocr_engine: Literal["tesseract", "rapidocr", "auto"] = "auto"
 
     # extraction
     # the trained models' folder (billintake_fields/, ranker/): BILLINTAKE_MODELS_DIR; default:
@@ -90,11 +91,16 @@ class Settings(BaseSettings):
     # accounting
     default_accounting_backend: Literal["ledger", "beancount", "rutter"] = "ledger"
     beancount_dir: Path | None = None  # default: data_dir / "beancount"
+    # an HTTP request waits at most this long, all its reads and retries together, for the
+    # accounting system (GET /accounts, the reports): then 504 with the reason (jobs wait longer)
+    remote_read_timeout_s: float = Field(default=10.0, gt=0)
     rutter_base_url: str = "https://production.rutterapi.com/versioned"
     rutter_client_id: str = ""
     rutter_client_secret: str = ""
 
     # review
+    # the least probability that every required field is right (the product of their
+    # calibrated confidences, `ExtractedBill.joint_confidence`) for a bill to pass unseen
     auto_approve_min_confidence: float = Field(default=0.85, ge=0.0, le=1.0)
     auto_approve_require_reconciled: bool = True
     vendor_match_threshold: float = Field(default=88.0, ge=0.0, le=100.0)

@@ -236,6 +236,7 @@ class FakeRutter:
         self.faults: list[Fault] = []
         self.stalls: list[tuple[float, bool, str]] = []  # seconds, reads fail, path
         self.reads_down_until = 0.0  # reads answer 503 until then (the books unreachable)
+        self.reads_hang_until = 0.0  # reads get no answer until then (the books hang)
         self.job_rejections: list[tuple[str, str]] = []  # (message, path it applies to)
         self.force_async = False
         self.job_pending_polls = 1
@@ -274,6 +275,10 @@ class FakeRutter:
         """The next (matching) write commits, then waits `seconds` before answering (a client
         timeout); with `reads_fail`, reads answer 503 meanwhile (so a lookup cannot find it)."""
         self.stalls.append((seconds, reads_fail, path_contains))
+
+    def hang_reads(self, seconds: float) -> None:
+        """Every read waits `seconds` (from now) before it is answered: a system that hangs."""
+        self.reads_hang_until = time.monotonic() + seconds
 
     def wait_for_stalls(self) -> None:
         """Wait until reads answer again after a stall with `reads_fail`."""
@@ -327,6 +332,8 @@ class FakeRutter:
                                  "version": request.headers.get("x-rutter-version")}
         self.log.append(entry)
         template = template_of(path)
+        if request.method == "GET" and (hang := self.reads_hang_until - time.monotonic()) > 0:
+            await asyncio.sleep(hang)
         if request.method == "GET" and time.monotonic() < self.reads_down_until:
             status, body, headers = self._fault_answer(Fault(503))
             return self._respond(status, body, template, headers)

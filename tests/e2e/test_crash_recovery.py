@@ -73,24 +73,37 @@ def _children(pid: int) -> list[tuple[int, str]]:
 
 @contextmanager
 def _server(data: Path, cwd: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`billintake serve` started at once; the block waits for it to answer when it needs it
+    (`wait_up`), so it starts while something else runs."""
     port = free_port()
     process = subprocess.Popen([BIN, "serve", "--port", str(port)], cwd=cwd,
                                env=_environment(data, "process"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    try:
+        yield process, url
+    finally:
+        if process.poll() is None:
+            _kill(process)
 
+
+@contextmanager
+def _killed_at_the_end(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            _kill(process)
+
+
+def _wait_up(url: str) -> None:
     def up() -> bool:
         try:
             return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
-    try:
-        _until(up, 60, "the server answers")
-        yield process, url
-    finally:
-        if process.poll() is None:
-            _kill(process)
+    _until(up, 90, "the server answers")
 
 
 @pytest.mark.slow
@@ -106,17 +119,19 @@ def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
         (inbox / f"folder-{n}.xml").write_bytes(einvoice(f"RE-F-{n}")[1])
     uploads = [einvoice(f"RE-U-{n}")[1] for n in range(FILES)]
 
-    # 1. ingest, killed once the first bill is booked (the others queued or mid-way)
+    # 1. ingest, killed once the first bill is booked (the others queued or mid-way); the
+    #    server starts meanwhile (it cannot take the jobs the live ingest holds)
     ingest = subprocess.Popen([BIN, "ingest", str(inbox)], cwd=tmp_path,
                               env=_environment(data, "thread"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _until(lambda: any(j.status.is_final for j in _jobs(runtime, org.id)), 90,
-           "ingest books a first bill")
-    _kill(ingest)
-    assert not all(j.status.is_final for j in _jobs(runtime, org.id)), "killed too late"
+    with _killed_at_the_end(ingest), _server(data, tmp_path) as (server, url):
+        _until(lambda: any(j.status.is_final for j in _jobs(runtime, org.id)), 90,
+               "ingest books a first bill")
+        _kill(ingest)
+        assert not all(j.status.is_final for j in _jobs(runtime, org.id)), "killed too late"
 
-    # 2. the server: uploads; one of its pool workers killed mid-job, then the server itself
-    with _server(data, tmp_path) as (server, url):
+        # 2. the server: uploads; one of its pool workers killed mid-job, then the server
+        _wait_up(url)
         response = httpx.post(f"{url}/bills/upload", headers={"Authorization": f"Bearer {key}"},
                               files=[("files", (f"upload-{n}.xml", body, "application/xml"))
                                      for n, body in enumerate(uploads)], timeout=60)
@@ -137,11 +152,15 @@ def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
     _until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in orphans), 10,
            "the killed server's workers exit")
 
-    # 3. start again: ingest the same folder; it and the server finish everything left
-    with _server(data, tmp_path):
-        again = subprocess.run([BIN, "ingest", str(inbox)], cwd=tmp_path, timeout=120,
-                               env=_environment(data, "thread"), capture_output=True)
-        assert again.returncode == 0, again.stdout.decode() + again.stderr.decode()
+    # 3. start both again at once, racing for what is left: the server, and an ingest of the
+    #    same folder; together they finish everything
+    again = subprocess.Popen([BIN, "ingest", str(inbox)], cwd=tmp_path,
+                             env=_environment(data, "thread"), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    with _killed_at_the_end(again), _server(data, tmp_path) as (_server_again, url):
+        output, _ = again.communicate(timeout=120)
+        assert again.returncode == 0, output.decode()
+        _wait_up(url)
         _until(lambda: all(j.status.is_final for j in _jobs(runtime, org.id)), 60,
                "every job is final")
 

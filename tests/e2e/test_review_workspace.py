@@ -250,3 +250,42 @@ def test_the_api_docs_work_offline(browser: Any, site: Site) -> None:
     shot(page, "09-api-docs")
     assert outside == []
     page.close()
+
+
+def test_a_reviewer_moves_the_boundary_between_two_bills_of_a_batch(browser: Any,
+                                                                     site: Site) -> None:
+    """A scanner batch split into pages 1-1 and 2-4: on the second bill's view the reviewer
+    sees its pages and its neighbour, moves its start to page 3, and sees it read again."""
+    from fixtures_gen.split_fixtures import batch_of_two
+
+    from billintake.domain.model import Channel
+    from billintake.services.pipeline import run_job
+    from billintake.services.receive import receive
+
+    runtime, org_id = site.runtime, site.org_id
+    received = receive(runtime, org_id, batch_of_two(), filename="scan.pdf",
+                       channel=Channel.UPLOAD)
+    first = run_job(runtime, org_id, received.job.id)
+    with runtime.repository(org_id) as repo:
+        [second] = [j for j in repo.list_jobs() if j.hints.get("split_of") == first.id]
+    run_job(runtime, org_id, second.id)
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    sign_in(page, site.url, "ann@acme.example")
+    page.goto(f"{site.url}/bill/{second.id}")
+    summary = page.wait_for_selector("#bill-pages summary")
+    assert summary.inner_text() == "Pages 2–4 of scan.pdf (4 pages, 2 bills)"
+    assert page.inner_text(f"[data-bill-pages='{first.id}'] a") == "pages 1–1"
+    assert len(page.query_selector_all(".page-wrap")) == 3
+    page.fill("#split-starts_at", "3")
+    page.click("form[data-change=starts_at] button")
+    page.wait_for_function(
+        "() => document.querySelector('.bill-layout')?.dataset.state === 'needs_review'"
+        " && document.querySelector('#bill-pages summary')?.textContent.startsWith("
+        "'Pages 3–4')", timeout=90_000)
+    assert len(page.query_selector_all(".page-wrap")) == 2  # its own pages, read again
+    assert "move" in page.inner_text(".split-changes") and "ann@acme.example" in \
+        page.inner_text(".split-changes")
+    shot(page, "20-boundary-moved")
+    context.close()

@@ -51,7 +51,7 @@ _EXTRACTOR: Extractor | None = None
 
 
 def extract(*pages: list[Text]):  # type: ignore[no-untyped-def]
-    """Extract a drawn bill with rules only (no trained scorer), via the real reader."""
+    """Extract a drawn bill with rules only (no trained ranker), via the real reader."""
     global _EXTRACTOR
     if _EXTRACTOR is None:
         _EXTRACTOR = Extractor(use_model=False)

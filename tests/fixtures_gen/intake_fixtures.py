@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from billintake_devkit.einvoice_fixtures.cii import cii_xml
 from billintake_devkit.einvoice_fixtures.pdf import render_pdf
@@ -208,8 +209,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(runtime: Runtime) -> Iterator[str]:
-    """The real app served by uvicorn on a free port (in a thread); yields its base URL."""
+def running_app(runtime: Runtime, dispatcher: Any = None) -> Iterator[str]:
+    """The real app served by uvicorn on a free port (in a thread); yields its base URL.
+    `dispatcher`: the one its jobs go to (default: the runtime's, made by the app)."""
     import threading
     import time
 
@@ -218,8 +220,11 @@ def running_app(runtime: Runtime) -> Iterator[str]:
     from billintake.entrypoints.api.app import create_app
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    app = create_app(runtime=runtime)
+    if dispatcher is not None:
+        app.state.dispatcher = dispatcher
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -38,7 +38,14 @@ def visibility_s() -> int:
 
 
 @pytest.fixture
-def celery_env(tmp_path: Path, redis_url: str, visibility_s: int) -> dict[str, str]:
+def lease_s() -> int:
+    """A job's lease; the workers' sweep of unfinished jobs runs every third of it."""
+    return 3  # a killed worker's job is free again soon
+
+
+@pytest.fixture
+def celery_env(tmp_path: Path, redis_url: str, visibility_s: int,
+               lease_s: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
     env.update({
         "BILLINTAKE_DATA_DIR": str(tmp_path / "data"),
@@ -47,7 +54,7 @@ def celery_env(tmp_path: Path, redis_url: str, visibility_s: int) -> dict[str, s
         "BILLINTAKE_CELERY_QUEUE": f"billintake-test-{uuid.uuid4().hex[:10]}",
         "BILLINTAKE_CELERY_VISIBILITY_TIMEOUT_S": str(visibility_s),
         "BILLINTAKE_LOCAL_WORKERS": "1",
-        "BILLINTAKE_JOB_LEASE_S": "3",  # a killed worker's job is free again soon
+        "BILLINTAKE_JOB_LEASE_S": str(lease_s),
     })
     return env
 
@@ -157,4 +164,22 @@ def test_a_job_whose_worker_dies_mid_way_is_run_again_by_another(
     with celery_runtime.repository(org.id) as repo:
         [bill] = repo.list_bills()  # exactly one bill
     assert bill.id == job.bill_id and bill.bill_number == "RE-K-1"
+    dispatcher.close()
+
+
+@pytest.mark.parametrize(("visibility_s", "lease_s"), [(600, 900)])  # a sweep every 300 s
+def test_the_bills_of_a_batch_go_to_the_broker_at_once(celery_runtime: Runtime,
+                                                        workers: Workers) -> None:
+    """The worker that splits a batch sends its other bills' jobs to Redis itself: the sweep
+    (every 300 s here) never has to find them."""
+    from fixtures_gen.split_fixtures import batch_jobs_final, batch_of_two
+
+    org, _ = make_org(celery_runtime)
+    workers.start([str(BILLINTAKE), "worker", "--concurrency", "1"], "worker")
+    dispatcher = CeleryDispatcher(celery_runtime.settings, celery_runtime)
+    received = receive(celery_runtime, org.id, batch_of_two(), filename="batch.pdf",
+                       channel=Channel.UPLOAD)
+    dispatcher.submit(org.id, received.job.id)
+    jobs = batch_jobs_final(celery_runtime, org.id, received.job.id)
+    assert len(jobs) == 2 and all(job.status is not JobStatus.FAILED for job in jobs)
     dispatcher.close()

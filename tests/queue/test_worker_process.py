@@ -26,6 +26,10 @@ def _thread_niceness() -> int:
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
+def _policy(pid: int = 0) -> int:
+    return os.sched_getscheduler(pid)
+
+
 def test_pool_workers_run_at_the_lowest_priority(tmp_path: Path) -> None:
     runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=tmp_path / "data",
                                              local_workers=1))
@@ -37,9 +41,13 @@ def test_pool_workers_run_at_the_lowest_priority(tmp_path: Path) -> None:
         started = list(processes._executor._processes)  # type: ignore[union-attr]
         # lowered at once, from here: its start-up (imports, models) yields to requests too
         assert started and all(_niceness(pid) == 19 for pid in started)
+        assert all(_policy(pid) == os.SCHED_IDLE for pid in started)
         assert processes._pool().submit(_niceness).result(timeout=120) == 19
+        # the idle class: a job process gets a core only when the request path leaves it
+        assert processes._pool().submit(_policy).result(timeout=30) == os.SCHED_IDLE
         assert threads._pool().submit(_thread_niceness).result(timeout=30) == 19
         assert _niceness() == mine  # the request path's own priority is untouched
+        assert _policy() == os.SCHED_OTHER
     finally:
         processes.close()
         threads.close()
@@ -101,7 +109,8 @@ JOB_PROCESS = textwrap.dedent("""
                              initargs=(b"", os.getpid())) as pool:
         time.sleep(2 * 0.5 + 0.5)  # past the page worker's first looks at its parent
         print(context.get_start_method(), pool.submit(os.getpid).result(timeout=60),
-              pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60), flush=True)
+              pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60),
+              pool.submit(os.sched_getscheduler, 0).result(timeout=60), flush=True)
         time.sleep(600)
 """)
 
@@ -114,9 +123,10 @@ def test_ocr_page_workers_live_with_their_job_process_and_die_with_it(
                            text=True)
     try:
         assert job.stdout is not None
-        started_by, page_worker, niceness = job.stdout.readline().split()
+        started_by, page_worker, niceness, policy = job.stdout.readline().split()
         assert started_by == method  # the parent-watch thread does not stop OCR from forking
         assert int(niceness) == 19 and _alive(int(page_worker))
+        assert int(policy) == os.SCHED_IDLE  # inherited from the job process
         job.send_signal(signal.SIGKILL)
         job.wait(timeout=10)
         deadline = time.monotonic() + 10

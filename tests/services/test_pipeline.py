@@ -177,14 +177,19 @@ def test_review_reasons_follow_the_thresholds() -> None:
     vendor = Vendor(organization_id="o", name="Acme")
     matched = VendorMatch(vendor=vendor, score=100.0, method="exact_name")
     policy = ReviewPolicy(min_confidence=0.85, require_reconciled=True)
-    assert review_reasons(_bill(0.9), matched, policy) == []
+    assert review_reasons(_bill(0.97), matched, policy) == []
     assert "below the auto-approve threshold" in review_reasons(_bill(0.8), matched, policy)[0]
-    assert "do not add up" in review_reasons(_bill(0.9, reconciled=False), matched, policy)[0]
-    assert review_reasons(_bill(0.9, reconciled=False), matched,
+    # Each field above the threshold, but all four right together less likely than it
+    # (0.9⁴ ≈ 0.66): the bill is booked whole, so it waits.
+    assert "confidence 0.65 is below the auto-approve threshold 0.85" in \
+        review_reasons(_bill(0.9), matched, policy)[0]
+    assert "do not add up" in review_reasons(_bill(0.97, reconciled=False), matched,
+                                             policy)[0]
+    assert review_reasons(_bill(0.97, reconciled=False), matched,
                           ReviewPolicy(min_confidence=0.85, require_reconciled=False)) == []
     ambiguous = VendorMatch(vendor=None, score=92.0, method="fuzzy", ambiguous=True,
                             reason="'Acme' and 'Acme 2' are both close")
-    assert review_reasons(_bill(0.9), ambiguous, policy) == [
+    assert review_reasons(_bill(0.97), ambiguous, policy) == [
         "vendor is ambiguous: 'Acme' and 'Acme 2' are both close"]
     missing = ExtractedBill(total=FieldValue(value=Decimal("1"), confidence=1.0),
                             reconciled=True)

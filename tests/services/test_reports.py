@@ -152,3 +152,14 @@ def test_report_commands_print_tables_or_json(cli_books: None, tmp_path: Path) -
     done = runner.invoke(cli, ["export", "payments", "--out", str(out)])
     assert done.exit_code == 0, done.output
     assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 2
+
+
+def test_csv_cells_defuse_formulas_but_keep_signed_amounts() -> None:
+    from billintake.services.reports import _cell
+
+    assert _cell("-12.50") == "-12.50"
+    assert _cell("+3") == "+3"
+    assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert _cell("-1+cmd|' /C calc'!A0") == "'-1+cmd|' /C calc'!A0"
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell(None) == ""

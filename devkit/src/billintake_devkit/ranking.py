@@ -3,8 +3,8 @@
 `collect` runs the rules and the finders on labelled documents and labels every candidate
 by the truth (`scoring.same`); `folds` splits documents by group (source repository or
 vendor: a group is never both trained on and scored); `fit` trains the per-field models and
-their isotonic calibrations, the calibration on out-of-fold scores only. Everything is in
-a fixed order, so the same documents give the same bytes.
+their calibrations, fitted on the signals (`calibration.Signals`) of out-of-fold choices
+only. Everything is in a fixed order, so the same documents give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,8 +23,18 @@ import numpy as np
 from billintake.domain.errors import BillintakeError
 from billintake.domain.extracted import Evidence, ExtractedBill, FieldValue
 from billintake.extraction import calibration, ranker
+from billintake.extraction.calibration import Signals
 from billintake.extraction.candidate import Candidate
-from billintake.extraction.decide import AMOUNTS, HEADER, decide
+from billintake.extraction.decide import (
+    AMOUNTS,
+    HEADER,
+    best_combination,
+    combinations,
+    decide,
+    ranked,
+    rules_signals,
+    signals_of,
+)
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.finders.context import feature_names
 from billintake.reading.document import ReadDocument
@@ -84,7 +94,7 @@ def label(doc: LabelledDocument, proposed: dict[str, list[Candidate]]) -> Exampl
 
 def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | None,
             extractor: Extractor | None = None) -> list[Example]:
-    extractor = extractor or Extractor(settings)  # its trained scorer, as shipped
+    extractor = extractor or Extractor(settings)
     out: list[Example] = []
     for doc in docs:
         try:
@@ -133,13 +143,17 @@ def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: 
     return examples
 
 
+def _extra(bill: ExtractedBill) -> Decimal:
+    return (bill.value("shipping") or Decimal(0)) - abs(bill.value("discount") or Decimal(0))
+
+
 def decided_bill(example: Example, model: ranker.Ranker) -> ExtractedBill:
     """The rules' bill with the ranker's decision over its candidates (as the extractor
     makes it), without extracting again."""
     bill = example.bill
     assert bill is not None
-    extra = (bill.value("shipping") or Decimal(0)) - abs(bill.value("discount") or Decimal(0))
-    decision = decide(model, example.proposed, example.items_sum, example.kind, extra)
+    decision = decide(model, example.proposed, example.items_sum, example.kind, _extra(bill),
+                      bill.reconciled)
     update: dict[str, Any] = {}
     for name, chosen in decision.fields.items():
         if chosen is None:
@@ -153,13 +167,14 @@ def decided_bill(example: Example, model: ranker.Ranker) -> ExtractedBill:
                                        evidence=Evidence(source="ocr" if cand.source == "ocr"
                                                          else "text", page=cand.page,
                                                          bbox=cand.bbox, text=cand.text))
-    if model.decides("total", example.kind):
-        update["reconciled"] = decision.reconciled
+    update["reconciled"] = decision.reconciled
     for name in RULE_FIELDS:
         if not model.decides(name, example.kind) and getattr(bill, name) is not None:
             fv = getattr(bill, name)
-            update[name] = fv.model_copy(update={"confidence": model.confidence(
-                "rules:" + name, fv.confidence, example.kind)})
+            signals = rules_signals(model, name, fv.confidence, example.proposed.get(name, ()),
+                                    example.kind, bill.reconciled)
+            update[name] = fv.model_copy(update={"confidence": model.rules_confidence(
+                name, signals, example.kind)})
     return bill.model_copy(update=update)
 
 
@@ -201,27 +216,29 @@ def train_models(examples: Sequence[Example]) -> ranker.Ranker:
     return out
 
 
-Outcome = tuple[float, bool, str]  # the chosen candidate's score, right, document kind
+Outcome = tuple[Signals, bool, str]  # the choice's signals, right, document kind
 MIN_KIND_OUTCOMES = 30  # fewer: the document kind shares its field's calibration
 
 
-def top_outcomes(model: ranker.Ranker, examples: Sequence[Example], name: str, *,
-                 real_only: bool = True) -> list[Outcome]:
-    """For each example with a truth: the best candidate's score, whether it is right, and
-    the kind of document. Generated bills are left out (`real_only`): confidence is fitted
-    on real documents only, which are harder than any generator's."""
-    found: list[Outcome] = []
-    if name not in model.boosters:
-        return found
-    for ex in examples:
+def choice_outcomes(model: ranker.Ranker, ex: Example, *, real_only: bool = True
+                    ) -> list[tuple[str, Outcome]]:
+    """Per field of one example with a truth: the signals of the model's choice, whether it
+    is right, and the kind of document (none for a generated bill with `real_only`)."""
+    if real_only and ex.doc.source == "synth":
+        return []
+    bill = ex.bill
+    reconciled = bill.reconciled if bill is not None else False
+    extra = _extra(bill) if bill is not None else Decimal(0)
+    decision = decide(model, ex.proposed, ex.items_sum, ex.kind, extra, reconciled,
+                      min_given=0.0)
+    found: list[tuple[str, Outcome]] = []
+    for name, chosen in decision.fields.items():
         truth = ex.doc.truth.get(name)
-        cands = ex.proposed.get(name, [])
-        if truth in (None, "") or not cands or (real_only and ex.doc.source == "synth"):
+        if truth in (None, "") or chosen is None:
             continue
-        scores = model.scores(name, cands)
-        best = int(np.argmax(scores))
-        found.append((float(scores[best]), bool(ex.labels[name][best]),
-                      ranker.kind_of(cands[best])))
+        cand = chosen.candidate
+        found.append((name, (signals_of(cand, chosen.runner_up, decision.reconciled),
+                             bool(same(name, truth, cand.value)), ranker.kind_of(cand))))
     return found
 
 
@@ -230,8 +247,11 @@ GROUPS = {"bill_number": ("bill_number",), "vendor_name": ("vendor_name",),
           "bill_date": ("bill_date",), "amounts": AMOUNTS}
 
 
-def rule_outcomes(examples: Sequence[Example], name: str) -> list[Outcome]:
-    """The rules' confidence in each real example's field, whether it is right, the kind."""
+def rule_outcomes(examples: Sequence[Example], name: str,
+                  model: ranker.Ranker | None = None) -> list[Outcome]:
+    """The signals of the rules' choice of each real example's field (with `model`, one that
+    never saw the example: whether its best candidate agrees), whether it is right, the
+    kind."""
     found: list[Outcome] = []
     for ex in examples:
         truth = ex.doc.truth.get(name)
@@ -239,7 +259,11 @@ def rule_outcomes(examples: Sequence[Example], name: str) -> list[Outcome]:
             continue
         got = ex.rules(name)
         if got is not None:
-            found.append((got[1], same(name, truth, got[0]), ex.kind))
+            bill = ex.bill
+            signals = rules_signals(model or ranker.Ranker(), name, got[1],
+                                    ex.proposed.get(name, ()), ex.kind,
+                                    bill.reconciled if bill is not None else False)
+            found.append((signals, same(name, truth, got[0]), ex.kind))
     return found
 
 
@@ -261,11 +285,8 @@ def selected_groups(oof: dict[str, list[Outcome]], rules: dict[str, list[Outcome
 def _keep(model: ranker.Ranker, groups: dict[str, list[str]]) -> None:
     model.info["decides"] = {kind: [name for group in chosen for name in GROUPS[group]]
                              for kind, chosen in groups.items()}
-    used = {name for names in model.info["decides"].values() for name in names}
-    for name in list(model.boosters):
-        if name not in used:  # the rules decide it everywhere: no model to ship
-            del model.boosters[name]
-            del model.features[name]
+    # A field the rules decide everywhere keeps its model: whether the ranker agrees with
+    # the rules' choice is a signal of that choice's confidence (`decide.rules_signals`).
 
 
 def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
@@ -277,13 +298,15 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     models = {i: train_models([e for j, f in folds.items() if j != i for e in f])
               for i in range(k)}
-    oof: dict[int, dict[str, list[Outcome]]] = {
-        i: {name: top_outcomes(models[i], folds[i], name) for name in FIELDS} for i in range(k)}
-    rules = {i: {name: rule_outcomes(folds[i], name) for name in RULE_FIELDS}
+    oof = {i: _outcomes(models[i], folds[i]) for i in range(k)}
+    rules = {i: {name: rule_outcomes(folds[i], name, models[i]) for name in RULE_FIELDS}
              for i in range(k)}
     groups = selected_groups({n: [p for i in range(k) for p in oof[i][n]] for n in FIELDS},
                              {n: [p for i in range(k) for p in rules[i][n]] for n in FIELDS})
+    priors = {i: prior_outcomes(models[i], folds[i]) for i in range(k)}
     for i in range(k):
+        models[i].info["arithmetic_prior"] = choose_priors(
+            [o for j in range(k) if j != i for o in priors[j]])
         for name in FIELDS:
             calibrate(models[i], name, [p for j in range(k) if j != i for p in oof[j][name]])
         for name in RULE_FIELDS:
@@ -294,8 +317,65 @@ def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
     return models
 
 
+# The prior factors tried for each kind of arithmetic agreement (`decide.arithmetic_kind`).
+PRIOR_GRID = {"vat": (20.0, 100.0, 1e3, 1e4, 1e5), "sum": (1.0, 5.0, 20.0, 100.0),
+              "items": (1.0, 5.0, 20.0), "floor": (1e-6, 1e-3, 1e-2)}
+Priors = tuple[float, float, float, float]  # vat, sum, items, floor
+
+
+PriorOutcome = tuple[str, dict[Priors, int]]  # the document's kind, right amounts per priors
+
+
+def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[PriorOutcome]:
+    """Per real example (scored by `model`, which never saw it): its kind, and for each set of
+    priors of the grid how many of its known amounts the joint choice gets right."""
+    out: list[PriorOutcome] = []
+    if any(name not in model.boosters for name in AMOUNTS):
+        return out
+    grid = [(v, s, i, f) for f in PRIOR_GRID["floor"] for v in PRIOR_GRID["vat"]
+            for s in PRIOR_GRID["sum"] for i in PRIOR_GRID["items"]]
+    for ex in examples:
+        if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
+            continue
+        order = {name: ranked(model, name, list(ex.proposed.get(name, ()))) for name in AMOUNTS}
+        combos = combinations(order, ex.items_sum,
+                              _extra(ex.bill) if ex.bill is not None else Decimal(0))
+        right: dict[Priors, int] = {}
+        for vat, plain, items, floor in grid:
+            best = best_combination(combos, {"vat": vat, "sum": plain, "items": items,
+                                             "floor": floor})
+            right[(vat, plain, items, floor)] = 0 if best is None else sum(
+                int(c is not None and same(n, ex.doc.truth[n], c.value))
+                for n, c in best[0].items() if ex.doc.truth.get(n) not in (None, ""))
+        out.append((ex.kind, right))
+    return out
+
+
+def choose_priors(outcomes: Sequence[PriorOutcome]) -> dict[str, dict[str, float]]:
+    """Per document kind (text layer, OCR): the grid's priors under which the joint choice is
+    right most often (the first such in grid order, the smallest floor and factors, on a
+    tie). Receipts and printed invoices differ: a till slip's VAT sum is often not what was
+    paid (rounding, several VAT parts), an invoice's nearly always is."""
+    chosen: dict[str, dict[str, float]] = {}
+    for kind in sorted({k for k, _ in outcomes}):
+        mine = [o for k, o in outcomes if k == kind]
+        totals = {key: sum(o[key] for o in mine) for key in mine[0]}
+        vat, plain, items, floor = max(totals, key=lambda key: totals[key])
+        chosen[kind] = {"vat": vat, "sum": plain, "items": items, "floor": floor}
+    return chosen
+
+
+def _outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> dict[str, list[Outcome]]:
+    found: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
+    for ex in examples:
+        for name, outcome in choice_outcomes(model, ex):
+            found[name].append(outcome)
+    return found
+
+
 def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> None:
-    """The field's isotonic calibration, and one per document kind with enough outcomes."""
+    """The field's calibration over its choices' signals, and one per document kind with
+    enough outcomes."""
     model.calibrations[name] = calibration.fit([s for s, _, _ in outcomes],
                                                [r for _, r, _ in outcomes])
     for kind in sorted({k for _, _, k in outcomes}):
@@ -306,22 +386,28 @@ def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> N
 
 
 def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> ranker.Ranker:
-    """The shipped ranker: models on all examples, calibrated on out-of-fold scores (and,
+    """The shipped ranker: models on all examples, calibrated on out-of-fold choices (and,
     with `select`, deciding only where it beat the rules out of fold)."""
     folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
     pairs: dict[str, list[Outcome]] = {name: [] for name in FIELDS}
+    rules: dict[str, list[Outcome]] = {name: [] for name in RULE_FIELDS}
+    priors: list[PriorOutcome] = []
     for i in range(k):
         model = train_models([e for j, f in folds.items() if j != i for e in f])
-        for name in FIELDS:
-            pairs[name].extend(top_outcomes(model, folds[i], name))
+        for name, found in _outcomes(model, folds[i]).items():
+            pairs[name].extend(found)
+        for name in RULE_FIELDS:
+            rules[name].extend(rule_outcomes(folds[i], name, model))
+        priors.extend(prior_outcomes(model, folds[i]))
     final = train_models(examples)
     for name in final.boosters:
         calibrate(final, name, pairs[name])
     for name in RULE_FIELDS:
-        calibrate(final, "rules:" + name, rule_outcomes(examples, name))
-    groups = selected_groups(pairs, {n: rule_outcomes(examples, n) for n in FIELDS})
+        calibrate(final, "rules:" + name, rules[name])
+    groups = selected_groups(pairs, rules)
     final.info = {"documents": len(examples), "folds": k,
-                  "sources": sorted({e.doc.source for e in examples})}
+                  "sources": sorted({e.doc.source for e in examples}),
+                  "arithmetic_prior": choose_priors(priors)}
     if select:
         _keep(final, groups)
     return final

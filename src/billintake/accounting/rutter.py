@@ -215,6 +215,11 @@ class RutterRequestFailed(errors.AccountingBackendError):
         self.error_type = error_type
 
 
+class RutterReadTimedOut(RutterRequestFailed, errors.AccountingTimeout,
+                         code="accounting_timeout"):
+    """A read got no answer within the time its caller may wait (`read_deadline_s`)."""
+
+
 # Rutter's field names (in an error message, `bill.line_items[0].account_id`) -> ours.
 _FIELDS = {"vendor_id": "vendor_id", "currency_code": "currency", "issue_date": "bill_date",
            "due_date": "due_date", "document_number": "bill_number", "memo": "memo",
@@ -308,6 +313,9 @@ class RutterApi:
     Reads are retried (429, 452, 5xx, transport errors) with backoff; a write only on 429 and
     452 (refused before anything happened): a write's 5xx or timeout is indeterminate and goes
     back to the writer, which looks in the books before it writes again.
+    `read_deadline_s`: the reads of this client (one made for an HTTP request), their retries
+    included, end within that many seconds of its making: then `RutterReadTimedOut` (504),
+    or the last error seen (502), never a request held for minutes by a hanging system.
     """
 
     def __init__(
@@ -326,6 +334,7 @@ class RutterApi:
         poll_interval: float = 0.5,
         poll_timeout: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        read_deadline_s: float | None = None,
     ) -> None:
         self._auth = httpx.BasicAuth(client_id, client_secret)
         self._token = access_token
@@ -340,6 +349,9 @@ class RutterApi:
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
         self._sleep = sleep
+        self._read_deadline = None if read_deadline_s is None else (
+            time.monotonic() + read_deadline_s)
+        self.read_deadline_s = read_deadline_s
         self.last_receipt: writer.WriteReceipt | None = None
 
     def __repr__(self) -> str:
@@ -395,20 +407,29 @@ class RutterApi:
             headers["Idempotency-Key"] = key
         query = {**(params or {}), "access_token": self._token}
         write = method != "GET"
+        deadline = None if write else self._read_deadline
         attempt = 0
         while True:
             attempt += 1
+            timeout = self.timeout
+            if deadline is not None:
+                timeout = min(timeout, deadline - time.monotonic())
+                if timeout <= 0:
+                    raise self._too_late(what, attempt - 1)
             try:
                 response = self._http.request(method, self._url(path), params=query,
                                               content=content, headers=headers, auth=self._auth,
-                                              timeout=self.timeout)
+                                              timeout=timeout)
             except httpx.TransportError as exc:
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-                if not write and attempt <= self.max_retries:
+                delay = self._delay(attempt, None)
+                if not write and attempt <= self.max_retries and self._in_time(deadline, delay):
                     log.warning("rutter %s %s %s (attempt %d), retrying", method,
                                 redact(path), kind, attempt)
-                    self._sleep(self._delay(attempt, None))
+                    self._sleep(delay)
                     continue
+                if deadline is not None and isinstance(exc, httpx.TimeoutException):
+                    raise self._too_late(what, attempt) from None
                 raise RutterRequestFailed(
                     f"Rutter: {what}: the request {kind} ({type(exc).__name__}) after "
                     f"{attempt} attempt(s); its result is unknown", status=None,
@@ -422,13 +443,25 @@ class RutterApi:
                 return _loads(response)
             status = response.status_code
             retry = status in RATE_LIMITED or (not write and status in RETRY_STATUSES)
-            if retry and attempt <= self.max_retries:
+            delay = self._delay(attempt, response.headers.get("Retry-After")) if retry else 0.0
+            if retry and attempt <= self.max_retries and self._in_time(deadline, delay):
                 log.warning("rutter %s %s -> HTTP %d (attempt %d), retrying", method,
                             redact(path), status, attempt)
-                self._sleep(self._delay(attempt, response.headers.get("Retry-After")))
+                self._sleep(delay)
                 continue
             raise failure(status, _loads(response), what, request_id=request_id,
                           job_id=job_id, by_id=by_id)
+
+    @staticmethod
+    def _in_time(deadline: float | None, delay: float) -> bool:
+        """Is there time left for another attempt after waiting `delay` seconds?"""
+        return deadline is None or time.monotonic() + delay < deadline
+
+    def _too_late(self, what: str, attempts: int) -> RutterReadTimedOut:
+        return RutterReadTimedOut(
+            f"Rutter: {what}: the accounting system did not answer within "
+            f"{self.read_deadline_s:g}s ({attempts} attempt(s)); nothing was changed, try "
+            "again later", status=None, retryable=True)
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
@@ -1005,9 +1038,9 @@ def open_writer(context: writer.WriterContext) -> RutterWriter:
         http=context.http_client, timeout=float(extra.get("timeout", options.get("timeout", 30))),
         max_retries=int(extra.get("max_retries", 4)), backoff=float(extra.get("backoff", 0.5)),
         poll_interval=float(extra.get("poll_interval", 0.5)),
-        sleep=extra.get("sleep", time.sleep))
+        sleep=extra.get("sleep", time.sleep), read_deadline_s=extra.get("read_deadline_s"))
     return RutterWriter(api, organization_id=context.organization_id, options=options)
 
 
-__all__ = ["API_VERSION", "RutterApi", "RutterRequestFailed", "RutterWriter", "failure",
-           "field_of", "open_writer"]
+__all__ = ["API_VERSION", "RutterApi", "RutterReadTimedOut", "RutterRequestFailed",
+           "RutterWriter", "failure", "field_of", "open_writer"]

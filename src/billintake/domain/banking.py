@@ -9,6 +9,8 @@ import re
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from .extracted import ReferenceType
+
 # Swiss and Liechtenstein QR-IBANs: the bank id (IID, positions 5-9) is 30000-31999.
 _QR_IID = range(30000, 32000)
 _RECURSIVE_MOD10 = (0, 9, 4, 6, 8, 2, 7, 1, 3, 5)
@@ -79,3 +81,21 @@ def qrr_valid(text: str) -> bool:
 def same_account(first: str | None, second: str | None) -> bool:
     """Whether two IBANs name the same account (spacing and case aside)."""
     return bool(first and second) and compact(first or "") == compact(second or "")
+
+
+def reference_type(reference: str) -> ReferenceType:
+    """An ISO 11649 creditor reference (RF…), a Swiss QR reference, or free text."""
+    if rf_valid(reference):
+        return "scor"
+    return "qrr" if qrr_valid(reference) else "free"
+
+
+def reference_error(reference: str) -> str | None:
+    """Why a reference that has the form of a structured one fails its check digits (an RF
+    creditor reference, a 27-digit QR reference), or None (also for free text)."""
+    value = compact(reference)
+    if re.fullmatch(r"RF\d{2}[A-Z0-9]{1,21}", value) and not rf_valid(value):
+        return "its RF creditor reference check digits do not hold (ISO 11649, mod 97)"
+    if re.fullmatch(r"\d{27}", value) and not qrr_valid(value):
+        return "its QR reference check digit does not hold (recursive mod 10)"
+    return None

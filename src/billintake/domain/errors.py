@@ -158,5 +158,10 @@ class AccountingBackendError(BillintakeError, code="accounting_backend_error"):
         self.request_id = request_id
 
 
+class AccountingTimeout(AccountingBackendError, code="accounting_timeout"):
+    """The accounting system did not answer a read in the time a request may wait for it
+    (HTTP 504); nothing was changed, and asking again later may work."""
+
+
 class NotSupported(AccountingBackendError, code="not_supported"):
     """The accounting system (or the platform behind it) does not offer this operation."""

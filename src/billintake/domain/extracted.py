@@ -178,6 +178,17 @@ class ExtractedBill(BaseModel):
         scores = [getattr(self, n).confidence if getattr(self, n) else 0.0 for n in names]
         return min(scores) if scores else 0.0
 
+    def joint_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
+                                                         "bill_date", "total")) -> float:
+        """The probability that every field a bill cannot be booked without is right: the
+        product of their calibrated probabilities (0 if one is missing). A bill is booked
+        whole, so this, not its weakest field alone, is what the auto-approve gate weighs."""
+        product = 1.0
+        for name in names:
+            field = getattr(self, name)
+            product *= field.confidence if field is not None else 0.0
+        return product
+
 
 def decimal_str(value: Decimal | None) -> str | None:
     """Decimal to the contract's string form ("1234.50"), keeping the given precision."""

@@ -296,9 +296,6 @@ class BookingJob(DomainModel):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-EINVOICE_HINT = "einvoice_sha256"  # a job hint: the stored XML that came beside the original
-
-
 class IngestJob(DomainModel):
     """One received file going through the pipeline."""
 
@@ -316,3 +313,41 @@ class IngestJob(DomainModel):
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The keys of `IngestJob.hints`. EINVOICE_HINT: the stored XML that came beside the original.
+# A file holding several bills: each bill's job is hinted with its pages of the original
+# ("first-last"), the original file (its sha256), and the job of the file it was found in; a
+# bill merged into another in review names that bill's job.
+EINVOICE_HINT = "einvoice_sha256"
+PAGES_HINT = "pages"
+ORIGINAL_HINT = "original_sha256"
+SPLIT_OF_HINT = "split_of"
+MERGED_INTO_HINT = "merged_into"
+
+
+class BillPages(BaseModel):
+    """One bill of a file of several: its job and pages (of the original, 1-based); in a
+    change's `before`, also the job's status and the result the change superseded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str
+    pages: tuple[int, int]
+    status: JobStatus | None = None
+    outcome: JobOutcome | None = None
+
+
+class PageChange(DomainModel):
+    """A person moved where the bills of a file begin and end: a boundary moved, two bills
+    merged or one split. Who, when, and every affected bill before (with its superseded
+    result) and after."""
+
+    id: str = Field(default_factory=new_id)
+    organization_id: str
+    original_sha256: str
+    action: Literal["move", "merge", "split"]
+    by: str = Field(min_length=1, max_length=300)
+    at: datetime = Field(default_factory=utcnow)
+    before: list[BillPages]
+    after: list[BillPages]

@@ -32,15 +32,7 @@ def to_contract(extracted: ExtractedBill, file: str) -> dict[str, Any]:
     `confidence` and `evidence` cover the fields that were found.
     """
     body: dict[str, Any] = {"file": file}
-    confidence: dict[str, float] = {}
-    evidence: dict[str, dict[str, Any]] = {}
-    for name in CONTRACT_FIELDS:
-        field: FieldValue[Any] | None = getattr(extracted, name)
-        body[name] = None if field is None else _plain(field.value)
-        if field is not None:
-            confidence[name] = field.confidence
-            if field.evidence is not None:
-                evidence[name] = _evidence(field.evidence)
+    confidence, evidence = _fields(extracted, CONTRACT_FIELDS, body)
     body["line_items"] = [_line_item(item) for item in extracted.line_items]
     body["confidence"] = confidence
     body["evidence"] = evidence
@@ -60,20 +52,28 @@ def payment_contract(payment: PaymentData | None) -> dict[str, Any] | None:
     if payment is None:
         return None
     body: dict[str, Any] = {}
-    confidence: dict[str, float] = {}
-    evidence: dict[str, dict[str, Any]] = {}
-    for name in PaymentData.FIELDS:
-        field: FieldValue[Any] | None = getattr(payment, name)
-        body[name] = None if field is None else _plain(field.value)
-        if field is not None:
-            confidence[name] = field.confidence
-            if field.evidence is not None:
-                evidence[name] = _evidence(field.evidence)
+    confidence, evidence = _fields(payment, PaymentData.FIELDS, body)
     body["reference_type"] = payment.reference_type
     body["qr"] = payment.qr
     body["confidence"] = confidence
     body["evidence"] = evidence
     return body
+
+
+def _fields(source: ExtractedBill | PaymentData, names: tuple[str, ...], body: dict[str, Any]
+            ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    """Put each named field's plain value (null when not found) into `body`; return the
+    confidence and the evidence of the fields found."""
+    confidence: dict[str, float] = {}
+    evidence: dict[str, dict[str, Any]] = {}
+    for name in names:
+        field: FieldValue[Any] | None = getattr(source, name)
+        body[name] = None if field is None else _plain(field.value)
+        if field is not None:
+            confidence[name] = field.confidence
+            if field.evidence is not None:
+                evidence[name] = _evidence(field.evidence)
+    return confidence, evidence
 
 
 def _evidence(evidence: Evidence) -> dict[str, Any]:

@@ -1,12 +1,17 @@
 """One decision: the ranker's scores choose each field, the arithmetic constrains the amounts.
 
-Header fields take their best-scored candidate, with confidence = the calibrated probability
-that it is right. The amounts are chosen jointly: among the few best candidates of total,
-subtotal and tax (subtotal and tax may be absent), the combination with the highest joint
-score, where a combination in which subtotal + tax = total (or the items' sum makes the
-subtotal or the total) is preferred by the factor `ARITHMETIC_PRIOR`. A bill whose chosen
-amounts do not add up is not `reconciled`, and its amounts' confidence is capped at
-`UNRECONCILED_CAP`, so it never passes the auto-approve gate unseen.
+Header fields take their best-scored candidate. The amounts are chosen jointly: among the few
+best candidates of total, subtotal and tax (subtotal and tax may be absent), the combination
+with the highest joint score, where a combination whose amounts agree is preferred by a prior
+factor per kind of agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax
+is a VAT rate's share of the subtotal (a coincidence that rarely happens by chance), "sum" when
+they add up otherwise, "items" when only the items' sum makes the subtotal or the total. The
+factors are chosen out of fold per kind of document when the ranker is fitted
+(`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
+`DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
+`reconciled` (and the auto-approve gate holds it). Every field's confidence is the calibrated
+probability that it is right, judged on its `Signals` (`calibration.py`): its score, its runner-
+up's, whether the rules chose it too, the OCR's certainty, and whether the amounts add up.
 """
 
 from __future__ import annotations
@@ -18,14 +23,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .calibration import Signals
 from .candidate import Candidate
 from .ranker import Ranker, kind_of
 
-# How many times likelier a priori an amount combination that adds up is than one that does
-# not (the joint choice's only hand-set number; the ranker's scores carry the rest).
-ARITHMETIC_PRIOR = 20.0
-# The most confidence an amount gets when the chosen amounts do not add up.
-UNRECONCILED_CAP = 0.8
+# How many times likelier a priori an amount combination that agrees (by kind of agreement) is
+# than one that does not, for a model fitted without its own choice (`info["arithmetic_prior"]`).
+# 20 was the former single hand-set factor; the fitted models choose theirs out of fold.
+# "floor": the least probability a field's candidate counts with in the joint score.
+DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "floor": 1e-6}
+# The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
+CASH_ROUNDING = Decimal("0.04")
+# The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
+VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", "0.081", "0.09",
+                                       "0.10", "0.12", "0.13", "0.14", "0.15", "0.16", "0.17",
+                                       "0.18", "0.19", "0.20", "0.21", "0.22", "0.23", "0.24",
+                                       "0.25", "0.27"))
 # Below this calibrated probability a field is left empty rather than guessed.
 MIN_GIVEN = 0.05
 TOP_K = 4
@@ -55,16 +68,42 @@ def ranked(ranker: Ranker, name: str, cands: Sequence[Candidate]) -> list[Candid
     return sorted(cands, key=lambda c: (-c.score, c.page, c.bbox[1], c.bbox[0]))
 
 
+def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool) -> Signals:
+    """What the confidence of a ranker's choice is judged on (`calibration.Signals`)."""
+    return Signals(score=chosen.score, runner_up=runner_up.score if runner_up else 0.0,
+                   agrees=chosen.features.get("rule_choice", 0.0) > 0.5,
+                   ocr=kind_of(chosen) == "ocr",
+                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled)
+
+
+def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
+                  kind: str, reconciled: bool) -> Signals:
+    """What the confidence of the rules' own choice of a field is judged on: the rules'
+    confidence, whether the ranker's best candidate is the rules' choice (`rule_choice`), the
+    OCR's certainty of the chosen value's line, and whether the rules' amounts add up."""
+    top = ranker.top(name, cands)
+    mine = next((c for c in cands if c.features.get("rule_choice", 0.0) > 0.5), None)
+    return Signals(score=confidence,
+                   agrees=top is None or top.features.get("rule_choice", 0.0) > 0.5,
+                   ocr=kind == "ocr",
+                   word_confidence=1.0 if mine is None else mine.features.get("ocr_conf", 1.0),
+                   reconciled=reconciled)
+
+
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
-           items_sum: Decimal | None, kind: str = "text", extra: Decimal = Decimal(0)
-           ) -> Decision:
+           items_sum: Decimal | None, kind: str = "text", extra: Decimal = Decimal(0),
+           reconciled: bool = False, min_given: float = MIN_GIVEN) -> Decision:
     """The ranker's choice of each field it decides on documents of this `kind`; `extra` is
-    what shipping and discounts add to subtotal + tax (0 when none is printed)."""
-    decision = Decision()
+    what shipping and discounts add to subtotal + tax (0 when none is printed); `reconciled`
+    whether the rules' amounts add up (the bill's, when the ranker leaves the amounts to
+    them); a field whose confidence is below `min_given` is left empty."""
+    decision = Decision(reconciled=reconciled)
     order: dict[str, list[Candidate]] = {}
     for name in (*HEADER, *AMOUNTS):
         if ranker.decides(name, kind):
             order[name] = ranked(ranker, name, proposed.get(name, ()))
+    if all(name in order for name in AMOUNTS):
+        _amounts(ranker, order, items_sum, decision, extra, kind)
     for name in HEADER:
         if name not in order:
             continue
@@ -72,46 +111,93 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
         if not best:
             decision.fields[name] = None
             continue
-        confidence = ranker.confidence(name, best[0].score, kind_of(best[0]))
         runner = next((c for c in order[name][1:] if c.value != best[0].value), None)
+        confidence = ranker.confidence(name, signals_of(best[0], runner, decision.reconciled),
+                                       kind_of(best[0]))
         decision.fields[name] = Chosen(best[0], confidence, runner) \
-            if confidence >= MIN_GIVEN else None
-    if all(name in order for name in AMOUNTS):
-        _amounts(ranker, order, items_sum, decision, extra)
+            if confidence >= min_given else None
     return decision
 
 
 def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decimal | None,
-             decision: Decision, extra: Decimal) -> None:
-    options: dict[str, list[Candidate | None]] = {}
-    for name in AMOUNTS:
-        options[name] = _distinct(order[name])[:TOP_K]
-        if name != "total" or not options[name]:
-            options[name].append(None)
-    best: tuple[float, dict[str, Candidate | None], bool] | None = None
-    for combo in itertools.product(*(options[n] for n in AMOUNTS)):
-        chosen = dict(zip(AMOUNTS, combo, strict=True))
-        if not _coherent(chosen):
-            continue
-        score = sum(_log_p(ranker, n, c, order[n]) for n, c in chosen.items())
-        adds_up = adds_up_to(chosen, items_sum, extra)
-        if adds_up:
-            score += math.log(ARITHMETIC_PRIOR)
-        if best is None or score > best[0]:
-            best = (score, chosen, adds_up)
+             decision: Decision, extra: Decimal, kind: str) -> None:
+    priors = {**DEFAULT_PRIORS, **ranker.info.get("arithmetic_prior", {}).get(kind, {})}
+    best = best_combination(combinations(order, items_sum, extra), priors)
     if best is None:
+        decision.reconciled = False
         return
-    _, chosen, adds_up = best
+    chosen, kind = best
+    adds_up = kind is not None
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
             decision.fields[name] = None
             continue
-        confidence = ranker.confidence(name, cand.score, kind_of(cand))
-        if not adds_up:
-            confidence = min(confidence, UNRECONCILED_CAP)
         runner = next((c for c in order[name] if c.value != cand.value), None)
+        confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
+
+
+# A combination: its candidates, how its arithmetic agrees, and each field's probability
+# from the ranker (for an absent field, the chance that none of its candidates is right).
+Combination = tuple[dict[str, Candidate | None], str | None, tuple[float, ...]]
+
+
+def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None,
+                 extra: Decimal = Decimal(0)) -> list[Combination]:
+    """Every coherent combination of the amounts' few best candidates (subtotal and tax may be
+    absent), with how its arithmetic agrees and its fields' probabilities."""
+    options: dict[str, list[Candidate | None]] = {}
+    for name in AMOUNTS:
+        options[name] = _distinct(order[name])[:TOP_K]
+        if name != "total" or not options[name]:
+            options[name].append(None)
+    options["tax"][-1:-1] = _tax_sums(order["tax"], options)
+    out: list[Combination] = []
+    for combo in itertools.product(*(options[n] for n in AMOUNTS)):
+        chosen = dict(zip(AMOUNTS, combo, strict=True))
+        if _coherent(chosen):
+            probs = tuple(_p(c, order[n]) for n, c in chosen.items())
+            out.append((chosen, arithmetic_kind(chosen, items_sum, extra), probs))
+    return out
+
+
+def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
+                     ) -> tuple[dict[str, Candidate | None], str | None] | None:
+    """The combination with the highest joint score: the log of its fields' probabilities, plus
+    the log prior of its arithmetic. In a VAT sum no probability counts below `priors["floor"]`:
+    a candidate the ranker all but rules out on a layout it never saw can still be vouched for
+    by a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
+    least = DEFAULT_PRIORS["floor"]
+    best: tuple[float, dict[str, Candidate | None], str | None] | None = None
+    for chosen, kind, probs in combos:
+        floor = priors.get("floor", least) if kind == "vat" else least
+        score = sum(math.log(max(floor, p)) for p in probs)
+        if kind is not None:
+            score += math.log(priors[kind])
+        if best is None or score > best[0]:
+            best = (score, chosen, kind)
+    return None if best is None else (best[1], best[2])
+
+
+def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]]
+              ) -> list[Candidate]:
+    """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
+    best tax candidates on different lines whose sum completes a subtotal to a total among the
+    options, as one candidate as likely as the less likely of the two."""
+    parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0]
+    gaps = {t.value - s.value for t in options["total"] if t is not None
+            for s in options["subtotal"] if s is not None}
+    out: list[Candidate] = []
+    for a, b in itertools.combinations(parts, 2):
+        value = a.value + b.value
+        if (a.page, a.line) == (b.page, b.line) or not any(abs(value - g) <= CENT for g in gaps):
+            continue
+        out.append(Candidate(field="tax", value=value, text=f"{a.text} + {b.text}", page=a.page,
+                             bbox=a.bbox, source=a.source, features=a.features,
+                             score=min(a.score, b.score), label=a.label, line=a.line,
+                             reasons=["the sum of two tax lines"]))
+    return out
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
@@ -124,11 +210,10 @@ def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
     return out
 
 
-def _log_p(ranker: Ranker, name: str, cand: Candidate | None, order: list[Candidate]) -> float:
+def _p(cand: Candidate | None, order: list[Candidate]) -> float:
     if cand is None:  # absent: the chance that no candidate is right
-        top = order[0].score if order else 0.0
-        return math.log(max(1e-6, 1.0 - top))
-    return math.log(max(1e-6, cand.score))
+        return 1.0 - (order[0].score if order else 0.0)
+    return cand.score
 
 
 def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
@@ -140,19 +225,36 @@ def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
     return not (sub is not None and tax is not None and sub.value == tax.value)
 
 
+def arithmetic_kind(chosen: Mapping[str, Any], items_sum: Decimal | None,
+                    extra: Decimal = Decimal(0)) -> str | None:
+    """How the amounts agree: "vat" (subtotal + tax = total, the tax a VAT rate's share of the
+    subtotal), "sum" (subtotal + tax = total otherwise), "items" (only the items' sum makes
+    the total or the subtotal: weaker, the items' sum equals many a subtotal), or None."""
+    if not adds_up_to(chosen, items_sum, extra):
+        return None
+    sub, tax = (_value(chosen, n) for n in ("subtotal", "tax"))
+    if sub is not None and tax is not None and tax > 0 and any(
+            abs(tax - rate * sub) <= CENT + sub * Decimal("0.0005") for rate in VAT_RATES):
+        return "vat"
+    return "sum" if sub is not None and tax is not None else "items"
+
+
+def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:
+    v = chosen.get(name)
+    return None if v is None else Decimal(v.value if isinstance(v, Candidate) else v)
+
+
 def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
                extra: Decimal = Decimal(0)) -> bool:
     """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total,
-    or the items' sum makes the subtotal (with the tax, the total) or the total."""
-    def value(name: str) -> Decimal | None:
-        v = chosen.get(name)
-        return None if v is None else Decimal(v.value if isinstance(v, Candidate) else v)
-
-    total, sub, tax = value("total"), value("subtotal"), value("tax")
+    or to the cash rounding (a total in 5 cents within `CASH_ROUNDING` of the sum), or the
+    items' sum makes the subtotal (with the tax, the total) or the total."""
+    total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if total is None:
         return False
     if sub is not None and tax is not None:
-        return abs(sub + tax - total) <= CENT or abs(sub + tax + extra - total) <= CENT
+        off = min(abs(sub + tax - total), abs(sub + tax + extra - total))
+        return off <= CENT or (off <= CASH_ROUNDING and (total * 100) % 5 == 0)
     if items_sum is not None:
         if abs(items_sum - total) <= CENT:
             return sub is None or abs(sub - total) <= CENT or \

@@ -2,18 +2,19 @@
 
 The e-invoice XML when the bill carries one (exact, cross-checked with the printed page;
 `einvoice.extract_einvoice_first`), else the read pages: label → value candidates, the
-vendor block, the items table, then reconciliation chooses the amounts and sets confidences.
-A trained scorer, when present, re-ranks candidates before anything is chosen.
+vendor block, the items table, then reconciliation chooses the amounts and sets confidences;
+the trained ranker (`decide.py`), when shipped, decides over every candidate of the fields it
+beat the rules on, and calibrates every confidence.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -29,7 +30,7 @@ from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
 from . import finders, nlp
-from .decide import decide
+from .decide import decide, rules_signals
 from .document_type import document_type
 from .finders.context import document_features
 from .header import (
@@ -43,7 +44,7 @@ from .labels import PAYMENT_LABEL
 from .line_items import extract_line_items
 from .memory import MemoryBook, MemoryModel, Recognition, decide_with_memory, load_memory_model
 from .memory import recognise as recognise_vendor
-from .model import load, load_scorer
+from .model import load
 from .ocr_repair import repair_identifier, repair_tax_id
 from .page import PageModel
 from .parsing import (
@@ -57,26 +58,17 @@ from .vendor import vendor_address, vendor_candidates, vendor_email, vendor_iban
 
 log = logging.getLogger(__name__)
 
-RANKED_FIELDS = ("bill_number", "bill_date", "due_date", "po_number", "vendor_tax_id",
-                 "vendor_name", "total", "subtotal", "tax", "shipping", "discount")
 MIN_VENDOR_SCORE = 0.35
 
 
-class CandidateScorer(Protocol):
-    """A trained re-ranker: one score in 0..1 per candidate of one field."""
-
-    def score(self, field: str, candidates: Sequence[Candidate], doc: ReadDocument
-              ) -> list[float]: ...
-
-
 class Extractor:
-    """Extracts bills. Build once (loads the trained scorer once), call many times."""
+    """Extracts bills. Build once (loads the trained ranker once), call many times;
+    `use_model=False`: the rules alone."""
 
     def __init__(self, settings: Settings | None = None, *, use_model: bool = True,
-                 scorer: CandidateScorer | None = None, ranker: Ranker | None = None) -> None:
+                 ranker: Ranker | None = None) -> None:
         self.settings = settings
         self.use_model = use_model
-        self.scorer = scorer if scorer is not None or not use_model else _load_scorer(settings)
         self.ranker = ranker if ranker is not None or not use_model else load_shipped(
             None if settings is None else settings.resolved_ranker_dir)
         self.memory_model = load_memory_model() if use_model else None
@@ -142,7 +134,7 @@ class Extractor:
             raise UnreadableDocument("No text could be read from this document.")
         remembering = None if memory is None or self.memory_model is None \
             else (memory, self.memory_model)
-        return _VisualExtraction(doc, self.scorer, self.ranker, memory=remembering).run()
+        return _VisualExtraction(doc, self.ranker, memory=remembering).run()
 
     def propose(self, doc: ReadDocument) -> tuple[ExtractedBill, dict[str, list[Candidate]]]:
         """The rules' bill (no ranker) and every ranked field's candidates with their
@@ -154,20 +146,19 @@ class Extractor:
                 ) -> tuple[ExtractedBill, dict[str, list[Candidate]], PageModel]:
         """`propose`, with the page model the candidates stand on: what a vendor memory
         learns from (`memory.learn`)."""
-        run = _VisualExtraction(doc, self.scorer, None, collect=True)
+        run = _VisualExtraction(doc, None, collect=True)
         return run.run(), run.proposed, run.page
 
 
 class _VisualExtraction:
     """One document's extraction: builds the context once, then each field in turn."""
 
-    def __init__(self, doc: ReadDocument, scorer: CandidateScorer | None,
-                 ranker: Ranker | None = None, *, collect: bool = False,
+    def __init__(self, doc: ReadDocument, ranker: Ranker | None = None, *,
+                 collect: bool = False,
                  memory: tuple[MemoryBook, MemoryModel] | None = None) -> None:
         self.doc = doc
         self.memory = memory
         self.recognition: Recognition | None = None
-        self.scorer = scorer
         self.ranker = ranker
         self.collect = collect
         self.proposed: dict[str, list[Candidate]] = {}
@@ -184,7 +175,6 @@ class _VisualExtraction:
     def run(self) -> ExtractedBill:
         candidates = header_candidates(self.ctx)
         candidates["vendor_name"] = vendor_candidates(self.ctx)
-        self._rerank(candidates)
         bill: dict[str, Any] = {}
         items, items_warnings = self._line_items()
         self.warnings.extend(items_warnings)
@@ -211,8 +201,7 @@ class _VisualExtraction:
                             if bill.get(name) is not None}
             self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
         if self.ranker is not None:
-            decided = self._decide(bill, items_sum)
-            reconciled = reconciled if decided is None else decided
+            reconciled = self._decide(bill, items_sum, reconciled)
         if self.memory is not None:
             reconciled = self._remember(bill, items_sum, reconciled)
         _pad_amounts(bill, bill["currency"])
@@ -223,13 +212,16 @@ class _VisualExtraction:
                              line_items=items, warnings=_unique(self.warnings),
                              reconciled=reconciled, source="visual")
 
-    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None) -> bool | None:
+    def _decide(self, bill: dict[str, Any], items_sum: Decimal | None, reconciled: bool
+                ) -> bool:
         """The trained ranker's choices over the proposed candidates (`decide.py`) replace the
         rules' for the fields it has a model of; the rules' choices of the others get
-        calibrated confidences. Returns whether the amounts add up, when it chose them."""
+        calibrated confidences. Returns whether the bill's amounts add up (the ranker's
+        amounts, when it chose them; else the rules', `reconciled`)."""
         assert self.ranker is not None
         kind = "ocr" if document_features(self.page)["doc_ocr"] > 0.5 else "text"
-        decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill))
+        decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill),
+                          reconciled)
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -246,12 +238,14 @@ class _VisualExtraction:
             bill[name] = field
         for name in (*finders.RANKED, "currency"):
             if not self.ranker.decides(name, kind) and bill.get(name) is not None:
+                signals = rules_signals(self.ranker, name, bill[name].confidence,
+                                        self.proposed.get(name, ()), kind, reconciled)
                 bill[name].confidence = round(self.ranker.rules_confidence(
-                    name, bill[name].confidence, kind), 3)
+                    name, signals, kind), 3)
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
                 bill["due_date"].value < bill["bill_date"].value:
             bill["due_date"] = None
-        return decision.reconciled if self.ranker.decides("total", kind) else None
+        return decision.reconciled
 
     def _remember(self, bill: dict[str, Any], items_sum: Decimal | None,
                   reconciled: bool) -> bool:
@@ -307,25 +301,6 @@ class _VisualExtraction:
             if role in {"tip", "rounding"} and match.start == 0:
                 marks.setdefault(role, []).append((match.segment.page, match.segment.top))
         return marks
-
-    # --- ranking ----------------------------------------------------------------------------
-
-    def _rerank(self, candidates: dict[str, list[Candidate]]) -> None:
-        if self.scorer is None:
-            return
-        for field_name in RANKED_FIELDS:
-            cands = candidates.get(field_name)
-            if not cands:
-                continue
-            try:
-                scores = self.scorer.score(field_name, cands, self.doc)
-            except Exception:  # a broken model must not stop extraction: rules still stand
-                log.exception("candidate scorer failed on %s; keeping rule scores", field_name)
-                return
-            for cand, score in zip(cands, scores, strict=False):
-                cand.features["rule_score"] = cand.score
-                cand.score = float(score)
-            cands.sort(key=lambda c: c.score, reverse=True)
 
     # --- fields -----------------------------------------------------------------------------
 
@@ -447,7 +422,7 @@ class _VisualExtraction:
 
     def _line_items(self) -> tuple[list[ExtractedLineItem], list[str]]:
         try:
-            result = extract_line_items(self.doc)
+            result = extract_line_items(self.doc, self.layout)
         except Exception:  # the header must come out even if the table reader trips
             log.exception("line item extraction failed")
             return [], ["line items could not be read"]
@@ -505,15 +480,6 @@ def _items_sum(items: list[ExtractedLineItem]) -> Decimal | None:
 
 def _unique(warnings: list[str]) -> list[str]:
     return list(dict.fromkeys(warnings))
-
-
-def _load_scorer(settings: Settings | None) -> CandidateScorer | None:
-    """The trained scorer shipped with the model, if there is one."""
-    try:
-        return load_scorer(settings)
-    except Exception:  # no model shipped, or an incompatible one: rules only
-        log.warning("trained candidate scorer unavailable; using rules only", exc_info=True)
-        return None
 
 
 def _sniff(data: bytes, settings: Settings | None) -> str:

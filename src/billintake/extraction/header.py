@@ -1,7 +1,7 @@
 """Header field candidates from word positions: a label, then its value right of it or below.
 
 Every plausible value becomes a `Candidate` with the features that made it plausible, so the
-rules' ranking (`Candidate.score`) can be re-ranked by a trained scorer, and reconciliation can
+finders and the trained ranker (`decide.py`) can weigh them too, and reconciliation can
 choose among totals by arithmetic. Nothing here decides; it proposes.
 """
 
@@ -22,6 +22,7 @@ from .labels import (
     CUSTOMER_LABEL,
     EXTRACTED_FIELDS,
     FIELD_LABEL,
+    LEXICON,
     PAYMENT_LABEL,
     VENDOR_LABEL,
     Label,
@@ -37,6 +38,16 @@ AMOUNT_FIELDS = ("subtotal", "tax", "total", "shipping", "discount")
 IDENTIFIER_FIELDS = ("bill_number", "po_number")
 DATE_FIELDS = ("bill_date", "due_date")
 _RATE_RE = re.compile(r"\(?\s*\d{1,2}(?:[.,]\d{1,3})?\s*%\s*\)?")
+# A document's title word ("rechnung", "invoice", "facture"), also ending a compound
+# ("Handelsrechnung", "Schlussrechnung"): a number label right after it is the bill's number.
+TITLE_KEYS = tuple(sorted(key for key, labels in LEXICON[FIELD_LABEL].items() if len(key) >= 6
+                          and any(lab.field == "document_type" and lab.strength >= 1.0
+                                  for lab in labels)))
+# How much less likely a weak number label ("Nummer", "No.") names the bill's number when it
+# stands in a party's block, under a "Verkäufer"/"Seller"/"Bill to" heading: there it is the
+# party's own number (a customer or supplier number).
+PARTY_NUMBER_FACTOR = 0.5
+PARTY_SECTION_ROWS = 8
 
 
 @dataclass
@@ -55,6 +66,15 @@ class LabelHit(Worded):
         """First in its phrase, or after a rate only ("21 % TVA", "(7%) MwSt")."""
         return self.start == 0 or bool(_RATE_RE.fullmatch(
             " ".join(w.text for w in self.segment.words[:self.start])))
+
+    @property
+    def after_title(self) -> bool:
+        """After the document's title only, a code in brackets aside: "Handelsrechnung (380)
+        Nr.", "Teilrechnung Bau (875) Nr." (the title names what the number is of)."""
+        before = [k for w in self.segment.words[:self.start] if (k := compact(w.text))
+                  and not k.isdigit()]
+        return (0 < len(before) <= 2 and before[0].endswith(TITLE_KEYS)) or (
+            len(before) == 1 and any(key in before[0] for key in TITLE_KEYS))
 
     @property
     def ends_with_colon(self) -> bool:
@@ -122,7 +142,9 @@ def find_label_hits(layout: Layout) -> list[LabelHit]:
         if extracted and not hit.at_start:
             hit.labels = _qualified(hit.labels)
         considered = extracted or hit.labels
-        if hit.at_start or any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in considered):
+        titled = hit.after_title and any(lab.field == "bill_number" for lab in hit.labels)
+        if hit.at_start or titled or \
+                any(lab.strength >= 1.0 and len(lab.text) > 3 for lab in considered):
             hits.append(hit)
     return hits
 
@@ -157,11 +179,54 @@ def vendor_label_segments(layout: Layout) -> list[tuple[Segment, int]]:
     done: set[int] = set()
     for match in nlp.layout_labels(layout, load())[VENDOR_LABEL]:
         seg = match.segment
-        # Mid-phrase, only unmistakable labels ("Titulaire du compte : X").
-        if id(seg) not in done and (_leads(seg, match.start) or len(_match_key(match)) >= 8):
+        # Mid-phrase, only unmistakable labels before a colon ("Titulaire du compte : X"),
+        # not a word of a name ("LE FOURNISSEUR").
+        if id(seg) not in done and (_leads(seg, match.start) or (
+                len(_match_key(match)) >= 8 and _colon_after(seg, match.end))):
             found.append((seg, match.end))
             done.add(id(seg))
     return found
+
+
+def party_headings(layout: Layout) -> list[tuple[str, Segment]]:
+    """Headings of a party's block, with the party: a vendor or buyer label standing alone on
+    its line ("Verkäufer", "Käufer/Leistungsempfänger", "Seller", "Bill to:")."""
+    found: list[tuple[str, Segment]] = []
+    for kind, party in ((VENDOR_LABEL, "vendor"), (CUSTOMER_LABEL, "buyer")):
+        for match in nlp.layout_labels(layout, load())[kind]:
+            seg = match.segment
+            rest = [w for w in seg.words[match.end:] if compact(w.text)]
+            if _leads(seg, match.start) and not rest:
+                found.append((party, seg))
+    return found
+
+
+def party_section(layout: Layout, seg: Segment, headings: list[tuple[str, Segment]]
+                  ) -> str | None:
+    """The party ("vendor" or "buyer") whose block the segment stands in: the nearest heading
+    above it in its column, a few rows up; a value right of a "Name:" field label counts as
+    in the column of its label."""
+    row = layout.page(seg.page).rows[seg.row]
+    first = min(row, key=lambda s: s.x0)
+    columns = [seg.x0]
+    if first is not seg and first.text.rstrip().endswith(":"):
+        columns.append(first.x0)
+    best: tuple[int, str] | None = None
+    for party, heading in headings:
+        rows_down = seg.row - heading.row
+        if heading.page != seg.page or not 0 < rows_down <= PARTY_SECTION_ROWS:
+            continue
+        if all(abs(heading.x0 - x) >= 3 * max(1.0, heading.height) for x in columns):
+            continue
+        if best is None or rows_down < best[0]:
+            best = (rows_down, party)
+    return best[1] if best is not None else None
+
+
+def _colon_after(seg: Segment, end: int) -> bool:
+    """The label that ends before word `end` is followed by a colon."""
+    return seg.words[end - 1].text.endswith(":") or (
+        end < len(seg.words) and seg.words[end].text.startswith(":"))
 
 
 def item_table_rows(layout: Layout, hits: list[LabelHit]) -> set[tuple[int, int]]:
@@ -274,8 +339,10 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
         hits_by_segment.setdefault(id(hit.segment), []).append(hit)
     out: dict[str, list[Candidate]] = {}
     page_count = len(ctx.layout.pages)
+    headings = party_headings(ctx.layout)
     for hit in ctx.label_hits:
         spots = value_spots(hit, ctx, hits_by_segment)
+        in_party = party_section(ctx.layout, hit.segment, headings) is not None
         for label in hit.labels:
             if label.field not in EXTRACTED_FIELDS:
                 continue  # "Customer No.", "Delivery date": not a field of ours
@@ -291,6 +358,10 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                 if parsed is None:
                     continue
                 value, raw = parsed
+                if label.field in (*DATE_FIELDS, *IDENTIFIER_FIELDS) and \
+                        label.strength < 1.0 and spot.relation == "inline" and \
+                        _qualified_label(hit, raw):
+                    continue  # "Date de début de prestation : 01/01/2022", "N° bon de vente :"
                 on_row = on_row or (spot.relation != "below" and label.field in AMOUNT_FIELDS)
                 words = _words_of(spot.words, raw) or spot.words
                 box = _box(words)
@@ -314,11 +385,15 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     "label_words": float(hit.end - hit.start),
                     "table_header": float(len(ctx.layout.page(seg.page).rows[seg.row]) >= 4),
                     "in_table": float((seg.page, seg.row) in ctx.table_rows),
+                    "after_title": float(hit.after_title),
+                    "in_party_section": float(in_party),
                 }
                 score = label.strength * RELATION_WEIGHT[spot.relation]
                 score *= 1.0 - 0.25 * features["distance"]
-                if not hit.at_start and label.strength < 1.0:
+                if not (hit.at_start or hit.after_title) and label.strength < 1.0:
                     score *= 0.7
+                if in_party and label.strength < 1.0 and label.field in IDENTIFIER_FIELDS:
+                    score *= PARTY_NUMBER_FACTOR
                 if features["table_header"] and spot.relation == "below":
                     score *= 0.5  # a column heading: the value below is one row's
                 if features["in_table"] and label.field not in AMOUNT_FIELDS:
@@ -327,10 +402,48 @@ def header_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
                     field=label.field, value=value, text=raw, page=seg.page, bbox=box,
                     source=seg.source, features=features, score=round(score, 4),
                     label=label.text))
+                if label.field == "bill_number" and spot.relation == "inline":
+                    dated = _dated_number(spot, raw, ctx, seg, features, score, label.text)
+                    if dated is not None:
+                        out.setdefault("bill_date", []).append(dated)
     out.update(payment_candidates(ctx))
+    out.setdefault("bill_date", []).extend(place_date_candidates(ctx))
     for cands in out.values():
         cands.sort(key=lambda c: c.score, reverse=True)
     return out
+
+
+_QUALIFIER_RE = re.compile(r"[^\W\d_]{3,}[^:]*:\s*$")
+
+
+def _qualified_label(hit: LabelHit, raw: str) -> bool:
+    """Words and a colon between a label and its value: the label is longer than the one
+    found ("Date | de début de prestation : 01/01/2022", "Date | fin : ..."), and unknown."""
+    text = " ".join(w.text for w in hit.segment.words[hit.end:])
+    at = text.find(raw)
+    return at > 0 and bool(_QUALIFIER_RE.search(text[:at]))
+
+
+# How much a date printed right after the bill's number ("Rechnung Nr. 5 vom 3.4.2025",
+# "Invoice #12 dated 1 May 2024") is worth as the bill date, against a date labelled as such.
+DATED_NUMBER_WEIGHT = 0.8
+
+
+def _dated_number(spot: ValueSpot, number: str, ctx: DocContext, seg: Segment,
+                  features: dict[str, float], score: float, label: str) -> Candidate | None:
+    """The date that follows the bill's number in its phrase, as a bill date candidate."""
+    text = spot.text
+    at = text.find(number)
+    rest = text[at + len(number):] if at >= 0 else ""
+    dates = find_dates(rest, ctx.dayfirst)
+    if not dates:
+        return None
+    value, raw = dates[0]
+    words = _words_of(spot.words, raw) or spot.words
+    return Candidate(field="bill_date", value=value, text=raw, page=seg.page,
+                     bbox=_box(words), source=seg.source,
+                     features={**features, "after_number": 1.0},
+                     score=round(DATED_NUMBER_WEIGHT * score, 4), label=label)
 
 
 def payment_candidates(ctx: DocContext) -> dict[str, list[Candidate]]:
@@ -369,11 +482,63 @@ def _parser_for(field_name: str, ctx: DocContext) -> Callable[[str], tuple[Any, 
     if field_name in DATE_FIELDS:
         def parse_first_date(text: str) -> tuple[date, str] | None:
             dates = find_dates(text, ctx.dayfirst)
-            return dates[0] if dates else None
+            return dates[0] if dates else _compact_date(text)
         return parse_first_date
     if field_name == "vendor_tax_id":
         return parse_tax_id
     return parse_identifier
+
+
+_COMPACT_DATE_RE = re.compile(r"^\W*((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+
+
+def _compact_date(text: str) -> tuple[date, str] | None:
+    """A date written as YYYYMMDD right after its label ("Date : 20260815"); only there is
+    eight digits read as a date."""
+    match = _COMPACT_DATE_RE.match(text)
+    if match is None:
+        return None
+    try:
+        value = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return value, match.group(0).strip(" :")
+
+
+# A letter's place and date: "München, den 01.11.2024", "Issy les Moulineaux, le 31 octobre
+# 2017", "Berlin, am 3. Mai 2024": the date the bill was written.
+_PLACE_DATE_RE = re.compile(r"^[A-ZÀ-Ý][\w .'()/-]{1,40},\s*(?:den|le|am|the|on)\b\.?\s*",
+                            re.IGNORECASE)
+PLACE_DATE_SCORE = 0.8  # as sure as a "Date" label with its value right of it (0.8 · 1.0)
+
+
+def place_date_candidates(ctx: DocContext) -> list[Candidate]:
+    """Bill date candidates from a letter's place-and-date line, its date inline or right."""
+    out: list[Candidate] = []
+    for seg in ctx.layout.segments:
+        match = _PLACE_DATE_RE.match(seg.text)
+        if match is None or seg.text[:1].islower():
+            continue
+        rest_words = seg.words
+        dates = find_dates(seg.text[match.end():], ctx.dayfirst)
+        if not dates:
+            right = ctx.layout.right_of(seg)
+            if right is None:
+                continue
+            dates = find_dates(right.text, ctx.dayfirst)
+            rest_words = right.words
+        if not dates or not (seg.text[match.end():].strip() == "" or
+                             seg.text[match.end():].lstrip().startswith(dates[0][1])):
+            continue
+        value, raw = dates[0]
+        words = _words_of(rest_words, raw) or rest_words
+        page_height = ctx.layout.page(seg.page).page.height or 842.0
+        out.append(Candidate(
+            field="bill_date", value=value, text=raw, page=seg.page, bbox=_box(words),
+            source=seg.source, score=PLACE_DATE_SCORE, label=match.group(0).strip(),
+            features={"label_strength": 0.8, "place_date": 1.0, "y_rel": seg.top / page_height,
+                      "label_at_start": 1.0}))
+    return out
 
 
 def _words_of(words: list[Word], raw: str) -> list[Word]:

@@ -1,18 +1,24 @@
 """The items table, read from word positions without templates.
 
-1. Words are grouped into visual rows (per page), and each row into phrases (words closer than
-   a space or so), so "Unit Price" and "1 234,50 €" stay whole.
-2. The header row is the first row naming at least a description column and a money column
-   (en/de/fr/nl labels); its labels give the columns.
+1. The rows are the page model's (`layout.Layout`, built once per document); each row is cut
+   into phrases (words closer than a space or so), so "Unit Price" and "1 234,50 €" stay whole.
+2. The header is the first row, or few close rows of stacked labels ("Prix" / "Unitaire" /
+   "de Base"), naming at least a description column and a money column (en/de/fr/nl labels,
+   with their qualifiers: "Total HT", "Amount (EUR)", "Line Amount Excl. VAT").
 3. Below it, each phrase goes to a column: numbers by alignment with a numeric column's label
    (right, left or centre edge), text by where it starts.
-4. Rows with an amount are items; a row without numbers right under an item continues its
-   description; bold/far-off rows are section headers, notes are skipped; the table ends at the
-   totals block, and resumes on the next page (with or without a repeated header).
-5. Without any header (till receipts), the levelled rows of `layout.Layout` (photos are
-   skewed) are read by pattern: "2 x Coffee 3.50 7.00", "Coffee 3.50 A", a description line
-   with "2 x 3.50  7.00" (or "2 @ 3.50") under it; lone marks at the photo's edges are dropped;
-   totals, tax, tip, payment and change lines (also misread by a letter) end the items.
+4. Rows with an amount are items; text rows go with the item whose figures they stand by: under
+   them (the figures on an item's first line), above them (on its last line), or around them
+   (the figures half-way down a cell); bold/far-off rows are section headers, notes and
+   document allowances/charges ("REMISE : ...", "5 % sur 100,00") are skipped. The table ends
+   at the totals block: a totals label, a row with an amount but no quantity or price that
+   starts with a totals or tax word (Positionssumme, zuzüglich MwSt., Montant total), or a row
+   whose amount is the sum of the items above; it resumes on the next page (with or without a
+   repeated header).
+5. Without any header (till receipts), the levelled rows are read by pattern: "2 x Coffee 3.50
+   7.00", "Coffee 3.50 A", a description line with "2 x 3.50  7.00" (or "2 @ 3.50") under it;
+   lone marks at the photo's edges are dropped; totals, tax, tip, payment and change lines
+   (also misread by a letter) end the items.
 6. The printed subtotal/total checks the items: one amount misread where quantity x price
    makes the sum, or (receipts) one item line that lost its amount.
 
@@ -31,7 +37,7 @@ from statistics import median
 from rapidfuzz.distance import Levenshtein
 
 from billintake.domain.extracted import Evidence, ExtractedLineItem
-from billintake.extraction.layout import Layout, WordRun
+from billintake.extraction.layout import Layout, PageLayout, WordRun
 from billintake.extraction.parsing import DecimalMark, infer_decimal_mark, parse_amount
 from billintake.extraction.vocabulary.lookalikes import IN_WORDS
 from billintake.extraction.vocabulary.normalize import fold
@@ -45,37 +51,83 @@ COLUMN_LABELS: dict[str, tuple[str, ...]] = {
         "service", "product / service", "product/service", "services", "particulars", "article",
         "beschreibung", "bezeichnung", "artikel", "leistung", "artikelbezeichnung",
         "designation", "libelle", "produit", "prestation", "omschrijving", "beschrijving",
-        "artikel omschrijving", "activity", "descripcion",
+        "artikel omschrijving", "activity", "descripcion", "line item description",
+        "item description", "artikelbeschreibung", "leistungsbeschreibung", "nom & designation",
+        "designation article", "intitule", "description des services", "product name",
     ),
     "qty": (
         "qty", "qty.", "quantity", "units", "hours", "hrs", "menge", "anzahl", "stuck",
         "stk", "stk.", "anz.", "anz", "qte", "quantite", "qte.", "aantal", "hoeveelheid", "aant.",
         "nb",
         "nombre", "nbre", "qty/hrs", "no. of units", "pieces", "ordered", "shipped",
+        "mengeeinheit", "menge einheit", "liefermenge", "qte facturee",
     ),
     "unit_price": (
         "unit price", "price", "rate", "unit cost", "price each", "unit rate", "einzelpreis",
         "e-preis", "preis", "ep", "stuckpreis", "prix unitaire", "p.u.", "p.u. ht", "pu ht",
         "prix unit.", "prix", "pu", "stukprijs", "prijs", "tarief", "eenheidsprijs",
-        "price/unit",
+        "price/unit", "nettopreis", "einzelpreis netto", "netto einzelpreis", "stuckpreis netto",
+        "prix unitaire ht", "prix unitaire", "prix unit. ht", "unit price excl", "net price",
+        "nettoeinzelpreis", "preis je einheit", "prix ht",
     ),
     "amount": (
         "amount", "total", "line total", "net", "net amount", "subtotal", "betrag", "gesamt",
         "gesamtpreis", "summe", "gesamtbetrag", "montant", "total ht", "montant ht",
         "bedrag", "totaal", "subtotaal", "amount (net)", "ext. price", "extended",
+        "nettobetrag", "line amount", "net amount", "gesamtpreis netto", "positionsbetrag",
+        "nettowert", "betrag netto", "gesamt netto", "montant net ht", "total net", "gross",
+        "line total", "montant ht ligne", "montant total ht",
     ),
     "unit": ("unit", "uom", "einheit", "me", "unite", "u.", "eenheid"),
     "vat": ("vat %", "tax %", "vat", "tax", "mwst. %", "mwst", "mwst.", "ust %", "ust",
-            "tva %", "tva", "btw %", "btw", "vat rate", "gst %", "gst"),
+            "tva %", "tva", "btw %", "btw", "vat rate", "gst %", "gst", "steuersatz",
+            "ust.-satz", "mwst.-satz", "mwst-satz", "taux tva", "taux de tva", "tax rate",
+            "vat [%]", "tax [%]", "taux"),
     "code": ("item code", "sku", "code", "art.-nr.", "art.nr.", "artikelnummer", "reference",
              "ref.", "ref. article", "artikelnr.", "item no.", "part no.", "product code",
-             "ref"),
+             "ref", "referenzen", "artikelnummer", "artikel-nr.", "art.-nr", "ean", "gtin",
+             "code article", "article code", "references"),
     "pos": ("#", "no.", "pos.", "pos", "nr.", "n°", "no", "line"),
 }
 NUMERIC_COLUMNS = frozenset({"qty", "unit_price", "amount", "vat", "pos"})
 MONEY_COLUMNS = frozenset({"unit_price", "amount"})
 _LABEL_INDEX = {label: kind for kind, labels in COLUMN_LABELS.items() for label in labels}
 _MAX_LABEL_WORDS = 3
+
+
+def _label_key(text: str) -> str:
+    """A label as compared: folded, without dots ("H.T." = "HT", "P.U." = "PU")."""
+    return re.sub(r"\s+", " ", fold(text).replace(".", "")).strip()
+
+
+_LABEL_KEYS = {_label_key(label): kind for label, kind in _LABEL_INDEX.items()}
+# Words that qualify the label before them ("Total HT", "Amount (EUR)", "Price excl. VAT"):
+# part of that label, not a column of their own.
+_QUALIFIERS = frozenset({
+    "ht", "ttc", "net", "netto", "brutto", "gross", "eur", "(eur)", "€", "(€)", "usd", "(usd)",
+    "chf", "(chf)", "gbp", "%", "[%]", "(%)", "in", "excl", "incl", "exkl", "inkl", "zzgl",
+    "hors", "taxe", "taxes", "vat", "tax", "mwst", "ust", "tva", "(net)", "(gross)", "(ht)",
+    "(ttc)", "ligne", "line", "unit", "unitaire", "de", "base", "en", "per", "each",
+})
+_QUALIFIED_BY = frozenset({"excl", "incl", "exkl", "inkl", "zzgl", "hors", "in", "en", "per"})
+
+
+def _label_kind(text: str) -> str | None:
+    """The column a label names, read as written or without its dots."""
+    return _LABEL_INDEX.get(fold(text)) or _LABEL_KEYS.get(_label_key(text))
+
+
+def _leading_label_kind(text: str) -> str | None:
+    """The column named by the longest known label that a (stacked) header cell starts with,
+    else by a known label of two words or more inside it ("Nom & désignation")."""
+    words = _label_key(text).split()
+    for n in range(min(len(words), 5), 0, -1):
+        kind = _LABEL_KEYS.get(" ".join(words[:n]))
+        if kind:
+            return kind
+    inside = {kind for n in (3, 2) for i in range(1, max(1, len(words) - n + 1))
+              if (kind := _LABEL_KEYS.get(" ".join(words[i:i + n])))}
+    return inside.pop() if len(inside) == 1 else None
 
 TOTALS_WORDS = (
     "subtotal", "sub-total", "sub total", "net total", "total", "totals", "grand total",
@@ -143,21 +195,14 @@ class Row(WordRun):
         return median(w.height for w in self.words)
 
 
-def _rows(page: Page) -> list[Row]:
-    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.y_center, w.x0))
-    groups: list[list[Word]] = []
-    for word in words:
-        if groups:
-            last = groups[-1]
-            center = median(w.y_center for w in last)
-            tolerance = max(2.0, 0.45 * min(word.height, median(w.height for w in last)))
-            if abs(word.y_center - center) <= tolerance:
-                last.append(word)
-                continue
-        groups.append([word])
-    return [Row(page.number, sorted(g, key=lambda w: w.x0), _phrases(sorted(g, key=lambda w:
-                                                                           w.x0)))
-            for g in groups]
+def _layout_rows(page: PageLayout) -> list[Row]:
+    """The page model's rows as table rows, each cut into cells (phrases) more finely than
+    the layout's segments: a table's columns may stand closer than a word space and a half."""
+    rows = []
+    for segments in page.rows:
+        words = sorted((w for seg in segments for w in seg.words), key=lambda w: w.x0)
+        rows.append(Row(page.page.number, words, _phrases(words)))
+    return rows
 
 
 def _gap_limit(left: Word, right: Word) -> float:
@@ -185,6 +230,7 @@ class Column:
     kind: str  # a key of COLUMN_LABELS, or "other"
     x0: float
     x1: float
+    text: str = ""  # the label as printed
 
     @property
     def center(self) -> float:
@@ -239,32 +285,58 @@ def _label_columns(row: Row, *, misread: bool = False) -> list[Column]:
         i = 0
         while i < len(words):
             for n in range(min(_MAX_LABEL_WORDS, len(words) - i), 0, -1):
-                text = fold(" ".join(w.text for w in words[i:i + n]))
-                kind = _LABEL_INDEX.get(text) or (
-                    _misread_label(text) if misread and n == 1 else None)
+                text = " ".join(w.text for w in words[i:i + n])
+                kind = _label_kind(text) or (
+                    _misread_label(fold(text)) if misread and n == 1 else None)
                 if kind:
-                    columns.append(Column(kind, words[i].x0, words[i + n - 1].x1))
-                    i += n
+                    end = i + n + _qualifier_words(words[i + n:])
+                    columns.append(Column(kind, words[i].x0, words[end - 1].x1,
+                                          " ".join(w.text for w in words[i:end])))
+                    i = end
                     break
             else:
                 word = words[i]
                 if columns and columns[-1].kind == "other" and word.x0 - columns[-1].x1 < 8:
                     columns[-1].x1 = word.x1
+                    columns[-1].text += " " + word.text
                 else:
-                    columns.append(Column("other", word.x0, word.x1))
+                    columns.append(Column("other", word.x0, word.x1, word.text))
                 i += 1
     return columns
 
 
+def _qualifier_words(words: list[Word]) -> int:
+    """How many of the words after a label qualify it ("HT", "(EUR)", "excl. VAT")."""
+    count = 0
+    while count < len(words):
+        key = _label_key(words[count].text)
+        if key in _QUALIFIED_BY and count + 1 < len(words):
+            count += 2
+        elif (key in _QUALIFIERS and not _label_kind(words[count].text)) or key in {"%", "[%]"}:
+            count += 1
+        else:
+            break
+    return count
+
+
 def _header_columns(row: Row) -> list[Column] | None:
     """The columns if `row` is a table header, else None."""
-    if _TOTALS_RE.match(fold(_label_part(row))) or _has_amount(row, None):
+    if not _may_be_header(row):
         return None
-    exact = [c.kind for c in _label_columns(row) if c.kind != "other"]
+    return _header_of([row])
+
+
+def _may_be_header(row: Row) -> bool:
+    return not (_TOTALS_RE.match(fold(_label_part(row))) or _has_amount(row, None))
+
+
+def _header_of(rows: list[Row]) -> list[Column] | None:
+    """The columns if `rows` (one, or labels stacked over a few rows) are a table header."""
+    exact = [c.kind for c in _stacked([_label_columns(r) for r in rows]) if c.kind != "other"]
     if len(exact) < 2 or not MONEY_COLUMNS & set(exact):
         return None
     # a header read with clean labels may complete itself with misread ones
-    columns = _label_columns(row, misread=True)
+    columns = _stacked([_label_columns(r, misread=True) for r in rows])
     kinds = [c.kind for c in columns]
     known = [k for k in kinds if k != "other"]
     if len(known) < 2 or not MONEY_COLUMNS & set(known):
@@ -291,6 +363,67 @@ def _header_columns(row: Row) -> list[Column] | None:
         for extra in [c for c in columns if c.kind == "description"][1:]:
             extra.kind = "other"
     return columns
+
+
+def _stacked(per_row: list[list[Column]]) -> list[Column]:
+    """Labels stacked over a few rows ("Prix" / "Unitaire" / "de Base") as one column each:
+    labels that overlap in x join, read top to bottom. A label spanning several columns of
+    another row (a title over the header) is dropped."""
+    if len(per_row) == 1:
+        return per_row[0]
+    order = sorted(range(len(per_row)), key=lambda r: -len(per_row[r]))
+    groups: list[list[tuple[int, Column]]] = []
+    for r in order:
+        for column in per_row[r]:
+            hits = [g for g in groups if any(column.x0 < m.x1 + 1 and column.x1 > m.x0 - 1
+                                             for _, m in g)]
+            if len(hits) > 1 or (hits and any(row == r for row, _ in hits[0])):
+                continue
+            if hits:
+                hits[0].append((r, column))
+            else:
+                groups.append([(r, column)])
+    out: list[Column] = []
+    for group in groups:
+        group.sort(key=lambda m: (m[0], m[1].x0))
+        text = " ".join(m.text for _, m in group)
+        kind = _leading_label_kind(text) or next(
+            (m.kind for _, m in group if m.kind != "other"), "other")
+        out.append(Column(kind, min(m.x0 for _, m in group), max(m.x1 for _, m in group), text))
+    return sorted(out, key=lambda c: c.x0)
+
+
+_HEADER_ROWS = 4  # at most this many rows of stacked labels
+
+
+def _has_digit(row: Row) -> bool:
+    """Labels stacked in a header carry no figures (an address or a dates block does)."""
+    return any(ch.isdigit() for ch in row.text)
+
+
+def _find_header(rows: Sequence[Row], index: int) -> tuple[list[Column], int] | None:
+    """The table header starting at `rows[index]`, in one row or stacked over a few close
+    rows: its columns and the index of the first row after it."""
+    if not _may_be_header(rows[index]):
+        return None
+    band = [rows[index]]
+    for row in rows[index + 1:index + _HEADER_ROWS]:
+        last = band[-1]
+        if row.top - last.bottom > 0.8 * max(last.height, row.height) or \
+                not _may_be_header(row) or _has_digit(row) or _has_digit(rows[index]):
+            break
+        band.append(row)
+    best: tuple[int, int, list[Column]] | None = None  # (known columns, -rows, columns)
+    for n in range(1, len(band) + 1):
+        columns = _header_of(band[:n])
+        if columns is None:
+            continue
+        known = sum(c.kind != "other" for c in columns)
+        if best is None or known > best[0]:
+            best = (known, n, columns)
+    if best is None:
+        return None
+    return best[2], index + best[1]
 
 
 # --- assignment -------------------------------------------------------------------------------
@@ -331,6 +464,14 @@ def _assign(row: Row, columns: list[Column]) -> dict[str, list[Phrase]]:
             best = min(numeric, key=lambda c: _alignment(phrase, c))
             if _alignment(phrase, best) <= max(40.0, (best.x1 - best.x0)):
                 kind = best.kind
+            if _alignment(phrase, best) >= 0:
+                # a figure right under a column of another kind ("Remise (-)", "Unit") and
+                # under no numeric one belongs to that column
+                under = [c for c in columns if c.kind not in NUMERIC_COLUMNS
+                         and c.kind not in ("amount_alt", "description")
+                         and _alignment(phrase, c) < 0]
+                if under:
+                    kind = "unit" if under[0].kind == "unit" else "other"
         if kind is None:
             kind = ordered[0].kind
             for column in ordered:
@@ -443,6 +584,7 @@ class _Draft:
     height: float = 10.0
     bold: bool = False
     x0: float = 0.0
+    anchor: float = 0.0  # the middle of the row with the item's figures
     from_totals: bool = False  # its amount was worked out from the sum printed below
 
 
@@ -480,9 +622,9 @@ def _row_values(cells: dict[str, list[Phrase]], mark: DecimalMark | None) -> dic
 # --- the table reader -------------------------------------------------------------------------
 
 class _TableReader:
-    def __init__(self, doc: ReadDocument) -> None:
+    def __init__(self, doc: ReadDocument, layout: Layout) -> None:
         self.doc = doc
-        self.rows_by_page = [_rows(page) for page in doc.pages]
+        self.rows_by_page = [_layout_rows(page) for page in layout.pages]
         self.mark = infer_decimal_mark(r.text for rows in self.rows_by_page for r in rows)
         self.items: list[_Draft] = []
         self.warnings: list[str] = []
@@ -495,10 +637,10 @@ class _TableReader:
         for page, rows in zip(self.doc.pages, self.rows_by_page, strict=True):
             start = 0
             page_columns = None
-            for index, row in enumerate(rows):
-                found = _header_columns(row)
+            for index in range(len(rows)):
+                found = _find_header(rows, index)
                 if found:
-                    page_columns, start = found, index + 1
+                    page_columns, start = found
                     break
             if page_columns is None:
                 if columns is None or not self.items:
@@ -540,7 +682,23 @@ class _TableReader:
             cells = _assign(row, columns)
             values = _row_values(cells, self.mark)
             description = " ".join(p.text for p in cells.get("description", []))
-            if values.get("amount") is not None or (
+            amount = _dec(values.get("amount"))
+            priced = values.get("unit_price") is not None or values.get("quantity") is not None
+            if amount is not None and not priced and seen_item and (
+                    (_totals_head(row) and _has_priced_columns(columns))
+                    or self._sums_items_above(out, amount)) \
+                    and not self._items_follow(rows, row, columns):
+                # "Rechnungssumme netto 845,00", "zuzüglich 19% MwSt.", or a row whose amount
+                # is the sum of the items above: the totals block has begun
+                out.append(_Classified("end", row))
+                later = [r for r in rows if r.top >= row.top][:8]
+                self.totals = _row_amounts(later, self.mark)
+                break
+            if amount is not None and _is_allowance_or_charge(row, description):
+                # a document-level allowance or charge printed under the items: not an item
+                out.append(_Classified("aside", row, cells, values, description))
+                continue
+            if amount is not None or (
                     values.get("unit_price") is not None and values.get("quantity") is not None):
                 out.append(_Classified("item", row, cells, values, description))
                 seen_item = True
@@ -550,8 +708,23 @@ class _TableReader:
                 out.append(_Classified(kind, row, cells, values, description))
         return out
 
+    def _sums_items_above(self, rows: list[_Classified], amount: Decimal) -> bool:
+        """Whether `amount` is the sum of two or more items read so far (a subtotal)."""
+        amounts = [d.amount for d in self.items] + [
+            _dec(e.values.get("amount")) for e in rows if e.kind == "item"]
+        known = [a for a in amounts if a is not None]
+        return len(known) >= 2 and len(known) == len(amounts) and sum(known) == amount
+
     def _convention(self, rows: list[_Classified]) -> str:
-        """"bottom" when an item's numbers sit on its last line, else "top"."""
+        """"bottom" when an item's numbers sit on its last line, "middle" when they sit
+        half-way down a cell of several text lines (most items have description lines right
+        above and right below them), else "top"."""
+        items = [i for i, e in enumerate(rows) if e.kind == "item"]
+        framed = sum(1 for i in items if 0 < i < len(rows) - 1
+                     and rows[i - 1].kind == "text" and _close(rows[i - 1].row, rows[i].row)
+                     and rows[i + 1].kind == "text" and _close(rows[i].row, rows[i + 1].row))
+        if items and 2 * framed > len(items):
+            return "middle"
         bottom = top = 0
         for index, entry in enumerate(rows):
             if entry.kind != "text":
@@ -591,8 +764,14 @@ class _TableReader:
             ahead = _chain_end(classified, index)
             opens_next = ahead is not None and ahead.kind == "item"
             continues = last_item is not None and not pending and \
-                self._continues(last_item, row, desc_col, fold(row.text))
-            if continues and opens_next:
+                self._continues(last_item, entry, desc_col)
+            if continues and opens_next and self.convention == "middle" and \
+                    last_item is not None and ahead is not None:
+                # the row goes with the nearer of the two items' figures
+                middle = (row.top + row.bottom) / 2
+                continues = middle - last_item.anchor < (ahead.row.top + ahead.row.bottom) / 2 \
+                    - middle
+            elif continues and opens_next:
                 gap_before = row.top - (last_item.bottom if last_item else 0)
                 gap_after = _gap_to_chain_end(classified, index)
                 continues = not bottom_first and gap_before <= gap_after + 1.5
@@ -620,7 +799,8 @@ class _TableReader:
                 return True
         return False
 
-    def _continues(self, item: _Draft, row: Row, desc_col: Column, folded: str) -> bool:
+    def _continues(self, item: _Draft, entry: _Classified, desc_col: Column) -> bool:
+        row, folded = entry.row, fold(entry.row.text)
         gap = row.top - item.bottom
         if gap > 0.9 * max(item.height, row.height):
             return False
@@ -628,7 +808,9 @@ class _TableReader:
             return False
         if _NOTE_RE.match(folded):
             return False
-        return row.bbox[0] >= min(desc_col.x0, item.x0) - 8
+        # where the row's description starts (a code column may stand left of it)
+        start = min((p.x0 for p in entry.cells.get("description", [])), default=row.bbox[0])
+        return start >= min(desc_col.x0, item.x0) - 8
 
     def _start_item(self, row: Row, cells: dict[str, list[Phrase]], values: dict[str, object],
                     description: str, prefix: list[Row]) -> _Draft:
@@ -650,6 +832,7 @@ class _TableReader:
             unit_price=_dec(values.get("unit_price")), amount=_dec(values.get("amount")),
             amount_alt=_dec(values.get("amount_alt")), tax_rate=_dec(values.get("tax_rate")),
             source=row.words[0].source, bottom=row.bottom, height=row.height,
+            anchor=(row.top + row.bottom) / 2,
             bold=all(w.bold for w in desc_words) if desc_words else False,
             x0=desc_words[0].x0 if desc_words else row.bbox[0],
         )
@@ -749,6 +932,43 @@ def _totals_label(row: Row) -> str | None:
     return None
 
 
+# The first word of a totals, tax or payment line ("Rechnungssumme netto", "zuzüglich 19 %
+# MwSt.", "Montant total HT", "Total amount (net)"): in a table with quantity or price
+# columns, a row with an amount but neither of those that starts so is not an item.
+TOTALS_HEADS = frozenset({
+    "summe", "zwischensumme", "gesamtsumme", "positionssumme", "rechnungssumme", "bruttosumme",
+    "nettosumme", "endsumme", "gesamtbetrag", "rechnungsbetrag", "zahlbetrag", "endbetrag",
+    "bruttobetrag", "steuerbetrag", "umsatzsteuer", "mehrwertsteuer", "mwst", "ust", "zzgl",
+    "zuzuglich", "abzuglich", "inkl", "enthaltene", "erhaltene", "anzahlung", "anzahlungen",
+    "gesamt", "warenwert", "total", "totals", "subtotal", "sub-total", "grand", "balance",
+    "vat", "tax", "paid", "prepaid", "prepayment", "sous-total", "montant", "tva", "reste",
+    "acompte", "acomptes", "solde", "net", "totaal", "subtotaal", "btw", "te",
+})
+_HEAD_RE = re.compile(r"[^\W\d_][\w/-]*")
+
+
+def _totals_head(row: Row) -> bool:
+    label = fold(_label_part(row))
+    match = _HEAD_RE.search(label)
+    return bool(match and match.start() <= 8 and match.group().lower() in TOTALS_HEADS)
+
+
+def _has_priced_columns(columns: list[Column]) -> bool:
+    return any(c.kind in ("qty", "unit_price") for c in columns)
+
+
+_ALLOWANCE_RE = re.compile(
+    r"^(?:remise|rabais|ristourne|charge|majoration|frais|rabatt|nachlass|zuschlag|abschlag|"
+    r"discount|allowance|surcharge)s?\s*[:\-–]", re.IGNORECASE)
+_PERCENT_OF_RE = re.compile(r"\d\s*%\s*(?:sur|of|on|auf|von|de)\s+\d", re.IGNORECASE)
+
+
+def _is_allowance_or_charge(row: Row, description: str) -> bool:
+    """"REMISE : Remise commerciale  5,00 % sur 100,00 EUR  -5,00": an allowance or charge on
+    the whole document, printed in the table."""
+    return bool(_ALLOWANCE_RE.match(fold(description)) or _PERCENT_OF_RE.search(row.text))
+
+
 def _has_amount(row: Row, mark: DecimalMark | None) -> bool:
     return any(_NUMBERISH_RE.match(p.text.strip()) and parse_amount(p.text, mark) is not None
                for p in row.phrases)
@@ -793,10 +1013,15 @@ _STOP_WORDS = ("total", "totaal", "subtotal", "amount", "change", "summe", "gesa
                "balance", "mastercard", "girocard", "pinbetaling", "especes")
 
 
+# a tax rate with its tax word anywhere in a line ("Nettobetrag (zzgl. 19,00% MwSt.)")
+_TAX_RATE_RE = re.compile(r"\d\s*%\s*(?:mwst|ust|vat|tva|tax|btw|gst|iva)\b|"
+                          r"\b(?:mwst|ust|vat|tva|btw)\.?\s*\d{1,2}(?:[.,]\d{1,2})?\s*%")
+
+
 def _is_receipt_stop(text: str) -> bool:
     """Totals, tax, payment and change lines: where a receipt's items have ended."""
     folded = fold(text)
-    if _RECEIPT_STOP.match(folded):
+    if _RECEIPT_STOP.match(folded) or _TAX_RATE_RE.search(folded):
         return True
     first = folded.split(" ", 1)[0].strip(".:")
     if len(first) < 5:
@@ -825,11 +1050,11 @@ class _ReceiptRow:
         return " ".join(self.segments)
 
 
-def _receipt_rows(doc: ReadDocument) -> list[_ReceiptRow]:
+def _receipt_rows(layout: Layout) -> list[_ReceiptRow]:
     """The levelled rows (skewed photos read as straight lines), without the lone marks a
     camera's edges and creases leave ("|", a stray letter beside the text)."""
     rows: list[_ReceiptRow] = []
-    for page in Layout.of(doc).pages:
+    for page in layout.pages:
         for row in page.rows:
             texts = [s.text.strip() for s in row]
             keep = [i for i, t in enumerate(texts) if t.strip(_EDGE_JUNK)]
@@ -886,8 +1111,8 @@ def _receipt_amounts(rows: Iterable[_ReceiptRow], mark: DecimalMark | None) -> l
     return found
 
 
-def _receipt_items(doc: ReadDocument) -> list[_Draft]:
-    rows = _receipt_rows(doc)
+def _receipt_items(layout: Layout) -> list[_Draft]:
+    rows = _receipt_rows(layout)
     mark = infer_decimal_mark(row.text for row in rows)
     items: list[_Draft] = []
     pending: _ReceiptRow | None = None  # a description line whose numbers follow below
@@ -994,15 +1219,17 @@ def _fill_amountless_item(items: list[_Draft], orphans: list[tuple[int, _Receipt
 
 # --- entry point ------------------------------------------------------------------------------
 
-def extract_line_items(doc: ReadDocument) -> LineItemsResult:
-    """The bill's line items, each with confidence and evidence; warnings for doubtful rows."""
-    reader = _TableReader(doc)
+def extract_line_items(doc: ReadDocument, layout: Layout | None = None) -> LineItemsResult:
+    """The bill's line items, each with confidence and evidence; warnings for doubtful rows.
+    `layout` is the page model's rows of the document (made here when not given)."""
+    layout = layout or Layout.of(doc)
+    reader = _TableReader(doc, layout)
     drafts = reader.read()
     _repair_misread_amount(drafts, reader.totals)
     warnings = list(reader.warnings)
     headerless = False
     if not drafts:
-        drafts = _receipt_items(doc)
+        drafts = _receipt_items(layout)
         headerless = bool(drafts)
     drafts = _choose_amounts(drafts)
     items = []
@@ -1034,8 +1261,23 @@ def _fits(qty: Decimal | None, price: Decimal | None, amount: Decimal | None) ->
     return abs(qty * price - amount) <= Decimal("0.011") * max(Decimal(1), abs(qty))
 
 
+def _joined(parts: list[str]) -> str:
+    """A description's lines as one text: a line printed twice (above and below the figures)
+    once, a word broken at a hyphen ("MUELLSACK-" / "EXTRASTARK-BLAU") whole."""
+    text = ""
+    seen: set[str] = set()
+    for part in (p.strip() for p in parts):
+        if not part or part in seen:
+            continue
+        seen.add(part)
+        glued = len(text) > 1 and text.endswith("-") and text[-2].isalnum() \
+            and (part[0].isalnum() or part[0] in "([")
+        text = f"{text}{part}" if glued or not text else f"{text} {part}"
+    return text
+
+
 def _finish(draft: _Draft, headerless: bool) -> tuple[ExtractedLineItem | None, str | None]:
-    description = " ".join(part.strip() for part in draft.description if part.strip())
+    description = _joined(draft.description)
     if not description:
         return None, None
     warning = None

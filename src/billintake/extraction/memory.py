@@ -10,7 +10,7 @@ that knowledge into the decision as features, never as an override.
   memory-less score, a probability from the shipped memory model (`models/memory`, fitted out
   of fold on simulated sequences of a vendor's bills: `scripts/train_memory.py`). Header
   fields take their most probable candidate; the amounts are chosen jointly, as `decide`
-  chooses them, a combination that adds up favoured by `decide.ARITHMETIC_PRIOR`, so a
+  chooses them, a combination that adds up favoured by `ARITHMETIC_PRIOR`, so a
   remembered place whose value the arithmetic contradicts loses to one that adds up unless
   the memory is far surer of it. Confidences are the model's calibrations (isotonic, out of
   fold); amounts that do not add up stay capped.
@@ -47,11 +47,18 @@ from billintake.matching.vendors import VendorCandidate, match_vendor
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import ARITHMETIC_PRIOR, UNRECONCILED_CAP, adds_up_to
+from .decide import DEFAULT_PRIORS, adds_up_to
 from .decide import _coherent as coherent
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
+
+# The most confidence a remembered amount gets when the chosen amounts do not add up: below
+# the auto-approve gate, so the arithmetic has the last word over a remembered position.
+UNRECONCILED_CAP = 0.8
+# How much likelier a remembered amount combination that adds up is than one that does not
+# (the decision's prior for a plain sum).
+ARITHMETIC_PRIOR = DEFAULT_PRIORS["sum"]
 
 log = logging.getLogger(__name__)
 

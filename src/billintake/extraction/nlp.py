@@ -1,5 +1,5 @@
 """The spaCy pipeline shipped in `models/`: rule components that find amounts, dates,
-identifiers and field labels on a bill (and, when trained, the field scorer).
+identifiers and field labels on a bill.
 
 The pipeline is a blank multi-language spaCy pipeline (no downloaded pretrained model):
 
@@ -13,14 +13,19 @@ The pipeline is a blank multi-language spaCy pipeline (no downloaded pretrained 
                      with their field and strength ("Invoice No.:" → bill_number 1.0), the
                      buyer's and the vendor's block labels, a till slip's tip/change words;
                      matched by compact keys over words (`FieldLabels`), written to span groups
-    field_scorer     the trained candidate scorer (`scorer.py`), in the shipped model only
+
+A trained component (`field_scorer`, a per-field logistic regression over layout features)
+was removed: cross-validated on every real set (`bench/realsets.py --cv --no-field-scorer`),
+with and without it every field's figures were the same (it had kept a model of one field,
+po_number, which no real set labels), so it was decoration. The trained ranker
+(`ranker.py`) is the learned part of extraction.
 
 Values are found on a page's lines (`document_entities`). Labels are found on the layout's
 segments (`layout_labels`): the words of every segment make one Doc, a sentence per segment,
 so each token is one word and a label never runs from one phrase into the next. The header
-extractor (`header.py`) and the scorer's label features both read these labels.
+extractor (`header.py`) and the finders' label features (`finders/context.py`) read them.
 
-`scripts/train_model.py` writes the pipeline to `models/billintake_fields/` (the lexicon is
+`scripts/build_pipeline.py` writes the pipeline to `models/billintake_fields/` (the lexicon is
 saved with it); `model.py` loads it from there, and every function here takes the pipeline to
 run. A model built from other pattern files gets its rule components rebuilt from the current
 ones (`refresh_rules`), so the rules always follow the files.
@@ -106,29 +111,28 @@ def build_rules_pipeline() -> Language:
     _add_rules(nlp)
     nlp.meta["name"] = "billintake_fields"
     nlp.meta["version"] = "0.1.0"
-    nlp.meta["description"] = "billintake: bill field rules (+ trained field scorer)"
+    nlp.meta["description"] = "billintake: bill field rules"
     nlp.meta["billintake"] = {"patterns_sha256": patterns_fingerprint()}
     return nlp
 
 
-def _add_rules(nlp: Language, *, before: str | None = None) -> None:
+def _add_rules(nlp: Language) -> None:
     config = {"phrase_matcher_attr": "LOWER", "validate": True}
-    ruler = nlp.add_pipe("entity_ruler", config=config, before=before)
+    ruler = nlp.add_pipe("entity_ruler", config=config)
     ruler.add_patterns(read_patterns(RULE_PATTERN_FILES))  # type: ignore[attr-defined]
-    nlp.add_pipe("identifier_check", before=before)
-    fallback = nlp.add_pipe("entity_ruler", name="fallback_ruler", before=before,
+    nlp.add_pipe("identifier_check")
+    fallback = nlp.add_pipe("entity_ruler", name="fallback_ruler",
                             config={**config, "overwrite_ents": False})
     fallback.add_patterns(read_patterns(FALLBACK_PATTERN_FILES))  # type: ignore[attr-defined]
-    nlp.add_pipe("field_labels", before=before)
+    nlp.add_pipe("field_labels")
 
 
 def refresh_rules(nlp: Language) -> None:
     """Replace the rule components of a loaded model by ones built from the current patterns."""
-    before = "field_scorer" if "field_scorer" in nlp.pipe_names else None
     for name in ("entity_ruler", "identifier_check", "fallback_ruler", "field_labels"):
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
-    _add_rules(nlp, before=before)
+    _add_rules(nlp)
     nlp.meta.setdefault("billintake", {})["patterns_sha256"] = patterns_fingerprint()
 
 

@@ -28,16 +28,12 @@ from .parsing import (
     detect_language,
     find_amounts,
     find_dates,
-    iban_is_valid,
+    find_ibans,
     infer_dayfirst,
     infer_decimal_mark,
 )
 
 SpanKind = Literal["amount", "date", "identifier", "iban", "currency"]
-_MONEY_RE = re.compile(r"[.,]\d{2}\b|[€$£¥₹]|Rs")
-_IDENT_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]{1,39}")
-_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
-_CODE_RE = re.compile(r"\b[A-Z]{3}\b")
 
 
 @dataclass(frozen=True)
@@ -216,6 +212,13 @@ def _font_ranks(lines: list[Segment]) -> dict[int, float]:
     return ranks
 
 
+# An amount counts as money where it shows cents or a currency sign; an identifier is a token of
+# letters, digits and separators; a currency code is three capitals.
+_MONEY_RE = re.compile(r"[.,]\d{2}\b|[€$£¥₹]|Rs")
+_IDENT_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]{1,39}")
+_CODE_RE = re.compile(r"\b[A-Z]{3}\b")
+
+
 def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
            ) -> Iterator[ValueSpan]:
     for i, line in enumerate(lines):
@@ -225,13 +228,12 @@ def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
         for value, raw in dates:
             yield _span("date", value, raw, line, i)
         for amount, raw in find_amounts(text, mark):
-            if amount <= 0 or not _MONEY_RE.search(raw) or raw in date_texts or \
+            if amount < 0 or not _MONEY_RE.search(raw) or raw in date_texts or \
                     any(raw in d for d in date_texts):
                 continue
             yield _span("amount", amount, raw, line, i)
-        for match in _IBAN_RE.finditer(text):
-            if iban_is_valid(match.group()):
-                yield _span("iban", match.group().replace(" ", ""), match.group(), line, i)
+        for iban, raw in find_ibans(text):
+            yield _span("iban", iban, raw, line, i)
         for match in _CODE_RE.finditer(text):
             if match.group() in ISO_4217:
                 yield _span("currency", match.group(), match.group(), line, i)

@@ -274,7 +274,7 @@ def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decim
     """Every amount-looking number in a longer text, with the text it was read from."""
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
-        r"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:US\$|A\$|C\$|Rs\.?|CHF|EUR|USD|GBP|INR|[€£¥₹$])\s?)?(?:[-−]\s?)?"
+        rf"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:{ABBREVIATIONS}|CHF|EUR|USD|GBP|[{SIGNS}])\s?)?(?:[-−]\s?)?"
         r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
         r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d)")
     for match in pattern.finditer(text):
@@ -448,6 +448,25 @@ def detect_language(text: str) -> str | None:
     counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in lexicon.items()}
     best = max(counts, key=lambda lang: counts[lang])
     return best if counts[best] >= 3 else None
+
+
+# A run that may print an IBAN: country, check digits, then 11-32 letters or digits with
+# single spaces between groups.
+_IBAN_RUN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32}", re.IGNORECASE)
+
+
+def find_ibans(text: str) -> list[tuple[str, str]]:
+    """Each IBAN printed in `text`, compact, with the text that prints it. A run followed by
+    more letters or digits (a BIC, a word) is trimmed from the end until its check digits hold."""
+    found: list[tuple[str, str]] = []
+    for match in _IBAN_RUN_RE.finditer(text):
+        raw = match.group()
+        while len(re.sub(r"\s", "", raw)) >= 15:
+            if iban_is_valid(raw):
+                found.append((re.sub(r"\s", "", raw).upper(), raw))
+                break
+            raw = raw[:-1].rstrip()
+    return found
 
 
 def iban_is_valid(text: str) -> bool:

@@ -38,8 +38,12 @@ _PAYEE_RE = re.compile(
 
 def with_payment(bill: ExtractedBill, doc: ReadDocument | None,
                  codes: Sequence[QrCode] = ()) -> ExtractedBill:
-    """The bill with its payment data: a payment QR code's values first, the print's after."""
+    """The bill with its payment data: a payment QR code's values first, the print's after;
+    an e-invoice's payment data (from its XML, exact) is kept, a QR code differing from it
+    a warning."""
     qr, qr_code, problems = _payment_code(codes)
+    if bill.payment is not None and _is_xml(bill.payment):
+        return _xml_against_qr(bill, qr)
     lines = [] if doc is None else [(page.number, line) for page in doc.pages
                                     for line in page.lines]
     warnings = list(bill.warnings)
@@ -48,9 +52,11 @@ def with_payment(bill: ExtractedBill, doc: ReadDocument | None,
     payment = PaymentData()
     printed_iban = bill.vendor_iban
     if printed_iban is not None and iban_error(printed_iban.value) is not None:
-        # kept on the bill (the payment guard still compares it), never paid to
-        warnings.append(f"the printed IBAN {printed_iban.value} is not valid: "
-                        f"{iban_error(printed_iban.value)}")
+        # kept on the bill (the payment guard still compares it), never paid to; an
+        # e-invoice's reader has said so already
+        if printed_iban.evidence is None or printed_iban.evidence.source != "xml":
+            warnings.append(f"the printed IBAN {printed_iban.value} is not valid: "
+                            f"{iban_error(printed_iban.value)}")
         printed_iban = None
     if qr is not None and qr_code is not None:
         payment = _from_qr(qr, qr_code)
@@ -144,6 +150,32 @@ def _from_qr(qr: QrPayment, code: QrCode) -> PaymentData:
 
 def _is_qr(value: FieldValue[Any]) -> bool:
     return value.evidence is not None and value.evidence.source == "qr"
+
+
+def _is_xml(payment: PaymentData) -> bool:
+    return any(field is not None and field.evidence is not None
+               and field.evidence.source == "xml"
+               for field in (payment.iban, payment.reference))
+
+
+def _xml_against_qr(bill: ExtractedBill, qr: QrPayment | None) -> ExtractedBill:
+    """An e-invoice's own payment data, with a warning (and review) where a payment QR code
+    printed on its page names another account or amount."""
+    payment = bill.payment
+    if qr is None or payment is None:
+        return bill
+    problems = []
+    if qr.iban and payment.iban is not None and compact(qr.iban) != payment.iban.value:
+        problems.append(f"the QR code's IBAN {qr.iban} differs from the e-invoice's "
+                        f"{payment.iban.value}")
+    if qr.amount is not None and payment.amount is not None and \
+            qr.amount != payment.amount.value:
+        problems.append(f"the QR code's amount {qr.amount} differs from the e-invoice's "
+                        f"{payment.amount.value}")
+    if not problems:
+        return bill
+    return bill.model_copy(update={"warnings": list(dict.fromkeys([*bill.warnings, *problems])),
+                                   "needs_review": True})
 
 
 # --- the print --------------------------------------------------------------------------------

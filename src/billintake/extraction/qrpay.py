@@ -9,9 +9,10 @@ check digits fail, a QR reference paid to an ordinary IBAN).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
+
+from pydantic import BaseModel, Field
 
 from billintake.domain.banking import (
     compact,
@@ -26,22 +27,24 @@ QrFormat = Literal["epc", "spc"]
 RefType = Literal["scor", "qrr", "free"]
 
 
-@dataclass
-class QrPayment:
+class QrPayment(BaseModel):
     """What a payment QR code says; None where it says nothing."""
 
     format: QrFormat
-    iban: str
-    payee_name: str | None = None
-    payee_address: str | None = None
-    bic: str | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    reference: str | None = None
+    iban: str = Field(description="the payee's account (EPC line 7, SPC line 4)")
+    bic: str | None = Field(default=None, description="EPC only: the Swiss code has none")
+    payee_name: str | None = Field(default=None, description="the beneficiary / creditor")
+    payee_address: str | None = Field(
+        default=None, description="SPC: the creditor's address, joined on one line")
+    amount: Decimal | None = Field(default=None, description="None where left open to the payer")
+    currency: str | None = Field(default=None, description="ISO 4217, with the amount")
+    reference: str | None = Field(
+        default=None, description="RF creditor reference, Swiss QR reference or free text")
     reference_type: RefType | None = None
-    message: str | None = None  # unstructured remittance information
-    debtor_name: str | None = None
-    problems: list[str] = field(default_factory=list)
+    message: str | None = Field(default=None, description="unstructured remittance information")
+    debtor_name: str | None = Field(default=None, description="SPC: the ultimate debtor")
+    problems: list[str] = Field(
+        default_factory=list, description="what the code's own rules say is wrong")
 
 
 def parse_payload(text: str) -> QrPayment | None:

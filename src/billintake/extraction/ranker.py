@@ -2,10 +2,11 @@
 
 One LightGBM binary model per field over the candidates' named features (the order of
 `finders.context.feature_names`), trained deterministically (`deterministic=True`, a fixed
-seed, one thread) on candidates labelled by truth; and, per field, an isotonic map from the
-chosen candidate's score to the probability that it is right, fitted on out-of-fold scores
-(`calibration.py`). Shipped as text in `models/ranker/` (`<field>.txt`, `meta.json`), rebuilt
-by `make model` (`scripts/train_ranker.py`).
+seed, one thread) on candidates labelled by truth; and, per field, a calibration from the
+chosen candidate's signals (its score, the runner-up's, agreement with the rules, OCR
+certainty, the arithmetic) to the probability that it is right, fitted on out-of-fold
+choices (`calibration.py`). Shipped as text in `models/ranker/` (`<field>.txt`, `meta.json`),
+rebuilt by `make model` (`scripts/train_ranker.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import Calibration
+from .calibration import Calibration, Signals
 from .candidate import Candidate
 
 log = logging.getLogger(__name__)
@@ -98,17 +99,29 @@ class Ranker:
         return [f"{self.features[name][i]}={best.features.get(self.features[name][i], 0.0):g} "
                 f"({diff[i]:+.2f})" for i in order if diff[i] > 0]
 
-    def confidence(self, name: str, score: float, kind: str | None = None) -> float:
-        """P(right) of a chosen candidate with this score, by the calibration of the field on
-        documents of this kind ("ocr" or "text") when there is one, else of the field."""
+    def confidence(self, name: str, signals: Signals | float, kind: str | None = None
+                   ) -> float:
+        """P(right) of a chosen candidate with these signals (or bare score), by the
+        calibration of the field on documents of this kind ("ocr" or "text") when there is
+        one, else of the field."""
         calibration = self.calibrations.get(f"{name}:{kind}") or self.calibrations.get(name)
-        return calibration.apply(score) if calibration is not None else float(score)
+        if calibration is not None:
+            return calibration.apply(signals)
+        return float(signals.score if isinstance(signals, Signals) else signals)
 
-    def rules_confidence(self, name: str, confidence: float, kind: str) -> float:
-        """P(right) of the rules' own choice of a field the ranker leaves to them."""
+    def rules_confidence(self, name: str, signals: Signals | float, kind: str) -> float:
+        """P(right) of the rules' own choice of a field the ranker leaves to them (the
+        signals' score is the rules' confidence)."""
         if f"rules:{name}" not in self.calibrations:
-            return confidence
-        return self.confidence(f"rules:{name}", confidence, kind)
+            return float(signals.score if isinstance(signals, Signals) else signals)
+        return self.confidence(f"rules:{name}", signals, kind)
+
+    def top(self, name: str, cands: Sequence[Candidate]) -> Candidate | None:
+        """The candidate the field's model scores best, when it has a model (for a field the
+        rules decide: whether the ranker would have agreed)."""
+        if name not in self.boosters or not cands:
+            return None
+        return cands[int(np.argmax(self.scores(name, cands)))]
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)

@@ -16,10 +16,19 @@ from rapidfuzz import fuzz
 
 from billintake.reading.document import Word
 
-from .header import Candidate, DocContext, _box, vendor_label_segments
-from .labels import LABELS
-from .layout import Segment
-from .parsing import iban_is_valid
+from .header import (
+    _PLACE_DATE_RE,
+    Candidate,
+    DocContext,
+    _box,
+    _colon_after,
+    party_headings,
+    party_section,
+    vendor_label_segments,
+)
+from .labels import LABELS, VENDOR_KEYS
+from .layout import Layout, Segment
+from .parsing import find_ibans
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
@@ -75,6 +84,12 @@ WEIGHTS = {
     "repeats": 0.1,
     "in_customer_block": -1.2, "sentence_like": -0.4, "customer_label_near": -0.3,
     "price_on_row": -0.6, "ocr_doubt": -1.0, "tiny": -0.3,
+    # one line of a name printed over two ("POPULAR BOOK" / "CO. (M) SDN BHD"): the whole
+    # name is the other candidate
+    "wrapped_part": -0.5,
+    # in the block under a "Seller"/"Verkäufer" or a "Buyer"/"Käufer" heading (a labelled
+    # field list: "Name:  Musterbetrieb AG"): as a vendor label beside it, as the buyer's block
+    "vendor_section": 0.6, "buyer_section": -1.2,
 }
 OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
 SPECK = 0.2  # an OCR'd word this unsure at either end of a line is noise, not part of a name
@@ -95,6 +110,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
     domains = _document_domains(ctx)
     phrases: list[_Phrase] = []
     labelled = {id(seg): n for seg, n in vendor_label_segments(ctx.layout)}
+    headings = party_headings(ctx.layout)
     for page_layout in ctx.layout.pages:
         max_font = max((s.font_size for s in page_layout.segments if not _doubtful(s)),
                        default=10.0) or 10.0
@@ -104,6 +120,8 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
             if seg.words and all(id(w) in absorbed for w in seg.words):
                 continue  # "SARL" split off "CAVE DES HALLES  SARL" is no name of its own
             label_words = labelled.get(id(seg))
+            if label_words and _named_after_label(seg, label_words):
+                label_words = None  # "Lieferant GmbH & Co. KG": a name, not a label
             words = seg.words[label_words:] if label_words else _joined_words(ctx, seg)
             absorbed.update(id(w) for w in words[len(seg.words):])
             name = clean_name(" ".join(w.text for w in _trim_doubtful(words)))
@@ -111,11 +129,29 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
                 below = _next_in_column(ctx, seg)
                 if below is not None:
                     phrases.extend(_phrase(ctx, below, clean_name(below.text), max_font,
-                                           page_height, domains, vendor_label=True))
+                                           page_height, domains, headings, vendor_label=True))
                 continue
+            wrapped = _wrapped_name(ctx, seg, name) if name and not label_words else None
             if name:
-                phrases.extend(_phrase(ctx, seg, name, max_font, page_height, domains,
-                                       vendor_label=bool(label_words)))
+                found = _phrase(ctx, seg, name, max_font, page_height, domains,
+                                headings, vendor_label=bool(label_words))
+                for phrase in found:
+                    phrase.features["wrapped_part"] = float(
+                        wrapped is not None or continues_above(ctx.layout, seg, name))
+                phrases.extend(found)
+            if wrapped is not None:
+                found = _phrase(ctx, seg, wrapped, max_font, page_height, domains,
+                                headings, vendor_label=False)
+                above = continues_above(ctx.layout, seg, wrapped)
+                for phrase in found:
+                    phrase.features["wrapped_part"] = float(above)
+                phrases.extend(found)
+            if label_words and not _colon_after(seg, label_words):
+                # "FOURNISSEUR F", "Supplier Direct Ltd": the label word may be the name's
+                whole = clean_name(" ".join(w.text for w in _joined_words(ctx, seg)))
+                if whole and whole != name:
+                    phrases.extend(_phrase(ctx, seg, whole, max_font, page_height, domains,
+                                           headings, vendor_label=False))
     merged: dict[str, Candidate] = {}
     counts: dict[str, int] = {}
     for phrase in phrases:
@@ -131,7 +167,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
                 features=dict(phrase.features))
         else:
             for name, value in phrase.features.items():
-                if name in {"in_customer_block", "sentence_like"}:
+                if name in {"in_customer_block", "sentence_like", "buyer_section"}:
                     candidate.features[name] = min(candidate.features.get(name, 0.0), value)
                 else:
                     candidate.features[name] = max(candidate.features.get(name, 0.0), value)
@@ -150,9 +186,13 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
 
 
 def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_height: float,
-            domains: list[str], *, vendor_label: bool) -> list[_Phrase]:
-    if not name or not _name_like(name) or _STREET_LINE_RE.search(seg.text.strip()):
-        return []
+            domains: list[str], headings: list[tuple[str, Segment]], *, vendor_label: bool
+            ) -> list[_Phrase]:
+    if not name or not _name_like(name) or (_STREET_LINE_RE.search(seg.text.strip())
+                                            and not _LEGAL_RE.search(name)):
+        return []  # "12 Main Street", but not "99 SPEED MART S/B"
+    if seg.text.rstrip().endswith(":") or _PLACE_DATE_RE.match(seg.text):
+        return []  # a field's label ("Nummer:"), a letter's place and date ("Paris, le 3 mai")
     at = seg.text.find(name)
     rest = seg.text[at + len(name):].strip(" |") if at >= 0 else ""
     if not rest:  # the postcode may stand apart on the row
@@ -163,6 +203,7 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
     y_rel = seg.top / page_height
     first_page = seg.page == 1
+    section = party_section(ctx.layout, seg, headings)
     features = {
         "top_zone": float(first_page and y_rel < 0.25) * (1.0 - y_rel),
         "font_rel": min(1.0, seg.font_size / max_font),
@@ -173,6 +214,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "block_first": float(_first_in_block(ctx, seg)),
         "registration_near": float(_registration_near(ctx, seg)),
         "vendor_label": float(vendor_label),
+        "vendor_section": float(section == "vendor"),
+        "buyer_section": float(section == "buyer"),
         "in_customer_block": float(ctx.in_customer_block(seg.page, seg.bbox)),
         "sentence_like": float(_sentence_like(seg.text, name)),
         "price_on_row": float(_price_on_row(ctx, seg)),
@@ -183,6 +226,84 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "first_page": float(first_page),
     }
     return [_Phrase(name, seg, features)]
+
+
+# How a name's second line begins when it goes on from the first: a legal form ("CO. (M) SDN
+# BHD", "GmbH"), an ampersand ("& TEA LEAF"), or the rest of a bracket ("ALAM) SDN BHD").
+_GOES_ON_RE = re.compile(rf"^\s*(?:&|\+|and\b|[^()]*\)|\(?({LEGAL_FORM_PATTERN})(?![\w]))",
+                         re.IGNORECASE)
+
+
+def goes_on(first: str, second: str) -> bool:
+    """The second line continues the first as one name: the first is cut ("HARDWARE &",
+    "ENTERPRISE (SETIA") or the second opens with what only follows a name."""
+    return _unfinished(first) or bool(_GOES_ON_RE.match(second)) or (
+        bool(_LEGAL_RE.search(second)) and not _LEGAL_RE.search(first) and
+        len(second.split()) <= 6 and second.isupper() == first.isupper())
+
+
+def line_below(layout: Layout, seg: Segment) -> Segment | None:
+    """The next line of a name's block: one row down, close, centred on it or aligned."""
+    found = _column_below(layout, seg, 1)
+    if not found or found[0].top - seg.bottom > 1.0 * seg.height:
+        return None
+    return found[0]
+
+
+def _wrapped_name(ctx: DocContext, seg: Segment, name: str) -> str | None:
+    """The name with the line under it, when that line goes on with it (two lines, or three
+    when the second is cut too: "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD")."""
+    if any(c.isdigit() for c in name):
+        return None
+    parts, current = [name], seg
+    for _ in range(2):
+        below = line_below(ctx.layout, current)
+        if below is None or any(c.isdigit() for c in below.text) or ":" in below.text:
+            break  # numbers, or a label ("OWN BY: CHEF LEE SDN BHD"): not the same name
+        following = clean_name(below.text)
+        ahead = following
+        if _unfinished(following):  # judge a cut second line with the line that ends it
+            third = line_below(ctx.layout, below)
+            if third is not None and not any(c.isdigit() for c in third.text):
+                ahead = f"{following} {clean_name(third.text)}"
+        if not following or not goes_on(parts[-1], ahead) or \
+                _REGISTRATION_RE.search(below.text):
+            break
+        parts.append(following)
+        current = below
+        if not _unfinished(following):
+            break
+    if len(parts) == 1:
+        return None
+    joined = " ".join(parts)
+    return joined if len(joined) <= 60 and _name_like(joined) else None
+
+
+def continues_above(layout: Layout, seg: Segment, name: str) -> bool:
+    """This line goes on from a name-like line right above it ("CO. (M) SDN BHD")."""
+    rows = layout.page(seg.page).rows
+    if seg.row == 0:
+        return False
+    for above in rows[seg.row - 1]:
+        if line_below(layout, above) is seg:
+            first = clean_name(above.text)
+            return bool(first) and not any(c.isdigit() for c in first) and goes_on(first, name)
+    return False
+
+
+def _unfinished(name: str) -> bool:
+    """A line cut inside a name: "HARDWARE &", "ENTERPRISE (SETIA"."""
+    return name.rstrip().endswith(("&", "(", "-", ",", "/")) or name.count("(") > name.count(")")
+
+
+def _named_after_label(seg: Segment, label_words: int) -> bool:
+    """A vendor label word that is the name itself: no colon after it, and only a legal form
+    follows ("Lieferant GmbH & Co. KG")."""
+    if seg.words[label_words - 1].text.endswith(":") or (
+            label_words < len(seg.words) and seg.words[label_words].text.startswith(":")):
+        return False
+    rest = " ".join(w.text for w in seg.words[label_words:])
+    return bool(rest.strip()) and not _LEGAL_RE.sub("", rest).strip(" .,&")
 
 
 def _trim_doubtful(words: list[Word]) -> list[Word]:
@@ -236,15 +357,35 @@ def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
     return words
 
 
+# A company's registration number printed after its name: "(519537-X)", "(139386 X)",
+# "862725-U", "(CO. NO:20154-T)", "BHD(728384-M)"; four digits or more, an optional check letter.
+_COMPANY_NUMBER_RE = re.compile(
+    r"(?:\(|(?<![\w/.-]))\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}(?:[-\s]?[A-Z])?"
+    r"\s*\)?(?![\w/.-])", re.IGNORECASE)
+
+
 def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
     # "Name · Street 1 · City" (a sender line): the name ends at the first separator.
     text = re.split(r"\s[·•|]\s|\s[-–—]\s(?=\S)", text.strip(), maxsplit=1)[0].strip()
+    # "99 SPEED MART S/B (519537-X)": a company registration number after the name ends it.
+    number = _COMPANY_NUMBER_RE.search(text)
+    if number is not None and text[:number.start()].strip(" ,"):
+        text = text[:number.start()].strip()
     previous = None
     while previous != text:
         previous = text
         text = _DOC_TITLE_RE.sub("", text).strip(" :-–|,").lstrip(".").strip()
-    text = re.sub(r"^(from|von|de|van)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(from|von|de|van|name|nom|naam|firma|company|raison sociale)\s*:\s*", "",
+                  text, flags=re.IGNORECASE)
+    # "FOURNISSEUR F SARL au capital de 50 000 EUR": a legal line goes on after the name
+    legal_line = re.search(rf"(?<![\w])(?i:{LEGAL_FORM_PATTERN})(?![\w])(?=\s+[a-zà-ÿ]{{2}})",
+                           text)
+    if legal_line is not None:
+        text = text[:legal_line.end()]
+    label = re.match(r"^([^:]{2,24}):\s*(?=\S)", text)  # "Supplier: Kestrel Hock Sdn Bhd"
+    if label is not None and compact(label.group(1)) in VENDOR_KEYS:
+        text = text[label.end():]
     # OCR specks: tokens with neither letters nor digits ("¢", "~") are not part of a name.
     words = [w for w in text.split() if any(c.isalnum() for c in w) or w == "&"]
     # "OYO 4189 Resort ..." — a number after the first word ends the name.
@@ -281,7 +422,7 @@ def _sentence_like(raw: str, name: str) -> bool:
     """Prose or a label, not a name: several lower-case words, a verb-like run, a colon."""
     words = name.split()
     lower = [w for w in words if w[:1].islower() and w.lower() not in _PARTICLES]
-    if len(words) > 6 or len(lower) >= 2:
+    if len(words) > (9 if _LEGAL_RE.search(name) else 6) or len(lower) >= 2:
         return True
     after = raw[raw.find(name) + len(name):].lstrip() if name in raw else ""
     return after.startswith(":")
@@ -298,8 +439,8 @@ def _name_like(name: str) -> bool:
     keys = [compact(w) for w in name.split()]
     if any(k in _REJECT_WORDS for k in keys):
         return False
-    if "".join(keys) in LABELS or keys[0] in LABELS:
-        return False
+    if "".join(keys) in LABELS or (keys[0] in LABELS and (len(keys) == 1 or len(keys[0]) > 3)):
+        return False  # a label ("Invoice date"), but "Le Fournisseur" ("le" dates a letter)
     if name[0].islower() or _REGISTRATION_RE.search(name):
         return False
     if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
@@ -360,10 +501,10 @@ def _next_in_column(ctx: DocContext, seg: Segment) -> Segment | None:
     return None
 
 
-def _column_below(ctx: DocContext, seg: Segment, rows: int) -> list[Segment]:
+def _column_below(layout: Layout, seg: Segment, rows: int) -> list[Segment]:
     found: list[Segment] = []
     last_bottom = seg.bottom
-    for row in ctx.layout.rows_below(seg, max_rows=rows):
+    for row in layout.rows_below(seg, max_rows=rows):
         for below in row:
             centred = abs((below.x0 + below.x1) - (seg.x0 + seg.x1)) < 5 * seg.height and \
                 below.x0 >= seg.x0 - 4 * seg.height  # a centred slip header
@@ -376,7 +517,7 @@ def _column_below(ctx: DocContext, seg: Segment, rows: int) -> list[Segment]:
 
 
 def _address_below(ctx: DocContext, seg: Segment) -> bool:
-    return any(_ADDRESS_RE.search(s.text) for s in _column_below(ctx, seg, 3))
+    return any(_ADDRESS_RE.search(s.text) for s in _column_below(ctx.layout, seg, 3))
 
 
 def _registration_near(ctx: DocContext, seg: Segment) -> bool:
@@ -388,7 +529,7 @@ def _registration_near(ctx: DocContext, seg: Segment) -> bool:
         rows = page.rows[seg.row + 1: seg.row + 4]
         texts = [s.text for row in rows for s in row if s.top - seg.bottom < 6 * seg.height]
     elif seg.top < 0.3 * page_height:
-        texts = [s.text for s in _column_below(ctx, seg, 7)]
+        texts = [s.text for s in _column_below(ctx.layout, seg, 7)]
     else:
         return False
     return any(_REGISTRATION_RE.search(t) for t in texts)
@@ -401,11 +542,17 @@ def _document_domains(ctx: DocContext) -> list[str]:
             continue
         for match in _DOMAIN_RE.finditer(seg.text):
             parts = [p for p in match.group(1).lower().split(".") if p]
+            while len(parts) > 2 and (parts[-2] in _SECOND_LEVEL or (len(parts[-1]) == 2
+                                      and parts[-2] in _SECOND_LEVEL)):
+                parts.pop()  # "popularonline.com.my": the name is before "com.my"
             if len(parts) >= 2:
                 core = parts[-2] if parts[0] not in {"www"} else parts[1]
                 if core not in NO_VENDOR_NAMES and len(core) >= 2:
                     domains.append(core)
     return domains
+
+
+_SECOND_LEVEL = frozenset(("com", "co", "net", "org", "gov", "edu", "ac", "or", "ne", "gv"))
 
 
 def domain_match(name: str, domains: list[str]) -> float:
@@ -428,7 +575,6 @@ def domain_match(name: str, domains: list[str]) -> float:
 # --- the vendor's contact details -------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,32})")
 
 
 def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
@@ -436,12 +582,8 @@ def vendor_iban(ctx: DocContext) -> tuple[str, Segment] | None:
     for seg in ctx.layout.segments:
         if ctx.in_customer_block(seg.page, seg.bbox):
             continue
-        for match in _IBAN_RE.finditer(seg.text.upper()):
-            candidate = match.group(1).replace(" ", "")
-            while len(candidate) >= 15:
-                if iban_is_valid(candidate):
-                    return candidate, seg
-                candidate = candidate[:-1]
+        for iban, _ in find_ibans(seg.text):
+            return iban, seg
     return None
 
 
@@ -470,7 +612,7 @@ def vendor_address(ctx: DocContext, name_box: tuple[int, tuple[float, float, flo
     for seg in layout.segments:
         if abs(seg.x0 - box[0]) < 1 and abs(seg.top - box[1]) < 1:
             lines = []
-            for below in _column_below(ctx, seg, 4):
+            for below in _column_below(ctx.layout, seg, 4):
                 text = below.text
                 if _EMAIL_RE.search(text) or _REGISTRATION_RE.search(text) or re.search(
                         r"\b(tel|phone|fax|iban|bic|www)\b", text, re.IGNORECASE):

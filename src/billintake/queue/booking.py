@@ -2,18 +2,24 @@
 
 They wait on the accounting system, not on the CPU, so threads suffice; they never run on the
 request's thread. The jobs of one bill run one after another (a payment waits for the push
-asked for before it). Jobs are rows first: `resubmit_unfinished` runs again, on start, those a
-stopped process left queued or running (their writes are idempotent).
+asked for before it). Jobs are rows first, and each job taken here is held by a lease
+(storage.leases, as ingest jobs are) renewed while this process lives: a keeper thread renews
+them and takes every booking job nobody holds — left queued or running by a process that died,
+once its lease has run out — so such a job runs again without anyone's help (its writes are
+idempotent), and never in two processes at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from billintake.bootstrap import Runtime
-from billintake.services.booking import run_booking_job, unfinished_booking_jobs
+from billintake.queue.lease import lease_owner
+from billintake.services.booking import run_booking_job
+from billintake.storage import leases
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +31,27 @@ class BookingRunner:
 
     def __init__(self, runtime: Runtime, *, threads: int = BOOKING_THREADS) -> None:
         self.runtime = runtime
+        self.owner = lease_owner("booking")
+        self.lease_s = runtime.settings.job_lease_s
         self._executor = ThreadPoolExecutor(max_workers=threads,
                                             thread_name_prefix="billintake-booking")
-        self._futures: set[Future[object]] = set()
+        self._futures: dict[Future[object], str] = {}
         self._lock = threading.Lock()
         self._bill_locks: dict[str, threading.Lock] = {}
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
 
-    def submit(self, organization_id: str, job_id: str) -> None:
+    def submit(self, organization_id: str, job_id: str) -> bool:
+        """Take the job (its lease) and queue it; False, and nothing queued, when another
+        live process holds it, it is final, or it is queued here already."""
+        self._start_keeper()
+        with self._lock:
+            if job_id in self._futures.values():
+                return False
+        with self.runtime.session() as session:
+            if not leases.claim(session, job_id, self.owner, self.lease_s,
+                                kind=leases.BOOKING):
+                return False
         with self.runtime.repository(organization_id) as repo:
             job = repo.get_booking_job(job_id)
         subject = job.bill_id or str(job.request.get("job_id"))  # the bill, or the review job
@@ -39,8 +59,9 @@ class BookingRunner:
             bill_lock = self._bill_locks.setdefault(subject, threading.Lock())
             future: Future[object] = self._executor.submit(
                 self._run, bill_lock, organization_id, job_id)
-            self._futures.add(future)
+            self._futures[future] = job_id
         future.add_done_callback(self._done)
+        return True
 
     def _run(self, bill_lock: threading.Lock, organization_id: str, job_id: str) -> object:
         with bill_lock:
@@ -48,9 +69,42 @@ class BookingRunner:
 
     def _done(self, future: Future[object]) -> None:
         with self._lock:
-            self._futures.discard(future)
-        if future.exception() is not None:
+            job_id = self._futures.pop(future, "")
+        if not future.cancelled() and future.exception() is not None:
             log.error("booking job crashed: %r", future.exception())
+        # final: no lease needed; unfinished (crashed, cancelled): free for the next round
+        with contextlib.suppress(Exception), self.runtime.session() as session:
+            leases.release(session, job_id, self.owner, kind=leases.BOOKING)
+
+    # -- leases ----------------------------------------------------------------------------
+    def _start_keeper(self) -> None:
+        with self._lock:
+            if self._keeper is None and not self._stop.is_set():
+                self._keeper = threading.Thread(target=self._keep, daemon=True,
+                                                name="billintake-booking-leases")
+                self._keeper.start()
+
+    def _keep(self) -> None:
+        """Renew the leases of the jobs in hand and take the free ones, every third of a
+        lease, until closed."""
+        while not self._stop.wait(self.lease_s / 3):
+            try:
+                with self._lock:
+                    in_hand = set(self._futures.values())
+                with self.runtime.session() as session:  # (a lease not in hand runs out)
+                    leases.renew(session, self.owner, self.lease_s, in_hand,
+                                 kind=leases.BOOKING)
+                self.resubmit_unfinished()
+            except Exception:  # the database away for a moment: try again next round
+                log.exception("renewing booking job leases failed")
+
+    def resubmit_unfinished(self) -> int:
+        """Take the unfinished booking jobs nobody holds (never taken, or their process
+        died); how many were taken. From now on the keeper does so every third of a lease."""
+        self._start_keeper()
+        with self.runtime.session() as session:
+            free = leases.free_jobs(session, kind=leases.BOOKING)
+        return sum(self.submit(organization_id, job_id) for organization_id, job_id in free)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted job has finished; False on timeout."""
@@ -58,11 +112,8 @@ class BookingRunner:
             pending = set(self._futures)
         return not wait(pending, timeout=timeout).not_done
 
-    def resubmit_unfinished(self) -> int:
-        pending = unfinished_booking_jobs(self.runtime)
-        for organization_id, job_id in pending:
-            self.submit(organization_id, job_id)
-        return len(pending)
-
     def close(self) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=10)
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -73,7 +73,8 @@ def create_celery(settings: Settings) -> Celery:
         runtime = _worker_runtime()
         with holding(runtime, job_id, _worker_owner(), take_over=QUEUE_OWNER) as held:
             if held:
-                return run_job(runtime, organization_id, job_id, STAGES).status.value
+                return run_job(runtime, organization_id, job_id, STAGES,
+                               dispatcher=_handoff(runtime)).status.value
         with runtime.repository(organization_id) as repo:
             if repo.get_job(job_id).status.is_final:
                 return "final"
@@ -81,6 +82,18 @@ def create_celery(settings: Settings) -> Celery:
                          max_retries=None)
 
     return app
+
+
+_dispatcher: CeleryDispatcher | None = None
+
+
+def _handoff(runtime: Runtime) -> CeleryDispatcher:
+    """Where a job run here sends the jobs it makes (the bills of a file holding several):
+    to the broker at once, each held by the queue's lease as any job sent."""
+    global _dispatcher
+    if _dispatcher is None or _dispatcher.runtime is not runtime:
+        _dispatcher = CeleryDispatcher(runtime.settings, runtime)
+    return _dispatcher
 
 
 def _worker_owner() -> str:
@@ -102,10 +115,10 @@ def _fresh_runtime(**_kwargs: Any) -> None:
     """A forked pool process must not share the parent's database connections; it runs at the
     lowest CPU priority and exits with the worker's main process."""
     become_worker(os.getppid())
-    global _runtime
+    global _runtime, _dispatcher
     if _runtime is not None:
         _runtime.engine.dispose(close=False)
-    _runtime = None
+    _runtime = _dispatcher = None
 
 
 class CeleryDispatcher:

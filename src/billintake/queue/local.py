@@ -37,17 +37,36 @@ log = logging.getLogger(__name__)
 _worker_runtime: Runtime | None = None
 
 
-def _init_worker(settings_values: dict[str, Any], parent_pid: int) -> None:
+_worker_handoff: Handoff | None = None
+
+
+class Handoff:
+    """A worker process's dispatcher: the jobs a job makes (the bills of a file holding
+    several) go back to the parent's dispatcher at once, through a queue it reads."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+
+    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
+        self.queue.put((organization_id, job_id))
+
+    def close(self) -> None:
+        return None
+
+
+def _init_worker(settings_values: dict[str, Any], parent_pid: int, handoff: Any) -> None:
     """Start a worker process: the lowest CPU priority (requests first), exit with the
     parent, open the runtime."""
-    global _worker_runtime
+    global _worker_runtime, _worker_handoff
     become_worker(parent_pid)
     _worker_runtime = Runtime.from_settings(Settings(**settings_values), migrate_db=False)
+    _worker_handoff = Handoff(handoff)
 
 
 def _run_in_worker(organization_id: str, job_id: str) -> str:
     assert _worker_runtime is not None, "worker process not initialised"
-    return run_job(_worker_runtime, organization_id, job_id).status.value
+    return run_job(_worker_runtime, organization_id, job_id,
+                   dispatcher=_worker_handoff).status.value
 
 
 class LocalDispatcher:
@@ -69,14 +88,21 @@ class LocalDispatcher:
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
         self._lowered: set[int] = set()  # worker processes already at the lowest priority
+        self._handoff: Any = None  # jobs the worker processes made, to be taken here
+        self._forwarder: threading.Thread | None = None
 
     def _pool(self) -> Executor:
         if self._executor is None:
             if self.mode == "process":
+                context = multiprocessing.get_context("spawn")
+                if self._handoff is None:
+                    self._handoff = context.Queue()
+                    self._forwarder = threading.Thread(target=self._forward, daemon=True,
+                                                       name="billintake-handoff")
+                    self._forwarder.start()
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker,
-                    initargs=(self.runtime.settings.model_dump(), os.getpid()))
+                    max_workers=self.workers, mp_context=context, initializer=_init_worker,
+                    initargs=(self.runtime.settings.model_dump(), os.getpid(), self._handoff))
             else:
                 self._executor = ThreadPoolExecutor(max_workers=self.workers,
                                                     thread_name_prefix="billintake-job",
@@ -113,7 +139,19 @@ class LocalDispatcher:
                 self._lowered.add(pid)
 
     def _run_here(self, organization_id: str, job_id: str) -> str:
-        return run_job(self.runtime, organization_id, job_id, self.stages).status.value
+        return run_job(self.runtime, organization_id, job_id, self.stages,
+                       dispatcher=self).status.value
+
+    def _forward(self) -> None:
+        """Take the jobs the worker processes hand back (until closed)."""
+        while True:
+            handed = self._handoff.get()
+            if handed is None:
+                return
+            try:
+                self.submit(*handed)
+            except Exception:  # the database away for a moment: the keeper takes it later
+                log.exception("could not take job %s handed back by a worker", handed[1])
 
     def _done(self, future: Future[str]) -> None:
         with self._lock:
@@ -171,3 +209,8 @@ class LocalDispatcher:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=False)
             self._executor = None
+        if self._forwarder is not None:
+            self._handoff.put(None)
+            self._forwarder.join(timeout=10)
+            self._handoff.close()
+            self._forwarder = self._handoff = None

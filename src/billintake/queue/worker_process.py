@@ -1,6 +1,12 @@
 """What every process or thread that runs jobs does first: yield the CPU to the request path
 (the lowest priority: uploads and mail are taken at once while OCR runs), and exit with the
-process that started it (a killed server leaves no orphan workers behind)."""
+process that started it (a killed server leaves no orphan workers behind).
+
+A job process runs at niceness 19 and, on Linux, in the SCHED_IDLE class: it gets a core only
+when nothing else wants it, so the request path always wins the CPU (niceness 19 alone still
+takes a share from it). Its children (tesseract, page workers) inherit both. A job *thread*
+of the serving process gets niceness 19 only: as SCHED_IDLE it could hold the interpreter's
+lock while starved, and stall the requests waiting for it."""
 
 from __future__ import annotations
 
@@ -19,10 +25,15 @@ WATCH_THREAD = "parent-watch"  # holds no lock: forking beside it is safe
 
 def lower_priority(pid: int = 0) -> None:
     """Run this process (or the process `pid`, e.g. a worker just started, before its own
-    imports) at the lowest CPU priority; its children, e.g. tesseract, inherit it."""
+    imports) at the lowest CPU priority: niceness 19 and SCHED_IDLE where there is one; its
+    children, e.g. tesseract, inherit it."""
     with contextlib.suppress(OSError):
         current = os.getpriority(os.PRIO_PROCESS, pid)
         os.setpriority(os.PRIO_PROCESS, pid, max(current, WORKER_NICENESS))
+    idle = getattr(os, "SCHED_IDLE", None)  # Linux only
+    if idle is not None:
+        with contextlib.suppress(OSError):  # (a sandbox may refuse it: niceness still holds)
+            os.sched_setscheduler(pid, idle, os.sched_param(0))
 
 
 def lower_thread_priority() -> None:

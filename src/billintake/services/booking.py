@@ -7,8 +7,9 @@ checked here (the bill exists, the currency, the open balance known here), recor
 `BillService` calls the CLI makes) and records its outcome for `GET /booking-jobs/{id}`.
 A review approval is checked in the request (what it would refuse is refused there) and
 booked by its job (`kind="approve"`).
-A job left queued or running by a stopped process is run again on start: the writes carry
-idempotency keys, so a repeat books nothing twice.
+A job left queued or running by a stopped process is run again once its lease runs out
+(queue.booking): the writes carry idempotency keys, so a repeat books nothing twice; one whose
+runs were cut off `job_max_attempts` times ends failed.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ def run_booking_job(runtime: Runtime, organization_id: str, job_id: str) -> Book
         job = repo.get_booking_job(job_id)
         if job.status.is_final:
             return job
+        if job.attempts >= runtime.settings.job_max_attempts:  # each run was cut off
+            job.status, job.error_code = BookingJobStatus.FAILED, "worker_lost"
+            job.error = (f"the job was started {job.attempts} times and never finished: its "
+                         "process was stopped each time")
+            return repo.update_booking_job(job)
         job.status, job.attempts = BookingJobStatus.RUNNING, job.attempts + 1
         repo.update_booking_job(job)
     try:
@@ -127,21 +133,6 @@ def _approve(runtime: Runtime, job: BookingJob) -> dict[str, Any]:
                     "bill_id": approval.job.bill_id},
             "bill": BillView(approval.bill).to_dict(),
             "vendor": approval.vendor.model_dump(mode="json")}
-
-
-def unfinished_booking_jobs(runtime: Runtime) -> list[tuple[str, str]]:
-    """(organization id, job id) of every booking job queued or running: to run after a
-    restart."""
-    from sqlalchemy import select
-
-    from billintake.storage.tables import BookingJobRow
-
-    with runtime.session() as session:
-        rows = session.execute(select(BookingJobRow.organization_id, BookingJobRow.id).where(
-            BookingJobRow.status.in_([BookingJobStatus.QUEUED.value,
-                                      BookingJobStatus.RUNNING.value]))
-            .order_by(BookingJobRow.created_at))
-        return [(org_id, job_id) for org_id, job_id in rows]
 
 
 def booking_job_view(job: BookingJob) -> dict[str, Any]:

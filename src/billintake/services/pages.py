@@ -18,6 +18,7 @@ from billintake.domain.errors import NotFound
 from billintake.reading.reader import read
 from billintake.reading.registry import reader_for
 from billintake.reading.render import render_page
+from billintake.services.split import bill_file, job_pages
 from billintake.storage.page_cache import PageCache
 
 WORDS = "words-v1.json"  # the cache's name for the pages' words (bump when the shape changes)
@@ -31,15 +32,22 @@ class Original:
     filename: str
     media_type: str
     data: bytes
+    part: str = ""  # the cache's name prefix for a bill's pages of a larger original
 
 
-def original_of(runtime: Runtime, organization_id: str, job_id: str) -> Original:
+def original_of(runtime: Runtime, organization_id: str, job_id: str, *,
+                whole: bool = False) -> Original:
+    """The job's file; for the first bill of a file of several (whose job keeps the whole
+    original), only that bill's pages of it, unless `whole` (the file as received)."""
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
         document = repo.get_document(job.document_sha256)
+    data = runtime.originals.read(job.document_sha256)
+    own = data if whole else bill_file(job, data, document.media_type)
+    pages = job_pages(job)
     return Original(sha256=job.document_sha256, filename=job.original_filename,
-                    media_type=document.media_type,
-                    data=runtime.originals.read(job.document_sha256))
+                    media_type=document.media_type, data=own,
+                    part="" if own is data or pages is None else f"p{pages[0]}-{pages[1]}-")
 
 
 def _cache(runtime: Runtime) -> PageCache:
@@ -55,7 +63,7 @@ def page_words(runtime: Runtime, organization_id: str, job_id: str) -> list[dict
 
 def _words(runtime: Runtime, original: Original) -> list[dict[str, Any]]:
     cache = _cache(runtime)
-    cached = cache.get(original.sha256, WORDS)
+    cached = cache.get(original.sha256, original.part + WORDS)
     if cached is not None:
         return json.loads(cached)  # type: ignore[no-any-return]
     pages: list[dict[str, Any]] = []
@@ -67,7 +75,8 @@ def _words(runtime: Runtime, original: Original) -> list[dict[str, Any]]:
                   "words": [{"text": word.text, "bbox": [round(v, 2) for v in word.bbox]}
                             for word in page.words]}
                  for page in document.pages]
-    cache.put(original.sha256, WORDS, json.dumps(pages, separators=(",", ":")).encode())
+    cache.put(original.sha256, original.part + WORDS,
+              json.dumps(pages, separators=(",", ":")).encode())
     return pages
 
 
@@ -78,7 +87,7 @@ def page_image(runtime: Runtime, organization_id: str, job_id: str, number: int)
     if not 1 <= number <= len(pages):
         raise NotFound(f"{original.filename} has no page {number}")
     dpi = runtime.settings.page_render_dpi
-    name = f"page-{number}-{dpi}.png"
+    name = f"{original.part}page-{number}-{dpi}.png"
     cache = _cache(runtime)
     image = cache.get(original.sha256, name)
     if image is None:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from billintake.bootstrap import Runtime
     from billintake.extraction.memory import MemoryBook
     from billintake.matching.vendors import VendorCandidate, VendorMatch
+    from billintake.queue.dispatcher import Dispatcher
     from billintake.reading.document import ReadDocument
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     missing = [name for name in REQUIRED_FIELDS if getattr(extracted, name) is None]
     if missing:
         reasons.append("not found on the bill: " + ", ".join(missing))
-    confidence = extracted.min_confidence()
+    confidence = extracted.joint_confidence()
     if confidence < policy.min_confidence:
         shown, limit = below_threshold(confidence, policy.min_confidence)
         reasons.append(f"confidence {shown} is below the auto-approve threshold {limit}")
@@ -304,11 +305,14 @@ def current_reasons(reasons: list[str], extracted: ExtractedBill | None,
 
 
 def run_job(runtime: Runtime, organization_id: str, job_id: str,
-            stages: Stages = DEFAULT_STAGES) -> IngestJob:
+            stages: Stages = DEFAULT_STAGES, *,
+            dispatcher: Dispatcher | None = None) -> IngestJob:
     """Run one job to a final status (pushed, needs_review or failed) and return it.
 
     A job already final is returned unchanged, so a redelivered task does nothing twice; a
-    run overtaken by a newer run of the same job stops at its next step.
+    run overtaken by a newer run of the same job stops at its next step. The jobs a file of
+    several bills makes are handed to `dispatcher` at once (without one they wait for the
+    next sweep of unfinished jobs).
     """
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
@@ -325,7 +329,7 @@ def run_job(runtime: Runtime, organization_id: str, job_id: str,
         repo.update_job(job)
     context = {"job_id": job.id, "organization_id": organization_id}
     try:
-        return _run_stages(runtime, job, stages)
+        return _run_stages(runtime, job, stages, dispatcher)
     except _Superseded:
         log.warning("a newer run of this job took over; this run stops", extra=context)
         with runtime.repository(organization_id) as repo:
@@ -337,7 +341,8 @@ class _Superseded(Exception):
     its first worker was still busy): the newer run owns the job from now on."""
 
 
-def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
+def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
+                dispatcher: Dispatcher | None) -> IngestJob:
     settings = runtime.settings
     organization_id = job.organization_id
     info = JobInput(job_id=job.id, organization_id=organization_id,
@@ -345,8 +350,10 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
                     hints=dict(job.hints))
     context = {"job_id": job.id, "organization_id": organization_id}
     try:
-        data = runtime.originals.read(job.document_sha256)
         media_type = _received_media_type(runtime, job)
+        from billintake.services.split import bill_file
+
+        data = bill_file(job, runtime.originals.read(job.document_sha256), media_type)
         companion = job.hints.get(EINVOICE_HINT)
         companion_xml = runtime.originals.read(companion) if companion else None
 
@@ -355,8 +362,8 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages) -> IngestJob:
         if readout.document is not None:  # several bills in the file: one job per bill
             from billintake.services.split import split_job
 
-            readout = replace(readout, document=split_job(runtime, job, media_type, data,
-                                                          readout.document))
+            readout = replace(readout, document=split_job(
+                runtime, job, media_type, data, readout.document, dispatcher=dispatcher))
 
         job = _set_status(runtime, job, JobStatus.EXTRACTING)
         extracted = stages.extract(replace(readout, memory=_memory_book(runtime, job)),

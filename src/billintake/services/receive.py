@@ -80,6 +80,8 @@ def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: st
     if media_type is None:
         media_type, refused = _media_type(data, runtime.settings)
         failure = failure or refused
+    held_by = None if lease is None or failure is not None else (
+        lease[0], leases.until(lease[1]))
     for attempt in range(3):
         try:
             with _receive_lock, runtime.repository(organization_id) as repo:
@@ -88,18 +90,16 @@ def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: st
                     log.info("duplicate file", extra={"job_id": existing.id,
                                                       "organization_id": organization_id})
                     return Received(job=existing, duplicate=True)
-                repo.add_document(Document(
-                    sha256=sha256, organization_id=organization_id,
-                    original_filename=filename[:255], media_type=media_type, size=len(data)))
                 job = IngestJob(organization_id=organization_id, channel=channel,
                                 document_sha256=sha256, original_filename=filename[:255],
                                 hints=job_hints)
                 if failure is not None:
                     job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
                                                              failure.code)
-                repo.add_job(job)
-                if lease is not None and failure is None:
-                    leases.claim(repo.session, job.id, lease[0], lease[1])
+                repo.add_received(Document(
+                    sha256=sha256, organization_id=organization_id,
+                    original_filename=filename[:255], media_type=media_type, size=len(data)),
+                    job, held_by=held_by)
             break
         except IntegrityError:
             # Another process recorded the same file at this moment (the document row is

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -156,19 +157,15 @@ def _csv(header: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
         writer.writerow({key: _cell(row.get(key)) for key in header})
     return out.getvalue()
 
+# A signed amount ("-12.50") is a value, not a formula, and is left as it is.
+_SIGNED_NUMBER_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
 
 def _cell(value: Any) -> str:
     """A CSV cell; text a spreadsheet would run as a formula is quoted with a leading '."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
+    formula = text[:1] in ("=", "+", "-", "@") and not _SIGNED_NUMBER_RE.fullmatch(text)
+    return "'" + text if formula else text
 
 
 def bills_csv(repo: Repository) -> str:

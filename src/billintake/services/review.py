@@ -24,9 +24,16 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from billintake.bootstrap import Runtime
+from billintake.domain.banking import (
+    compact,
+    iban_error,
+    reference_error,
+    reference_type,
+    valid_bic,
+)
 from billintake.domain.errors import (
     ConfirmationNeeded,
     Conflict,
@@ -39,6 +46,7 @@ from billintake.domain.extracted import (
     ExtractedBill,
     ExtractedLineItem,
     FieldValue,
+    PaymentData,
     TaxLine,
 )
 from billintake.domain.kinds import kind_of
@@ -179,6 +187,47 @@ class LineCorrection(BaseModel):
     tax_rate: Amount | None = None
 
 
+class PaymentCorrection(BaseModel):
+    """The payment data a reviewer corrects: each checked by its rules (an IBAN's check digits
+    and country format, a BIC's form, a structured reference's check digits); null clears."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    iban: str | None = Field(default=None, min_length=5, max_length=42)
+    bic: str | None = Field(default=None, min_length=8, max_length=14)
+    reference: str | None = Field(default=None, min_length=1, max_length=140)
+    payee_name: str | None = Field(default=None, min_length=1, max_length=140)
+
+    @field_validator("iban")
+    @classmethod
+    def _valid_iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        error = iban_error(value)
+        if error is not None:
+            raise ValueError(f"{value} is not a valid IBAN: {error}")
+        return compact(value)
+
+    @field_validator("bic")
+    @classmethod
+    def _valid_bic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bic = valid_bic(value)
+        if bic is None:
+            raise ValueError(f"{value} is not a BIC (8 or 11 characters: bank, country, "
+                             "location, branch)")
+        return bic
+
+    @field_validator("reference")
+    @classmethod
+    def _valid_reference(cls, value: str | None) -> str | None:
+        error = None if value is None else reference_error(value)
+        if error is not None:
+            raise ValueError(f"{value}: {error}")
+        return value
+
+
 class Corrections(BaseModel):
     """What a reviewer changes; a field given as null is cleared. `vendor_id` picks a vendor.
     Amounts are given as printed (a credit note's positive), as extraction gives them."""
@@ -198,6 +247,7 @@ class Corrections(BaseModel):
     total: Amount | None = None
     po_number: str | None = Field(default=None, max_length=100)
     line_items: list[LineCorrection] | None = None
+    payment: PaymentCorrection | None = None  # the fields given are corrected, the rest kept
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | None) -> Corrections:
@@ -244,7 +294,30 @@ def apply_corrections(extracted: ExtractedBill, corrections: Corrections) -> Ext
                               tax_rate=line.tax_rate, confidence=1.0,
                               evidence=_corrected(len(extracted.line_items), "lines"))
             for line in corrections.line_items or []]
+    if corrections.payment is not None:
+        updates.update(_payment_corrected(extracted, corrections.payment))
     return extracted.model_copy(update=updates)
+
+
+def _payment_corrected(extracted: ExtractedBill, fixes: PaymentCorrection) -> dict[str, Any]:
+    """The bill's payment data with the reviewer's values; a corrected IBAN is the bill's
+    account too (`vendor_iban`: what the payment guard compares and a new vendor gets)."""
+    payment = (extracted.payment or PaymentData()).model_copy()
+    updates: dict[str, Any] = {}
+    for name in fixes.model_fields_set:
+        value = getattr(fixes, name)
+        setattr(payment, name, None if value is None else FieldValue(
+            value=value, confidence=1.0, evidence=_corrected(payment.value(name))))
+    if "reference" in fixes.model_fields_set:
+        payment.reference_type = None if fixes.reference is None else reference_type(
+            fixes.reference)
+    if "iban" in fixes.model_fields_set:
+        updates["vendor_iban"] = payment.iban
+    if payment.amount is None and payment.iban is not None:
+        payment.amount = extracted.amount_due or extracted.total
+    if payment.currency is None and payment.iban is not None:
+        payment.currency = extracted.currency
+    return {**updates, "payment": payment}
 
 
 def _corrected(extracted: Any, what: str = "") -> Evidence:
@@ -393,6 +466,11 @@ def check_approval(runtime: Runtime, organization_id: str, job_id: str,
         return
 
 
+def _request_reads(runtime: Runtime, in_request: bool) -> dict[str, Any]:
+    """A check made inside an HTTP request reads the books within the request's time."""
+    return {"read_deadline_s": runtime.settings.remote_read_timeout_s} if in_request else {}
+
+
 def approve(runtime: Runtime, organization_id: str, job_id: str,
             corrections: Corrections | Mapping[str, Any] | None = None,
             booking: Booking | None = None, *, dry_run: bool = False,
@@ -420,7 +498,8 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
         kind = corrections.kind or kind_of(stored)  # fixed before the amounts are corrected
         extracted = apply_corrections(stored, corrections)
         check_bill(extracted, organization_id, kind)
-        service = BillService.open(repo, runtime.settings, runtime.originals)
+        service = BillService.open(repo, runtime.settings, runtime.originals,
+                                   **_request_reads(runtime, dry_run))
         vendor = (_new_vendor(service, extracted, job) if booking.create_vendor
                   else _choose_vendor(service, job, extracted, corrections))
         draft = bill_input_from(extracted, vendor.id, job.document_sha256, kind=kind)
@@ -445,6 +524,11 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
             # confirmed: the account the bill names is the vendor's now, the former kept
             vendor = repo.update_vendor(repo.get_vendor(vendor.id).with_account(
                 bill_accounts(extracted)[0]))
+        elif extracted.payment is not None and extracted.payment.iban is not None and \
+                not vendor.known_accounts():
+            # the vendor's first account, as a person approved it: the guard knows it now
+            vendor = repo.update_vendor(repo.get_vendor(vendor.id).with_account(
+                extracted.payment.iban.value))
         service.remember_alias(vendor, extracted.value("vendor_name"))
         if booking.tax_rate_id is not None:  # the books' tax code for the rate, remembered
             if booking.tax_rate is None:

@@ -11,17 +11,28 @@ from typing import Any
 
 from billintake.accounting.writer import TaxRate
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import BillintakeError
+from billintake.domain.errors import BillintakeError, UnreadableDocument
 from billintake.domain.extracted import Evidence, ExtractedBill, PaymentData, decimal_str
 from billintake.domain.kinds import kind_of
 from billintake.domain.model import Account, AccountClass, IngestJob, JobStatus
 from billintake.matching.vendors import rank_vendors
+from billintake.reading.sniff import PDF, TIFF
+from billintake.services.bill_pages import (
+    CHANGEABLE,
+    Bill,
+    bills_of,
+    change_view,
+    original_of,
+)
 from billintake.services.books import BillService, connection_for
 from billintake.services.inbox import inbox_status
 from billintake.services.pipeline import ReviewPolicy, vendor_candidate_of
 from billintake.services.review import checks, review_item, stored_bill
+from billintake.storage.repository import Repository
 
 log = logging.getLogger(__name__)
+
+PAGED = frozenset({PDF, TIFF})  # files whose pages may hold several bills
 
 # The fields the view shows, in its order (the contract's names).
 FIELDS = ("vendor_name", "bill_number", "bill_date", "due_date", "currency", "subtotal", "tax",
@@ -117,7 +128,8 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
     settings = runtime.settings
     with runtime.repository(organization_id) as repo:
         job = repo.get_job(job_id)
-        service = BillService.open(repo, settings, runtime.originals)
+        service = BillService.open(repo, settings, runtime.originals,  # (shown in a request)
+                                   read_deadline_s=settings.remote_read_timeout_s)
         booked = None if job.bill_id is None else service.get_bill(job.bill_id)
         accounts, books_error = _accounts(service)
         books_rates = _tax_rates(service) if books_error is None else []
@@ -131,6 +143,7 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
         confirm = [] if job.status is not JobStatus.NEEDS_REVIEW or to_check is None else [
             c.to_dict() for c in checks(repo, job, extracted, to_check)]
         backend = connection_for(repo, settings).backend
+        split = bill_pages_view(runtime, repo, job)
     item = review_item(job, ReviewPolicy.from_settings(settings), vendors=vendors,
                        settings=settings)
     ranked = rank_vendors(vendor_candidate_of(extracted, job.hints), vendors)
@@ -173,7 +186,43 @@ def review_view(runtime: Runtime, organization_id: str, job_id: str) -> dict[str
         else job.outcome.review.model_dump(mode="json"),
         "bill": None if booked is None else booked.to_dict(),
         "neighbours": _neighbours(job, waiting),
+        "split": split,
     }
+
+
+def bill_pages_view(runtime: Runtime, repo: Repository, job: IngestJob) -> dict[str, Any] | None:
+    """Where the job's bill sits in its original file: its pages, the file's other bills
+    (each with its job, pages, state, vendor, number and total), the bills before and after
+    it, whether its pages may change now, and the changes people made (None for a file of one
+    page, or an XML e-invoice)."""
+    original = original_of(job)
+    if repo.get_document(original).media_type not in PAGED:
+        return None
+    try:
+        bills, total = bills_of(runtime, repo, job)
+    except UnreadableDocument:
+        return None  # (the job says why it could not be read)
+    if total < 2 or not any(bill.job.id == job.id for bill in bills):
+        return None
+    rows = [_bill_row(bill, bill.job.id == job.id) for bill in bills]
+    at = next(i for i, row in enumerate(rows) if row["current"])
+    return {
+        "original_sha256": original, "filename": bills[0].job.original_filename,
+        "page_count": total, "pages": list(bills[at].pages), "bills": rows,
+        "previous": rows[at - 1] if at > 0 else None,
+        "next": rows[at + 1] if at + 1 < len(rows) else None,
+        "changeable": job.status in CHANGEABLE,
+        "changes": [change_view(change) for change in repo.page_changes(original)],
+    }
+
+
+def _bill_row(bill: Bill, current: bool) -> dict[str, Any]:
+    extracted = stored_bill(bill.job)
+    return {"job_id": bill.job.id, "pages": list(bill.pages), "status": bill.job.status.value,
+            "current": current, "vendor_name": extracted.value("vendor_name"),
+            "bill_number": extracted.value("bill_number"),
+            "total": _plain(extracted.value("total")),
+            "currency": extracted.value("currency")}
 
 
 def _accounts(service: BillService) -> tuple[list[Account], str | None]:

@@ -7,13 +7,23 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pypdfium2 import PdfiumError
+
 from billintake.bootstrap import Runtime
+from billintake.domain.errors import UnreadableDocument
 from billintake.domain.extracted import ExtractedBill
-from billintake.domain.model import EINVOICE_HINT, IngestJob
+from billintake.domain.model import (
+    EINVOICE_HINT,
+    ORIGINAL_HINT,
+    PAGES_HINT,
+    SPLIT_OF_HINT,
+    IngestJob,
+)
 from billintake.extraction.extractor import Extractor
 from billintake.extraction.memory import MemoryBook
 from billintake.extraction.payment import with_payment
 from billintake.extraction.split import PageRange, pages_of, split_pages
+from billintake.queue.dispatcher import Dispatcher
 from billintake.reading.document import ReadDocument
 from billintake.reading.pdfium_lock import PDFIUM
 from billintake.reading.qr import QrCode, find_codes
@@ -84,18 +94,19 @@ def with_pages(body: dict[str, Any], pages: PageRange | None) -> dict[str, Any]:
 
 # -- jobs: a received file holding several bills becomes one job per bill ---------------------
 
-PAGES_HINT = "pages"  # "first-last": the pages of the original this job's bill is
-SPLIT_OF_HINT = "split_of"  # the job of the original file the bill was found in
-ORIGINAL_HINT = "original_sha256"  # the original file (its stored content's sha256)
+__all__ = ["ORIGINAL_HINT", "PAGES_HINT", "SPLIT_OF_HINT", "bill_file", "cut_pages",
+           "find_bills", "job_pages", "page_count", "split_job", "with_pages"]
 
 
 def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
-              document: ReadDocument | None) -> ReadDocument | None:
+              document: ReadDocument | None, *,
+              dispatcher: Dispatcher | None = None) -> ReadDocument | None:
     """When the job's file holds several bills, keep the first for this job and make a job
     for each other one: its pages cut into a file of their own, received on the same channel,
-    hinted with its page range, the original file and this job. Returns the pages this job
-    reads (the first bill's), or `document` unchanged for a file of one bill."""
-    from billintake.services.receive import receive
+    hinted with its page range, the original file and this job, and handed to `dispatcher`
+    at once (without one, the next sweep of unfinished jobs takes it). Returns the pages this
+    job reads (the first bill's), or `document` unchanged for a file of one bill."""
+    from billintake.services.receive import accept_file, receive
 
     if document is None or PAGES_HINT in job.hints:
         return document
@@ -108,8 +119,13 @@ def split_job(runtime: Runtime, job: IngestJob, media_type: str, data: bytes,
         hints.update({PAGES_HINT: f"{first}-{last}", SPLIT_OF_HINT: job.id,
                       ORIGINAL_HINT: job.document_sha256})
         name = f"{stem or ext} (pages {first}-{last}){dot}{ext if stem else ''}"
-        receive(runtime, job.organization_id, cut_pages(data, media_type, (first, last)),
-                filename=name, channel=job.channel, hints=hints, media_type=media_type)
+        part = cut_pages(data, media_type, (first, last))
+        if dispatcher is None:
+            receive(runtime, job.organization_id, part, filename=name, channel=job.channel,
+                    hints=hints, media_type=media_type)
+        else:
+            accept_file(runtime, dispatcher, job.organization_id, part, filename=name,
+                        channel=job.channel, hints=hints, media_type=media_type)
     job.hints.update({PAGES_HINT: f"{ranges[0][0]}-{ranges[0][1]}",
                       ORIGINAL_HINT: job.document_sha256})
     log.info("split into %d bills: %s", len(ranges), ranges,
@@ -126,8 +142,43 @@ def job_pages(job: IngestJob) -> PageRange | None:
     return int(first), int(last)
 
 
-def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
-    """A file of only the given pages (1-based, inclusive) of a PDF or multi-page TIFF."""
+def bill_file(job: IngestJob, data: bytes, media_type: str) -> bytes:
+    """The file of the job's bill: its own file, or, for the first bill of a file of several
+    (whose job keeps the whole original), its pages cut from the original."""
+    pages = job_pages(job)
+    if pages is None or job.document_sha256 != job.hints.get(ORIGINAL_HINT):
+        return data
+    return cut_pages(data, media_type, pages)
+
+
+def page_count(data: bytes, media_type: str) -> int:
+    """How many pages a PDF or multi-page TIFF has (an image: one); UnreadableDocument when
+    the file cannot be opened."""
+    try:
+        if media_type == TIFF:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                return int(getattr(image, "n_frames", 1))
+        if media_type != "application/pdf":
+            return 1
+        import pypdfium2 as pdfium
+
+        with PDFIUM:
+            document = pdfium.PdfDocument(data)
+            try:
+                return len(document)
+            finally:
+                document.close()
+    except (OSError, ValueError, PdfiumError) as exc:
+        raise UnreadableDocument(f"its pages cannot be counted: {exc}") from exc
+
+
+def cut_pages(data: bytes, media_type: str, pages: PageRange, *, mark: str | None = None
+              ) -> bytes:
+    """A file of only the given pages (1-based, inclusive) of a PDF or multi-page TIFF.
+    `mark` is written into its metadata (where it was cut from, by which change): two cuts
+    of the same pages made by different changes are then different files."""
     first, last = pages
     if media_type == TIFF:
         from PIL import Image, ImageSequence
@@ -135,8 +186,9 @@ def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
         with Image.open(io.BytesIO(data)) as image:
             frames = [frame.copy() for frame in ImageSequence.Iterator(image)][first - 1:last]
         out = io.BytesIO()
+        extra = {} if mark is None else {"description": mark}
         frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:],
-                       compression="tiff_deflate")
+                       compression="tiff_deflate", **extra)
         return out.getvalue()
     import pypdfium2 as pdfium
 
@@ -148,6 +200,14 @@ def cut_pages(data: bytes, media_type: str, pages: PageRange) -> bytes:
             out = io.BytesIO()
             part.save(out)
             part.close()
-            return out.getvalue()
         finally:
             source.close()
+    if mark is None:
+        return out.getvalue()
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(out.getvalue())))
+    writer.add_metadata({"/BillintakeCut": mark})
+    marked = io.BytesIO()
+    writer.write(marked)
+    return marked.getvalue()

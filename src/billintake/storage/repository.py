@@ -15,13 +15,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billintake.domain.errors import Conflict, DuplicateBill, NotFound
 from billintake.domain.memory import VendorMemory
 from billintake.domain.model import (
+    ORIGINAL_HINT,
     Account,
     Bill,
     BillPayment,
@@ -30,6 +31,7 @@ from billintake.domain.model import (
     IngestJob,
     JobStatus,
     Organization,
+    PageChange,
     Vendor,
     new_id,
     utcnow,
@@ -49,6 +51,7 @@ from .tables import (
     DocumentRow,
     IngestJobRow,
     OrganizationRow,
+    PageChangeRow,
     VendorMemoryRow,
     VendorRow,
 )
@@ -62,6 +65,25 @@ def hash_api_key(key: str) -> str:
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
+
+
+# The statements of the request path, built once (their parameters bound at each call): the
+# cost of building and keying a statement is most of a short one's time.
+_ORGANIZATION_FOR_KEY = (
+    select(OrganizationRow).join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
+    .where(ApiKeyRow.key_hash == bindparam("key_hash"), ApiKeyRow.revoked_at.is_(None)))
+_JOB_BY_DOCUMENT = (
+    select(IngestJobRow)
+    .where(IngestJobRow.organization_id == bindparam("organization_id"),
+           IngestJobRow.document_sha256 == bindparam("sha256"))
+    .order_by(IngestJobRow.created_at).limit(1))
+_DOCUMENT_RECORDED = select(DocumentRow.sha256).where(
+    DocumentRow.organization_id == bindparam("organization_id"),
+    DocumentRow.sha256 == bindparam("sha256"))
+_INSERT_DOCUMENT = insert(DocumentRow.__table__)
+_INSERT_JOB = insert(IngestJobRow.__table__)
+
+LEASE_COLUMNS = ("lease_owner", "lease_until")  # a job's lease is the queue's, not the job's
 
 
 def _row_dict(row: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -113,11 +135,7 @@ class Directory:
         return ApiKey.model_validate(_row_dict(row, exclude=("key_hash",)))
 
     def organization_for_key(self, key: str) -> Organization | None:
-        row = self.session.scalar(
-            select(OrganizationRow)
-            .join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
-            .where(ApiKeyRow.key_hash == hash_api_key(key), ApiKeyRow.revoked_at.is_(None))
-        )
+        row = self.session.scalar(_ORGANIZATION_FOR_KEY, {"key_hash": hash_api_key(key)})
         return None if row is None else Organization.model_validate(_row_dict(row))
 
     def get_organization(self, organization_id: str) -> Organization:
@@ -184,19 +202,33 @@ class Repository(OrganizationScope):
                 setattr(row, key, value)
         self.session.flush()
 
-    # -- vendors ---------------------------------------------------------------------------
+    # -- vendors and the chart of accounts -------------------------------------------------
     def add_vendor(self, vendor: Vendor) -> Vendor:
+        """A new vendor of this organization (NotFound if it names another one)."""
         return self._add(VendorRow, vendor)
 
-    def get_vendor(self, vendor_id: str) -> Vendor:
-        return self._load(Vendor, VendorRow, vendor_id, "vendor")
-
-    def list_vendors(self) -> list[Vendor]:
-        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
-
     def update_vendor(self, vendor: Vendor) -> Vendor:
+        """The vendor's stored fields replaced by these (its id and organization stay)."""
         self._update(VendorRow, vendor, "vendor", vendor.model_dump())
         return vendor
+
+    def add_account(self, account: Account) -> Account:
+        return self._add(AccountRow, account)
+
+    def get_vendor(self, vendor_id: str) -> Vendor:
+        """This organization's vendor; another organization's id is NotFound, as if absent."""
+        return self._load(Vendor, VendorRow, vendor_id, "vendor")
+
+    def get_account(self, account_id: str) -> Account:
+        return self._load(Account, AccountRow, account_id, "account")
+
+    def list_vendors(self) -> list[Vendor]:
+        """This organization's vendors, by name."""
+        return self._load_all(Vendor, self._owned(VendorRow).order_by(VendorRow.name))
+
+    def list_accounts(self) -> list[Account]:
+        """This organization's chart of accounts, by code."""
+        return self._load_all(Account, self._owned(AccountRow).order_by(AccountRow.code))
 
     def move_bills(self, from_vendor_id: str, to_vendor_id: str) -> int:
         """Every bill of one vendor made another's (a merge); how many moved."""
@@ -254,16 +286,6 @@ class Repository(OrganizationScope):
         self.session.delete(row)
         self.session.flush()
         return True
-
-    # -- accounts --------------------------------------------------------------------------
-    def add_account(self, account: Account) -> Account:
-        return self._add(AccountRow, account)
-
-    def get_account(self, account_id: str) -> Account:
-        return self._load(Account, AccountRow, account_id, "account")
-
-    def list_accounts(self) -> list[Account]:
-        return self._load_all(Account, self._owned(AccountRow).order_by(AccountRow.code))
 
     # -- documents -------------------------------------------------------------------------
     def add_document(self, document: Document) -> Document:
@@ -368,13 +390,29 @@ class Repository(OrganizationScope):
     def add_job(self, job: IngestJob) -> IngestJob:
         return self._add(IngestJobRow, job, _job_row(job))
 
+    def add_received(self, document: Document, job: IngestJob, *,
+                     held_by: tuple[str, datetime] | None = None) -> IngestJob:
+        """Record a received file: its document (unless recorded already) and its new job,
+        with plain INSERTs and no flush of their own (the request path's one short write).
+        `held_by` (holder, until): the job is written already leased to the dispatcher that
+        will queue it. A concurrent writer of the same file fails the commit (IntegrityError)."""
+        self._check_org(document)
+        self._check_org(job)
+        recorded = self.session.execute(_DOCUMENT_RECORDED, {
+            "organization_id": self.organization_id, "sha256": document.sha256}).first()
+        if recorded is None:
+            self.session.execute(_INSERT_DOCUMENT, document.model_dump())
+        values = _job_row(job)
+        values["lease_owner"], values["lease_until"] = held_by or (None, None)
+        self.session.execute(_INSERT_JOB, values)
+        return job
+
     def get_job(self, job_id: str) -> IngestJob:
         return _job(self._get(IngestJobRow, job_id, "job"))
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
-        row = self.session.scalar(
-            self._owned(IngestJobRow, IngestJobRow.document_sha256 == sha256)
-            .order_by(IngestJobRow.created_at).limit(1))
+        row = self.session.scalar(_JOB_BY_DOCUMENT, {"organization_id": self.organization_id,
+                                                     "sha256": sha256})
         return None if row is None else _job(row)
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
@@ -393,6 +431,22 @@ class Repository(OrganizationScope):
         ).order_by(IngestJobRow.created_at.desc(), IngestJobRow.id).limit(limit)
         return list(self.session.scalars(query))
 
+    def jobs_of_original(self, original_sha256: str) -> list[IngestJob]:
+        """The jobs of the bills found in one original file (their `original_sha256` hint)."""
+        query = self._owned(IngestJobRow, IngestJobRow.hints[ORIGINAL_HINT].as_string()
+                            == original_sha256).order_by(IngestJobRow.created_at)
+        return [_job(row) for row in self.session.scalars(query)]
+
+    def add_page_change(self, change: PageChange) -> PageChange:
+        return self._add(PageChangeRow, change, change.model_dump(mode="json") | {
+            "at": change.at})
+
+    def page_changes(self, original_sha256: str) -> list[PageChange]:
+        """The changes people made to the bills of one original file, oldest first."""
+        return self._load_all(PageChange, self._owned(
+            PageChangeRow, PageChangeRow.original_sha256 == original_sha256)
+            .order_by(PageChangeRow.at, PageChangeRow.id))
+
     def update_job(self, job: IngestJob) -> IngestJob:
         self._check_org(job)
         job.updated_at = datetime.now(UTC)
@@ -404,7 +458,8 @@ class Repository(OrganizationScope):
         return self._add(BookingJobRow, job, job.model_dump())
 
     def get_booking_job(self, job_id: str) -> BookingJob:
-        return self._load(BookingJob, BookingJobRow, job_id, "booking job")
+        row = self._get(BookingJobRow, job_id, "booking job")  # (its lease: storage.leases)
+        return BookingJob.model_validate(_row_dict(row, exclude=LEASE_COLUMNS))
 
     def update_booking_job(self, job: BookingJob) -> BookingJob:
         job.updated_at = datetime.now(UTC)
@@ -468,7 +523,7 @@ def _bill_row(bill: Bill) -> dict[str, Any]:
 def _job(row: IngestJobRow) -> IngestJob:
     """The job a row holds; its lease is the queue's business (`storage.leases`), not the
     job's, and no update of the job touches it."""
-    return IngestJob.model_validate(_row_dict(row, exclude=("lease_owner", "lease_until")))
+    return IngestJob.model_validate(_row_dict(row, exclude=LEASE_COLUMNS))
 
 
 def _job_row(job: IngestJob) -> dict[str, Any]:

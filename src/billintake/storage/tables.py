@@ -236,7 +236,22 @@ class BillPaymentRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
-class IngestJobRow(Base):
+class _LeasedWork:
+    """The columns of work that workers take under a lease: its state, why it failed, how
+    often it was tried, when, and who holds it (runs it or has it queued) until when (see
+    storage.leases)."""
+
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class IngestJobRow(_LeasedWork, Base):
     __tablename__ = "ingest_jobs"
     __table_args__ = (
         Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
@@ -249,38 +264,41 @@ class IngestJobRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     document_sha256: Mapped[str] = mapped_column(String(64))
     original_filename: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     hints: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # JobOutcome
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    # who holds the unfinished job (runs it or has it queued), until when (see storage.leases)
-    lease_owner: Mapped[str | None] = mapped_column(String(96), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class BookingJobRow(Base):
+class PageChangeRow(Base):
+    """A person's change of where the bills of a file begin and end (domain `PageChange`)."""
+
+    __tablename__ = "page_changes"
+    __table_args__ = (Index("ix_page_changes_org_original", "organization_id",
+                            "original_sha256"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    before: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    after: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class BookingJobRow(_LeasedWork, Base):
     """A push or payment to the accounting system, run outside the HTTP request."""
 
     __tablename__ = "booking_jobs"
-    __table_args__ = (Index("ix_booking_jobs_status", "status"),)
+    __table_args__ = (Index("ix_booking_jobs_status", "status"),
+                      Index("ix_booking_jobs_status_lease", "status", "lease_until"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
 class AccountingConnectionRow(Base):

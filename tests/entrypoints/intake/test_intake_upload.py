@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from fixtures_gen.intake_fixtures import (
 
 from billintake.bootstrap import Runtime
 from billintake.domain.model import JobStatus
+from billintake.queue.local import LocalDispatcher
+from billintake.services.pipeline import Readout, Stages, read_stage
 from billintake.settings import Settings
 
 LIMIT = 300_000
@@ -242,3 +245,41 @@ def test_a_failed_job_can_be_retried_over_http(server: str, app_runtime: Runtime
                           files={"files": ("r.xml", xml, "application/xml")}).json()["jobs"]
     wait_final(app_runtime, org_id, [review["id"]])
     assert httpx.post(f"{server}/jobs/{review['id']}/retry", headers=auth).status_code == 409
+
+
+def test_uploads_are_taken_while_every_worker_is_busy(app_runtime: Runtime,
+                                                      org: tuple[str, dict[str, str]]) -> None:
+    """Storing and queueing a file never waits for a worker: with the only worker held in
+    the middle of a job, further uploads still answer 202 with their queued jobs."""
+    org_id, auth = org
+    reading, release = threading.Event(), threading.Event()
+
+    def held_read(data: bytes, media_type: str, companion: bytes | None,
+                  settings: Settings) -> Readout:
+        reading.set()
+        release.wait(60)
+        return read_stage(data, media_type, companion, settings)
+
+    dispatcher = LocalDispatcher(app_runtime, mode="thread", workers=1,
+                                 stages=Stages(read=held_read))
+    try:
+        with running_app(app_runtime, dispatcher) as url:
+            def upload(index: int) -> dict[str, str]:
+                bill = digital_bill(index)
+                response = httpx.post(f"{url}/bills/upload", headers=auth, timeout=30,
+                                      files={"files": (bill.name, bill.data, "application/pdf")})
+                assert response.status_code == 202, response.text
+                return response.json()["jobs"][0]
+
+            first = upload(40)
+            assert reading.wait(30), "the worker never started the first job"
+            later = [upload(index) for index in (41, 42, 43)]
+            assert all(job["status"] == "queued" for job in later)
+            with app_runtime.repository(org_id) as repo:  # the worker is still on the first
+                assert repo.get_job(first["id"]).status is JobStatus.READING
+            release.set()
+            finished = wait_final(app_runtime, org_id, [first["id"]] + [j["id"] for j in later])
+            assert all(job.status is JobStatus.NEEDS_REVIEW for job in finished)
+    finally:
+        release.set()
+        dispatcher.close()

@@ -153,12 +153,15 @@ def cii_xml(spec: InvoiceSpec, profile: str) -> bytes:
     b.add(tx, "ram:ApplicableHeaderTradeDelivery")
     settlement = b.add(tx, "ram:ApplicableHeaderTradeSettlement")
     if rank >= 1:
-        b.add(settlement, "ram:PaymentReference", spec.number)
+        b.add(settlement, "ram:PaymentReference", spec.payment_reference or spec.number)
     b.add(settlement, "ram:InvoiceCurrencyCode", spec.currency)
     if rank >= 1 and spec.iban:
         means = b.add(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         b.add(means, "ram:TypeCode", "58")
         b.add(b.add(means, "ram:PayeePartyCreditorFinancialAccount"), "ram:IBANID", spec.iban)
+        if rank >= 3 and spec.bic:
+            b.add(b.add(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID",
+                  spec.bic)
     if rank >= 1:
         for tax in spec.tax_breakdown:
             el = b.add(settlement, "ram:ApplicableTradeTax")

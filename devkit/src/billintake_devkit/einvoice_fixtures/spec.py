@@ -71,6 +71,8 @@ class InvoiceSpec:
     due_date: date | None = None
     payment_terms: str | None = None
     iban: str | None = None
+    bic: str | None = None  # the payee's bank (EN 16931 profiles and up)
+    payment_reference: str | None = None  # what the payer quotes (default: the number)
     po_number: str | None = None
     contract: str | None = None
     preceding_invoice: str | None = None

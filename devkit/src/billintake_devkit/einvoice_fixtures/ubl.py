@@ -91,8 +91,11 @@ def ubl_xml(spec: InvoiceSpec, *, customization: str = PEPPOL) -> bytes:
         b.add(means, "cbc:PaymentMeansCode", "30", name="Credit transfer")
         if kind == "CreditNote" and spec.due_date:
             b.add(means, "cbc:PaymentDueDate", spec.due_date.isoformat())
-        b.add(means, "cbc:PaymentID", spec.number)
-        b.add(b.add(means, "cac:PayeeFinancialAccount"), "cbc:ID", spec.iban)
+        b.add(means, "cbc:PaymentID", spec.payment_reference or spec.number)
+        account = b.add(means, "cac:PayeeFinancialAccount")
+        b.add(account, "cbc:ID", spec.iban)
+        if spec.bic:
+            b.add(b.add(account, "cac:FinancialInstitutionBranch"), "cbc:ID", spec.bic)
     if spec.payment_terms:
         b.add(b.add(root, "cac:PaymentTerms"), "cbc:Note", spec.payment_terms)
     tax_total = b.add(root, "cac:TaxTotal")

@@ -25,6 +25,7 @@ from billintake.services import people
 from billintake.storage.repository import Repository
 
 SESSION_COOKIE = "billintake_session"
+API_KEY_SHOWN = 10  # the characters of a key stored as its prefix (storage.repository)
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_KEY = "missing API key: send 'Authorization: Bearer <key>'"
@@ -47,6 +48,14 @@ class Caller:
 
     organization: Organization
     session: LoginSession | None = None
+    key_prefix: str | None = None  # the API key's first characters, as `key list` shows them
+
+    @property
+    def actor(self) -> str:
+        """Who acts, as a record of who did something names them."""
+        if self.session is not None:
+            return self.session.user.email
+        return f"API key {self.key_prefix}…" if self.key_prefix else "API key"
 
 
 def signed_in(request: Request, runtime: Runtime) -> LoginSession | None:
@@ -80,7 +89,7 @@ def current_caller(request: Request,
             org = directory.organization_for_key(key)
         if org is None:
             raise Unauthorized("invalid or revoked API key")
-        return Caller(org)
+        return Caller(org, key_prefix=key[:API_KEY_SHOWN])
     if request.cookies.get(SESSION_COOKIE) is None:
         raise Unauthorized(NO_KEY)
     session = signed_in(request, runtime)

@@ -22,6 +22,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.BillintakeError], int]] = [
     (errors.UnsupportedMediaType, 415),
     (errors.UnreadableDocument, 422),
     (errors.ValidationFailed, 422),
+    (errors.AccountingTimeout, 504),
     (errors.AccountingBackendError, 502),
 ]
 
@@ -81,7 +82,8 @@ _DESCRIPTIONS = {400: "Bad request", 401: "No valid API key or session",
                  403: "Not allowed this way (e.g. a change without the session's CSRF token)",
                  404: "Not found in the caller's organization", 409: "Conflict",
                  413: "Over a size limit", 415: "Not a bill format",
-                 422: "Invalid input", 502: "The accounting system failed or refused"}
+                 422: "Invalid input", 502: "The accounting system failed or refused",
+                 504: "The accounting system did not answer in time (nothing was changed)"}
 
 
 def install_error_responses(app: FastAPI) -> None:

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run again the booking jobs a stopped server left unfinished; stop the runner with it."""
+    """Take the booking jobs nobody holds (a stopped server left them unfinished), and from
+    then on every third of a lease; stop the runner with the app."""
     runner = booking_runner(app)
     count = await run_in_threadpool(runner.resubmit_unfinished)
     if count:
@@ -61,7 +62,11 @@ def booking_runner(app: Any) -> BookingRunner:
 
 
 def bill_service(repo: OrgRepository, runtime: RuntimeDep) -> BillService:
-    return BillService.open(repo, runtime.settings, runtime.originals)
+    """The books of the caller's organization, read within the request's time: a hanging
+    accounting system gives 504 (`remote_read_timeout_s`), a failing one 502, with the
+    reason. (Writes to it run as booking jobs, never in the request.)"""
+    return BillService.open(repo, runtime.settings, runtime.originals,
+                            read_deadline_s=runtime.settings.remote_read_timeout_s)
 
 
 Service = Annotated[BillService, Depends(bill_service)]

@@ -24,7 +24,7 @@ def attachment(filename: str) -> str:
 @router.get("/{job_id}/original", response_class=Response)
 def original(job_id: str, org: CurrentOrg, runtime: RuntimeDep) -> Response:
     """The file as received, as a download (never rendered inline by the browser)."""
-    file = pages.original_of(runtime, org.id, job_id)
+    file = pages.original_of(runtime, org.id, job_id, whole=True)
     return Response(file.data, media_type=file.media_type, headers={
         "Content-Disposition": attachment(file.filename), "Cache-Control": "private, no-store",
         "Content-Security-Policy": "sandbox"})

@@ -113,22 +113,21 @@ async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -
         request.stream(), request.headers.get("content-type", ""),
         max_file_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files,
         max_total_bytes=budget, spool_dir=spool_dir)
-    with upload_files(received) as files:
-        # every file sniffed before any is taken (one 415 takes none); one in memory at a time
-        media_types = [await run_in_threadpool(_sniffed, file, settings) for file in files]
-        dispatcher = _dispatcher(request.app)
-        jobs = []
-        for file, media_type in zip(files, media_types, strict=True):
-            accepted = await run_in_threadpool(
-                _accept_upload, runtime, dispatcher, org.id, file, media_type)
-            jobs.append(job_view(accepted.job, duplicate=accepted.duplicate))
-    return JSONResponse({"jobs": jobs}, status_code=202)
+    dispatcher = _dispatcher(request.app)
+    with upload_files(received) as files:  # one hop to a thread for all the blocking work
+        accepted = await run_in_threadpool(_accept_uploads, runtime, dispatcher, org.id, files)
+    return JSONResponse({"jobs": [job_view(a.job, duplicate=a.duplicate) for a in accepted]},
+                        status_code=202)
 
 
-def _accept_upload(runtime: Runtime, dispatcher: Dispatcher, organization_id: str,
-                   file: UploadedFile, media_type: str) -> Received:
-    return accept_file(runtime, dispatcher, organization_id, file.read(),
-                       filename=file.filename, channel=Channel.UPLOAD, media_type=media_type)
+def _accept_uploads(runtime: Runtime, dispatcher: Dispatcher, organization_id: str,
+                    files: list[UploadedFile]) -> list[Received]:
+    """Sniff every file before any is taken (one 415 takes none), then store and queue each;
+    one file in memory at a time."""
+    media_types = [_sniffed(file, runtime.settings) for file in files]
+    return [accept_file(runtime, dispatcher, organization_id, file.read(),
+                        filename=file.filename, channel=Channel.UPLOAD, media_type=media_type)
+            for file, media_type in zip(files, media_types, strict=True)]
 
 
 def _sniffed(file: UploadedFile, settings: Settings) -> str:

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 
-from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
+from billintake.entrypoints.api.auth import CurrentCaller, CurrentOrg, RuntimeDep
 from billintake.entrypoints.api.params import Offset
 from billintake.entrypoints.api.routes_accounting import booking_runner
-from billintake.entrypoints.api.routes_intake import job_view
-from billintake.services import inbox, review
+from billintake.entrypoints.api.routes_intake import dispatcher_of, job_view
+from billintake.services import bill_pages, inbox, review
 from billintake.services.booking import booking_job_view, submit_approval
 from billintake.services.review_view import review_view
 
@@ -21,6 +21,7 @@ router = APIRouter(tags=["review"])
 APPROVE_EXAMPLE = {"total": "119.00", "due_date": "2024-04-04", "vendor_id": "<id from GET "
                    "/vendors>", "account_id": "<an expense account from GET /accounts>",
                    "confirm": ["possible_duplicate"]}
+PAGES_EXAMPLES = [{"starts_at": 3}, {"ends_at": 2}, {"merge": "next"}, {"split_at": 2}]
 InboxStatus = Literal["processing", "needs_review", "duplicate", "approved", "booked",
                       "partly_paid", "paid", "failed"]
 
@@ -72,6 +73,28 @@ def approve(job_id: str, request: Request, org: CurrentOrg, runtime: RuntimeDep,
     booking_runner(request.app).submit(org.id, job.id)
     return JSONResponse({"job": booking_job_view(job)}, status_code=202,
                         headers={"Location": f"/booking-jobs/{job.id}"})
+
+
+@router.post("/review/{job_id}/pages", status_code=202)
+def change_pages(job_id: str, request: Request, caller: CurrentCaller, runtime: RuntimeDep,
+                 body: Annotated[dict[str, Any], Body(examples=PAGES_EXAMPLES)]
+                 ) -> JSONResponse:
+    """Move where the bills of a file of several begin and end (pages of the original file,
+    from 1), exactly one of: `starts_at` (this bill starts at that page, the previous one
+    ends before it), `ends_at` (this bill ends there, the next starts after it), `merge`
+    (`previous` or `next`: one bill of both), `split_at` (a new bill from that page on; also
+    for a file read as one bill). Every affected bill is read again from its new pages (202:
+    follow `GET /review/{job_id}` or `/jobs/{id}`); the original is kept, a merged bill's job
+    ends failed ("merged"), and the change is recorded with who made it and the results it
+    superseded (`split.changes` of the review view). 422 for pages that do not fit; 409 when
+    an affected bill is booked or being read."""
+    changed = bill_pages.change_pages(runtime, caller.organization.id, job_id, body,
+                                      by=caller.actor)
+    dispatcher = dispatcher_of(request.app)
+    for queued in changed.to_run:
+        dispatcher.submit(caller.organization.id, queued)
+    return JSONResponse({"change": bill_pages.change_view(changed.change),
+                         "queued": changed.to_run}, status_code=202)
 
 
 @router.post("/review/{job_id}/reject")

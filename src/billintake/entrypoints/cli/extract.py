@@ -21,7 +21,7 @@ def extract(
                                help="one JSON object per bill, per line, with its \"pages\" "
                                     "(a file holding several bills gives several lines)"),
     pretty: bool = typer.Option(False, "--json", help="pretty-print one file's JSON"),
-    no_model: bool = typer.Option(False, "--no-model", help="rules only, no trained scorer"),
+    no_model: bool = typer.Option(False, "--no-model", help="rules only, no trained ranker"),
     explain: bool = typer.Option(False, "--explain",
                                  help="for a person: each field, where it was found, by which "
                                       "label, and why it won"),

@@ -19,11 +19,13 @@ from billintake.services import review
 commands = typer.Typer()
 
 review_app = group(commands, "review",
-                   "Bills waiting for review: list, approve (with corrections), reject.")
+                   "Bills waiting for review: list, approve (with corrections), reject, "
+                   "pages (move where the bills of a file of several begin and end).")
 
 
 def corrections_from(pairs: list[str]) -> dict[str, Any]:
-    """`field=value` pairs; `line_items=` takes a JSON list, an empty value clears a field."""
+    """`field=value` pairs; `line_items=` takes a JSON list, `payment.iban=` (`bic`,
+    `reference`, `payee_name`) a payment field, an empty value clears a field."""
     corrections: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -36,6 +38,9 @@ def corrections_from(pairs: list[str]) -> dict[str, Any]:
             except json.JSONDecodeError as exc:
                 raise ValidationFailed(f"line_items: not a JSON list ({exc.msg})",
                                        field="line_items") from exc
+        elif name.startswith("payment."):
+            corrections.setdefault("payment", {})[name.removeprefix("payment.")] = \
+                value.strip() or None
         else:
             corrections[name] = value.strip() or None
     return corrections
@@ -72,7 +77,8 @@ def review_approve(
     job: str = typer.Argument(..., help="the job's id (or a unique prefix)"),
     corrections: list[str] = typer.Option(
         [], "--set", help="a correction FIELD=VALUE (repeatable), e.g. total=119.00, "
-        "vendor_id=..., due_date=2024-04-04; FIELD= clears it"),
+        "vendor_id=..., due_date=2024-04-04, payment.iban=DE89..., payment.reference=RF18...; "
+        "FIELD= clears it"),
     account: str | None = typer.Option(None, "--account",
                                        help="expense account id (see `billintake accounts`)"),
     create_vendor: bool = typer.Option(False, "--create-vendor",
@@ -111,3 +117,57 @@ def review_reject(job: str = typer.Argument(..., help="the job's id (or a unique
         emit({"job_id": done.id, "status": done.status.value, "error": done.error},
              json_output, columns=("job", "status", "reason"),
              rows=[[short_id(done.id), done.status.value, done.error]], title="rejected")
+
+
+@review_app.command("pages")
+def review_pages(
+    job: str = typer.Argument(..., help="the job's id (or a unique prefix)"),
+    starts_at: int | None = typer.Option(
+        None, "--starts-at", help="this bill starts at that page of the file (the previous "
+        "bill ends before it)"),
+    ends_at: int | None = typer.Option(
+        None, "--ends-at", help="this bill ends at that page (the next bill starts after it)"),
+    merge: str | None = typer.Option(None, "--merge",
+                                     help="previous or next: one bill of this and that one"),
+    split_at: int | None = typer.Option(None, "--split-at",
+                                        help="a new bill from that page of the file on"),
+    org: str | None = OrgOption, json_output: bool = JsonOption,
+) -> None:
+    """Move where the bills of a file of several begin and end (one option; pages of the
+    file, from 1): the affected bills are read again from their new pages, here and now."""
+    from billintake.queue import get_dispatcher
+    from billintake.services.bill_pages import change_pages
+
+    asked = {name: value for name, value in (("starts_at", starts_at), ("ends_at", ends_at),
+                                             ("merge", merge), ("split_at", split_at))
+             if value is not None}
+    with user_errors(json_output), acting_for(org) as (runtime, organization_id):
+        changed = change_pages(runtime, organization_id, job_id(runtime, organization_id, job),
+                               asked, by=f"command line ({_login()})")
+        dispatcher = get_dispatcher(runtime)
+        try:
+            for queued in changed.to_run:
+                dispatcher.submit(organization_id, queued)
+            wait = getattr(dispatcher, "wait_idle", None)
+            if wait is not None:  # in-process: read them before exiting
+                wait()
+        finally:
+            dispatcher.close()
+        change = changed.change
+        rows = [[short_id(b.job_id), f"{b.pages[0]}-{b.pages[1]}", "before"]
+                for b in change.before] + [[short_id(b.job_id), f"{b.pages[0]}-{b.pages[1]}",
+                                            "after"] for b in change.after]
+        emit({"change": change.model_dump(mode="json", exclude={"before": {"__all__": {
+            "outcome"}}}), "queued": changed.to_run}, json_output,
+             columns=("job", "pages", "when"), rows=rows, title=DONE[change.action])
+
+
+DONE = {"move": "boundary moved", "merge": "merged", "split": "split"}
+
+
+def _login() -> str:
+    """The person at the command line, as the system knows them."""
+    import os
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name

@@ -171,8 +171,9 @@ def parse_cii(root: Node, layout: Layout, *, einvoice_format: str) -> ExtractedB
 
     bill["currency"] = common.upper(doc.string_field(settlement, "ram:InvoiceCurrencyCode"))
     currency = None if bill["currency"] is None else bill["currency"].value
-    iban = doc.first(settlement, "ram:SpecifiedTradeSettlementPaymentMeans"
-                                 "/ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
+    means = doc.first(settlement, "ram:SpecifiedTradeSettlementPaymentMeans"
+                                  "[ram:PayeePartyCreditorFinancialAccount/ram:IBANID]")
+    iban = doc.first(means, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
     bill["vendor_iban"] = doc.field(normalize_identifier(doc.text_of(iban)), iban)
 
     terms = doc.all(settlement, "ram:SpecifiedTradePaymentTerms")
@@ -201,6 +202,15 @@ def parse_cii(root: Node, layout: Layout, *, einvoice_format: str) -> ExtractedB
     bill["amount_due"] = doc.amount_field(summation, "ram:DuePayableAmount")
     bill["discount"] = common.nonzero(doc.amount_field(summation, "ram:AllowanceTotalAmount"))
 
+    # BT-83 remittance information; CreditorReferenceID (BT-90) is the seller's SEPA direct
+    # debit creditor id, not what a transfer quotes.
+    bill["payment"] = common.payment_data(
+        doc, bill, iban=iban,
+        bic=doc.first(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
+        reference=doc.first(settlement, "ram:PaymentReference"),
+        payee=doc.first(settlement, "ram:PayeeTradeParty/ram:Name",
+                        "ram:SpecifiedTradeSettlementPaymentMeans"
+                        "/ram:PayeePartyCreditorFinancialAccount/ram:AccountName"))
     paths = ("ram:TotalPrepaidAmount", "ram:RoundingAmount", "ram:LineTotalAmount")
     return common.checked_bill(doc, bill, type_code, tax_categories + line_categories,
                                summation, paths, einvoice_format=einvoice_format)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from billintake.domain.banking import compact, iban_error, reference_type, valid_bic
 from billintake.domain.currency import ISO_4217
 from billintake.domain.extracted import (
     DocumentType,
     ExtractedBill,
     ExtractedLineItem,
     FieldValue,
+    PaymentData,
     TaxLine,
 )
 
@@ -194,3 +196,37 @@ def build(bill: dict[str, Any], *, warnings: list[str], einvoice_format: str) ->
 
 def line_item(description: str, **values: Any) -> ExtractedLineItem:
     return ExtractedLineItem(description=description, confidence=1.0, **values)
+
+
+def payment_data(doc: XmlDoc, bill: dict[str, Any], *, iban: Node | None, bic: Node | None,
+                 reference: Node | None, payee: Node | None) -> PaymentData | None:
+    """The payment data the XML states exactly: the payee's IBAN (BT-84) and BIC (BT-86), the
+    remittance information (BT-83) and the payee (BT-59, else the account's name BT-85, else
+    the seller, who is paid when no payee is named); the amount due (BT-115, else the total)
+    and the currency. An IBAN or BIC its rules reject is left out with a warning; None when
+    the XML names neither an account nor a reference."""
+    account = _checked(doc, iban, iban_error, "IBAN")
+    bank = _checked(doc, bic, lambda text: None if valid_bic(text) else "not a BIC", "BIC")
+    remittance = doc.field(doc.text_of(reference), reference)
+    if account is None and remittance is None:
+        return None
+    return PaymentData(
+        iban=account, bic=bank, reference=remittance,
+        reference_type=None if remittance is None else reference_type(remittance.value),
+        amount=bill.get("amount_due") or bill.get("total"), currency=bill.get("currency"),
+        payee_name=doc.field(doc.text_of(payee), payee) or bill.get("vendor_name"))
+
+
+def _checked(doc: XmlDoc, node: Node | None, error_of: Any, what: str
+             ) -> FieldValue[str] | None:
+    """A bank identifier in its compact form, or None (with a warning) when it is invalid."""
+    text = doc.text_of(node)
+    if text is None or node is None:
+        return None
+    error = error_of(text)
+    if error is not None:
+        doc.warnings.append(f"{doc.path_of(node)}: {text!r} is not a valid {what} ({error}); "
+                            "it is not paid to.")
+        return None
+    return doc.field(compact(text), node)
+

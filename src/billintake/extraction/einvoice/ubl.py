@@ -119,7 +119,8 @@ def parse_ubl(root: Node, *, einvoice_format: str) -> ExtractedBill:
 
     _party(doc, doc.first(root, "cac:AccountingSupplierParty/cac:Party"), bill, "vendor")
     _party(doc, doc.first(root, "cac:AccountingCustomerParty/cac:Party"), bill, "buyer")
-    iban = doc.first(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID")
+    means = doc.first(root, "cac:PaymentMeans[cac:PayeeFinancialAccount/cbc:ID]")
+    iban = doc.first(means, "cac:PayeeFinancialAccount/cbc:ID")
     bill["vendor_iban"] = doc.field(normalize_identifier(doc.text_of(iban)), iban)
 
     tax_total = _tax_total(doc, root, currency)
@@ -142,6 +143,12 @@ def parse_ubl(root: Node, *, einvoice_format: str) -> ExtractedBill:
     if bill["tax"] is None and tax_lines and totals is not None:
         bill["tax"] = doc.field(sum((t.amount for t in tax_lines), Decimal(0)), totals)
 
+    bill["payment"] = common.payment_data(
+        doc, bill, iban=iban,
+        bic=doc.first(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"),
+        reference=doc.first(root, "cac:PaymentMeans/cbc:PaymentID"),
+        payee=doc.first(root, "cac:PayeeParty/cac:PartyName/cbc:Name",
+                        "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:Name"))
     paths = ("cbc:PrepaidAmount", "cbc:PayableRoundingAmount", "cbc:LineExtensionAmount")
     return common.checked_bill(doc, bill, type_code, tax_categories + line_categories, totals,
                                paths, einvoice_format=einvoice_format)

@@ -1,55 +1,123 @@
 """Amount candidates (total, subtotal, tax): every money amount on the page, with the
-arithmetic it takes part in as features."""
+arithmetic it takes part in and the words that name it as features.
+
+Besides the value's own arithmetic (is it the sum of two others, a VAT share of another...),
+each candidate carries what its row's label says (`lab_*`: the text left of it on its row, or
+on its own line before it) and what the column header above it says (`col_*`: the nearest
+text above it in its column, as in a VAT breakdown table "Base | Rate | Tax amount"), read
+as word classes (net, tax, gross, due, prepaid, charge, allowance, cash, change, rounding,
+rate) in English, German, French, Dutch and Malay. The ranker learns what each class means
+for each field; nothing here decides.
+"""
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from ..candidate import Candidate
+from ..layout import Segment
 from ..page import PageModel, ValueSpan
 
 VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", "0.09", "0.10",
                                        "0.13", "0.16", "0.19", "0.20", "0.21", "0.25"))
 CENT = Decimal("0.02")
+# Word classes of amount labels. A class is a feature, not a rule: "Rechnungssumme ohne USt."
+# is gross, net and tax at once, and the ranker learns which combination names which field.
+_WORDS: dict[str, tuple[str, ...]] = {
+    "net": (r"net(?!t\s*total)", "excl", "exkl", "ohne", "hors", r"\bht\b", "before",
+            "sub[ -]?total", "zwischen", "sous", "positions", "warenwert", "basis", r"\bbase\b",
+            "taxable", "imposable", "grundlage", "excluding"),
+    "tax": ("steuer", "tax", "mwst", r"\bust\b", r"\bvat\b", "tva", r"\bgst\b", r"\bsst\b",
+            "btw", r"\bu\.?st"),
+    "gross": ("brutto", "gross", "incl", "inkl", "ttc", "total", "gesamt", "summe", "grand",
+              "rechnungsbetrag", "endbetrag", "jumlah", "totaal"),
+    "due": ("zahlbetrag", "zu zahlen", "payer", "amount due", "balance", "to pay", "payable",
+            r"\bdue\b", "offen", "restbetrag", "nett total", "net total", "solde"),
+    "prepaid": ("anzahlung", "acompte", "prepa", "voraus", "already", "bereits", "erhalten",
+                "received", "deposit", "abschlagszahlung", "d[ée]j[àa]", "advance",
+                "paid to date"),
+    "charge": ("zuschl", "charge", "frais", r"\bfee", "shipping", "versand", "fracht", "porto",
+               "delivery", "livraison", "handling", "service"),
+    "allowance": ("abschl[aä]g", "rabatt", "discount", "remise", "nachlass", "skonto", "saving",
+                  "allowance", "r[ée]duction", "diskaun", r"less\b", "voucher", "coupon"),
+    "cash": ("cash", "tunai", "tender", r"\bbar\b", "bargeld", "bayar", "given", "gegeben",
+             "esp[èe]ces", "card", "visa", "master", "credit", "debit", "kredit", "nets",
+             "eftpos", "payment", "paid"),
+    "change": ("change", "baki", "r[üu]ckgeld", "wechselgeld", "rendu", "monnaie", "kembali"),
+    "rounding": ("round", "rundung", "arrondi", r"\badj", "pelarasan", "bulat"),
+    "rate": ("%", r"\brate\b", "satz", "taux", "tarif"),
+}
+WORD_CLASSES = {name: re.compile("|".join(words), re.I) for name, words in _WORDS.items()}
+LABEL_MAX_WORDS = 8  # a longer text left of a value is prose, not its label
+COLUMN_ROWS = 8  # how far above a value its column header may stand
 FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "has_symbol", "has_code", "negative_look", "sum_of_two", "part_of_sum",
             "vat_of_other", "has_vat_part", "plus_vat_is_other", "items_sum_equal",
             "share_of_max", "below_max_count", "round_5", "round_whole", "near_twin",
-            "near_twin_below", "after_max")
+            "near_twin_below", "after_max", "is_zero", "row_amounts", "row_amount_pos",
+            "lab_none", "lab_prose", "lab_words", "lab_gap_amounts", "col_none",
+            *(f"lab_{k}" for k in WORD_CLASSES), *(f"col_{k}" for k in WORD_CLASSES),
+            "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
+            "tendered_less_change", "rounded_of_other")
 MAX_SPANS = 400
+# Whether the amounts' ranker reads the rules' (`reconcile`) choice and scores as features.
+READS_RULES = False
+VAT_VALUES = 80  # the largest distinct amounts searched for VAT sums
 
 
 def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candidate]:
-    spans = page.spans_of("amount")[:MAX_SPANS]
-    values = sorted({s.value for s in spans}, reverse=True)
-    top = values[0] if values else Decimal(1)
+    """Every amount printed on the page as a candidate of `field` (zero only for the tax)."""
+    spans = [s for s in page.spans_of("amount")[:MAX_SPANS]
+             if s.value > 0 or (field == "tax" and s.value == 0)]
+    positive = [s for s in spans if s.value > 0]
+    values = sorted({s.value for s in positive}, reverse=True) or [Decimal(0)]
+    top = values[0] if values[0] else Decimal(1)
     value_set = set(values)
+    rows = _Rows(page)
+    triples = vat_triples(values)
+    taxes, grosses = {t for _, t, _ in triples}, {g for _, _, g in triples}
     out: list[Candidate] = []
     for span in spans:
-        out.append(_candidate(field, span, values, value_set, top, spans, items_sum))
+        cand = _candidate(field, span, values, value_set, top, positive, items_sum)
+        cand.features.update(rows.features(span))
+        # the three amounts of a VAT sum: the tax of a printed base whose sum with it is
+        # printed too; the sum of a printed base and its printed VAT
+        cand.features["vat_of_other_sum"] = float(span.value in taxes)
+        cand.features["vat_sum_of_two"] = float(span.value in grosses)
+        # what a till slip's cash tendered less its change leaves: the amount paid
+        cand.features["tendered_less_change"] = float(bool(span.value) and any(
+            _near(paid - change, span.value) for paid in rows.tendered for change in rows.change
+            if paid > change))
+        # a total rounded to 5 cents for cash, a few cents off a printed unrounded sum
+        cand.features["rounded_of_other"] = float(
+            (span.value * 100) % 5 == 0 and any(0 < abs(span.value - x) <= Decimal("0.04")
+                                                for x in grosses | set(values[:20])))
+        out.append(cand)
     return out
 
 
 def _candidate(field: str, span: ValueSpan, values: list[Decimal], value_set: set[Decimal],
                top: Decimal, spans: list[ValueSpan], items_sum: Any) -> Candidate:
     v: Decimal = span.value
-    rank = values.index(v)
+    rank = values.index(v) if v in value_set else len(values)
     others = [x for x in values if x != v]
     f: dict[str, float] = {
         "value_log": math.log10(float(v) + 1.0),
         "amount_rank": float(min(rank, 20)),
         "amount_rank_rel": rank / max(1, len(values) - 1),
         "is_max": float(rank == 0),
-        "repeats": float(min(5, sum(1 for s in spans if s.value == v) - 1)),
+        "repeats": float(min(5, sum(1 for s in spans if s.value == v) - 1)) if v else 0.0,
         "has_symbol": float(any(c in span.text for c in "€$£¥₹")),
         "has_code": float(any(ch.isalpha() for ch in span.text)),
         "negative_look": float(span.text.strip().startswith("-") or span.text.strip().endswith("-")
                                or span.text.strip().startswith("(")),
-        "sum_of_two": float(_sum_of_two(v, others)),
-        "part_of_sum": float(any(_near(v + b, c) for b in others for c in others
-                                 if c > v and c > b)),
+        "sum_of_two": float(bool(v) and _sum_of_two(v, others)),
+        "part_of_sum": float(bool(v) and any(_near(v + b, c) for b in others for c in others
+                                             if c > v and c > b)),
         "vat_of_other": float(any(_near(v, r * b) for b in others for r in VAT_RATES)),
         "has_vat_part": float(any(_near(t, r * v) and (v + t) in value_set
                                   for t in others for r in VAT_RATES)),
@@ -64,16 +132,128 @@ def _candidate(field: str, span: ValueSpan, values: list[Decimal], value_set: se
         "near_twin_below": float(any(0 < v - x <= Decimal("0.04") for x in others)),
         "after_max": float(any(s.value == top and (s.page, s.bbox[1]) < (span.page, span.bbox[1])
                                for s in spans)),
+        "is_zero": float(v == 0),
     }
     return Candidate(field=field, value=v, text=span.text, page=span.page, bbox=span.bbox,
                      source=span.source, features=f, line=span.line)
+
+
+class _Rows:
+    """The page's lines by row, to read the label left of an amount and its column header."""
+
+    def __init__(self, page: PageModel) -> None:
+        self.page = page
+        self.by_row: dict[tuple[int, int], list[int]] = {}
+        for i, line in enumerate(page.lines):
+            self.by_row.setdefault((line.page, line.row), []).append(i)
+        for members in self.by_row.values():
+            members.sort(key=lambda i: page.lines[i].x0)
+        self.amount_lines: dict[int, list[ValueSpan]] = {}
+        for span in page.spans_of("amount"):
+            self.amount_lines.setdefault(span.line, []).append(span)
+        self.tendered: set[Decimal] = set()  # amounts labelled as cash or card given
+        self.change: set[Decimal] = set()  # amounts labelled as change given back
+        for span in page.spans_of("amount"):
+            label, _ = self._row_label(span, page.lines[span.line])
+            if label and len(label.split()) <= LABEL_MAX_WORDS:
+                if WORD_CLASSES["change"].search(label):
+                    self.change.add(span.value)
+                elif WORD_CLASSES["cash"].search(label):
+                    self.tendered.add(span.value)
+
+    def features(self, span: ValueSpan) -> dict[str, float]:
+        line = self.page.lines[span.line]
+        f: dict[str, float] = {}
+        row_spans = [s for i in self.by_row[(line.page, line.row)]
+                     for s in self.amount_lines.get(i, [])]
+        row_spans.sort(key=lambda s: s.bbox[0])
+        f["row_amounts"] = float(len(row_spans))
+        position = next((k for k, s in enumerate(row_spans) if s is span), 0)
+        f["row_amount_pos"] = float(len(row_spans) - 1 - position)  # 0: the rightmost
+        right = row_spans[position + 1:position + 2]
+        left = row_spans[:position]
+        f["sum_with_row_next"] = float(bool(right) and any(
+            _near(a.value + span.value, right[0].value) for a in left[-1:]))
+        label, gap = self._row_label(span, line)
+        self._classes(f, "lab", label)
+        f["lab_gap_amounts"] = float(min(gap, 5))
+        if label is not None:
+            f["lab_words"] = float(min(len(label.split()), 10))
+        column, rows_up = self._column_header(span, line)
+        self._classes(f, "col", column)
+        f["below_label_row"] = float(rows_up) if column is not None else 0.0
+        return f
+
+    @staticmethod
+    def _classes(f: dict[str, float], prefix: str, text: str | None) -> None:
+        if text is None:
+            f[f"{prefix}_none"] = 1.0
+            return
+        if len(text.split()) > LABEL_MAX_WORDS:
+            f[f"{prefix}_prose"] = 1.0
+            return
+        for name, pattern in WORD_CLASSES.items():
+            if pattern.search(text):
+                f[f"{prefix}_{name}"] = 1.0
+
+    def _row_label(self, span: ValueSpan, line: Segment) -> tuple[str | None, int]:
+        """The words before the amount on its own line, else the nearest text left of it on
+        its row; and how many amounts stand between that label and the amount."""
+        before = line.text.split(span.text, 1)[0] if span.text in line.text else ""
+        if _has_words(before):
+            return _strip_values(before), 0
+        gap = 0
+        for i in reversed(self.by_row[(line.page, line.row)]):
+            other = self.page.lines[i]
+            if other.x1 > span.bbox[0] + 1:
+                continue
+            if _has_words(other.text):
+                return _strip_values(other.text), gap
+            gap += len(self.amount_lines.get(i, [])) or 1
+        return None, gap
+
+    def _column_header(self, span: ValueSpan, line: Segment) -> tuple[str | None, int]:
+        """The nearest text above the amount that overlaps its column (a table's header)."""
+        x0, x1 = span.bbox[0], span.bbox[2]
+        for up in range(1, COLUMN_ROWS + 1):
+            for i in self.by_row.get((line.page, line.row - up), []):
+                other = self.page.lines[i]
+                if min(x1, other.x1) - max(x0, other.x0) > 0 and _has_words(other.text):
+                    return _strip_values(other.text), up
+        return None, 0
+
+
+def _has_words(text: str) -> bool:
+    return sum(c.isalpha() for c in text) >= 2 or "%" in text
+
+
+def _strip_values(text: str) -> str:
+    return re.sub(r"[\d.,:]+", " ", text).strip()
+
+
+def vat_triples(values: Sequence[Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """The printed (base, tax, gross) with tax = a VAT rate of base and gross = base + tax."""
+    top = list(values[:VAT_VALUES])
+    cents = {(x * 100).to_integral_value(): x for x in top}
+    out = []
+    for base in top:
+        for rate in VAT_RATES:
+            share = (base * rate * 100).to_integral_value()
+            for tax_cents in (share - 1, share, share + 1):
+                tax = cents.get(tax_cents)
+                if tax is None or tax == base:
+                    continue
+                for gross_cents in (tax_cents + (base * 100) + d for d in (-1, 0, 1)):
+                    if gross_cents in cents:
+                        out.append((base, tax, cents[gross_cents]))
+    return out
 
 
 def _near(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= CENT
 
 
-def _sum_of_two(v: Decimal, others: list[Decimal]) -> bool:
+def _sum_of_two(v: Decimal, others: Sequence[Decimal]) -> bool:
     small = [x for x in others if x < v][:60]
     as_set = set(small)
     return any((v - a) in as_set and (v - a) != a for a in small) or \

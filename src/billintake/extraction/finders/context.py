@@ -211,5 +211,8 @@ def feature_names(field: str) -> list[str]:
             "r_label_strength", "r_relation_inline", "r_relation_right", "r_relation_below",
             "r_distance", "r_spot_rank", "r_label_at_start", "r_label_colon", "r_unlabelled",
             "r_in_customer_block", "r_table_header", "r_in_table", "r_bold",
+            "r_after_title", "r_in_party_section", "r_after_number", "r_place_date",
             "doc_ocr", "doc_pages", "doc_lines", "doc_aspect", "doc_amounts", "doc_labels"]
+    if own is amounts.FEATURES and not amounts.READS_RULES:
+        base = [n for n in base if not n.startswith(("rule_", "r_"))]
     return list(dict.fromkeys([*base, *own]))

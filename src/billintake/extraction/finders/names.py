@@ -7,17 +7,19 @@ import re
 
 from ..candidate import Candidate
 from ..page import PageModel
-from ..vendor import clean_name
+from ..vendor import clean_name, continues_above, goes_on
 
 FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_share_name",
             "legal_form", "two_lines", "three_lines", "unfinished", "next_continues",
             "name_repeats", "line_index_rel", "has_at",
-            "address_like", "r_top_zone", "r_font_rel", "r_legal_form", "r_domain_match",
+            "address_like", "goes_on", "continues_above", "title_line",
+            "r_top_zone", "r_font_rel", "r_legal_form", "r_domain_match",
             "r_address_below", "r_block_first", "r_registration_near", "r_vendor_label",
             "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
-            "r_price_on_row", "r_ocr_doubt", "r_tiny")
+            "r_price_on_row", "r_ocr_doubt", "r_tiny", "r_wrapped_part", "r_vendor_section",
+            "r_buyer_section")
 _LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
-                    r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|enterprise|trading|co)\b\.?",
+                    r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|s/b|enterprise|trading|co)\b\.?",
                     re.I)
 _ADDRESS = re.compile(r"\d{4,5}\s+\w|straße|strasse|str\.|street|road|rue|avenue|jalan|jln|"
                       r"\bno\.?\s*\d|taman|weg\b|platz", re.I)
@@ -40,6 +42,7 @@ def candidates(page: PageModel) -> list[Candidate]:
             joined = clean_name(" ".join(page.lines[j].text for j in run))
             if _name_like(joined) and len(joined) <= 70:
                 texts.append((joined, list(run)))
+    titles = {m.line for m in page.marks if m.kind == "document_type"}
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
     out: list[Candidate] = []
@@ -62,6 +65,13 @@ def candidates(page: PageModel) -> list[Candidate]:
             "line_index_rel": first.index(lines[0]) / max(1, len(first) - 1),
             "has_at": float("@" in name or "www" in name.lower()),
             "address_like": float(bool(_ADDRESS.search(name))),
+            # a name over two lines: the second goes on from the first ("POPULAR BOOK" / "CO.
+            # (M) SDN BHD"); one line that goes on from the line above; a title line in it
+            "goes_on": float(len(lines) > 1 and goes_on(
+                clean_name(page.lines[lines[0]].text),
+                clean_name(" ".join(page.lines[i].text for i in lines[1:])))),
+            "continues_above": float(continues_above(page.layout, line, name)),
+            "title_line": float(any(i in titles for i in lines)),
         }
         x0 = min(w.x0 for w in words)
         top = min(w.top for w in words)

@@ -19,7 +19,7 @@ LEGAL_FORMS: tuple[str, ...] = (
     # English-speaking countries, India, Singapore, Malaysia
     "Ltd.", "L.T.D.", "Limited", "L.L.C.", "Inc.", "Incorporated", "Corp.", "Corporation", "Co.",
     "Company", "P.L.C.", "LLP", "LP", "PLLC", "PC", "Pvt. Ltd.", "Private Limited", "Pty. Ltd.",
-    "Pty", "Pte. Ltd.", "Pte", "Sdn. Bhd.", "Bhd.", "Berhad",
+    "Pty", "Pte. Ltd.", "Pte", "Sdn. Bhd.", "Bhd.", "Berhad", "S/B",
     # Italy, Spain
     "S.p.A.", "S.r.l.", "S.a.p.a.", "S.L.", "S.L.U.",
     # the Nordic countries

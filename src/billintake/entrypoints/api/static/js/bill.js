@@ -19,6 +19,11 @@ const FIELDS = [
   ["total", "Total", "amount"],
   ["po_number", "PO number", "text"],
 ];
+// The payment data a reviewer may correct (checked by the service: IBAN check digits, BIC,
+// RF and QR reference check digits); sent as `payment: {name: value}`.
+const PAYMENT_FIELDS = [
+  ["iban", "IBAN"], ["bic", "BIC"], ["reference", "Payment reference"], ["payee_name", "Payee"],
+];
 const PARSE = { text: parseText, date: parseDate, amount: parseAmount, currency: parseCurrency };
 const EXPECTED = { date: "a date, e.g. 2024-03-05", amount: "an amount, e.g. 1234.50",
   currency: "a three-letter code, e.g. EUR", text: "text" };
@@ -70,7 +75,7 @@ class BillView {
     document.title = `${d.fields.bill_number.value || d.job.filename} — billintake`;
     this.message = h("p", { class: "message", role: "status", hidden: true });
     const panel = h("section", { class: "panel", "aria-label": "Fields and decision" },
-      this.header(), this.message, this.why(),
+      this.header(), this.message, this.why(), this.billPages(),
       d.bill ? this.booked() : null,
       d.state === "failed" ? this.failed() : null,
       this.form = this.fieldsForm(),
@@ -125,6 +130,67 @@ class BillView {
     if (!items.length) return null;
     return h("details", { class: "why", open: true }, h("summary", {}, "Why it waits"),
       h("ul", {}, ...items.map((text) => h("li", {}, text))));
+  }
+
+  // -- a file of several bills: where this one begins and ends ----------------------------
+  billPages() {
+    const split = this.data.split;
+    if (!split) return null;
+    const [first, last] = split.pages;
+    const describe = (bill) => [bill.vendor_name, bill.bill_number,
+      bill.total ? money(bill.total, bill.currency) : null].filter(Boolean).join(" · ") || bill.status;
+    const rows = split.bills.map((bill) => h("li", { "data-bill-pages": bill.job_id, class: bill.current ? "current" : null },
+      bill.current ? h("strong", {}, `pages ${bill.pages[0]}–${bill.pages[1]}: this bill`)
+        : h("a", { href: `/bill/${bill.job_id}` }, `pages ${bill.pages[0]}–${bill.pages[1]}`),
+      " ", h("span", { class: "muted" }, describe(bill))));
+    const section = h("details", { class: "split", id: "bill-pages", open: true },
+      h("summary", {}, `Pages ${first}–${last} of ${split.filename} (${split.page_count} pages, ${split.bills.length} bill${split.bills.length === 1 ? "" : "s"})`),
+      h("ol", { class: "split-bills" }, ...rows));
+    if (split.changeable) {
+      const controls = h("div", { class: "split-controls" });
+      const pageInput = (name, label, value, min, max) => {
+        const input = h("input", { type: "number", name, id: `split-${name}`, value: String(value), min: String(min),
+          max: String(max), step: "1", inputmode: "numeric", "aria-label": label });
+        const form = h("form", { class: "split-form", "data-change": name, novalidate: true },
+          h("label", { for: `split-${name}` }, label), input, h("button", { type: "submit", class: "quiet" }, "Apply"));
+        form.addEventListener("submit", (event) => {
+          event.preventDefault();
+          const page = Number.parseInt(input.value, 10);
+          if (!Number.isInteger(page) || page < min || page > max) {
+            this.say(`${label}: give a page from ${min} to ${max}.`, "error");
+            input.focus();
+            return;
+          }
+          this.changePages({ [name]: page });
+        });
+        return form;
+      };
+      if (split.previous) controls.append(pageInput("starts_at", "Starts at page", first, split.previous.pages[0] + 1, last));
+      if (split.next) controls.append(pageInput("ends_at", "Ends at page", last, first, split.next.pages[1] - 1));
+      if (last > first) controls.append(pageInput("split_at", "Split into a new bill at page", last, first + 1, last));
+      for (const [side, neighbour] of [["previous", split.previous], ["next", split.next]]) {
+        if (neighbour) controls.append(h("button", { type: "button", name: `merge_${side}`, class: "quiet",
+          onclick: () => this.changePages({ merge: side }) },
+        `Merge with the ${side} bill (pages ${neighbour.pages[0]}–${neighbour.pages[1]})`));
+      }
+      section.append(controls);
+    }
+    if (split.changes.length) {
+      section.append(h("ul", { class: "split-changes muted" }, ...split.changes.map((change) => h("li", {},
+        `${change.at.slice(0, 16).replace("T", " ")} ${change.by}: ${change.action} — `,
+        change.after.map((bill) => `pages ${bill.pages[0]}–${bill.pages[1]}`).join(", ")))));
+    }
+    return section;
+  }
+
+  async changePages(body) {
+    this.say("Reading the bills again from their new pages…");
+    try {
+      await api("POST", `/review/${this.path}/pages`, body);
+      await this.reload();
+    } catch (error) {
+      this.say(error.message, "error");
+    }
   }
 
   // -- the pages -------------------------------------------------------------------------
@@ -226,11 +292,47 @@ class BillView {
       grid.append(row);
     }
     form.append(h("h2", {}, "Fields"), grid,
-      this.checkList = h("ul", { class: "check", id: "arithmetic", "aria-label": "Arithmetic check" }));
+      this.checkList = h("ul", { class: "check", id: "arithmetic", "aria-label": "Arithmetic check" }),
+      this.paymentFields());
     if (this.editable) form.append(this.decide());
     form.append(this.linesTable());
     form.addEventListener("submit", (event) => { event.preventDefault(); this.approve(); });
     return form;
+  }
+
+  /** The payment data: account, bank, reference and payee, editable while the bill waits. */
+  paymentFields() {
+    const payment = this.data.payment || {};
+    this.paymentInputs = {};
+    const grid = h("div", { class: "fields", id: "payment-fields" });
+    for (const [name, label] of PAYMENT_FIELDS) {
+      const field = payment[name] || { value: null, confidence: null, evidence: null };
+      const input = h("input", { id: `p-${name}`, name: `payment.${name}`, value: field.value ?? "",
+        "data-kind": "text", "data-payment": name, readonly: !this.editable, spellcheck: "false",
+        "aria-describedby": `pe-${name}` });
+      this.paymentInputs[name] = input;
+      input.addEventListener("focus", () => { this.lastFocused = input; });
+      input.addEventListener("input", () => input.setAttribute("aria-invalid", "false"));
+      const corrected = field.evidence && field.evidence.source === "review";
+      const fromQr = field.evidence && field.evidence.source === "qr";
+      grid.append(h("div", { class: "field", "data-field": `payment.${name}` },
+        h("label", { for: `p-${name}` }, label), input,
+        h("span", { class: "conf", "data-level": corrected ? "edited" : confidenceLevel(field.confidence),
+          title: fromQr ? "from the payment QR code" : "" },
+        corrected ? "edited" : fromQr ? "QR" : field.confidence === null ? "—" : `${Math.round(field.confidence * 100)}%`),
+        h("span", { class: "field-error", id: `pe-${name}`, role: "alert" })));
+    }
+    return h("div", { class: "payment" }, h("h2", {}, "Payment"), grid);
+  }
+
+  changedPayment() {
+    const payment = this.data.payment || {};
+    const changed = {};
+    for (const [name] of PAYMENT_FIELDS) {
+      const value = parseText(this.paymentInputs[name].value) ?? null;
+      if (value !== ((payment[name] || {}).value ?? null)) changed[name] = value;
+    }
+    return Object.keys(changed).length ? changed : null;
   }
 
   watch(input, name) {
@@ -419,6 +521,8 @@ class BillView {
       return;
     }
     const body = this.changedFields();
+    const payment = this.changedPayment();
+    if (payment) body.payment = payment;
     if (this.linesDirty) {
       const lines = this.lineValues().filter((line) => line.description || line.amount);
       const incomplete = lines.find((line) => !line.description || !line.amount);
@@ -453,8 +557,13 @@ class BillView {
         this.confirmBox.querySelector("input").focus();
       } else {
         this.say(error.message, "error");
-        const field = error.field && (this.inputs[error.field] || this.form.querySelector(`[name=${CSS.escape(error.field)}]`));
-        if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
+        const field = error.field && (this.inputs[error.field] || this.form.querySelector(`[name="${CSS.escape(error.field)}"]`));
+        if (field) {
+          field.setAttribute("aria-invalid", "true");
+          const note = field.closest(".field")?.querySelector(".field-error");
+          if (note) note.textContent = error.message;
+          field.focus();
+        }
       }
     }
   }

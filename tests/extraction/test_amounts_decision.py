@@ -1,0 +1,163 @@
+"""The amounts: their finder's features, and their joint choice under the arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+from billintake_devkit import ranking
+
+from billintake.extraction.calibration import Signals
+from billintake.extraction.candidate import Candidate
+from billintake.extraction.decide import (
+    arithmetic_kind,
+    best_combination,
+    combinations,
+    decide,
+)
+from billintake.extraction.finders import amounts
+from billintake.extraction.page import PageModel
+from billintake.extraction.parsing import find_amounts
+from billintake.extraction.ranker import Ranker
+from billintake.reading.reader import read
+
+from ._bills import Text, pdf_of, row
+
+D = Decimal
+
+
+def cand(name: str, value: str, score: float = 0.5) -> Candidate:
+    return Candidate(field=name, value=D(value), text=value, page=1, bbox=(0, 0, 1, 1),
+                     score=score, features={"p": score})
+
+
+class _Fixed(Ranker):
+    """A ranker whose score of a candidate is its feature "p", and whose confidence is that
+    score: the decision alone is under test."""
+
+    def scores(self, name: str, cands: Sequence[Candidate]) -> np.ndarray:
+        return np.asarray([c.features["p"] for c in cands], dtype=np.float64)
+
+    def confidence(self, name: str, signals: Signals | float, kind: str | None = None
+                   ) -> float:
+        return float(signals.score if isinstance(signals, Signals) else signals)
+
+
+def _fixed(priors: dict[str, float] | None = None) -> Ranker:
+    model = _Fixed(boosters={n: None for n in ("total", "subtotal", "tax")})
+    if priors is not None:
+        model.info["arithmetic_prior"] = {"text": priors}
+    return model
+
+
+def test_arithmetic_kinds() -> None:
+    def kind(total: str, sub: str | None, tax: str | None) -> str | None:
+        chosen = {"total": cand("total", total),
+                  "subtotal": None if sub is None else cand("subtotal", sub),
+                  "tax": None if tax is None else cand("tax", tax)}
+        return arithmetic_kind(chosen, None)
+
+    assert kind("119.00", "100.00", "19.00") == "vat"  # 19 % of the subtotal
+    assert kind("103.33", "100.00", "3.33") == "sum"  # adds up, no VAT rate
+    assert kind("120.00", "100.00", "19.00") is None
+    assert kind("119.00", None, None) is None
+    # a till slip's total rounded to 5 cents for cash agrees with the sum it rounds
+    assert kind("7.70", "7.28", "0.44") == "vat"
+    assert kind("7.69", "7.28", "0.44") is None  # 3 cents off, but no 5-cent total
+
+
+def test_a_vat_sum_outweighs_a_likelier_total_that_adds_up_to_nothing() -> None:
+    """Net 100 + VAT 20 printed under "TOTAL TTC" 120; "NET A PAYER" 100 after a prepayment
+    of 20 looks likelier to the ranker, but only 120 makes the arithmetic agree."""
+    order = {"total": [cand("total", "100.00", 0.9), cand("total", "120.00", 0.05)],
+             "subtotal": [cand("subtotal", "100.00", 0.9)],
+             "tax": [cand("tax", "20.00", 0.9)]}
+    combos = combinations(order, None)
+    strong = best_combination(combos, {"vat": 1000.0, "sum": 20.0, "floor": 1e-6})
+    assert strong is not None and strong[1] == "vat"
+    assert strong[0]["total"] is not None and strong[0]["total"].value == D("120.00")
+    weak = best_combination(combos, {"vat": 1.0, "sum": 1.0, "floor": 1e-6})
+    assert weak is not None and weak[0]["total"] is not None
+    assert weak[0]["total"].value == D("100.00")
+
+
+def test_the_floor_lets_the_arithmetic_vouch_for_a_candidate_the_ranker_all_but_excludes(
+) -> None:
+    order = {"total": [cand("total", "151.84", 0.99)],
+             "subtotal": [cand("subtotal", "127.60", 0.3)],
+             "tax": [cand("tax", "24.24", 1e-5)]}
+    combos = combinations(order, None)
+    low = best_combination(combos, {"vat": 1000.0, "sum": 20.0, "floor": 1e-6})
+    assert low is not None and low[0]["tax"] is None
+    floored = best_combination(combos, {"vat": 1000.0, "sum": 20.0, "floor": 0.01})
+    assert floored is not None and floored[0]["tax"] is not None
+    assert floored[0]["tax"].value == D("24.24")
+
+
+def test_a_bill_whose_amounts_disagree_never_passes_the_gate() -> None:
+    proposed = {"total": [cand("total", "130.00", 0.99)],
+                "subtotal": [cand("subtotal", "100.00", 0.99)],
+                "tax": [cand("tax", "19.00", 0.99)]}
+    decision = decide(_fixed(), proposed, None)
+    assert not decision.reconciled  # the gate holds it (tests/extraction/test_confidence.py)
+    agreeing = {**proposed, "total": [cand("total", "119.00", 0.99)]}
+    agreed = decide(_fixed({"vat": 1000.0, "sum": 20.0, "floor": 1e-6}), agreeing, None)
+    assert agreed.reconciled
+    assert agreed.fields["total"] is not None and agreed.fields["total"].confidence > 0.95
+    disagreeing = decision.fields["total"]
+    assert disagreeing is None or \
+        disagreeing.confidence <= agreed.fields["total"].confidence
+
+
+def test_priors_are_chosen_per_document_kind() -> None:
+    key_small, key_large = (20.0, 1.0, 1.0, 1e-6), (1e5, 1.0, 1.0, 1e-6)
+    outcomes = [("ocr", {key_small: 1, key_large: 0})] * 3 + \
+        [("text", {key_small: 1, key_large: 3})] * 2
+    chosen = ranking.choose_priors(outcomes)
+    assert chosen["ocr"]["vat"] == 20.0 and chosen["text"]["vat"] == 1e5
+
+
+def test_amounts_are_read_after_a_glued_currency_prefix() -> None:
+    assert find_amounts("TOTAL RM39.00") == [(D("39.00"), "RM39.00")]
+    assert find_amounts("FORM 3.00") == [(D("3.00"), "3.00")]
+
+
+def _page() -> PageModel:
+    texts: list[Text] = [
+        Text(60, 50, "Muster GmbH", 14, bold=True),
+        *row(300, (60, "Art"), (200, "Basisbetrag"), (300, "Steuersatz"), (420, "Steuerbetrag")),
+        *row(315, (60, "Umsatzsteuer (S)"), (200, "127,60"), (300, "19"), (420, "24,24")),
+        *row(360, (60, "Positionssumme"), (420, "127,60")),
+        *row(375, (60, "Gesamtbetrag der Abschläge"), (420, "0,00")),
+        *row(390, (60, "Steuerbetrag in EUR"), (420, "24,24")),
+        *row(405, (60, "Bruttosumme"), (420, "151,84")),
+        *row(420, (60, "Erhaltene Anzahlungen"), (420, "50,00")),
+        *row(435, (60, "Zahlbetrag"), (420, "101,84")),
+    ]
+    return PageModel.build(read(pdf_of(texts)))
+
+
+def test_amount_features_read_the_row_label_and_the_column_header() -> None:
+    page = _page()
+    tax = amounts.candidates(page, "tax")
+    by_line = {(c.value, c.bbox[1] // 10): c for c in tax}
+    in_table = next(c for (v, _), c in by_line.items() if v == D("24.24")
+                    and c.features.get("col_tax"))
+    assert in_table.features["row_amounts"] == 2 and in_table.features["row_amount_pos"] == 0
+    labelled = [c for c in tax if c.value == D("24.24") and c.features.get("lab_tax")]
+    assert labelled and all(c.features["vat_of_other_sum"] == 1 for c in labelled)
+    assert any(c.value == 0 for c in tax)  # a zero tax is a tax candidate...
+    assert not any(c.value == 0 for c in amounts.candidates(page, "total"))  # ...not a total
+    total = amounts.candidates(page, "total")
+    gross = next(c for c in total if c.value == D("151.84"))
+    assert gross.features["vat_sum_of_two"] == 1 and gross.features["lab_gross"] == 1
+    prepaid = next(c for c in total if c.value == D("50.00"))
+    assert prepaid.features["lab_prepaid"] == 1 and not prepaid.features.get("lab_gross")
+    due = next(c for c in total if c.value == D("101.84"))
+    assert due.features["lab_due"] == 1
+
+
+def test_vat_triples_are_base_tax_and_gross() -> None:
+    values = sorted([D("151.84"), D("127.60"), D("24.24"), D("19"), D("3.00")], reverse=True)
+    assert amounts.vat_triples(values) == [(D("127.60"), D("24.24"), D("151.84"))]
