@@ -42,6 +42,8 @@ VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", 
 # Below this calibrated probability a field is left empty rather than guessed.
 MIN_GIVEN = 0.05
 TOP_K = 4
+# The features that say a candidate's row or column names a tax (`finders.amounts`, `context`).
+TAX_LABELS = ("lab_tax", "col_tax", "row_tax", "left_tax")
 CENT = Decimal("0.01")
 HEADER = ("bill_number", "vendor_name", "bill_date")
 AMOUNTS = ("total", "subtotal", "tax")
@@ -126,8 +128,8 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
     if best is None:
         decision.reconciled = False
         return
-    chosen, kind = best
-    adds_up = kind is not None
+    chosen, agreement = best
+    adds_up = agreement is not None
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
@@ -183,9 +185,11 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
 def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]]
               ) -> list[Candidate]:
     """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
-    best tax candidates on different lines whose sum completes a subtotal to a total among the
-    options, as one candidate as likely as the less likely of the two."""
-    parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0]
+    best tax-labelled candidates on different lines whose sum completes a subtotal to a total
+    among the options, as one candidate as likely as the likelier of the two (the ranker
+    learnt that a single line of several is not the tax, so each alone scores low)."""
+    parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
+             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)]
     gaps = {t.value - s.value for t in options["total"] if t is not None
             for s in options["subtotal"] if s is not None}
     out: list[Candidate] = []
@@ -195,7 +199,7 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
             continue
         out.append(Candidate(field="tax", value=value, text=f"{a.text} + {b.text}", page=a.page,
                              bbox=a.bbox, source=a.source, features=a.features,
-                             score=min(a.score, b.score), label=a.label, line=a.line,
+                             score=max(a.score, b.score), label=a.label, line=a.line,
                              reasons=["the sum of two tax lines"]))
     return out
 

@@ -355,6 +355,11 @@ def _header_of(rows: list[Row]) -> list[Column] | None:
             # an unknown label left of the money columns names the descriptions
             first_other = next(c for c in columns if c.kind == "other")
             first_other.kind = "description"
+    # Two price columns and no amount ("Prijs per stuk" ... "Prijs incl. BTW"): the rightmost
+    # is the line's amount.
+    prices = [c for c in columns if c.kind == "unit_price"]
+    if len(prices) > 1 and "amount" not in kinds:
+        prices[-1].kind = "amount"
     # Several money columns of one kind: "Amount"+"Total" - keep the rightmost as the amount.
     amounts = [c for c in columns if c.kind == "amount"]
     for extra in amounts[:-1]:
@@ -963,10 +968,16 @@ _ALLOWANCE_RE = re.compile(
 _PERCENT_OF_RE = re.compile(r"\d\s*%\s*(?:sur|of|on|auf|von|de)\s+\d", re.IGNORECASE)
 
 
+# "Incl. Thuiskopieheffing 4,24", "dont éco-participation 0,50": what the item above includes
+_INCLUDED_RE = re.compile(r"^(?:incl|inkl|including|inclusief|dont|davon|hiervan|whereof)\b")
+
+
 def _is_allowance_or_charge(row: Row, description: str) -> bool:
     """"REMISE : Remise commerciale  5,00 % sur 100,00 EUR  -5,00": an allowance or charge on
-    the whole document, printed in the table."""
-    return bool(_ALLOWANCE_RE.match(fold(description)) or _PERCENT_OF_RE.search(row.text))
+    the whole document, printed in the table; or a part of the item above ("Incl. ...")."""
+    folded = fold(description)
+    return bool(_ALLOWANCE_RE.match(folded) or _INCLUDED_RE.match(folded)
+                or _PERCENT_OF_RE.search(row.text))
 
 
 def _has_amount(row: Row, mark: DecimalMark | None) -> bool:
