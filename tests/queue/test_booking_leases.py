@@ -69,6 +69,8 @@ def test_a_booking_job_a_dead_process_left_is_taken_again_once_its_lease_runs_ou
             time.sleep(0.1)
         assert job.status is BookingJobStatus.DONE, job.error
         assert job.attempts == 2 and job.result is not None and job.result["bill"]["pushed"]
+        # the runner gives the lease up once the job's thread has ended (just after it is final)
+        assert runner.wait_idle(timeout=10 * LEASE)
         with runtime.session() as session:
             assert leases.holder(session, left.id, kind=leases.BOOKING) == (None, None)
     finally:

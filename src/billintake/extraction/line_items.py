@@ -699,7 +699,8 @@ class _TableReader:
                 later = [r for r in rows if r.top >= row.top][:8]
                 self.totals = _row_amounts(later, self.mark)
                 break
-            if amount is not None and _is_allowance_or_charge(row, description):
+            if amount is not None and _is_allowance_or_charge(
+                    row, description, values.get("unit_price") is not None):
                 # a document-level allowance or charge printed under the items: not an item
                 out.append(_Classified("aside", row, cells, values, description))
                 continue
@@ -972,11 +973,12 @@ _PERCENT_OF_RE = re.compile(r"\d\s*%\s*(?:sur|of|on|auf|von|de)\s+\d", re.IGNORE
 _INCLUDED_RE = re.compile(r"^(?:incl|inkl|including|inclusief|dont|davon|hiervan|whereof)\b")
 
 
-def _is_allowance_or_charge(row: Row, description: str) -> bool:
+def _is_allowance_or_charge(row: Row, description: str, priced: bool) -> bool:
     """"REMISE : Remise commerciale  5,00 % sur 100,00 EUR  -5,00": an allowance or charge on
-    the whole document, printed in the table; or a part of the item above ("Incl. ...")."""
+    the whole document, printed in the table; or, without a unit price of its own, a part of
+    the item above ("Incl. Thuiskopieheffing  4,24")."""
     folded = fold(description)
-    return bool(_ALLOWANCE_RE.match(folded) or _INCLUDED_RE.match(folded)
+    return bool(_ALLOWANCE_RE.match(folded) or (_INCLUDED_RE.match(folded) and not priced)
                 or _PERCENT_OF_RE.search(row.text))
 
 

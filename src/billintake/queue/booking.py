@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from billintake.bootstrap import Runtime
-from billintake.queue.lease import lease_owner
+from billintake.queue.lease import LeaseKeeper, lease_owner
 from billintake.services.booking import run_booking_job
 from billintake.storage import leases
 
@@ -38,13 +38,14 @@ class BookingRunner:
         self._futures: dict[Future[object], str] = {}
         self._lock = threading.Lock()
         self._bill_locks: dict[str, threading.Lock] = {}
-        self._stop = threading.Event()
-        self._keeper: threading.Thread | None = None
+        self._keeper = LeaseKeeper(runtime, self.owner, self.lease_s, kind=leases.BOOKING,
+                                   in_hand=self._in_hand, take_free=self.resubmit_unfinished,
+                                   name="billintake-booking-leases")
 
     def submit(self, organization_id: str, job_id: str) -> bool:
         """Take the job (its lease) and queue it; False, and nothing queued, when another
         live process holds it, it is final, or it is queued here already."""
-        self._start_keeper()
+        self._keeper.start()
         with self._lock:
             if job_id in self._futures.values():
                 return False
@@ -64,44 +65,34 @@ class BookingRunner:
         return True
 
     def _run(self, bill_lock: threading.Lock, organization_id: str, job_id: str) -> object:
-        with bill_lock:
-            return run_booking_job(self.runtime, organization_id, job_id)
+        try:
+            with bill_lock:
+                return run_booking_job(self.runtime, organization_id, job_id)
+        finally:  # given up before the job counts as done here (`wait_idle`)
+            self._release(job_id)
 
     def _done(self, future: Future[object]) -> None:
         with self._lock:
             job_id = self._futures.pop(future, "")
-        if not future.cancelled() and future.exception() is not None:
+        if future.cancelled():  # never ran: free for the next round
+            self._release(job_id)
+        elif future.exception() is not None:
             log.error("booking job crashed: %r", future.exception())
-        # final: no lease needed; unfinished (crashed, cancelled): free for the next round
+
+    def _release(self, job_id: str) -> None:
+        """Final: no lease needed; unfinished (crashed, cancelled): free for the next round."""
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner, kind=leases.BOOKING)
 
     # -- leases ----------------------------------------------------------------------------
-    def _start_keeper(self) -> None:
+    def _in_hand(self) -> set[str]:
         with self._lock:
-            if self._keeper is None and not self._stop.is_set():
-                self._keeper = threading.Thread(target=self._keep, daemon=True,
-                                                name="billintake-booking-leases")
-                self._keeper.start()
-
-    def _keep(self) -> None:
-        """Renew the leases of the jobs in hand and take the free ones, every third of a
-        lease, until closed."""
-        while not self._stop.wait(self.lease_s / 3):
-            try:
-                with self._lock:
-                    in_hand = set(self._futures.values())
-                with self.runtime.session() as session:  # (a lease not in hand runs out)
-                    leases.renew(session, self.owner, self.lease_s, in_hand,
-                                 kind=leases.BOOKING)
-                self.resubmit_unfinished()
-            except Exception:  # the database away for a moment: try again next round
-                log.exception("renewing booking job leases failed")
+            return set(self._futures.values())
 
     def resubmit_unfinished(self) -> int:
         """Take the unfinished booking jobs nobody holds (never taken, or their process
         died); how many were taken. From now on the keeper does so every third of a lease."""
-        self._start_keeper()
+        self._keeper.start()
         with self.runtime.session() as session:
             free = leases.free_jobs(session, kind=leases.BOOKING)
         return sum(self.submit(organization_id, job_id) for organization_id, job_id in free)
@@ -113,7 +104,5 @@ class BookingRunner:
         return not wait(pending, timeout=timeout).not_done
 
     def close(self) -> None:
-        self._stop.set()
-        if self._keeper is not None:
-            self._keeper.join(timeout=10)
+        self._keeper.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)

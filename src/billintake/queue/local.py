@@ -22,7 +22,7 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.queue.free import submit_free_jobs
-from billintake.queue.lease import lease_owner
+from billintake.queue.lease import LeaseKeeper, lease_owner
 from billintake.queue.worker_process import (
     become_worker,
     lower_priority,
@@ -85,8 +85,9 @@ class LocalDispatcher:
         self._executor: Executor | None = None
         self._futures: dict[Future[str], tuple[str, str]] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._keeper: threading.Thread | None = None
+        self._keeper = LeaseKeeper(runtime, self.owner, self.lease_s, kind=leases.INGEST,
+                                   in_hand=self._in_hand, take_free=self.resubmit_unfinished,
+                                   name="billintake-leases")
         self._lowered: set[int] = set()  # worker processes already at the lowest priority
         self._handoff: Any = None  # jobs the worker processes made, to be taken here
         self._forwarder: threading.Thread | None = None
@@ -112,7 +113,7 @@ class LocalDispatcher:
     def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
         """Take the job (its lease, unless `held` already) and queue it; a job another live
         process holds, or one already final, is left alone."""
-        self._start_keeper()  # (also to take the job once a dead holder's lease runs out)
+        self._keeper.start()  # (also to take the job once a dead holder's lease runs out)
         with self._lock:
             if any(queued == job_id for _org, queued in self._futures.values()):
                 return  # queued here already (e.g. the same file received again)
@@ -170,25 +171,9 @@ class LocalDispatcher:
             leases.release(session, job_id, self.owner)
 
     # -- leases ----------------------------------------------------------------------------
-    def _start_keeper(self) -> None:
+    def _in_hand(self) -> set[str]:
         with self._lock:
-            if self._keeper is None and not self._stop.is_set():
-                self._keeper = threading.Thread(target=self._keep, name="billintake-leases",
-                                                daemon=True)
-                self._keeper.start()
-
-    def _keep(self) -> None:
-        """Renew this process's leases, and take the jobs nobody holds, every third of a
-        lease, until closed."""
-        while not self._stop.wait(self.lease_s / 3):
-            try:
-                with self._lock:
-                    in_hand = {job_id for _org, job_id in self._futures.values()}
-                with self.runtime.session() as session:  # (a lease not in hand runs out)
-                    leases.renew(session, self.owner, self.lease_s, in_hand)
-                self.resubmit_unfinished()
-            except Exception:  # the database away for a moment: try again next round
-                log.exception("renewing job leases failed")
+            return {job_id for _org, job_id in self._futures.values()}
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted job has finished; False on timeout."""
@@ -199,13 +184,11 @@ class LocalDispatcher:
     def resubmit_unfinished(self) -> int:
         """Take the unfinished jobs nobody holds (never taken, or their process died); from
         now on the keeper does so every third of a lease."""
-        self._start_keeper()
+        self._keeper.start()
         return submit_free_jobs(self.runtime, self)
 
     def close(self) -> None:
-        self._stop.set()
-        if self._keeper is not None:
-            self._keeper.join(timeout=10)
+        self._keeper.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=False)
             self._executor = None

@@ -19,10 +19,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from billintake.bootstrap import Runtime
-from billintake.domain.errors import Conflict, ValidationFailed, validation_failed
+from billintake.domain.errors import Conflict, ValidationFailed
 from billintake.domain.model import (
     MERGED_INTO_HINT,
     ORIGINAL_HINT,
@@ -35,6 +35,7 @@ from billintake.domain.model import (
     PageChange,
 )
 from billintake.extraction.split import PageRange
+from billintake.services.inputs import ParsedInput
 from billintake.services.pipeline import RETRIED_AT_HINT
 from billintake.services.split import cut_pages, job_pages, page_count
 from billintake.storage.repository import Repository
@@ -45,7 +46,7 @@ CHANGEABLE = frozenset({JobStatus.NEEDS_REVIEW, JobStatus.FAILED})
 MERGED = "merged"  # the error code of a job whose bill was merged into another
 
 
-class PagesRequest(BaseModel):
+class PagesRequest(ParsedInput):
     """One change, exactly one key: `starts_at` (this bill starts at that page; the previous
     bill ends before it), `ends_at` (this bill ends there; the next starts after it),
     `merge` ("previous" or "next": one bill of both), `split_at` (a new bill from that page
@@ -65,12 +66,6 @@ class PagesRequest(BaseModel):
             raise ValueError("give exactly one of starts_at, ends_at, merge, split_at")
         return self
 
-    @classmethod
-    def parse(cls, data: dict[str, Any] | None) -> PagesRequest:
-        try:
-            return cls.model_validate(dict(data or {}))
-        except ValidationError as exc:
-            raise validation_failed(exc, cls.model_fields) from exc
 
 
 @dataclass(frozen=True)

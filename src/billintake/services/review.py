@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from billintake.bootstrap import Runtime
 from billintake.domain.banking import (
@@ -71,6 +71,7 @@ from billintake.services.books import (
     bill_input_from,
     new_bill_from,
 )
+from billintake.services.inputs import ParsedInput
 from billintake.services.pipeline import (
     REQUIRED_FIELDS,
     UNKNOWN_VENDOR,
@@ -198,37 +199,39 @@ class PaymentCorrection(BaseModel):
     reference: str | None = Field(default=None, min_length=1, max_length=140)
     payee_name: str | None = Field(default=None, min_length=1, max_length=140)
 
-    @field_validator("iban")
+    @field_validator("iban", "bic", "reference")
     @classmethod
-    def _valid_iban(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        error = iban_error(value)
-        if error is not None:
-            raise ValueError(f"{value} is not a valid IBAN: {error}")
-        return compact(value)
-
-    @field_validator("bic")
-    @classmethod
-    def _valid_bic(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        bic = valid_bic(value)
-        if bic is None:
-            raise ValueError(f"{value} is not a BIC (8 or 11 characters: bank, country, "
-                             "location, branch)")
-        return bic
-
-    @field_validator("reference")
-    @classmethod
-    def _valid_reference(cls, value: str | None) -> str | None:
-        error = None if value is None else reference_error(value)
-        if error is not None:
-            raise ValueError(f"{value}: {error}")
-        return value
+    def _valid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _PAYMENT_CHECKS[info.field_name](value)
 
 
-class Corrections(BaseModel):
+def _checked_iban(value: str) -> str:
+    error = iban_error(value)
+    if error is not None:
+        raise ValueError(f"{value} is not a valid IBAN: {error}")
+    return compact(value)
+
+
+def _checked_bic(value: str) -> str:
+    bic = valid_bic(value)
+    if bic is None:
+        raise ValueError(f"{value} is not a BIC (8 or 11 characters: bank, country, location, "
+                         "branch)")
+    return bic
+
+
+def _checked_reference(value: str) -> str:
+    error = reference_error(value)
+    if error is not None:
+        raise ValueError(f"{value}: {error}")
+    return value
+
+
+_PAYMENT_CHECKS: dict[str, Callable[[str], str]] = {
+    "iban": _checked_iban, "bic": _checked_bic, "reference": _checked_reference}
+
+
+class Corrections(ParsedInput):
     """What a reviewer changes; a field given as null is cleared. `vendor_id` picks a vendor.
     Amounts are given as printed (a credit note's positive), as extraction gives them."""
 
@@ -249,13 +252,6 @@ class Corrections(BaseModel):
     line_items: list[LineCorrection] | None = None
     payment: PaymentCorrection | None = None  # the fields given are corrected, the rest kept
 
-    @classmethod
-    def parse(cls, data: Mapping[str, Any] | None) -> Corrections:
-        """Validate a mapping (JSON body, CLI pairs); a bad value fails naming its field."""
-        try:
-            return cls.model_validate(dict(data or {}))
-        except ValidationError as exc:
-            raise validation_failed(exc, cls.model_fields) from exc
 
     def changed(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
