@@ -293,7 +293,8 @@ def test_an_einvoice_teaches_its_known_vendors_memory(runtime: Runtime) -> None:
                        einvoice_xml=xml)
     job = run_job(runtime, org.id, received.job.id)
     assert job.outcome is not None and job.outcome.bill is not None
-    assert job.outcome.bill.source == "xml" and job.outcome.vendor_match is not None
+    assert job.status is JobStatus.PUSHED and job.outcome.vendor_match is not None
+    assert job.outcome.bill.source == "xml"
     vendor = job.outcome.vendor_match.vendor
     assert vendor is not None
     with runtime.repository(org.id) as repo:

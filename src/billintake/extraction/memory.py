@@ -481,6 +481,8 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
             confidence = ranker_confidence(ranker, name, cand, prob)
         else:
             confidence = model.confidence(name, prob)
+            if scored[name][0][0].value != cand.value:  # memory and arithmetic disagree:
+                confidence = min(confidence, UNRECONCILED_CAP)  # a person looks
         if not fits:
             confidence = min(confidence, UNRECONCILED_CAP)
         decision.fields[name] = Remembered(cand, confidence, prob,

@@ -373,8 +373,6 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
         with runtime.repository(organization_id) as repo:
             vendors = repo.list_vendors()
         vendor_match = stages.match(extracted, vendors, info, settings)
-        if vendor_match.vendor is not None and extracted.source == "xml":
-            _remember_einvoice(runtime, job, extracted, vendor_match.vendor, readout)
         reasons = review_reasons(extracted, vendor_match, ReviewPolicy.from_settings(settings))
         outcome = JobOutcome(bill=extracted, vendor_match=vendor_match.outcome(),
                              review_reasons=reasons)
@@ -383,6 +381,8 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
 
         job = _set_status(runtime, job, JobStatus.READY, outcome=outcome)
         assert vendor_match.vendor is not None
+        if extracted.source == "xml":  # (one that waits teaches when a person approves it)
+            _remember_einvoice(runtime, job, extracted, vendor_match.vendor, readout)
         bill_id = _push_once(runtime, stages, info, extracted, vendor_match.vendor)
         job.bill_id = bill_id
         return _set_status(runtime, job, JobStatus.PUSHED)
