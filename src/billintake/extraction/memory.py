@@ -18,12 +18,12 @@ that knowledge into the decision as features, never as an override.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
 import math
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -329,23 +329,20 @@ class MemoryModel:
                                           + "\n", encoding="utf-8")
 
 
-_LOCK = threading.Lock()
-_LOADED: dict[Path, MemoryModel | None] = {}
-
-
 def load_memory_model(path: Path | None = None) -> MemoryModel | None:
     """The shipped memory model (once per process), or None when none is shipped."""
-    path = (path or DEFAULT_DIR).resolve()
-    with _LOCK:
-        if path not in _LOADED:
-            file = path / "memory.json"
-            try:
-                _LOADED[path] = MemoryModel.from_json(json.loads(file.read_text("utf-8"))) \
-                    if file.is_file() else None
-            except Exception:  # a broken model must not stop extraction: no memory is used
-                log.exception("the memory model at %s could not be loaded", path)
-                _LOADED[path] = None
-        return _LOADED[path]
+    return _load_memory_model((path or DEFAULT_DIR).resolve())
+
+
+@functools.cache
+def _load_memory_model(path: Path) -> MemoryModel | None:
+    file = path / "memory.json"
+    try:
+        return MemoryModel.from_json(json.loads(file.read_text("utf-8"))) \
+            if file.is_file() else None
+    except Exception:  # a broken model must not stop extraction: no memory is used
+        log.exception("the memory model at %s could not be loaded", path)
+        return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ rebuilt by `make model` (`scripts/train_ranker.py`).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,18 +149,15 @@ class Ranker:
                    info=meta.get("info", {}))
 
 
-_LOCK = threading.Lock()
-_LOADED: dict[Path, Ranker | None] = {}
-
-
 def load_shipped(path: Path | None = None) -> Ranker | None:
     """The shipped ranker (once per process), or None when none is shipped."""
-    path = (path or DEFAULT_DIR).resolve()
-    with _LOCK:
-        if path not in _LOADED:
-            try:
-                _LOADED[path] = Ranker.load(path) if (path / "meta.json").is_file() else None
-            except Exception:  # a broken model must not stop extraction: the rules still stand
-                log.exception("the ranker at %s could not be loaded; rules only", path)
-                _LOADED[path] = None
-        return _LOADED[path]
+    return _load_shipped((path or DEFAULT_DIR).resolve())
+
+
+@functools.cache
+def _load_shipped(path: Path) -> Ranker | None:
+    try:
+        return Ranker.load(path) if (path / "meta.json").is_file() else None
+    except Exception:  # a broken model must not stop extraction: the rules still stand
+        log.exception("the ranker at %s could not be loaded; rules only", path)
+        return None
