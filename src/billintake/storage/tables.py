@@ -81,6 +81,14 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+class _OwnedRow:
+    """An organization's row: its own id, and the organization that owns it (every query of
+    the repository is limited to it)."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+
+
 class OrganizationRow(Base):
     __tablename__ = "organizations"
 
@@ -90,24 +98,20 @@ class OrganizationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class ApiKeyRow(Base):
+class ApiKeyRow(_OwnedRow, Base):
     __tablename__ = "api_keys"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class UserRow(Base):
+class UserRow(_OwnedRow, Base):
     """A person who signs in to the web workspace; the password only as its argon2 hash."""
 
     __tablename__ = "users"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised (casefolded)
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -130,11 +134,9 @@ class LoginSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class VendorRow(Base):
+class VendorRow(_OwnedRow, Base):
     __tablename__ = "vendors"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     tax_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -161,12 +163,10 @@ class VendorMemoryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class AccountRow(Base):
+class AccountRow(_OwnedRow, Base):
     __tablename__ = "accounts"
     __table_args__ = (UniqueConstraint("organization_id", "code", name="uq_accounts_org_code"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     account_class: Mapped[str] = mapped_column(String(16))
@@ -186,7 +186,7 @@ class DocumentRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class BillRow(Base):
+class BillRow(_OwnedRow, Base):
     __tablename__ = "bills"
     __table_args__ = (
         Index("ix_bills_org_vendor_number", "organization_id", "vendor_id", "bill_number"),
@@ -196,8 +196,6 @@ class BillRow(Base):
               postgresql_where=text("document_sha256 IS NOT NULL")),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id"))
     kind: Mapped[str] = mapped_column(String(16), default="bill")
     bill_number: Mapped[str] = mapped_column(String(100))
@@ -222,11 +220,9 @@ class BillRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
-class BillPaymentRow(Base):
+class BillPaymentRow(_OwnedRow, Base):
     __tablename__ = "bill_payments"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(DecimalText)
     currency: Mapped[str] = mapped_column(String(3))
@@ -251,7 +247,7 @@ class _LeasedWork:
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class IngestJobRow(_LeasedWork, Base):
+class IngestJobRow(_OwnedRow, _LeasedWork, Base):
     __tablename__ = "ingest_jobs"
     __table_args__ = (
         Index("uq_ingest_jobs_org_document", "organization_id", "document_sha256", unique=True),
@@ -259,8 +255,6 @@ class IngestJobRow(_LeasedWork, Base):
         Index("ix_ingest_jobs_status_lease", "status", "lease_until"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     document_sha256: Mapped[str] = mapped_column(String(64))
     original_filename: Mapped[str] = mapped_column(String(255))
@@ -286,28 +280,24 @@ class PageChangeRow(Base):
     after: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
-class BookingJobRow(_LeasedWork, Base):
+class BookingJobRow(_OwnedRow, _LeasedWork, Base):
     """A push or payment to the accounting system, run outside the HTTP request."""
 
     __tablename__ = "booking_jobs"
     __table_args__ = (Index("ix_booking_jobs_status", "status"),
                       Index("ix_booking_jobs_status_lease", "status", "lease_until"))
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     bill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
-class AccountingConnectionRow(Base):
+class AccountingConnectionRow(_OwnedRow, Base):
     """Which accounting system an organization books into, with its settings and secrets."""
 
     __tablename__ = "accounting_connections"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     backend: Mapped[str] = mapped_column(String(32))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     secrets: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
