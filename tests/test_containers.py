@@ -82,7 +82,8 @@ settings = get_settings()
 pipeline = model.load(settings.resolved_model_dir)
 print(json.dumps({"package": billintake.__file__,
                   "ranker_dir": str(settings.resolved_ranker_dir),
-                  "shipped": (settings.resolved_model_dir / "config.cfg").is_file(),
+                  "shipped": settings.resolved_model_dir is not None
+                             and (settings.resolved_model_dir / "config.cfg").is_file(),
                   "pipes": pipeline.pipe_names}))
 """
 
