@@ -9,9 +9,11 @@ they add up otherwise, "items" when only the items' sum makes the subtotal or th
 factors are chosen out of fold per kind of document when the ranker is fitted
 (`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
 `DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
-`reconciled` (and the auto-approve gate holds it). Every field's confidence is the calibrated
-probability that it is right, judged on its `Signals` (`calibration.py`): its score, its runner-
-up's, whether the rules chose it too, the OCR's certainty, and whether the amounts add up.
+`reconciled` (and the auto-approve gate holds it), nor is one whose total the page's own
+arithmetic contradicts (a total made of the amounts above it printed below). Every field's
+confidence is the calibrated probability that it is right, judged on its `Signals`
+(`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
+certainty, whether the amounts add up, and whether such a total stands below it.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool)
     return Signals(score=chosen.score, runner_up=runner_up.score if runner_up else 0.0,
                    agrees=chosen.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind_of(chosen) == "ocr",
-                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled)
+                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled,
+                   total_below=chosen.features.get("total_made_below", 0.0) > 0)
 
 
 def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
@@ -89,7 +92,8 @@ def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[
                    agrees=top is None or top.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind == "ocr",
                    word_confidence=1.0 if mine is None else mine.features.get("ocr_conf", 1.0),
-                   reconciled=reconciled)
+                   reconciled=reconciled,
+                   total_below=mine is not None and mine.features.get("total_made_below", 0) > 0)
 
 
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
@@ -129,7 +133,11 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         decision.reconciled = False
         return
     chosen, agreement = best
-    adds_up = agreement is not None
+    # a total the page's own arithmetic contradicts (another total below it, made by the
+    # amounts above that one: `finders.amounts`) is not reconciled, whatever else agrees
+    contested = chosen["total"] is not None and \
+        chosen["total"].features.get("total_made_below", 0.0) > 0
+    adds_up = agreement is not None and not contested
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
