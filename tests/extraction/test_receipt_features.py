@@ -91,3 +91,15 @@ def test_a_total_printed_below_the_chosen_one_is_a_signal_of_doubt() -> None:
                                  "signals": {n: 0.0 for n in Signals.NAMES[:-1]}, "bias": 0.0})
     assert old.weights[-1] == 0.0  # a model fitted before the signal existed still loads
     assert Signals(score=0.9, total_below=True).vector()[-1] == 1.0
+
+
+def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it() -> None:
+    texts = [Text(60, 40, "AIK HUAT HARDWARE", 12), Text(60, 54, "ENTERPRISE (SETIA", 12),
+             Text(60, 68, "ALAM) SDN BHD", 12), Text(60, 100, "LAVENDER", 12),
+             Text(60, 114, "LAVENDER BAKERY S/B", 12)]
+    page = PageModel.build(read(pdf_of(texts)))
+    found = {c.value: c.features for c in names.candidates(page)}
+    assert "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD" in found
+    assert "AIK HUAT HARDWARE ENTERPRISE (SETIA" not in found
+    assert found["LAVENDER LAVENDER BAKERY S/B"]["lines_repeat"] == 1.0
+    assert found["LAVENDER BAKERY S/B"].get("lines_repeat", 0.0) == 0.0

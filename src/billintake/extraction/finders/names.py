@@ -21,7 +21,7 @@ FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_s
             "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
             "r_price_on_row", "r_ocr_doubt", "r_tiny", "r_wrapped_part", "r_vendor_section",
             "r_buyer_section", "ends_legal", "starts_legal", "company_number_near",
-            "name_rank", "after_label", "above_name_like")
+            "name_rank", "after_label", "above_name_like", "lines_repeat")
 _LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
                     r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|s/b|enterprise|trading|co)\b\.?",
                     re.I)
@@ -61,6 +61,9 @@ def candidates(page: PageModel) -> list[Candidate]:
             joined = clean_name(" ".join(page.lines[j].text for j in run))
             if _name_like(joined) and len(joined) <= 70:
                 texts.append((joined, list(run)))
+    # a name cut inside a parenthesis or after "&" is no name where the lines below finish it
+    finished = {lines[0] for t, lines in texts if len(lines) > 1 and not _unfinished(t)}
+    texts = [(t, lines) for t, lines in texts if not (_unfinished(t) and lines[0] in finished)]
     titles = {m.line for m in page.marks if m.kind == "document_type"}
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
@@ -102,6 +105,10 @@ def candidates(page: PageModel) -> list[Candidate]:
                 for t in (*(page.lines[i].text for i in lines), after))),
             "name_rank": float(min(10, name_lines.index(lines[0]))),
             "after_label": float(name in labelled),
+            # a logo word over the name it is part of ("LAVENDER" / "LAVENDER CONFECTIONERY"):
+            # joined lines that repeat themselves are two prints, not one wrapped name
+            "lines_repeat": float(len(lines) > 1 and _repeats(
+                [clean_name(page.lines[i].text) for i in lines])),
             "above_name_like": float(above >= 0 and _name_like(
                 clean_name(page.lines[first[above]].text))),
         }
@@ -136,3 +143,14 @@ def _continues(page: PageModel, first: list[int], last: int) -> bool:
 def _name_like(name: str) -> bool:
     letters = sum(c.isalpha() for c in name)
     return letters >= 3 and letters / max(1, len(name)) >= 0.5 and len(name) <= 80
+
+
+def _repeats(parts: list[str]) -> bool:
+    """A later line repeats a word (of 3 letters or more) of an earlier one."""
+    seen: set[str] = set()
+    for part in parts:
+        words = {w for w in re.findall(r"[^\W\d_]{3,}", part.upper())}
+        if words & seen:
+            return True
+        seen |= words
+    return False
