@@ -84,13 +84,27 @@ def test_a_shops_name_is_marked_by_its_legal_form_and_company_number() -> None:
     assert part["starts_legal"] == 1.0 and part["above_name_like"] == 1.0
     assert whole["company_number_near"] == 1.0 and whole["name_rank"] == 0.0
     assert found["CHEF LEE SDN BHD"]["after_label"] == 1.0
+    # the shop's name and the company running it are rivals; a name's own lines are not
+    assert found["POPULAR BOOK"]["rival_legal"] == 1.0
+    alone = PageModel.build(read(pdf_of(texts[:3])))
+    assert all(c.features["rival_legal"] == 0.0 for c in names.candidates(alone)
+               if c.value.endswith("SDN BHD"))
 
 
 def test_a_total_printed_below_the_chosen_one_is_a_signal_of_doubt() -> None:
     old = Calibration.from_json({"xs": [0.0, 1.0], "ys": [0.0, 1.0],
-                                 "signals": {n: 0.0 for n in Signals.NAMES[:-1]}, "bias": 0.0})
+                                 "signals": {n: 0.0 for n in Signals.NAMES[:-2]}, "bias": 0.0})
     assert old.weights[-1] == 0.0  # a model fitted before the signal existed still loads
-    assert Signals(score=0.9, total_below=True).vector()[-1] == 1.0
+    assert Signals(score=0.9, total_below=True).vector()[-2] == 1.0
+    assert Signals(score=0.9, rival=True).vector()[-1] == 1.0
+
+
+def test_a_date_glued_to_letters_is_marked_as_part_of_a_code() -> None:
+    texts = [Text(60, 40, "RC11-23-42 - 12/144"), Text(60, 60, "15-03-18 15:41")]
+    page = PageModel.build(read(pdf_of(texts)))
+    found = {c.text: c.features for c in dates.candidates(page, "bill_date")}
+    assert found["11-23-42"]["letter_before"] == 1.0
+    assert found["15-03-18"]["letter_before"] == 0.0
 
 
 def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it() -> None:

@@ -13,7 +13,8 @@ factors are chosen out of fold per kind of document when the ranker is fitted
 arithmetic contradicts (a total made of the amounts above it printed below). Every field's
 confidence is the calibrated probability that it is right, judged on its `Signals`
 (`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
-certainty, whether the amounts add up, and whether such a total stands below it.
+certainty, whether the amounts add up, whether such a total stands below it, and whether its
+finder names a rival (an amount a few cents off, another company name with a legal form).
 """
 
 from __future__ import annotations
@@ -78,7 +79,13 @@ def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool)
                    agrees=chosen.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind_of(chosen) == "ocr",
                    word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled,
-                   total_below=chosen.features.get("total_made_below", 0.0) > 0)
+                   total_below=chosen.features.get("total_made_below", 0.0) > 0,
+                   rival=_rival(chosen))
+
+
+def _rival(cand: Candidate) -> bool:
+    """The finder names a rival of this value (`calibration.Signals.rival`)."""
+    return cand.features.get("near_twin", 0.0) > 0 or cand.features.get("rival_legal", 0.0) > 0
 
 
 def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
@@ -93,7 +100,8 @@ def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[
                    ocr=kind == "ocr",
                    word_confidence=1.0 if mine is None else mine.features.get("ocr_conf", 1.0),
                    reconciled=reconciled,
-                   total_below=mine is not None and mine.features.get("total_made_below", 0) > 0)
+                   total_below=mine is not None and mine.features.get("total_made_below", 0) > 0,
+                   rival=mine is not None and _rival(mine))
 
 
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
@@ -110,6 +118,9 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
             order[name] = ranked(ranker, name, proposed.get(name, ()))
     if all(name in order for name in AMOUNTS):
         _amounts(ranker, order, items_sum, decision, extra, kind)
+    elif any(_contested(c) for c in proposed.get("total", ())
+             if c.features.get("rule_choice", 0.0) > 0.5):
+        decision.reconciled = False  # the rules' total, which the page's arithmetic contradicts
     for name in HEADER:
         if name not in order:
             continue
@@ -135,9 +146,8 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
     chosen, agreement = best
     # a total the page's own arithmetic contradicts (another total below it, made by the
     # amounts above that one: `finders.amounts`) is not reconciled, whatever else agrees
-    contested = chosen["total"] is not None and \
-        chosen["total"].features.get("total_made_below", 0.0) > 0
-    adds_up = agreement is not None and not contested
+    adds_up = agreement is not None and not (
+        chosen["total"] is not None and _contested(chosen["total"]))
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
@@ -146,6 +156,10 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         runner = next((c for c in order[name] if c.value != cand.value), None)
         confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
+
+
+def _contested(total: Candidate) -> bool:
+    return total.features.get("total_made_below", 0.0) > 0
 
 
 # A combination: its candidates, how its arithmetic agrees, and each field's probability

@@ -11,11 +11,11 @@ import re
 from datetime import date
 
 from ..candidate import Candidate
-from ..page import PageModel
+from ..page import PageModel, ValueSpan
 
 FEATURES = ("date_rank", "date_rank_rel", "is_earliest", "is_latest", "date_repeats",
             "days_from_earliest", "days_to_latest", "year_plausible", "dates_on_line",
-            "order_open", "day_first_reading", "two_digit_year")
+            "order_open", "day_first_reading", "two_digit_year", "letter_before")
 _NUMERIC = re.compile(r"(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?(\d{2,4})")
 
 
@@ -37,6 +37,8 @@ def candidates(page: PageModel, field: str) -> list[Candidate]:
             "year_plausible": float(1995 <= v.year <= 2040),
             "dates_on_line": float(sum(1 for s in spans if s.line == span.line)),
             **_order(span.text, v, page.dayfirst),
+            # glued to letters before it: part of a code ("RC11-23-42"), not a date
+            "letter_before": float(_letter_before(span)),
         }
         out.append(Candidate(field=field, value=v, text=span.text, page=span.page,
                              bbox=span.bbox, source=span.source, features=f, line=span.line))
@@ -54,3 +56,9 @@ def _order(text: str, value: date, dayfirst: bool | None) -> dict[str, float]:
     return {"order_open": float(ambiguous and dayfirst is None),
             "day_first_reading": float(ambiguous and value.day == first),
             "two_digit_year": float(len(year) == 2)}
+
+
+def _letter_before(span: ValueSpan) -> bool:
+    word = span.words[0].text if span.words else ""
+    at = word.find(span.text.split()[0]) if span.text.split() else -1
+    return at > 0 and word[at - 1].isalpha()

@@ -21,7 +21,7 @@ FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_s
             "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
             "r_price_on_row", "r_ocr_doubt", "r_tiny", "r_wrapped_part", "r_vendor_section",
             "r_buyer_section", "ends_legal", "starts_legal", "company_number_near",
-            "name_rank", "after_label", "above_name_like", "lines_repeat")
+            "name_rank", "after_label", "above_name_like", "lines_repeat", "rival_legal")
 _LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
                     r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|s/b|enterprise|trading|co)\b\.?",
                     re.I)
@@ -36,6 +36,7 @@ _COMPANY_NUMBER = re.compile(r"\(?\b\d{4,8}\s*-?\s*[A-Z]\b\)?|\bco\.?\s*(no|reg)
                              r"\bcompany\s*(no|reg)|\broc\b|\breg\.?\s*no", re.I)
 _LABEL_BEFORE = re.compile(r"^([^:\d]{2,24}):\s*(?=\S)")
 MAX_LINES = 60
+RIVAL_LINES = 8  # how many lines from the top another company name is looked for
 
 
 def candidates(page: PageModel) -> list[Candidate]:
@@ -68,6 +69,9 @@ def candidates(page: PageModel) -> list[Candidate]:
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
     name_lines = sorted({lines[0] for _, lines in texts})
+    # the lines of the top that print a company name with a legal form ("... SDN BHD")
+    legal_lines = {i for t, lines in texts if _ENDS_LEGAL.search(t) and len(lines) == 1
+                   and first.index(lines[0]) < RIVAL_LINES for i in lines}
     out: list[Candidate] = []
     for (name, lines), key in zip(texts, keys, strict=True):
         line = page.lines[lines[0]]
@@ -109,6 +113,8 @@ def candidates(page: PageModel) -> list[Candidate]:
             # joined lines that repeat themselves are two prints, not one wrapped name
             "lines_repeat": float(len(lines) > 1 and _repeats(
                 [clean_name(page.lines[i].text) for i in lines])),
+            # another line of the top prints a company name with a legal form
+            "rival_legal": float(bool(legal_lines - set(lines))),
             "above_name_like": float(above >= 0 and _name_like(
                 clean_name(page.lines[first[above]].text))),
         }
