@@ -79,9 +79,9 @@ def test_a_shops_name_is_marked_by_its_legal_form_and_company_number() -> None:
              Text(60, 68, "(113825-W)"), Text(60, 82, "OWNED BY: CHEF LEE SDN BHD")]
     page = PageModel.build(read(pdf_of(texts)))
     found = {c.value: c.features for c in names.candidates(page)}
-    whole, part = found["POPULAR BOOK CO. (M) SDN BHD"], found["CO. (M) SDN BHD"]
+    whole = found["POPULAR BOOK CO. (M) SDN BHD"]
     assert whole["ends_legal"] == 1.0 and whole["starts_legal"] == 0.0
-    assert part["starts_legal"] == 1.0 and part["above_name_like"] == 1.0
+    assert "CO. (M) SDN BHD" not in found  # the rest of the name begun above
     assert whole["company_number_near"] == 1.0 and whole["name_rank"] == 0.0
     assert found["CHEF LEE SDN BHD"]["after_label"] == 1.0
     # the shop's name and the company running it are rivals; a name's own lines are not
@@ -117,3 +117,6 @@ def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it()
     assert "AIK HUAT HARDWARE ENTERPRISE (SETIA" not in found
     assert found["LAVENDER LAVENDER BAKERY S/B"]["lines_repeat"] == 1.0
     assert found["LAVENDER BAKERY S/B"].get("lines_repeat", 0.0) == 0.0
+    assert "ENTERPRISE (SETIA ALAM) SDN BHD" not in found and "ALAM) SDN BHD" not in found
+    assert found["LAVENDER LAVENDER BAKERY S/B"]["tail_complete"] == 1.0
+    assert found["AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"]["tail_complete"] == 0.0

@@ -21,7 +21,8 @@ FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_s
             "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
             "r_price_on_row", "r_ocr_doubt", "r_tiny", "r_wrapped_part", "r_vendor_section",
             "r_buyer_section", "ends_legal", "starts_legal", "company_number_near",
-            "name_rank", "after_label", "above_name_like", "lines_repeat", "rival_legal")
+            "name_rank", "after_label", "above_name_like", "lines_repeat", "rival_legal",
+            "tail_complete")
 _LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
                     r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|s/b|enterprise|trading|co)\b\.?",
                     re.I)
@@ -30,8 +31,8 @@ _ADDRESS = re.compile(r"\d{4,5}\s+\w|straße|strasse|str\.|street|road|rue|avenu
 _ENDS_LEGAL = re.compile(r"\b(sdn\.?\s*bhd|bhd|s/b|sb|gmbh|ag|kg|sarl|sas|sa|bv|ltd|limited|llc|"
                          r"inc|corp|plc|pty|spa|srl|enterprise|trading|co)\b\.?\s*(\(.*\))?$",
                          re.I)
-_STARTS_LEGAL = re.compile(r"^(co\b\.?|\(m\)|sdn\b|bhd\b|s/b\b|ltd\b|&|and\b|gmbh\b|inc\b)",
-                           re.I)
+_STARTS_LEGAL = re.compile(r"^(co\b\.?|\(m\)|sdn\b|bhd\b|s/b\b|ltd\b|&|and\b|gmbh\b|inc\b|"
+                           r"enterprise\b|trading\b)", re.I)
 _COMPANY_NUMBER = re.compile(r"\(?\b\d{4,8}\s*-?\s*[A-Z]\b\)?|\bco\.?\s*(no|reg)\b|"
                              r"\bcompany\s*(no|reg)|\broc\b|\breg\.?\s*no", re.I)
 _LABEL_BEFORE = re.compile(r"^([^:\d]{2,24}):\s*(?=\S)")
@@ -65,6 +66,10 @@ def candidates(page: PageModel) -> list[Candidate]:
     # a name cut inside a parenthesis or after "&" is no name where the lines below finish it
     finished = {lines[0] for t, lines in texts if len(lines) > 1 and not _unfinished(t)}
     texts = [(t, lines) for t, lines in texts if not (_unfinished(t) and lines[0] in finished)]
+    # nor is the rest of a name that opens with what only ends one ("CO. (M) SDN BHD",
+    # "ALAM) SDN BHD") where a name begun on a line above takes it in
+    covered = {i for _, lines in texts for i in lines[1:]}
+    texts = [(t, lines) for t, lines in texts if not (_a_rest(t) and lines[0] in covered)]
     titles = {m.line for m in page.marks if m.kind == "document_type"}
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
@@ -113,6 +118,10 @@ def candidates(page: PageModel) -> list[Candidate]:
             # joined lines that repeat themselves are two prints, not one wrapped name
             "lines_repeat": float(len(lines) > 1 and _repeats(
                 [clean_name(page.lines[i].text) for i in lines])),
+            # lines joined whose last is a whole company name by itself: two names, or one
+            # ("TAN CHAY YEE" / "ABC HO TRADING"; "LIAN CHI PU TIAN" / "RESTAURANT SDN BHD")
+            "tail_complete": float(len(lines) > 1 and _complete(
+                clean_name(page.lines[lines[-1]].text))),
             # another line of the top prints a company name with a legal form
             "rival_legal": float(bool(legal_lines - set(lines))),
             "above_name_like": float(above >= 0 and _name_like(
@@ -160,3 +169,16 @@ def _repeats(parts: list[str]) -> bool:
             return True
         seen |= words
     return False
+
+
+def _complete(name: str) -> bool:
+    """A whole company name: it ends with a legal form, does not start with one, and closes
+    no parenthesis it did not open ("ALAM) SDN BHD" ends a name begun above)."""
+    return bool(_ENDS_LEGAL.search(name)) and not _STARTS_LEGAL.match(name) and \
+        name.count(")") <= name.count("(")
+
+
+def _a_rest(name: str) -> bool:
+    """Text that only goes on with a name: it opens with a legal form or closes a parenthesis
+    it did not open."""
+    return bool(_STARTS_LEGAL.match(name)) or name.count(")") > name.count("(")
