@@ -65,6 +65,10 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "tendered_less_change", "rounded_of_other", "sum_of_two_above", "net_of_negative",
             "total_rows_below", "amount_rows_below", "cash_rows_below", "last_of_value",
             "total_made_below")
+# The features of where an amount stands in a slip's totals block: read for the total only
+# (a subtotal's or a tax's place is named by its label; these would learn one layout's rows).
+TOTAL_ONLY = ("sum_of_two_above", "net_of_negative", "total_rows_below", "amount_rows_below",
+              "cash_rows_below", "last_of_value", "total_made_below")
 MAX_SPANS = 400
 # Whether the amounts' ranker reads the rules' (`reconcile`) choice and scores as features.
 READS_RULES = False

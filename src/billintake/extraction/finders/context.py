@@ -215,4 +215,6 @@ def feature_names(field: str) -> list[str]:
             "doc_ocr", "doc_pages", "doc_lines", "doc_aspect", "doc_amounts", "doc_labels"]
     if own is amounts.FEATURES and not amounts.READS_RULES:
         base = [n for n in base if not n.startswith(("rule_", "r_"))]
+    if own is amounts.FEATURES and field != "total":
+        own = tuple(n for n in own if n not in amounts.TOTAL_ONLY)
     return list(dict.fromkeys([*base, *own]))
