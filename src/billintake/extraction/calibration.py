@@ -64,9 +64,9 @@ class Signals:
     # above it (`finders.amounts`: "TOTAL 0% SUPPLIES" above "TOTAL PAYABLE")
     total_below: bool = False
     # the field's finder names a rival of the chosen value: an amount a few cents off it (a
-    # total and its cash rounding), another company name with a legal form among the top
-    # lines (a shop's brand and the company running it); which one a bill is booked with is a
-    # matter of convention
+    # total and its cash rounding: which of the two a bill is booked with is a convention).
+    # (The vendor's rival, another company name with a legal form at the top, is a feature of
+    # the ranker only: as a signal it shifted the invoices' vendor calibration the wrong way.)
     rival: bool = False
 
     NAMES = ("score", "runner_up", "disagrees", "ocr", "word_doubt", "unreconciled",

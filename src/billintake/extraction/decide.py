@@ -14,7 +14,7 @@ arithmetic contradicts (a total made of the amounts above it printed below). Eve
 confidence is the calibrated probability that it is right, judged on its `Signals`
 (`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
 certainty, whether the amounts add up, whether such a total stands below it, and whether its
-finder names a rival (an amount a few cents off, another company name with a legal form).
+finder names a rival (an amount a few cents off it).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool)
 
 def _rival(cand: Candidate) -> bool:
     """The finder names a rival of this value (`calibration.Signals.rival`)."""
-    return cand.features.get("near_twin", 0.0) > 0 or cand.features.get("rival_legal", 0.0) > 0
+    return cand.features.get("near_twin", 0.0) > 0
 
 
 def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
