@@ -138,6 +138,28 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         runner = next((c for c in order[name] if c.value != cand.value), None)
         confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
+    derived = derived_subtotal(decision.fields, items_sum)
+    if derived is not None:
+        decision.fields["subtotal"] = derived
+
+
+def derived_subtotal(fields: Mapping[str, Chosen | None], items_sum: Decimal | None
+                     ) -> Chosen | None:
+    """The net a bill does not print: with no subtotal chosen, the items' sum when it and the
+    chosen tax make the chosen total to the cent (as likely right as total and tax both)."""
+    total, tax = fields.get("total"), fields.get("tax")
+    if fields.get("subtotal") is not None or total is None or tax is None or items_sum is None:
+        return None
+    net = Decimal(items_sum)
+    if not 0 < net < total.candidate.value or tax.candidate.value <= 0 or \
+            abs(net + tax.candidate.value - total.candidate.value) > CENT:
+        return None
+    cand = total.candidate
+    derived = Candidate(field="subtotal", value=net, text=f"{net}", page=cand.page,
+                        bbox=cand.bbox, source=cand.source, score=min(cand.score,
+                                                                       tax.candidate.score),
+                        reasons=["the items' sum, which the tax makes the total"])
+    return Chosen(derived, total.confidence * tax.confidence)
 
 
 # A combination: its candidates, how its arithmetic agrees, and each field's probability
