@@ -31,3 +31,24 @@ def test_no_subtotal_is_derived_when_the_sums_disagree_or_one_is_printed() -> No
     printed = _chosen("subtotal", "50.00", 0.9)
     assert derived_subtotal({"total": total, "tax": tax, "subtotal": printed},
                             Decimal("50.00")) is None
+
+
+def test_a_vat_rows_base_is_no_part_of_a_summed_tax() -> None:
+    """36,00 on "Umsatzsteuer (S)  36,00  19  6,84" is a base: with the tax 19,44 it would
+    make 55,44, which with a subtotal 180,00 would make the total 235,44 by coincidence."""
+    from billintake.extraction.decide import combinations
+
+    def cand(name: str, value: str, line: int, **features: float) -> Candidate:
+        return Candidate(field=name, value=Decimal(value), text=value, page=1,
+                         bbox=(0.0, float(line), 10.0, line + 8.0), score=0.5, line=line,
+                         features=features)
+
+    order = {"total": [cand("total", "235.44", 40)],
+             "subtotal": [cand("subtotal", "180.00", 10), cand("subtotal", "216.00", 30)],
+             "tax": [cand("tax", "36.00", 20, lab_tax=1.0, row_vat_part=1.0),
+                     cand("tax", "19.44", 35, lab_tax=1.0)]}
+    taxes = {c["tax"].value for c, _, _ in combinations(order, None) if c["tax"] is not None}
+    assert Decimal("55.44") not in taxes
+    order["tax"][0].features["row_vat_part"] = 0.0  # a tax line: its sum is an option
+    taxes = {c["tax"].value for c, _, _ in combinations(order, None) if c["tax"] is not None}
+    assert Decimal("55.44") in taxes

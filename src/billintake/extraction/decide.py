@@ -211,7 +211,8 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
     among the options, as one candidate as likely as the likelier of the two (the ranker
     learnt that a single line of several is not the tax, so each alone scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
-             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)]
+             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)
+             and not _row_base(c)]
     gaps = {t.value - s.value for t in options["total"] if t is not None
             for s in options["subtotal"] if s is not None}
     out: list[Candidate] = []
@@ -224,6 +225,13 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
                              score=max(a.score, b.score), label=a.label, line=a.line,
                              reasons=["the sum of two tax lines"]))
     return out
+
+
+def _row_base(cand: Candidate) -> bool:
+    """The base of a VAT row ("Umsatzsteuer (S)  36,00  19  6,84": its VAT share stands right
+    of it, `finders.amounts`), not a tax line's amount."""
+    return cand.features.get("row_vat_part", 0.0) > 0 and \
+        not cand.features.get("row_vat_of", 0.0) > 0
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
