@@ -7,12 +7,12 @@ import re
 
 from ..candidate import Candidate
 from ..page import PageModel
-from ..vendor import clean_name, continues_above, goes_on, role_share
+from ..vendor import clean_name, continues_above, goes_on
 
 FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_share_name",
             "legal_form", "two_lines", "three_lines", "unfinished", "next_continues",
             "name_repeats", "line_index_rel", "has_at",
-            "address_like", "goes_on", "continues_above", "title_line", "role_words",
+            "address_like", "goes_on", "continues_above", "title_line",
             "r_top_zone", "r_font_rel", "r_legal_form", "r_domain_match",
             "r_address_below", "r_block_first", "r_registration_near", "r_vendor_label",
             "r_repeats", "r_in_customer_block", "r_sentence_like", "r_customer_label_near",
@@ -72,7 +72,6 @@ def candidates(page: PageModel) -> list[Candidate]:
                 clean_name(" ".join(page.lines[i].text for i in lines[1:])))),
             "continues_above": float(continues_above(page.layout, line, name)),
             "title_line": float(any(i in titles for i in lines)),
-            "role_words": role_share(name),
         }
         x0 = min(w.x0 for w in words)
         top = min(w.top for w in words)
