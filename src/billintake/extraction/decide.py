@@ -138,6 +138,28 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         runner = next((c for c in order[name] if c.value != cand.value), None)
         confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
+    derived = derived_subtotal(decision.fields, items_sum)
+    if derived is not None:
+        decision.fields["subtotal"] = derived
+
+
+def derived_subtotal(fields: Mapping[str, Chosen | None], items_sum: Decimal | None
+                     ) -> Chosen | None:
+    """The net a bill does not print: with no subtotal chosen, the items' sum when it and the
+    chosen tax make the chosen total to the cent (as likely right as total and tax both)."""
+    total, tax = fields.get("total"), fields.get("tax")
+    if fields.get("subtotal") is not None or total is None or tax is None or items_sum is None:
+        return None
+    net = Decimal(items_sum)
+    if not 0 < net < total.candidate.value or tax.candidate.value <= 0 or \
+            abs(net + tax.candidate.value - total.candidate.value) > CENT:
+        return None
+    cand = total.candidate
+    derived = Candidate(field="subtotal", value=net, text=f"{net}", page=cand.page,
+                        bbox=cand.bbox, source=cand.source, score=min(cand.score,
+                                                                       tax.candidate.score),
+                        reasons=["the items' sum, which the tax makes the total"])
+    return Chosen(derived, total.confidence * tax.confidence)
 
 
 # A combination: its candidates, how its arithmetic agrees, and each field's probability
@@ -189,7 +211,8 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
     among the options, as one candidate as likely as the likelier of the two (the ranker
     learnt that a single line of several is not the tax, so each alone scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
-             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)]
+             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)
+             and not _row_base(c)]
     gaps = {t.value - s.value for t in options["total"] if t is not None
             for s in options["subtotal"] if s is not None}
     out: list[Candidate] = []
@@ -202,6 +225,13 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
                              score=max(a.score, b.score), label=a.label, line=a.line,
                              reasons=["the sum of two tax lines"]))
     return out
+
+
+def _row_base(cand: Candidate) -> bool:
+    """The base of a VAT row ("Umsatzsteuer (S)  36,00  19  6,84": its VAT share stands right
+    of it, `finders.amounts`), not a tax line's amount."""
+    return cand.features.get("row_vat_part", 0.0) > 0 and \
+        not cand.features.get("row_vat_of", 0.0) > 0
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
