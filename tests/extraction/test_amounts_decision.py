@@ -161,3 +161,16 @@ def test_amount_features_read_the_row_label_and_the_column_header() -> None:
 def test_vat_triples_are_base_tax_and_gross() -> None:
     values = sorted([D("151.84"), D("127.60"), D("24.24"), D("19"), D("3.00")], reverse=True)
     assert amounts.vat_triples(values) == [(D("127.60"), D("24.24"), D("151.84"))]
+
+
+def test_a_total_the_pages_arithmetic_contradicts_is_not_reconciled() -> None:
+    """A partial total ("TOTAL 0% SUPPLIES") that a total made of the amounts above it
+    ("TOTAL PAYABLE") follows: even when subtotal + tax make it, the bill is held."""
+    partial = cand("total", "119.00", 0.99)
+    partial.features["total_made_below"] = 1.0
+    proposed = {"total": [partial], "subtotal": [cand("subtotal", "100.00", 0.99)],
+                "tax": [cand("tax", "19.00", 0.99)]}
+    priors = {"vat": 1000.0, "sum": 20.0, "floor": 1e-6}
+    assert not decide(_fixed(priors), proposed, None).reconciled
+    partial.features["total_made_below"] = 0.0
+    assert decide(_fixed(priors), proposed, None).reconciled

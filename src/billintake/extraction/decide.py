@@ -9,9 +9,12 @@ they add up otherwise, "items" when only the items' sum makes the subtotal or th
 factors are chosen out of fold per kind of document when the ranker is fitted
 (`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
 `DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
-`reconciled` (and the auto-approve gate holds it). Every field's confidence is the calibrated
-probability that it is right, judged on its `Signals` (`calibration.py`): its score, its runner-
-up's, whether the rules chose it too, the OCR's certainty, and whether the amounts add up.
+`reconciled` (and the auto-approve gate holds it), nor is one whose total the page's own
+arithmetic contradicts (a total made of the amounts above it printed below). Every field's
+confidence is the calibrated probability that it is right, judged on its `Signals`
+(`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
+certainty, whether the amounts add up, whether such a total stands below it, and whether its
+finder names a rival (an amount a few cents off, another company name with a legal form).
 """
 
 from __future__ import annotations
@@ -75,7 +78,14 @@ def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool)
     return Signals(score=chosen.score, runner_up=runner_up.score if runner_up else 0.0,
                    agrees=chosen.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind_of(chosen) == "ocr",
-                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled)
+                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled,
+                   total_below=chosen.features.get("total_made_below", 0.0) > 0,
+                   rival=_rival(chosen))
+
+
+def _rival(cand: Candidate) -> bool:
+    """The finder names a rival of this value (`calibration.Signals.rival`)."""
+    return cand.features.get("near_twin", 0.0) > 0 or cand.features.get("rival_legal", 0.0) > 0
 
 
 def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
@@ -89,7 +99,9 @@ def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[
                    agrees=top is None or top.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind == "ocr",
                    word_confidence=1.0 if mine is None else mine.features.get("ocr_conf", 1.0),
-                   reconciled=reconciled)
+                   reconciled=reconciled,
+                   total_below=mine is not None and mine.features.get("total_made_below", 0) > 0,
+                   rival=mine is not None and _rival(mine))
 
 
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
@@ -106,6 +118,9 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
             order[name] = ranked(ranker, name, proposed.get(name, ()))
     if all(name in order for name in AMOUNTS):
         _amounts(ranker, order, items_sum, decision, extra, kind)
+    elif any(_contested(c) for c in proposed.get("total", ())
+             if c.features.get("rule_choice", 0.0) > 0.5):
+        decision.reconciled = False  # the rules' total, which the page's arithmetic contradicts
     for name in HEADER:
         if name not in order:
             continue
@@ -129,7 +144,10 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         decision.reconciled = False
         return
     chosen, agreement = best
-    adds_up = agreement is not None
+    # a total the page's own arithmetic contradicts (another total below it, made by the
+    # amounts above that one: `finders.amounts`) is not reconciled, whatever else agrees
+    adds_up = agreement is not None and not (
+        chosen["total"] is not None and _contested(chosen["total"]))
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
@@ -160,6 +178,10 @@ def derived_subtotal(fields: Mapping[str, Chosen | None], items_sum: Decimal | N
                                                                        tax.candidate.score),
                         reasons=["the items' sum, which the tax makes the total"])
     return Chosen(derived, total.confidence * tax.confidence)
+
+
+def _contested(total: Candidate) -> bool:
+    return total.features.get("total_made_below", 0.0) > 0
 
 
 # A combination: its candidates, how its arithmetic agrees, and each field's probability

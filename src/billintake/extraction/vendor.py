@@ -396,7 +396,9 @@ def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
 # "862725-U", "(CO. NO:20154-T)", "BHD(728384-M)"; four digits or more, an optional check letter.
 _COMPANY_NUMBER_RE = re.compile(
     r"(?:\(|(?<![\w/.-]))\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}(?:[-\s]?[A-Z])?"
-    r"\s*\)?(?![\w/.-])", re.IGNORECASE)
+    r"\s*\)?(?![\w/.-])"
+    # in brackets, its first digit read by OCR as a letter: "BHD(I39386X)"
+    r"|\(\s*[IlO]?\d{4,}[-\s]?[A-Z]?\s*\)", re.IGNORECASE)
 
 
 def clean_name(text: str) -> str:
