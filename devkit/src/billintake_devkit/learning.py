@@ -233,6 +233,7 @@ class Tally:
     through: int = 0
     through_wrong: int = 0
     misses: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # why each bill that waited did, in full
     reasons: Counter[str] = field(default_factory=Counter)  # why bills waited
 
     def accuracy(self, name: str | None = None) -> float:
@@ -299,6 +300,8 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         list(vendors.values()), threshold=settings.vendor_match_threshold,
         margin=settings.vendor_ambiguity_margin)
     reasons = review_reasons(bill, match, policy)
+    if reasons:
+        tally.held.append(f"{doc.id}: " + " | ".join(reasons) + _amounts_of(bill))
     for reason in reasons:
         tally.reasons[re.sub(r"[\d.]+", "#", reason.split(":")[0])[:60]] += 1
     for name in ("bill_number", "vendor_name", "bill_date", "total"):
@@ -310,6 +313,16 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         tally.through_wrong += int(wrong)
         if wrong:
             tally.misses.append(f"{doc.id}: went straight through with a wrong field")
+
+
+def _amounts_of(bill: ExtractedBill) -> str:
+    """The bill's amounts and confidences, as a held bill's line shows them."""
+    shown = [f"{n}={bill.value(n)}@{getattr(bill, n).confidence:.2f}"
+             for n in ("total", "subtotal", "tax") if getattr(bill, n) is not None]
+    amounts = [i.amount for i in bill.line_items]
+    if amounts and all(a is not None for a in amounts):
+        shown.append(f"items={sum(a for a in amounts if a is not None)} ({len(amounts)})")
+    return " [" + ", ".join(shown) + "]"
 
 
 def _approved_vendor(approved: Mapping[str, Any], bill: ExtractedBill,

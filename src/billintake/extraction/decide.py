@@ -146,12 +146,12 @@ Combination = tuple[dict[str, Candidate | None], str | None, tuple[float, ...]]
 
 
 def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None,
-                 extra: Decimal = Decimal(0)) -> list[Combination]:
-    """Every coherent combination of the amounts' few best candidates (subtotal and tax may be
-    absent), with how its arithmetic agrees and its fields' probabilities."""
+                 extra: Decimal = Decimal(0), top_k: int = TOP_K) -> list[Combination]:
+    """Every coherent combination of the amounts' `top_k` best candidates (subtotal and tax
+    may be absent), with how its arithmetic agrees and its fields' probabilities."""
     options: dict[str, list[Candidate | None]] = {}
     for name in AMOUNTS:
-        options[name] = _distinct(order[name])[:TOP_K]
+        options[name] = _distinct(order[name])[:top_k]
         if name != "total" or not options[name]:
             options[name].append(None)
     options["tax"][-1:-1] = _tax_sums(order["tax"], options)
@@ -167,7 +167,8 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
 def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
     """The combination with the highest joint score: the log of its fields' probabilities, plus
-    the log prior of its arithmetic. In a VAT sum no probability counts below `priors["floor"]`:
+    the log prior of its arithmetic (`priors["contradicts"]`, default 1, for a subtotal, tax
+    and total that do not add up). In a VAT sum no probability counts below `priors["floor"]`:
     a candidate the ranker all but rules out on a layout it never saw can still be vouched for
     by a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
     least = DEFAULT_PRIORS["floor"]
@@ -177,6 +178,8 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         score = sum(math.log(max(floor, p)) for p in probs)
         if kind is not None:
             score += math.log(priors[kind])
+        elif all(c is not None for c in chosen.values()):  # three amounts that contradict
+            score += math.log(priors.get("contradicts", 1.0))
         if best is None or score > best[0]:
             best = (score, chosen, kind)
     return None if best is None else (best[1], best[2])

@@ -9,17 +9,18 @@ that knowledge into the decision as features, never as an override.
   printed row, same label, distance to the remembered places, same print shape) and, with its
   memory-less score, a probability from the shipped memory model (`models/memory`, fitted out
   of fold on simulated sequences of a vendor's bills: `scripts/train_memory.py`). Header
-  fields take their most probable candidate; the amounts are chosen jointly, as `decide`
-  chooses them, a combination that adds up favoured by `ARITHMETIC_PRIOR`, so a
-  remembered place whose value the arithmetic contradicts loses to one that adds up unless
-  the memory is far surer of it. Confidences are the model's calibrations (isotonic, out of
-  fold); amounts that do not add up stay capped.
+  fields take their most probable candidate; the amounts are chosen jointly by `decide`'s
+  own joint choice (`combinations`, `best_combination`: a combination that adds up favoured
+  by `MEMORY_PRIORS`), so a remembered place whose value the arithmetic
+  contradicts loses to one that adds up unless the memory is far surer of it. Confidences
+  are the model's calibrations (isotonic, out of fold); amounts that do not add up stay
+  capped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import itertools
 import json
 import logging
 import math
@@ -47,8 +48,7 @@ from billintake.matching.vendors import VendorCandidate, match_vendor
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import DEFAULT_PRIORS, adds_up_to
-from .decide import _coherent as coherent
+from .decide import DEFAULT_PRIORS, best_combination, combinations
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
@@ -56,9 +56,12 @@ from .ranker import Ranker
 # The most confidence a remembered amount gets when the chosen amounts do not add up: below
 # the auto-approve gate, so the arithmetic has the last word over a remembered position.
 UNRECONCILED_CAP = 0.8
-# How much likelier a remembered amount combination that adds up is than one that does not
-# (the decision's prior for a plain sum).
-ARITHMETIC_PRIOR = DEFAULT_PRIORS["sum"]
+# How much likelier a remembered amount combination that adds up is than one that does not,
+# and one whose subtotal, tax and total contradict each other less likely by as much (the
+# decision's former single factor, 20: the ranker's fitted priors suit its own scores, not
+# the memory model's probabilities).
+MEMORY_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0,
+                                   "floor": DEFAULT_PRIORS["floor"], "contradicts": 1 / 20}
 
 log = logging.getLogger(__name__)
 
@@ -430,50 +433,36 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
              scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
              items_sum: Decimal | None, extra: Decimal, decision: MemoryDecision,
              memory: VendorMemory) -> None:
-    options: dict[str, list[tuple[Candidate, float, dict[str, float]] | None]] = {}
+    """The amounts chosen jointly as `decide` chooses them (`combinations`,
+    `best_combination`, with `MEMORY_PRIORS`), each candidate counting with its memory
+    probability."""
+    order: dict[str, list[Candidate]] = {}
+    found: dict[int, tuple[Candidate, float, dict[str, float]]] = {}
     for name in AMOUNTS:
         # the memory's favourites and the memory-less ones: both stay in the contest
         by_base = sorted(scored.get(name, []), key=lambda item: -item[2].get("base", 0.0))
         seen: set[str] = set()
-        distinct = []
+        order[name] = []
         for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT]]:
             key = value_key(name, item[0].value)
             if key not in seen:
                 seen.add(key)
-                distinct.append(item)
-        options[name] = list(distinct)
-        if name != "total":
-            options[name].append(None)
-    best: tuple[bool, float, dict[str, Any]] | None = None  # (adds up, log score, choice)
-    for combo in itertools.product(*(options[n] for n in AMOUNTS)):
-        chosen = dict(zip(AMOUNTS, combo, strict=True))
-        values = {n: (None if c is None else c[0]) for n, c in chosen.items()}
-        if not coherent(values):
-            continue
-        score = 0.0
-        for n, c in chosen.items():
-            if c is None:
-                top = scored[n][0][1] if scored.get(n) else 0.0
-                score += math.log(max(1e-6, 1.0 - top))
-            else:
-                score += math.log(max(1e-6, c[1]))
-        fits = adds_up_to(values, items_sum, extra)
-        if fits:
-            score += math.log(ARITHMETIC_PRIOR)
-        elif contradicts(values, items_sum):  # one of them is wrong, for sure
-            score -= math.log(ARITHMETIC_PRIOR)
-        if best is None or score > best[1]:
-            best = (fits, score, chosen)
+                stand_in = dataclasses.replace(item[0], score=item[1])
+                found[id(stand_in)] = item
+                order[name].append(stand_in)
+    best = best_combination(combinations(order, items_sum, extra, top_k=TOP_K + BASE_KEPT),
+                            MEMORY_PRIORS)
     if best is None:
         return
-    fits, _, chosen = best
+    chosen, agreement = best
+    fits = agreement is not None
     decision.reconciled = fits
-    for name, item in chosen.items():
-        if item is None:
+    for name, stand_in in chosen.items():
+        if stand_in is None:
             if scored.get(name) or name in memory.fields:
                 decision.fields[name] = None
             continue
-        cand, prob, row = item
+        cand, prob, row = found.get(id(stand_in)) or _summed(stand_in, scored[name])
         if not memory.field(name).spots:  # chosen with the arithmetic, not by the memory
             confidence = ranker_confidence(ranker, name, cand, prob)
         else:
@@ -486,16 +475,13 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
                                            _why(row, memory.field(name)))
 
 
-def contradicts(values: Mapping[str, Candidate | None], items_sum: Decimal | None) -> bool:
-    """Whether the amounts contradict each other as a bill's own check sees it
-    (`ExtractedBill.arithmetic_disagreement`): all three given and not adding up, or a
-    subtotal and a total that the items' sum makes neither."""
-    total, sub, tax = (values.get(n) for n in AMOUNTS)
-    if total is not None and sub is not None and tax is not None:
-        return True  # (called only for a combination that does not add up)
-    if items_sum is not None and total is not None and sub is not None:
-        return all(abs(items_sum - v.value) > Decimal("0.01") for v in (sub, total))
-    return False
+def _summed(cand: Candidate, scored: Sequence[tuple[Candidate, float, dict[str, float]]]
+            ) -> tuple[Candidate, float, dict[str, float]]:
+    """A tax `combinations` made of two tax lines: its probability and features are those of
+    the line it stands on (`decide._tax_sums`)."""
+    line = next((item for item in scored if item[0].line == cand.line
+                 and item[0].page == cand.page), None)
+    return cand, cand.score, dict(line[2]) if line else {}
 
 
 def ranker_confidence(ranker: Ranker | None, name: str, cand: Candidate, score: float
