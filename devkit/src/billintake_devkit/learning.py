@@ -316,9 +316,11 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
 
 
 def _amounts_of(bill: ExtractedBill) -> str:
-    """The bill's amounts and confidences, as a held bill's line shows them."""
+    """The bill's amounts and the gate's fields with their confidences, as a held bill's
+    line shows them."""
     shown = [f"{n}={bill.value(n)}@{getattr(bill, n).confidence:.2f}"
-             for n in ("total", "subtotal", "tax") if getattr(bill, n) is not None]
+             for n in ("total", "subtotal", "tax", "bill_number", "vendor_name", "bill_date")
+             if getattr(bill, n) is not None]
     amounts = [i.amount for i in bill.line_items]
     if amounts and all(a is not None for a in amounts):
         shown.append(f"items={sum(a for a in amounts if a is not None)} ({len(amounts)})")

@@ -42,7 +42,16 @@ from .header import (
 )
 from .labels import PAYMENT_LABEL
 from .line_items import extract_line_items
-from .memory import MemoryBook, MemoryModel, Recognition, decide_with_memory, load_memory_model
+from .memory import (
+    AMOUNTS,
+    LINES_LEFT_OUT,
+    MemoryBook,
+    MemoryModel,
+    Recognition,
+    decide_with_memory,
+    lines_contradict,
+    load_memory_model,
+)
 from .memory import recognise as recognise_vendor
 from .model import load
 from .ocr_repair import repair_identifier, repair_tax_id
@@ -204,6 +213,11 @@ class _VisualExtraction:
             reconciled = self._decide(bill, items_sum, reconciled)
         if self.memory is not None:
             reconciled = self._remember(bill, items_sum, reconciled)
+            if self.recognition is not None and lines_contradict(
+                    {n: bill[n].value if bill.get(n) else None for n in AMOUNTS}, items_sum,
+                    _extra(bill)):
+                items = []
+                self.warnings.append(LINES_LEFT_OUT)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)

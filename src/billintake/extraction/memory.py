@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "memory"
 AMOUNTS = ("total", "subtotal", "tax")
+CENT = Decimal("0.01")
 TOP_K = 4  # the memory's most probable amounts per field in the joint choice (as decide's)
 BASE_KEPT = 2  # and the memory-less most probable ones
 # A header line of the vendor's is found on a page where a line spells it this closely
@@ -400,8 +401,11 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
     if "total" in scored and memory.field("total").spots:
         _amounts(model, ranker, scored, items_sum, extra, decision, memory)
     name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
-    if memory.name and printed(page, memory.name):
-        decision.vendor_name = (memory.name, name_confidence)
+    found = printed_name(page, memory.names)
+    if found is not None:
+        name, exact = found  # one printed only nearly: a variant (another branch?) or a slip
+        decision.vendor_name = (name, name_confidence if exact
+                                else min(name_confidence, UNRECONCILED_CAP))
     return decision
 
 
@@ -415,6 +419,23 @@ def printed(page: PageModel, name: str) -> bool:
     wanted = _norm_line(name)
     return any(fuzz.partial_ratio(wanted, _norm_line(line.text)) >= NAME_PRINTED_RATIO
                and len(_norm_line(line.text)) >= 0.6 * len(wanted) for line in page.lines)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def printed_name(page: PageModel, names: Sequence[str]) -> tuple[str, bool] | None:
+    """Which of the vendor's remembered names (newest first) this page prints, and whether
+    exactly (letters and digits as approved, spacing and punctuation aside): the newest
+    printed exactly, else the newest printed nearly (`printed`), else None."""
+    lines = [_compact(line.text) for line in page.lines]
+    for name in names:
+        wanted = _compact(name)
+        if wanted and any(wanted in line for line in lines):
+            return name, True
+    nearly = next((name for name in names if printed(page, name)), None)
+    return None if nearly is None else (nearly, False)
 
 
 def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
@@ -482,6 +503,25 @@ def _summed(cand: Candidate, scored: Sequence[tuple[Candidate, float, dict[str, 
     line = next((item for item in scored if item[0].line == cand.line
                  and item[0].page == cand.page), None)
     return cand, cand.score, dict(line[2]) if line else {}
+
+
+LINES_LEFT_OUT = ("the lines read add up to neither the subtotal nor the total, which agree "
+                  "with the tax: left out")
+
+
+def lines_contradict(amounts: Mapping[str, Decimal | None], items_sum: Decimal | None,
+                     extra: Decimal = Decimal(0)) -> bool:
+    """Whether a known vendor's bill's lines are the misread part: its subtotal + tax (+
+    `extra`) make its total, its lines' sum neither the subtotal nor the total. Three amounts
+    that agree, each where the vendor prints it, outweigh a lines reader that went astray
+    (the receipt's lines read twice, a column taken for another), so the extractor leaves the
+    lines out rather than hold the bill on them; a person can still add them."""
+    total, sub, tax = (amounts.get(n) for n in AMOUNTS)
+    if items_sum is None or total is None or sub is None or tax is None:
+        return False
+    if min(abs(sub + tax - total), abs(sub + tax + extra - total)) > CENT:
+        return False
+    return all(abs(items_sum - v) > CENT for v in (sub, total))
 
 
 def ranker_confidence(ranker: Ranker | None, name: str, cand: Candidate, score: float
