@@ -161,3 +161,29 @@ def test_amount_features_read_the_row_label_and_the_column_header() -> None:
 def test_vat_triples_are_base_tax_and_gross() -> None:
     values = sorted([D("151.84"), D("127.60"), D("24.24"), D("19"), D("3.00")], reverse=True)
     assert amounts.vat_triples(values) == [(D("127.60"), D("24.24"), D("151.84"))]
+
+
+def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
+    """Subtotal 100 and delivery 4.95 make the total 104.95 with no tax printed; with a
+    discount of 15, two tax lines (30 and 10) make the tax only with the discount counted."""
+    shipped = {"total": cand("total", "104.95"), "subtotal": cand("subtotal", "100.00"),
+               "tax": None}
+    assert arithmetic_kind(shipped, None, D("4.95")) is not None
+    assert arithmetic_kind(shipped, None) is None  # without the charge it adds up to nothing
+
+    def taxed(value: str, line: int) -> Candidate:
+        found = cand("tax", value, 0.1)
+        found.features["lab_tax"] = 1.0
+        found.line = line
+        return found
+
+    order = {"total": [cand("total", "145.00", 0.9)],
+             "subtotal": [cand("subtotal", "120.00", 0.9)],
+             "tax": [taxed("30.00", 1), taxed("10.00", 2), taxed("7.00", 3)]}
+
+    def summed(extra: Decimal) -> set[Decimal]:
+        return {c.value for chosen, _, _ in combinations(order, None, extra)
+                if (c := chosen["tax"]) is not None and c.reasons == ["the sum of two tax lines"]}
+
+    assert summed(D("-15.00")) == {D("40.00")}  # 120 - 15 + 40 = 145
+    assert summed(D(0)) == set()  # 120 + 25: no two lines make 25

@@ -154,7 +154,7 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
         options[name] = _distinct(order[name])[:top_k]
         if name != "total" or not options[name]:
             options[name].append(None)
-    options["tax"][-1:-1] = _tax_sums(order["tax"], options)
+    options["tax"][-1:-1] = _tax_sums(order["tax"], options, extra)
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
@@ -185,16 +185,17 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
     return None if best is None else (best[1], best[2])
 
 
-def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]]
-              ) -> list[Candidate]:
+def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]],
+              extra: Decimal = Decimal(0)) -> list[Candidate]:
     """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
-    best tax-labelled candidates on different lines whose sum completes a subtotal to a total
-    among the options, as one candidate as likely as the likelier of the two (the ranker
-    learnt that a single line of several is not the tax, so each alone scores low)."""
+    best tax-labelled candidates on different lines whose sum completes a subtotal (with
+    `extra`, shipping less discounts, or without) to a total among the options, as one
+    candidate as likely as the likelier of the two (the ranker learnt that a single line of
+    several is not the tax, so each alone scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
              and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)]
-    gaps = {t.value - s.value for t in options["total"] if t is not None
-            for s in options["subtotal"] if s is not None}
+    gaps = {t.value - s.value - e for t in options["total"] if t is not None
+            for s in options["subtotal"] if s is not None for e in {Decimal(0), extra}}
     out: list[Candidate] = []
     for a, b in itertools.combinations(parts, 2):
         value = a.value + b.value
@@ -253,12 +254,15 @@ def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:
 
 def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
                extra: Decimal = Decimal(0)) -> bool:
-    """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total,
-    or to the cash rounding (a total in 5 cents within `CASH_ROUNDING` of the sum), or the
-    items' sum makes the subtotal (with the tax, the total) or the total."""
+    """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total
+    (without a tax, subtotal + a non-zero `extra`), or to the cash rounding (a total in 5
+    cents within `CASH_ROUNDING` of the sum), or the items' sum makes the subtotal (with the
+    tax, the total) or the total."""
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if total is None:
         return False
+    if sub is not None and tax is None and extra and abs(sub + extra - total) <= CENT:
+        return True  # no tax printed: the subtotal and the charges make the total
     if sub is not None and tax is not None:
         off = min(abs(sub + tax - total), abs(sub + tax + extra - total))
         return off <= CENT or (off <= CASH_ROUNDING and (total * 100) % 5 == 0)

@@ -233,7 +233,7 @@ class _VisualExtraction:
         calibrated confidences. Returns whether the bill's amounts add up (the ranker's
         amounts, when it chose them; else the rules', `reconciled`)."""
         assert self.ranker is not None
-        kind = "ocr" if document_features(self.page)["doc_ocr"] > 0.5 else "text"
+        kind = _kind(self.page)
         decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill),
                           reconciled)
         for name, chosen in decision.fields.items():
@@ -271,7 +271,8 @@ class _VisualExtraction:
         if self.recognition is None:
             return reconciled
         decision = decide_with_memory(model, self.ranker, self.page, self.proposed,
-                                      self.recognition, items_sum, _extra(bill))
+                                      self.recognition, items_sum, _extra(bill),
+                                      _kind(self.page))
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -475,6 +476,11 @@ def _pad_amounts(bill: dict[str, Any], currency: FieldValue[str] | None) -> None
         field = bill.get(role)
         if field is not None and field.value.as_tuple().exponent > -places:
             field.value = Decimal(field.value).quantize(quantum)
+
+
+def _kind(page: PageModel) -> str:
+    """The kind of document whose models and priors apply: "ocr" or "text"."""
+    return "ocr" if document_features(page)["doc_ocr"] > 0.5 else "text"
 
 
 def _extra(bill: dict[str, Any]) -> Decimal:

@@ -48,7 +48,7 @@ from billintake.matching.vendors import VendorCandidate, match_vendor
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import DEFAULT_PRIORS, best_combination, combinations
+from .decide import DEFAULT_PRIORS, TAX_LABELS, best_combination, combinations
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
@@ -374,10 +374,11 @@ class MemoryDecision:
 
 def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageModel,
                        proposed: Mapping[str, Sequence[Candidate]], recognition: Recognition,
-                       items_sum: Decimal | None, extra: Decimal = Decimal(0)
-                       ) -> MemoryDecision:
+                       items_sum: Decimal | None, extra: Decimal = Decimal(0),
+                       kind: str = "text") -> MemoryDecision:
     """The remembered fields chosen among the proposed candidates with the memory's features
-    (see the module); fields the memory knows nothing of are left out."""
+    (see the module); fields the memory knows nothing of are left out. `kind`: "ocr" or
+    "text", the document's (whose arithmetic priors the ranker chose)."""
     memory = recognition.memory
     decision = MemoryDecision(currency=memory.currency)
     scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]] = {}
@@ -399,7 +400,7 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
             decision.fields[name] = Remembered(cand, model.confidence(name, prob), prob,
                                                _why(row, memory.field(name)))
     if "total" in scored and memory.field("total").spots:
-        _amounts(model, ranker, scored, items_sum, extra, decision, memory)
+        _amounts(model, ranker, scored, items_sum, extra, decision, memory, kind)
     name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
     found = printed_name(page, memory.names)
     if found is not None:
@@ -453,7 +454,7 @@ def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
 def _amounts(model: MemoryModel, ranker: Ranker | None,
              scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
              items_sum: Decimal | None, extra: Decimal, decision: MemoryDecision,
-             memory: VendorMemory) -> None:
+             memory: VendorMemory, kind: str) -> None:
     """The amounts chosen jointly as `decide` chooses them (`combinations`,
     `best_combination`, with `MEMORY_PRIORS`), each candidate counting with its memory
     probability."""
@@ -464,15 +465,21 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
         by_base = sorted(scored.get(name, []), key=lambda item: -item[2].get("base", 0.0))
         seen: set[str] = set()
         order[name] = []
-        for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT]]:
+        # and for the tax, each line a tax label names: two may make the tax together
+        taxed = [item for item in by_base if name == "tax" and any(
+            item[0].features.get(f, 0.0) > 0 for f in TAX_LABELS)]
+        for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT], *taxed[:TOP_K]]:
             key = value_key(name, item[0].value)
             if key not in seen:
                 seen.add(key)
                 stand_in = dataclasses.replace(item[0], score=item[1])
                 found[id(stand_in)] = item
                 order[name].append(stand_in)
-    best = best_combination(combinations(order, items_sum, extra, top_k=TOP_K + BASE_KEPT),
-                            MEMORY_PRIORS)
+    priors = {**MEMORY_PRIORS, **{k: v for k, v in (ranker.info.get("arithmetic_prior", {})
+                                                  .get(kind, {}) if ranker else {}).items()
+                                  if k in ("vat", "sum")}}
+    best = best_combination(combinations(order, items_sum, extra,
+                                         top_k=max(len(o) for o in order.values())), priors)
     if best is None:
         return
     chosen, agreement = best
