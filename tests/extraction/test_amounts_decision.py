@@ -65,6 +65,9 @@ def test_arithmetic_kinds() -> None:
     # a till slip's total rounded to 5 cents for cash agrees with the sum it rounds
     assert kind("7.70", "7.28", "0.44") == "vat"
     assert kind("7.69", "7.28", "0.44") is None  # 3 cents off, but no 5-cent total
+    # "TOTAL INCL. GST@6% 28.00 ... GST @6% INCLUDED IN TOTAL 1.58": 28.00 * 6 / 106
+    assert kind("28.00", None, "1.58") == "included"
+    assert kind("28.00", None, "1.68") is None  # 6 % of the total, not of its net
 
 
 def test_a_vat_sum_outweighs_a_likelier_total_that_adds_up_to_nothing() -> None:

@@ -11,10 +11,10 @@ that knowledge into the decision as features, never as an override.
   of fold on simulated sequences of a vendor's bills: `scripts/train_memory.py`). Header
   fields take their most probable candidate; the amounts are chosen jointly by `decide`'s
   own joint choice (`combinations`, `best_combination`: a combination that adds up favoured
-  by `MEMORY_PRIORS`), so a remembered place whose value the arithmetic
-  contradicts loses to one that adds up unless the memory is far surer of it. Confidences
-  are the model's calibrations (isotonic, out of fold); amounts that do not add up stay
-  capped.
+  by `MEMORY_PRIORS` and the ranker's fitted priors), so a remembered place whose value the
+  arithmetic contradicts loses to one that adds up unless the memory is far surer of it.
+  Confidences are the model's calibrations (isotonic, out of fold); amounts that do not add
+  up stay capped.
 """
 
 from __future__ import annotations
@@ -56,11 +56,13 @@ from .ranker import Ranker
 # The most confidence a remembered amount gets when the chosen amounts do not add up: below
 # the auto-approve gate, so the arithmetic has the last word over a remembered position.
 UNRECONCILED_CAP = 0.8
-# How much likelier a remembered amount combination that adds up is than one that does not,
-# and one whose subtotal, tax and total contradict each other less likely by as much (the
-# decision's former single factor, 20: the ranker's fitted priors suit its own scores, not
-# the memory model's probabilities).
-MEMORY_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0,
+# How much likelier a remembered amount combination that agrees is than one that does not,
+# and one whose subtotal, tax and total contradict each other less likely by as much: the
+# decision's former single factor, 20. A sum of subtotal and tax ("vat", "sum") weighs as the
+# ranker's fitted priors for the kind of document say, where it has them (`_amounts`); its
+# "items" prior (1: the items' sum equals many a subtotal) suits its own scores, not the
+# memory's, whose remembered places already say which amount is the subtotal.
+MEMORY_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "included": 20.0,
                                    "floor": DEFAULT_PRIORS["floor"], "contradicts": 1 / 20}
 
 log = logging.getLogger(__name__)
