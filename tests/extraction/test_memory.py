@@ -42,3 +42,42 @@ def test_lines_contradict_only_three_amounts_that_agree() -> None:
     # shipping less discounts count in the amounts' agreement
     shipped = {**agree, "total": Decimal("153.40")}
     assert lines_contradict(shipped, Decimal("296.80"), Decimal("5.00"))
+
+
+def test_a_known_vendors_sum_counts_a_charge_the_rules_left_out() -> None:
+    """A generated vendor (test-split layout) whose second bill adds "Delivery 4.95" to its
+    subtotal with no tax: the rules take no shipping, the memory's sum counts it, and the
+    bill is reconciled with the charge as its shipping."""
+    from billintake_devkit.learning import approved_values
+    from billintake_devkit.synth.recurring import vendor_bills
+
+    from billintake.domain.memory import VendorMemory
+    from billintake.domain.model import Vendor
+    from billintake.extraction.extractor import Extractor
+    from billintake.extraction.memory import MemoryBook, learn
+    from billintake.settings import Settings
+
+    first, second = vendor_bills(9090, "test", 18, 2)
+    assert "Delivery" in pdf_text(second.pdf_bytes) and "tax" not in second.truth
+    extractor = Extractor(Settings(_env_file=None))
+    plain = extractor.extract_bytes(second.pdf_bytes)
+    assert plain.value("shipping") is None  # the rules' reading
+    bill, proposed, page = extractor.observe(read(first.pdf_bytes))
+    memory = learn(VendorMemory(organization_id="o", vendor_id="v"), page, proposed,
+                   approved_values(first.truth, bill), extractor.ranker)
+    vendor = Vendor(id="v", organization_id="o", name=first.truth["vendor_name"])
+    known = extractor.extract_document(read(second.pdf_bytes),
+                                       memory=MemoryBook((vendor,), {"v": memory}))
+    assert [str(known.value(n)) for n in ("total", "subtotal")] == \
+        [second.truth["total"], second.truth["subtotal"]]
+    assert known.value("shipping") == Decimal("4.95") and known.value("tax") is None
+    assert known.reconciled and known.arithmetic_disagreement() is None
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)

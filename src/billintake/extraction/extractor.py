@@ -212,7 +212,8 @@ class _VisualExtraction:
         if self.ranker is not None:
             reconciled = self._decide(bill, items_sum, reconciled)
         if self.memory is not None:
-            reconciled = self._remember(bill, items_sum, reconciled)
+            reconciled = self._remember(bill, items_sum, reconciled,
+                                        candidates.get("shipping", []))
             if self.recognition is not None and lines_contradict(
                     {n: bill[n].value if bill.get(n) else None for n in AMOUNTS}, items_sum,
                     _extra(bill)):
@@ -262,17 +263,19 @@ class _VisualExtraction:
         return decision.reconciled
 
     def _remember(self, bill: dict[str, Any], items_sum: Decimal | None,
-                  reconciled: bool) -> bool:
+                  reconciled: bool, charges: list[Candidate]) -> bool:
         """The vendor recognised, and its memory's choices (`memory.py`) replace the fields it
-        knows; returns whether the amounts add up."""
+        knows; returns whether the amounts add up. `charges`: the amounts a shipping label
+        names, which the memory's sum may count when the rules took none."""
         assert self.memory is not None
         book, model = self.memory
         self.recognition = recognise_vendor(self.page, bill, book)
         if self.recognition is None:
             return reconciled
+        unused = [] if bill.get("shipping") is not None else charges
         decision = decide_with_memory(model, self.ranker, self.page, self.proposed,
                                       self.recognition, items_sum, _extra(bill),
-                                      _kind(self.page))
+                                      _kind(self.page), unused)
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -281,6 +284,9 @@ class _VisualExtraction:
             if field.evidence is not None:
                 field.evidence.why = chosen.why
             bill[name] = field
+        if decision.shipping is not None:
+            bill["shipping"] = _field(decision.shipping.value, bill["total"].confidence,
+                                      decision.shipping)
         if decision.vendor_name is not None:
             bill["vendor_name"] = self._remembered_name(bill.get("vendor_name"),
                                                         *decision.vendor_name)

@@ -372,15 +372,18 @@ class MemoryDecision:
     reconciled: bool | None = None  # whether the amounts chosen add up (None: not chosen)
     vendor_name: tuple[str, float] | None = None  # (the remembered name, its confidence)
     currency: str | None = None
+    shipping: Candidate | None = None  # a charge the chosen sum counts that the rules did not
 
 
 def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageModel,
                        proposed: Mapping[str, Sequence[Candidate]], recognition: Recognition,
                        items_sum: Decimal | None, extra: Decimal = Decimal(0),
-                       kind: str = "text") -> MemoryDecision:
+                       kind: str = "text", charges: Sequence[Candidate] = ()
+                       ) -> MemoryDecision:
     """The remembered fields chosen among the proposed candidates with the memory's features
     (see the module); fields the memory knows nothing of are left out. `kind`: "ocr" or
-    "text", the document's (whose arithmetic priors the ranker chose)."""
+    "text", the document's (whose arithmetic priors the ranker chose); `charges`: amounts a
+    shipping label names that `extra` leaves out, each of which a sum may count."""
     memory = recognition.memory
     decision = MemoryDecision(currency=memory.currency)
     scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]] = {}
@@ -402,7 +405,8 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
             decision.fields[name] = Remembered(cand, model.confidence(name, prob), prob,
                                                _why(row, memory.field(name)))
     if "total" in scored and memory.field("total").spots:
-        _amounts(model, ranker, scored, items_sum, extra, decision, memory, kind)
+        _amounts(model, ranker, scored, items_sum, extra, decision, memory, kind,
+                 charges)
     name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
     found = printed_name(page, memory.names)
     if found is not None:
@@ -456,7 +460,7 @@ def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
 def _amounts(model: MemoryModel, ranker: Ranker | None,
              scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
              items_sum: Decimal | None, extra: Decimal, decision: MemoryDecision,
-             memory: VendorMemory, kind: str) -> None:
+             memory: VendorMemory, kind: str, charges: Sequence[Candidate]) -> None:
     """The amounts chosen jointly as `decide` chooses them (`combinations`,
     `best_combination`, with `MEMORY_PRIORS`), each candidate counting with its memory
     probability."""
@@ -480,11 +484,19 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
     priors = {**MEMORY_PRIORS, **{k: v for k, v in (ranker.info.get("arithmetic_prior", {})
                                                   .get(kind, {}) if ranker else {}).items()
                                   if k in ("vat", "sum")}}
-    best = best_combination(combinations(order, items_sum, extra,
-                                         top_k=max(len(o) for o in order.values())), priors)
+    top_k = max(len(o) for o in order.values())
+    combos = combinations(order, items_sum, extra, top_k=top_k)
+    charged: dict[int, Candidate] = {}  # a combination that adds up only with a charge
+    for charge in list({c.value: c for c in reversed(charges)}.values())[::-1][:BASE_KEPT]:
+        for combo in combinations(order, items_sum, extra + charge.value, top_k=top_k):
+            if combo[1] is not None:
+                charged[id(combo[0])] = charge
+                combos.append(combo)
+    best = best_combination(combos, priors)
     if best is None:
         return
     chosen, agreement = best
+    decision.shipping = charged.get(id(chosen))
     fits = agreement is not None
     decision.reconciled = fits
     for name, stand_in in chosen.items():
