@@ -3,19 +3,21 @@ vendor's lines are the misread part of its bill."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from billintake.extraction.memory import lines_contradict, printed_name
+from billintake.extraction.memory import lines_contradict, printed_name, printed_order
 from billintake.extraction.page import PageModel
 from billintake.reading.reader import read
 
 from ._bills import Text, block, pdf_of, row
 
 
-def _page(vendor: str) -> PageModel:
+def _page(vendor: str, printed_date: str = "") -> PageModel:
     texts = [Text(60, 50, vendor, 16, bold=True),
              *block(60, 80, ["Lot 12, Jalan Besar", "43300 Seri Kembangan"]),
              *row(150, (60, "Receipt No:"), (300, "CS00412")),
+             *row(170, (60, "Date:"), (300, printed_date or "-")),
              *row(300, (60, "Total:"), (300, "71.90"))]
     return PageModel.build(read(pdf_of(texts)))
 
@@ -81,3 +83,16 @@ def pdf_text(data: bytes) -> str:
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_an_approved_date_teaches_the_order_the_page_alone_leaves_open() -> None:
+    page = _page("AEON CO. (M) BHD", "09/03/2018 18:54")
+    assert page.dayfirst is None  # nothing on the page says which comes first
+    assert printed_order(page, date(2018, 3, 9)) == "dmy"
+    assert printed_order(page, date(2018, 9, 3)) == "mdy"
+    assert printed_order(page, date(2018, 3, 10)) is None  # not printed
+    assert printed_order(_page("AEON CO. (M) BHD", "05/05/2018"), date(2018, 5, 5)) is None
+    # and a page model built in that order reads the date
+    assert date(2018, 3, 9) in {s.value for s in PageModel.build(
+        page.doc, dayfirst=True).spans_of("date")}
+    assert date(2018, 3, 9) not in {s.value for s in page.spans_of("date")}

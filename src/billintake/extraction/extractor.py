@@ -51,6 +51,7 @@ from .memory import (
     decide_with_memory,
     lines_contradict,
     load_memory_model,
+    remembered_dayfirst,
 )
 from .memory import recognise as recognise_vendor
 from .model import load
@@ -173,6 +174,10 @@ class _VisualExtraction:
         self.proposed: dict[str, list[Candidate]] = {}
         self.text = doc.text
         self.page = PageModel.build(doc)  # built once: every finder reads it
+        if memory is not None and self.page.dayfirst is None:  # its vendor's order, if known
+            order = remembered_dayfirst(self.page, memory[0])
+            if order is not None:
+                self.page = PageModel.build(doc, dayfirst=order)
         self.layout = self.page.layout
         self.language = self.page.language
         self.ctx = DocContext(doc, self.layout, self.page.decimal_mark, self.page.dayfirst,

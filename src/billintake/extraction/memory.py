@@ -175,6 +175,15 @@ def recognise(page: PageModel, bill: Mapping[str, Any], book: MemoryBook) -> Rec
     return None
 
 
+def remembered_dayfirst(page: PageModel, book: MemoryBook) -> bool | None:
+    """The date order of the vendor whose header lines the page prints, as its approved
+    bills showed it: what reads an ambiguous "09/03/2018" that the page alone cannot."""
+    seen = recognise(page, {}, book)
+    if seen is None or seen.memory.date_order not in ("dmy", "mdy"):
+        return None
+    return seen.memory.date_order == "dmy"
+
+
 def _value(field_value: Any) -> Any:
     return getattr(field_value, "value", field_value)
 
@@ -604,9 +613,10 @@ def learn(memory: VendorMemory, page: PageModel, proposed: Mapping[str, Sequence
                 spot.model_copy(update={"others": [o for o in others if o != spot.context][:5]}))
             if name == "bill_number":
                 updates["bill_number_shape"] = shape(cand.text)
-            if name == "bill_date":
-                updates["date_order"] = _date_order(cand.text, page.dayfirst) \
-                    or memory.date_order
+        if name == "bill_date" and value is not None:  # as read, else as printed
+            updates["date_order"] = (_date_order(found[0].text, page.dayfirst) if found
+                                     else None) or printed_order(page, _typed(name, value)) \
+                or memory.date_order
     updates["fields"] = fields
     name = approved.get("vendor_name")
     if name:
@@ -627,6 +637,25 @@ def _recurring(before: Sequence[str], now: Sequence[str]) -> list[str]:
     kept = [line for line in now
             if any(fuzz.ratio(line, old) >= SIGNATURE_LINE_RATIO for old in before)]
     return kept if len(kept) >= 3 else list(now)
+
+
+NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
+
+
+def printed_order(page: PageModel, value: date) -> str | None:
+    """The order an approved date is printed in where the page alone leaves it open
+    ("09/03/2018" approved as 9 March: "dmy"); None when it is printed in neither, or both."""
+    found = set()
+    for line in page.lines:
+        for match in NUMERIC_DATE.finditer(line.text):
+            a, b, year = (int(g) for g in match.groups())
+            if year % 100 != value.year % 100:
+                continue
+            if (a, b) == (value.day, value.month):
+                found.add("dmy")
+            if (a, b) == (value.month, value.day):
+                found.add("mdy")
+    return found.pop() if len(found) == 1 else None
 
 
 def _date_order(text: str, dayfirst: bool | None) -> str | None:
