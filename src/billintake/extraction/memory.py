@@ -2,7 +2,8 @@
 that knowledge into the decision as features, never as an override.
 
 - `recognise`: which known vendor sent this bill: a shared identifier (tax id, IBAN, email),
-  else the header lines its approved bills print (`signature_of`), else its name.
+  else the header lines its approved bills print (`signature_of`), else its name. Its
+  remembered date order reads the dates the page alone leaves open (`remembered_dayfirst`).
 - `learn`: after an approval, each approved value located among the page's candidates (the
   best-scored one with that value) becomes a `Spot` of the vendor's memory, with its formats.
 - `decide_with_memory`: every candidate of a remembered field gets memory features (same
@@ -14,7 +15,10 @@ that knowledge into the decision as features, never as an override.
   by `MEMORY_PRIORS` and the ranker's fitted priors), so a remembered place whose value the
   arithmetic contradicts loses to one that adds up unless the memory is far surer of it.
   Confidences are the model's calibrations (isotonic, out of fold); amounts that do not add
-  up stay capped.
+  up stay capped. A shipping charge the rules left out may make the sum add up; three amounts
+  that agree while the lines read do not leave the lines out (`lines_contradict`). The name
+  is the remembered one the page prints exactly (`printed_name`); one printed only nearly
+  stays below the gate.
 """
 
 from __future__ import annotations
