@@ -76,6 +76,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--show", action="store_true", help="list every miss of later bills")
+    parser.add_argument("--held", action="store_true",
+                        help="list why each later bill waited, with its amounts")
     parser.add_argument("--rows", type=Path, default=None,
                         help="keep the training rows in this file and reuse them (only while "
                              "the extraction and the memory features are unchanged)")
@@ -105,6 +107,8 @@ def main() -> None:
         print(report(name, result, time.perf_counter() - started))
         if args.show:
             print("\n".join("  " + m for m in result.later.misses))
+        if args.held:
+            print("\n".join("  held " + m for m in result.later.held))
         sys.stdout.flush()
 
 

@@ -65,6 +65,9 @@ def test_arithmetic_kinds() -> None:
     # a till slip's total rounded to 5 cents for cash agrees with the sum it rounds
     assert kind("7.70", "7.28", "0.44") == "vat"
     assert kind("7.69", "7.28", "0.44") is None  # 3 cents off, but no 5-cent total
+    # "TOTAL INCL. GST@6% 28.00 ... GST @6% INCLUDED IN TOTAL 1.58": 28.00 * 6 / 106
+    assert kind("28.00", None, "1.58") == "included"
+    assert kind("28.00", None, "1.68") is None  # 6 % of the total, not of its net
 
 
 def test_a_vat_sum_outweighs_a_likelier_total_that_adds_up_to_nothing() -> None:
@@ -174,3 +177,29 @@ def test_a_total_the_pages_arithmetic_contradicts_is_not_reconciled() -> None:
     assert not decide(_fixed(priors), proposed, None).reconciled
     partial.features["total_made_below"] = 0.0
     assert decide(_fixed(priors), proposed, None).reconciled
+
+
+def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
+    """Subtotal 100 and delivery 4.95 make the total 104.95 with no tax printed; with a
+    discount of 15, two tax lines (30 and 10) make the tax only with the discount counted."""
+    shipped = {"total": cand("total", "104.95"), "subtotal": cand("subtotal", "100.00"),
+               "tax": None}
+    assert arithmetic_kind(shipped, None, D("4.95")) is not None
+    assert arithmetic_kind(shipped, None) is None  # without the charge it adds up to nothing
+
+    def taxed(value: str, line: int) -> Candidate:
+        found = cand("tax", value, 0.1)
+        found.features["lab_tax"] = 1.0
+        found.line = line
+        return found
+
+    order = {"total": [cand("total", "145.00", 0.9)],
+             "subtotal": [cand("subtotal", "120.00", 0.9)],
+             "tax": [taxed("30.00", 1), taxed("10.00", 2), taxed("7.00", 3)]}
+
+    def summed(extra: Decimal) -> set[Decimal]:
+        return {c.value for chosen, _, _ in combinations(order, None, extra)
+                if (c := chosen["tax"]) is not None and c.reasons == ["the sum of two tax lines"]}
+
+    assert summed(D("-15.00")) == {D("40.00")}  # 120 - 15 + 40 = 145
+    assert summed(D(0)) == set()  # 120 + 25: no two lines make 25

@@ -39,7 +39,12 @@ from billintake.services.books import BillInput, BillService
 from billintake.services.learn import learn_file
 from billintake.services.pipeline import run_job
 from billintake.services.receive import receive
-from billintake.services.vendor_memory import forget, memory_book, merge_vendors
+from billintake.services.vendor_memory import (
+    forget,
+    memory_book,
+    merge_vendors,
+    remember_passed,
+)
 from billintake.settings import Settings, get_settings
 
 FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
@@ -302,3 +307,26 @@ def test_an_einvoice_teaches_its_known_vendors_memory(runtime: Runtime) -> None:
     assert memory is not None and memory.approvals == 1
     assert memory.field("total").spots and memory.field("bill_number").spots
     assert memory.bill_number_shape == "AA-9999-9999"
+
+
+def test_a_bill_booked_straight_through_teaches_only_when_its_amounts_reconcile(
+        runtime: Runtime) -> None:
+    org, _ = make_org(runtime, known_sellers=False)
+    for index in (0, 1):
+        approval = learn_file(runtime, org.id, BILLS[index].pdf_bytes,
+                              filename=f"b{index}.pdf", truth=truth(index))
+    received = receive(runtime, org.id, BILLS[2].pdf_bytes, filename="b2.pdf",
+                       channel=Channel.UPLOAD)
+    job = run_job(runtime, org.id, received.job.id)
+    assert job.status is JobStatus.PUSHED  # a known vendor's third bill, all fields sure
+    assert job.outcome is not None and job.outcome.bill is not None
+    assert job.outcome.bill.reconciled
+    with runtime.repository(org.id) as repo:
+        memory = repo.get_vendor_memory(approval.vendor.id)
+        assert memory is not None and memory.approvals == 3  # booked: taught as approved
+        assert memory.field("total").spots[0].context
+        # the same bill, its amounts not reconciled, teaches nothing
+        unsure = job.outcome.bill.model_copy(update={"reconciled": False})
+        assert remember_passed(repo, Extractor(runtime.settings), approval.vendor, unsure,
+                               _pages(Extractor(runtime.settings), 2)) is None
+        assert repo.get_vendor_memory(approval.vendor.id).approvals == 3

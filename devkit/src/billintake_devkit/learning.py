@@ -7,7 +7,8 @@ remembered field with its memory features (the memory learned from the vendor's 
 approved with their truth) and whether it is the true value. `fit` fits a logistic model per
 field group on them and calibrates it out of fold; `cross_fit` gives each vendor the model of
 the fold that never saw it. `run_loop` is `billintake extract --org` then `billintake learn`,
-in-process: extract with the organization's memory, score, approve with the truth.
+in-process: extract with the organization's memory, score, approve with the truth (a bill
+that went straight through teaches its extracted values, as the pipeline's booking does).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def approved_values(truth: Mapping[str, Any], bill: ExtractedBill | None) -> dic
         elif bill is not None:
             out[name] = contract_value(bill.value(name))
     return out
+
+
+def passed_values(bill: ExtractedBill) -> dict[str, Any]:
+    """The values a bill booked straight through teaches: as extracted."""
+    return {name: contract_value(bill.value(name)) for name in CONTRACT_FIELDS}
 
 
 @dataclass
@@ -233,6 +239,7 @@ class Tally:
     through: int = 0
     through_wrong: int = 0
     misses: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # why each bill that waited did, in full
     reasons: Counter[str] = field(default_factory=Counter)  # why bills waited
 
     def accuracy(self, name: str | None = None) -> float:
@@ -254,8 +261,9 @@ ModelFor = Callable[[LabelledDocument], MemoryModel | None]
 def run_loop(docs: Sequence[LabelledDocument], extractor: Extractor, settings: Settings,
              cache: Path | None, model_for: ModelFor) -> LoopResult:
     """Each bill in order: extracted with the organization's memory (by the model `model_for`
-    gives it), scored, then approved with its truth: its vendor matched or created, its
-    memory learned."""
+    gives it), scored, then approved with its truth (its vendor matched or created, its
+    memory learned); a bill that went straight through teaches its extracted values instead,
+    as the pipeline's booking does."""
     result = LoopResult()
     memories: dict[str, VendorMemory] = {}
     vendors: dict[str, Vendor] = {}
@@ -268,8 +276,12 @@ def run_loop(docs: Sequence[LabelledDocument], extractor: Extractor, settings: S
         bill = extractor.extract_document(pages, memory=book)
         tally = result.later if doc.group in seen_groups else result.first
         seen_groups.add(doc.group)
-        _score(tally, doc, bill, vendors, policy, settings)
-        approved = approved_values(doc.truth, bill)
+        through = _score(tally, doc, bill, vendors, policy, settings)
+        # booked straight through, it teaches what was extracted (the pipeline's
+        # `remember_passed`: only a bill whose amounts reconcile), else a person's approval
+        if through and not (bill.reconciled and bill.arithmetic_disagreement() is None):
+            continue
+        approved = passed_values(bill) if through else approved_values(doc.truth, bill)
         vendor = _approved_vendor(approved, bill, vendors, settings)
         _, proposed, page = extractor.observe(pages)
         memory = memories.get(vendor.id) or VendorMemory(organization_id=ORGANIZATION,
@@ -279,7 +291,8 @@ def run_loop(docs: Sequence[LabelledDocument], extractor: Extractor, settings: S
 
 
 def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
-           vendors: Mapping[str, Vendor], policy: ReviewPolicy, settings: Settings) -> None:
+           vendors: Mapping[str, Vendor], policy: ReviewPolicy, settings: Settings) -> bool:
+    """Score the bill into `tally`; whether it went straight through the gate."""
     tally.bills += 1
     wrong = False
     for name in CONTRACT_FIELDS:
@@ -299,6 +312,8 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         list(vendors.values()), threshold=settings.vendor_match_threshold,
         margin=settings.vendor_ambiguity_margin)
     reasons = review_reasons(bill, match, policy)
+    if reasons:
+        tally.held.append(f"{doc.id}: " + " | ".join(reasons) + _amounts_of(bill))
     for reason in reasons:
         tally.reasons[re.sub(r"[\d.]+", "#", reason.split(":")[0])[:60]] += 1
     for name in ("bill_number", "vendor_name", "bill_date", "total"):
@@ -310,6 +325,19 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         tally.through_wrong += int(wrong)
         if wrong:
             tally.misses.append(f"{doc.id}: went straight through with a wrong field")
+    return not reasons
+
+
+def _amounts_of(bill: ExtractedBill) -> str:
+    """The bill's amounts and the gate's fields with their confidences, as a held bill's
+    line shows them."""
+    shown = [f"{n}={bill.value(n)}@{getattr(bill, n).confidence:.2f}"
+             for n in ("total", "subtotal", "tax", "bill_number", "vendor_name", "bill_date")
+             if getattr(bill, n) is not None]
+    amounts = [i.amount for i in bill.line_items]
+    if amounts and all(a is not None for a in amounts):
+        shown.append(f"items={sum(a for a in amounts if a is not None)} ({len(amounts)})")
+    return " [" + ", ".join(shown) + "]"
 
 
 def _approved_vendor(approved: Mapping[str, Any], bill: ExtractedBill,

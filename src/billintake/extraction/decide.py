@@ -5,7 +5,8 @@ best candidates of total, subtotal and tax (subtotal and tax may be absent), the
 with the highest joint score, where a combination whose amounts agree is preferred by a prior
 factor per kind of agreement (`arithmetic_kind`): "vat" when subtotal + tax = total and the tax
 is a VAT rate's share of the subtotal (a coincidence that rarely happens by chance), "sum" when
-they add up otherwise, "items" when only the items' sum makes the subtotal or the total. The
+they add up otherwise, "included" when a tax printed without a subtotal is a VAT rate's share of
+the total including it, "items" when only the items' sum makes the subtotal or the total. The
 factors are chosen out of fold per kind of document when the ranker is fitted
 (`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
 `DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
@@ -34,7 +35,11 @@ from .ranker import Ranker, kind_of
 # than one that does not, for a model fitted without its own choice (`info["arithmetic_prior"]`).
 # 20 was the former single hand-set factor; the fitted models choose theirs out of fold.
 # "floor": the least probability a field's candidate counts with in the joint score.
-DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "floor": 1e-6}
+# "included": a total whose printed tax is a VAT rate's share of it (a till slip's "GST 6 %
+# included"); 1 (no preference) until a fitted model chooses its own, so it only marks the
+# bill reconciled.
+DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "included": 1.0,
+                                    "floor": 1e-6}
 # The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
 CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
@@ -156,6 +161,28 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         runner = next((c for c in order[name] if c.value != cand.value), None)
         confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
+    derived = derived_subtotal(decision.fields, items_sum)
+    if derived is not None:
+        decision.fields["subtotal"] = derived
+
+
+def derived_subtotal(fields: Mapping[str, Chosen | None], items_sum: Decimal | None
+                     ) -> Chosen | None:
+    """The net a bill does not print: with no subtotal chosen, the items' sum when it and the
+    chosen tax make the chosen total to the cent (as likely right as total and tax both)."""
+    total, tax = fields.get("total"), fields.get("tax")
+    if fields.get("subtotal") is not None or total is None or tax is None or items_sum is None:
+        return None
+    net = Decimal(items_sum)
+    if not 0 < net < total.candidate.value or tax.candidate.value <= 0 or \
+            abs(net + tax.candidate.value - total.candidate.value) > CENT:
+        return None
+    cand = total.candidate
+    derived = Candidate(field="subtotal", value=net, text=f"{net}", page=cand.page,
+                        bbox=cand.bbox, source=cand.source, score=min(cand.score,
+                                                                       tax.candidate.score),
+                        reasons=["the items' sum, which the tax makes the total"])
+    return Chosen(derived, total.confidence * tax.confidence)
 
 
 def _contested(total: Candidate) -> bool:
@@ -168,15 +195,15 @@ Combination = tuple[dict[str, Candidate | None], str | None, tuple[float, ...]]
 
 
 def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None,
-                 extra: Decimal = Decimal(0)) -> list[Combination]:
-    """Every coherent combination of the amounts' few best candidates (subtotal and tax may be
-    absent), with how its arithmetic agrees and its fields' probabilities."""
+                 extra: Decimal = Decimal(0), top_k: int = TOP_K) -> list[Combination]:
+    """Every coherent combination of the amounts' `top_k` best candidates (subtotal and tax
+    may be absent), with how its arithmetic agrees and its fields' probabilities."""
     options: dict[str, list[Candidate | None]] = {}
     for name in AMOUNTS:
-        options[name] = _distinct(order[name])[:TOP_K]
+        options[name] = _distinct(order[name])[:top_k]
         if name != "total" or not options[name]:
             options[name].append(None)
-    options["tax"][-1:-1] = _tax_sums(order["tax"], options)
+    options["tax"][-1:-1] = _tax_sums(order["tax"], options, extra)
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
@@ -189,7 +216,8 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
 def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
     """The combination with the highest joint score: the log of its fields' probabilities, plus
-    the log prior of its arithmetic. In a VAT sum no probability counts below `priors["floor"]`:
+    the log prior of its arithmetic (`priors["contradicts"]`, default 1, for a subtotal, tax
+    and total that do not add up). In a VAT sum no probability counts below `priors["floor"]`:
     a candidate the ranker all but rules out on a layout it never saw can still be vouched for
     by a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
     least = DEFAULT_PRIORS["floor"]
@@ -198,22 +226,26 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         floor = priors.get("floor", least) if kind == "vat" else least
         score = sum(math.log(max(floor, p)) for p in probs)
         if kind is not None:
-            score += math.log(priors[kind])
+            score += math.log(priors.get(kind, 1.0))
+        elif all(c is not None for c in chosen.values()):  # three amounts that contradict
+            score += math.log(priors.get("contradicts", 1.0))
         if best is None or score > best[0]:
             best = (score, chosen, kind)
     return None if best is None else (best[1], best[2])
 
 
-def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]]
-              ) -> list[Candidate]:
+def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]],
+              extra: Decimal = Decimal(0)) -> list[Candidate]:
     """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
-    best tax-labelled candidates on different lines whose sum completes a subtotal to a total
-    among the options, as one candidate as likely as the likelier of the two (the ranker
-    learnt that a single line of several is not the tax, so each alone scores low)."""
+    best tax-labelled candidates on different lines whose sum completes a subtotal (with
+    `extra`, shipping less discounts, or without) to a total among the options, as one
+    candidate as likely as the likelier of the two (the ranker learnt that a single line of
+    several is not the tax, so each alone scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
-             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)]
-    gaps = {t.value - s.value for t in options["total"] if t is not None
-            for s in options["subtotal"] if s is not None}
+             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)
+             and not _row_base(c)]
+    gaps = {t.value - s.value - e for t in options["total"] if t is not None
+            for s in options["subtotal"] if s is not None for e in {Decimal(0), extra}}
     out: list[Candidate] = []
     for a, b in itertools.combinations(parts, 2):
         value = a.value + b.value
@@ -224,6 +256,13 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
                              score=max(a.score, b.score), label=a.label, line=a.line,
                              reasons=["the sum of two tax lines"]))
     return out
+
+
+def _row_base(cand: Candidate) -> bool:
+    """The base of a VAT row ("Umsatzsteuer (S)  36,00  19  6,84": its VAT share stands right
+    of it, `finders.amounts`), not a tax line's amount."""
+    return cand.features.get("row_vat_part", 0.0) > 0 and \
+        not cand.features.get("row_vat_of", 0.0) > 0
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:
@@ -254,15 +293,23 @@ def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
 def arithmetic_kind(chosen: Mapping[str, Any], items_sum: Decimal | None,
                     extra: Decimal = Decimal(0)) -> str | None:
     """How the amounts agree: "vat" (subtotal + tax = total, the tax a VAT rate's share of the
-    subtotal), "sum" (subtotal + tax = total otherwise), "items" (only the items' sum makes
+    subtotal), "sum" (subtotal + tax = total otherwise), "included" (no subtotal, the tax a
+    VAT rate's share of the total that includes it), "items" (only the items' sum makes
     the total or the subtotal: weaker, the items' sum equals many a subtotal), or None."""
     if not adds_up_to(chosen, items_sum, extra):
         return None
-    sub, tax = (_value(chosen, n) for n in ("subtotal", "tax"))
+    total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
+    if sub is None and tax is not None and total is not None and _included(total, tax):
+        return "included"
     if sub is not None and tax is not None and tax > 0 and any(
             abs(tax - rate * sub) <= CENT + sub * Decimal("0.0005") for rate in VAT_RATES):
         return "vat"
     return "sum" if sub is not None and tax is not None else "items"
+
+
+def _included(total: Decimal, tax: Decimal) -> bool:
+    """Whether `tax` is a VAT rate's share of a `total` that includes it (to the cent)."""
+    return tax > 0 and any(abs(tax - total * rate / (1 + rate)) <= CENT for rate in VAT_RATES)
 
 
 def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:
@@ -272,12 +319,18 @@ def _value(chosen: Mapping[str, Any], name: str) -> Decimal | None:
 
 def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
                extra: Decimal = Decimal(0)) -> bool:
-    """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total,
-    or to the cash rounding (a total in 5 cents within `CASH_ROUNDING` of the sum), or the
-    items' sum makes the subtotal (with the tax, the total) or the total."""
+    """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total
+    (without a tax, subtotal + a non-zero `extra`; without a subtotal, a tax that is a VAT
+    rate's share of the total including it), or to the cash rounding (a total in 5
+    cents within `CASH_ROUNDING` of the sum), or the items' sum makes the subtotal (with the
+    tax, the total) or the total."""
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if total is None:
         return False
+    if sub is None and tax is not None and _included(total, tax):
+        return True  # "GST 6 % included in the total"
+    if sub is not None and tax is None and extra and abs(sub + extra - total) <= CENT:
+        return True  # no tax printed: the subtotal and the charges make the total
     if sub is not None and tax is not None:
         off = min(abs(sub + tax - total), abs(sub + tax + extra - total))
         return off <= CENT or (off <= CASH_ROUNDING and (total * 100) % 5 == 0)

@@ -42,7 +42,17 @@ from .header import (
 )
 from .labels import PAYMENT_LABEL
 from .line_items import extract_line_items
-from .memory import MemoryBook, MemoryModel, Recognition, decide_with_memory, load_memory_model
+from .memory import (
+    AMOUNTS,
+    LINES_LEFT_OUT,
+    MemoryBook,
+    MemoryModel,
+    Recognition,
+    decide_with_memory,
+    lines_contradict,
+    load_memory_model,
+    remembered_dayfirst,
+)
 from .memory import recognise as recognise_vendor
 from .model import load
 from .ocr_repair import repair_identifier, repair_tax_id
@@ -164,6 +174,10 @@ class _VisualExtraction:
         self.proposed: dict[str, list[Candidate]] = {}
         self.text = doc.text
         self.page = PageModel.build(doc)  # built once: every finder reads it
+        if memory is not None and self.page.dayfirst is None:  # its vendor's order, if known
+            order = remembered_dayfirst(self.page, memory[0])
+            if order is not None:
+                self.page = PageModel.build(doc, dayfirst=order)
         self.layout = self.page.layout
         self.language = self.page.language
         self.ctx = DocContext(doc, self.layout, self.page.decimal_mark, self.page.dayfirst,
@@ -203,7 +217,13 @@ class _VisualExtraction:
         if self.ranker is not None:
             reconciled = self._decide(bill, items_sum, reconciled)
         if self.memory is not None:
-            reconciled = self._remember(bill, items_sum, reconciled)
+            reconciled = self._remember(bill, items_sum, reconciled,
+                                        candidates.get("shipping", []))
+            if self.recognition is not None and lines_contradict(
+                    {n: bill[n].value if bill.get(n) else None for n in AMOUNTS}, items_sum,
+                    _extra(bill)):
+                items = []
+                self.warnings.append(LINES_LEFT_OUT)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
@@ -219,7 +239,7 @@ class _VisualExtraction:
         calibrated confidences. Returns whether the bill's amounts add up (the ranker's
         amounts, when it chose them; else the rules', `reconciled`)."""
         assert self.ranker is not None
-        kind = "ocr" if document_features(self.page)["doc_ocr"] > 0.5 else "text"
+        kind = _kind(self.page)
         decision = decide(self.ranker, self.proposed, items_sum, kind, _extra(bill),
                           reconciled)
         for name, chosen in decision.fields.items():
@@ -248,16 +268,19 @@ class _VisualExtraction:
         return decision.reconciled
 
     def _remember(self, bill: dict[str, Any], items_sum: Decimal | None,
-                  reconciled: bool) -> bool:
+                  reconciled: bool, charges: list[Candidate]) -> bool:
         """The vendor recognised, and its memory's choices (`memory.py`) replace the fields it
-        knows; returns whether the amounts add up."""
+        knows; returns whether the amounts add up. `charges`: the amounts a shipping label
+        names, which the memory's sum may count when the rules took none."""
         assert self.memory is not None
         book, model = self.memory
         self.recognition = recognise_vendor(self.page, bill, book)
         if self.recognition is None:
             return reconciled
+        unused = [] if bill.get("shipping") is not None else charges
         decision = decide_with_memory(model, self.ranker, self.page, self.proposed,
-                                      self.recognition, items_sum, _extra(bill))
+                                      self.recognition, items_sum, _extra(bill),
+                                      _kind(self.page), unused)
         for name, chosen in decision.fields.items():
             if chosen is None:
                 bill[name] = None
@@ -266,6 +289,9 @@ class _VisualExtraction:
             if field.evidence is not None:
                 field.evidence.why = chosen.why
             bill[name] = field
+        if decision.shipping is not None:
+            bill["shipping"] = _field(decision.shipping.value, bill["total"].confidence,
+                                      decision.shipping)
         if decision.vendor_name is not None:
             bill["vendor_name"] = self._remembered_name(bill.get("vendor_name"),
                                                         *decision.vendor_name)
@@ -461,6 +487,11 @@ def _pad_amounts(bill: dict[str, Any], currency: FieldValue[str] | None) -> None
         field = bill.get(role)
         if field is not None and field.value.as_tuple().exponent > -places:
             field.value = Decimal(field.value).quantize(quantum)
+
+
+def _kind(page: PageModel) -> str:
+    """The kind of document whose models and priors apply: "ocr" or "text"."""
+    return "ocr" if document_features(page)["doc_ocr"] > 0.5 else "text"
 
 
 def _extra(bill: dict[str, Any]) -> Decimal:

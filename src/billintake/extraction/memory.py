@@ -2,24 +2,29 @@
 that knowledge into the decision as features, never as an override.
 
 - `recognise`: which known vendor sent this bill: a shared identifier (tax id, IBAN, email),
-  else the header lines its approved bills print (`signature_of`), else its name.
+  else the header lines its approved bills print (`signature_of`), else its name. Its
+  remembered date order reads the dates the page alone leaves open (`remembered_dayfirst`).
 - `learn`: after an approval, each approved value located among the page's candidates (the
   best-scored one with that value) becomes a `Spot` of the vendor's memory, with its formats.
 - `decide_with_memory`: every candidate of a remembered field gets memory features (same
   printed row, same label, distance to the remembered places, same print shape) and, with its
   memory-less score, a probability from the shipped memory model (`models/memory`, fitted out
   of fold on simulated sequences of a vendor's bills: `scripts/train_memory.py`). Header
-  fields take their most probable candidate; the amounts are chosen jointly, as `decide`
-  chooses them, a combination that adds up favoured by `ARITHMETIC_PRIOR`, so a
-  remembered place whose value the arithmetic contradicts loses to one that adds up unless
-  the memory is far surer of it. Confidences are the model's calibrations (isotonic, out of
-  fold); amounts that do not add up stay capped.
+  fields take their most probable candidate; the amounts are chosen jointly by `decide`'s
+  own joint choice (`combinations`, `best_combination`: a combination that adds up favoured
+  by `MEMORY_PRIORS` and the ranker's fitted priors), so a remembered place whose value the
+  arithmetic contradicts loses to one that adds up unless the memory is far surer of it.
+  Confidences are the model's calibrations (isotonic, out of fold); amounts that do not add
+  up stay capped. A shipping charge the rules left out may make the sum add up; three amounts
+  that agree while the lines read do not leave the lines out (`lines_contradict`). The name
+  is the remembered one the page prints exactly (`printed_name`); one printed only nearly
+  stays below the gate.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import itertools
 import json
 import logging
 import math
@@ -47,8 +52,7 @@ from billintake.matching.vendors import VendorCandidate, match_vendor
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import DEFAULT_PRIORS, adds_up_to
-from .decide import _coherent as coherent
+from .decide import DEFAULT_PRIORS, TAX_LABELS, best_combination, combinations
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
@@ -56,14 +60,20 @@ from .ranker import Ranker
 # The most confidence a remembered amount gets when the chosen amounts do not add up: below
 # the auto-approve gate, so the arithmetic has the last word over a remembered position.
 UNRECONCILED_CAP = 0.8
-# How much likelier a remembered amount combination that adds up is than one that does not
-# (the decision's prior for a plain sum).
-ARITHMETIC_PRIOR = DEFAULT_PRIORS["sum"]
+# How much likelier a remembered amount combination that agrees is than one that does not,
+# and one whose subtotal, tax and total contradict each other less likely by as much: the
+# decision's former single factor, 20. A sum of subtotal and tax ("vat", "sum") weighs as the
+# ranker's fitted priors for the kind of document say, where it has them (`_amounts`); its
+# "items" prior (1: the items' sum equals many a subtotal) suits its own scores, not the
+# memory's, whose remembered places already say which amount is the subtotal.
+MEMORY_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "included": 20.0,
+                                   "floor": DEFAULT_PRIORS["floor"], "contradicts": 1 / 20}
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "memory"
 AMOUNTS = ("total", "subtotal", "tax")
+CENT = Decimal("0.01")
 TOP_K = 4  # the memory's most probable amounts per field in the joint choice (as decide's)
 BASE_KEPT = 2  # and the memory-less most probable ones
 # A header line of the vendor's is found on a page where a line spells it this closely
@@ -167,6 +177,15 @@ def recognise(page: PageModel, bill: Mapping[str, Any], book: MemoryBook) -> Rec
         if by_name.vendor is not None:
             return found(by_name.vendor, "name", by_name.score / 100.0)
     return None
+
+
+def remembered_dayfirst(page: PageModel, book: MemoryBook) -> bool | None:
+    """The date order of the vendor whose header lines the page prints, as its approved
+    bills showed it: what reads an ambiguous "09/03/2018" that the page alone cannot."""
+    seen = recognise(page, {}, book)
+    if seen is None or seen.memory.date_order not in ("dmy", "mdy"):
+        return None
+    return seen.memory.date_order == "dmy"
 
 
 def _value(field_value: Any) -> Any:
@@ -366,14 +385,18 @@ class MemoryDecision:
     reconciled: bool | None = None  # whether the amounts chosen add up (None: not chosen)
     vendor_name: tuple[str, float] | None = None  # (the remembered name, its confidence)
     currency: str | None = None
+    shipping: Candidate | None = None  # a charge the chosen sum counts that the rules did not
 
 
 def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageModel,
                        proposed: Mapping[str, Sequence[Candidate]], recognition: Recognition,
-                       items_sum: Decimal | None, extra: Decimal = Decimal(0)
+                       items_sum: Decimal | None, extra: Decimal = Decimal(0),
+                       kind: str = "text", charges: Sequence[Candidate] = ()
                        ) -> MemoryDecision:
     """The remembered fields chosen among the proposed candidates with the memory's features
-    (see the module); fields the memory knows nothing of are left out."""
+    (see the module); fields the memory knows nothing of are left out. `kind`: "ocr" or
+    "text", the document's (whose arithmetic priors the ranker chose); `charges`: amounts a
+    shipping label names that `extra` leaves out, each of which a sum may count."""
     memory = recognition.memory
     decision = MemoryDecision(currency=memory.currency)
     scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]] = {}
@@ -395,10 +418,14 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
             decision.fields[name] = Remembered(cand, model.confidence(name, prob), prob,
                                                _why(row, memory.field(name)))
     if "total" in scored and memory.field("total").spots:
-        _amounts(model, ranker, scored, items_sum, extra, decision, memory)
+        _amounts(model, ranker, scored, items_sum, extra, decision, memory, kind,
+                 charges)
     name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
-    if memory.name and printed(page, memory.name):
-        decision.vendor_name = (memory.name, name_confidence)
+    found = printed_name(page, memory.names)
+    if found is not None:
+        name, exact = found  # one printed only nearly: a variant (another branch?) or a slip
+        decision.vendor_name = (name, name_confidence if exact
+                                else min(name_confidence, UNRECONCILED_CAP))
     return decision
 
 
@@ -412,6 +439,23 @@ def printed(page: PageModel, name: str) -> bool:
     wanted = _norm_line(name)
     return any(fuzz.partial_ratio(wanted, _norm_line(line.text)) >= NAME_PRINTED_RATIO
                and len(_norm_line(line.text)) >= 0.6 * len(wanted) for line in page.lines)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def printed_name(page: PageModel, names: Sequence[str]) -> tuple[str, bool] | None:
+    """Which of the vendor's remembered names (newest first) this page prints, and whether
+    exactly (letters and digits as approved, spacing and punctuation aside): the newest
+    printed exactly, else the newest printed nearly (`printed`), else None."""
+    lines = [_compact(line.text) for line in page.lines]
+    for name in names:
+        wanted = _compact(name)
+        if wanted and any(wanted in line for line in lines):
+            return name, True
+    nearly = next((name for name in names if printed(page, name)), None)
+    return None if nearly is None else (nearly, False)
 
 
 def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
@@ -429,51 +473,51 @@ def _why(row: Mapping[str, float], remembered: FieldMemory) -> list[str]:
 def _amounts(model: MemoryModel, ranker: Ranker | None,
              scored: dict[str, list[tuple[Candidate, float, dict[str, float]]]],
              items_sum: Decimal | None, extra: Decimal, decision: MemoryDecision,
-             memory: VendorMemory) -> None:
-    options: dict[str, list[tuple[Candidate, float, dict[str, float]] | None]] = {}
+             memory: VendorMemory, kind: str, charges: Sequence[Candidate]) -> None:
+    """The amounts chosen jointly as `decide` chooses them (`combinations`,
+    `best_combination`, with `MEMORY_PRIORS`), each candidate counting with its memory
+    probability."""
+    order: dict[str, list[Candidate]] = {}
+    found: dict[int, tuple[Candidate, float, dict[str, float]]] = {}
     for name in AMOUNTS:
         # the memory's favourites and the memory-less ones: both stay in the contest
         by_base = sorted(scored.get(name, []), key=lambda item: -item[2].get("base", 0.0))
         seen: set[str] = set()
-        distinct = []
-        for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT]]:
+        order[name] = []
+        # and for the tax, each line a tax label names: two may make the tax together
+        taxed = [item for item in by_base if name == "tax" and any(
+            item[0].features.get(f, 0.0) > 0 for f in TAX_LABELS)]
+        for item in [*scored.get(name, [])[:TOP_K], *by_base[:BASE_KEPT], *taxed[:TOP_K]]:
             key = value_key(name, item[0].value)
             if key not in seen:
                 seen.add(key)
-                distinct.append(item)
-        options[name] = list(distinct)
-        if name != "total":
-            options[name].append(None)
-    best: tuple[bool, float, dict[str, Any]] | None = None  # (adds up, log score, choice)
-    for combo in itertools.product(*(options[n] for n in AMOUNTS)):
-        chosen = dict(zip(AMOUNTS, combo, strict=True))
-        values = {n: (None if c is None else c[0]) for n, c in chosen.items()}
-        if not coherent(values):
-            continue
-        score = 0.0
-        for n, c in chosen.items():
-            if c is None:
-                top = scored[n][0][1] if scored.get(n) else 0.0
-                score += math.log(max(1e-6, 1.0 - top))
-            else:
-                score += math.log(max(1e-6, c[1]))
-        fits = adds_up_to(values, items_sum, extra)
-        if fits:
-            score += math.log(ARITHMETIC_PRIOR)
-        elif contradicts(values, items_sum):  # one of them is wrong, for sure
-            score -= math.log(ARITHMETIC_PRIOR)
-        if best is None or score > best[1]:
-            best = (fits, score, chosen)
+                stand_in = dataclasses.replace(item[0], score=item[1])
+                found[id(stand_in)] = item
+                order[name].append(stand_in)
+    priors = {**MEMORY_PRIORS, **{k: v for k, v in (ranker.info.get("arithmetic_prior", {})
+                                                  .get(kind, {}) if ranker else {}).items()
+                                  if k in ("vat", "sum")}}
+    top_k = max(len(o) for o in order.values())
+    combos = combinations(order, items_sum, extra, top_k=top_k)
+    charged: dict[int, Candidate] = {}  # a combination that adds up only with a charge
+    for charge in list({c.value: c for c in reversed(charges)}.values())[::-1][:BASE_KEPT]:
+        for combo in combinations(order, items_sum, extra + charge.value, top_k=top_k):
+            if combo[1] is not None:
+                charged[id(combo[0])] = charge
+                combos.append(combo)
+    best = best_combination(combos, priors)
     if best is None:
         return
-    fits, _, chosen = best
+    chosen, agreement = best
+    decision.shipping = charged.get(id(chosen))
+    fits = agreement is not None
     decision.reconciled = fits
-    for name, item in chosen.items():
-        if item is None:
+    for name, stand_in in chosen.items():
+        if stand_in is None:
             if scored.get(name) or name in memory.fields:
                 decision.fields[name] = None
             continue
-        cand, prob, row = item
+        cand, prob, row = found.get(id(stand_in)) or _summed(stand_in, scored[name])
         if not memory.field(name).spots:  # chosen with the arithmetic, not by the memory
             confidence = ranker_confidence(ranker, name, cand, prob)
         else:
@@ -486,16 +530,32 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
                                            _why(row, memory.field(name)))
 
 
-def contradicts(values: Mapping[str, Candidate | None], items_sum: Decimal | None) -> bool:
-    """Whether the amounts contradict each other as a bill's own check sees it
-    (`ExtractedBill.arithmetic_disagreement`): all three given and not adding up, or a
-    subtotal and a total that the items' sum makes neither."""
-    total, sub, tax = (values.get(n) for n in AMOUNTS)
-    if total is not None and sub is not None and tax is not None:
-        return True  # (called only for a combination that does not add up)
-    if items_sum is not None and total is not None and sub is not None:
-        return all(abs(items_sum - v.value) > Decimal("0.01") for v in (sub, total))
-    return False
+def _summed(cand: Candidate, scored: Sequence[tuple[Candidate, float, dict[str, float]]]
+            ) -> tuple[Candidate, float, dict[str, float]]:
+    """A tax `combinations` made of two tax lines: its probability and features are those of
+    the line it stands on (`decide._tax_sums`)."""
+    line = next((item for item in scored if item[0].line == cand.line
+                 and item[0].page == cand.page), None)
+    return cand, cand.score, dict(line[2]) if line else {}
+
+
+LINES_LEFT_OUT = ("the lines read add up to neither the subtotal nor the total, which agree "
+                  "with the tax: left out")
+
+
+def lines_contradict(amounts: Mapping[str, Decimal | None], items_sum: Decimal | None,
+                     extra: Decimal = Decimal(0)) -> bool:
+    """Whether a known vendor's bill's lines are the misread part: its subtotal + tax (+
+    `extra`) make its total, its lines' sum neither the subtotal nor the total. Three amounts
+    that agree, each where the vendor prints it, outweigh a lines reader that went astray
+    (the receipt's lines read twice, a column taken for another), so the extractor leaves the
+    lines out rather than hold the bill on them; a person can still add them."""
+    total, sub, tax = (amounts.get(n) for n in AMOUNTS)
+    if items_sum is None or total is None or sub is None or tax is None:
+        return False
+    if min(abs(sub + tax - total), abs(sub + tax + extra - total)) > CENT:
+        return False
+    return all(abs(items_sum - v) > CENT for v in (sub, total))
 
 
 def ranker_confidence(ranker: Ranker | None, name: str, cand: Candidate, score: float
@@ -557,9 +617,10 @@ def learn(memory: VendorMemory, page: PageModel, proposed: Mapping[str, Sequence
                 spot.model_copy(update={"others": [o for o in others if o != spot.context][:5]}))
             if name == "bill_number":
                 updates["bill_number_shape"] = shape(cand.text)
-            if name == "bill_date":
-                updates["date_order"] = _date_order(cand.text, page.dayfirst) \
-                    or memory.date_order
+        if name == "bill_date" and value is not None:  # as read, else as printed
+            updates["date_order"] = (_date_order(found[0].text, page.dayfirst) if found
+                                     else None) or printed_order(page, _typed(name, value)) \
+                or memory.date_order
     updates["fields"] = fields
     name = approved.get("vendor_name")
     if name:
@@ -580,6 +641,25 @@ def _recurring(before: Sequence[str], now: Sequence[str]) -> list[str]:
     kept = [line for line in now
             if any(fuzz.ratio(line, old) >= SIGNATURE_LINE_RATIO for old in before)]
     return kept if len(kept) >= 3 else list(now)
+
+
+NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
+
+
+def printed_order(page: PageModel, value: date) -> str | None:
+    """The order an approved date is printed in where the page alone leaves it open
+    ("09/03/2018" approved as 9 March: "dmy"); None when it is printed in neither, or both."""
+    found = set()
+    for line in page.lines:
+        for match in NUMERIC_DATE.finditer(line.text):
+            a, b, year = (int(g) for g in match.groups())
+            if year % 100 != value.year % 100:
+                continue
+            if (a, b) == (value.day, value.month):
+                found.add("dmy")
+            if (a, b) == (value.month, value.day):
+                found.add("mdy")
+    return found.pop() if len(found) == 1 else None
 
 
 def _date_order(text: str, dayfirst: bool | None) -> str | None:

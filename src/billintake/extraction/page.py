@@ -97,7 +97,9 @@ class PageModel:
     font_rank: dict[int, float] = field(default_factory=dict)  # line index → 0 (largest) .. 1
 
     @classmethod
-    def build(cls, doc: ReadDocument) -> PageModel:
+    def build(cls, doc: ReadDocument, dayfirst: bool | None = None) -> PageModel:
+        """The page model of `doc`; `dayfirst`, the date order when known from elsewhere
+        (a vendor's memory), else inferred from the page."""
         from .header import customer_blocks, find_label_hits, item_table_rows
 
         layout = Layout.of(doc)
@@ -105,7 +107,8 @@ class PageModel:
         mark = infer_decimal_mark([text])
         language = detect_language(text)
         currency_guess, _ = detect_currency(text)
-        dayfirst = infer_dayfirst(text, currency=currency_guess, language=language)
+        if dayfirst is None:
+            dayfirst = infer_dayfirst(text, currency=currency_guess, language=language)
         lines = layout.segments
         hits = find_label_hits(layout)
         model = cls(doc=doc, layout=layout, lines=lines, blocks=[], spans=[],

@@ -381,10 +381,10 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
 
         job = _set_status(runtime, job, JobStatus.READY, outcome=outcome)
         assert vendor_match.vendor is not None
-        if extracted.source == "xml":  # (one that waits teaches when a person approves it)
-            _remember_einvoice(runtime, job, extracted, vendor_match.vendor, readout)
         bill_id = _push_once(runtime, stages, info, extracted, vendor_match.vendor)
         job.bill_id = bill_id
+        # booked: it teaches its vendor's memory (one that waits, when a person approves it)
+        _remember_passed(runtime, job, extracted, vendor_match.vendor, readout)
         return _set_status(runtime, job, JobStatus.PUSHED)
     except DuplicateBill as exc:
         reasons = [f"looks like a bill already taken in ({exc.message})"]
@@ -414,18 +414,19 @@ def _memory_book(runtime: Runtime, job: IngestJob) -> MemoryBook | None:
         return memory_book(repo)
 
 
-def _remember_einvoice(runtime: Runtime, job: IngestJob, extracted: ExtractedBill,
-                       vendor: Vendor, readout: Readout) -> None:
-    """An e-invoice's exact values on its printed page teach its vendor's memory; a failure
-    to learn never fails the job."""
-    from billintake.services.vendor_memory import remember_einvoice
+def _remember_passed(runtime: Runtime, job: IngestJob, extracted: ExtractedBill,
+                     vendor: Vendor, readout: Readout) -> None:
+    """A bill booked straight through teaches its vendor's memory (an e-invoice's exact
+    values on its printed page; a page's values when its amounts reconcile:
+    `vendor_memory.remember_passed`); a failure to learn never fails the job."""
+    from billintake.services.vendor_memory import remember_passed
 
     try:
         with runtime.repository(job.organization_id) as repo:
-            remember_einvoice(repo, _extractor(runtime.settings), vendor, extracted,
-                              readout.document)
+            remember_passed(repo, _extractor(runtime.settings), vendor, extracted,
+                            readout.document)
     except Exception:
-        log.exception("the e-invoice could not teach its vendor's memory",
+        log.exception("the booked bill could not teach its vendor's memory",
                       extra={"job_id": job.id, "organization_id": job.organization_id})
 
 

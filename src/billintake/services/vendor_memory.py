@@ -7,6 +7,8 @@ shown, forgotten, and carried along when two vendors are merged.
   value sits on its page, its formats and names, and how it was booked (the expense account on
   the vendor, per books; the tax rate and code; each line's account by its description);
 - `remember_einvoice`: an e-invoice's XML values located on its printed page, the same way;
+- `remember_passed`: a bill booked straight through, as an approval of its values (a page's
+  only when its amounts reconcile);
 - `with_remembered_booking`: a bill's lines booked as the vendor's were last time (the
   account per line description; the tax rate where the bill's tax agrees with it);
 - `forget` and `merge_vendors`.
@@ -103,6 +105,19 @@ def remember_einvoice(repo: Repository, extractor: Extractor, vendor: Vendor,
     """An e-invoice's exact values (its XML) located on its printed page teach the vendor's
     memory as an approval does; nothing without a printed page."""
     if bill.source != "xml" or document is None:
+        return None
+    return remember_approval(repo, extractor, vendor, bill, document)
+
+
+def remember_passed(repo: Repository, extractor: Extractor, vendor: Vendor,
+                    bill: ExtractedBill, document: ReadDocument | None) -> VendorMemory | None:
+    """A bill booked straight through teaches its vendor's memory as an approval of its
+    values would: an e-invoice always (its XML is exact), a bill read from its page only when
+    its amounts reconcile (`reconciled`, nothing contradicting), so a memory is never taught
+    a value that only its own earlier lessons vouched for and the arithmetic did not."""
+    if bill.source == "xml":
+        return remember_einvoice(repo, extractor, vendor, bill, document)
+    if document is None or not bill.reconciled or bill.arithmetic_disagreement() is not None:
         return None
     return remember_approval(repo, extractor, vendor, bill, document)
 

@@ -62,9 +62,9 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "lab_none", "lab_prose", "lab_words", "lab_gap_amounts", "col_none",
             *(f"lab_{k}" for k in WORD_CLASSES), *(f"col_{k}" for k in WORD_CLASSES),
             "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
-            "tendered_less_change", "rounded_of_other", "sum_of_two_above", "net_of_negative",
-            "total_rows_below", "amount_rows_below", "cash_rows_below", "last_of_value",
-            "total_made_below")
+            "tendered_less_change", "rounded_of_other", "row_vat_part", "row_vat_of",
+            "sum_of_two_above", "net_of_negative", "total_rows_below", "amount_rows_below",
+            "cash_rows_below", "last_of_value", "total_made_below")
 # The features of where an amount stands in a slip's totals block: read for the total only
 # (a subtotal's or a tax's place is named by its label; these would learn one layout's rows).
 TOTAL_ONLY = ("sum_of_two_above", "net_of_negative", "total_rows_below", "amount_rows_below",
@@ -236,6 +236,14 @@ class _Rows:
         left = row_spans[:position]
         f["sum_with_row_next"] = float(bool(right) and any(
             _near(a.value + span.value, right[0].value) for a in left[-1:]))
+        # a VAT breakdown's row ("Umsatzsteuer (S)  36,00  19  6,84", "S 20 %  11,00  2,20"):
+        # the base has its VAT share right of it on the row, the tax is the share of a base
+        # left of it
+        after, before = row_spans[position + 1:], row_spans[:position]
+        f["row_vat_part"] = float(bool(span.value) and any(
+            _near(s.value, r * span.value) for s in after for r in VAT_RATES if s.value))
+        f["row_vat_of"] = float(bool(span.value) and any(
+            _near(span.value, r * s.value) for s in before for r in VAT_RATES if s.value))
         label, gap = self._row_label(span, line)
         self._classes(f, "lab", label)
         f["lab_gap_amounts"] = float(min(gap, 5))
