@@ -4,6 +4,7 @@ and `auto`'s choice per page (tiny rendered images: seconds, not minutes)."""
 from __future__ import annotations
 
 import io
+import itertools
 import socket
 import time
 from pathlib import Path
@@ -199,3 +200,57 @@ def test_auto_reads_again_only_pages_tesseract_was_unsure_of() -> None:
     assert needs_second_reading(unsure, "eng")
     assert needs_second_reading(Reading("tesseract", []), "eng")  # nothing read at all
     assert not needs_second_reading(unsure, "deu")  # RapidOCR cannot read it any better
+
+
+def test_auto_has_tesseract_read_the_page_only_when_sure_of_a_sample_of_its_lines() -> None:
+    assert engines.tesseract_suits(engines.SAMPLE_TRUSTED)
+    assert not engines.tesseract_suits(engines.SAMPLE_TRUSTED - 0.01)
+    assert not engines.tesseract_suits(None)  # it read none of the lines
+
+
+def test_the_sampled_lines_are_spread_down_the_page() -> None:
+    assert rapid.probe_lines(5) == [0, 1, 2, 3, 4]
+    sample = rapid.probe_lines(60)
+    assert len(sample) == rapid._PROBE_LINES and sample[0] == 0 and sample[-1] == 59
+    gaps = [b - a for a, b in itertools.pairwise(sample)]
+    assert max(gaps) - min(gaps) <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sample", "engine", "tesseract_pages"),
+                         [(0.5, "rapidocr", 0), (0.99, "tesseract", 1)])
+def test_auto_runs_one_engine_as_the_sample_decides(
+        sample: float, engine: str, tesseract_pages: int, receipt_png: bytes, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tesseract unsure of the sampled lines: PP-OCR alone reads the page (Tesseract's page
+    path, clean-up and all, never runs); sure of them: Tesseract reads it, once."""
+    pages: list[int] = []
+    read_page = ocr.TesseractEngine.read
+
+    def counted(self: ocr.TesseractEngine, *args: object, **kwargs: object) -> list[Word]:
+        pages.append(1)
+        return read_page(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ocr.TesseractEngine, "read", counted)
+    monkeypatch.setattr(ocr, "_sample_confidence", lambda *args: sample)
+    settings = Settings(_env_file=None, data_dir=tmp_path, ocr_workers=1, ocr_engine="auto")
+    page = read(receipt_png, settings=settings).pages[0]
+    assert page.ocr_engine == engine and len(pages) == tesseract_pages
+    assert {"TOTAL", "112.45"} <= {w.text for w in page.words}
+
+
+@pytest.mark.slow
+def test_tesseract_is_sure_of_a_sample_of_a_clean_pages_lines(receipt_image: Image.Image
+                                                             ) -> None:
+    lines = rapid.detect(receipt_image, time.monotonic() + 600)
+    assert len(lines.boxes) >= 3
+    job = ocr.OcrJob(kind="image", index=0, languages="eng", dpi=300, timeout_s=600,
+                     max_pixels=50_000_000, engine="auto")
+    sample = ocr._sample_confidence(receipt_image, lines, rapid.probe_lines(len(lines.boxes)),
+                                    job, time.monotonic() + 600)
+    assert engines.tesseract_suits(sample)
+    # and PP-OCR's lines, read, are in the page's pixels
+    total = next(line for line in lines.read(range(len(lines.boxes)), time.monotonic() + 600)
+                 if line[1] == "112.45")
+    xs = [x for x, _ in total[0]]
+    assert 190 * 150 / 72 < min(xs) < 215 * 150 / 72

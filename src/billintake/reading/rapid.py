@@ -13,6 +13,7 @@ import itertools
 import threading
 import time
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from billintake.domain.errors import OcrTimeout, UnreadableDocument
+from billintake.reading import preprocess
 from billintake.reading.document import Word
 from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
 
@@ -29,6 +31,16 @@ _LOCK = threading.Lock()  # one ONNX session is not to be run from two threads a
 _BOX_THRESHOLD = 0.5
 _TEXT_SCORE = 0.5
 _MAX_SIDE = 2000  # longer images are scaled down to this for detection and recognition
+# The detector reads a copy scaled so lines of text stand this tall (never enlarged, and
+# never below `_DET_MIN_SIDE` on its long side): on the real receipts it found the same
+# lines as at full size, in about half the time (bench/speed.py).
+_DET_LINE_PX = 16
+_DET_MIN_SIDE = 320
+# Lines `auto` reads first to judge the print (`engines.clean_print`)
+_PROBE_LINES = 12
+# A page is upside down when at least this many of the probe's lines, and more than this
+# share of them, are by the direction model (line by line it errs: 11 of 78 on one receipt)
+_MIN_TURNED, _TURNED_SHARE = 3, 0.6
 # Characters further apart than this share of their width, and than this many times the
 # line's usual gap between characters, belong to two words
 # (not inside a number or date, where the character boxes are least even: "12/0 2/2018")
@@ -50,21 +62,109 @@ class RapidOcrEngine:
 
         `languages` is not used: the models read Latin letters, digits and Chinese.
         """
-        if time.monotonic() >= deadline:
-            raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
-        pixels = np.asarray(image.convert("L"), dtype=np.uint8)
+        lines = detect(image, deadline)
+        return lines.words(lines.read(range(len(lines.boxes)), deadline), scale)
+
+
+class DetectedLines:
+    """The text lines PP-OCR's detector found on a page, read on demand, each line once:
+    `auto` has Tesseract read a few (`probe_lines`), then PP-OCR reads them all or none."""
+
+    def __init__(self, image: np.ndarray, boxes: list[np.ndarray],
+                 ratio: tuple[float, float], top: int = 0) -> None:
+        self.image = image  # BGR, as the models take it (at most `_MAX_SIDE` on its long side)
+        self.boxes = boxes  # quadrilaterals in `image`'s pixels, top to bottom
+        self.ratio = ratio  # the page's pixels per pixel of `image`, across and down
+        self.top = top  # rows of padding RapidOCR added above a very flat image
+        self.crops: dict[int, np.ndarray] = {}
+        self.results: dict[int, list[Any]] = {}
+
+    def on_page(self, points: Any) -> np.ndarray:
+        """Points in `image`'s pixels as (x, y) in the page's pixels."""
+        page = np.asarray(points, dtype=np.float64).reshape(-1, 2) - (0.0, self.top)
+        return np.maximum(page * self.ratio, 0.0)
+
+    def read(self, indexes: Iterable[int], deadline: float) -> list[list[Any]]:
+        """Lines `indexes` read (those read before not again), each as RapidOCR gives a line:
+        [box, text, score, character boxes, characters, their scores] in the page's pixels;
+        the lines read with too low a score are left out."""
+        engine = _engine()
+        wanted = [i for i in indexes if i not in self.results]
+        for index in wanted:
+            if index not in self.crops:
+                self.crops[index] = engine.get_crop_img_list(self.image, [self.boxes[index]])[0]
         with _LOCK:
-            try:
-                result, _ = _engine()(pixels, return_word_box=True,
-                                      box_thresh=_BOX_THRESHOLD, text_score=_TEXT_SCORE)
-            except Exception as exc:  # onnxruntime and OpenCV raise their own errors
-                raise UnreadableDocument(f"OCR failed: {exc}") from exc
-        if time.monotonic() > deadline:
-            raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
+            for index in wanted:
+                if time.monotonic() > deadline:
+                    raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
+                crop, box = self.crops[index], self.boxes[index]
+                try:
+                    # one line at a time, unpadded: on one thread about twice as fast as
+                    # batches of six padded to the widest (bench/speed.py)
+                    recognised, _ = engine.text_rec([crop], True)
+                    line = engine.cal_rec_boxes([crop], [box], recognised)[0]
+                except Exception as exc:  # onnxruntime and OpenCV raise their own errors
+                    raise UnreadableDocument(f"OCR failed: {exc}") from exc
+                text, score, char_boxes, chars, char_scores = line
+                self.results[index] = [self.on_page(box).tolist(), text, float(score),
+                                       [self.on_page(b).tolist() for b in char_boxes],
+                                       chars, char_scores]
+        return [self.results[i] for i in indexes
+                if self.results[i][1] and self.results[i][2] >= _TEXT_SCORE]
+
+    def words(self, lines: list[list[Any]], scale: float) -> list[Word]:
         words: list[Word] = []
-        for line in result or []:
+        for line in lines:
             words.extend(line_words(line, scale))
         return words
+
+    def upside_down(self, indexes: Iterable[int]) -> bool:
+        """Whether most of these lines (at least `_MIN_TURNED`) are upside down, by PP-OCR's
+        direction model: the page is. (Line by line it errs, so it only votes.)"""
+        chosen = list(indexes)
+        crops = [self.crops[i] if i in self.crops
+                 else _engine().get_crop_img_list(self.image, [self.boxes[i]])[0]
+                 for i in chosen]
+        if len(crops) < _MIN_TURNED:
+            return False
+        with _LOCK:
+            _, labels, _ = _engine().text_cls([crop.copy() for crop in crops])
+        turned = sum(1 for label, score in labels if label == "180" and score >= 0.9)
+        return turned >= _MIN_TURNED and turned > _TURNED_SHARE * len(crops)
+
+
+def detect(image: Image.Image, deadline: float) -> DetectedLines:
+    """The page's text lines, found on a copy scaled so its lines of text stand about
+    `_DET_LINE_PX` tall (the detector needs no more; its time grows with the pixels).
+    The lines are read from the image as RapidOCR prepares it (at most `_MAX_SIDE`)."""
+    if time.monotonic() >= deadline:
+        raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
+    grey = np.asarray(image.convert("L"), dtype=np.uint8)
+    engine = _engine()
+    prepared, ratio_h, ratio_w = engine.preprocess(
+        np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2)))
+    prepared, record = engine.maybe_add_letterbox(prepared, {})
+    height = preprocess.text_line_height(Image.fromarray(prepared[:, :, 0]))
+    factor = min(1.0, _DET_LINE_PX / height) if height else 1.0
+    with _LOCK:
+        detector = engine.text_det
+        detector.limit_type, detector.limit_side_len = "max", max(
+            _DET_MIN_SIDE, round(max(prepared.shape[:2]) * factor))
+        detector.postprocess_op.box_thresh = _BOX_THRESHOLD
+        try:
+            boxes, _ = engine.auto_text_det(prepared)
+        except Exception as exc:  # onnxruntime and OpenCV raise their own errors
+            raise UnreadableDocument(f"OCR failed: {exc}") from exc
+    top = record["padding_1"]["top"]
+    return DetectedLines(prepared, list(boxes) if boxes is not None else [],
+                         (ratio_w, ratio_h), top)
+
+
+def probe_lines(count: int) -> list[int]:
+    """Up to `_PROBE_LINES` of `count` lines, spread evenly down the page."""
+    if count <= _PROBE_LINES:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (_PROBE_LINES - 1)) for i in range(_PROBE_LINES)})
 
 
 def line_words(line: list[Any], scale: float) -> list[Word]:
@@ -171,5 +271,6 @@ def _engine() -> Any:
     bundled_models()
     from rapidocr_onnxruntime import RapidOCR
 
+    # rec_img_shape's width 48 (not 320): a line is read at its own width, not padded
     return RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=1,
-                    max_side_len=_MAX_SIDE)
+                    max_side_len=_MAX_SIDE, rec_img_shape=[3, 48, 48])
