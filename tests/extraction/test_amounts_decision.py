@@ -166,6 +166,19 @@ def test_vat_triples_are_base_tax_and_gross() -> None:
     assert amounts.vat_triples(values) == [(D("127.60"), D("24.24"), D("151.84"))]
 
 
+def test_a_total_the_pages_arithmetic_contradicts_is_not_reconciled() -> None:
+    """A partial total ("TOTAL 0% SUPPLIES") that a total made of the amounts above it
+    ("TOTAL PAYABLE") follows: even when subtotal + tax make it, the bill is held."""
+    partial = cand("total", "119.00", 0.99)
+    partial.features["total_made_below"] = 1.0
+    proposed = {"total": [partial], "subtotal": [cand("subtotal", "100.00", 0.99)],
+                "tax": [cand("tax", "19.00", 0.99)]}
+    priors = {"vat": 1000.0, "sum": 20.0, "floor": 1e-6}
+    assert not decide(_fixed(priors), proposed, None).reconciled
+    partial.features["total_made_below"] = 0.0
+    assert decide(_fixed(priors), proposed, None).reconciled
+
+
 def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
     """Subtotal 100 and delivery 4.95 make the total 104.95 with no tax printed; with a
     discount of 15, two tax lines (30 and 10) make the tax only with the discount counted."""

@@ -209,3 +209,12 @@ def test_identifier_parsing_refuses_dates_and_amounts_and_rejoins_ocr_splits() -
     assert parse_tax_id("NL810433941B01")[0] == "NL810433941B01"  # type: ignore[index]
     assert parse_tax_id("06AABCO6063D1ZQ")[0] == "06AABCO6063D1ZQ"  # type: ignore[index]
     assert parse_tax_id("20%") is None
+
+
+def test_a_label_glued_to_its_date_is_read_as_label_and_date() -> None:
+    """A text layer that prints "Due date16.09.2026" without the space."""
+    bill = extract([*row(40, (40, "Invoice number:"), (300, "6063636771001")),
+                    *row(60, (40, "Invoice date:"), (300, "01.09.2026")),
+                    *row(80, (40, "Service date: 01.09.2026 - Due date16.09.2026")),
+                    *row(200, (300, "Total:"), (400, "100.00"))])
+    assert bill.value("due_date") == date(2026, 9, 16)

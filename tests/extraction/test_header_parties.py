@@ -8,7 +8,7 @@ from datetime import date
 
 from billintake.extraction.finders import names
 from billintake.extraction.page import PageModel
-from billintake.extraction.vendor import clean_name
+from billintake.extraction.vendor import clean_name, role_share
 from billintake.reading.reader import read
 
 from ._bills import block, extract, pdf_of, row
@@ -100,5 +100,54 @@ def test_the_name_finder_marks_a_name_that_goes_on_over_two_lines() -> None:
     page = PageModel.build(read(pdf_of(_wrapped_slip())))
     found = {c.value: c.features for c in names.candidates(page)}
     assert found["POPULAR BOOK CO. (M) SDN BHD"]["goes_on"] == 1.0
-    assert found["CO. (M) SDN BHD"]["continues_above"] == 1.0
+    assert "CO. (M) SDN BHD" not in found  # the rest of the name begun above: no name itself
     assert found["POPULAR BOOK"]["continues_above"] == 0.0
+
+
+def _placeholder_seller() -> list:  # type: ignore[type-arg]
+    """A seller's block opened by a placeholder line ("SELLER TRADE NAME"), the buyer's
+    block beside it under its heading, and a footer's legal sentence naming the company."""
+    return [*row(40, (296, "FACTURE N° :"), (428, "F20220023")),
+            *row(55, (296, "Date :"), (431, "31/01/2022")),
+            *block(90, 70, ["SELLER TRADE NAME", "LE VENDEUR", "35 rue d'ici",
+                            "75018 PARIS, FR", "SIREN : 123 456 782"], bold_first=True),
+            *block(303, 70, ["Adresse du Client", "LE CLIENT", "MON ADRESSE LIGNE 1",
+                             "06000 MA VILLE, FR"]),
+            *row(300, (60, "Service"), (458, "100,00")),
+            *row(700, (320, "NET A PAYER"), (429, "120,00 EUR")),
+            *row(790, (100, "VENDEUR V SARL au capital de 50 000 EUR - RCS MAVILLE 123 456 782"),
+                 size=7)]
+
+
+def test_a_placeholder_line_and_a_footers_sentence_are_not_the_vendor() -> None:
+    assert extract(_placeholder_seller()).value("vendor_name") == "LE VENDEUR"
+
+
+def test_a_party_heading_heads_its_own_column_only() -> None:
+    """The buyer's heading beside the seller's block does not put the seller in the buyer's
+    block; a placeholder line is all role words, a name is not."""
+    page = PageModel.build(read(pdf_of(_placeholder_seller())))
+    found = {c.value: c for c in names.candidates(page)}
+    from billintake.extraction.finders import context
+
+    for cand in found.values():
+        context.add_features(page, cand)
+    assert found["LE VENDEUR"].features.get("section_buyer", 0.0) == 0.0
+    assert found["LE CLIENT"].features.get("section_buyer", 0.0) > 0.0
+    assert role_share("SELLER TRADE NAME") == 1.0
+    assert role_share("LE VENDEUR") < 1.0
+
+
+def test_a_field_with_its_value_is_not_a_buyers_block() -> None:
+    """"Guest Name: Sanjay" names the guest, not a block: the hotel's name under it stands
+    outside the buyer's block."""
+    page = [*block(120, 44, ["PAYMENT RECEIPT"], bold_first=True),
+            *row(79, (42, "Guest Name: Sanjay"), (420, "Date: 31/12/2017")),
+            *row(110, (46, "Hotel Details"), (317, "Check In")),
+            *row(121, (46, "OYO 4189 Resort Nanganallur,"), (317, "31/12/2017")),
+            *row(269, (51, "Grand Total"), (503, "Rs 1939"))]
+    model = PageModel.build(read(pdf_of(page)))
+    hotel = next(line for line in model.lines if line.text.startswith("OYO"))
+    guest = next(line for line in model.lines if line.text.startswith("Guest"))
+    assert not model.in_customer_block(hotel.page, hotel.bbox)
+    assert model.in_customer_block(guest.page, guest.bbox)

@@ -73,6 +73,8 @@ def test_find_amounts_skips_rates_and_glued_codes() -> None:
     ("Dec 25 '18 14:22", date(2018, 12, 25)),  # US till slips
     ("25DEC18 14:22", date(2018, 12, 25)),
     ("DEC 25, 2018", date(2018, 12, 25)),
+    ("25/01/20181:22:56PM", date(2018, 1, 25)),  # OCR lost the space before the time
+    ("REG #19-24/07/201614:21:51", date(2016, 7, 24)),
 ])
 def test_dates_in_each_locale(text: str, expected: date) -> None:
     assert parse_date(text) == expected
@@ -83,6 +85,7 @@ def test_ambiguous_dates_need_the_documents_order() -> None:
     assert parse_date("03/04/2026", dayfirst=True) == date(2026, 4, 3)
     assert parse_date("03/04/2026", dayfirst=False) == date(2026, 3, 4)
     assert parse_date("31/02/2026", dayfirst=True) is None
+    assert parse_date("25/01/201812345") is None  # a year runs into a time, not any digits
 
 
 def test_day_month_order_is_inferred_from_the_document() -> None:

@@ -111,3 +111,30 @@ def test_the_ranker_decides_only_where_it_beat_the_rules_out_of_fold() -> None:
     chosen = ranking.selected_groups(oof, rules)
     assert "bill_number" not in chosen["text"]
     assert "amounts" in chosen["ocr"] and "amounts" not in chosen["text"]
+
+
+def test_examples_cache_is_keyed_by_the_documents_read(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A changed read (here: the document's lines) is collected again, an unchanged one is
+    reused from the cache."""
+    from billintake.settings import Settings
+
+    collected: list[int] = []
+
+    def fake_collect(docs, settings, cache, extractor=None):  # type: ignore[no-untyped-def]
+        collected.append(len(docs))
+        return [ranking.Example(doc, {}) for doc in docs]
+
+    monkeypatch.setattr(ranking, "collect", fake_collect)
+    line = {"text": "Total 10.00", "bbox": [0, 0, 50, 10]}
+    doc = LabelledDocument(id="a", source="s", group="g", truth={"total": "10.00"},
+                           lines=(line,))
+    cache = tmp_path / "reads"
+    settings = Settings()
+    ranking.collect_cached([doc], settings, cache, "set")
+    ranking.collect_cached([doc], settings, cache, "set")
+    assert collected == [1]
+    changed = LabelledDocument(id="a", source="s", group="g", truth={"total": "10.00"},
+                               lines=({**line, "text": "Total 11.00"},))
+    examples = ranking.collect_cached([changed], settings, cache, "set")
+    assert collected == [1, 1]
+    assert examples[0].doc.lines[0]["text"] == "Total 11.00"

@@ -41,6 +41,12 @@ def test_malaysian_and_singaporean_company_forms_are_legal_forms() -> None:
     assert clean_name("HENG SENG MINI MARKET SDN BHD") == "HENG SENG MINI MARKET SDN BHD"
 
 
+def test_a_company_number_in_brackets_ends_the_name_even_misread() -> None:
+    assert clean_name("GARDENIA BAKERIES(KL)SDN BHD(I39386X)") == "GARDENIA BAKERIES(KL)SDN BHD"
+    assert clean_name("99 SPEED MART S/B (519537-X)") == "99 SPEED MART S/B"
+    assert clean_name("MR. D.I.Y. (KUCHAI) SDN BHD") == "MR. D.I.Y. (KUCHAI) SDN BHD"
+
+
 def _ocr_slip(lines: list[tuple[str, float, float]]) -> ReadDocument:
     """OCR'd words: one line per (text, font size, confidence), stacked from the top."""
     words, y = [], 20.0

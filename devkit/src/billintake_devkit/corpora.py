@@ -12,6 +12,7 @@ Reading a file is slow (OCR); `read_cached` keeps each read document on disk by 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -121,8 +122,7 @@ def read_cached(doc: LabelledDocument, settings: Settings, cache_dir: Path | Non
     data = doc.path.read_bytes()
     if cache_dir is None:
         return read(data, settings=settings)
-    key = hashlib.sha256(data + _reading_fingerprint(settings).encode()).hexdigest()
-    cached = cache_dir / f"{key}.json"
+    cached = cache_dir / f"{read_key(doc, settings, data)}.json"
     if cached.is_file():
         return ReadDocument.model_validate_json(cached.read_text(encoding="utf-8"))
     document = read(data, settings=settings)
@@ -133,16 +133,33 @@ def read_cached(doc: LabelledDocument, settings: Settings, cache_dir: Path | Non
     return document
 
 
-def _reading_fingerprint(settings: Settings) -> str:
-    """What changes a read: the reading code itself and the OCR settings."""
+def read_key(doc: LabelledDocument, settings: Settings, data: bytes | None = None) -> str:
+    """The fingerprint of a document's read: its bytes with what changes a read (the read
+    cache's key), or its given lines; the same key, the same read pages."""
+    if doc.lines:
+        return hashlib.sha256(json.dumps(doc.lines, sort_keys=True, default=str).encode()
+                              ).hexdigest()
+    assert doc.path is not None
+    data = doc.path.read_bytes() if data is None else data
+    return hashlib.sha256(data + _reading_fingerprint(settings).encode()).hexdigest()
+
+
+@functools.cache
+def _reading_fingerprint_of(settings_key: str) -> str:
     import billintake.reading as reading_pkg
 
     digest = hashlib.sha256()
     for source in sorted(Path(reading_pkg.__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
-    digest.update(repr(sorted(settings.model_dump(mode="json", include={
-        "ocr_languages", "ocr_dpi", "ocr_engine"}).items())).encode())
+    digest.update(settings_key.encode())
     return digest.hexdigest()
+
+
+def _reading_fingerprint(settings: Settings) -> str:
+    """What changes a read: the reading code itself (as of its first use in a process) and the
+    OCR settings."""
+    return _reading_fingerprint_of(repr(sorted(settings.model_dump(mode="json", include={
+        "ocr_languages", "ocr_dpi", "ocr_engine"}).items())))
 
 
 def iter_groups(docs: list[LabelledDocument]) -> Iterator[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from billintake.extraction.finders.context import feature_names
 from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
-from .corpora import LabelledDocument, read_cached
+from .corpora import LabelledDocument, read_cached, read_key
 from .scoring import same
 
 FIELDS = (*HEADER, *AMOUNTS)
@@ -128,10 +129,16 @@ def _code_digest() -> str:
 
 def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: Path | None,
                    name: str) -> list[Example]:
-    """`collect`, kept on disk (under the reads cache) by the set and the extraction code."""
+    """`collect`, kept on disk (under the reads cache) by the set, the extraction code and
+    the documents: each one's id, truth and read (`corpora.read_key`), so a changed read or
+    truth never reuses stale examples."""
     if cache is None:
         return collect(docs, settings, None)
     digest = hashlib.sha256(name.encode() + _code_digest().encode())
+    for doc in docs:
+        digest.update(json.dumps([doc.id, doc.group, doc.truth], sort_keys=True,
+                                 default=str).encode())
+        digest.update(read_key(doc, settings).encode())
     path = cache.parent / "examples" / f"{name}-{digest.hexdigest()[:16]}.pickle"
     if path.is_file():
         with path.open("rb") as handle:

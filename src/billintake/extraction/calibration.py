@@ -3,8 +3,10 @@
 A choice is judged on its `Signals`, not on the chooser's score alone: the score, the best
 score of another value (a close runner-up is a doubt), whether the two choosers (the ranker
 and the rules) took the same value, whether the page was read by OCR and how sure the OCR was
-of the value's words, and whether the bill's amounts add up. `fit` takes, for each held-out
-document, the signals of a field's choice and whether it was right, and fits in two steps:
+of the value's words, whether the bill's amounts add up, whether a total made of the amounts
+above it is printed below a chosen amount, and whether its finder names a rival of it.
+`fit` takes, for each held-out document, the signals of a field's choice and whether it was
+right, and fits in two steps:
 
 1. a logistic regression of right on the signals (sklearn, at training time only), which
    weighs them against each other: one number per choice, already near P(right);
@@ -58,15 +60,24 @@ class Signals:
     ocr: bool = False  # the page was read by OCR
     word_confidence: float = 1.0  # the OCR's mean confidence in the value's line (1: text)
     reconciled: bool = False  # the bill's amounts add up
+    # a total of another value is printed below the chosen amount and made by the amounts
+    # above it (`finders.amounts`: "TOTAL 0% SUPPLIES" above "TOTAL PAYABLE")
+    total_below: bool = False
+    # the field's finder names a rival of the chosen value: an amount a few cents off it (a
+    # total and its cash rounding), another company name with a legal form among the top
+    # lines (a shop's brand and the company running it); which one a bill is booked with is a
+    # matter of convention
+    rival: bool = False
 
-    NAMES = ("score", "runner_up", "disagrees", "ocr", "word_doubt", "unreconciled")
+    NAMES = ("score", "runner_up", "disagrees", "ocr", "word_doubt", "unreconciled",
+             "total_below", "rival")
 
     def vector(self) -> list[float]:
         """The signals as the regression reads them (names in `NAMES`)."""
         return [logit(self.score), logit(self.runner_up) if self.runner_up > 0 else
                 -LOGIT_LIMIT, float(not self.agrees), float(self.ocr),
                 float(self.ocr) * (1.0 - min(1.0, max(0.0, self.word_confidence))),
-                float(not self.reconciled)]
+                float(not self.reconciled), float(self.total_below), float(self.rival)]
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,8 @@ class Calibration:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Calibration:
-        weights = tuple(float(data["signals"][name]) for name in Signals.NAMES) \
+        # a signal a model was fitted without weighs nothing
+        weights = tuple(float(data["signals"].get(name, 0.0)) for name in Signals.NAMES) \
             if "signals" in data else ()
         return cls(tuple(float(x) for x in data["xs"]), tuple(float(y) for y in data["ys"]),
                    weights, float(data.get("bias", 0.0)))

@@ -10,9 +10,12 @@ the total including it, "items" when only the items' sum makes the subtotal or t
 factors are chosen out of fold per kind of document when the ranker is fitted
 (`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
 `DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
-`reconciled` (and the auto-approve gate holds it). Every field's confidence is the calibrated
-probability that it is right, judged on its `Signals` (`calibration.py`): its score, its runner-
-up's, whether the rules chose it too, the OCR's certainty, and whether the amounts add up.
+`reconciled` (and the auto-approve gate holds it), nor is one whose total the page's own
+arithmetic contradicts (a total made of the amounts above it printed below). Every field's
+confidence is the calibrated probability that it is right, judged on its `Signals`
+(`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
+certainty, whether the amounts add up, whether such a total stands below it, and whether its
+finder names a rival (an amount a few cents off, another company name with a legal form).
 """
 
 from __future__ import annotations
@@ -80,7 +83,14 @@ def signals_of(chosen: Candidate, runner_up: Candidate | None, reconciled: bool)
     return Signals(score=chosen.score, runner_up=runner_up.score if runner_up else 0.0,
                    agrees=chosen.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind_of(chosen) == "ocr",
-                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled)
+                   word_confidence=chosen.features.get("ocr_conf", 1.0), reconciled=reconciled,
+                   total_below=chosen.features.get("total_made_below", 0.0) > 0,
+                   rival=_rival(chosen))
+
+
+def _rival(cand: Candidate) -> bool:
+    """The finder names a rival of this value (`calibration.Signals.rival`)."""
+    return cand.features.get("near_twin", 0.0) > 0 or cand.features.get("rival_legal", 0.0) > 0
 
 
 def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[Candidate],
@@ -94,7 +104,9 @@ def rules_signals(ranker: Ranker, name: str, confidence: float, cands: Sequence[
                    agrees=top is None or top.features.get("rule_choice", 0.0) > 0.5,
                    ocr=kind == "ocr",
                    word_confidence=1.0 if mine is None else mine.features.get("ocr_conf", 1.0),
-                   reconciled=reconciled)
+                   reconciled=reconciled,
+                   total_below=mine is not None and mine.features.get("total_made_below", 0) > 0,
+                   rival=mine is not None and _rival(mine))
 
 
 def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
@@ -111,6 +123,9 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
             order[name] = ranked(ranker, name, proposed.get(name, ()))
     if all(name in order for name in AMOUNTS):
         _amounts(ranker, order, items_sum, decision, extra, kind)
+    elif any(_contested(c) for c in proposed.get("total", ())
+             if c.features.get("rule_choice", 0.0) > 0.5):
+        decision.reconciled = False  # the rules' total, which the page's arithmetic contradicts
     for name in HEADER:
         if name not in order:
             continue
@@ -134,7 +149,10 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         decision.reconciled = False
         return
     chosen, agreement = best
-    adds_up = agreement is not None
+    # a total the page's own arithmetic contradicts (another total below it, made by the
+    # amounts above that one: `finders.amounts`) is not reconciled, whatever else agrees
+    adds_up = agreement is not None and not (
+        chosen["total"] is not None and _contested(chosen["total"]))
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
@@ -143,6 +161,32 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
         runner = next((c for c in order[name] if c.value != cand.value), None)
         confidence = ranker.confidence(name, signals_of(cand, runner, adds_up), kind_of(cand))
         decision.fields[name] = Chosen(cand, confidence, runner)
+    derived = derived_subtotal(decision.fields, items_sum)
+    if derived is not None:
+        decision.fields["subtotal"] = derived
+
+
+def derived_subtotal(fields: Mapping[str, Chosen | None], items_sum: Decimal | None
+                     ) -> Chosen | None:
+    """The net a bill does not print: with no subtotal chosen, the items' sum when it and the
+    chosen tax make the chosen total to the cent (as likely right as total and tax both)."""
+    total, tax = fields.get("total"), fields.get("tax")
+    if fields.get("subtotal") is not None or total is None or tax is None or items_sum is None:
+        return None
+    net = Decimal(items_sum)
+    if not 0 < net < total.candidate.value or tax.candidate.value <= 0 or \
+            abs(net + tax.candidate.value - total.candidate.value) > CENT:
+        return None
+    cand = total.candidate
+    derived = Candidate(field="subtotal", value=net, text=f"{net}", page=cand.page,
+                        bbox=cand.bbox, source=cand.source, score=min(cand.score,
+                                                                       tax.candidate.score),
+                        reasons=["the items' sum, which the tax makes the total"])
+    return Chosen(derived, total.confidence * tax.confidence)
+
+
+def _contested(total: Candidate) -> bool:
+    return total.features.get("total_made_below", 0.0) > 0
 
 
 # A combination: its candidates, how its arithmetic agrees, and each field's probability
@@ -198,7 +242,8 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
     candidate as likely as the likelier of the two (the ranker learnt that a single line of
     several is not the tax, so each alone scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
-             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)]
+             and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)
+             and not _row_base(c)]
     gaps = {t.value - s.value - e for t in options["total"] if t is not None
             for s in options["subtotal"] if s is not None for e in {Decimal(0), extra}}
     out: list[Candidate] = []
@@ -211,6 +256,13 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
                              score=max(a.score, b.score), label=a.label, line=a.line,
                              reasons=["the sum of two tax lines"]))
     return out
+
+
+def _row_base(cand: Candidate) -> bool:
+    """The base of a VAT row ("Umsatzsteuer (S)  36,00  19  6,84": its VAT share stands right
+    of it, `finders.amounts`), not a tax line's amount."""
+    return cand.features.get("row_vat_part", 0.0) > 0 and \
+        not cand.features.get("row_vat_of", 0.0) > 0
 
 
 def _distinct(cands: list[Candidate]) -> list[Candidate | None]:

@@ -48,6 +48,9 @@ TITLE_KEYS = tuple(sorted(key for key, labels in LEXICON[FIELD_LABEL].items() if
 # party's own number (a customer or supplier number).
 PARTY_NUMBER_FACTOR = 0.5
 PARTY_SECTION_ROWS = 8
+# How a party label that names one value ends ("Guest Name", "Customer Name", "Nom du client"):
+# with its value on its line, it labels that value only, not a block of lines under it.
+NAME_KEYS = ("name", "nom", "naam")
 
 
 @dataclass
@@ -164,6 +167,11 @@ def customer_blocks(layout: Layout) -> list[tuple[int, BBox]]:
         if n == len(seg.words) or seg.words[n - 1].text.endswith(":") or \
                 len(_match_key(match)) > 4:
             height = seg.height
+            if n < len(seg.words) and _match_key(match).endswith(NAME_KEYS):
+                # "Guest Name: Sanjay": a field with its one value, not a block's heading
+                boxes.append((seg.page, (seg.x0 - 2, seg.top - 1, seg.x1, seg.bottom + 1)))
+                done.add(id(seg))
+                continue
             row = layout.page(seg.page).rows[seg.row]
             right = min((s.x0 - 2 for s in row if s.x0 > seg.x1), default=seg.x0 + 220)
             right = max(seg.x1, min(seg.x0 + 220, right))

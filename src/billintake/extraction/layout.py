@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -153,8 +154,28 @@ def _levelled(words: list[Word], page: Page) -> list[Word]:
     return out
 
 
+# A word glued to the date after it, as some text layers print a label and its value
+# ("Due date16.09.2026", "Datum:01.02.2025"): letters, then a whole numeric date.
+_GLUED_DATE_RE = re.compile(r"^([^\W\d_]{3,}[.:]?)(\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$")
+
+
+def _unglued(words: list[Word]) -> list[Word]:
+    """The words with a label glued to its date split in two (each with its share of the
+    box, by characters), so the label is read as one and the date as the other."""
+    out: list[Word] = []
+    for w in words:
+        match = _GLUED_DATE_RE.match(w.text)
+        if match is None:
+            out.append(w)
+            continue
+        cut = w.x0 + (w.x1 - w.x0) * len(match.group(1)) / len(w.text)
+        out.append(w.model_copy(update={"text": match.group(1), "x1": cut}))
+        out.append(w.model_copy(update={"text": match.group(2), "x0": cut}))
+    return out
+
+
 def _page_layout(page: Page) -> PageLayout:
-    words = [w for w in page.words if w.text.strip()]
+    words = _unglued([w for w in page.words if w.text.strip()])
     if page.source == "ocr" or any(w.source == "ocr" for w in words[:5]):
         words = _levelled(words, page)
     words.sort(key=lambda w: (w.top, w.x0))

@@ -7,7 +7,9 @@ confidences, no font) give the same structure.
 - lines: the layout's segments (a run of words on one row with no wide gap);
 - blocks: lines grouped by proximity (a vendor's address, a totals box);
 - label hits: the label lexicon's matches (`header.find_label_hits`) with the field they name;
-- value spans: every amount, date, identifier, IBAN and currency code, with its box and line.
+- value spans: every amount (negative ones too), date (an ambiguous numeric date in both
+  readings when the document does not settle the day-month order), identifier, IBAN and
+  currency code, with its box and line.
 """
 
 from __future__ import annotations
@@ -227,11 +229,16 @@ def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
     for i, line in enumerate(lines):
         text = line.text
         dates = find_dates(text, dayfirst)
+        if dayfirst is None:  # the order is open: an ambiguous date in both readings
+            dates = list(dict.fromkeys([*dates, *find_dates(text, True),
+                                        *find_dates(text, False)]))
         date_texts = {raw for _, raw in dates}
         for value, raw in dates:
             yield _span("date", value, raw, line, i)
         for amount, raw in find_amounts(text, mark):
-            if amount < 0 or not _MONEY_RE.search(raw) or raw in date_texts or \
+            # negative amounts stay (a credit line, a returned item): the arithmetic that
+            # makes a total of them must see them; finders propose only positive ones
+            if not _MONEY_RE.search(raw) or raw in date_texts or \
                     any(raw in d for d in date_texts):
                 continue
             yield _span("amount", amount, raw, line, i)

@@ -322,7 +322,9 @@ for _number, _names in enumerate(
         MONTHS[_name] = _number
 
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})(?!\d)")
+# (a four-digit year may run into the time after it when OCR loses the space: "25/01/20181:22")
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})([./\-])(\d{1,2})\2"
+                           r"(\d{4}(?=\d{1,2}:\d\d)|\d{2,4}(?!\d))")
 _DAY_MONTH_NAME = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?[\s\-/.]*(?:de\s+)?({_MONTH_NAMES})\.?"
     rf"[\s\-/.,]*(\d{{4}}|\d{{2}}(?![\d:]))",

@@ -22,6 +22,42 @@ RIVAL_MARGIN = 0.15
 MAX_OPTIONS = {"total": 8, "subtotal": 6, "tax": 6, "shipping": 2, "discount": 2}
 
 
+# The rules' joint choice of the amounts (`_combo_score`, used where no trained ranker decides
+# them): each combination scores its candidates' rule scores plus these bonuses (+) and
+# penalties (-), hand-set on generated bills and kept here as named data. A trained ranker
+# that decides the amounts (`decide.py`) replaces the choice; the rules' bill is then its
+# baseline in training (`billintake_devkit.ranking.selected_groups`).
+COMBO_WEIGHTS: dict[str, float] = {
+    "main_role": 1.0,  # × the rule score of a chosen total, subtotal or tax
+    "other_role": 0.5,  # × the rule score of a chosen shipping or discount
+    "support": 0.03,  # per repeat of the value on the page ...
+    "support_cap": 3.0,  # ... counting at most this many repeats
+    "total_low": 0.15,  # × the total's height on the page (totals stand low)
+    "total_bold": 0.05,  # a bold total
+    "no_total": -0.5,  # no total at all
+    "before_adjustment": -2.5,  # the amount before a tip or rounding line, not what was paid
+    "misread_after_rounding": -2.0,  # below a rounding line, no rounding of a sum gives it
+    "unvouched_weak_total": -2.0,  # weakly labelled, nothing vouches, or labelled otherwise
+    "cash_tendered": -1.0,  # the cash handed over, when change came back
+    "after_tip": 0.9,  # the amount after the tip (or rounding) is what was paid
+    "unlabelled_tax": -2.0,  # an unlabelled tax that does not make the sums add up
+    "same_box": -5.0,  # one printed amount as two fields
+    "balanced": 1.5,  # subtotal + tax (+ shipping - discount) = total
+    "unbalanced": -0.6,  # subtotal and tax that do not add up to the total
+    "gross_subtotal": 0.2,  # a subtotal alone equal to the total (no tax, or gross)
+    "subtotal_over_total": -0.6,  # a subtotal larger than the total
+    "tax_over_total": -1.0,  # a tax (without subtotal) at least the total
+    "tax_share": -1.0,  # a tax above `TAX_SHARE_MAX` of the total
+    "tax_over_subtotal": -1.0,  # a tax larger than the subtotal
+    "subtotal_label_unbalanced": -2.0,  # a total under a subtotal's label the sums do not make
+    "subtotal_label_balanced": 1.0,  # ... which they make (perhaps rounded to a unit)
+    "items_subtotal": 0.6,  # the items' sum is the subtotal
+    "items_total": 0.4,  # the items' sum is the total (no other subtotal)
+    "items_total_with_subtotal": 0.2,  # ... beside a different subtotal
+    "total_not_positive": -1.0,  # a zero or negative total
+}
+
+
 @dataclass
 class Choice:
     """The chosen candidate of an amount field, and how sure we are of it."""
@@ -419,20 +455,24 @@ def _weakly_labelled(cand: Candidate) -> bool:
 
 def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
                  payments: Payments | None = None) -> tuple[float, bool]:
+    """The rules' joint score of one combination of amounts (`COMBO_WEIGHTS`), and whether
+    its arithmetic balances."""
+    W = COMBO_WEIGHTS
     values = {r: (Decimal(c.value) if c is not None else None) for r, c in chosen.items()}
     score = 0.0
     for role, cand in chosen.items():
         if cand is None:
             continue
-        weight = 1.0 if role in {"total", "subtotal", "tax"} else 0.5
+        weight = W["main_role"] if role in {"total", "subtotal", "tax"} else W["other_role"]
         score += weight * cand.score
-        score += 0.03 * min(3.0, cand.features.get("support", 1.0) - 1)
+        score += W["support"] * min(W["support_cap"], cand.features.get("support", 1.0) - 1)
         if role == "total":
-            score += 0.15 * cand.features.get("y_rel", 0.0) + 0.05 * cand.features.get("bold", 0)
+            score += W["total_low"] * cand.features.get("y_rel", 0.0) + \
+                W["total_bold"] * cand.features.get("bold", 0)
     total, subtotal, tax = values["total"], values["subtotal"], values["tax"]
     shipping, discount = values["shipping"] or Decimal(0), values["discount"] or Decimal(0)
     if total is None:
-        return score - 0.5, False
+        return score + W["no_total"], False
     payments = payments or Payments()
     net = (subtotal + tax + shipping - abs(discount)) if subtotal is not None and \
         tax is not None else None
@@ -441,11 +481,11 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
     total_cand = chosen["total"]
     if total_cand is not None and not _weakly_labelled(total_cand):
         if payments.before_adjustment(total_cand, payments.total_options):
-            score -= 2.5  # the amount before the tip or the rounding, not what was paid
+            score += W["before_adjustment"]
         elif payments.after_rounding(total_cand) and not payments.rounding_zero and \
                 not tipped and total_cand.features.get("support", 1.0) < 2 and \
                 _off_rounding(total, before, payments):
-            return score - 2.0, False  # no rounding of a printed amount gives it: misread
+            return score + W["misread_after_rounding"], False
     if total_cand is not None and _weakly_labelled(total_cand):
         # No label says "total" (or only "Cash", "Card"): only arithmetic or a repeat may
         # vouch for it, else null.
@@ -456,55 +496,56 @@ def _combo_score(chosen: dict[str, Candidate | None], items_sum: Decimal | None,
                                and close(items_sum, total)) or (
             net is not None and close(net, total)) or tipped or payments.change_from(total)
         if not vouched or total in payments.claimed:
-            return score - 2.0, False  # (or its label says it is the subtotal, the tax...)
+            return score + W["unvouched_weak_total"], False
         if payments.changes and any(close(total, t) for t in payments.tendered) and \
                 not payments.change_from(total) and not tipped:
-            score -= 1.0  # the cash handed over, when change came back, is not the total
+            score += W["cash_tendered"]
     if tipped:
-        score += 0.9  # the amount after the tip is what was paid
+        score += W["after_tip"]
     tax_cand = chosen["tax"]
     vat_gross = tax_cand.features.get("vat_gross") if tax_cand is not None else None
     if tax_cand is not None and tax_cand.features.get("unlabelled") and not (
             net is not None and (close(net, total) or tipped)) and not (
             vat_gross is not None and close(Decimal(str(vat_gross)), total)):
-        return score - 2.0, False  # an unlabelled tax only where it makes the sums add up
+        return score + W["unlabelled_tax"], False
     # Identical positions cannot be two different fields.
     boxes = [c.bbox for c in chosen.values() if c is not None]
     if len(boxes) != len(set(boxes)):
-        return score - 5.0, False
+        return score + W["same_box"], False
     balanced = False
     if subtotal is not None and tax is not None:
         if close(subtotal + tax + shipping - abs(discount), total) or tipped:
-            score += 1.5
+            score += W["balanced"]
             balanced = True
         elif close(subtotal + shipping - abs(discount), total) and tax == 0:
             balanced = True
         else:
-            score -= 0.6
+            score += W["unbalanced"]
     elif subtotal is not None:
         if close(subtotal + shipping - abs(discount), total):
-            score += 0.2  # a bill without tax, or a gross subtotal
+            score += W["gross_subtotal"]
         elif subtotal > total:
-            score -= 0.6
+            score += W["subtotal_over_total"]
     elif tax is not None and tax >= total:
-        score -= 1.0
+        score += W["tax_over_total"]
     if tax is not None and total > 0 and tax > TAX_SHARE_MAX * total:
-        score -= 1.0  # no sales tax or VAT is that large a share of what is paid
+        score += W["tax_share"]
     if tax is not None and subtotal is not None and tax > subtotal:
-        score -= 1.0
+        score += W["tax_over_subtotal"]
     if total_cand is not None and total_cand.features.get("subtotal_label") and not balanced:
         # a subtotal's label: the total only if the sums say so, perhaps rounded to a unit
         if net is None or total != total.to_integral_value() or abs(net - total) > HALF:
-            return score - 2.0, False
-        score += 1.0
+            return score + W["subtotal_label_unbalanced"], False
+        score += W["subtotal_label_balanced"]
         balanced = True
     if items_sum is not None:
         if subtotal is not None and close(items_sum, subtotal):
-            score += 0.6
+            score += W["items_subtotal"]
         elif close(items_sum, total):
-            score += 0.4 if subtotal is None or subtotal == total else 0.2
+            score += W["items_total"] if subtotal is None or subtotal == total else \
+                W["items_total_with_subtotal"]
     if total <= 0:
-        score -= 1.0
+        score += W["total_not_positive"]
     return score, balanced
 
 

@@ -26,7 +26,7 @@ from .header import (
     party_section,
     vendor_label_segments,
 )
-from .labels import LABELS, VENDOR_KEYS
+from .labels import CUSTOMER_KEYS, LABELS, VENDOR_KEYS
 from .layout import Layout, Segment
 from .parsing import find_ibans
 from .vocabulary.free_mail import NO_VENDOR_NAMES
@@ -98,6 +98,26 @@ _PRICE_RE = re.compile(r"^[-(]?\s?(?:[$€£₹]|[A-Z]{2,3}\$?)?\s?\d{1,3}(?:[,.
                        r"(?:\s?(?:[$€£]|[A-Z]{1,3}))?\)?-?$")
 
 
+# Words that name a party or a name's kind rather than being a name: a placeholder or label
+# line ("SELLER TRADE NAME", "CLIENT NOM COMMERCIAL", "Buyer contact name") is mostly these,
+# a company's name seldom is (with the party labels of the lexicon, `labels.py`).
+ROLE_WORDS = frozenset({
+    "name", "names", "trade", "tradename", "legal", "company", "business", "contact", "dep",
+    "department", "nom", "commercial", "raison", "sociale", "enseigne", "société", "societe",
+    "firma", "firmenname", "handelsname", "unternehmen", "naam", "bedrijfsnaam", "handelsnaam",
+    "line", "ligne", "zeile", "address", "adresse", "adres", "tax", "rep", "representative",
+    "représentant", "fiscal", "vertreter"})
+_PARTY_WORDS = frozenset(key for key in VENDOR_KEYS | CUSTOMER_KEYS if len(key) >= 4)
+
+
+def role_share(name: str) -> float:
+    """The share of a name's words that name a party or a kind of name (`ROLE_WORDS`)."""
+    words = [compact(w) for w in re.split(r"[\s,;/]+", name) if compact(w)]
+    if not words:
+        return 0.0
+    return sum(w in ROLE_WORDS or w in _PARTY_WORDS for w in words) / len(words)
+
+
 @dataclass
 class _Phrase:
     text: str
@@ -120,7 +140,8 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
             if seg.words and all(id(w) in absorbed for w in seg.words):
                 continue  # "SARL" split off "CAVE DES HALLES  SARL" is no name of its own
             label_words = labelled.get(id(seg))
-            if label_words and _named_after_label(seg, label_words):
+            if label_words and (_named_after_label(seg, label_words) or
+                                _opens_sentence(seg, label_words)):
                 label_words = None  # "Lieferant GmbH & Co. KG": a name, not a label
             words = seg.words[label_words:] if label_words else _joined_words(ctx, seg)
             absorbed.update(id(w) for w in words[len(seg.words):])
@@ -193,6 +214,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         return []  # "12 Main Street", but not "99 SPEED MART S/B"
     if seg.text.rstrip().endswith(":") or _PLACE_DATE_RE.match(seg.text):
         return []  # a field's label ("Nummer:"), a letter's place and date ("Paris, le 3 mai")
+    if role_share(name) >= 1.0:
+        return []  # a label or placeholder line: "SELLER TRADE NAME" (its "TRADE NAME" too)
     at = seg.text.find(name)
     rest = seg.text[at + len(name):].strip(" |") if at >= 0 else ""
     if not rest:  # the postcode may stand apart on the row
@@ -306,6 +329,18 @@ def _named_after_label(seg: Segment, label_words: int) -> bool:
     return bool(rest.strip()) and not _LEGAL_RE.sub("", rest).strip(" .,&")
 
 
+# More words than this after a vendor label with no colon: a sentence the label word opens
+# ("FOURNISSEUR F SARL au capital de 50 000 EUR - RCS ..."), where it is no label.
+LABEL_SENTENCE_WORDS = 8
+
+
+def _opens_sentence(seg: Segment, label_words: int) -> bool:
+    """A vendor label word with no colon, followed by a long phrase: the opening word of a
+    sentence (a footer's legal mention), not a label of the name after it."""
+    return not _colon_after(seg, label_words) and \
+        len(seg.words) - label_words > LABEL_SENTENCE_WORDS
+
+
 def _trim_doubtful(words: list[Word]) -> list[Word]:
     """Without the specks OCR read at either end of a line ("recreates LOTUS DELI")."""
     start, end = 0, len(words)
@@ -361,7 +396,9 @@ def _joined_words(ctx: DocContext, seg: Segment) -> list[Word]:
 # "862725-U", "(CO. NO:20154-T)", "BHD(728384-M)"; four digits or more, an optional check letter.
 _COMPANY_NUMBER_RE = re.compile(
     r"(?:\(|(?<![\w/.-]))\s*(?:co\.?\s*(?:reg\.?\s*)?no\.?\s*:?\s*)?\d{4,}(?:[-\s]?[A-Z])?"
-    r"\s*\)?(?![\w/.-])", re.IGNORECASE)
+    r"\s*\)?(?![\w/.-])"
+    # in brackets, its first digit read by OCR as a letter: "BHD(I39386X)"
+    r"|\(\s*[IlO]?\d{4,}[-\s]?[A-Z]?\s*\)", re.IGNORECASE)
 
 
 def clean_name(text: str) -> str:

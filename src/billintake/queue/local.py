@@ -16,7 +16,14 @@ import logging
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -63,10 +70,22 @@ def _init_worker(settings_values: dict[str, Any], parent_pid: int, handoff: Any)
     _worker_handoff = Handoff(handoff)
 
 
-def _run_in_worker(organization_id: str, job_id: str) -> str:
+def _run_in_worker(organization_id: str, job_id: str, owner: str) -> str:
     assert _worker_runtime is not None, "worker process not initialised"
-    return run_job(_worker_runtime, organization_id, job_id,
-                   dispatcher=_worker_handoff).status.value
+    return _run_and_release(_worker_runtime, organization_id, job_id, owner,
+                            dispatcher=_worker_handoff)
+
+
+def _run_and_release(runtime: Runtime, organization_id: str, job_id: str, owner: str, *,
+                     stages: Stages = DEFAULT_STAGES, dispatcher: Any = None) -> str:
+    """Run the job, then give up its lease here, in the worker (its last write): the parent,
+    which serves requests, writes nothing when a job ends."""
+    try:
+        return run_job(runtime, organization_id, job_id, stages,
+                       dispatcher=dispatcher).status.value
+    finally:
+        with contextlib.suppress(Exception), runtime.session() as session:
+            leases.release(session, job_id, owner)
 
 
 class LocalDispatcher:
@@ -84,6 +103,7 @@ class LocalDispatcher:
         self.lease_s = runtime.settings.job_lease_s
         self._executor: Executor | None = None
         self._futures: dict[Future[str], tuple[str, str]] = {}
+        self._queued: set[str] = set()  # the job ids of `_futures`
         self._lock = threading.Lock()
         self._keeper = LeaseKeeper(runtime, self.owner, self.lease_s, in_hand=self._in_hand,
                                    take_free=self.resubmit_unfinished)
@@ -114,7 +134,7 @@ class LocalDispatcher:
         process holds, or one already final, is left alone."""
         self._keeper.start()  # (also to take the job once a dead holder's lease runs out)
         with self._lock:
-            if any(queued == job_id for _org, queued in self._futures.values()):
+            if job_id in self._queued:
                 return  # queued here already (e.g. the same file received again)
         if not held:
             with self.runtime.session() as session:
@@ -123,11 +143,13 @@ class LocalDispatcher:
                     return
         with self._lock:
             if self.mode == "process":
-                future = self._pool().submit(_run_in_worker, organization_id, job_id)
+                future = self._pool().submit(_run_in_worker, organization_id, job_id,
+                                             self.owner)
                 self._lower_new_workers()
             else:
                 future = self._pool().submit(self._run_here, organization_id, job_id)
             self._futures[future] = (organization_id, job_id)
+            self._queued.add(job_id)
         future.add_done_callback(self._done)
 
     def _lower_new_workers(self) -> None:
@@ -139,8 +161,8 @@ class LocalDispatcher:
                 self._lowered.add(pid)
 
     def _run_here(self, organization_id: str, job_id: str) -> str:
-        return run_job(self.runtime, organization_id, job_id, self.stages,
-                       dispatcher=self).status.value
+        return _run_and_release(self.runtime, organization_id, job_id, self.owner,
+                                stages=self.stages, dispatcher=self)
 
     def _forward(self) -> None:
         """Take the jobs the worker processes hand back (until closed)."""
@@ -156,16 +178,18 @@ class LocalDispatcher:
     def _done(self, future: Future[str]) -> None:
         with self._lock:
             _organization_id, job_id = self._futures.pop(future, ("", ""))
-            crashed = future.exception()
+            self._queued.discard(job_id)
+            crashed = CancelledError() if future.cancelled() else future.exception()
             if isinstance(crashed, BrokenProcessPool) and self._executor is not None:
                 # a worker process died (killed, out of memory): the pool is unusable; a new
                 # one is made for the next job, and the lost jobs are taken again below
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
-        if crashed is not None:  # run_job records failures itself; this is a lost worker
-            log.error("job %s: worker lost: %r", job_id, crashed)
-        # Given up: a final job needs no lease, an unfinished one (its run lost) is free to
-        # be taken again at the keeper's next round.
+        if crashed is None:
+            return  # the worker gave the lease up itself (its run's last write)
+        # run_job records failures itself; this is a lost worker (or a cancelled job): its
+        # lease is given up here, so the keeper's next round takes the job again.
+        log.error("job %s: worker lost: %r", job_id, crashed)
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner)
 

@@ -31,7 +31,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_KEY = "missing API key: send 'Authorization: Bearer <key>'"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:  # async: no thread hop for a lookup
     return request.app.state.runtime
 
 
@@ -102,7 +102,7 @@ def current_caller(request: Request,
     return Caller(org, session)
 
 
-def current_org(caller: Annotated[Caller, Depends(current_caller)]) -> Organization:
+async def current_org(caller: Annotated[Caller, Depends(current_caller)]) -> Organization:
     return caller.organization
 
 

@@ -62,11 +62,14 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "lab_none", "lab_prose", "lab_words", "lab_gap_amounts", "col_none",
             *(f"lab_{k}" for k in WORD_CLASSES), *(f"col_{k}" for k in WORD_CLASSES),
             "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
-            "tendered_less_change", "rounded_of_other")
+            "tendered_less_change", "rounded_of_other", "row_vat_part", "row_vat_of",
+            "sum_of_two_above", "net_of_negative", "total_rows_below", "amount_rows_below",
+            "cash_rows_below", "last_of_value", "total_made_below")
 MAX_SPANS = 400
 # Whether the amounts' ranker reads the rules' (`reconcile`) choice and scores as features.
 READS_RULES = False
 VAT_VALUES = 80  # the largest distinct amounts searched for VAT sums
+ROWS_ABOVE = 8  # how far above an amount two that make it are searched (its totals block)
 
 
 def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candidate]:
@@ -78,6 +81,7 @@ def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candi
     top = values[0] if values[0] else Decimal(1)
     value_set = set(values)
     rows = _Rows(page)
+    negatives = sorted({s.value for s in page.spans_of("amount") if s.value < 0})[:20]
     triples = vat_triples(values)
     taxes, grosses = {t for _, t, _ in triples}, {g for _, _, g in triples}
     out: list[Candidate] = []
@@ -96,7 +100,22 @@ def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candi
         cand.features["rounded_of_other"] = float(
             (span.value * 100) % 5 == 0 and any(0 < abs(span.value - x) <= Decimal("0.04")
                                                 for x in grosses | set(values[:20])))
+        cand.features.update(rows.below(span))
+        # a total sums what is printed above it (subtotal and tax, the parts of a slip whose
+        # lines go by tax rate), negative parts (returns, credits) included
+        cand.features["sum_of_two_above"] = float(bool(span.value) and rows.sum_above(span))
+        # what a positive amount less a printed negative one leaves (goods less returns)
+        cand.features["net_of_negative"] = float(span.value > 0 and any(
+            _near(span.value - n, p) for n in negatives for p in values[:VAT_VALUES]))
         out.append(cand)
+    # a total-labelled amount below, of another value, that the amounts above it make: the
+    # page's own arithmetic says this one is a part ("TOTAL 0% SUPPLIES" above "TOTAL PAYABLE")
+    made = [(c.page, c.bbox[1], c.value) for c in out if c.features.get("sum_of_two_above")
+            and (c.features.get("lab_gross") or c.features.get("lab_due"))]
+    for cand in out:
+        cand.features["total_made_below"] = float(any(
+            (page, top) > (cand.page, cand.bbox[3]) and value != cand.value
+            for page, top, value in made))
     return out
 
 
@@ -153,13 +172,52 @@ class _Rows:
             self.amount_lines.setdefault(span.line, []).append(span)
         self.tendered: set[Decimal] = set()  # amounts labelled as cash or card given
         self.change: set[Decimal] = set()  # amounts labelled as change given back
-        for span in page.spans_of("amount"):
-            label, _ = self._row_label(span, page.lines[span.line])
+        self.all_amounts = page.spans_of("amount")  # in reading order, negative ones too
+        # per row holding an amount: the word classes of its amounts' labels
+        self.row_labels: dict[tuple[int, int], set[str]] = {}
+        for span in self.all_amounts:
+            line = page.lines[span.line]
+            label, _ = self._row_label(span, line)
+            classes = self.row_labels.setdefault((line.page, line.row), set())
             if label and len(label.split()) <= LABEL_MAX_WORDS:
+                classes.update(k for k, pattern in WORD_CLASSES.items() if pattern.search(label))
                 if WORD_CLASSES["change"].search(label):
                     self.change.add(span.value)
                 elif WORD_CLASSES["cash"].search(label):
                     self.tendered.add(span.value)
+
+    def below(self, span: ValueSpan) -> dict[str, float]:
+        """Where the amount stands in the totals block: how many rows below it print an
+        amount, a total-labelled amount, a cash, card or change amount; and whether it is the
+        last print of its value (a slip repeats its total, the last is under the others)."""
+        here = self.page.lines[span.line]
+        key = (here.page, here.row)
+        below = [k for k in self.row_labels if k > key]
+        later = [s for s in self.all_amounts if s.value == span.value and
+                 (s.page, self.page.lines[s.line].row) > key]
+        return {
+            "amount_rows_below": float(min(10, len(below))),
+            "total_rows_below": float(min(5, sum(1 for k in below if self.row_labels[k] &
+                                                 {"gross", "due"}))),
+            "cash_rows_below": float(min(5, sum(1 for k in below if self.row_labels[k] &
+                                                {"cash", "change"}))),
+            "last_of_value": float(not later),
+        }
+
+    def sum_above(self, span: ValueSpan) -> bool:
+        """The amount is the sum of two amounts printed on the few rows above it (either
+        may be negative)."""
+        here = self.page.lines[span.line]
+        cents = [int(s.value * 100) for s in self.all_amounts
+                 if self.page.lines[s.line].page == here.page and
+                 here.row - ROWS_ABOVE <= self.page.lines[s.line].row < here.row]
+        target = int(span.value * 100)
+        seen: set[int] = set()
+        for c in cents:
+            if any(target - c + d in seen for d in (-1, 0, 1)):
+                return True
+            seen.add(c)
+        return False
 
     def features(self, span: ValueSpan) -> dict[str, float]:
         line = self.page.lines[span.line]
@@ -174,6 +232,14 @@ class _Rows:
         left = row_spans[:position]
         f["sum_with_row_next"] = float(bool(right) and any(
             _near(a.value + span.value, right[0].value) for a in left[-1:]))
+        # a VAT breakdown's row ("Umsatzsteuer (S)  36,00  19  6,84", "S 20 %  11,00  2,20"):
+        # the base has its VAT share right of it on the row, the tax is the share of a base
+        # left of it
+        after, before = row_spans[position + 1:], row_spans[:position]
+        f["row_vat_part"] = float(bool(span.value) and any(
+            _near(s.value, r * span.value) for s in after for r in VAT_RATES if s.value))
+        f["row_vat_of"] = float(bool(span.value) and any(
+            _near(span.value, r * s.value) for s in before for r in VAT_RATES if s.value))
         label, gap = self._row_label(span, line)
         self._classes(f, "lab", label)
         f["lab_gap_amounts"] = float(min(gap, 5))

@@ -164,8 +164,7 @@ def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
             continue
         mrow = page.lines[mark.line].row
         if mark.kind in SECTION_KINDS and row - SECTION_ROWS <= mrow <= row and \
-                mark.at_start and len(page.lines[mark.line].words) <= 3 and \
-                (section is None or mrow > section[0]):
+                _heading_over(page, mark, cand) and (section is None or mrow > section[0]):
             section = (mrow, mark)
         if mrow == row:
             f["row_" + mark.kind] = max(f.get("row_" + mark.kind, 0.0), mark.strength)
@@ -191,6 +190,20 @@ def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
     if section is not None:  # under a heading "Verkäufer", "Bill to", "Seller"...
         mrow, mark = section
         f["section_" + mark.kind] = 1.0 / (1.0 + row - mrow)
+
+
+def _heading_over(page: PageModel, mark: Any, cand: Candidate) -> bool:
+    """A party's label heads the candidate's block: it stands alone at the start of its line
+    ("Verkäufer", "Bill to:"; not "Guest Name: Sanjay", a field with its value, nor "SELLER
+    TRADE NAME") and in the candidate's column (not the other party's block beside it)."""
+    line = page.lines[mark.line]
+    if not mark.at_start or mark.bbox[2] < line.x1 - 2:
+        return False
+    if mark.line == cand.line:
+        return True
+    height = max(1.0, line.bbox[3] - line.bbox[1])
+    x0, x1 = cand.bbox[0], cand.bbox[2]
+    return abs(line.x0 - x0) < 3 * height or min(x1, line.x1) - max(x0, line.x0) > 0
 
 
 def feature_names(field: str) -> list[str]:
