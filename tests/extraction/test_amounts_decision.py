@@ -186,6 +186,13 @@ def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
                "tax": None}
     assert arithmetic_kind(shipped, None, D("4.95")) is not None
     assert arithmetic_kind(shipped, None) is None  # without the charge it adds up to nothing
+    # net 3581.76, discount 5.00, freight 4.95: the total 3581.71 is below the subtotal
+    discounted = {"total": [cand("total", "3581.71", 0.9)],
+                  "subtotal": [cand("subtotal", "3581.76", 0.9)], "tax": []}
+    assert any(chosen["total"] is not None and chosen["subtotal"] is not None and kind
+               for chosen, kind, _ in combinations(discounted, None, D("-0.05")))
+    assert not any(chosen["total"] is not None and chosen["subtotal"] is not None
+                   for chosen, _, _ in combinations(discounted, None))
 
     def taxed(value: str, line: int) -> Candidate:
         found = cand("tax", value, 0.1)

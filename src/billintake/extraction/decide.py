@@ -207,7 +207,7 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
-        if _coherent(chosen):
+        if _coherent(chosen, extra):
             probs = tuple(_p(c, order[n]) for n, c in chosen.items())
             out.append((chosen, arithmetic_kind(chosen, items_sum, extra), probs))
     return out
@@ -281,9 +281,12 @@ def _p(cand: Candidate | None, order: list[Candidate]) -> float:
     return cand.score
 
 
-def _coherent(chosen: Mapping[str, Candidate | None]) -> bool:
+def _coherent(chosen: Mapping[str, Candidate | None], extra: Decimal = Decimal(0)) -> bool:
+    """Whether the amounts can be one bill's: a subtotal above the total only by a printed
+    discount (`extra` below 0), a tax below the total, subtotal and tax apart."""
     total, sub, tax = (chosen.get(n) for n in AMOUNTS)
-    if total is not None and sub is not None and sub.value > total.value:
+    if total is not None and sub is not None and sub.value + min(extra, Decimal(0)) > \
+            total.value:
         return False
     if total is not None and tax is not None and tax.value >= total.value:
         return False
