@@ -34,7 +34,6 @@ from .parsing import (
 )
 
 SpanKind = Literal["amount", "date", "identifier", "iban", "currency"]
-COLUMN_ROWS = 8  # how far above a value the row of labels heading its column may stand
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,6 @@ class PageModel:
     marks: list[LabelMark] = field(default_factory=list)
     block_of: dict[int, int] = field(default_factory=dict)  # line index → block index
     font_rank: dict[int, float] = field(default_factory=dict)  # line index → 0 (largest) .. 1
-    # rows of labels (page, row) → the labels standing alone on their lines there, two or more
-    label_rows: dict[tuple[int, int], list[LabelMark]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, doc: ReadDocument) -> PageModel:
@@ -117,7 +114,6 @@ class PageModel:
         model.font_rank = _font_ranks(lines)
         model.spans = list(_spans(lines, mark, dayfirst))
         model.marks = _marks(layout, lines)
-        model.label_rows = _label_rows(model.marks, lines)
         return model
 
     # --- queries ------------------------------------------------------------------------------
@@ -140,28 +136,6 @@ class PageModel:
         return any(p == page and box[0] <= x_mid <= box[2] and box[1] <= y_mid <= box[3]
                    for p, box in self.customer_boxes)
 
-    def column_label(self, line: int, bbox: BBox) -> tuple[LabelMark, int] | None:
-        """The label heading a value's column from a row of labels over a row of values
-        ("TOTAL HT | TOTAL TVA | TOTAL TTC" over "100,00  4,90  104,90"): the nearest such
-        label above the value whose line overlaps the value's column, with no other value
-        between them in that column; and how many rows up it stands."""
-        seg = self.lines[line]
-        if (seg.page, seg.row) in self.label_rows or (seg.page, seg.row) in self.table_rows:
-            return None
-        x0, x1 = bbox[0], bbox[2]
-        for up in range(1, COLUMN_ROWS + 1):
-            if (seg.page, seg.row - up) in self.table_rows:
-                continue
-            for mark in self.label_rows.get((seg.page, seg.row - up), []):
-                head = self.lines[mark.line]
-                if min(x1, head.x1) - max(x0, head.x0) <= 0:
-                    continue
-                between = any(s.page == seg.page and seg.row - up < self.lines[s.line].row
-                              < seg.row and min(s.bbox[2], head.x1) - max(s.bbox[0], head.x0)
-                              > 0 for s in self.spans if s.kind in {"amount", "date"})
-                return None if between else (mark, up)
-        return None
-
     def word_confidence(self, words: tuple[Word, ...] | list[Word]) -> float:
         return min((w.confidence for w in words), default=1.0)
 
@@ -183,23 +157,6 @@ def _marks(layout: Layout, lines: list[Segment]) -> list[LabelMark]:
                                        page=match.segment.page, line=i, bbox=box,
                                        at_start=match.start == 0))
     return marks
-
-
-def _label_rows(marks: list[LabelMark], lines: list[Segment]
-                ) -> dict[tuple[int, int], list[LabelMark]]:
-    """The rows holding two or more lines that are each a label and nothing else (a table
-    of totals' heading row), each line's strongest label."""
-    alone: dict[int, LabelMark] = {}
-    for mark in marks:
-        line = lines[mark.line]
-        if mark.bbox[0] <= line.x0 + 1 and mark.bbox[2] >= line.x1 - 1 and (
-                mark.line not in alone or mark.strength > alone[mark.line].strength):
-            alone[mark.line] = mark
-    rows: dict[tuple[int, int], list[LabelMark]] = {}
-    for index, mark in alone.items():
-        rows.setdefault((lines[index].page, lines[index].row), []).append(mark)
-    return {key: sorted(found, key=lambda m: m.bbox[0])
-            for key, found in rows.items() if len(found) >= 2}
 
 
 def _blocks(lines: list[Segment]) -> tuple[list[Block], dict[int, int]]:

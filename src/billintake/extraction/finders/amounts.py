@@ -3,12 +3,11 @@ arithmetic it takes part in and the words that name it as features.
 
 Besides the value's own arithmetic (is it the sum of two others, a VAT share of another...),
 each candidate carries what its row's label says (`lab_*`: the text left of it on its row, or
-on its own line before it; under a row of labels over a row of amounts, "TOTAL HT | TOTAL
-TVA | TOTAL TTC", the label heading its column, `PageModel.column_label`) and what the
-column header above it says (`col_*`: the nearest text above it in its column, as in a VAT
-breakdown table "Base | Rate | Tax amount"), read as word classes (net, tax, gross, due,
-prepaid, charge, allowance, cash, change, rounding, rate) in English, German, French, Dutch
-and Malay. The ranker learns what each class means for each field; nothing here decides.
+on its own line before it) and what the column header above it says (`col_*`: the nearest
+text above it in its column, as in a VAT breakdown table "Base | Rate | Tax amount"), read
+as word classes (net, tax, gross, due, prepaid, charge, allowance, cash, change, rounding,
+rate) in English, German, French, Dutch and Malay. The ranker learns what each class means
+for each field; nothing here decides.
 """
 
 from __future__ import annotations
@@ -184,11 +183,6 @@ class _Rows:
         f["row_vat_of"] = float(bool(span.value) and any(
             _near(span.value, r * s.value) for s in before for r in VAT_RATES if s.value))
         label, gap = self._row_label(span, line)
-        heading = self.page.column_label(span.line, span.bbox)
-        if heading is not None and (label is None or gap > 0 or
-                                    len(label.split()) > LABEL_MAX_WORDS):
-            # under a row of labels, the label heading the amount's column is its row label
-            label, gap = _strip_values(self.page.lines[heading[0].line].text), 0
         self._classes(f, "lab", label)
         f["lab_gap_amounts"] = float(min(gap, 5))
         if label is not None:

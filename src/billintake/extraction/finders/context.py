@@ -175,17 +175,7 @@ def _label_features(page: PageModel, cand: Candidate, row: int) -> None:
         elif row - 4 <= mrow < row and min(x1, mark.bbox[2]) - max(x0, mark.bbox[0]) > -10 \
                 and (above is None or mrow > above[0]):
             above = (mrow, mark)
-    heading = page.column_label(cand.line, cand.bbox) \
-        if isinstance(cand.value, Decimal) and cand.line is not None else None
-    if heading is not None and (left is None or left[1].line != cand.line):
-        # a row of labels over a row of amounts: the label heading the amount's column is
-        # its label as one left of it on its line would be (no prose or far text beside it)
-        mark = heading[0]
-        f["left_" + mark.kind] = mark.strength
-        f["left_dist"] = 0.0
-        f["left_at_start"] = 1.0
-        f["left_same_line"] = 0.0
-    elif left is not None:
+    if left is not None:
         gap, mark = left
         f["left_" + mark.kind] = mark.strength
         f["left_dist"] = gap / width
