@@ -218,3 +218,29 @@ def test_a_label_glued_to_its_date_is_read_as_label_and_date() -> None:
                     *row(80, (40, "Service date: 01.09.2026 - Due date16.09.2026")),
                     *row(200, (300, "Total:"), (400, "100.00"))])
     assert bill.value("due_date") == date(2026, 9, 16)
+
+
+def test_a_labelled_due_date_before_the_bill_date_is_kept() -> None:
+    """A prepayment or final invoice may name a due date before its own date."""
+    page = [
+        *block(40, 40, ["Initech GmbH", "Hafenweg 5", "20457 Hamburg"], bold_first=True),
+        *row(120, (40, "Rechnung Nr.:"), (150, "7781")),
+        *row(134, (40, "Rechnungsdatum:"), (150, "30.06.2025")),
+        *row(148, (40, "Fällig am:"), (150, "20.06.2025")),
+        *_totals(300, [("Gesamtbetrag", "50,00 EUR")]),
+    ]
+    bill = extract(page)
+    assert bill.value("bill_date") == date(2025, 6, 30)
+    assert bill.value("due_date") == date(2025, 6, 20)
+
+
+def test_a_later_labelled_due_date_wins_over_an_earlier_one() -> None:
+    page = [
+        *block(40, 40, ["Initech GmbH", "Hafenweg 5", "20457 Hamburg"], bold_first=True),
+        *row(120, (40, "Rechnung Nr.:"), (150, "7781")),
+        *row(134, (40, "Rechnungsdatum:"), (150, "30.06.2025")),
+        *row(148, (40, "Fällig am:"), (150, "20.06.2025")),
+        *row(162, (40, "Zahlbar bis:"), (150, "14.07.2025")),
+        *_totals(300, [("Gesamtbetrag", "50,00 EUR")]),
+    ]
+    assert extract(page).value("due_date") == date(2025, 7, 14)

@@ -172,6 +172,9 @@ class _VisualExtraction:
         self.ranker = ranker
         self.collect = collect
         self.proposed: dict[str, list[Candidate]] = {}
+        # a due date labelled as such but before the bill date (an early-payment or prepayment
+        # date), taken for want of any other: the later checks keep it
+        self.early_due: date | None = None
         self.text = doc.text
         self.page = PageModel.build(doc)  # built once: every finder reads it
         if memory is not None and self.page.dayfirst is None:  # its vendor's order, if known
@@ -263,7 +266,8 @@ class _VisualExtraction:
                 bill[name].confidence = round(self.ranker.rules_confidence(
                     name, signals, kind), 3)
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
-                bill["due_date"].value < bill["bill_date"].value:
+                bill["due_date"].value < bill["bill_date"].value and \
+                bill["due_date"].value != self.early_due:
             bill["due_date"] = None
         return decision.reconciled
 
@@ -298,7 +302,8 @@ class _VisualExtraction:
         if bill.get("currency") is None and decision.currency:
             bill["currency"] = FieldValue[str](value=decision.currency, confidence=0.9)
         if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
-                bill["due_date"].value < bill["bill_date"].value:
+                bill["due_date"].value < bill["bill_date"].value and \
+                bill["due_date"].value != self.early_due:
             bill["due_date"] = None
         return reconciled if decision.reconciled is None else decision.reconciled
 
@@ -374,6 +379,10 @@ class _VisualExtraction:
             days = terms[0]
             due = FieldValue[date](value=bill_date.value + timedelta(days=days), confidence=0.7,
                                    evidence=terms[1].evidence)
+        if due is None and due_cands:  # labelled a due date, though before the bill date
+            cand = due_cands[0]
+            due = _field(cand.value, 0.5 + 0.45 * min(1.0, cand.score), cand)
+            self.early_due = cand.value
         return bill_date, due, terms[1] if terms else None
 
     _TERMS_RE = re.compile(
