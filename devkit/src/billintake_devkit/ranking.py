@@ -114,12 +114,14 @@ def collect(docs: Iterable[LabelledDocument], settings: Settings, cache: Path | 
 
 @functools.cache
 def _code_digest() -> str:
-    """The finders' code and the shipped spaCy pipeline, as of the first use in a process."""
+    """The finders' code (with the extractor's, which makes the rules' bill of each example)
+    and the shipped spaCy pipeline, as of the first use in a process; the decision's own
+    modules apart (an example holds candidates, not decisions)."""
     import billintake.extraction as package
 
     digest = hashlib.sha256()
     for source in sorted(Path(package.__file__).parent.rglob("*.py")):
-        if source.name not in {"decide.py", "ranker.py", "calibration.py", "extractor.py"}:
+        if source.name not in {"decide.py", "ranker.py", "calibration.py"}:
             digest.update(source.read_bytes())
     for source in sorted(Path(package.__file__).parents[3].joinpath("models").rglob("*")):
         if source.is_file() and "ranker" not in source.parts:
