@@ -30,7 +30,11 @@ DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "ranker"
 SEED = 7
 PARAMS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.08, "num_leaves": 15, "min_data_in_leaf": 5,
-    "feature_fraction": 0.8, "bagging_fraction": 1.0, "lambda_l2": 1.0,
+    # every tree sees every feature: with 0.8 a feature added (or merely computed) for one
+    # kind of document reshuffled the columns each tree drew and moved another kind's choices
+    # (receipts' totals ±7 of 526); cross-validated, 1.0 halves the wrong among fields given
+    # ≥ 0.95 on the receipts and lets no wrong bill through the gate on any real set
+    "feature_fraction": 1.0, "bagging_fraction": 1.0, "lambda_l2": 1.0,
     "deterministic": True, "force_row_wise": True, "num_threads": 1, "seed": SEED,
     "verbosity": -1,
 }
