@@ -42,6 +42,7 @@ from billintake.extraction.memory import (
 from billintake.matching.vendors import VendorCandidate, match_vendor, normalize_name
 from billintake.reading.document import ReadDocument
 from billintake.services.pipeline import ReviewPolicy, review_reasons
+from billintake.services.vendor_memory import teaches_when_passed
 from billintake.settings import Settings
 
 from .corpora import LabelledDocument, read_cached
@@ -279,7 +280,7 @@ def run_loop(docs: Sequence[LabelledDocument], extractor: Extractor, settings: S
         through = _score(tally, doc, bill, vendors, policy, settings)
         # booked straight through, it teaches what was extracted (the pipeline's
         # `remember_passed`: only a bill whose amounts reconcile), else a person's approval
-        if through and not (bill.reconciled and bill.arithmetic_disagreement() is None):
+        if through and not teaches_when_passed(bill):
             continue
         approved = passed_values(bill) if through else approved_values(doc.truth, bill)
         vendor = _approved_vendor(approved, bill, vendors, settings)

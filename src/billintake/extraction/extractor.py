@@ -265,10 +265,7 @@ class _VisualExtraction:
                                         self.proposed.get(name, ()), kind, reconciled)
                 bill[name].confidence = round(self.ranker.rules_confidence(
                     name, signals, kind), 3)
-        if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
-                bill["due_date"].value < bill["bill_date"].value and \
-                bill["due_date"].value != self.early_due:
-            bill["due_date"] = None
+        self._drop_due_before_bill_date(bill)
         return decision.reconciled
 
     def _remember(self, bill: dict[str, Any], items_sum: Decimal | None,
@@ -301,11 +298,16 @@ class _VisualExtraction:
                                                         *decision.vendor_name)
         if bill.get("currency") is None and decision.currency:
             bill["currency"] = FieldValue[str](value=decision.currency, confidence=0.9)
-        if bill.get("due_date") is not None and bill.get("bill_date") is not None and \
-                bill["due_date"].value < bill["bill_date"].value and \
-                bill["due_date"].value != self.early_due:
-            bill["due_date"] = None
+        self._drop_due_before_bill_date(bill)
         return reconciled if decision.reconciled is None else decision.reconciled
+
+    def _drop_due_before_bill_date(self, bill: dict[str, Any]) -> None:
+        """A due date before the (decided) bill date is dropped, unless it is the one labelled
+        as due that was taken for want of any other (`early_due`)."""
+        due, issued = bill.get("due_date"), bill.get("bill_date")
+        if due is not None and issued is not None and due.value < issued.value and \
+                due.value != self.early_due:
+            bill["due_date"] = None
 
     def _remembered_name(self, found: FieldValue[str] | None, name: str, confidence: float
                          ) -> FieldValue[str]:

@@ -117,9 +117,15 @@ def remember_passed(repo: Repository, extractor: Extractor, vendor: Vendor,
     a value that only its own earlier lessons vouched for and the arithmetic did not."""
     if bill.source == "xml":
         return remember_einvoice(repo, extractor, vendor, bill, document)
-    if document is None or not bill.reconciled or bill.arithmetic_disagreement() is not None:
+    if document is None or not teaches_when_passed(bill):
         return None
     return remember_approval(repo, extractor, vendor, bill, document)
+
+
+def teaches_when_passed(bill: ExtractedBill) -> bool:
+    """Whether a bill read from its page, booked straight through, may teach its vendor's
+    memory: only when its amounts reconcile and nothing contradicts them."""
+    return bill.reconciled and bill.arithmetic_disagreement() is None
 
 
 def with_booking(memory: VendorMemory, booked: BookedAs) -> VendorMemory:
