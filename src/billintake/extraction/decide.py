@@ -217,15 +217,20 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
     """The combination with the highest joint score: the log of its fields' probabilities, plus
     the log prior of its arithmetic (`priors["contradicts"]`, default 1, for a subtotal, tax
-    and total that do not add up). In a VAT sum no probability counts below `priors["floor"]`:
-    a candidate the ranker all but rules out on a layout it never saw can still be vouched for
-    by a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
+    and total that do not add up; none for a total the page's own arithmetic contradicts, a
+    total made of the amounts above it printed below it). In a VAT sum no probability counts
+    below `priors["floor"]`: a candidate the ranker all but rules out on a layout it never saw
+    can still be vouched for by a VAT sum, never by a plain one (the items' sum equals many a
+    subtotal)."""
     least = DEFAULT_PRIORS["floor"]
     best: tuple[float, dict[str, Candidate | None], str | None] | None = None
     for chosen, kind, probs in combos:
         floor = priors.get("floor", least) if kind == "vat" else least
         score = sum(math.log(max(floor, p)) for p in probs)
-        if kind is not None:
+        # amounts that agree vouch for no total the page's own arithmetic contradicts
+        if kind is not None and chosen["total"] is not None and _contested(chosen["total"]):
+            kind = None
+        elif kind is not None:
             score += math.log(priors.get(kind, 1.0))
         elif all(c is not None for c in chosen.values()):  # three amounts that contradict
             score += math.log(priors.get("contradicts", 1.0))
