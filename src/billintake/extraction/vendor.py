@@ -425,10 +425,13 @@ def clean_name(text: str) -> str:
         text = text[label.end():]
     # OCR specks: tokens with neither letters nor digits ("¢", "~") are not part of a name.
     words = [w for w in text.split() if any(c.isalnum() for c in w) or w == "&"]
-    # "OYO 4189 Resort ..." — a number after the first word ends the name.
+    # "OYO 4189 Resort ..." — a number after the first word ends the name, unless only a
+    # legal form follows it ("ZEN AND COFFEE 28 S/B": the number is part of the name).
     for i, word in enumerate(words[1:], start=1):
         if re.fullmatch(r"[\d.,/-]+,?", word):
-            words = words[:i]
+            rest = " ".join(words[i + 1:])
+            if not rest or _LEGAL_RE.sub("", rest).strip(" .,&()"):
+                words = words[:i]
             break
     if len(words) >= 2:
         words[-1] = _legal_form_misread(words[-1])

@@ -22,7 +22,7 @@ FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_s
             "r_price_on_row", "r_ocr_doubt", "r_tiny", "r_wrapped_part", "r_vendor_section",
             "r_buyer_section", "ends_legal", "starts_legal", "company_number_near",
             "name_rank", "after_label", "above_name_like", "lines_repeat", "rival_legal",
-            "tail_complete")
+            "tail_complete", "next_is_rest")
 _LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
                     r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|s/b|enterprise|trading|co)\b\.?",
                     re.I)
@@ -70,6 +70,10 @@ def candidates(page: PageModel) -> list[Candidate]:
     # "ALAM) SDN BHD") where a name begun on a line above takes it in
     covered = {i for _, lines in texts for i in lines[1:]}
     texts = [(t, lines) for t, lines in texts if not (_a_rest(t) and lines[0] in covered)]
+    # nor a text with a label in it ("OWN BY: CHEF LEE SDN BHD", "DIMILIKI: ..."): the name is
+    # what follows the label, proposed by itself (on the real sets no such text was the name)
+    texts = [(t, lines) for t, lines in texts if t in labelled or not any(
+        _label_in(clean_name(page.lines[i].text)) for i in lines)]
     titles = {m.line for m in page.marks if m.kind == "document_type"}
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
@@ -126,6 +130,10 @@ def candidates(page: PageModel) -> list[Candidate]:
             "rival_legal": float(bool(legal_lines - set(lines))),
             "above_name_like": float(above >= 0 and _name_like(
                 clean_name(page.lines[first[above]].text))),
+            # the next line of its block only goes on with a name ("AIK HUAT HARDWARE" over
+            # "ENTERPRISE (SETIA", "THE COFFEE BEAN" over "& TEA LEAF (M) SDN. BHD."): this
+            # one is cut short
+            "next_is_rest": float(_next_is_rest(page, first, lines[-1])),
         }
         x0 = min(w.x0 for w in words)
         top = min(w.top for w in words)
@@ -153,6 +161,24 @@ def _continues(page: PageModel, first: list[int], last: int) -> bool:
         return False
     text = page.lines[nxt].text
     return _name_like(text) and not any(c.isdigit() for c in text)
+
+
+def _label_in(name: str) -> bool:
+    """The text opens with a short label and its colon ("OWN BY: ...")."""
+    label = _LABEL_BEFORE.match(name)
+    return label is not None and len(label.group(1).split()) <= 3
+
+
+def _next_is_rest(page: PageModel, first: list[int], last: int) -> bool:
+    """The next line of the block opens with what only goes on with a name (`_a_rest`), and
+    is no company number line ("(CO. REG 860671-D)")."""
+    position = first.index(last)
+    if position + 1 >= len(first):
+        return False
+    nxt = first[position + 1]
+    text = page.lines[nxt].text
+    return page.block_of[nxt] == page.block_of[last] and _a_rest(clean_name(text)) and \
+        _COMPANY_NUMBER.search(text) is None
 
 
 def _name_like(name: str) -> bool:
