@@ -84,6 +84,8 @@ def test_a_shops_name_is_marked_by_its_legal_form_and_company_number() -> None:
     assert "CO. (M) SDN BHD" not in found  # the rest of the name begun above
     assert whole["company_number_near"] == 1.0 and whole["name_rank"] == 0.0
     assert found["CHEF LEE SDN BHD"]["after_label"] == 1.0
+    # the text with its label in it is no name, nor any lines joined across a label
+    assert not any("OWNED BY" in name for name in found)
     # the shop's name and the company running it are rivals; a name's own lines are not
     assert found["POPULAR BOOK"]["rival_legal"] == 1.0
     alone = PageModel.build(read(pdf_of(texts[:3])))
@@ -115,8 +117,20 @@ def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it()
     found = {c.value: c.features for c in names.candidates(page)}
     assert "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD" in found
     assert "AIK HUAT HARDWARE ENTERPRISE (SETIA" not in found
+    assert "AIK HUAT HARDWARE" not in found  # cut short: the line below only goes on with it
     assert found["LAVENDER LAVENDER BAKERY S/B"]["lines_repeat"] == 1.0
     assert found["LAVENDER BAKERY S/B"].get("lines_repeat", 0.0) == 0.0
     assert "ENTERPRISE (SETIA ALAM) SDN BHD" not in found and "ALAM) SDN BHD" not in found
     assert found["LAVENDER LAVENDER BAKERY S/B"]["tail_complete"] == 1.0
     assert found["AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"]["tail_complete"] == 0.0
+
+
+def test_a_label_line_is_no_name_but_a_company_number_below_cuts_nothing_short() -> None:
+    texts = [Text(60, 40, "SANYU STATIONERY SHOP", 12), Text(60, 54, "Owned By:"),
+             Text(60, 68, "SANYU SUPPLY SDN BHD"), Text(60, 100, "MR. D.I.Y. (M) SDN BHD", 12),
+             Text(60, 114, "(CO. REG : 860671-D)", 12)]
+    page = PageModel.build(read(pdf_of(texts)))
+    found = {c.value for c in names.candidates(page)}
+    assert "SANYU STATIONERY SHOP" in found and "SANYU SUPPLY SDN BHD" in found
+    assert not any(name.startswith("Owned By") for name in found)
+    assert "MR. D.I.Y. (M) SDN BHD" in found

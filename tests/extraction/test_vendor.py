@@ -45,6 +45,18 @@ def test_a_company_number_in_brackets_ends_the_name_even_misread() -> None:
     assert clean_name("GARDENIA BAKERIES(KL)SDN BHD(I39386X)") == "GARDENIA BAKERIES(KL)SDN BHD"
     assert clean_name("99 SPEED MART S/B (519537-X)") == "99 SPEED MART S/B"
     assert clean_name("MR. D.I.Y. (KUCHAI) SDN BHD") == "MR. D.I.Y. (KUCHAI) SDN BHD"
+    # the label of a registration number cut off with its number ends the name too
+    assert clean_name("MR. D.I.Y. (M) SDN BHD (CO.REG") == "MR. D.I.Y. (M) SDN BHD"
+
+
+def test_a_number_before_a_legal_form_is_part_of_the_name() -> None:
+    assert clean_name("ZEN AND COFFEE 28 S/B") == "ZEN AND COFFEE 28 S/B"
+    assert clean_name("OYO 4189 Resort Hotel") == "OYO"
+
+
+def test_zeros_read_between_capitals_in_a_word_are_letters() -> None:
+    assert clean_name("YONG S00N FATT S/B") == "YONG SOON FATT S/B"
+    assert clean_name("H2O SHOP") == "H2O SHOP"
 
 
 def _ocr_slip(lines: list[tuple[str, float, float]]) -> ReadDocument:

@@ -401,6 +401,11 @@ _COMPANY_NUMBER_RE = re.compile(
     r"|\(\s*[IlO]?\d{4,}[-\s]?[A-Z]?\s*\)", re.IGNORECASE)
 
 
+_REGISTRATION_LABEL_RE = re.compile(
+    r"\s*\(\s*(?:co\.?\s*(?:reg|no)|company\s*(?:reg|no)|roc|gst)\b[^)]*$", re.IGNORECASE)
+_ZEROS_IN_WORD_RE = re.compile(r"(?<=[A-Z])0+(?=[A-Z])")
+
+
 def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
     # "Name · Street 1 · City" (a sender line): the name ends at the first separator.
@@ -409,6 +414,8 @@ def clean_name(text: str) -> str:
     number = _COMPANY_NUMBER_RE.search(text)
     if number is not None and text[:number.start()].strip(" ,"):
         text = text[:number.start()].strip()
+    # "MR. D.I.Y. (M) SDN BHD (CO.REG": the label of a registration number ends it too
+    text = _REGISTRATION_LABEL_RE.sub("", text).strip() or text
     previous = None
     while previous != text:
         previous = text
@@ -433,6 +440,9 @@ def clean_name(text: str) -> str:
             if not rest or _LEGAL_RE.sub("", rest).strip(" .,&()"):
                 words = words[:i]
             break
+    # "YONG S00N FATT": zeros between capitals in a word of letters are OCR's O
+    words = [_ZEROS_IN_WORD_RE.sub(lambda m: "O" * len(m.group()), w)
+             if not re.search(r"[1-9]", w) else w for w in words]
     if len(words) >= 2:
         words[-1] = _legal_form_misread(words[-1])
     return " ".join(words).strip(" ,;:-–|")

@@ -22,7 +22,7 @@ FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_s
             "r_price_on_row", "r_ocr_doubt", "r_tiny", "r_wrapped_part", "r_vendor_section",
             "r_buyer_section", "ends_legal", "starts_legal", "company_number_near",
             "name_rank", "after_label", "above_name_like", "lines_repeat", "rival_legal",
-            "tail_complete", "next_is_rest")
+            "tail_complete")
 _LEGAL = re.compile(r"\b(gmbh|ag|kg|mbh|ug|sarl|sas|sa|eurl|bv|nv|ltd|limited|llc|inc|corp|"
                     r"plc|llp|pvt|pty|spa|srl|oy|ab|aps|bhd|sdn|s/b|enterprise|trading|co)\b\.?",
                     re.I)
@@ -70,10 +70,17 @@ def candidates(page: PageModel) -> list[Candidate]:
     # "ALAM) SDN BHD") where a name begun on a line above takes it in
     covered = {i for _, lines in texts for i in lines[1:]}
     texts = [(t, lines) for t, lines in texts if not (_a_rest(t) and lines[0] in covered)]
-    # nor a text with a label in it ("OWN BY: CHEF LEE SDN BHD", "DIMILIKI: ..."): the name is
-    # what follows the label, proposed by itself (on the real sets no such text was the name)
+    # nor a text with a label in it ("OWN BY: CHEF LEE SDN BHD", "DIMILIKI: ...") or a label
+    # line ("Owned By:"): the name is what follows the label, proposed by itself
     texts = [(t, lines) for t, lines in texts if t in labelled or not any(
-        _label_in(clean_name(page.lines[i].text)) for i in lines)]
+        _label_in(clean_name(page.lines[i].text)) or page.lines[i].text.rstrip().endswith(":")
+        for i in lines)]
+    # nor a name cut short where the next line of its block only goes on with it ("AIK HUAT
+    # HARDWARE" over "ENTERPRISE (SETIA", "THE COFFEE BEAN" over "& TEA LEAF (M) SDN. BHD."):
+    # the lines joined are proposed. (On the real sets none of these two kinds was the name.)
+    joined = {lines[0] for _, lines in texts if len(lines) > 1}
+    texts = [(t, lines) for t, lines in texts
+             if not (lines[0] in joined and _next_is_rest(page, first, lines[-1]))]
     titles = {m.line for m in page.marks if m.kind == "document_type"}
     keys = [re.sub(r"\W", "", t.lower()) for t, _ in texts]
     all_text = re.sub(r"\W", "", page.doc.text.lower())
@@ -130,10 +137,6 @@ def candidates(page: PageModel) -> list[Candidate]:
             "rival_legal": float(bool(legal_lines - set(lines))),
             "above_name_like": float(above >= 0 and _name_like(
                 clean_name(page.lines[first[above]].text))),
-            # the next line of its block only goes on with a name ("AIK HUAT HARDWARE" over
-            # "ENTERPRISE (SETIA", "THE COFFEE BEAN" over "& TEA LEAF (M) SDN. BHD."): this
-            # one is cut short
-            "next_is_rest": float(_next_is_rest(page, first, lines[-1])),
         }
         x0 = min(w.x0 for w in words)
         top = min(w.top for w in words)
