@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from billintake.bootstrap import Runtime
-from billintake.settings import Settings
+from billintake.settings import Settings, get_settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get("BILLINTAKE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -53,6 +53,19 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     rt = Runtime.from_settings(settings)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def cli_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    """The CLI's data directory (through the environment) and a runtime on the same files."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
+    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
+    get_settings.cache_clear()
+    rt = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
+    yield rt
+    rt.close()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,23 +10,16 @@ from typer.testing import CliRunner
 
 from billintake.bootstrap import Runtime
 from billintake.entrypoints.cli import app
-from billintake.settings import Settings, get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    data = tmp_path / "data"
-    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
-    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
-    get_settings.cache_clear()
-    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
-    with runtime.directory() as directory:
+def data_dir(cli_runtime: Runtime) -> Path:
+    """The CLI's data directory, with one organization."""
+    with cli_runtime.directory() as directory:
         directory.create_organization("CLI Books", "cli")
-    runtime.close()
-    yield data
-    get_settings.cache_clear()
+    return cli_runtime.settings.data_dir
 
 
 def run(*args: str) -> dict | list:  # type: ignore[type-arg]

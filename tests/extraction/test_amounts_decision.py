@@ -225,3 +225,62 @@ def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
 
     assert summed(D("-15.00")) == {D("40.00")}  # 120 - 15 + 40 = 145
     assert summed(D(0)) == set()  # 120 + 25: no two lines make 25
+
+
+def _label_row_page() -> PageModel:
+    """"TOTAL HT | TOTAL TVA | TOTAL TTC" over "100,00 | 4,90 | 104,90" (two VAT rates: 4.90
+    is no rate's share of 100), prose beside both rows, and "NET A PAYER 104,90" below."""
+    texts = [
+        Text(60, 100, "Tout retard de paiement engendre une penalite calculee sur la base"),
+        Text(360, 100, "TOTAL HT"), Text(430, 100, "TOTAL TVA"), Text(500, 100, "TOTAL TTC"),
+        Text(60, 116, "Les reglements recus avant la date ne donnent pas lieu a escompte"),
+        Text(370, 116, "100,00"), Text(440, 116, "4,90"), Text(505, 116, "104,90"),
+        Text(360, 150, "NET A PAYER"), Text(480, 150, "104,90 EUR"),
+    ]
+    return PageModel.build(read(pdf_of(texts)))
+
+
+def test_a_subtotal_and_tax_printed_beside_the_total_agree_as_a_row_whatever_their_scores(
+) -> None:
+    page = _label_row_page()
+    found = {name: amounts.candidates(page, name) for name in ("total", "subtotal", "tax")}
+    for cands in found.values():
+        for c in cands:
+            c.features["p"] = 0.001  # a layout the ranker never saw: it all but rules them out
+    for c in found["total"]:
+        c.features["p"] = 0.99 if c.value == D("104.90") else 0.001
+    tax = next(c for c in found["tax"] if c.value == D("4.90"))
+    assert tax.features["sum_with_row_next"] == 1 and tax.features["col_tax"] == 1
+    decision = decide(_fixed({"vat": 1000.0, "sum": 100.0, "floor": 1e-6}), found, None)
+    chosen = {n: c.candidate.value if c is not None else None
+              for n, c in decision.fields.items()}
+    assert chosen == {"total": D("104.90"), "subtotal": D("100.00"), "tax": D("4.90")}
+    assert decision.reconciled
+    # without the row ("sum" agreement only), the ranker's doubt leaves subtotal and tax out
+    order = _ranked(found)
+    plain = best_combination(combinations(order, None, rows=False),
+                             {"vat": 1000.0, "sum": 100.0, "floor": 1e-6})
+    assert plain is not None and plain[0]["tax"] is None
+    assert any(kind == "row" for _, kind, _ in combinations(order, None))
+
+
+def test_amounts_stacked_in_a_column_are_no_printed_row() -> None:
+    """Subtotal, tax and total one under the other (a totals block) agree by their sum, not as
+    a row: their labels, not their places, speak for them."""
+    texts = [Text(360, 100, "Net"), Text(480, 100, "100,00"),
+             Text(360, 116, "VAT"), Text(480, 116, "4,90"),
+             Text(360, 132, "Total"), Text(480, 132, "104,90")]
+    page = PageModel.build(read(pdf_of(texts)))
+    found = {name: amounts.candidates(page, name) for name in ("total", "subtotal", "tax")}
+    for cands in found.values():
+        for c in cands:
+            c.features["p"] = 0.5
+    assert not any(kind == "row" for _, kind, _ in combinations(_ranked(found), None))
+
+
+def _ranked(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+    """The candidates best first by their fixed score (as `decide.ranked` orders them)."""
+    for cands in found.values():
+        for c in cands:
+            c.score = c.features["p"]
+    return {n: sorted(cands, key=lambda c: -c.score) for n, cands in found.items()}

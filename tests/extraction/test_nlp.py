@@ -6,22 +6,7 @@ import pytest
 
 from billintake.extraction import nlp
 from billintake.reading.document import Line, Page, ReadDocument, Word
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return nlp.build_rules_pipeline()
-
-
-def found(rules, text: str) -> list[tuple[str, str, str]]:
-    return [(e.label_, e.ent_id_, e.text) for e in nlp.entities(text, rules)]
-
-
-def field_labels(rules, text: str) -> list[tuple[str, set[str]]]:
-    """The field labels the `field_labels` component finds: (text, the fields they name)."""
-    doc = rules(text)
-    return [(span.text, {lab.field for lab in span._.labels})
-            for span in doc.spans["field_labels"]]
+from tests.extraction.spans import field_labels, found
 
 
 @pytest.mark.parametrize(("text", "money"), [

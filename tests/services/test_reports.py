@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,6 @@ from billintake.entrypoints.api.app import create_app
 from billintake.entrypoints.cli import app as cli
 from billintake.services import reports
 from billintake.services.books import BillInput, BillService
-from billintake.settings import Settings, get_settings
 
 AS_OF = date(2024, 6, 30)
 # vendor, number, bill date, due date, total, paid: one per bucket, and two closed ones
@@ -118,18 +116,11 @@ def test_reports_and_exports_over_http(books: tuple[Runtime, str, str]) -> None:
 
 
 @pytest.fixture
-def cli_books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    data = tmp_path / "data"
-    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
-    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
-    get_settings.cache_clear()
-    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
-    with runtime.directory() as directory:
+def cli_books(cli_runtime: Runtime) -> None:
+    """The CLI's data directory with one organization's books."""
+    with cli_runtime.directory() as directory:
         org, _key = directory.create_organization("Reports", "reports")
-    _book(runtime, org.id)
-    runtime.close()
-    yield
-    get_settings.cache_clear()
+    _book(cli_runtime, org.id)
 
 
 def test_report_commands_print_tables_or_json(cli_books: None, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from billintake.services import review
 from billintake.services.books import BillService
 from billintake.services.pipeline import ReviewPolicy, run_job
 from billintake.services.receive import receive
-from billintake.settings import Settings, get_settings
+from billintake.settings import Settings
 
 D = Decimal
 
@@ -206,19 +206,6 @@ def test_review_matches_the_vendor_as_the_pipeline_does(
 # ---------------------------------------------------------------------------------------------
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """The CLI's data directory (through the environment) and a runtime on the same files."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
-    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
-    get_settings.cache_clear()
-    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
-    yield runtime
-    runtime.close()
-    get_settings.cache_clear()
 
 
 def test_cli_lists_approves_and_rejects(cli_runtime: Runtime) -> None:

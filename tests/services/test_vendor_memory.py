@@ -8,7 +8,6 @@ trained on), its header printed the same way on each, as a real vendor's are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from billintake.services.vendor_memory import (
     merge_vendors,
     remember_passed,
 )
-from billintake.settings import Settings, get_settings
+from billintake.settings import Settings
 
 FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "currency", "subtotal",
           "tax", "total")
@@ -165,19 +164,13 @@ def _pages(extractor: Extractor, index: int) -> Any:
 
 
 @pytest.fixture
-def cli_org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    data = tmp_path / "data"
-    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
-    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
-    get_settings.cache_clear()
-    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
-    with runtime.directory() as directory:
+def cli_org(cli_runtime: Runtime, tmp_path: Path) -> Runtime:
+    """The CLI's runtime with one organization, and the bills as files in `tmp_path`."""
+    with cli_runtime.directory() as directory:
         directory.create_organization("Acme", "acme")
     for index, bill in enumerate(BILLS):
         (tmp_path / f"b{index}.pdf").write_bytes(bill.pdf_bytes)
-    yield runtime
-    runtime.close()
-    get_settings.cache_clear()
+    return cli_runtime
 
 
 def _cli(*args: str) -> str:

@@ -4,29 +4,18 @@ keeps its IBAN and has no other account; the downgrade drops the columns again."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import command
 
-from billintake.storage.db import alembic_config, make_engine, migrate, session_factory
+from billintake.storage.db import alembic_config, migrate, session_factory
 from billintake.storage.repository import Repository
+from tests.storage.old_rows import vendor_stored_at
 
 BEFORE, AFTER = "0011_vendor_expense_accounts", "0014_payment_data"
 
 
 def test_vendors_keep_their_iban_and_learn_other_accounts(empty_url: str) -> None:
-    migrate(empty_url, BEFORE)
-    engine = make_engine(empty_url)
-    meta = sa.MetaData()
-    meta.reflect(engine, only=["organizations", "vendors"])
-    with engine.begin() as conn:
-        conn.execute(meta.tables["organizations"].insert(),
-                     [{"id": "o1", "name": "Acme", "slug": "acme",
-                       "created_at": datetime(2024, 5, 1, tzinfo=UTC)}])
-        conn.execute(meta.tables["vendors"].insert(), [
-            {"id": "v1", "organization_id": "o1", "name": "V", "aliases": [],
-             "external_ids": {}, "iban": "DE89370400440532013000"}])
+    engine = vendor_stored_at(empty_url, BEFORE, external_ids={}, iban="DE89370400440532013000")
 
     migrate(empty_url, AFTER)
     inspector = sa.inspect(engine)

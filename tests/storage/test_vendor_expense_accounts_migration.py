@@ -3,29 +3,18 @@ account (the books' default), and the downgrade drops the column again."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import command
 
-from billintake.storage.db import alembic_config, make_engine, migrate, session_factory
+from billintake.storage.db import alembic_config, migrate, session_factory
 from billintake.storage.repository import Repository
+from tests.storage.old_rows import vendor_stored_at
 
 BEFORE = "0010_booking_jobs"  # the revision 0011 follows
 
 
 def test_vendors_before_0011_have_no_expense_account(empty_url: str) -> None:
-    migrate(empty_url, BEFORE)
-    engine = make_engine(empty_url)
-    meta = sa.MetaData()
-    meta.reflect(engine, only=["organizations", "vendors"])
-    with engine.begin() as conn:
-        conn.execute(meta.tables["organizations"].insert(),
-                     [{"id": "o1", "name": "Acme", "slug": "acme",
-                       "created_at": datetime(2024, 5, 1, tzinfo=UTC)}])
-        conn.execute(meta.tables["vendors"].insert(), [
-            {"id": "v1", "organization_id": "o1", "name": "V", "aliases": [],
-             "external_ids": {"ledger": "L1"}}])
+    engine = vendor_stored_at(empty_url, BEFORE, external_ids={"ledger": "L1"})
     migrate(empty_url)
     with session_factory(engine)() as session:
         repo = Repository(session, "o1")

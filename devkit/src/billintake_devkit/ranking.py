@@ -347,8 +347,12 @@ def prior_outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> list[Pr
         if ex.doc.source == "synth" or ex.doc.truth.get("total") in (None, ""):
             continue
         order = {name: ranked(model, name, list(ex.proposed.get(name, ()))) for name in AMOUNTS}
+        # the grid's factors as the decision weighs them without a printed row sum: its
+        # prior is set by hand (`decide.DEFAULT_PRIORS`), and a document it settles would
+        # otherwise stop telling how much a VAT sum should weigh
         combos = combinations(order, ex.items_sum,
-                              _extra(ex.bill) if ex.bill is not None else Decimal(0))
+                              _extra(ex.bill) if ex.bill is not None else Decimal(0),
+                              rows=False)
         right: dict[Priors, int] = {}
         for vat, plain, items, floor in grid:
             best = best_combination(combos, {"vat": vat, "sum": plain, "items": items,

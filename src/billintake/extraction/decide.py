@@ -9,13 +9,15 @@ they add up otherwise, "included" when a tax printed without a subtotal is a VAT
 the total including it, "items" when only the items' sum makes the subtotal or the total. The
 factors are chosen out of fold per kind of document when the ranker is fitted
 (`billintake_devkit.ranking.choose_priors`, kept in the model's `info["arithmetic_prior"]`);
-`DEFAULT_PRIORS` serve a model without them. A bill whose chosen amounts do not add up is not
-`reconciled` (and the auto-approve gate holds it), nor is one whose total the page's own
-arithmetic contradicts (a total made of the amounts above it printed below). Every field's
-confidence is the calibrated probability that it is right, judged on its `Signals`
-(`calibration.py`): its score, its runner-up's, whether the rules chose it too, the OCR's
-certainty, whether the amounts add up, whether such a total stands below it, and whether its
-finder names a rival (an amount a few cents off it).
+`DEFAULT_PRIORS` serve a model without them. The page may print the sum itself: a subtotal
+and a tax side by side on the best total's row, left of it ("TOTAL HT | TOTAL TVA | TOTAL
+TTC" over "100,00  4,90  104,90"), are proposed whatever their scores and agree as "row".
+A bill whose chosen amounts do not add up is not `reconciled` (and the auto-approve gate
+holds it), nor is one whose total the page's own arithmetic contradicts (a total made of the
+amounts above it printed below). Every field's confidence is the calibrated probability that
+it is right, judged on its `Signals` (`calibration.py`): its score, its runner-up's, whether
+the rules chose it too, the OCR's certainty, whether the amounts add up, whether such a total
+stands below it, and whether its finder names a rival (an amount a few cents off it).
 """
 
 from __future__ import annotations
@@ -38,8 +40,12 @@ from .ranker import Ranker, kind_of
 # "included": a total whose printed tax is a VAT rate's share of it (a till slip's "GST 6 %
 # included"); 1 (no preference) until a fitted model chooses its own, so it only marks the
 # bill reconciled.
+# "row": the subtotal and tax printed beside the total on its row, the tax named by a tax label,
+# adding up (`_printed_sums`): the page prints the sum, so it outweighs a ranker that never saw
+# the layout (subtotal and tax each scored down to 1e-3 against their absence). Set by hand,
+# not in the fitted grid: out of fold, the few real layouts that print it are their own fold.
 DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "included": 1.0,
-                                    "floor": 1e-6}
+                                    "row": 1e6, "floor": 1e-6}
 # The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
 CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
@@ -195,21 +201,34 @@ Combination = tuple[dict[str, Candidate | None], str | None, tuple[float, ...]]
 
 
 def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None,
-                 extra: Decimal = Decimal(0), top_k: int = TOP_K) -> list[Combination]:
+                 extra: Decimal = Decimal(0), top_k: int = TOP_K, rows: bool = True
+                 ) -> list[Combination]:
     """Every coherent combination of the amounts' `top_k` best candidates (subtotal and tax
-    may be absent), with how its arithmetic agrees and its fields' probabilities."""
+    may be absent), with how its arithmetic agrees and its fields' probabilities; with
+    `rows`, the subtotal and tax printed beside the best total too, agreeing as "row"."""
     options: dict[str, list[Candidate | None]] = {}
     for name in AMOUNTS:
         options[name] = _distinct(order[name])[:top_k]
         if name != "total" or not options[name]:
             options[name].append(None)
     options["tax"][-1:-1] = _tax_sums(order["tax"], options, extra)
+    printed = _printed_sums(order) if rows else []
+    pairs = {(id(sub), id(tax)) for sub, tax in printed}
+    for sub, tax in printed:
+        for name, cand in (("subtotal", sub), ("tax", tax)):
+            if not any(c is cand for c in options[name]):
+                options[name].insert(-1, cand)
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
         if _coherent(chosen, extra):
             probs = tuple(_p(c, order[n]) for n, c in chosen.items())
-            out.append((chosen, arithmetic_kind(chosen, items_sum, extra), probs))
+            kind = arithmetic_kind(chosen, items_sum, extra)
+            total = chosen["total"]
+            if kind is not None and total is not None and total.value == order["total"][0].value \
+                    and (id(chosen["subtotal"]), id(chosen["tax"])) in pairs:
+                kind = "row"  # the page prints this sum beside the best total
+            out.append((chosen, kind, probs))
     return out
 
 
@@ -217,11 +236,11 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
     """The combination with the highest joint score: the log of its fields' probabilities, plus
     the log prior of its arithmetic (`priors["contradicts"]`, default 1, for a subtotal, tax
-    and total that do not add up; none for a total the page's own arithmetic contradicts, a
-    total made of the amounts above it printed below it). In a VAT sum no probability counts
-    below `priors["floor"]`: a candidate the ranker all but rules out on a layout it never saw
-    can still be vouched for by a VAT sum, never by a plain one (the items' sum equals many a
-    subtotal)."""
+    and total that do not add up; a printed "row" sum without its own prior has the default's;
+    none for a total the page's own arithmetic contradicts, a total made of the amounts above
+    it printed below it). In a VAT sum no probability counts below `priors["floor"]`: a
+    candidate the ranker all but rules out on a layout it never saw can still be vouched for by
+    a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
     least = DEFAULT_PRIORS["floor"]
     best: tuple[float, dict[str, Candidate | None], str | None] | None = None
     for chosen, kind, probs in combos:
@@ -230,6 +249,8 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         # amounts that agree vouch for no total the page's own arithmetic contradicts
         if kind is not None and chosen["total"] is not None and _contested(chosen["total"]):
             kind = None
+        elif kind == "row":
+            score += math.log(priors.get(kind, DEFAULT_PRIORS["row"]))
         elif kind is not None:
             score += math.log(priors.get(kind, 1.0))
         elif all(c is not None for c in chosen.values()):  # three amounts that contradict
@@ -261,6 +282,35 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
                              score=max(a.score, b.score), label=a.label, line=a.line,
                              reasons=["the sum of two tax lines"]))
     return out
+
+
+def _printed_sums(order: Mapping[str, list[Candidate]]) -> list[tuple[Candidate, Candidate]]:
+    """The (subtotal, tax) printed side by side left of the best total's value on its row,
+    adding up to it: the tax named by a tax label, its left neighbour the subtotal and its
+    right one the total (`sum_with_row_next`, `finders.amounts`)."""
+    if not order["total"]:
+        return []
+    value = order["total"][0].value
+    out: list[tuple[Candidate, Candidate]] = []
+    for total in (c for c in order["total"] if c.value == value):
+        for tax in order["tax"]:
+            if not (tax.value >= 0 and tax.features.get("sum_with_row_next", 0.0) > 0
+                    and any(tax.features.get(f, 0.0) > 0 for f in TAX_LABELS)
+                    and _left_on_row(tax, total)):
+                continue
+            out.extend((sub, tax) for sub in order["subtotal"]
+                       if sub.value > 0 and abs(sub.value + tax.value - value) <= CENT
+                       and _left_on_row(sub, tax))
+    return out
+
+
+def _left_on_row(left: Candidate, right: Candidate) -> bool:
+    """`left` stands left of `right` on one printed row (the middle of each within the other's
+    height)."""
+    _, ltop, lx1, lbottom = left.bbox
+    rx0, rtop, _, rbottom = right.bbox
+    return left.page == right.page and lx1 <= rx0 + 1 and \
+        rtop <= (ltop + lbottom) / 2 <= rbottom and ltop <= (rtop + rbottom) / 2 <= lbottom
 
 
 def _row_base(cand: Candidate) -> bool:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,25 +12,17 @@ from billintake.bootstrap import Runtime
 from billintake.entrypoints.api.app import create_app
 from billintake.entrypoints.cli import app
 from billintake.services import people
-from billintake.settings import Settings, get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def cli_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    """The CLI's data directory (through the environment) and a runtime on the same files."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("BILLINTAKE_DATA_DIR", str(data))
-    monkeypatch.setenv("BILLINTAKE_DATABASE_URL", "")
-    get_settings.cache_clear()
-    runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=data))
-    with runtime.directory() as directory:
+def cli_runtime(cli_runtime: Runtime) -> Runtime:
+    """The shared CLI runtime, with two organizations."""
+    with cli_runtime.directory() as directory:
         directory.create_organization("Acme", "acme")
         directory.create_organization("Other", "other")
-    yield runtime
-    runtime.close()
-    get_settings.cache_clear()
+    return cli_runtime
 
 
 def test_users_are_added_listed_and_removed(cli_runtime: Runtime) -> None:
