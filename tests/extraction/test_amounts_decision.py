@@ -210,3 +210,29 @@ def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
 
     assert summed(D("-15.00")) == {D("40.00")}  # 120 - 15 + 40 = 145
     assert summed(D(0)) == set()  # 120 + 25: no two lines make 25
+
+
+def test_three_tax_lines_make_the_tax() -> None:
+    """A bill of three VAT rates (20 %, 10 %, 5.5 %) prints three tax lines: their sum, and
+    no pair of them, completes the subtotal to the total; lines apart from the tax's do not
+    count (one line's two amounts are not two rates)."""
+    def taxed(value: str, line: int) -> Candidate:
+        found = cand("tax", value, 0.1)
+        found.features["lab_tax"] = 1.0
+        found.line = line
+        return found
+
+    order = {"total": [cand("total", "5736.91", 0.9)],
+             "subtotal": [cand("subtotal", "5283.98", 0.9)],
+             "tax": [taxed("174.95", 1), taxed("78.83", 2), taxed("199.15", 3)]}
+    sums = {(c.value, kind) for chosen, kind, _ in combinations(order, None)
+            if (c := chosen["tax"]) is not None and chosen["subtotal"] is not None
+            and c.reasons == ["the sum of three tax lines"]}
+    assert sums == {(D("452.93"), "sum")}
+    best = best_combination(combinations(order, None), {"sum": 20.0})
+    assert best is not None and best[0]["tax"] is not None
+    assert best[0]["tax"].value == D("452.93")
+    order["tax"][2].line = 2  # two of them on one line: no longer three tax lines
+    reasons = [c.reasons for chosen, _, _ in combinations(order, None)
+               if (c := chosen["tax"]) is not None]
+    assert ["the sum of three tax lines"] not in reasons

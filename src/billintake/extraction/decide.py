@@ -53,6 +53,10 @@ TOP_K = 4
 # The features that say a candidate's row or column names a tax (`finders.amounts`, `context`).
 TAX_LABELS = ("lab_tax", "col_tax", "row_tax", "left_tax")
 CENT = Decimal("0.01")
+# How many tax lines (one per rate) a tax may be the sum of: a bill of three VAT rates prints
+# three (the generated French and US layouts do); four did not occur on any set.
+TAX_LINES_SUMMED = (2, 3)
+SUMMED_WORDS = {2: "two", 3: "three"}
 HEADER = ("bill_number", "vendor_name", "bill_date")
 AMOUNTS = ("total", "subtotal", "tax")
 
@@ -236,25 +240,30 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
 
 def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]],
               extra: Decimal = Decimal(0)) -> list[Candidate]:
-    """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
-    best tax-labelled candidates on different lines whose sum completes a subtotal (with
-    `extra`, shipping less discounts, or without) to a total among the options, as one
-    candidate as likely as the likelier of the two (the ranker learnt that a single line of
-    several is not the tax, so each alone scores low)."""
+    """Two or three tax lines (7 % and 19 %; CGST + SGST; 20 %, 10 % and 5.5 %) whose sum is
+    the tax: each pair and triple of the best tax-labelled candidates on different lines
+    whose sum completes a subtotal (with `extra`, shipping less discounts, or without) to a
+    total among the options, to the cent, as one candidate as likely as the likeliest of its
+    parts (the ranker learnt that a single line of several is not the tax, so each alone
+    scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
              and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)
              and not _row_base(c)]
     gaps = {t.value - s.value - e for t in options["total"] if t is not None
             for s in options["subtotal"] if s is not None for e in {Decimal(0), extra}}
     out: list[Candidate] = []
-    for a, b in itertools.combinations(parts, 2):
-        value = a.value + b.value
-        if (a.page, a.line) == (b.page, b.line) or not any(abs(value - g) <= CENT for g in gaps):
-            continue
-        out.append(Candidate(field="tax", value=value, text=f"{a.text} + {b.text}", page=a.page,
-                             bbox=a.bbox, source=a.source, features=a.features,
-                             score=max(a.score, b.score), label=a.label, line=a.line,
-                             reasons=["the sum of two tax lines"]))
+    for size in TAX_LINES_SUMMED:
+        for group in itertools.combinations(parts, size):
+            value = sum((c.value for c in group), Decimal(0))
+            if len({(c.page, c.line) for c in group}) < size or \
+                    not any(abs(value - g) <= CENT for g in gaps):
+                continue
+            a = group[0]
+            out.append(Candidate(field="tax", value=value,
+                                 text=" + ".join(c.text for c in group), page=a.page,
+                                 bbox=a.bbox, source=a.source, features=a.features,
+                                 score=max(c.score for c in group), label=a.label, line=a.line,
+                                 reasons=[f"the sum of {SUMMED_WORDS[size]} tax lines"]))
     return out
 
 

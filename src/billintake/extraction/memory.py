@@ -532,8 +532,8 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
 
 def _summed(cand: Candidate, scored: Sequence[tuple[Candidate, float, dict[str, float]]]
             ) -> tuple[Candidate, float, dict[str, float]]:
-    """A tax `combinations` made of two tax lines: its probability and features are those of
-    the line it stands on (`decide._tax_sums`)."""
+    """A tax `combinations` made of two or three tax lines: its probability and features are
+    those of the line it stands on (`decide._tax_sums`)."""
     line = next((item for item in scored if item[0].line == cand.line
                  and item[0].page == cand.page), None)
     return cand, cand.score, dict(line[2]) if line else {}
