@@ -37,6 +37,8 @@ from billintake.extraction.memory import (
     MemoryModel,
     feature_rows,
     learn,
+    name_key,
+    printed_name,
     recognise,
 )
 from billintake.matching.vendors import VendorCandidate, match_vendor, normalize_name
@@ -91,7 +93,7 @@ class Row:
 
 @dataclass
 class NameRow:
-    method: str
+    method: str  # the name's calibration key (`memory.name_key`): how recognised, and printed
     score: float
     right: bool
 
@@ -134,9 +136,13 @@ def observe(docs: Iterable[LabelledDocument], extractor: Extractor, settings: Se
         fields.update({n: getattr(bill, n) for n in ("vendor_iban", "vendor_email")})
         seen = recognise(page, fields, book)
         if seen is not None and doc.truth.get("vendor_name"):
-            out.names.append(NameRow(seen.method, seen.score,
-                                     same("vendor_name", doc.truth["vendor_name"],
-                                          seen.memory.name)))
+            # the name the decision takes: the remembered one the page prints (exactly or
+            # nearly), else the newest
+            found = printed_name(page, seen.memory.names)
+            name = found[0] if found else seen.memory.name
+            out.names.append(NameRow(name_key(seen.method, bool(found and found[1])),
+                                     seen.score,
+                                     same("vendor_name", doc.truth["vendor_name"], name)))
         approved = approved_values(doc.truth, bill)
         if doc.group not in vendors:
             vendors[doc.group] = Vendor(id=_vendor_id(doc.group), organization_id=ORGANIZATION,
@@ -198,10 +204,9 @@ def fit(observed: Observed, folds: int = 5) -> MemoryModel:
             scores.append(probs[best])
             rights.append(cands[best].right)
     calibrations = {name: _calibrated(s, r) for name, (s, r) in chosen.items()}
-    for method in sorted({n.method for n in observed.names}):
-        named = [n for n in observed.names if n.method == method]
-        calibrations[f"vendor_name:{method}"] = _calibrated(
-            [n.score for n in named], [n.right for n in named])
+    for key in sorted({n.method for n in observed.names}):  # `memory.name_key`
+        named = [n for n in observed.names if n.method == key]
+        calibrations[key] = _calibrated([n.score for n in named], [n.right for n in named])
     return MemoryModel(weights=_weights(rows), calibrations=calibrations,
                        info={"rows": len(rows), "folds": folds,
                              "bills": len({r.doc for r in rows})})
