@@ -236,3 +236,34 @@ def test_three_tax_lines_make_the_tax() -> None:
     reasons = [c.reasons for chosen, _, _ in combinations(order, None)
                if (c := chosen["tax"]) is not None]
     assert ["the sum of three tax lines"] not in reasons
+
+
+def test_two_nets_printed_per_rate_make_the_subtotal() -> None:
+    """A slip prints its net per VAT rate ("TOTAL 6% SUPPLIES (EXCL. GST) 30.24", "TOTAL 0%
+    SUPPLIES 19.83"), the tax (6 % of the first) and the total: the two nets make the
+    subtotal. Nets whose labels name no rate, or whose tax is no rate's share of them, do
+    not."""
+    def net(value: str, line: int, rated: bool = True) -> Candidate:
+        found = cand("subtotal", value, 0.6)
+        found.features["lab_rate"] = float(rated)
+        found.line = line
+        return found
+
+    def summed(nets: list[Candidate], tax: str) -> set[Decimal]:
+        order = {"total": [cand("total", "51.88", 0.9)], "subtotal": nets,
+                 "tax": [cand("tax", tax, 0.3)]}
+        return {c.value for chosen, _, _ in combinations(order, None)
+                if (c := chosen["subtotal"]) is not None
+                and c.reasons == ["the sum of two nets printed per VAT rate"]}
+
+    assert summed([net("30.24", 1), net("19.83", 2)], "1.81") == {D("50.07")}
+    order = {"total": [cand("total", "51.88", 0.9)],
+             "subtotal": [net("30.24", 1), net("19.83", 2)], "tax": [cand("tax", "1.81", 0.3)]}
+    kinds = {kind for chosen, kind, _ in combinations(order, None)
+             if (c := chosen["subtotal"]) is not None and c.value == D("50.07")
+             and chosen["tax"] is not None}
+    assert kinds == {"vat"}  # the tax is 6 % of the first net
+    assert summed([net("30.24", 1), net("19.83", 2, rated=False)], "1.81") == set()
+    assert summed([net("30.24", 1), net("19.83", 1)], "1.81") == set()  # one line
+    # 49.11 + 2.77 = 51.88 too, but 2.77 is no VAT rate's share of 30.24, 18.87 or 49.11
+    assert summed([net("30.24", 1), net("18.87", 2)], "2.77") == set()

@@ -208,6 +208,7 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
         if name != "total" or not options[name]:
             options[name].append(None)
     options["tax"][-1:-1] = _tax_sums(order["tax"], options, extra)
+    options["subtotal"][-1:-1] = _net_sums(order["subtotal"], options, extra)
     out: list[Combination] = []
     for combo in itertools.product(*(options[n] for n in AMOUNTS)):
         chosen = dict(zip(AMOUNTS, combo, strict=True))
@@ -267,6 +268,50 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
     return out
 
 
+def _net_sums(nets: list[Candidate], options: Mapping[str, list[Candidate | None]],
+              extra: Decimal = Decimal(0)) -> list[Candidate]:
+    """Two nets printed per VAT rate ("TOTAL 6% SUPPLIES (EXCL. GST) 30.24", "TOTAL 0%
+    SUPPLIES 19.83") whose sum is the subtotal: each pair of the best subtotal candidates
+    whose label names a rate (`lab_rate`), on different lines, whose sum and a tax among the
+    options (that tax a VAT rate's share of one of them, or of their sum) make a total among
+    the options to the cent, as one candidate as likely as the likelier of the two."""
+    parts = [c for c in _distinct(nets)[:TOP_K + 2] if c is not None and c.value > 0
+             and c.features.get("lab_rate", 0.0) > 0 and not _net_parts(c)]
+    totals = [t.value for t in options["total"] if t is not None]
+    taxes = [t.value for t in options["tax"] if t is not None and t.value > 0]
+    out: list[Candidate] = []
+    for a, b in itertools.combinations(parts, 2):
+        value = a.value + b.value
+        if (a.page, a.line) == (b.page, b.line) or not any(
+                abs(value + tax + e - total) <= CENT and _vat_share(tax, (a.value, b.value, value))
+                for total in totals for tax in taxes for e in {Decimal(0), extra}):
+            continue
+        first = a if a.score >= b.score else b
+        parts = {"net_part_a": float(a.value), "net_part_b": float(b.value)}
+        out.append(Candidate(field="subtotal", value=value, text=f"{a.text} + {b.text}",
+                             page=first.page, bbox=first.bbox, source=first.source,
+                             features={**first.features, **parts},
+                             score=max(a.score, b.score),
+                             label=first.label, line=first.line,
+                             reasons=["the sum of two nets printed per VAT rate"]))
+    return out
+
+
+def _net_parts(cand: Any) -> tuple[Decimal, Decimal] | None:
+    """The two nets a summed subtotal (`_net_sums`) is made of, else None."""
+    features = getattr(cand, "features", None) or {}
+    if "net_part_a" not in features:
+        return None
+    return (Decimal(str(round(features["net_part_a"], 2))),
+            Decimal(str(round(features["net_part_b"], 2))))
+
+
+def _vat_share(tax: Decimal, bases: Sequence[Decimal]) -> bool:
+    """Whether `tax` is a VAT rate's share of one of `bases` (to the cent, as "vat" is)."""
+    return any(abs(tax - rate * base) <= CENT + base * Decimal("0.0005")
+               for base in bases for rate in VAT_RATES)
+
+
 def _row_base(cand: Candidate) -> bool:
     """The base of a VAT row ("Umsatzsteuer (S)  36,00  19  6,84": its VAT share stands right
     of it, `finders.amounts`), not a tax line's amount."""
@@ -305,17 +350,18 @@ def _coherent(chosen: Mapping[str, Candidate | None], extra: Decimal = Decimal(0
 def arithmetic_kind(chosen: Mapping[str, Any], items_sum: Decimal | None,
                     extra: Decimal = Decimal(0)) -> str | None:
     """How the amounts agree: "vat" (subtotal + tax = total, the tax a VAT rate's share of the
-    subtotal), "sum" (subtotal + tax = total otherwise), "included" (no subtotal, the tax a
-    VAT rate's share of the total that includes it), "items" (only the items' sum makes
-    the total or the subtotal: weaker, the items' sum equals many a subtotal), or None."""
+    subtotal, or of one of the nets per rate it sums: `_net_sums`), "sum" (subtotal + tax =
+    total otherwise), "included" (no subtotal, the tax a VAT rate's share of the total that
+    includes it), "items" (only the items' sum makes the total or the subtotal: weaker, the
+    items' sum equals many a subtotal), or None."""
     if not adds_up_to(chosen, items_sum, extra):
         return None
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if sub is None and tax is not None and total is not None and _included(total, tax):
         return "included"
-    if sub is not None and tax is not None and tax > 0 and any(
-            abs(tax - rate * sub) <= CENT + sub * Decimal("0.0005") for rate in VAT_RATES):
-        return "vat"
+    parts = _net_parts(chosen.get("subtotal"))
+    if sub is not None and tax is not None and tax > 0 and _vat_share(tax, parts or (sub,)):
+        return "vat"  # (of a subtotal summed of nets per rate: a VAT rate's share of one)
     return "sum" if sub is not None and tax is not None else "items"
 
 
