@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from billintake.domain.extracted import cash_rounded
+
 from .calibration import Signals
 from .candidate import Candidate
 from .ranker import Ranker, kind_of
@@ -40,8 +42,6 @@ from .ranker import Ranker, kind_of
 # bill reconciled.
 DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "included": 1.0,
                                     "floor": 1e-6}
-# The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
-CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
 VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", "0.081", "0.09",
                                        "0.10", "0.12", "0.13", "0.14", "0.15", "0.16", "0.17",
@@ -379,8 +379,8 @@ def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
                extra: Decimal = Decimal(0)) -> bool:
     """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total
     (without a tax, subtotal + a non-zero `extra`; without a subtotal, a tax that is a VAT
-    rate's share of the total including it), or to the cash rounding (a total in 5
-    cents within `CASH_ROUNDING` of the sum), or the items' sum makes the subtotal (with the
+    rate's share of the total including it), or to the cash rounding (a total in 5 cents a
+    few cents off the sum: `cash_rounded`), or the items' sum makes the subtotal (with the
     tax, the total) or the total."""
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if total is None:
@@ -391,7 +391,8 @@ def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
         return True  # no tax printed: the subtotal and the charges make the total
     if sub is not None and tax is not None:
         off = min(abs(sub + tax - total), abs(sub + tax + extra - total))
-        return off <= CENT or (off <= CASH_ROUNDING and (total * 100) % 5 == 0)
+        return off <= CENT or cash_rounded(total, sub + tax) or \
+            cash_rounded(total, sub + tax + extra)
     if items_sum is not None:
         if abs(items_sum - total) <= CENT:
             return sub is None or abs(sub - total) <= CENT or \
