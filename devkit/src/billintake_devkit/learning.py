@@ -247,6 +247,8 @@ class Tally:
     misses: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # why each bill that waited did, in full
     reasons: Counter[str] = field(default_factory=Counter)  # why bills waited
+    # the held bills grouped by their whole set of reasons (`held_group`), with their ids
+    groups: dict[str, list[str]] = field(default_factory=dict)
 
     def accuracy(self, name: str | None = None) -> float:
         scored = sum(self.scored.values()) if name is None else self.scored.get(name, 0)
@@ -320,6 +322,7 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
     reasons = review_reasons(bill, match, policy)
     if reasons:
         tally.held.append(f"{doc.id}: " + " | ".join(reasons) + _amounts_of(bill))
+        tally.groups.setdefault(held_group(reasons, bill, policy), []).append(doc.id)
     for reason in reasons:
         tally.reasons[re.sub(r"[\d.]+", "#", reason.split(":")[0])[:60]] += 1
     for name in ("bill_number", "vendor_name", "bill_date", "total"):
@@ -332,6 +335,30 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         if wrong:
             tally.misses.append(f"{doc.id}: went straight through with a wrong field")
     return not reasons
+
+
+GATE_FIELDS = ("bill_number", "vendor_name", "bill_date", "total")  # the joint confidence's
+
+
+def held_group(reasons: Sequence[str], bill: ExtractedBill, policy: ReviewPolicy) -> str:
+    """A held bill's reasons as one key: each reason's kind (numbers masked), a confidence
+    below the gate named by its fields under the threshold (else its weakest field; none
+    when a field it weighs is missing, which its own reason names)."""
+    tags: list[str] = []
+    given = [n for n in GATE_FIELDS if getattr(bill, n) is not None]
+    for reason in reasons:
+        head = reason.split(":")[0].split(" (")[0]
+        if head.startswith("confidence"):
+            if len(given) < len(GATE_FIELDS):
+                continue
+            low = [n for n in given if getattr(bill, n).confidence < policy.min_confidence]
+            weakest = min(given, key=lambda n: getattr(bill, n).confidence, default=None)
+            tags.append("low " + ("+".join(low) or str(weakest)))
+        elif head.startswith("not found"):
+            tags.append(reason)
+        else:
+            tags.append(re.sub(r"[\d.]+", "#", head)[:50])
+    return " & ".join(sorted(tags))
 
 
 def _amounts_of(bill: ExtractedBill) -> str:
