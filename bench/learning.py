@@ -77,7 +77,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--show", action="store_true", help="list every miss of later bills")
     parser.add_argument("--held", action="store_true",
-                        help="list why each later bill waited, with its amounts")
+                        help="list why each later bill waited, with its amounts, and the "
+                             "held bills grouped by their reasons")
     parser.add_argument("--rows", type=Path, default=None,
                         help="keep the training rows in this file and reuse them (only while "
                              "the extraction and the memory features are unchanged)")
@@ -109,6 +110,10 @@ def main() -> None:
             print("\n".join("  " + m for m in result.later.misses))
         if args.held:
             print("\n".join("  held " + m for m in result.later.held))
+            print("later bills held, grouped by their reasons:")
+            for key, ids in sorted(result.later.groups.items(), key=lambda kv: -len(kv[1])):
+                print(f"  {len(ids):>4}  {key}  ({', '.join(ids[:5])}"
+                      f"{', ...' if len(ids) > 5 else ''})")
         sys.stdout.flush()
 
 

@@ -284,3 +284,60 @@ def _ranked(found: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
         for c in cands:
             c.score = c.features["p"]
     return {n: sorted(cands, key=lambda c: -c.score) for n, cands in found.items()}
+
+
+def test_three_tax_lines_make_the_tax() -> None:
+    """A bill of three VAT rates (20 %, 10 %, 5.5 %) prints three tax lines: their sum, and
+    no pair of them, completes the subtotal to the total; lines apart from the tax's do not
+    count (one line's two amounts are not two rates)."""
+    def taxed(value: str, line: int) -> Candidate:
+        found = cand("tax", value, 0.1)
+        found.features["lab_tax"] = 1.0
+        found.line = line
+        return found
+
+    order = {"total": [cand("total", "5736.91", 0.9)],
+             "subtotal": [cand("subtotal", "5283.98", 0.9)],
+             "tax": [taxed("174.95", 1), taxed("78.83", 2), taxed("199.15", 3)]}
+    sums = {(c.value, kind) for chosen, kind, _ in combinations(order, None)
+            if (c := chosen["tax"]) is not None and chosen["subtotal"] is not None
+            and c.reasons == ["the sum of three tax lines"]}
+    assert sums == {(D("452.93"), "sum")}
+    best = best_combination(combinations(order, None), {"sum": 20.0})
+    assert best is not None and best[0]["tax"] is not None
+    assert best[0]["tax"].value == D("452.93")
+    order["tax"][2].line = 2  # two of them on one line: no longer three tax lines
+    reasons = [c.reasons for chosen, _, _ in combinations(order, None)
+               if (c := chosen["tax"]) is not None]
+    assert ["the sum of three tax lines"] not in reasons
+
+
+def test_two_nets_printed_per_rate_make_the_subtotal() -> None:
+    """A slip prints its net per VAT rate ("TOTAL 6% SUPPLIES (EXCL. GST) 30.24", "TOTAL 0%
+    SUPPLIES 19.83"), the tax (6 % of the first) and the total: the two nets make the
+    subtotal. Nets whose labels name no rate, or whose tax is no rate's share of them, do
+    not."""
+    def net(value: str, line: int, rated: bool = True) -> Candidate:
+        found = cand("subtotal", value, 0.6)
+        found.features["lab_rate"] = float(rated)
+        found.line = line
+        return found
+
+    def summed(nets: list[Candidate], tax: str) -> set[Decimal]:
+        order = {"total": [cand("total", "51.88", 0.9)], "subtotal": nets,
+                 "tax": [cand("tax", tax, 0.3)]}
+        return {c.value for chosen, _, _ in combinations(order, None)
+                if (c := chosen["subtotal"]) is not None
+                and c.reasons == ["the sum of two nets printed per VAT rate"]}
+
+    assert summed([net("30.24", 1), net("19.83", 2)], "1.81") == {D("50.07")}
+    order = {"total": [cand("total", "51.88", 0.9)],
+             "subtotal": [net("30.24", 1), net("19.83", 2)], "tax": [cand("tax", "1.81", 0.3)]}
+    kinds = {kind for chosen, kind, _ in combinations(order, None)
+             if (c := chosen["subtotal"]) is not None and c.value == D("50.07")
+             and chosen["tax"] is not None}
+    assert kinds == {"vat"}  # the tax is 6 % of the first net
+    assert summed([net("30.24", 1), net("19.83", 2, rated=False)], "1.81") == set()
+    assert summed([net("30.24", 1), net("19.83", 1)], "1.81") == set()  # one line
+    # 49.11 + 2.77 = 51.88 too, but 2.77 is no VAT rate's share of 30.24, 18.87 or 49.11
+    assert summed([net("30.24", 1), net("18.87", 2)], "2.77") == set()

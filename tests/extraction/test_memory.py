@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from billintake.extraction.memory import lines_contradict, printed_name, printed_order
+from billintake.domain.memory import VendorMemory
+from billintake.domain.model import Vendor
+from billintake.extraction.calibration import Calibration
+from billintake.extraction.memory import (
+    MemoryModel,
+    Recognition,
+    lines_contradict,
+    name_confidence,
+    printed_name,
+    printed_order,
+)
 from billintake.extraction.page import PageModel
 from billintake.reading.reader import read
 
@@ -97,3 +107,17 @@ def test_an_approved_date_teaches_the_order_the_page_alone_leaves_open() -> None
     ordered = {s.value for s in PageModel.build(page.doc, dayfirst=True).spans_of("date")}
     assert date(2018, 3, 9) in ordered and date(2018, 9, 3) not in ordered
     assert {date(2018, 3, 9), date(2018, 9, 3)} <= {s.value for s in page.spans_of("date")}
+
+
+def test_a_name_the_page_prints_exactly_has_its_own_calibration() -> None:
+    """A vendor recognised by its header lines whose remembered name the page prints exactly
+    is judged on the bills so recognised; a model without that calibration uses the
+    method's."""
+    seen = Recognition(Vendor(organization_id="o", name="Tri Shaas"),
+                       VendorMemory(organization_id="o", vendor_id="v"), "signature", 0.7)
+    method = Calibration((0.0, 1.0), (0.6, 0.6))
+    model = MemoryModel(calibrations={"vendor_name:signature": method})
+    assert name_confidence(model, seen, exact=True) == name_confidence(model, seen, False)
+    model.calibrations["vendor_name:signature:printed"] = Calibration((0.0, 1.0), (0.97, 0.97))
+    assert name_confidence(model, seen, exact=True) == 0.97
+    assert name_confidence(model, seen, exact=False) == 0.6

@@ -310,3 +310,23 @@ def test_tax_per_rate_and_headings_on_the_way_to_the_books() -> None:
     wrong = data.model_copy(update={"tax_lines": [TaxLine(rate=D(19), amount=D("-26.50"))]})
     with pytest.raises(NeedsReview, match=r"tax per rate adds up to -26.50 EUR"):
         new_bill_from(bill_from(wrong, "org", "v1"), "v1")
+
+
+def test_a_cash_rounding_is_booked_as_a_line_of_its_own() -> None:
+    """A till rounds 52.00 + 3.12 = 55.12 to 55.10 for cash: the bill's amounts do not
+    contradict each other while its lines make the subtotal (the rounding becomes a line, and
+    the booking adds up); without lines, or off by more than a cash rounding, they do."""
+    rounded = _printed("receipt", total="55.10", tax="3.12", lines=["52.00"],
+                       subtotal=D("52.00"))
+    assert rounded.arithmetic_disagreement() is None
+    data = bill_input_from(rounded, "v1")
+    assert [(line.description, line.amount) for line in data.line_items][-1] == \
+        ("Cash rounding", D("-0.02"))
+    booked = new_bill_from(bill_from(data, "org", "v1"), "v1")
+    assert sum(line.amount for line in booked.lines) + D("3.12") == D("55.10")
+    lineless = _printed("receipt", total="55.10", tax="3.12", lines=[], subtotal=D("52.00"))
+    assert lineless.arithmetic_disagreement() is not None
+    off = _printed("receipt", total="55.00", tax="3.12", lines=["52.00"], subtotal=D("52.00"))
+    assert off.arithmetic_disagreement() is not None
+    assert all(line.description != "Cash rounding"
+               for line in bill_input_from(off, "v1").line_items)

@@ -37,6 +37,8 @@ from billintake.extraction.memory import (
     MemoryModel,
     feature_rows,
     learn,
+    name_key,
+    printed_name,
     recognise,
 )
 from billintake.matching.vendors import VendorCandidate, match_vendor, normalize_name
@@ -91,7 +93,7 @@ class Row:
 
 @dataclass
 class NameRow:
-    method: str
+    method: str  # the name's calibration key (`memory.name_key`): how recognised, and printed
     score: float
     right: bool
 
@@ -134,9 +136,13 @@ def observe(docs: Iterable[LabelledDocument], extractor: Extractor, settings: Se
         fields.update({n: getattr(bill, n) for n in ("vendor_iban", "vendor_email")})
         seen = recognise(page, fields, book)
         if seen is not None and doc.truth.get("vendor_name"):
-            out.names.append(NameRow(seen.method, seen.score,
-                                     same("vendor_name", doc.truth["vendor_name"],
-                                          seen.memory.name)))
+            # the name the decision takes: the remembered one the page prints (exactly or
+            # nearly), else the newest
+            found = printed_name(page, seen.memory.names)
+            name = found[0] if found else seen.memory.name
+            out.names.append(NameRow(name_key(seen.method, bool(found and found[1])),
+                                     seen.score,
+                                     same("vendor_name", doc.truth["vendor_name"], name)))
         approved = approved_values(doc.truth, bill)
         if doc.group not in vendors:
             vendors[doc.group] = Vendor(id=_vendor_id(doc.group), organization_id=ORGANIZATION,
@@ -198,10 +204,9 @@ def fit(observed: Observed, folds: int = 5) -> MemoryModel:
             scores.append(probs[best])
             rights.append(cands[best].right)
     calibrations = {name: _calibrated(s, r) for name, (s, r) in chosen.items()}
-    for method in sorted({n.method for n in observed.names}):
-        named = [n for n in observed.names if n.method == method]
-        calibrations[f"vendor_name:{method}"] = _calibrated(
-            [n.score for n in named], [n.right for n in named])
+    for key in sorted({n.method for n in observed.names}):  # `memory.name_key`
+        named = [n for n in observed.names if n.method == key]
+        calibrations[key] = _calibrated([n.score for n in named], [n.right for n in named])
     return MemoryModel(weights=_weights(rows), calibrations=calibrations,
                        info={"rows": len(rows), "folds": folds,
                              "bills": len({r.doc for r in rows})})
@@ -242,6 +247,8 @@ class Tally:
     misses: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # why each bill that waited did, in full
     reasons: Counter[str] = field(default_factory=Counter)  # why bills waited
+    # the held bills grouped by their whole set of reasons (`held_group`), with their ids
+    groups: dict[str, list[str]] = field(default_factory=dict)
 
     def accuracy(self, name: str | None = None) -> float:
         scored = sum(self.scored.values()) if name is None else self.scored.get(name, 0)
@@ -315,6 +322,7 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
     reasons = review_reasons(bill, match, policy)
     if reasons:
         tally.held.append(f"{doc.id}: " + " | ".join(reasons) + _amounts_of(bill))
+        tally.groups.setdefault(held_group(reasons, bill, policy), []).append(doc.id)
     for reason in reasons:
         tally.reasons[re.sub(r"[\d.]+", "#", reason.split(":")[0])[:60]] += 1
     for name in ("bill_number", "vendor_name", "bill_date", "total"):
@@ -327,6 +335,30 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         if wrong:
             tally.misses.append(f"{doc.id}: went straight through with a wrong field")
     return not reasons
+
+
+GATE_FIELDS = ("bill_number", "vendor_name", "bill_date", "total")  # the joint confidence's
+
+
+def held_group(reasons: Sequence[str], bill: ExtractedBill, policy: ReviewPolicy) -> str:
+    """A held bill's reasons as one key: each reason's kind (numbers masked), a confidence
+    below the gate named by its fields under the threshold (else its weakest field; none
+    when a field it weighs is missing, which its own reason names)."""
+    tags: list[str] = []
+    given = [n for n in GATE_FIELDS if getattr(bill, n) is not None]
+    for reason in reasons:
+        head = reason.split(":")[0].split(" (")[0]
+        if head.startswith("confidence"):
+            if len(given) < len(GATE_FIELDS):
+                continue
+            low = [n for n in given if getattr(bill, n).confidence < policy.min_confidence]
+            weakest = min(given, key=lambda n: getattr(bill, n).confidence, default=None)
+            tags.append("low " + ("+".join(low) or str(weakest)))
+        elif head.startswith("not found"):
+            tags.append(reason)
+        else:
+            tags.append(re.sub(r"[\d.]+", "#", head)[:50])
+    return " & ".join(sorted(tags))
 
 
 def _amounts_of(bill: ExtractedBill) -> str:

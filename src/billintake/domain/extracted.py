@@ -162,7 +162,8 @@ class ExtractedBill(BaseModel):
         cent = Decimal("0.01")
         if total is not None and subtotal is not None and tax is not None:
             made = subtotal + tax + (self.value("shipping") or 0) - abs(self.value("discount") or 0)
-            if abs(made - total) > cent and abs(subtotal + tax - total) > cent:
+            if abs(made - total) > cent and abs(subtotal + tax - total) > cent and not (
+                    cash_rounded(total, subtotal + tax) and self._lines_make(subtotal)):
                 return f"subtotal {subtotal} + tax {tax} is not the total {total}"
         amounts = [item.amount for item in self.line_items]
         if total is not None and amounts and all(a is not None for a in amounts):
@@ -171,6 +172,13 @@ class ExtractedBill(BaseModel):
                     subtotal is not None:
                 return f"the lines add up to {items}, neither the subtotal nor the total"
         return None
+
+    def _lines_make(self, amount: Decimal) -> bool:
+        """Whether the line items, each with an amount, add up to `amount` (to the cent): a
+        cash rounding is then booked as a line of its own (`books.charge_lines`)."""
+        amounts = [item.amount for item in self.line_items]
+        return bool(amounts) and all(a is not None for a in amounts) and abs(
+            sum((a for a in amounts if a is not None), Decimal(0)) - amount) <= Decimal("0.01")
 
     def min_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
                                                        "bill_date", "total")) -> float:
@@ -188,6 +196,16 @@ class ExtractedBill(BaseModel):
             field = getattr(self, name)
             product *= field.confidence if field is not None else 0.0
         return product
+
+
+# The most a total rounded to 5 cents for cash payment differs from the sum it rounds (a
+# till's "ROUNDING ADJ": Malaysia, Switzerland, the Nordics round cash totals to 0.05).
+CASH_ROUNDING = Decimal("0.04")
+
+
+def cash_rounded(total: Decimal, made: Decimal) -> bool:
+    """Whether `total` is `made` rounded to 5 cents for cash payment (not `made` itself)."""
+    return (total * 100) % 5 == 0 and 0 < abs(made - total) <= CASH_ROUNDING
 
 
 def decimal_str(value: Decimal | None) -> str | None:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from billintake.domain.extracted import cash_rounded
+
 from .calibration import Signals
 from .candidate import Candidate
 from .ranker import Ranker, kind_of
@@ -46,8 +48,6 @@ from .ranker import Ranker, kind_of
 # not in the fitted grid: out of fold, the few real layouts that print it are their own fold.
 DEFAULT_PRIORS: dict[str, float] = {"vat": 20.0, "sum": 20.0, "items": 20.0, "included": 1.0,
                                     "row": 1e6, "floor": 1e-6}
-# The most a total rounded to 5 cents for cash payment differs from the sum it rounds.
-CASH_ROUNDING = Decimal("0.04")
 # The VAT rates whose share of a subtotal makes a tax amount "vat"-agreeing.
 VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", "0.081", "0.09",
                                        "0.10", "0.12", "0.13", "0.14", "0.15", "0.16", "0.17",
@@ -59,6 +59,10 @@ TOP_K = 4
 # The features that say a candidate's row or column names a tax (`finders.amounts`, `context`).
 TAX_LABELS = ("lab_tax", "col_tax", "row_tax", "left_tax")
 CENT = Decimal("0.01")
+# How many tax lines (one per rate) a tax may be the sum of: a bill of three VAT rates prints
+# three (the generated French and US layouts do); four did not occur on any set.
+TAX_LINES_SUMMED = (2, 3)
+SUMMED_WORDS = {2: "two", 3: "three"}
 HEADER = ("bill_number", "vendor_name", "bill_date")
 AMOUNTS = ("total", "subtotal", "tax")
 
@@ -212,6 +216,7 @@ def combinations(order: Mapping[str, list[Candidate]], items_sum: Decimal | None
         if name != "total" or not options[name]:
             options[name].append(None)
     options["tax"][-1:-1] = _tax_sums(order["tax"], options, extra)
+    options["subtotal"][-1:-1] = _net_sums(order["subtotal"], options, extra)
     printed = _printed_sums(order) if rows else []
     pairs = {(id(sub), id(tax)) for sub, tax in printed}
     for sub, tax in printed:
@@ -262,25 +267,59 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
 
 def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | None]],
               extra: Decimal = Decimal(0)) -> list[Candidate]:
-    """Two tax lines (7 % and 19 %, or CGST + SGST) whose sum is the tax: each pair of the
-    best tax-labelled candidates on different lines whose sum completes a subtotal (with
-    `extra`, shipping less discounts, or without) to a total among the options, as one
-    candidate as likely as the likelier of the two (the ranker learnt that a single line of
-    several is not the tax, so each alone scores low)."""
+    """Two or three tax lines (7 % and 19 %; CGST + SGST; 20 %, 10 % and 5.5 %) whose sum is
+    the tax: each pair and triple of the best tax-labelled candidates on different lines
+    whose sum completes a subtotal (with `extra`, shipping less discounts, or without) to a
+    total among the options, to the cent, as one candidate as likely as the likeliest of its
+    parts (the ranker learnt that a single line of several is not the tax, so each alone
+    scores low)."""
     parts = [c for c in _distinct(taxes)[:TOP_K + 2] if c is not None and c.value > 0
              and any(c.features.get(f, 0.0) > 0 for f in TAX_LABELS)
              and not _row_base(c)]
     gaps = {t.value - s.value - e for t in options["total"] if t is not None
             for s in options["subtotal"] if s is not None for e in {Decimal(0), extra}}
     out: list[Candidate] = []
+    for size in TAX_LINES_SUMMED:
+        for group in itertools.combinations(parts, size):
+            value = sum((c.value for c in group), Decimal(0))
+            if len({(c.page, c.line) for c in group}) < size or \
+                    not any(abs(value - g) <= CENT for g in gaps):
+                continue
+            a = group[0]
+            out.append(Candidate(field="tax", value=value,
+                                 text=" + ".join(c.text for c in group), page=a.page,
+                                 bbox=a.bbox, source=a.source, features=a.features,
+                                 score=max(c.score for c in group), label=a.label, line=a.line,
+                                 reasons=[f"the sum of {SUMMED_WORDS[size]} tax lines"]))
+    return out
+
+
+def _net_sums(nets: list[Candidate], options: Mapping[str, list[Candidate | None]],
+              extra: Decimal = Decimal(0)) -> list[Candidate]:
+    """Two nets printed per VAT rate ("TOTAL 6% SUPPLIES (EXCL. GST) 30.24", "TOTAL 0%
+    SUPPLIES 19.83") whose sum is the subtotal: each pair of the best subtotal candidates
+    whose label names a rate (`lab_rate`), on different lines, whose sum and a tax among the
+    options (that tax a VAT rate's share of one of them, or of their sum) make a total among
+    the options to the cent, as one candidate as likely as the likelier of the two."""
+    parts = [c for c in _distinct(nets)[:TOP_K + 2] if c is not None and c.value > 0
+             and c.features.get("lab_rate", 0.0) > 0 and not _net_parts(c)]
+    totals = [t.value for t in options["total"] if t is not None]
+    taxes = [t.value for t in options["tax"] if t is not None and t.value > 0]
+    out: list[Candidate] = []
     for a, b in itertools.combinations(parts, 2):
         value = a.value + b.value
-        if (a.page, a.line) == (b.page, b.line) or not any(abs(value - g) <= CENT for g in gaps):
+        if (a.page, a.line) == (b.page, b.line) or not any(
+                abs(value + tax + e - total) <= CENT and _vat_share(tax, (a.value, b.value, value))
+                for total in totals for tax in taxes for e in {Decimal(0), extra}):
             continue
-        out.append(Candidate(field="tax", value=value, text=f"{a.text} + {b.text}", page=a.page,
-                             bbox=a.bbox, source=a.source, features=a.features,
-                             score=max(a.score, b.score), label=a.label, line=a.line,
-                             reasons=["the sum of two tax lines"]))
+        first = a if a.score >= b.score else b
+        parts = {"net_part_a": float(a.value), "net_part_b": float(b.value)}
+        out.append(Candidate(field="subtotal", value=value, text=f"{a.text} + {b.text}",
+                             page=first.page, bbox=first.bbox, source=first.source,
+                             features={**first.features, **parts},
+                             score=max(a.score, b.score),
+                             label=first.label, line=first.line,
+                             reasons=["the sum of two nets printed per VAT rate"]))
     return out
 
 
@@ -311,6 +350,21 @@ def _left_on_row(left: Candidate, right: Candidate) -> bool:
     rx0, rtop, _, rbottom = right.bbox
     return left.page == right.page and lx1 <= rx0 + 1 and \
         rtop <= (ltop + lbottom) / 2 <= rbottom and ltop <= (rtop + rbottom) / 2 <= lbottom
+
+
+def _net_parts(cand: Any) -> tuple[Decimal, Decimal] | None:
+    """The two nets a summed subtotal (`_net_sums`) is made of, else None."""
+    features = getattr(cand, "features", None) or {}
+    if "net_part_a" not in features:
+        return None
+    return (Decimal(str(round(features["net_part_a"], 2))),
+            Decimal(str(round(features["net_part_b"], 2))))
+
+
+def _vat_share(tax: Decimal, bases: Sequence[Decimal]) -> bool:
+    """Whether `tax` is a VAT rate's share of one of `bases` (to the cent, as "vat" is)."""
+    return any(abs(tax - rate * base) <= CENT + base * Decimal("0.0005")
+               for base in bases for rate in VAT_RATES)
 
 
 def _row_base(cand: Candidate) -> bool:
@@ -351,17 +405,18 @@ def _coherent(chosen: Mapping[str, Candidate | None], extra: Decimal = Decimal(0
 def arithmetic_kind(chosen: Mapping[str, Any], items_sum: Decimal | None,
                     extra: Decimal = Decimal(0)) -> str | None:
     """How the amounts agree: "vat" (subtotal + tax = total, the tax a VAT rate's share of the
-    subtotal), "sum" (subtotal + tax = total otherwise), "included" (no subtotal, the tax a
-    VAT rate's share of the total that includes it), "items" (only the items' sum makes
-    the total or the subtotal: weaker, the items' sum equals many a subtotal), or None."""
+    subtotal, or of one of the nets per rate it sums: `_net_sums`), "sum" (subtotal + tax =
+    total otherwise), "included" (no subtotal, the tax a VAT rate's share of the total that
+    includes it), "items" (only the items' sum makes the total or the subtotal: weaker, the
+    items' sum equals many a subtotal), or None."""
     if not adds_up_to(chosen, items_sum, extra):
         return None
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if sub is None and tax is not None and total is not None and _included(total, tax):
         return "included"
-    if sub is not None and tax is not None and tax > 0 and any(
-            abs(tax - rate * sub) <= CENT + sub * Decimal("0.0005") for rate in VAT_RATES):
-        return "vat"
+    parts = _net_parts(chosen.get("subtotal"))
+    if sub is not None and tax is not None and tax > 0 and _vat_share(tax, parts or (sub,)):
+        return "vat"  # (of a subtotal summed of nets per rate: a VAT rate's share of one)
     return "sum" if sub is not None and tax is not None else "items"
 
 
@@ -379,8 +434,8 @@ def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
                extra: Decimal = Decimal(0)) -> bool:
     """Whether the amounts agree: subtotal + tax (+ `extra`: shipping less discounts) = total
     (without a tax, subtotal + a non-zero `extra`; without a subtotal, a tax that is a VAT
-    rate's share of the total including it), or to the cash rounding (a total in 5
-    cents within `CASH_ROUNDING` of the sum), or the items' sum makes the subtotal (with the
+    rate's share of the total including it), or to the cash rounding (a total in 5 cents a
+    few cents off the sum: `cash_rounded`), or the items' sum makes the subtotal (with the
     tax, the total) or the total."""
     total, sub, tax = (_value(chosen, n) for n in AMOUNTS)
     if total is None:
@@ -391,7 +446,8 @@ def adds_up_to(chosen: Mapping[str, Any], items_sum: Decimal | None,
         return True  # no tax printed: the subtotal and the charges make the total
     if sub is not None and tax is not None:
         off = min(abs(sub + tax - total), abs(sub + tax + extra - total))
-        return off <= CENT or (off <= CASH_ROUNDING and (total * 100) % 5 == 0)
+        return off <= CENT or cash_rounded(total, sub + tax) or \
+            cash_rounded(total, sub + tax + extra)
     if items_sum is not None:
         if abs(items_sum - total) <= CENT:
             return sub is None or abs(sub - total) <= CENT or \

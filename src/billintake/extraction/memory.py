@@ -17,8 +17,8 @@ that knowledge into the decision as features, never as an override.
   Confidences are the model's calibrations (isotonic, out of fold); amounts that do not add
   up stay capped. A shipping charge the rules left out may make the sum add up; three amounts
   that agree while the lines read do not leave the lines out (`lines_contradict`). The name
-  is the remembered one the page prints exactly (`printed_name`); one printed only nearly
-  stays below the gate.
+  is the remembered one the page prints exactly (`printed_name`), calibrated on the bills
+  so recognised and so printed (`name_key`); one printed only nearly stays below the gate.
 """
 
 from __future__ import annotations
@@ -420,13 +420,28 @@ def decide_with_memory(model: MemoryModel, ranker: Ranker | None, page: PageMode
     if "total" in scored and memory.field("total").spots:
         _amounts(model, ranker, scored, items_sum, extra, decision, memory, kind,
                  charges)
-    name_confidence = model.confidence(f"vendor_name:{recognition.method}", recognition.score)
     found = printed_name(page, memory.names)
     if found is not None:
         name, exact = found  # one printed only nearly: a variant (another branch?) or a slip
-        decision.vendor_name = (name, name_confidence if exact
-                                else min(name_confidence, UNRECONCILED_CAP))
+        confidence = name_confidence(model, recognition, exact)
+        decision.vendor_name = (name, confidence if exact
+                                else min(confidence, UNRECONCILED_CAP))
     return decision
+
+
+def name_key(method: str, exact: bool) -> str:
+    """The calibration of a remembered name: per recognition method, and apart where the page
+    prints the name exactly (a recognition the page's own print confirms)."""
+    return f"vendor_name:{method}" + (":printed" if exact else "")
+
+
+def name_confidence(model: MemoryModel, recognition: Recognition, exact: bool) -> float:
+    """The calibrated probability that the remembered name is the bill's (`name_key`; a
+    model without the printed calibration uses the method's)."""
+    key = name_key(recognition.method, exact)
+    if key not in model.calibrations:
+        key = name_key(recognition.method, False)
+    return model.confidence(key, recognition.score)
 
 
 # A remembered name counts as printed where a line spells it this closely (rapidfuzz
@@ -532,8 +547,8 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
 
 def _summed(cand: Candidate, scored: Sequence[tuple[Candidate, float, dict[str, float]]]
             ) -> tuple[Candidate, float, dict[str, float]]:
-    """A tax `combinations` made of two tax lines: its probability and features are those of
-    the line it stands on (`decide._tax_sums`)."""
+    """A tax `combinations` made of two or three tax lines: its probability and features are
+    those of the line it stands on (`decide._tax_sums`)."""
     line = next((item for item in scored if item[0].line == cand.line
                  and item[0].page == cand.page), None)
     return cand, cand.score, dict(line[2]) if line else {}

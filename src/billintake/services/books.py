@@ -66,7 +66,7 @@ from billintake.domain.errors import (
     ValidationFailed,
     validation_failed,
 )
-from billintake.domain.extracted import ExtractedBill, TaxLine
+from billintake.domain.extracted import ExtractedBill, TaxLine, cash_rounded
 from billintake.domain.kinds import BillKind, booking_kind, booking_sign
 from billintake.domain.model import (
     Account,
@@ -680,7 +680,8 @@ def _payment_reference(extracted: ExtractedBill) -> str | None:
 
 def charge_lines(extracted: ExtractedBill, items: list[LineInput]) -> list[LineInput]:
     """Shipping and a discount as lines of their own, as printed, when the items leave them
-    out: only when the items plus these (and the tax) then add up to the total exactly."""
+    out: only when the items plus these (and the tax) then add up to the total exactly; else
+    a cash rounding (the total rounded to 5 cents, `cash_rounded`) as a line of its own."""
     total, tax = extracted.value("total"), extracted.value("tax") or Decimal(0)
     items_total = sum((item.amount for item in items), Decimal(0))
     if not items or total is None or items_total + tax == total:
@@ -691,6 +692,8 @@ def charge_lines(extracted: ExtractedBill, items: list[LineInput]) -> list[LineI
     for chosen in (charges, charges[:1], charges[1:]):
         if chosen and items_total + sum(c.amount for c in chosen) + tax == total:
             return chosen
+    if cash_rounded(total, items_total + tax):
+        return [LineInput(description="Cash rounding", amount=total - items_total - tax)]
     return []
 
 
