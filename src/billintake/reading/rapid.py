@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from billintake.domain.errors import OcrTimeout, UnreadableDocument
-from billintake.reading import ppocr_graph, preprocess
+from billintake.reading import ppocr_graph
 from billintake.reading.document import Word
 from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
 
@@ -31,11 +31,11 @@ _LOCK = threading.Lock()  # one ONNX session is not to be run from two threads a
 _BOX_THRESHOLD = 0.5
 _TEXT_SCORE = 0.5
 _MAX_SIDE = 2000  # longer images are scaled down to this for detection and recognition
-# The detector reads a copy scaled so lines of text stand this tall (never enlarged, and
-# never below `_DET_MIN_SIDE` on its long side): on the real receipts it found the same
-# lines as at full size, in about half the time (bench/speed.py).
-_DET_LINE_PX = 16
-_DET_MIN_SIDE = 320
+# The detector reads the page as RapidOCR prepares it (at most `_MAX_SIDE`), rounded to
+# multiples of 32. (A copy scaled so lines stand 16 px tall, meant to halve its time, was never
+# in effect: RapidOCR 1.4.4 ignores the side limit it was given. Put in effect, it saved 0.1 s
+# CPU of 0.5 per receipt and changed the text of 6 of 8 receipts, cutting first letters off
+# lines; at 24 or 32 px it saved nothing. bench/speed.py, #12.)
 # Lines `auto` reads first to judge the print (`engines.clean_print`)
 _PROBE_LINES = 12
 # A page is upside down when at least this many of the probe's lines, and more than this
@@ -134,9 +134,8 @@ class DetectedLines:
 
 
 def detect(image: Image.Image, deadline: float) -> DetectedLines:
-    """The page's text lines, found on a copy scaled so its lines of text stand about
-    `_DET_LINE_PX` tall (the detector needs no more; its time grows with the pixels).
-    The lines are read from the image as RapidOCR prepares it (at most `_MAX_SIDE`)."""
+    """The page's text lines, found on the image as RapidOCR prepares it (at most
+    `_MAX_SIDE`); the lines are read from that image."""
     if time.monotonic() >= deadline:
         raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
     grey = np.asarray(image.convert("L"), dtype=np.uint8)
@@ -144,12 +143,10 @@ def detect(image: Image.Image, deadline: float) -> DetectedLines:
     prepared, ratio_h, ratio_w = engine.preprocess(
         np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2)))
     prepared, record = engine.maybe_add_letterbox(prepared, {})
-    height = preprocess.text_line_height(Image.fromarray(prepared[:, :, 0]))
-    factor = min(1.0, _DET_LINE_PX / height) if height else 1.0
     with _LOCK:
         detector = engine.text_det
-        detector.limit_type, detector.limit_side_len = "max", max(
-            _DET_MIN_SIDE, round(max(prepared.shape[:2]) * factor))
+        # "max": the image is never enlarged (RapidOCR's default, "min", enlarges it to 736)
+        detector.limit_type = "max"
         detector.postprocess_op.box_thresh = _BOX_THRESHOLD
         try:
             boxes, _ = engine.auto_text_det(prepared)
