@@ -23,8 +23,9 @@ a sample of lines predicts its confidence on the page (40 real receipts 0.54–0
 generated scans 0.89–0.96; see `SAMPLE_TRUSTED`), at a small part of its time, so on a
 receipt only RapidOCR reads the page (in bench/realsets.py --cv every receipt page still
 ends with RapidOCR's reading, as before). Measured side by side (bench/speed.py, 8 receipts,
-CPU with children, one thread each, a busy machine): auto 2.5 s against 0.71 s for the
-command (3.5×; before this choice and rapid.py's faster settings 5.3 s against 0.88 s, 6.1×);
+CPU with children, one thread each, a busy machine): auto 1.55 s against 0.53 s for the
+command (2.9×; with PP-OCR's models as shipped 2.26 s against 0.53 s, 4.3×, and before this
+choice and rapid.py's faster settings 5.3 s against 0.88 s, 6.1×; `ppocr_graph.py`);
 cross-validated on the 80 receipts vendor / date / total 88.8 / 93.8 / 90.0 % against
 81.2 / 92.5 / 92.5 % before (the true total in the text of 79 of 80 either way).
 

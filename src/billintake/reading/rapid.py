@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from billintake.domain.errors import OcrTimeout, UnreadableDocument
-from billintake.reading import preprocess
+from billintake.reading import ppocr_graph
 from billintake.reading.document import Word
 from billintake.reading.wordfix import as_letters, as_number, is_noise_word, unglued
 
@@ -31,11 +31,11 @@ _LOCK = threading.Lock()  # one ONNX session is not to be run from two threads a
 _BOX_THRESHOLD = 0.5
 _TEXT_SCORE = 0.5
 _MAX_SIDE = 2000  # longer images are scaled down to this for detection and recognition
-# The detector reads a copy scaled so lines of text stand this tall (never enlarged, and
-# never below `_DET_MIN_SIDE` on its long side): on the real receipts it found the same
-# lines as at full size, in about half the time (bench/speed.py).
-_DET_LINE_PX = 16
-_DET_MIN_SIDE = 320
+# The detector reads the page as RapidOCR prepares it (at most `_MAX_SIDE`), rounded to
+# multiples of 32. (A copy scaled so lines stand 16 px tall, meant to halve its time, was never
+# in effect: RapidOCR 1.4.4 ignores the side limit it was given. Put in effect, it saved 0.1 s
+# CPU of 0.5 per receipt and changed the text of 6 of 8 receipts, cutting first letters off
+# lines; at 24 or 32 px it saved nothing. bench/speed.py, #12.)
 # Lines `auto` reads first to judge the print (`engines.clean_print`)
 _PROBE_LINES = 12
 # A page is upside down when at least this many of the probe's lines, and more than this
@@ -134,9 +134,8 @@ class DetectedLines:
 
 
 def detect(image: Image.Image, deadline: float) -> DetectedLines:
-    """The page's text lines, found on a copy scaled so its lines of text stand about
-    `_DET_LINE_PX` tall (the detector needs no more; its time grows with the pixels).
-    The lines are read from the image as RapidOCR prepares it (at most `_MAX_SIDE`)."""
+    """The page's text lines, found on the image as RapidOCR prepares it (at most
+    `_MAX_SIDE`); the lines are read from that image."""
     if time.monotonic() >= deadline:
         raise OcrTimeout("OCR of a page took longer than the per-page time limit.")
     grey = np.asarray(image.convert("L"), dtype=np.uint8)
@@ -144,12 +143,10 @@ def detect(image: Image.Image, deadline: float) -> DetectedLines:
     prepared, ratio_h, ratio_w = engine.preprocess(
         np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2)))
     prepared, record = engine.maybe_add_letterbox(prepared, {})
-    height = preprocess.text_line_height(Image.fromarray(prepared[:, :, 0]))
-    factor = min(1.0, _DET_LINE_PX / height) if height else 1.0
     with _LOCK:
         detector = engine.text_det
-        detector.limit_type, detector.limit_side_len = "max", max(
-            _DET_MIN_SIDE, round(max(prepared.shape[:2]) * factor))
+        # "max": the image is never enlarged (RapidOCR's default, "min", enlarges it to 736)
+        detector.limit_type = "max"
         detector.postprocess_op.box_thresh = _BOX_THRESHOLD
         try:
             boxes, _ = engine.auto_text_det(prepared)
@@ -267,10 +264,40 @@ def bundled_models() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _engine() -> Any:
-    """The RapidOCR pipeline, built once per process (about half a second)."""
-    bundled_models()
+    """The RapidOCR pipeline, built once per process (about half a second), its detector and
+    recogniser running the lean graphs (`ppocr_graph`) in our own sessions (`_session`)."""
+    det, cls, rec = bundled_models()
     from rapidocr_onnxruntime import RapidOCR
 
     # rec_img_shape's width 48 (not 320): a line is read at its own width, not padded
-    return RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=1,
-                    max_side_len=_MAX_SIDE, rec_img_shape=[3, 48, 48])
+    engine = RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=1,
+                      max_side_len=_MAX_SIDE, rec_img_shape=[3, 48, 48])
+    cache = _model_cache()
+    engine.text_det.infer.session = _session(ppocr_graph.lean_model(det, cache))
+    engine.text_cls.infer.session = _session(cls)
+    engine.text_rec.session.session = _session(ppocr_graph.lean_model(rec, cache))
+    return engine
+
+
+def _model_cache() -> Path:
+    """Where the lean model files are kept: `models/ppocr` in the data folder."""
+    from billintake.settings import get_settings
+
+    return get_settings().data_dir / "models" / "ppocr"
+
+
+def _session(path: Path) -> Any:
+    """An ONNX Runtime session on one thread, all graph optimisations, with the memory arena
+    (RapidOCR turns it off: without it each detection allocates its large buffers anew, 0.8 s
+    against 0.5 s per receipt on one thread, bench/speed.py)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 4
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = _THREADS
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = True
+    return ort.InferenceSession(str(path), sess_options=options,
+                                providers=["CPUExecutionProvider"])
