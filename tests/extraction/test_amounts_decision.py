@@ -194,6 +194,14 @@ def test_amounts_that_agree_vouch_for_no_total_the_page_contradicts() -> None:
     assert chosen[0]["total"].value == D("27.45")
 
 
+def taxed(value: str, line: int) -> Candidate:
+    """A tax candidate with a tax label, on its own line."""
+    found = cand("tax", value, 0.1)
+    found.features["lab_tax"] = 1.0
+    found.line = line
+    return found
+
+
 def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
     """Subtotal 100 and delivery 4.95 make the total 104.95 with no tax printed; with a
     discount of 15, two tax lines (30 and 10) make the tax only with the discount counted."""
@@ -208,12 +216,6 @@ def test_charges_count_where_no_tax_is_printed_and_in_two_tax_lines() -> None:
                for chosen, kind, _ in combinations(discounted, None, D("-0.05")))
     assert not any(chosen["total"] is not None and chosen["subtotal"] is not None
                    for chosen, _, _ in combinations(discounted, None))
-
-    def taxed(value: str, line: int) -> Candidate:
-        found = cand("tax", value, 0.1)
-        found.features["lab_tax"] = 1.0
-        found.line = line
-        return found
 
     order = {"total": [cand("total", "145.00", 0.9)],
              "subtotal": [cand("subtotal", "120.00", 0.9)],
@@ -290,12 +292,6 @@ def test_three_tax_lines_make_the_tax() -> None:
     """A bill of three VAT rates (20 %, 10 %, 5.5 %) prints three tax lines: their sum, and
     no pair of them, completes the subtotal to the total; lines apart from the tax's do not
     count (one line's two amounts are not two rates)."""
-    def taxed(value: str, line: int) -> Candidate:
-        found = cand("tax", value, 0.1)
-        found.features["lab_tax"] = 1.0
-        found.line = line
-        return found
-
     order = {"total": [cand("total", "5736.91", 0.9)],
              "subtotal": [cand("subtotal", "5283.98", 0.9)],
              "tax": [taxed("174.95", 1), taxed("78.83", 2), taxed("199.15", 3)]}
