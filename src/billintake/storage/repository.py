@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Select, bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from billintake.domain.model import (
 from billintake.domain.people import ApiKey
 from billintake.domain.text import to_ascii
 
+from .key_cache import API_KEYS
 from .scope import OrganizationScope
 from .secrets import SecretBox, SecretKeyError
 from .tables import (
@@ -62,6 +63,12 @@ API_KEY_PREFIX = "bik_"
 def hash_api_key(key: str) -> str:
     """API keys are 256-bit random tokens, so one SHA-256 is a sound one-way hash for them."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def cached_organization(key: str) -> Organization | None:
+    """The organization of a key looked up with `cache_s` lately, without the database
+    (None: not in the cache, look it up)."""
+    return API_KEYS.get(hash_api_key(key))
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -132,11 +139,25 @@ class Directory:
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
             self.session.flush()
+            # this process's key cache forgets it now and once the revocation is committed
+            # (a request between the two would otherwise cache the key as still valid)
+            key_hash = row.key_hash
+            API_KEYS.forget(key_hash)
+            event.listen(self.session, "after_commit", lambda _s: API_KEYS.forget(key_hash),
+                         once=True)
         return ApiKey.model_validate(_row_dict(row, exclude=("key_hash",)))
 
-    def organization_for_key(self, key: str) -> Organization | None:
-        row = self.session.scalar(_ORGANIZATION_FOR_KEY, {"key_hash": hash_api_key(key)})
-        return None if row is None else Organization.model_validate(_row_dict(row))
+    def organization_for_key(self, key: str, *, cache_s: float = 0.0) -> Organization | None:
+        """The organization of an active key; `cache_s` > 0 keeps the answer in this process's
+        key cache (`key_cache`) for that long, and `cached_organization` reads it."""
+        key_hash = hash_api_key(key)
+        ticket = API_KEYS.ticket()
+        row = self.session.scalar(_ORGANIZATION_FOR_KEY, {"key_hash": key_hash})
+        if row is None:
+            return None
+        org = Organization.model_validate(_row_dict(row))
+        API_KEYS.put(key_hash, org, cache_s, ticket)
+        return org
 
     def get_organization(self, organization_id: str) -> Organization:
         row = self.session.get(OrganizationRow, organization_id)
