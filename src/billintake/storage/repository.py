@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select, bindparam, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,15 +81,17 @@ _Model = TypeVar("_Model", bound=BaseModel)
 _ORGANIZATION_FOR_KEY = (
     select(OrganizationRow).join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
     .where(ApiKeyRow.key_hash == bindparam("key_hash"), ApiKeyRow.revoked_at.is_(None)))
+# Core statements, run on the session's connection: no ORM objects to build for a row
 _JOB_BY_DOCUMENT = (
-    select(IngestJobRow)
+    select(IngestJobRow.__table__)
     .where(IngestJobRow.organization_id == bindparam("organization_id"),
            IngestJobRow.document_sha256 == bindparam("sha256"))
     .order_by(IngestJobRow.created_at).limit(1))
-_DOCUMENT_RECORDED = select(DocumentRow.sha256).where(
-    DocumentRow.organization_id == bindparam("organization_id"),
-    DocumentRow.sha256 == bindparam("sha256"))
-_INSERT_DOCUMENT = insert(DocumentRow.__table__)
+# a document already recorded (the same file, e.g. its job deleted) is kept as it is
+_INSERT_DOCUMENT_IF_NEW = {
+    "sqlite": sqlite_insert(DocumentRow.__table__).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(DocumentRow.__table__).on_conflict_do_nothing(),
+}
 _INSERT_JOB = insert(IngestJobRow.__table__)
 
 LEASE_COLUMNS = ("lease_owner", "lease_until")  # a job's lease is the queue's, not the job's
@@ -414,27 +418,28 @@ class Repository(OrganizationScope):
     def add_received(self, document: Document, job: IngestJob, *,
                      held_by: tuple[str, datetime] | None = None) -> IngestJob:
         """Record a received file: its document (unless recorded already) and its new job,
-        with plain INSERTs and no flush of their own (the request path's one short write).
+        with two plain INSERTs on the session's connection (the request path's one short
+        write).
         `held_by` (holder, until): the job is written already leased to the dispatcher that
         will queue it. A concurrent writer of the same file fails the commit (IntegrityError)."""
         self._check_org(document)
         self._check_org(job)
-        recorded = self.session.execute(_DOCUMENT_RECORDED, {
-            "organization_id": self.organization_id, "sha256": document.sha256}).first()
-        if recorded is None:
-            self.session.execute(_INSERT_DOCUMENT, document.model_dump())
+        connection = self.session.connection()
+        connection.execute(_INSERT_DOCUMENT_IF_NEW[connection.dialect.name],
+                           document.model_dump())
         values = _job_row(job)
         values["lease_owner"], values["lease_until"] = held_by or (None, None)
-        self.session.execute(_INSERT_JOB, values)
+        connection.execute(_INSERT_JOB, values)
         return job
 
     def get_job(self, job_id: str) -> IngestJob:
         return _job(self._get(IngestJobRow, job_id, "job"))
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
-        row = self.session.scalar(_JOB_BY_DOCUMENT, {"organization_id": self.organization_id,
-                                                     "sha256": sha256})
-        return None if row is None else _job(row)
+        row = self.session.connection().execute(_JOB_BY_DOCUMENT, {
+            "organization_id": self.organization_id, "sha256": sha256}).mappings().first()
+        return None if row is None else IngestJob.model_validate(
+            {key: value for key, value in row.items() if key not in LEASE_COLUMNS})
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
                   offset: int = 0) -> list[IngestJob]:
