@@ -34,8 +34,12 @@ class OriginalsStore:
         target = self.path(digest)
         if target.exists():
             return digest
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        except FileNotFoundError:  # the first file of its folder: make the folders (once)
+            for folder in (target.parent.parent, target.parent):  # <aa>, then <aa>/<bb>
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
