@@ -63,3 +63,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=routes_pages.STATIC_DIR), name="static")
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `billintake serve` runs it: the objects of its start frozen for the garbage
+    collector once it has started (`routes_intake.freeze_startup_objects`)."""
+    app = create_app()
+    app.state.freeze_gc = True
+    return app
