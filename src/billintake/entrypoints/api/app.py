@@ -66,8 +66,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 
 def create_served_app() -> FastAPI:
-    """The app as `billintake serve` runs it: the objects of its start frozen for the garbage
-    collector once it has started (`routes_intake.freeze_startup_objects`)."""
+    """The app as `billintake serve` runs it: at its start, its worker processes are started
+    and the objects of its start frozen for the garbage collector (`routes_intake.lifespan`)."""
     app = create_app()
-    app.state.freeze_gc = True
+    app.state.serving = True
     return app

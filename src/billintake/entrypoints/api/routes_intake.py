@@ -49,7 +49,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         else:
             if count:
                 log.info("resubmitted %d unfinished jobs", count)
-    if getattr(app.state, "freeze_gc", False):
+    if getattr(app.state, "serving", False):
+        # a serving process: its workers start now, not on the first upload, then the
+        # objects of its start are frozen
+        start = getattr(dispatcher, "start", None)
+        if start is not None:
+            await run_in_threadpool(start)
         freeze_startup_objects()
     try:
         yield
@@ -66,7 +71,7 @@ def freeze_startup_objects() -> None:
     """Move every object made so far (modules, the app, its schemas: some 200,000) out of the
     cyclic garbage collector's reach: a full collection, which stops every request while it
     runs, would otherwise walk them all (250 ms on a busy 2-core machine). For a serving
-    process only, once it has started (`app.state.freeze_gc`)."""
+    process only, once it has started (`app.state.serving`)."""
     gc.collect()
     gc.freeze()
 
