@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # runs out and any running process takes the job again (after at most this long)
     job_lease_s: float = Field(default=60.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)  # runs lost (worker killed), then failed
+    # a server keeps the organization of an API key it saw lately for this long, so a request
+    # does not read the database for its key; a key revoked by another process (`billintake
+    # key revoke`) stops working within it (at once in the process that revoked it); 0: no cache
+    api_key_cache_s: float = Field(default=5.0, ge=0)
 
     # secrets at rest (see storage.secrets): Fernet keys, comma-separated, the first one
     # encrypts; else the key file (default <data dir>/secret.key, created 0600)

@@ -38,3 +38,12 @@ def test_an_existing_original_is_never_overwritten(tmp_path: Path) -> None:
     assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
     assert not os.access(store.path(digest), os.W_OK) or os.geteuid() == 0
     assert store.path(digest).stat().st_mode & 0o222 == 0  # read-only on disk
+
+
+def test_folders_are_made_private_as_their_first_file_arrives(tmp_path: Path) -> None:
+    store = OriginalsStore(tmp_path / "originals")
+    digest = store.put(b"%PDF-1.7 first")
+    folder = store.path(digest).parent
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert folder.parent.stat().st_mode & 0o777 == 0o700
+    assert store.read(digest) == b"%PDF-1.7 first"

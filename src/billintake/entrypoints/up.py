@@ -119,6 +119,7 @@ class Service:
         app = create_app(runtime=self.runtime)
         app.state.dispatcher = self.dispatcher
         app.state.owns_dispatcher = False  # `up` closes it after the other intakes
+        app.state.serving = True  # workers started and startup objects frozen (routes_intake)
         config = uvicorn.Config(app, host=self.host, port=self.port, log_config=None,
                                 lifespan="on")
         log.info("serving the API and web page on http://%s:%s", self.host, self.port)

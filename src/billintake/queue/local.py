@@ -70,6 +70,10 @@ def _init_worker(settings_values: dict[str, Any], parent_pid: int, handoff: Any)
     _worker_handoff = Handoff(handoff)
 
 
+def _ready() -> None:
+    """A job that does nothing: submitted to start the worker processes."""
+
+
 def _run_in_worker(organization_id: str, job_id: str, owner: str) -> str:
     assert _worker_runtime is not None, "worker process not initialised"
     return _run_and_release(_worker_runtime, organization_id, job_id, owner,
@@ -128,6 +132,18 @@ class LocalDispatcher:
                                                     thread_name_prefix="billintake-job",
                                                     initializer=lower_thread_priority)
         return self._executor
+
+    def start(self) -> None:
+        """Start the pool and its worker processes now (they import the pipeline and load the
+        models at the lowest priority), not on the first job: a serving process does so at its
+        start, so its first requests do not wait while the pool starts."""
+        self._keeper.start()
+        with self._lock:
+            pool = self._pool()
+            if self.mode == "process":
+                for _ in range(self.workers):  # each submit while none is idle starts one
+                    pool.submit(_ready)
+                self._lower_new_workers()
 
     def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
         """Take the job (its lease, unless `held` already) and queue it; a job another live

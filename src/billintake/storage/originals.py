@@ -9,10 +9,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from billintake.domain.errors import NotFound
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _make_private_folder(folder: Path) -> None:
+    """`<aa>/<bb>` and, the first time, `<aa>` too, each 0700 (mkdir's `parents` would make
+    the upper one with the default mode)."""
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except FileNotFoundError:
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
 
 
 def sha256_of(data: bytes) -> str:
@@ -24,7 +37,7 @@ class OriginalsStore:
         self.root = Path(root)
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not _SHA256.fullmatch(sha256):
             raise NotFound(f"no original with id {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -34,8 +47,11 @@ class OriginalsStore:
         target = self.path(digest)
         if target.exists():
             return digest
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        except FileNotFoundError:  # the first file of its folder: make the folder (once)
+            _make_private_folder(target.parent)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -15,7 +15,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Select, bindparam, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,7 @@ from billintake.domain.model import (
 from billintake.domain.people import ApiKey
 from billintake.domain.text import to_ascii
 
+from .key_cache import API_KEYS
 from .scope import OrganizationScope
 from .secrets import SecretBox, SecretKeyError
 from .tables import (
@@ -64,6 +67,12 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def cached_organization(key: str) -> Organization | None:
+    """The organization of a key looked up with `cache_s` lately, without the database
+    (None: not in the cache, look it up)."""
+    return API_KEYS.get(hash_api_key(key))
+
+
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -72,15 +81,17 @@ _Model = TypeVar("_Model", bound=BaseModel)
 _ORGANIZATION_FOR_KEY = (
     select(OrganizationRow).join(ApiKeyRow, ApiKeyRow.organization_id == OrganizationRow.id)
     .where(ApiKeyRow.key_hash == bindparam("key_hash"), ApiKeyRow.revoked_at.is_(None)))
+# Core statements, run on the session's connection: no ORM objects to build for a row
 _JOB_BY_DOCUMENT = (
-    select(IngestJobRow)
+    select(IngestJobRow.__table__)
     .where(IngestJobRow.organization_id == bindparam("organization_id"),
            IngestJobRow.document_sha256 == bindparam("sha256"))
     .order_by(IngestJobRow.created_at).limit(1))
-_DOCUMENT_RECORDED = select(DocumentRow.sha256).where(
-    DocumentRow.organization_id == bindparam("organization_id"),
-    DocumentRow.sha256 == bindparam("sha256"))
-_INSERT_DOCUMENT = insert(DocumentRow.__table__)
+# a document already recorded (the same file, e.g. its job deleted) is kept as it is
+_INSERT_DOCUMENT_IF_NEW = {
+    "sqlite": sqlite_insert(DocumentRow.__table__).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(DocumentRow.__table__).on_conflict_do_nothing(),
+}
 _INSERT_JOB = insert(IngestJobRow.__table__)
 
 LEASE_COLUMNS = ("lease_owner", "lease_until")  # a job's lease is the queue's, not the job's
@@ -132,11 +143,25 @@ class Directory:
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
             self.session.flush()
+            # this process's key cache forgets it now and once the revocation is committed
+            # (a request between the two would otherwise cache the key as still valid)
+            key_hash = row.key_hash
+            API_KEYS.forget(key_hash)
+            event.listen(self.session, "after_commit", lambda _s: API_KEYS.forget(key_hash),
+                         once=True)
         return ApiKey.model_validate(_row_dict(row, exclude=("key_hash",)))
 
-    def organization_for_key(self, key: str) -> Organization | None:
-        row = self.session.scalar(_ORGANIZATION_FOR_KEY, {"key_hash": hash_api_key(key)})
-        return None if row is None else Organization.model_validate(_row_dict(row))
+    def organization_for_key(self, key: str, *, cache_s: float = 0.0) -> Organization | None:
+        """The organization of an active key; `cache_s` > 0 keeps the answer in this process's
+        key cache (`key_cache`) for that long, and `cached_organization` reads it."""
+        key_hash = hash_api_key(key)
+        ticket = API_KEYS.ticket()
+        row = self.session.scalar(_ORGANIZATION_FOR_KEY, {"key_hash": key_hash})
+        if row is None:
+            return None
+        org = Organization.model_validate(_row_dict(row))
+        API_KEYS.put(key_hash, org, cache_s, ticket)
+        return org
 
     def get_organization(self, organization_id: str) -> Organization:
         row = self.session.get(OrganizationRow, organization_id)
@@ -393,27 +418,28 @@ class Repository(OrganizationScope):
     def add_received(self, document: Document, job: IngestJob, *,
                      held_by: tuple[str, datetime] | None = None) -> IngestJob:
         """Record a received file: its document (unless recorded already) and its new job,
-        with plain INSERTs and no flush of their own (the request path's one short write).
+        with two plain INSERTs on the session's connection (the request path's one short
+        write).
         `held_by` (holder, until): the job is written already leased to the dispatcher that
         will queue it. A concurrent writer of the same file fails the commit (IntegrityError)."""
         self._check_org(document)
         self._check_org(job)
-        recorded = self.session.execute(_DOCUMENT_RECORDED, {
-            "organization_id": self.organization_id, "sha256": document.sha256}).first()
-        if recorded is None:
-            self.session.execute(_INSERT_DOCUMENT, document.model_dump())
+        connection = self.session.connection()
+        connection.execute(_INSERT_DOCUMENT_IF_NEW[connection.dialect.name],
+                           document.model_dump())
         values = _job_row(job)
         values["lease_owner"], values["lease_until"] = held_by or (None, None)
-        self.session.execute(_INSERT_JOB, values)
+        connection.execute(_INSERT_JOB, values)
         return job
 
     def get_job(self, job_id: str) -> IngestJob:
         return _job(self._get(IngestJobRow, job_id, "job"))
 
     def find_job_by_document(self, sha256: str) -> IngestJob | None:
-        row = self.session.scalar(_JOB_BY_DOCUMENT, {"organization_id": self.organization_id,
-                                                     "sha256": sha256})
-        return None if row is None else _job(row)
+        row = self.session.connection().execute(_JOB_BY_DOCUMENT, {
+            "organization_id": self.organization_id, "sha256": sha256}).mappings().first()
+        return None if row is None else IngestJob.model_validate(
+            {key: value for key, value in row.items() if key not in LEASE_COLUMNS})
 
     def list_jobs(self, *, status: JobStatus | None = None, limit: int = 100,
                   offset: int = 0) -> list[IngestJob]:

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from billintake.bootstrap import Runtime
 from billintake.domain.model import Vendor
 from billintake.entrypoints.api.app import create_app
+from billintake.settings import Settings
 
 
 @pytest.fixture
@@ -69,3 +70,52 @@ def test_other_organizations_objects_are_404_never_their_data(client: TestClient
     assert response.status_code == 404
     assert "secret" not in response.text
     assert response.json()["error"] == "not_found"
+
+
+def _revoke_behind_the_servers_back(runtime: Runtime, key: str) -> None:
+    """Revoke as another process would (its own connection, not this process's Directory)."""
+    from billintake.storage.repository import hash_api_key
+
+    with runtime.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP "
+                             "WHERE key_hash = ?", (hash_api_key(key),))
+
+
+def test_a_key_revoked_in_this_process_is_refused_at_once(client: TestClient,
+                                                          runtime: Runtime) -> None:
+    with runtime.directory() as directory:
+        org, key = directory.create_organization("Revoked here")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/me", headers=headers).status_code == 200  # now in the key cache
+    with runtime.directory() as directory:
+        [listed] = directory.list_api_keys(org.id)
+        directory.revoke_api_key(org.id, listed.id)
+    assert client.get("/me", headers=headers).status_code == 401
+
+
+def test_a_key_revoked_elsewhere_is_refused_once_its_cache_entry_ends(
+        settings: Settings) -> None:
+    import time
+
+    runtime = Runtime.from_settings(settings.model_copy(update={"api_key_cache_s": 0.3}))
+    with runtime.directory() as directory:
+        _org, key = directory.create_organization("Revoked elsewhere")
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(runtime=runtime)) as client:
+        assert client.get("/me", headers=headers).status_code == 200
+        _revoke_behind_the_servers_back(runtime, key)
+        time.sleep(0.4)
+        assert client.get("/me", headers=headers).status_code == 401
+    runtime.close()
+
+
+def test_without_a_key_cache_a_revocation_elsewhere_holds_at_once(settings: Settings) -> None:
+    runtime = Runtime.from_settings(settings.model_copy(update={"api_key_cache_s": 0.0}))
+    with runtime.directory() as directory:
+        _org, key = directory.create_organization("No cache")
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(runtime=runtime)) as client:
+        assert client.get("/me", headers=headers).status_code == 200
+        _revoke_behind_the_servers_back(runtime, key)
+        assert client.get("/me", headers=headers).status_code == 401
+    runtime.close()

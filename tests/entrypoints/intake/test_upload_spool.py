@@ -63,3 +63,11 @@ def test_the_request_wide_budget_stops_the_stream(tmp_path: Path) -> None:
               max_total_bytes=5 * FILE_BYTES)
     with pytest.raises(TooLarge, match="at most 3"):
         _read(4, 100_000, tmp_path, max_file_bytes=FILE_BYTES, max_files=3)
+
+
+def test_the_spool_folder_is_made_private_when_the_first_file_spills_over(tmp_path: Path) -> None:
+    spool = tmp_path / "not-yet" / "spool"
+    files = _read(1, FILE_BYTES, spool, max_file_bytes=FILE_BYTES * 2, max_files=1)
+    with upload_files(files):
+        assert files[0].spool.on_disk and spool.is_dir()
+        assert spool.stat().st_mode & 0o777 == 0o700

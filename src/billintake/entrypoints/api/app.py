@@ -63,3 +63,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=routes_pages.STATIC_DIR), name="static")
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `billintake serve` runs it: at its start, its worker processes are started
+    and the objects of its start frozen for the garbage collector (`routes_intake.lifespan`)."""
+    app = create_app()
+    app.state.serving = True
+    return app

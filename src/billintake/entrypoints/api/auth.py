@@ -16,13 +16,14 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import Forbidden, Unauthorized
 from billintake.domain.model import Organization
 from billintake.domain.people import LoginSession
 from billintake.services import people
-from billintake.storage.repository import Repository
+from billintake.storage.repository import Repository, cached_organization
 
 SESSION_COOKIE = "billintake_session"
 API_KEY_SHOWN = 10  # the characters of a key stored as its prefix (storage.repository)
@@ -81,17 +82,29 @@ def check_csrf(request: Request, session: LoginSession) -> None:
                         "GET /auth/session gives")
 
 
-def current_caller(request: Request,
-                   runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caller:
+async def current_caller(request: Request,
+                         runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caller:
+    """The caller; a key seen lately is resolved from memory, with no thread hop and no query
+    (`api_key_cache_s`); anything else is looked up in a thread."""
     key = _key_from(request)
     if key:
-        with runtime.directory() as directory:
-            org = directory.organization_for_key(key)
+        org = cached_organization(key)
+        if org is None:
+            org = await run_in_threadpool(_organization_for_key, runtime, key)
         if org is None:
             raise Unauthorized("invalid or revoked API key")
         return Caller(org, key_prefix=key[:API_KEY_SHOWN])
     if request.cookies.get(SESSION_COOKIE) is None:
         raise Unauthorized(NO_KEY)
+    return await run_in_threadpool(_signed_in_caller, request, runtime)
+
+
+def _organization_for_key(runtime: Runtime, key: str) -> Organization | None:
+    with runtime.directory() as directory:
+        return directory.organization_for_key(key, cache_s=runtime.settings.api_key_cache_s)
+
+
+def _signed_in_caller(request: Request, runtime: Runtime) -> Caller:
     session = signed_in(request, runtime)
     if session is None:
         raise Unauthorized("the session has ended: sign in again")

@@ -12,6 +12,7 @@ from billintake.domain.errors import ValidationFailed
 from billintake.entrypoints.cli.common import OrgOption, acting_for, group, user_errors
 from billintake.entrypoints.cli.output import JsonOption, emit
 from billintake.services import people
+from billintake.settings import get_settings
 from billintake.storage.repository import Directory
 
 commands = typer.Typer()
@@ -103,7 +104,9 @@ def key_create(org: str | None = OrgOption) -> None:
 def key_revoke(key_id: str = typer.Argument(..., help="the key's id, or its first "
                                             "characters as `key list` shows them"),
                org: str | None = OrgOption) -> None:
-    """Revoke a key by its id (or its first characters, as `key list` shows them)."""
+    """Revoke a key by its id (or its first characters, as `key list` shows them). A server
+    already running refuses it within BILLINTAKE_API_KEY_CACHE_S (5 s)."""
     with _keys(org) as (directory, organization_id):
         key = directory.revoke_api_key(organization_id, key_id.rstrip("…"))
-    typer.echo(f"key {key.id} ({key.prefix}…) revoked")
+    typer.echo(f"key {key.id} ({key.prefix}…) revoked (a running server refuses it within "
+               f"{get_settings().api_key_cache_s:g} s)")

@@ -54,7 +54,7 @@ def serve(
     settings = get_settings()
     configure_logging(settings.log_level)
     route_uvicorn_logs()
-    uvicorn.run("billintake.entrypoints.api.app:create_app", factory=True, log_config=None,
+    uvicorn.run("billintake.entrypoints.api.app:create_served_app", factory=True, log_config=None,
                 host=host or settings.host, port=port or settings.port)
 
 

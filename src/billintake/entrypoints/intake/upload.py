@@ -41,13 +41,22 @@ class Spool:
 
     def write(self, data: bytes) -> None:
         if self._file is None and len(self._memory) + len(data) > SPOOL_IN_MEMORY:
-            self._file = tempfile.TemporaryFile(dir=self._directory)  # noqa: SIM115
+            self._file = self._new_file()
             self._file.write(self._memory)
             self._memory = bytearray()
         if self._file is not None:
             self._file.write(data)
         else:
             self._memory += data
+
+    def _new_file(self) -> IO[bytes]:
+        try:
+            return tempfile.TemporaryFile(dir=self._directory)
+        except FileNotFoundError:  # the first file to spill over: make the folder (0700)
+            if self._directory is None:
+                raise
+            self._directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return tempfile.TemporaryFile(dir=self._directory)
 
     def read(self) -> bytes:
         if self._file is None:
@@ -108,8 +117,6 @@ async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
     boundary = options.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
         raise ValidationFailed("send the files as multipart/form-data (field name 'files')")
-    if spool_dir is not None:
-        spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     files: list[UploadedFile] = []
     part = _Part()
     header_field: list[bytes] = []
