@@ -179,6 +179,21 @@ def test_a_total_the_pages_arithmetic_contradicts_is_not_reconciled() -> None:
     assert decide(_fixed(priors), proposed, None).reconciled
 
 
+def test_amounts_that_agree_vouch_for_no_total_the_page_contradicts() -> None:
+    """The partial total that the items' sum makes loses to the total printed below it,
+    made of the amounts above it, which the ranker prefers."""
+    partial = cand("total", "27.45", 0.3)
+    partial.features["total_made_below"] = 1.0
+    order = {"total": [cand("total", "50.60", 0.9), partial], "subtotal": [], "tax": []}
+    chosen = best_combination(combinations(order, D("27.45")), {"items": 1000.0})
+    assert chosen is not None and chosen[0]["total"] is not None
+    assert chosen[0]["total"].value == D("50.60")
+    partial.features["total_made_below"] = 0.0
+    chosen = best_combination(combinations(order, D("27.45")), {"items": 1000.0})
+    assert chosen is not None and chosen[0]["total"] is not None
+    assert chosen[0]["total"].value == D("27.45")
+
+
 def taxed(value: str, line: int) -> Candidate:
     """A tax candidate with a tax label, on its own line."""
     found = cand("tax", value, 0.1)

@@ -241,10 +241,9 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
                      ) -> tuple[dict[str, Candidate | None], str | None] | None:
     """The combination with the highest joint score: the log of its fields' probabilities, plus
     the log prior of its arithmetic (`priors["contradicts"]`, default 1, for a subtotal, tax
-    and total that do not add up; a printed "row" sum without its own prior has the default's).
-    A total the page's own arithmetic contradicts keeps its agreement's prior here (a GST
-    summary's repeated net contests many a right total): `_amounts` never reconciles it. In a
-    VAT sum no probability counts below `priors["floor"]`: a
+    and total that do not add up; a printed "row" sum without its own prior has the default's;
+    none for a total the page's own arithmetic contradicts, a total made of the amounts above
+    it printed below it). In a VAT sum no probability counts below `priors["floor"]`: a
     candidate the ranker all but rules out on a layout it never saw can still be vouched for by
     a VAT sum, never by a plain one (the items' sum equals many a subtotal)."""
     least = DEFAULT_PRIORS["floor"]
@@ -253,7 +252,9 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         floor = priors.get("floor", least) if kind == "vat" else least
         score = sum(math.log(max(floor, p)) for p in probs)
         # amounts that agree vouch for no total the page's own arithmetic contradicts
-        if kind == "row":
+        if kind is not None and chosen["total"] is not None and _contested(chosen["total"]):
+            kind = None
+        elif kind == "row":
             score += math.log(priors.get(kind, DEFAULT_PRIORS["row"]))
         elif kind is not None:
             score += math.log(priors.get(kind, 1.0))
