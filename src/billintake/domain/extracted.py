@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -165,20 +166,17 @@ class ExtractedBill(BaseModel):
             if abs(made - total) > cent and abs(subtotal + tax - total) > cent and not (
                     cash_rounded(total, subtotal + tax) and self._lines_make(subtotal)):
                 return f"subtotal {subtotal} + tax {tax} is not the total {total}"
-        amounts = [item.amount for item in self.line_items]
-        if total is not None and amounts and all(a is not None for a in amounts):
-            items = sum((a for a in amounts if a is not None), Decimal(0))
-            if all(v is None or abs(items - v) > cent for v in (subtotal, total)) and \
-                    subtotal is not None:
-                return f"the lines add up to {items}, neither the subtotal nor the total"
+        items = lines_sum(self.line_items)
+        if total is not None and items is not None and subtotal is not None and all(
+                abs(items - v) > cent for v in (subtotal, total)):
+            return f"the lines add up to {items}, neither the subtotal nor the total"
         return None
 
     def _lines_make(self, amount: Decimal) -> bool:
         """Whether the line items, each with an amount, add up to `amount` (to the cent): a
         cash rounding is then booked as a line of its own (`books.charge_lines`)."""
-        amounts = [item.amount for item in self.line_items]
-        return bool(amounts) and all(a is not None for a in amounts) and abs(
-            sum((a for a in amounts if a is not None), Decimal(0)) - amount) <= Decimal("0.01")
+        items = lines_sum(self.line_items)
+        return items is not None and abs(items - amount) <= Decimal("0.01")
 
     def min_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
                                                        "bill_date", "total")) -> float:
@@ -196,6 +194,14 @@ class ExtractedBill(BaseModel):
             field = getattr(self, name)
             product *= field.confidence if field is not None else 0.0
         return product
+
+
+def lines_sum(items: Sequence[ExtractedLineItem]) -> Decimal | None:
+    """The line items' sum, when there are lines and every one has an amount; else None."""
+    amounts = [item.amount for item in items]
+    if not amounts or any(a is None for a in amounts):
+        return None
+    return sum((a for a in amounts if a is not None), Decimal(0))
 
 
 # The most a total rounded to 5 cents for cash payment differs from the sum it rounds (a

@@ -25,6 +25,7 @@ from billintake.domain.extracted import (
     ExtractedBill,
     ExtractedLineItem,
     FieldValue,
+    lines_sum,
 )
 from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
@@ -196,7 +197,7 @@ class _VisualExtraction:
         items, items_warnings = self._line_items()
         self.warnings.extend(items_warnings)
         # Items whose sum was made to match a printed sum cannot vouch for that sum.
-        items_sum = None if self.items_sum_from_totals else _items_sum(items)
+        items_sum = None if self.items_sum_from_totals else lines_sum(items)
 
         amounts = reconcile_amounts(candidates, unlabelled_amounts(self.ctx), items_sum,
                                     marks=self._payment_marks(), items_count=len(items))
@@ -511,13 +512,6 @@ def _extra(bill: dict[str, Any]) -> Decimal:
     discount = bill.get("discount")
     return (shipping.value if shipping is not None else Decimal(0)) - \
         (abs(discount.value) if discount is not None else Decimal(0))
-
-
-def _items_sum(items: list[ExtractedLineItem]) -> Decimal | None:
-    amounts = [i.amount for i in items]
-    if not amounts or any(a is None for a in amounts):
-        return None
-    return sum((a for a in amounts if a is not None), Decimal(0))
 
 
 def _unique(warnings: list[str]) -> list[str]:
