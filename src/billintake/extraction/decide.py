@@ -285,12 +285,8 @@ def _tax_sums(taxes: list[Candidate], options: Mapping[str, list[Candidate | Non
             if len({(c.page, c.line) for c in group}) < size or \
                     not any(abs(value - g) <= CENT for g in gaps):
                 continue
-            a = group[0]
-            out.append(Candidate(field="tax", value=value,
-                                 text=" + ".join(c.text for c in group), page=a.page,
-                                 bbox=a.bbox, source=a.source, features=a.features,
-                                 score=max(c.score for c in group), label=a.label, line=a.line,
-                                 reasons=[f"the sum of {SUMMED_WORDS[size]} tax lines"]))
+            out.append(_summed("tax", group, group[0], group[0].features,
+                               f"the sum of {SUMMED_WORDS[size]} tax lines"))
     return out
 
 
@@ -313,14 +309,21 @@ def _net_sums(nets: list[Candidate], options: Mapping[str, list[Candidate | None
                 for total in totals for tax in taxes for e in {Decimal(0), extra}):
             continue
         first = a if a.score >= b.score else b
-        parts = {"net_part_a": float(a.value), "net_part_b": float(b.value)}
-        out.append(Candidate(field="subtotal", value=value, text=f"{a.text} + {b.text}",
-                             page=first.page, bbox=first.bbox, source=first.source,
-                             features={**first.features, **parts},
-                             score=max(a.score, b.score),
-                             label=first.label, line=first.line,
-                             reasons=["the sum of two nets printed per VAT rate"]))
+        out.append(_summed("subtotal", (a, b), first, {
+            **first.features, "net_part_a": float(a.value), "net_part_b": float(b.value)},
+            "the sum of two nets printed per VAT rate"))
     return out
+
+
+def _summed(name: str, group: Sequence[Candidate], lead: Candidate, features: dict[str, float],
+            reason: str) -> Candidate:
+    """One candidate for the sum of `group`'s values, standing where `lead` stands, with
+    `features`, as likely as the likeliest of the group."""
+    return Candidate(field=name, value=sum((c.value for c in group), Decimal(0)),
+                     text=" + ".join(c.text for c in group), page=lead.page, bbox=lead.bbox,
+                     source=lead.source, features=features,
+                     score=max(c.score for c in group), label=lead.label, line=lead.line,
+                     reasons=[reason])
 
 
 def _printed_sums(order: Mapping[str, list[Candidate]]) -> list[tuple[Candidate, Candidate]]:
