@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from billintake.domain.extracted import ExtractedBill
+from billintake.domain.extracted import BOOKING_FIELDS, ExtractedBill
 from billintake.domain.memory import PLACED_FIELDS, VendorMemory
 from billintake.domain.model import Vendor
 from billintake.extraction import calibration
@@ -325,7 +325,7 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
         tally.groups.setdefault(held_group(reasons, bill, policy), []).append(doc.id)
     for reason in reasons:
         tally.reasons[re.sub(r"[\d.]+", "#", reason.split(":")[0])[:60]] += 1
-    for name in ("bill_number", "vendor_name", "bill_date", "total"):
+    for name in BOOKING_FIELDS:
         found = getattr(bill, name)
         if found is not None and found.confidence < policy.min_confidence:
             tally.reasons[f"low {name}"] += 1
@@ -337,19 +337,16 @@ def _score(tally: Tally, doc: LabelledDocument, bill: ExtractedBill,
     return not reasons
 
 
-GATE_FIELDS = ("bill_number", "vendor_name", "bill_date", "total")  # the joint confidence's
-
-
 def held_group(reasons: Sequence[str], bill: ExtractedBill, policy: ReviewPolicy) -> str:
     """A held bill's reasons as one key: each reason's kind (numbers masked), a confidence
     below the gate named by its fields under the threshold (else its weakest field; none
     when a field it weighs is missing, which its own reason names)."""
     tags: list[str] = []
-    given = [n for n in GATE_FIELDS if getattr(bill, n) is not None]
+    given = [n for n in BOOKING_FIELDS if getattr(bill, n) is not None]
     for reason in reasons:
         head = reason.split(":")[0].split(" (")[0]
         if head.startswith("confidence"):
-            if len(given) < len(GATE_FIELDS):
+            if len(given) < len(BOOKING_FIELDS):
                 continue
             low = [n for n in given if getattr(bill, n).confidence < policy.min_confidence]
             weakest = min(given, key=lambda n: getattr(bill, n).confidence, default=None)

@@ -95,6 +95,10 @@ class PaymentData(BaseModel):
 DocumentType = Literal["invoice", "credit_note", "corrected_invoice", "receipt"]
 
 
+# The fields a bill cannot be booked without: the auto-approve gate weighs their confidences.
+BOOKING_FIELDS = ("bill_number", "vendor_name", "bill_date", "total")
+
+
 class ExtractedBill(BaseModel):
     """Extraction's result. A field not found is None: unknown, never a guess."""
 
@@ -178,14 +182,12 @@ class ExtractedBill(BaseModel):
         items = lines_sum(self.line_items)
         return items is not None and abs(items - amount) <= Decimal("0.01")
 
-    def min_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
-                                                       "bill_date", "total")) -> float:
+    def min_confidence(self, names: tuple[str, ...] = BOOKING_FIELDS) -> float:
         """The lowest confidence among the fields a bill cannot be booked without (0 if missing)."""
         scores = [getattr(self, n).confidence if getattr(self, n) else 0.0 for n in names]
         return min(scores) if scores else 0.0
 
-    def joint_confidence(self, names: tuple[str, ...] = ("bill_number", "vendor_name",
-                                                         "bill_date", "total")) -> float:
+    def joint_confidence(self, names: tuple[str, ...] = BOOKING_FIELDS) -> float:
         """The probability that every field a bill cannot be booked without is right: the
         product of their calibrated probabilities (0 if one is missing). A bill is booked
         whole, so this, not its weakest field alone, is what the auto-approve gate weighs."""
