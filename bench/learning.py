@@ -108,6 +108,7 @@ def main() -> None:
         print(report(name, result, time.perf_counter() - started))
         if args.show:
             print("\n".join("  " + m for m in result.later.misses))
+            print("\n".join("  1st: " + m for m in result.first.misses))
         if args.held:
             print("\n".join("  held " + m for m in result.later.held))
             print("later bills held, grouped by their reasons:")

@@ -121,3 +121,78 @@ def test_a_name_the_page_prints_exactly_has_its_own_calibration() -> None:
     model.calibrations["vendor_name:signature:printed"] = Calibration((0.0, 1.0), (0.97, 0.97))
     assert name_confidence(model, seen, exact=True) == 0.97
     assert name_confidence(model, seen, exact=False) == 0.6
+
+
+def _slip(number: str | None, net: str, tax: str, total: str) -> list[Text]:
+    """A till slip whose GST summary ends in "TOTAL:" with the net below the total: with the
+    change of 0.00 above it, the net is "made" by the amounts above, so the page's own
+    arithmetic seems to contest the real total (`finders.amounts` total_made_below)."""
+    return [Text(60, 40, "TEO HENG STATIONERY & BOOKS", 14, bold=True),
+            *block(60, 62, ["Lot 12, Jalan Besar", "43000 Kajang, Selangor"]),
+            *(row(110, (60, "RECEIPT NO. :"), (200, number)) if number else []),
+            *row(125, (60, "DATE :"), (200, "17/01/2018")),
+            *row(160, (60, "LAMINATING FILM"), (300, net)),
+            *row(190, (60, "SUB-TOTAL (EX) :"), (300, net)),
+            *row(205, (60, "TOTAL TAX :"), (300, tax)),
+            *row(220, (60, "TOTAL :"), (300, total)),
+            *row(235, (60, "CASH :"), (300, total)),
+            *row(250, (60, "CHANGE :"), (300, "0.00")),
+            *row(275, (60, "GST SUMMARY"), (200, "AMOUNT"), (300, "TAX")),
+            *row(290, (60, "SR 6%"), (200, net), (300, tax)),
+            *row(305, (60, "TOTAL:"), (200, net), (300, tax))]
+
+
+def test_a_contest_the_vendors_approved_bills_showed_false_no_longer_holds_its_total() -> None:
+    from billintake_devkit.learning import approved_values
+
+    from billintake.extraction.extractor import Extractor
+    from billintake.extraction.memory import MemoryBook, learn
+    from billintake.settings import Settings
+
+    extractor = Extractor(Settings(_env_file=None))
+    first = read(pdf_of(_slip("CS1801/26821", "26.00", "1.56", "27.56")))
+    second = read(pdf_of(_slip("CS1801/26717", "52.00", "3.12", "55.12")))
+    bill, proposed, page = extractor.observe(first)
+    truth = {"vendor_name": "TEO HENG STATIONERY & BOOKS", "bill_number": "CS1801/26821",
+             "bill_date": "2018-01-17", "subtotal": "26.00", "tax": "1.56", "total": "27.56"}
+    memory = learn(VendorMemory(organization_id="o", vendor_id="v"), page, proposed,
+                   approved_values(truth, bill), extractor.ranker)
+    assert memory.field("total").spots[0].contested  # the approved total was contested
+    vendor = Vendor(id="v", organization_id="o", name=truth["vendor_name"])
+
+    def known(remembered: VendorMemory):  # type: ignore[no-untyped-def]
+        return extractor.extract_document(second, memory=MemoryBook((vendor,), {"v": remembered}))
+
+    learned = known(memory)
+    assert learned.value("total") == Decimal("55.12") and learned.reconciled
+    assert learned.total is not None and learned.total.confidence >= 0.85
+    # the same memory without the lesson: the contest still holds the total for a person
+    spots = [s.model_copy(update={"contested": False}) for s in memory.field("total").spots]
+    unlearned = memory.model_copy(update={"fields": {
+        **memory.fields, "total": memory.field("total").model_copy(update={"spots": spots})}})
+    plain = known(unlearned)
+    assert plain.value("total") == Decimal("55.12") and not plain.reconciled
+
+
+def test_a_number_the_vendors_approved_bills_never_printed_is_not_missed() -> None:
+    from billintake_devkit.learning import approved_values
+
+    from billintake.extraction.extractor import Extractor
+    from billintake.extraction.memory import MemoryBook, learn
+    from billintake.settings import Settings
+
+    extractor = Extractor(Settings(_env_file=None))
+    truth = {"vendor_name": "TEO HENG STATIONERY & BOOKS", "bill_date": "2018-01-17",
+             "bill_number": None, "total": "27.56"}
+    vendor = Vendor(id="v", organization_id="o", name=truth["vendor_name"])
+    second = read(pdf_of(_slip(None, "52.00", "3.12", "55.12")))
+    # (the first bill printed none, or printed one that the second lacks)
+    for number, expected in ((None, ["bill_number"]), ("CS1801/26821", [])):
+        bill, proposed, page = extractor.observe(read(pdf_of(
+            _slip(number, "26.00", "1.56", "27.56"))))
+        memory = learn(VendorMemory(organization_id="o", vendor_id="v"), page, proposed,
+                       {**approved_values(truth, bill), "bill_number": number},
+                       extractor.ranker)
+        known = extractor.extract_document(second, memory=MemoryBook((vendor,), {"v": memory}))
+        assert known.not_printed == expected
+    assert extractor.extract_document(second).not_printed == []  # no memory, no expectation

@@ -195,6 +195,14 @@ def test_review_reasons_follow_the_thresholds() -> None:
                             reconciled=True)
     assert review_reasons(missing, matched, policy)[0].startswith(
         "not found on the bill: bill_number, vendor_name, bill_date, currency")
+    # a till slip of a vendor whose approved bills never printed a number: its absence is
+    # no reason to wait; any other field's is
+    slip = _bill(0.97).model_copy(update={"bill_number": None})
+    assert review_reasons(slip, matched, policy) == ["not found on the bill: bill_number"]
+    expected = slip.model_copy(update={"not_printed": ["bill_number"]})
+    assert review_reasons(expected, matched, policy) == []
+    assert review_reasons(expected.model_copy(update={"bill_date": None}), matched, policy) \
+        == ["not found on the bill: bill_date"]
 
 
 def test_a_bill_whose_amounts_contradict_never_passes_the_gate() -> None:

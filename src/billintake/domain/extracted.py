@@ -138,6 +138,8 @@ class ExtractedBill(BaseModel):
     # e-invoice that breaks its schema or business rules).
     needs_review: bool = False
     reconciled: bool = False
+    # Fields the vendor's approved bills never printed (its memory): not found, as expected
+    not_printed: list[str] = Field(default_factory=list)
     source: Literal["visual", "xml"] = "visual"
     einvoice_format: str | None = None
 

@@ -46,6 +46,9 @@ class Spot(BaseModel):
     y_from_bottom: float = 0.0
     shape: str = ""
     others: list[str] = Field(default_factory=list)  # other printed phrases with the value
+    # a total-labelled amount below, that the amounts above it make, contested this value
+    # (`finders.amounts`): on this vendor's layout such a line is no rival of the total
+    contested: bool = False
 
 
 class FieldMemory(BaseModel):
@@ -93,6 +96,11 @@ class VendorMemory(BaseModel):
 
     def field(self, name: str) -> FieldMemory:
         return self.fields.get(name) or FieldMemory()
+
+    def never_printed(self, name: str) -> bool:
+        """Every approved bill of the vendor was approved without this field."""
+        remembered = self.field(name)
+        return remembered.absent > 0 and not remembered.spots
 
 
 class KnownVendor(BaseModel):

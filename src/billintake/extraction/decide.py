@@ -133,7 +133,7 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
             order[name] = ranked(ranker, name, proposed.get(name, ()))
     if all(name in order for name in AMOUNTS):
         _amounts(ranker, order, items_sum, decision, extra, kind)
-    elif any(_contested(c) for c in proposed.get("total", ())
+    elif any(contested(c) for c in proposed.get("total", ())
              if c.features.get("rule_choice", 0.0) > 0.5):
         decision.reconciled = False  # the rules' total, which the page's arithmetic contradicts
     for name in HEADER:
@@ -162,7 +162,7 @@ def _amounts(ranker: Ranker, order: dict[str, list[Candidate]], items_sum: Decim
     # a total the page's own arithmetic contradicts (another total below it, made by the
     # amounts above that one: `finders.amounts`) is not reconciled, whatever else agrees
     adds_up = agreement is not None and not (
-        chosen["total"] is not None and _contested(chosen["total"]))
+        chosen["total"] is not None and contested(chosen["total"]))
     decision.reconciled = adds_up
     for name, cand in chosen.items():
         if cand is None:
@@ -195,7 +195,9 @@ def derived_subtotal(fields: Mapping[str, Chosen | None], items_sum: Decimal | N
     return Chosen(derived, total.confidence * tax.confidence)
 
 
-def _contested(total: Candidate) -> bool:
+def contested(total: Candidate) -> bool:
+    """Whether the page's own arithmetic contests a total: another total-labelled amount below
+    it that the amounts above that one make (`finders.amounts` total_made_below)."""
     return total.features.get("total_made_below", 0.0) > 0
 
 
@@ -252,7 +254,7 @@ def best_combination(combos: Sequence[Combination], priors: Mapping[str, float]
         floor = priors.get("floor", least) if kind == "vat" else least
         score = sum(math.log(max(floor, p)) for p in probs)
         # amounts that agree vouch for no total the page's own arithmetic contradicts
-        if kind is not None and chosen["total"] is not None and _contested(chosen["total"]):
+        if kind is not None and chosen["total"] is not None and contested(chosen["total"]):
             kind = None
         elif kind == "row":
             score += math.log(priors.get(kind, DEFAULT_PRIORS["row"]))

@@ -52,7 +52,7 @@ from billintake.matching.vendors import VendorCandidate, match_vendor
 
 from .calibration import Calibration
 from .candidate import Candidate
-from .decide import DEFAULT_PRIORS, TAX_LABELS, best_combination, combinations
+from .decide import DEFAULT_PRIORS, TAX_LABELS, best_combination, combinations, contested
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
@@ -265,7 +265,11 @@ def memory_features(page: PageModel, cands: Sequence[Candidate], remembered: Fie
         pos = min((min(math.hypot(here.x - s.x, here.y - s.y),
                        math.hypot(here.x - s.x, here.y_from_bottom - s.y_from_bottom))
                    for s in spots), default=1.5)
+        # the page's own arithmetic contested the value where this phrase held it before
+        seen_contested = any(s.contested and fuzz.ratio(here.context, s.context) / 100.0
+                             >= SAME_PHRASE for s in spots)
         rows.append({"mem_ctx": ctx, "mem_share": share / max(1, len(spots)),
+                     "mem_contest_seen": float(seen_contested),
                      "mem_label": label, "mem_pos": min(1.5, pos),
                      "mem_shape": float(any(here.shape == s.shape for s in spots)),
                      "mem_spots": math.log1p(len(spots)),
@@ -507,6 +511,9 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
             if key not in seen:
                 seen.add(key)
                 stand_in = dataclasses.replace(item[0], score=item[1])
+                if item[2].get("mem_contest_seen", 0.0) > 0:  # a contest this vendor's
+                    # approved bills showed to be no rival: its arithmetic counts again
+                    stand_in.features = {**stand_in.features, "total_made_below": 0.0}
                 found[id(stand_in)] = item
                 order[name].append(stand_in)
     priors = {**MEMORY_PRIORS, **{k: v for k, v in (ranker.info.get("arithmetic_prior", {})
@@ -628,8 +635,9 @@ def learn(memory: VendorMemory, page: PageModel, proposed: Mapping[str, Sequence
             cand = found[0]
             spot = spot_of(page, cand)
             others = list(dict.fromkeys(mask(_row_text(page, c)) for c in found[1:]))
-            fields[name] = memory.field(name).remember(
-                spot.model_copy(update={"others": [o for o in others if o != spot.context][:5]}))
+            fields[name] = memory.field(name).remember(spot.model_copy(update={
+                "others": [o for o in others if o != spot.context][:5],
+                "contested": contested(cand)}))
             if name == "bill_number":
                 updates["bill_number_shape"] = shape(cand.text)
         if name == "bill_date" and value is not None:  # as read, else as printed

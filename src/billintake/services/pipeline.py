@@ -212,7 +212,8 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
                    policy: ReviewPolicy) -> list[str]:
     """Why a person must look at this bill; empty when it passes the auto-approve thresholds."""
     reasons: list[str] = []
-    missing = [name for name in REQUIRED_FIELDS if getattr(extracted, name) is None]
+    missing = [name for name in REQUIRED_FIELDS if getattr(extracted, name) is None
+               and name not in extracted.not_printed]  # as on the vendor's approved bills
     if missing:
         reasons.append("not found on the bill: " + ", ".join(missing))
     confidence = extracted.joint_confidence()

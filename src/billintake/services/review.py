@@ -159,7 +159,8 @@ def derived_reasons(bill: ExtractedBill | None, match: VendorMatchOutcome | None
     if bill is None:
         return ["nothing was extracted from this file"]
     reasons: list[str] = []
-    missing = [name for name in REQUIRED_FIELDS if bill.value(name) in (None, "")]
+    missing = [name for name in REQUIRED_FIELDS if bill.value(name) in (None, "")
+               and name not in bill.not_printed]
     if missing:
         reasons.append("not found on the bill: " + ", ".join(missing))
     if low_confidence:
