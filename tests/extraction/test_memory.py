@@ -196,3 +196,41 @@ def test_a_number_the_vendors_approved_bills_never_printed_is_not_missed() -> No
         known = extractor.extract_document(second, memory=MemoryBook((vendor,), {"v": memory}))
         assert known.not_printed == expected
     assert extractor.extract_document(second).not_printed == []  # no memory, no expectation
+
+
+def _total_only(number: str, total: str, cash: str, change: str) -> list[Text]:
+    return [Text(60, 40, "99 SPEED MART S/B", 14, bold=True),
+            *block(60, 62, ["Lot 12, Jalan Angsa", "41150 Klang, Selangor"]),
+            *row(110, (60, "INVOICE NO :"), (200, number)),
+            *row(125, (60, "DATE :"), (200, "20/02/2018")),
+            *row(190, (60, "TOTAL SALES (INCLUSIVE GST) RM"), (300, total)),
+            *row(205, (60, "CASH RM"), (300, cash)),
+            *row(220, (60, "CHANGE RM"), (300, change))]
+
+
+def test_a_total_alone_stands_where_the_vendor_never_prints_its_parts() -> None:
+    from billintake_devkit.learning import approved_values
+
+    from billintake.extraction.extractor import Extractor
+    from billintake.extraction.memory import UNRECONCILED_CAP, MemoryBook, learn
+    from billintake.settings import Settings
+
+    extractor = Extractor(Settings(_env_file=None))
+    vendor = Vendor(id="v", organization_id="o", name="99 SPEED MART S/B")
+    second = read(pdf_of(_total_only("18314/102/T0422", "23.40", "50.00", "26.60")))
+    truth = {"vendor_name": "99 SPEED MART S/B", "bill_number": "18297/102/T0173",
+             "bill_date": "2018-02-20", "total": "9.90", "subtotal": None}
+    for tax, expected in ((None, ["subtotal", "tax"]), ("0.56", ["subtotal"])):
+        bill, proposed, page = extractor.observe(read(pdf_of(
+            _total_only("18297/102/T0173", "9.90", "10.00", "0.10"))))
+        memory = learn(VendorMemory(organization_id="o", vendor_id="v"), page, proposed,
+                       {**approved_values(truth, bill), "tax": tax}, extractor.ranker)
+        known = extractor.extract_document(second, memory=MemoryBook((vendor,), {"v": memory}))
+        assert known.value("total") == Decimal("23.40") and known.not_printed == expected
+        assert not known.reconciled
+        assert known.total is not None
+        if tax is None:  # nothing to add up: the memory's confidence stands
+            assert known.nothing_to_reconcile() and known.total.confidence > UNRECONCILED_CAP
+        else:  # the vendor's bills print a tax this one lacks: a person looks
+            assert not known.nothing_to_reconcile()
+            assert known.total.confidence <= UNRECONCILED_CAP

@@ -198,11 +198,20 @@ def test_review_reasons_follow_the_thresholds() -> None:
     # a till slip of a vendor whose approved bills never printed a number: its absence is
     # no reason to wait; any other field's is
     slip = _bill(0.97).model_copy(update={"bill_number": None})
-    assert review_reasons(slip, matched, policy) == ["not found on the bill: bill_number"]
+    assert review_reasons(slip, matched, policy)[0] == "not found on the bill: bill_number"
     expected = slip.model_copy(update={"not_printed": ["bill_number"]})
     assert review_reasons(expected, matched, policy) == []
     assert review_reasons(expected.model_copy(update={"bill_date": None}), matched, policy) \
-        == ["not found on the bill: bill_date"]
+        [0] == "not found on the bill: bill_date"
+    # a total alone is reconciled with nothing, unless the vendor never prints the parts
+    alone = _bill(0.97, reconciled=False)
+    assert "do not add up" in review_reasons(alone, matched, policy)[0]
+    assert review_reasons(alone.model_copy(update={"not_printed": ["subtotal", "tax"]}),
+                          matched, policy) == []
+    assert "do not add up" in review_reasons(alone.model_copy(update={
+        "not_printed": ["subtotal", "tax"], "tax": FieldValue(value=Decimal("0.57"),
+                                                              confidence=0.97)}),
+        matched, policy)[0]
 
 
 def test_a_bill_whose_amounts_contradict_never_passes_the_gate() -> None:

@@ -161,6 +161,12 @@ class ExtractedBill(BaseModel):
         field = getattr(self, name)
         return None if field is None else field.value
 
+    def nothing_to_reconcile(self) -> bool:
+        """A total alone, from a vendor whose approved bills never printed a subtotal or a
+        tax (`not_printed`): no amounts to add up, none that contradict."""
+        return self.subtotal is None and self.tax is None and \
+            {"subtotal", "tax"} <= set(self.not_printed)
+
     def arithmetic_disagreement(self) -> str | None:
         """Why the bill's own amounts contradict each other, or None: subtotal + tax
         (+ shipping − discount) against the total, when all three are given; the line items'
@@ -185,17 +191,22 @@ class ExtractedBill(BaseModel):
         return items is not None and abs(items - amount) <= Decimal("0.01")
 
     def min_confidence(self, names: tuple[str, ...] = BOOKING_FIELDS) -> float:
-        """The lowest confidence among the fields a bill cannot be booked without (0 if missing)."""
-        scores = [getattr(self, n).confidence if getattr(self, n) else 0.0 for n in names]
+        """The lowest confidence among the fields a bill cannot be booked without (0 if missing,
+        unless the vendor's bills never print it: `not_printed`)."""
+        scores = [getattr(self, n).confidence if getattr(self, n) else 0.0 for n in names
+                  if getattr(self, n) is not None or n not in self.not_printed]
         return min(scores) if scores else 0.0
 
     def joint_confidence(self, names: tuple[str, ...] = BOOKING_FIELDS) -> float:
         """The probability that every field a bill cannot be booked without is right: the
-        product of their calibrated probabilities (0 if one is missing). A bill is booked
-        whole, so this, not its weakest field alone, is what the auto-approve gate weighs."""
+        product of their calibrated probabilities (0 if one is missing, unless the vendor's
+        bills never print it: `not_printed`). A bill is booked whole, so this, not its weakest
+        field alone, is what the auto-approve gate weighs."""
         product = 1.0
         for name in names:
             field = getattr(self, name)
+            if field is None and name in self.not_printed:
+                continue
             product *= field.confidence if field is not None else 0.0
         return product
 

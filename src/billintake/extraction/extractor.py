@@ -297,7 +297,8 @@ class _VisualExtraction:
         if decision.vendor_name is not None:
             bill["vendor_name"] = self._remembered_name(bill.get("vendor_name"),
                                                         *decision.vendor_name)
-        bill["not_printed"] = [name for name in ("bill_number",) if bill.get(name) is None
+        bill["not_printed"] = [name for name in ("bill_number", "subtotal", "tax")
+                               if bill.get(name) is None
                                and self.recognition.memory.never_printed(name)]
         if bill.get("currency") is None and decision.currency:
             bill["currency"] = FieldValue[str](value=decision.currency, confidence=0.9)

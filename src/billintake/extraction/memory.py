@@ -534,6 +534,10 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
     decision.shipping = charged.get(id(chosen))
     fits = agreement is not None
     decision.reconciled = fits
+    # a total alone, where the vendor's approved bills never printed a subtotal or a tax:
+    # there is nothing to add up, and the memory's confidence in it stands
+    alone = chosen["total"] is not None and not contested(chosen["total"]) and all(
+        chosen[n] is None and memory.never_printed(n) for n in ("subtotal", "tax"))
     for name, stand_in in chosen.items():
         if stand_in is None:
             if scored.get(name) or name in memory.fields:
@@ -546,7 +550,7 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
             confidence = model.confidence(name, prob)
             if scored[name][0][0].value != cand.value:  # memory and arithmetic disagree:
                 confidence = min(confidence, UNRECONCILED_CAP)  # a person looks
-        if not fits:
+        if not fits and not alone:
             confidence = min(confidence, UNRECONCILED_CAP)
         decision.fields[name] = Remembered(cand, confidence, prob,
                                            _why(row, memory.field(name)))

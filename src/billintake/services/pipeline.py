@@ -223,7 +223,8 @@ def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
     disagreement = extracted.arithmetic_disagreement()
     if disagreement is not None:  # whatever the policy: contradicting amounts are never booked
         reasons.append(f"the amounts contradict each other: {disagreement}")
-    elif policy.require_reconciled and not extracted.reconciled:
+    elif policy.require_reconciled and not extracted.reconciled and \
+            not extracted.nothing_to_reconcile():
         reasons.append("the amounts do not add up (lines, tax and total do not reconcile)")
     if extracted.needs_review:
         problems = "; ".join(extracted.warnings[:3]) or "the extraction asks for a check"
