@@ -208,10 +208,12 @@ def test_review_reasons_follow_the_thresholds() -> None:
     assert "do not add up" in review_reasons(alone, matched, policy)[0]
     assert review_reasons(alone.model_copy(update={"not_printed": ["subtotal", "tax"]}),
                           matched, policy) == []
-    assert "do not add up" in review_reasons(alone.model_copy(update={
-        "not_printed": ["subtotal", "tax"], "tax": FieldValue(value=Decimal("0.57"),
-                                                              confidence=0.97)}),
-        matched, policy)[0]
+    def taxed(tax: str) -> ExtractedBill:
+        return alone.model_copy(update={"not_printed": ["subtotal"], "tax": FieldValue(
+            value=Decimal(tax), confidence=0.97)})
+
+    assert "do not add up" in review_reasons(taxed("0.57"), matched, policy)[0]
+    assert review_reasons(taxed("0.00"), matched, policy) == []  # a zero tax is no part
 
 
 def test_a_bill_whose_amounts_contradict_never_passes_the_gate() -> None:

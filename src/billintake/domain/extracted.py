@@ -138,7 +138,8 @@ class ExtractedBill(BaseModel):
     # e-invoice that breaks its schema or business rules).
     needs_review: bool = False
     reconciled: bool = False
-    # Fields the vendor's approved bills never printed (its memory): not found, as expected
+    # Fields not found that the vendor's approved bills were approved without (its memory;
+    # a bill number only where none of them had one): missing as expected
     not_printed: list[str] = Field(default_factory=list)
     source: Literal["visual", "xml"] = "visual"
     einvoice_format: str | None = None
@@ -162,10 +163,11 @@ class ExtractedBill(BaseModel):
         return None if field is None else field.value
 
     def nothing_to_reconcile(self) -> bool:
-        """A total alone, from a vendor whose approved bills never printed a subtotal or a
-        tax (`not_printed`): no amounts to add up, none that contradict."""
-        return self.subtotal is None and self.tax is None and \
-            {"subtotal", "tax"} <= set(self.not_printed)
+        """A total alone (or with a zero tax), as the vendor's approved bills had it
+        (`not_printed`): no amounts to add up, none that contradict."""
+        tax = self.value("tax")
+        return self.subtotal is None and "subtotal" in self.not_printed and (
+            (tax is None and "tax" in self.not_printed) or tax == 0)
 
     def arithmetic_disagreement(self) -> str | None:
         """Why the bill's own amounts contradict each other, or None: subtotal + tax

@@ -97,10 +97,13 @@ class VendorMemory(BaseModel):
     def field(self, name: str) -> FieldMemory:
         return self.fields.get(name) or FieldMemory()
 
+    def approved_without(self, name: str) -> bool:
+        """Some approved bill of the vendor was approved without this field."""
+        return self.field(name).absent > 0
+
     def never_printed(self, name: str) -> bool:
         """Every approved bill of the vendor was approved without this field."""
-        remembered = self.field(name)
-        return remembered.absent > 0 and not remembered.spots
+        return self.approved_without(name) and not self.field(name).spots
 
 
 class KnownVendor(BaseModel):

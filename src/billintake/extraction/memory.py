@@ -534,10 +534,13 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
     decision.shipping = charged.get(id(chosen))
     fits = agreement is not None
     decision.reconciled = fits
-    # a total alone, where the vendor's approved bills never printed a subtotal or a tax:
-    # there is nothing to add up, and the memory's confidence in it stands
-    alone = chosen["total"] is not None and not contested(chosen["total"]) and all(
-        chosen[n] is None and memory.never_printed(n) for n in ("subtotal", "tax"))
+    # a total alone (or with a zero tax), as the vendor's approved bills had it: there is
+    # nothing to add up, and the memory's confidence in it stands
+    tax = chosen["tax"]
+    alone = chosen["total"] is not None and not contested(chosen["total"]) and \
+        chosen["subtotal"] is None and memory.approved_without("subtotal") and (
+            (tax is None and memory.approved_without("tax")) or
+            (tax is not None and tax.value == 0))
     for name, stand_in in chosen.items():
         if stand_in is None:
             if scored.get(name) or name in memory.fields:
