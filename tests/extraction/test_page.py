@@ -72,3 +72,18 @@ def test_page_model_of_an_ocr_page() -> None:
     assert all(w.source == "ocr" for line in model.lines for w in line.words)
     assert any(w.confidence < 1.0 for line in model.lines for w in line.words)
     _check(model)
+
+
+def test_an_ocr_line_whose_cents_were_set_apart_by_a_space_still_has_its_amount() -> None:
+    from billintake_devkit.corpora import document_of_lines
+
+    texts = ["Rounding Adjustment 0.02", "Total After Rounding 48. 95", "No. 12 Jalan 3. 4",
+             "Item 2. 50%"]
+    lines = tuple({"text": t, "box": [10, 20 + 20 * i, 300, 35 + 20 * i]}
+                  for i, t in enumerate(texts))
+    spans = PageModel.build(document_of_lines(lines)).spans_of("amount")
+    assert [(s.text, s.value) for s in spans] == [("0.02", Decimal("0.02")),
+                                                  ("48. 95", Decimal("48.95"))]
+    # a text layer has its own spaces: there the two numbers stay apart
+    printed = PageModel.build(read(pdf_of(row(100, (60, "Total After Rounding 48. 95")))))
+    assert Decimal("48.95") not in {s.value for s in printed.spans_of("amount")}

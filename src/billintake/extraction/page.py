@@ -18,6 +18,7 @@ import re
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 from billintake.domain.currency import ISO_4217
@@ -242,6 +243,9 @@ def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
                     any(raw in d for d in date_texts):
                 continue
             yield _span("amount", amount, raw, line, i)
+        if line.source == "ocr":
+            for amount, raw in _split_cents(text, mark):
+                yield _span("amount", amount, raw, line, i)
         for iban, raw in find_ibans(text):
             yield _span("iban", iban, raw, line, i)
         for match in _CODE_RE.finditer(text):
@@ -262,6 +266,17 @@ def _identifier_like(token: str) -> bool:
     if re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{1,2}", token):
         return False
     return not find_dates(token, True)
+
+
+# OCR's space after the decimal mark ("Total After Rounding 48. 95"): an amount in two words
+_SPLIT_CENTS_RE = re.compile(r"(?<![\w.,-])(\d{1,6})([.,]) (\d{2})(?![\w.,%-])")
+
+
+def _split_cents(text: str, mark: DecimalMark | None) -> Iterator[tuple[Decimal, str]]:
+    """Amounts whose cents OCR set apart by a space after the document's decimal mark."""
+    for match in _SPLIT_CENTS_RE.finditer(text):
+        if match.group(2) == (mark or "."):
+            yield Decimal(f"{match.group(1)}.{match.group(3)}"), match.group(0)
 
 
 def _span(kind: SpanKind, value: Any, raw: str, line: Segment, index: int) -> ValueSpan:
