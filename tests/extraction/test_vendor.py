@@ -111,6 +111,18 @@ def test_a_legal_form_misread_by_one_look_alike_letter_is_set_right() -> None:
     assert clean_name("SIN HOCK SDN BH0") == "SIN HOCK SDN BHD"
     assert clean_name("ROYAL SILK SARI") == "ROYAL SILK SARI"  # a word, not a misread form
     assert clean_name("Acme Lto") == "Acme Lto"
+    # and the first word of a two-word form before its second ("SON BHD" is SDN BHD)
+    assert clean_name("MOONLIGHT CAKE HOUSE SON DHD") == "MOONLIGHT CAKE HOUSE SDN BHD"
+    assert clean_name("GOLDEN SUN BHD") == "GOLDEN SUN BHD"  # two look-alikes off: a word
+
+
+def test_ocr_damage_to_a_title_or_a_registration_number_is_no_part_of_the_name() -> None:
+    assert clean_name("SIMPLIFIED TAXINVOICE") == ""  # the title, its space lost
+    assert clean_name("TAXINVOICE RAPID RAIL SDN BHD") == "RAPID RAIL SDN BHD"
+    # a registration number whose digits were read as look-alike letters
+    assert clean_name("MOONLIGHT CAKE HOUSE SDN BHD BOZ7Z5-U") == "MOONLIGHT CAKE HOUSE SDN BHD"
+    assert clean_name("KEDAI RUNCIT (SO1234-K)") == "KEDAI RUNCIT"
+    assert clean_name("SEVEN STARS BOSS-A") == "SEVEN STARS BOSS-A"  # letters only: a word
 
 
 def test_a_word_split_off_the_name_and_a_two_letter_fragment_are_no_vendor() -> None:

@@ -30,7 +30,7 @@ from .labels import CUSTOMER_KEYS, LABELS, VENDOR_KEYS
 from .layout import Layout, Segment
 from .parsing import find_ibans
 from .vocabulary.free_mail import NO_VENDOR_NAMES
-from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS
+from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS, PAIRED_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
 from .vocabulary.normalize import compact
 from .vocabulary.streets import HOUSE_STREET_ENDINGS, STREET_ENDINGS, STREET_WORDS
@@ -38,7 +38,7 @@ from .vocabulary.streets import HOUSE_STREET_ENDINGS, STREET_ENDINGS, STREET_WOR
 _LEGAL_RE = re.compile(rf"(?<![\w])({LEGAL_FORM_PATTERN})(?![\w])", re.IGNORECASE)
 _LEGAL_TAIL_RE = re.compile(rf"[\s,]+({LEGAL_FORM_PATTERN})\s*$", re.IGNORECASE)
 _DOC_TITLE_RE = re.compile(
-    r"^(tax\s+invoice|invoice|bill|receipt|payment\s+receipt|credit\s+note|rechnung|quittung|"
+    r"^((simplified\s*)?tax\s*invoice|invoice|bill|receipt|payment\s+receipt|credit\s+note|rechnung|quittung|"
     r"gutschrift|facture|reçu|avoir|factuur|kwitantie|bon|statement)\b[.:]?\s*", re.IGNORECASE)
 _REJECT_WORDS_LIST = (
     "details", "description", "summary", "information", "payment", "receipt", "invoice", "bill",
@@ -401,6 +401,10 @@ _COMPANY_NUMBER_RE = re.compile(
     r"|\(\s*[IlO]?\d{4,}[-\s]?[A-Z]?\s*\)", re.IGNORECASE)
 
 
+# A registration number whose digits OCR read partly as their look-alike letters ("BOZ7Z5-U"
+# for 802725-U): digits and look-alikes of digits, two real digits at least, a check letter.
+_MISREAD_NUMBER_RE = re.compile(
+    r"\s\(?(?=(?:[A-Z]*\d){2})[0-9OIlZSB]{5,8}\s?-\s?[A-Z]\)?$")
 _REGISTRATION_LABEL_RE = re.compile(
     r"\s*\(\s*(?:co\.?\s*(?:reg|no)|company\s*(?:reg|no)|roc|gst)\b[^)]*$", re.IGNORECASE)
 _ZEROS_IN_WORD_RE = re.compile(r"(?<=[A-Z])0+(?=[A-Z])")
@@ -414,6 +418,8 @@ def clean_name(text: str) -> str:
     number = _COMPANY_NUMBER_RE.search(text)
     if number is not None and text[:number.start()].strip(" ,"):
         text = text[:number.start()].strip()
+    # "... SON DHD BOZ7Z5-U": one whose digits OCR read partly as letters, at the end
+    text = _MISREAD_NUMBER_RE.sub("", text).strip() or text
     # "MR. D.I.Y. (M) SDN BHD (CO.REG": the label of a registration number ends it too
     text = _REGISTRATION_LABEL_RE.sub("", text).strip() or text
     previous = None
@@ -445,17 +451,20 @@ def clean_name(text: str) -> str:
              if not re.search(r"[1-9]", w) else w for w in words]
     if len(words) >= 2:
         words[-1] = _legal_form_misread(words[-1])
+    if len(words) >= 3 and words[-1].rstrip(".").upper() in PAIRED_FORMS:  # "SON BHD"
+        words[-2] = _legal_form_misread(words[-2],
+                                        PAIRED_FORMS[words[-1].rstrip(".").upper()])
     return " ".join(words).strip(" ,;:-–|")
 
 
-def _legal_form_misread(token: str) -> str:
+def _legal_form_misread(token: str, forms: tuple[str, ...] = MISREAD_FORMS) -> str:
     """A legal form misread by one look-alike letter, set right; any other word unchanged."""
     core = token.rstrip(".,")
     if len(core) < 3 or not core[:-1].isupper():
         return token
-    if core.upper() in MISREAD_FORMS:
+    if core.upper() in forms:
         return token
-    for form in MISREAD_FORMS:
+    for form in forms:
         if len(form) != len(core):
             continue
         diffs = [(a, b) for a, b in zip(core.upper(), form, strict=True) if a != b]

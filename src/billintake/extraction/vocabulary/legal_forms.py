@@ -33,6 +33,9 @@ LEGAL_FORMS: tuple[str, ...] = (
 MISREAD_FORMS: tuple[str, ...] = (
     "SARL", "GMBH", "LTD", "LLC", "INC", "BHD", "PTE", "PVT", "SAS", "EURL",
 )
+# Of a form of two words, the first as the second names it: a misread first word before a
+# form's second word is set right too ("SON BHD" is SDN BHD).
+PAIRED_FORMS: dict[str, tuple[str, ...]] = {"BHD": ("SDN",), "LTD": ("PVT", "PTY", "PTE")}
 
 
 def _tokens(text: str) -> tuple[str, ...]:

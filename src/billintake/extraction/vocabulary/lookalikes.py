@@ -31,5 +31,5 @@ IN_WORDS = str.maketrans({"@": "o", "0": "o", "1": "l", "|": "l", "$": "s", "5":
 # "SARI", "LIC" are words and names of their own.
 IN_CAPITALS: frozenset[tuple[str, str]] = frozenset({
     ("O", "D"), ("0", "D"), ("0", "O"), ("8", "B"), ("M", "H"), ("N", "H"), ("C", "G"),
-    ("5", "S"),
+    ("5", "S"), ("D", "B"),
 })
