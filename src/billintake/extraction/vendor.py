@@ -402,9 +402,10 @@ _COMPANY_NUMBER_RE = re.compile(
 
 
 # A registration number whose digits OCR read partly as their look-alike letters ("BOZ7Z5-U"
-# for 802725-U): digits and look-alikes of digits, two real digits at least, a check letter.
+# for 802725-U): digits and look-alikes of digits (one at least), two real digits at least, a
+# check letter.
 _MISREAD_NUMBER_RE = re.compile(
-    r"\s\(?(?=(?:[A-Z]*\d){2})[0-9OIlZSB]{5,8}\s?-\s?[A-Z]\)?$")
+    r"\s\(?(?=(?:[A-Z]*\d){2})(?=\d*[OIlZSB])[0-9OIlZSB]{5,8}\s?-\s?[A-Z]\)?$")
 _REGISTRATION_LABEL_RE = re.compile(
     r"\s*\(\s*(?:co\.?\s*(?:reg|no)|company\s*(?:reg|no)|roc|gst)\b[^)]*$", re.IGNORECASE)
 _ZEROS_IN_WORD_RE = re.compile(r"(?<=[A-Z])0+(?=[A-Z])")
