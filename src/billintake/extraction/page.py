@@ -96,6 +96,8 @@ class PageModel:
     marks: list[LabelMark] = field(default_factory=list)
     block_of: dict[int, int] = field(default_factory=dict)  # line index → block index
     font_rank: dict[int, float] = field(default_factory=dict)  # line index → 0 (largest) .. 1
+    # what finders work out from the page once and read again (by a key of their own)
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, doc: ReadDocument, dayfirst: bool | None = None) -> PageModel:

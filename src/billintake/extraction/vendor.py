@@ -9,6 +9,7 @@ inside a "Bill to"/"Ship to"/"Customer" block is the buyer and loses.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -411,6 +412,7 @@ _REGISTRATION_LABEL_RE = re.compile(
 _ZEROS_IN_WORD_RE = re.compile(r"(?<=[A-Z])0+(?=[A-Z])")
 
 
+@functools.lru_cache(maxsize=4096)  # the finders clean the same lines again and again
 def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
     # "Name · Street 1 · City" (a sender line): the name ends at the first separator.

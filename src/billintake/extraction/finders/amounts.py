@@ -12,6 +12,7 @@ for each field; nothing here decides.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -77,9 +78,20 @@ ROWS_ABOVE = 8  # how far above an amount two that make it are searched (its tot
 
 
 def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candidate]:
-    """Every amount printed on the page as a candidate of `field` (zero only for the tax)."""
-    spans = [s for s in page.spans_of("amount")[:MAX_SPANS]
-             if s.value > 0 or (field == "tax" and s.value == 0)]
+    """Every amount printed on the page as a candidate of `field` (zero only for the tax).
+    An amount's features are the same whichever field it stands for: they are worked out
+    once per page (and items' sum) and copied."""
+    key = ("amount candidates", None if items_sum is None else str(items_sum))
+    featured = page.derived.get(key)
+    if featured is None:
+        featured = page.derived[key] = _featured(page, items_sum)
+    return [dataclasses.replace(c, field=field, features=dict(c.features), reasons=[])
+            for c in featured if c.value > 0 or field == "tax"]
+
+
+def _featured(page: PageModel, items_sum: Any) -> list[Candidate]:
+    """Every amount of the page, zero or positive, with its features."""
+    spans = [s for s in page.spans_of("amount")[:MAX_SPANS] if s.value >= 0]
     positive = [s for s in spans if s.value > 0]
     values = sorted({s.value for s in positive}, reverse=True) or [Decimal(0)]
     top = values[0] if values[0] else Decimal(1)
@@ -90,7 +102,7 @@ def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candi
     taxes, grosses = {t for _, t, _ in triples}, {g for _, _, g in triples}
     out: list[Candidate] = []
     for span in spans:
-        cand = _candidate(field, span, values, value_set, top, positive, items_sum)
+        cand = _candidate("tax", span, values, value_set, top, positive, items_sum)
         cand.features.update(rows.features(span))
         # the three amounts of a VAT sum: the tax of a printed base whose sum with it is
         # printed too; the sum of a printed base and its printed VAT
