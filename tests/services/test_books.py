@@ -16,6 +16,7 @@ from billintake.domain.errors import (
     DuplicateBill,
     NeedsReview,
     PaymentRejected,
+    ValidationFailed,
 )
 from billintake.domain.extracted import ExtractedBill, ExtractedLineItem, FieldValue, TaxLine
 from billintake.domain.model import BillKind, BillStatus, Document
@@ -330,3 +331,21 @@ def test_a_cash_rounding_is_booked_as_a_line_of_its_own() -> None:
     assert off.arithmetic_disagreement() is not None
     assert all(line.description != "Cash rounding"
                for line in bill_input_from(off, "v1").line_items)
+
+
+def test_a_bill_that_prints_no_number_is_booked_by_its_date_and_file() -> None:
+    def fv(value: object) -> FieldValue:  # type: ignore[type-arg]
+        return FieldValue(value=value, confidence=0.99)
+
+    slip = ExtractedBill(vendor_name=fv("99 SPEED MART S/B"), bill_date=fv(date(2018, 2, 20)),
+                         total=fv(D("9.90")), currency=fv("MYR"), not_printed=["bill_number"])
+    sha = "1a2b3c4d" + "0" * 56
+    assert bill_input_from(slip, "v1", sha).bill_number == "20180220-1a2b3c4d"
+    with pytest.raises(ValidationFailed, match="without bill_number"):
+        bill_input_from(slip, "v1")  # no file to name it by
+    with pytest.raises(ValidationFailed, match="without bill_number, bill_date"):  # nor a date
+        bill_input_from(slip.model_copy(update={"bill_date": None}), "v1", sha)
+    with pytest.raises(ValidationFailed, match="without bill_number"):  # a number was expected
+        bill_input_from(slip.model_copy(update={"not_printed": []}), "v1", sha)
+    printed = slip.model_copy(update={"bill_number": fv("CS00412")})
+    assert bill_input_from(printed, "v1", sha).bill_number == "CS00412"

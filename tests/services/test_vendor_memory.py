@@ -323,3 +323,36 @@ def test_a_bill_booked_straight_through_teaches_only_when_its_amounts_reconcile(
         assert remember_passed(repo, Extractor(runtime.settings), approval.vendor, unsure,
                                _pages(Extractor(runtime.settings), 2)) is None
         assert repo.get_vendor_memory(approval.vendor.id).approvals == 3
+
+
+def _slip(number: int, total: str, cash: str, change: str) -> bytes:
+    """A till slip that prints no receipt number: a total, cash and change."""
+    from tests.extraction._bills import Text, block, pdf_of, row
+
+    return pdf_of([Text(60, 40, "KEDAI RUNCIT AH SENG", 14, bold=True),
+                   *block(60, 62, ["Lot 12, Jalan Angsa", "41150 Klang, Selangor"]),
+                   *row(110, (60, "DATE :"), (200, f"{number + 10:02d}/02/2018")),
+                   *row(150, (60, "TOTAL SALES (INCLUSIVE GST) RM"), (300, total)),
+                   *row(165, (60, "CASH RM"), (300, cash)),
+                   *row(180, (60, "CHANGE RM"), (300, change))])
+
+
+def test_a_known_shops_slip_without_a_number_is_booked_straight_through(
+        runtime: Runtime) -> None:
+    org, _ = make_org(runtime, known_sellers=False)
+    slips = [("9.90", "10.00", "0.10"), ("23.40", "50.00", "26.60"), ("15.90", "20.00", "4.10")]
+    for index, (total, cash, change) in enumerate(slips[:2]):
+        learn_file(runtime, org.id, _slip(index, total, cash, change), filename=f"s{index}.pdf",
+                   truth={"vendor_name": "KEDAI RUNCIT AH SENG", "bill_number": None,
+                          "bill_date": f"2018-02-{index + 10:02d}", "currency": "MYR",
+                          "subtotal": None, "tax": None, "total": total})
+    data = _slip(2, *slips[2])
+    received = receive(runtime, org.id, data, filename="s2.pdf", channel=Channel.UPLOAD)
+    job = run_job(runtime, org.id, received.job.id)
+    assert job.outcome is not None and job.outcome.bill is not None
+    assert job.outcome.review_reasons == [] and job.status is JobStatus.PUSHED
+    assert job.outcome.bill.not_printed == ["bill_number", "subtotal", "tax"]
+    with runtime.repository(org.id) as repo:
+        bill = repo.get_bill(job.bill_id)
+    assert bill.total == Decimal("15.90")
+    assert bill.bill_number == f"20180212-{received.job.document_sha256[:8]}"

@@ -636,8 +636,10 @@ def bill_input_from(extracted: ExtractedBill, vendor_id: str,
     Nothing the books can take is dropped: the vendor's details go along, and shipping or a
     discount the items leave out becomes a line of its own (see `charge_lines`).
     """
-    missing = [name for name in ("bill_number", "bill_date", "total", "currency")
-               if extracted.value(name) in (None, "")]
+    number = extracted.value("bill_number") or unprinted_number(extracted, document_sha256)
+    missing = [name for name, value in (("bill_number", number), *(
+        (n, extracted.value(n)) for n in ("bill_date", "total", "currency")))
+        if value in (None, "")]
     if missing:
         raise ValidationFailed("cannot book a bill without " + ", ".join(missing),
                                field=missing[0])
@@ -659,7 +661,7 @@ def bill_input_from(extracted: ExtractedBill, vendor_id: str,
         vendor_id=vendor_id, vendor_name=extracted.value("vendor_name"),
         vendor_tax_id=extracted.value("vendor_tax_id"),
         vendor_email=extracted.value("vendor_email"), vendor_iban=extracted.value("vendor_iban"),
-        kind=kind, bill_number=str(extracted.value("bill_number"))[:100], bill_date=bill_date,
+        kind=kind, bill_number=str(number)[:100], bill_date=bill_date,
         due_date=due if due is not None and due >= bill_date else None,
         currency=str(extracted.value("currency")), total=total * sign,
         subtotal=booked(extracted.value("subtotal")), tax=booked(extracted.value("tax")),
@@ -670,6 +672,16 @@ def bill_input_from(extracted: ExtractedBill, vendor_id: str,
                     for line in items],
         po_number=extracted.value("po_number"), document_sha256=document_sha256,
         payment_reference=_payment_reference(extracted))
+
+
+def unprinted_number(extracted: ExtractedBill, document_sha256: str | None) -> str | None:
+    """The number a bill is booked by when it prints none (`ExtractedBill.not_printed`: a
+    till slip approved with none found on it, or from a vendor whose approved bills never
+    had one): its date and its file's fingerprint, "20180220-1a2b3c4d"."""
+    issued = extracted.value("bill_date")
+    if "bill_number" not in extracted.not_printed or not document_sha256 or issued is None:
+        return None
+    return f"{issued:%Y%m%d}-{document_sha256[:8]}"
 
 
 def _payment_reference(extracted: ExtractedBill) -> str | None:

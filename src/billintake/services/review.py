@@ -322,11 +322,13 @@ def _corrected(extracted: Any, what: str = "") -> Evidence:
     return Evidence(source="review", text=f"corrected in review; extracted: {was}")
 
 
-def check_bill(extracted: ExtractedBill, organization_id: str, kind: BillKind) -> None:
-    """Validate the corrected bill as the books will take it (the domain `Bill`); 422 naming
-    the field. Its due date is checked as given: one before the bill date is refused here,
-    where the pipeline would drop an extracted one."""
-    draft = bill_input_from(extracted, "pending", kind=kind)
+def check_bill(extracted: ExtractedBill, organization_id: str, kind: BillKind,
+               document_sha256: str | None = None) -> None:
+    """Validate the corrected bill as the books will take it (the domain `Bill`; a bill that
+    prints no number is booked by its date and `document_sha256`); 422 naming the field. Its
+    due date is checked as given: one before the bill date is refused here, where the
+    pipeline would drop an extracted one."""
+    draft = bill_input_from(extracted, "pending", document_sha256, kind=kind)
     bill_from(draft.model_copy(update={"due_date": extracted.value("due_date")}),
               organization_id, "pending")
 
@@ -494,7 +496,10 @@ def approve(runtime: Runtime, organization_id: str, job_id: str,
         stored = stored_bill(job)
         kind = corrections.kind or kind_of(stored)  # fixed before the amounts are corrected
         extracted = apply_corrections(stored, corrections)
-        check_bill(extracted, organization_id, kind)
+        if stored.bill_number is None and extracted.bill_number is None:  # none on the page,
+            extracted = extracted.model_copy(update={  # none given: booked by date and file
+                "not_printed": sorted({*extracted.not_printed, "bill_number"})})
+        check_bill(extracted, organization_id, kind, job.document_sha256)
         service = BillService.open(repo, runtime.settings, runtime.originals,
                                    **_request_reads(runtime, dry_run))
         vendor = (_new_vendor(service, extracted, job) if booking.create_vendor
