@@ -77,34 +77,3 @@ def test_the_lean_file_is_built_once_and_the_wheels_model_is_the_fallback(
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"not a model")
     assert ppocr_graph.lean_model(broken, tmp_path / "cache") == broken
-
-
-def test_the_int8_recogniser_is_built_deterministically_and_reads_a_line_alike(
-        models: dict[str, Path], tmp_path: Path) -> None:
-    import json
-
-    import onnx
-
-    ranges = json.loads(ppocr_graph.RANGES_FILE.read_text())
-    first = ppocr_graph.int8_bytes(models["rec"], ranges)
-    assert first == ppocr_graph.int8_bytes(models["rec"], ranges)
-    quantised = onnx.load_from_string(first)
-    assert sum(node.op_type == "QuantizeLinear" for node in quantised.graph.node) >= len(
-        ppocr_graph.int8_convolutions(onnx.load_from_string(
-            ppocr_graph.lean_bytes(models["rec"]))))
-    line = _text_image(240, 48, "TOTAL 112.45", 30)
-    lean = _session(ppocr_graph.lean_bytes(models["rec"])).run(None, {"x": line})[0]
-    int8 = _session(first).run(None, {"x": line})[0]
-    assert (lean.argmax(-1) == int8.argmax(-1)).mean() > 0.95  # the same characters, nearly
-    built = ppocr_graph.int8_model(models["rec"], tmp_path)
-    assert built.read_bytes() == first
-
-
-def test_without_ranges_for_the_model_the_int8_build_falls_back_to_the_lean_file(
-        models: dict[str, Path], tmp_path: Path) -> None:
-    other = tmp_path / "ranges.json"
-    other.write_text('{"model": "another", "tensors": {}}')
-    with pytest.raises(ValueError, match="another model"):
-        ppocr_graph.int8_bytes(models["rec"], {"model": "another", "tensors": {}})
-    assert ppocr_graph.int8_model(models["rec"], tmp_path, other) == ppocr_graph.lean_model(
-        models["rec"], tmp_path)

@@ -22,7 +22,6 @@ kept in a cache folder (`lean_model`); without the `onnx` package the wheel's fi
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from pathlib import Path
@@ -34,12 +33,6 @@ log = logging.getLogger(__name__)
 
 # Part of the cached file's name: a change to the rewrite below builds the files again
 REWRITE_VERSION = "1"
-# The recogniser's pointwise (1×1) convolutions with at least this many input channels run in
-# int8 (`int8_model`): the ten widest, about 45 % of its time on one thread
-INT8_MIN_CHANNELS = 240
-# Their inputs' and outputs' ranges, measured once on text lines (scripts/calibrate_ppocr.py)
-RANGES_FILE = Path(__file__).with_name("ppocr_rec_ranges.json")
-INT8_OPSET = 13  # per-channel weight scales (DequantizeLinear's axis) need opset 13
 
 
 def lean_model(source: Path, cache_dir: Path) -> Path:
@@ -62,69 +55,6 @@ def lean_model(source: Path, cache_dir: Path) -> Path:
                     source.name, exc)
         return source
     return target
-
-
-def int8_model(source: Path, cache_dir: Path, ranges_file: Path = RANGES_FILE) -> Path:
-    """The lean recogniser `source` with its widest pointwise convolutions in int8
-    (`int8_bytes`), built into `cache_dir` on first use; the lean file (`lean_model`) when
-    the int8 form cannot be built (no ranges for this model, a quantiser that fails)."""
-    digest = hashlib.sha256(source.read_bytes() + ranges_file.read_bytes()).hexdigest()[:16]
-    target = cache_dir / f"{source.stem}.{digest}.lean{REWRITE_VERSION}.int8.onnx"
-    if target.is_file():
-        return target
-    try:
-        data = int8_bytes(source, json.loads(ranges_file.read_text()))
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(data)
-        partial.replace(target)
-    except Exception as exc:
-        log.warning("PP-OCR model %s used in float (its int8 form failed: %s)", source.name, exc)
-        return lean_model(source, cache_dir)
-    return target
-
-
-def int8_convolutions(model: Any) -> list[str]:
-    """The names of `model`'s pointwise convolutions with at least `INT8_MIN_CHANNELS`
-    input channels (weights as initializers, as in the lean graph)."""
-    shapes = {init.name: list(init.dims) for init in model.graph.initializer}
-    return [node.name for node in model.graph.node
-            if node.op_type == "Conv" and len(shape := shapes.get(node.input[1], [])) == 4
-            and shape[2:] == [1, 1] and shape[1] >= INT8_MIN_CHANNELS]
-
-
-def int8_bytes(source: Path, ranges: dict[str, Any]) -> bytes:
-    """The lean recogniser of `source` with `int8_convolutions` quantised (weights int8 per
-    output channel, activations uint8 by the measured `ranges`: {"model": the source's
-    sha256, "tensors": {name: [lowest, highest]}}), serialised; deterministic.
-    `ValueError` when the ranges were measured on another model or lack a tensor."""
-    import onnx
-    from onnx import version_converter
-    from onnxruntime.quantization import QuantType
-    from onnxruntime.quantization.calibrate import CalibrationMethod, TensorsData
-    from onnxruntime.quantization.qdq_quantizer import QDQQuantizer
-
-    if ranges.get("model") != hashlib.sha256(source.read_bytes()).hexdigest():
-        raise ValueError("the int8 ranges were measured on another model")
-    model = onnx.load_from_string(lean_bytes(source))
-    model = version_converter.convert_version(model, INT8_OPSET)
-    model = onnx.shape_inference.infer_shapes(model)
-    nodes = int8_convolutions(model)
-    tensors = {name for node in model.graph.node if node.name in nodes
-               for name in (node.input[0], node.output[0])}
-    missing = sorted(tensors - set(ranges["tensors"]))
-    if not nodes or missing:
-        raise ValueError(f"no measured range for {', '.join(missing) or 'any convolution'}")
-    measured = TensorsData(CalibrationMethod.MinMax, {
-        name: (np.float32(low), np.float32(high))
-        for name, (low, high) in sorted(ranges["tensors"].items()) if name in tensors})
-    quantizer = QDQQuantizer(model, True, False, QuantType.QInt8, QuantType.QUInt8, measured,
-                             nodes, [], ["Conv"], {})
-    quantizer.quantize_model()
-    quantizer.model.topological_sort()
-    quantized = quantizer.model.model
-    onnx.checker.check_model(quantized)
-    return bytes(quantized.SerializeToString(deterministic=True))
 
 
 def lean_bytes(source: Path) -> bytes:

@@ -264,9 +264,8 @@ def bundled_models() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _engine() -> Any:
-    """The RapidOCR pipeline, built once per process (about half a second), its detector
-    running the lean graph and its recogniser the lean graph with its widest convolutions in
-    int8 (`ppocr_graph`), in our own sessions (`_session`)."""
+    """The RapidOCR pipeline, built once per process (about half a second), its detector and
+    recogniser running the lean graphs (`ppocr_graph`) in our own sessions (`_session`)."""
     det, cls, rec = bundled_models()
     from rapidocr_onnxruntime import RapidOCR
 
@@ -276,7 +275,7 @@ def _engine() -> Any:
     cache = _model_cache()
     engine.text_det.infer.session = _session(ppocr_graph.lean_model(det, cache))
     engine.text_cls.infer.session = _session(cls)
-    engine.text_rec.session.session = _session(ppocr_graph.int8_model(rec, cache))
+    engine.text_rec.session.session = _session(ppocr_graph.lean_model(rec, cache))
     return engine
 
 
