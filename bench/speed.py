@@ -90,7 +90,9 @@ def stages(data: bytes, settings: Settings) -> None:
               "second look (incl. its tesseract run)", "detect_rotation": "orientation (OSD)",
               "read": "engine read / PP-OCR recognition", "_faint_ink": "grey print mask",
               "detect": "PP-OCR detection", "upside_down": "upside-down vote",
-              "_sample_confidence": "Tesseract's sample of lines", "recognise": "Tesseract page"}
+              "_sample_confidence": "Tesseract's sample of lines", "recognise": "Tesseract page",
+              # the sample's own time is in a thread, out of this profile's sight
+              "_sampled_while_reading": "sample, PP-OCR reading lines meanwhile"}
     rows = []
     for (_, _, name), (_, calls, _, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
         if name in wanted:
