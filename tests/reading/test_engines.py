@@ -240,6 +240,41 @@ def test_auto_runs_one_engine_as_the_sample_decides(
 
 
 @pytest.mark.slow
+def test_pp_ocr_reads_the_lines_while_tesseract_reads_the_sample(
+        receipt_image: Image.Image, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample is read beside PP-OCR's reading of the page, not before it: lines are read
+    while it runs, none twice, the same as one after the other; its errors come through."""
+    lines = rapid.detect(receipt_image, time.monotonic() + 600)
+    assert len(lines.boxes) >= 3
+    job = ocr.OcrJob(kind="image", index=0, languages="eng", dpi=300, timeout_s=600,
+                     max_pixels=50_000_000, engine="auto")
+    read_during: list[int] = []
+
+    def slow_sample(*args: object) -> float:
+        deadline = time.monotonic() + 5
+        while len(lines.results) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)  # Tesseract still at work while PP-OCR reads
+        read_during.append(len(lines.results))
+        return 0.5
+
+    monkeypatch.setattr(ocr, "_sample_confidence", slow_sample)
+    everything = range(len(lines.boxes))
+    assert ocr._sampled_while_reading(receipt_image, lines, [0, 1], job,
+                                      time.monotonic() + 600) == 0.5
+    assert read_during[0] >= 2
+    alone = rapid.detect(receipt_image, time.monotonic() + 600)
+    assert lines.read(everything, time.monotonic() + 600) == alone.read(
+        everything, time.monotonic() + 600)
+
+    def failing(*args: object) -> float:
+        raise ocr.OcrTimeout("the sample took too long")
+
+    monkeypatch.setattr(ocr, "_sample_confidence", failing)
+    with pytest.raises(ocr.OcrTimeout):
+        ocr._sampled_while_reading(receipt_image, alone, [0], job, time.monotonic() + 600)
+
+
+@pytest.mark.slow
 def test_tesseract_is_sure_of_a_sample_of_a_clean_pages_lines(receipt_image: Image.Image
                                                              ) -> None:
     lines = rapid.detect(receipt_image, time.monotonic() + 600)

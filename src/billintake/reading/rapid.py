@@ -106,9 +106,10 @@ class DetectedLines:
                 except Exception as exc:  # onnxruntime and OpenCV raise their own errors
                     raise UnreadableDocument(f"OCR failed: {exc}") from exc
                 text, score, char_boxes, chars, char_scores = line
+                corners = (self.on_page(char_boxes).reshape(-1, 4, 2).tolist()
+                           if len(char_boxes) else [])  # four corners a character
                 self.results[index] = [self.on_page(box).tolist(), text, float(score),
-                                       [self.on_page(b).tolist() for b in char_boxes],
-                                       chars, char_scores]
+                                       corners, chars, char_scores]
         return [self.results[i] for i in indexes
                 if self.results[i][1] and self.results[i][2] >= _TEXT_SCORE]
 
@@ -272,11 +273,88 @@ def _engine() -> Any:
     # rec_img_shape's width 48 (not 320): a line is read at its own width, not padded
     engine = RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=1,
                       max_side_len=_MAX_SIDE, rec_img_shape=[3, 48, 48])
+    detector, make = engine.text_det, engine.text_det.get_preprocess
+    detector.get_preprocess = lambda longest: _TablePreProcess(make(longest))
+    engine.cal_rec_boxes = _character_boxes()
     cache = _model_cache()
     engine.text_det.infer.session = _session(ppocr_graph.lean_model(det, cache))
     engine.text_cls.infer.session = _session(cls)
     engine.text_rec.session.session = _session(ppocr_graph.lean_model(rec, cache))
     return engine
+
+
+class _TablePreProcess:
+    """RapidOCR's detector input, the same numbers found faster: its `DetPreProcess` scales,
+    centres and transposes the resized page in float64 (0.02–0.09 s a receipt); here each
+    8-bit pixel value is looked up in a table of its 256 results, one float32 pass."""
+
+    def __init__(self, shipped: Any) -> None:
+        self.shipped = shipped
+        levels = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+        self.table = np.asarray(shipped.normalize(levels), dtype=np.float32)  # (256, 3)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray | None:
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            return self.shipped(image)  # type: ignore[no-any-return]
+        resized = self.shipped.resize(image)
+        if resized is None:
+            return None
+        channels = [self.table[:, c][resized[:, :, c]] for c in range(3)]
+        return np.stack(channels)[None]
+
+
+def _character_boxes() -> Any:
+    """RapidOCR's `CalRecBoxes` (each character's box on the page), the same boxes found
+    3× faster (0.04 → 0.01 s a receipt): no deep copies of lists it builds afresh, and its
+    `order_points` (a dozen NumPy calls a character) in plain Python (`ordered_corners`)."""
+    from rapidocr_onnxruntime.cal_rec_boxes.main import CalRecBoxes
+
+    class CharacterBoxes(CalRecBoxes):  # type: ignore[misc]
+        def __call__(self, imgs: list[np.ndarray], dt_boxes: list[np.ndarray],
+                     rec_res: list[Any]) -> list[list[Any]]:
+            found = []
+            for image, box, result in zip(imgs, dt_boxes, rec_res, strict=True):
+                text, score, info = result[0], result[1], result[2]
+                height, width = image.shape[:2]
+                corners = np.array([[0, 0], [width, 0], [width, height], [0, height]])
+                chars, boxes, scores = self.cal_ocr_word_box(text, corners, info)
+                boxes = self.reverse_rotate_crop_image(  # it shifts the box it is given
+                    np.array(box), self.adjust_box_overlap(boxes), self.get_box_direction(box))
+                found.append([text, score, boxes, chars, scores])
+            return found
+
+        @staticmethod
+        def order_points(box: list[list[int]]) -> list[list[int]]:
+            return ordered_corners(box)
+
+    return CharacterBoxes()
+
+
+def ordered_corners(box: list[list[int]]) -> list[list[int]]:
+    """RapidOCR's `CalRecBoxes.order_points` to the point, in plain Python: four corners
+    ordered from the top left clockwise, each the first of the points that qualify."""
+    points = [(int(x), int(y)) for x, y in box]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    centre_x, centre_y = sum(xs) / len(xs), sum(ys) / len(ys)
+
+    def first(candidates: list[tuple[int, int]], axis: int, pick: Any) -> list[int]:
+        value = pick(point[axis] for point in candidates)
+        return list(next(point for point in candidates if point[axis] == value))
+
+    if centre_x in xs and centre_y in ys:  # a rhombus: the extreme point on each side
+        return [first(points, 0, min), first(points, 1, min), first(points, 0, max),
+                first(points, 1, max)]
+    if all(x == centre_x for x in xs):  # one column: top to bottom (a stable sort)
+        return [list(point) for point in sorted(points, key=lambda point: point[1])]
+    if centre_x in xs:  # two points on the vertical centre line: top pair, bottom pair
+        top = [point for point in points if point[1] < centre_y]
+        bottom = [point for point in points if point[1] > centre_y]
+        return [first(top, 0, min), first(top, 0, max), first(bottom, 0, max),
+                first(bottom, 0, min)]
+    left = [point for point in points if point[0] < centre_x]
+    right = [point for point in points if point[0] > centre_x]
+    return [first(left, 1, min), first(right, 1, min), first(right, 1, max),
+            first(left, 1, max)]
 
 
 def _model_cache() -> Path:
