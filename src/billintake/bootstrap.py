@@ -23,6 +23,8 @@ from billintake.storage.secrets import SecretBox, read_or_create_key_file
 
 log = logging.getLogger(__name__)
 
+DEFAULT_POOL_SIZE = 5  # SQLAlchemy's: connections kept for everything but the intake threads
+
 
 def secret_box(settings: Settings) -> SecretBox:
     """The keys secrets are sealed with: the environment's, else the key file's (made 0600)."""
@@ -48,7 +50,9 @@ class Runtime:
                         "where the settings come from)", url.removeprefix("sqlite:///"))
         if migrate_db:
             migrate(url)
-        engine = make_engine(url)
+        # the intake threads keep a connection each, beside the pool's usual five (a pool too
+        # small opens and closes a connection per checkout beyond it)
+        engine = make_engine(url, pool_size=settings.intake_threads + DEFAULT_POOL_SIZE)
         originals_dir = settings.resolved_originals_dir
         private_dir(originals_dir)
         return cls(settings, engine, session_factory(engine), OriginalsStore(originals_dir),

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     max_upload_files: int = 50  # files in one upload request
     max_upload_request_bytes: int = 100 * 1024 * 1024  # all files of one upload request
     upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
+    # threads that store and queue the files a server receives (entrypoints.api.intake_threads)
+    intake_threads: int = Field(default=8, ge=1)
     # an unfinished job is held by a lease its process renews; when the process dies the lease
     # runs out and any running process takes the job again (after at most this long)
     job_lease_s: float = Field(default=60.0, gt=0)

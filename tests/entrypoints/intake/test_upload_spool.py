@@ -57,6 +57,21 @@ def test_a_small_file_stays_in_memory(tmp_path: Path) -> None:
     assert not file.spool.on_disk and file.read().startswith(b"%PDF-1.4\n")
 
 
+def test_a_scanned_bill_touches_no_disk_before_it_is_stored(tmp_path: Path) -> None:
+    [file] = _read(1, 900_000, tmp_path, max_file_bytes=FILE_BYTES, max_files=1)
+    assert not file.spool.on_disk and file.size == len(file.read()) > 800_000
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_memory_a_request_holds_is_bounded_over_all_its_files(tmp_path: Path) -> None:
+    size = SPOOL_IN_MEMORY * 2 // 5  # two fit in memory, the third does not
+    files = _read(4, size, tmp_path, max_file_bytes=FILE_BYTES, max_files=4)
+    with upload_files(files):
+        assert [f.spool.on_disk for f in files] == [False, False, True, True]
+        assert sum(f.spool.held for f in files) <= SPOOL_IN_MEMORY
+        assert all(len(f.read()) == f.size for f in files)
+
+
 def test_the_request_wide_budget_stops_the_stream(tmp_path: Path) -> None:
     with pytest.raises(TooLarge, match="all its files together"):
         _read(10, FILE_BYTES, tmp_path, max_file_bytes=FILE_BYTES * 2, max_files=10,

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import ValidationFailed
 from billintake.entrypoints.api.auth import RuntimeDep
-from billintake.entrypoints.api.routes_intake import dispatcher_of, job_view
+from billintake.entrypoints.api.routes_intake import dispatcher_of, intake_of, job_view
 from billintake.entrypoints.intake.upload import read_limited
 from billintake.mail import webhooks
 from billintake.mail.message import slug_from_address
@@ -76,8 +76,9 @@ async def _take(request: Request, runtime: Runtime, mail: webhooks.InboundMail) 
                             status_code=406)
     jobs: list[dict[str, Any]] = []
     for organization_id in organization_ids:
-        result = await run_in_threadpool(accept_message, runtime, dispatcher_of(request.app),
-                                         organization_id, mail.raw)
+        result = await intake_of(request.app).run(accept_message, runtime,
+                                                  dispatcher_of(request.app), organization_id,
+                                                  mail.raw)
         jobs.extend(job_view(r.job, duplicate=r.duplicate) for r in result.jobs)
     return JSONResponse({"jobs": jobs}, status_code=202)
 

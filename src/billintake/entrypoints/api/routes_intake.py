@@ -16,6 +16,7 @@ from billintake.bootstrap import Runtime
 from billintake.domain.errors import TooLarge, UnsupportedMediaType
 from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
+from billintake.entrypoints.api.intake_threads import IntakeThreads
 from billintake.entrypoints.api.params import Offset
 from billintake.entrypoints.intake.upload import (
     UploadedFile,
@@ -49,16 +50,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         else:
             if count:
                 log.info("resubmitted %d unfinished jobs", count)
+    intake = intake_of(app)
     if getattr(app.state, "serving", False):
-        # a serving process: its workers start now, not on the first upload, then the
-        # objects of its start are frozen
+        # a serving process: its workers and intake threads start now, not on the first
+        # upload, then the objects of its start are frozen
         start = getattr(dispatcher, "start", None)
         if start is not None:
             await run_in_threadpool(start)
+        await run_in_threadpool(intake.start)
         freeze_startup_objects()
     try:
         yield
     finally:
+        app.state.intake = None
+        await run_in_threadpool(intake.close)
         if getattr(app.state, "owns_dispatcher", True):  # `billintake up` closes its own
             app.state.dispatcher = None
             await run_in_threadpool(dispatcher.close)
@@ -82,6 +87,15 @@ def _dispatcher(app: Any) -> Dispatcher:
         runtime: Runtime = app.state.runtime
         dispatcher = app.state.dispatcher = get_dispatcher(runtime)
     return dispatcher
+
+
+def intake_of(app: Any) -> IntakeThreads:
+    """The app's intake threads (made on first use)."""
+    intake = getattr(app.state, "intake", None)
+    if intake is None:
+        runtime: Runtime = app.state.runtime
+        intake = app.state.intake = IntakeThreads(runtime, runtime.settings.intake_threads)
+    return intake
 
 
 def dispatcher_of(app: Any) -> Dispatcher:
@@ -132,7 +146,8 @@ async def upload_bills(request: Request, org: CurrentOrg, runtime: RuntimeDep) -
         max_total_bytes=budget, spool_dir=spool_dir)
     dispatcher = _dispatcher(request.app)
     with upload_files(received) as files:  # one hop to a thread for all the blocking work
-        accepted = await run_in_threadpool(_accept_uploads, runtime, dispatcher, org.id, files)
+        accepted = await intake_of(request.app).run(_accept_uploads, runtime, dispatcher,
+                                                     org.id, files)
     return JSONResponse({"jobs": [job_view(a.job, duplicate=a.duplicate) for a in accepted]},
                         status_code=202)
 
@@ -162,8 +177,8 @@ async def inbound_email(request: Request, org: CurrentOrg, runtime: RuntimeDep) 
     failed job with the reason. 413 for a message over the size limit."""
     raw = await read_limited(request.stream(), max_bytes=runtime.settings.max_email_bytes,
                              what="the message")
-    result = await run_in_threadpool(accept_message, runtime, _dispatcher(request.app),
-                                     org.id, raw)
+    result = await intake_of(request.app).run(accept_message, runtime,
+                                              _dispatcher(request.app), org.id, raw)
     return JSONResponse({
         "jobs": [job_view(r.job, duplicate=r.duplicate) for r in result.jobs],
         "skipped": [{"filename": s.filename, "reason": s.reason} for s in result.skipped],

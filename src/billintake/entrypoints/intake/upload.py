@@ -2,8 +2,10 @@
 the bytes arrive (a request over a limit is refused before it is read to the end).
 
 Limits: bytes per file, files per request and bytes per request (the request-wide budget).
-Each file is spooled to disk as it streams in (only `SPOOL_IN_MEMORY` bytes of it stay in
-memory), so a request's files are never all held in memory: read them one at a time.
+A request's files stay in memory up to `SPOOL_IN_MEMORY` bytes in all, the rest of them is
+spooled to disk as it streams in, so a request's files are never all held in memory: read them
+one at a time. (A single bill, most of them under 1 MiB even scanned, touches no disk until it
+is stored: its spool file would cost an inode made and dropped, a write and a read back.)
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ from billintake.domain.errors import TooLarge, ValidationFailed
 from billintake.mail.message import sanitize_filename
 
 MAX_FIELD_BYTES = 64 * 1024  # plain form fields (not files) are small
-SPOOL_IN_MEMORY = 256 * 1024  # a file's bytes beyond this go to its spool file on disk
+SPOOL_IN_MEMORY = 1024 * 1024  # a request's bytes in memory; its files' bytes beyond go to disk
 
 
 class Spool:
-    """A file's bytes: in memory up to `SPOOL_IN_MEMORY`, beyond that in an unnamed temporary
+    """A file's bytes: in memory up to `in_memory` bytes, beyond that in an unnamed temporary
     file in `directory` (gone with the process, even after kill -9)."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, in_memory: int = SPOOL_IN_MEMORY) -> None:
         self._directory = directory
+        self._in_memory = in_memory
         self._memory = bytearray()
         self._file: IO[bytes] | None = None
         self.closed = False
@@ -39,8 +42,13 @@ class Spool:
     def on_disk(self) -> bool:
         return self._file is not None
 
+    @property
+    def held(self) -> int:
+        """The bytes it holds in memory."""
+        return len(self._memory)
+
     def write(self, data: bytes) -> None:
-        if self._file is None and len(self._memory) + len(data) > SPOOL_IN_MEMORY:
+        if self._file is None and len(self._memory) + len(data) > self._in_memory:
             self._file = self._new_file()
             self._file.write(self._memory)
             self._memory = bytearray()
@@ -145,7 +153,8 @@ async def read_upload(chunks: AsyncIterator[bytes], content_type: str, *,
             part.filename = _decode_name(params[b"filename"])
             if len(files) >= max_files:
                 raise TooLarge(f"too many files in one upload (at most {max_files})")
-            part.spool = Spool(spool_dir)
+            held = sum(file.spool.held for file in files)  # the request's memory so far
+            part.spool = Spool(spool_dir, in_memory=max(0, SPOOL_IN_MEMORY - held))
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         part.size += end - start
