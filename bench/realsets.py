@@ -238,20 +238,23 @@ def shipped_extractor(settings: Settings) -> Extract:
 
 
 def cross_validated(shared: Path, settings: Settings, cache: Path | None, folds: int,
-                    training_sets: list[str], scored: list[str]) -> dict[str, SetScore]:
+                    training_sets: list[str], scored: list[str], salt: str = ""
+                    ) -> dict[str, SetScore]:
     """Per scored set: the rules' bills with the decision of the ranker of the fold that never
-    saw the document's group (source repository or vendor), calibrated out of fold."""
+    saw the document's group (source repository or vendor), calibrated out of fold; `salt`
+    deals the groups into other folds (`ranking.fold_of`)."""
     from billintake_devkit import ranking
 
     examples: dict[str, list[Any]] = {}
     for name in dict.fromkeys([*training_sets, *scored]):
         examples[name] = ranking.collect_cached(load_set(shared, name), settings, cache, name)
-    models = ranking.cross_fit([e for n in training_sets for e in examples[n]], folds)
+    models = ranking.cross_fit([e for n in training_sets for e in examples[n]], folds,
+                               salt=salt)
     scores: dict[str, SetScore] = {}
     for name in scored:
         score = scores[name] = SetScore()
         for example in examples[name]:
-            model = models[ranking.fold_of(example.doc.group, folds)]
+            model = models[ranking.fold_of(example.doc.group, folds, salt)]
             score.add(example.doc, ranking.decided_bill(example, model), 0.0)
     return scores
 
@@ -267,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="cross-validated: the ranker trained on the other folds of the "
                              "visual sets (groups by source and vendor), calibrated out of fold")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--fold-salt", default="",
+                        help="deal the groups into other folds: run a few to see how much a "
+                             "cross-validated figure owes to one split")
     parser.add_argument("--train-sets",
                         default="devset,facturx-visual,sroie-lines,sroie,generated",
                         help="the sets the --cv ranker learns from (sroie: the receipt images, "
@@ -278,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         scored = [n for n in names if n != "facturx"]  # the XML path has nothing to rank
         for name, score in cross_validated(args.shared, settings, args.cache, args.folds,
-                                           args.train_sets.split(","), scored).items():
+                                           args.train_sets.split(","), scored,
+                                           args.fold_salt).items():
             print(score.report(name + " (cross-validated)"))
             if args.show:
                 print("\n".join(score.misses))

@@ -138,3 +138,12 @@ def test_examples_cache_is_keyed_by_the_documents_read(tmp_path, monkeypatch) ->
     examples = ranking.collect_cached([changed], settings, cache, "set")
     assert collected == [1, 1]
     assert examples[0].doc.lines[0]["text"] == "Total 11.00"
+
+
+def test_a_salt_deals_the_groups_into_other_folds_and_keeps_the_default_split() -> None:
+    groups = [f"vendor-{i}" for i in range(40)]
+    plain = [ranking.fold_of(g, 5) for g in groups]
+    assert plain == [ranking.fold_of(g, 5, "") for g in groups]  # the shipped split
+    salted = [ranking.fold_of(g, 5, "a") for g in groups]
+    assert salted == [ranking.fold_of(g, 5, "a") for g in groups]  # stable
+    assert salted != plain and set(salted) == set(range(5))

@@ -194,8 +194,10 @@ def collect_read(items: Sequence[tuple[LabelledDocument, ReadDocument]],
     return [label(doc, extractor.propose(pages)[1]) for doc, pages in items]
 
 
-def fold_of(group: str, k: int) -> int:
-    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % k
+def fold_of(group: str, k: int, salt: str = "") -> int:
+    """A group's fold, stable across runs; another `salt` deals the groups out anew (to see
+    how much a cross-validated figure owes to one split)."""
+    return int(hashlib.sha256((salt + group).encode()).hexdigest(), 16) % k
 
 
 def _rows(examples: Sequence[Example], name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -298,13 +300,14 @@ def _keep(model: ranker.Ranker, groups: dict[str, list[str]]) -> None:
     # the rules' choice is a signal of that choice's confidence (`decide.rules_signals`).
 
 
-def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True
-              ) -> dict[int, ranker.Ranker]:
+def cross_fit(examples: Sequence[Example], k: int = 5, *, select: bool = True,
+              salt: str = "") -> dict[int, ranker.Ranker]:
     """Per fold: models trained on the other folds, calibrated on out-of-fold scores that
     exclude the fold itself (so a fold's confidences come from documents never used); the
     rules' confidences calibrated the same way for the fields the rules keep (`select`: the
-    ranker decides only the field groups where it beats the rules; else all)."""
-    folds = {i: [e for e in examples if fold_of(e.doc.group, k) == i] for i in range(k)}
+    ranker decides only the field groups where it beats the rules; else all; `salt`: the
+    split, `fold_of`)."""
+    folds = {i: [e for e in examples if fold_of(e.doc.group, k, salt) == i] for i in range(k)}
     models = {i: train_models([e for j, f in folds.items() if j != i for e in f])
               for i in range(k)}
     oof = {i: _outcomes(models[i], folds[i]) for i in range(k)}
