@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -165,9 +165,7 @@ class ExtractedBill(BaseModel):
     def nothing_to_reconcile(self) -> bool:
         """A total alone (or with a zero tax), as the vendor's approved bills had it
         (`not_printed`): no amounts to add up, none that contradict."""
-        tax = self.value("tax")
-        return self.subtotal is None and "subtotal" in self.not_printed and (
-            (tax is None and "tax" in self.not_printed) or tax == 0)
+        return total_alone(self.value("subtotal"), self.value("tax"), self.not_printed)
 
     def arithmetic_disagreement(self) -> str | None:
         """Why the bill's own amounts contradict each other, or None: subtotal + tax
@@ -211,6 +209,14 @@ class ExtractedBill(BaseModel):
                 continue
             product *= field.confidence if field is not None else 0.0
         return product
+
+
+def total_alone(subtotal: Decimal | None, tax: Decimal | None, unprinted: Collection[str]
+                ) -> bool:
+    """No amounts beside the total to add up: no subtotal and no tax (or a zero one), where
+    the vendor's bills lack them (`unprinted`: `VendorMemory.unprinted`)."""
+    return subtotal is None and "subtotal" in unprinted and (
+        (tax is None and "tax" in unprinted) or tax == 0)
 
 
 def lines_sum(items: Sequence[ExtractedLineItem]) -> Decimal | None:

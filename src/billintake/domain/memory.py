@@ -105,6 +105,13 @@ class VendorMemory(BaseModel):
         """Every approved bill of the vendor was approved without this field."""
         return self.approved_without(name) and not self.field(name).spots
 
+    def unprinted(self) -> list[str]:
+        """The fields a bill of the vendor may lack as its approved bills did: a bill number
+        where none of them had one, a subtotal or a tax where one of them had none."""
+        return [name for name, lacks in (
+            ("bill_number", self.never_printed), ("subtotal", self.approved_without),
+            ("tax", self.approved_without)) if lacks(name)]
+
 
 class KnownVendor(BaseModel):
     """A vendor of the organization as extraction may recognise it: its identifiers and names

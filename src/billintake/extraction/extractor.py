@@ -297,10 +297,8 @@ class _VisualExtraction:
         if decision.vendor_name is not None:
             bill["vendor_name"] = self._remembered_name(bill.get("vendor_name"),
                                                         *decision.vendor_name)
-        memory = self.recognition.memory  # (a bill number only if the vendor never prints one)
-        bill["not_printed"] = [name for name, printed in (
-            ("bill_number", memory.never_printed), ("subtotal", memory.approved_without),
-            ("tax", memory.approved_without)) if bill.get(name) is None and printed(name)]
+        bill["not_printed"] = [name for name in self.recognition.memory.unprinted()
+                               if bill.get(name) is None]
         if bill.get("currency") is None and decision.currency:
             bill["currency"] = FieldValue[str](value=decision.currency, confidence=0.9)
         self._drop_due_before_bill_date(bill)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from billintake.domain.extracted import total_alone
 from billintake.domain.memory import (
     NAMES_KEPT,
     PLACED_FIELDS,
@@ -536,11 +537,9 @@ def _amounts(model: MemoryModel, ranker: Ranker | None,
     decision.reconciled = fits
     # a total alone (or with a zero tax), as the vendor's approved bills had it: there is
     # nothing to add up, and the memory's confidence in it stands
-    tax = chosen["tax"]
+    subtotal, tax = (None if chosen[n] is None else chosen[n].value for n in ("subtotal", "tax"))
     alone = chosen["total"] is not None and not contested(chosen["total"]) and \
-        chosen["subtotal"] is None and memory.approved_without("subtotal") and (
-            (tax is None and memory.approved_without("tax")) or
-            (tax is not None and tax.value == 0))
+        total_alone(subtotal, tax, memory.unprinted())
     for name, stand_in in chosen.items():
         if stand_in is None:
             if scored.get(name) or name in memory.fields:
