@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
@@ -193,23 +194,19 @@ class ExtractedBill(BaseModel):
     def min_confidence(self, names: tuple[str, ...] = BOOKING_FIELDS) -> float:
         """The lowest confidence among the fields a bill cannot be booked without (0 if missing,
         unless the vendor's bills never print it: `not_printed`)."""
-        scores = [getattr(self, n).confidence if getattr(self, n) else 0.0 for n in names
-                  if getattr(self, n) is not None or n not in self.not_printed]
-        return min(scores) if scores else 0.0
+        return min(self._weighed(names), default=0.0)
 
     def joint_confidence(self, names: tuple[str, ...] = BOOKING_FIELDS) -> float:
         """The probability that every field a bill cannot be booked without is right: the
         product of their calibrated probabilities (0 if one is missing, unless the vendor's
         bills never print it: `not_printed`). A bill is booked whole, so this, not its weakest
         field alone, is what the auto-approve gate weighs."""
-        product = 1.0
-        for name in names:
-            field = getattr(self, name)
-            if field is None and name in self.not_printed:
-                continue
-            product *= field.confidence if field is not None else 0.0
-        return product
+        return math.prod(self._weighed(names))
 
+    def _weighed(self, names: tuple[str, ...]) -> list[float]:
+        """Each field's confidence, 0 for one missing; none for one the vendor's bills lack."""
+        return [0.0 if field is None else field.confidence for name in names
+                if (field := getattr(self, name)) is not None or name not in self.not_printed]
 
 def total_alone(subtotal: Decimal | None, tax: Decimal | None, unprinted: Collection[str]
                 ) -> bool:
