@@ -637,9 +637,9 @@ def bill_input_from(extracted: ExtractedBill, vendor_id: str,
     discount the items leave out becomes a line of its own (see `charge_lines`).
     """
     number = extracted.value("bill_number") or unprinted_number(extracted, document_sha256)
-    missing = [name for name, value in (("bill_number", number), *(
-        (n, extracted.value(n)) for n in ("bill_date", "total", "currency")))
-        if value in (None, "")]
+    needed = {"bill_number": number,
+              **{name: extracted.value(name) for name in ("bill_date", "total", "currency")}}
+    missing = [name for name, value in needed.items() if value in (None, "")]
     if missing:
         raise ValidationFailed("cannot book a bill without " + ", ".join(missing),
                                field=missing[0])
