@@ -10,6 +10,7 @@ import pytest
 from billintake.extraction.parsing import (
     detect_currency,
     find_amounts,
+    find_dates,
     infer_dayfirst,
     infer_decimal_mark,
     parse_amount,
@@ -53,6 +54,8 @@ def test_find_amounts_skips_rates_and_glued_codes() -> None:
     found = [value for value, _ in find_amounts("Tax 15% on $ 112.90 $ 16.94")]
     assert found == [Decimal("112.90"), Decimal("16.94")]
     assert [v for v, _ in find_amounts("Umsatzsteuer 8.1% 885.06")] == [Decimal("885.06")]
+    assert [v for v, _ in find_amounts("GST(Included) 6.00 % RM 0.06")] == [Decimal("0.06")]
+    assert [v for v, _ in find_amounts("TVA 20,00\u202f% 41,20", ",")] == [Decimal("41.20")]
     assert find_amounts("VAT GB178238268") == [] or all(
         v != Decimal(58) for v, _ in find_amounts("VAT GB178238268"))
 
@@ -86,6 +89,15 @@ def test_ambiguous_dates_need_the_documents_order() -> None:
     assert parse_date("03/04/2026", dayfirst=False) == date(2026, 3, 4)
     assert parse_date("31/02/2026", dayfirst=True) is None
     assert parse_date("25/01/201812345") is None  # a year runs into a time, not any digits
+
+
+def test_a_code_of_capitals_and_digits_is_no_date() -> None:
+    assert find_dates("BALL PEN 6BK RC11-23-42 - 12/144", True) == []
+    assert find_dates("HD03-04-06 - 5/40/160", True) == []
+    # a date label run into its date, and a date after a space, stay dates
+    assert find_dates("DATE19/09/2017", True) == [(date(2017, 9, 19), "19/09/2017")]
+    assert find_dates("Due date16.09.2026") == [(date(2026, 9, 16), "16.09.2026")]
+    assert find_dates("CK 19-09-17 15:39", True) == [(date(2017, 9, 19), "19-09-17")]
 
 
 def test_day_month_order_is_inferred_from_the_document() -> None:

@@ -49,6 +49,13 @@ def test_a_company_number_in_brackets_ends_the_name_even_misread() -> None:
     assert clean_name("MR. D.I.Y. (M) SDN BHD (CO.REG") == "MR. D.I.Y. (M) SDN BHD"
 
 
+def test_a_stamp_beside_the_name_is_not_part_of_it() -> None:
+    assert clean_name("YONG CEN ENTERPRISE POSTED") == "YONG CEN ENTERPRISE"
+    assert clean_name("ACME SUPPLIES LTD PAID") == "ACME SUPPLIES LTD"
+    assert clean_name("Paid Media Ltd") == "Paid Media Ltd"
+    assert clean_name("POSTED") == "POSTED"
+
+
 def test_a_number_before_a_legal_form_is_part_of_the_name() -> None:
     assert clean_name("ZEN AND COFFEE 28 S/B") == "ZEN AND COFFEE 28 S/B"
     assert clean_name("OYO 4189 Resort Hotel") == "OYO"

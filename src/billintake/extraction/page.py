@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from rapidfuzz.distance import Levenshtein
+
 from billintake.domain.currency import ISO_4217
 from billintake.reading.document import BBox, ReadDocument, Word, words_box
 
@@ -35,6 +37,7 @@ from .parsing import (
     infer_dayfirst,
     infer_decimal_mark,
 )
+from .vocabulary.lookalikes import IN_NUMBERS
 
 SpanKind = Literal["amount", "date", "identifier", "iban", "currency"]
 
@@ -229,6 +232,7 @@ _CODE_RE = re.compile(r"\b[A-Z]{3}\b")
 
 def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
            ) -> Iterator[ValueSpan]:
+    markers = _currency_markers(lines)
     for i, line in enumerate(lines):
         text = line.text
         dates = find_dates(text, dayfirst)
@@ -247,6 +251,8 @@ def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
             yield _span("amount", amount, raw, line, i)
         if line.source == "ocr":
             for amount, raw in _split_cents(text, mark):
+                yield _span("amount", amount, raw, line, i)
+            for amount, raw in _misread_marker_amounts(text, mark, markers):
                 yield _span("amount", amount, raw, line, i)
         for iban, raw in find_ibans(text):
             yield _span("iban", iban, raw, line, i)
@@ -279,6 +285,34 @@ def _split_cents(text: str, mark: DecimalMark | None) -> Iterator[tuple[Decimal,
     for match in _SPLIT_CENTS_RE.finditer(text):
         if match.group(2) == (mark or "."):
             yield Decimal(f"{match.group(1)}.{match.group(3)}"), match.group(0)
+
+
+# A currency marker of letters as a document prints it before an amount ("RM 1.00", "EUR 5",
+# "INR 300"), run into the number or not ("RMO.06").
+_MARKER_RE = re.compile(r"(?<![A-Za-z])(RM|Rs|INR|[A-Z]{3}) ?(?=[\dOoDQ]|[.,]\d)")
+_LETTER_MARKERS = frozenset({"RM", "Rs", "INR"})
+# OCR's reading of such a marker one letter off, run into an amount with cents whose first
+# digit may be a look-alike ("PM1.00", "M1.00", "RMD.94" for RM 1.00, RM 1.00, RM 0.94).
+_MARKED_AMOUNT_RE = re.compile(
+    r"(?<![\w.,])([A-Za-z]{1,3}) ?([0-9OoDQ]\d{0,5})([.,])(\d{2})(?![\w.,%])")
+
+
+def _currency_markers(lines: list[Segment]) -> frozenset[str]:
+    """The currency markers of letters the document prints (on any line)."""
+    found = {match.group(1) for line in lines for match in _MARKER_RE.finditer(line.text)}
+    return frozenset(m for m in found if m in _LETTER_MARKERS or m in ISO_4217)
+
+
+def _misread_marker_amounts(text: str, mark: DecimalMark | None, markers: frozenset[str]
+                            ) -> Iterator[tuple[Decimal, str]]:
+    """Amounts after a misread of one of the document's currency markers, OCR's slip that
+    the plain reading (`find_amounts`) cannot take apart from a word."""
+    for match in _MARKED_AMOUNT_RE.finditer(text):
+        prefix, whole = match.group(1), match.group(2)
+        if match.group(3) != (mark or ".") or (prefix in markers and whole[0].isdigit()):
+            continue  # another decimal mark, or a marker and amount read right
+        if any(Levenshtein.distance(prefix.upper(), m.upper()) <= 1 for m in markers):
+            yield Decimal(f"{whole.translate(IN_NUMBERS)}.{match.group(4)}"), match.group(0)
 
 
 def _span(kind: SpanKind, value: Any, raw: str, line: Segment, index: int) -> ValueSpan:

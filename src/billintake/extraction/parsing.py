@@ -271,12 +271,13 @@ def _number_value(number: str, hint: DecimalMark | None) -> Decimal | None:
 
 
 def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decimal, str]]:
-    """Every amount-looking number in a longer text, with the text it was read from."""
+    """Every amount-looking number in a longer text, with the text it was read from; not a
+    rate (a number before "%", with or without the space French and OCR put there)."""
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
         rf"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:{ABBREVIATIONS}|CHF|EUR|USD|GBP|[{SIGNS}])\s?)?(?:[-−]\s?)?"
         r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
-        r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d)")
+        r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d|[ \u00a0\u202f]%)")
     for match in pattern.finditer(text):
         raw = match.group(0).strip()
         value = parse_amount(raw, hint)
@@ -357,11 +358,25 @@ def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]
         if value:
             hits.append((match.start(), value, match.group(0)))
     for match in _NUMERIC_DATE.finditer(text):
+        if _in_code(text[:match.start()]):
+            continue
         value = _numeric_date(match, dayfirst)
         if value:
             hits.append((match.start(), value, match.group(0)))
     hits.sort(key=lambda hit: hit[0])
     return [(value, raw) for _, value, raw in hits]
+
+
+# Capitals run into a number ("HD03-04-06", "RC11-23-42"): an article's or a shelf's code whose
+# digits look like a date, unless the capitals are a date's own label run into it ("DATE19/09").
+_CODE_PREFIX_RE = re.compile(r"(?<![A-Za-z])[A-Z]{2,}$")
+_DATE_LABEL_ENDS = ("DATE", "DATED", "DATUM", "DT", "FECHA", "DATA")
+
+
+def _in_code(before: str) -> bool:
+    """Whether a number right after `before` is the tail of a code of capitals and digits."""
+    prefix = _CODE_PREFIX_RE.search(before)
+    return prefix is not None and not prefix.group().endswith(_DATE_LABEL_ENDS)
 
 
 def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> date | None:

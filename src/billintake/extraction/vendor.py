@@ -410,6 +410,10 @@ _MISREAD_NUMBER_RE = re.compile(
 _REGISTRATION_LABEL_RE = re.compile(
     r"\s*\(\s*(?:co\.?\s*(?:reg|no)|company\s*(?:reg|no)|roc|gst)\b[^)]*$", re.IGNORECASE)
 _ZEROS_IN_WORD_RE = re.compile(r"(?<=[A-Z])0+(?=[A-Z])")
+# A bookkeeper's rubber stamp on the name's line ("YONG CEN ENTERPRISE POSTED"): its word in
+# capitals at the end is not the name's.
+_STAMP_AFTER_RE = re.compile(
+    r"(?<=\S)\s+(?:POSTED|PAID|RECEIVED|ENTERED|APPROVED|VERIFIED|CHECKED|CANCELLED|VOID)$")
 
 
 @functools.lru_cache(maxsize=4096)  # the finders clean the same lines again and again
@@ -425,6 +429,7 @@ def clean_name(text: str) -> str:
     text = _MISREAD_NUMBER_RE.sub("", text).strip() or text
     # "MR. D.I.Y. (M) SDN BHD (CO.REG": the label of a registration number ends it too
     text = _REGISTRATION_LABEL_RE.sub("", text).strip() or text
+    text = _STAMP_AFTER_RE.sub("", text)
     previous = None
     while previous != text:
         previous = text
