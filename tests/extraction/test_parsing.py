@@ -110,6 +110,9 @@ def test_day_month_order_is_inferred_from_the_document() -> None:
     assert infer_dayfirst("Datum 03/04/2026", language="de") is True
     assert infer_dayfirst("Date 03/04/2026") is None
     assert infer_dayfirst("DATE: 08/06/25", currency="MYR") is True
+    # numbers that are no date in either order ("5/40/160" of a packing code) do not vote
+    assert infer_dayfirst("KF12 - 5/40/160\n19-09-17 15:39") is True
+    assert infer_dayfirst("HD03-14-06 - 5/40/160\n19-09-17 15:39") is True
 
 
 @pytest.mark.parametrize(("text", "expected"), [

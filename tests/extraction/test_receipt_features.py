@@ -104,11 +104,23 @@ def test_a_total_printed_below_the_chosen_one_is_a_signal_of_doubt() -> None:
 
 
 def test_a_date_glued_to_letters_is_marked_as_part_of_a_code() -> None:
-    texts = [Text(60, 40, "RC11-23-42 - 12/144"), Text(60, 60, "15-03-18 15:41")]
+    texts = [Text(60, 40, "RC11-23-42 - 12/144"), Text(60, 50, "K12-03-18"),
+             Text(60, 60, "15-03-18 15:41")]
     page = PageModel.build(read(pdf_of(texts)))
     found = {c.text: c.features for c in dates.candidates(page, "bill_date")}
-    assert found["11-23-42"]["letter_before"] == 1.0
+    assert "11-23-42" not in found  # after a code's capitals: not read as a date at all
+    assert found["12-03-18"]["letter_before"] == 1.0
     assert found["15-03-18"]["letter_before"] == 0.0
+
+
+def test_a_date_only_the_other_order_reads_is_marked_against_the_documents_order() -> None:
+    texts = [Text(60, 40, "CK 11-22-31 - 10/400"), Text(60, 60, "19-09-17 15:39"),
+             Text(60, 80, "DATE 25/09/2017")]
+    page = PageModel.build(read(pdf_of(texts)))
+    assert page.dayfirst is True
+    found = {c.text: c.features for c in dates.candidates(page, "bill_date")}
+    assert found["11-22-31"]["against_order"] == 1.0
+    assert found["19-09-17"]["against_order"] == 0.0
 
 
 def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it() -> None:

@@ -425,14 +425,16 @@ def infer_dayfirst(texts: str | Iterable[str], *, currency: str | None = None,
     """Whether numeric dates in this document put the day first.
 
     Unambiguous dates decide (`14/03/2026` → True, `03/14/2026` → False; dotted dates are
-    day-first); else the currency and language; else None.
+    day-first; numbers that are no date in either order do not vote); else the currency and
+    language; else None.
     """
     text = texts if isinstance(texts, str) else "\n".join(texts)
     dayfirst_votes = monthfirst_votes = 0
     for match in _NUMERIC_DATE.finditer(text):
         first, separator, second, _ = match.groups()
-        if len(first) == 4:
-            continue
+        if len(first) == 4 or _in_code(text[:match.start()]) or \
+                (_numeric_date(match, True) is None and _numeric_date(match, False) is None):
+            continue  # no date in either order ("5/40/160"), or a code's digits
         a, b = int(first), int(second)
         if a > 12 >= b:
             dayfirst_votes += 2
