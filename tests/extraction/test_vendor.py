@@ -182,3 +182,25 @@ def test_a_closing_courtesy_line_is_not_the_vendor() -> None:
     assert not _name_like("PLEASE COME AGAIN")
     assert not _name_like("Auf Wiedersehen")
     assert _name_like("Crescent Gas Company")
+
+
+def test_a_place_beginning_with_a_legal_forms_letters_is_no_company() -> None:
+    from billintake.extraction.extractor import _VisualExtraction
+    from billintake.extraction.vendor import vendor_candidates
+
+    slip = [("SIMPLIFIED TAX INVOICE", 10, 0.95), ("SIN THYE & COMFANY", 12, 0.95),
+            ("REG. NO:00168397-H", 9, 0.95), ("NO.54, BATU 5,JALAN IPOH,", 9, 0.95),
+            ("KG.BATU,", 12, 0.95), ("51200 KUALA LUMPUR", 9, 0.95)]
+    context = _VisualExtraction(_ocr_slip(slip)).ctx
+    found = {c.value: c.features for c in vendor_candidates(context)}
+    assert found["KG.BATU"]["legal_form"] == 0.0
+    assert Extractor(use_model=False).extract_document(_ocr_slip(slip)).value(
+        "vendor_name") == "SIN THYE & COMFANY"
+
+
+def test_a_name_wrapped_onto_a_registration_label_ends_before_it() -> None:
+    slip = [("MR. D.I.Y. (M) SDN BHD", 12, 0.95), ("(CO.REG", 9, 0.95),
+            ("LOT 1851-A & 1851-B, JALAN PB 6,", 9, 0.95), ("-TAX INVOICE-", 9, 0.95),
+            ("TOTAL RM 31.20", 9, 0.95)]
+    bill = Extractor(use_model=False).extract_document(_ocr_slip(slip))
+    assert bill.value("vendor_name") == "MR. D.I.Y. (M) SDN BHD"

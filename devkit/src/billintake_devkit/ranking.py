@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -147,8 +148,10 @@ def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: 
             return list(pickle.load(handle))
     examples = collect(docs, settings, cache)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    with partial.open("wb") as handle:
         pickle.dump(examples, handle)
+    partial.replace(path)  # atomic: runs side by side (other --fold-salt splits) share it
     return examples
 
 

@@ -292,9 +292,10 @@ def _split_cents(text: str, mark: DecimalMark | None) -> Iterator[tuple[Decimal,
 _MARKER_RE = re.compile(r"(?<![A-Za-z])(RM|Rs|INR|[A-Z]{3}) ?(?=[\dOoDQ]|[.,]\d)")
 _LETTER_MARKERS = frozenset({"RM", "Rs", "INR"})
 # OCR's reading of such a marker one letter off, run into an amount with cents whose first
-# digit may be a look-alike ("PM1.00", "M1.00", "RMD.94" for RM 1.00, RM 1.00, RM 0.94).
+# digit may be a look-alike ("PM1.00", "M1.00", "RMD.94" for RM 1.00, RM 1.00, RM 0.94); or
+# the amount after the marker with its decimal point read as a dash ("RM 14-10").
 _MARKED_AMOUNT_RE = re.compile(
-    r"(?<![\w.,])([A-Za-z]{1,3}) ?([0-9OoDQ]\d{0,5})([.,])(\d{2})(?![\w.,%])")
+    r"(?<![\w.,])([A-Za-z]{1,3}) ?([0-9OoDQ]\d{0,5})([.,-])(\d{2})(?![\w.,%-])")
 
 
 def _currency_markers(lines: list[Segment]) -> frozenset[str]:
@@ -309,7 +310,9 @@ def _misread_marker_amounts(text: str, mark: DecimalMark | None, markers: frozen
     the plain reading (`find_amounts`) cannot take apart from a word."""
     for match in _MARKED_AMOUNT_RE.finditer(text):
         prefix, whole = match.group(1), match.group(2)
-        if match.group(3) != (mark or ".") or (prefix in markers and whole[0].isdigit()):
+        point = match.group(3)
+        if point not in (mark or ".", "-") or \
+                (prefix in markers and whole[0].isdigit() and point != "-"):
             continue  # another decimal mark, or a marker and amount read right
         if any(Levenshtein.distance(prefix.upper(), m.upper()) <= 1 for m in markers):
             yield Decimal(f"{whole.translate(IN_NUMBERS)}.{match.group(4)}"), match.group(0)

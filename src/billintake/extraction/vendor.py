@@ -232,7 +232,7 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         "top_zone": float(first_page and y_rel < 0.25) * (1.0 - y_rel),
         "font_rel": min(1.0, seg.font_size / max_font),
         "bold": float(seg.bold),
-        "legal_form": float(bool(_LEGAL_RE.search(name))),
+        "legal_form": float(_legal_after_first_word(name)),
         "domain_match": domain_match(name, domains),
         "address_below": float(_address_below(ctx, seg)),
         "block_first": float(_first_in_block(ctx, seg)),
@@ -299,8 +299,17 @@ def _wrapped_name(ctx: DocContext, seg: Segment, name: str) -> str | None:
             break
     if len(parts) == 1:
         return None
-    joined = " ".join(parts)
+    joined = clean_name(" ".join(parts))  # "... SDN BHD" + "(CO.REG": the label ends it
+    if joined == name:
+        return None
     return joined if len(joined) <= 60 and _name_like(joined) else None
+
+
+def _legal_after_first_word(name: str) -> bool:
+    """A legal form in the name after its first word: "KG.BATU" (Kampung Batu, a village)
+    begins with a form's letters but is no company."""
+    first = name.split()[0] if name.split() else ""
+    return bool(_LEGAL_RE.search(name, len(first)))
 
 
 def continues_above(layout: Layout, seg: Segment, name: str) -> bool:
