@@ -195,7 +195,7 @@ def test_a_place_beginning_with_a_legal_forms_letters_is_no_company() -> None:
     found = {c.value: c.features for c in vendor_candidates(context)}
     assert found["KG.BATU"]["legal_form"] == 0.0
     assert Extractor(use_model=False).extract_document(_ocr_slip(slip)).value(
-        "vendor_name") == "SIN THYE & COMFANY"
+        "vendor_name") == "SIN THYE & COMPANY"
 
 
 def test_a_name_wrapped_onto_a_registration_label_ends_before_it() -> None:
@@ -204,3 +204,26 @@ def test_a_name_wrapped_onto_a_registration_label_ends_before_it() -> None:
             ("TOTAL RM 31.20", 9, 0.95)]
     bill = Extractor(use_model=False).extract_document(_ocr_slip(slip))
     assert bill.value("vendor_name") == "MR. D.I.Y. (M) SDN BHD"
+
+
+def test_a_word_of_trade_misread_by_one_letter_is_set_right() -> None:
+    assert clean_name("SIN THYE & COMFANY") == "SIN THYE & COMPANY"
+    assert clean_name("AIK HUAT HARDHARE ENTERPRISE") == "AIK HUAT HARDWARE ENTERPRISE"
+    # a word that is a word of trade, one not in capitals, a short one: as printed
+    assert clean_name("Sin Thye & Comfany") == "Sin Thye & Comfany"
+    assert clean_name("ROYAL SILK SARI") == "ROYAL SILK SARI"
+    assert clean_name("TRAVEL & TRAVAIL") == "TRAVEL & TRAVAIL"
+
+
+def test_ocr_spaces_inside_a_bracket_or_a_closing_legal_form_are_closed() -> None:
+    assert clean_name("Anzel Advertising (M ) Sdn bh d") == "Anzel Advertising (M) Sdn bhd"
+    assert clean_name("ACME L TD.") == "ACME LTD."
+    assert clean_name("TRENDYMAX (M) SDN. BHD.") == "TRENDYMAX (M) SDN. BHD."
+
+
+def test_a_malay_housing_estate_or_town_line_is_an_address_not_a_name() -> None:
+    from billintake.extraction.vendor import _name_like
+
+    assert not _name_like("Laman Rimbunan Kepong")
+    assert not _name_like("TAMAN P.RAMLEE SETAPAK")
+    assert _name_like("YAM FRESH")

@@ -30,6 +30,7 @@ from .header import (
 from .labels import CUSTOMER_KEYS, LABELS, VENDOR_KEYS
 from .layout import Layout, Segment
 from .parsing import find_ibans
+from .vocabulary.business_words import BUSINESS_WORDS, MIN_LENGTH
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS, PAIRED_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
@@ -419,6 +420,10 @@ _MISREAD_NUMBER_RE = re.compile(
 _REGISTRATION_LABEL_RE = re.compile(
     r"\s*\(\s*(?:co\.?\s*(?:reg|no)|company\s*(?:reg|no)|roc|gst)\b[^)]*$", re.IGNORECASE)
 _ZEROS_IN_WORD_RE = re.compile(r"(?<=[A-Z])0+(?=[A-Z])")
+# A form of three letters or more at the end of a name, with OCR's spaces inside ("bh d").
+_SPLIT_FORM_END_RE = re.compile(
+    r"(?<!\w)(?=\w+ \w)(?:" + "|".join(" ?".join(form) for form in MISREAD_FORMS) +
+    r")\.?$", re.IGNORECASE)
 # A bookkeeper's rubber stamp on the name's line ("YONG CEN ENTERPRISE POSTED"): its word in
 # capitals at the end is not the name's.
 _STAMP_AFTER_RE = re.compile(
@@ -439,6 +444,9 @@ def clean_name(text: str) -> str:
     # "MR. D.I.Y. (M) SDN BHD (CO.REG": the label of a registration number ends it too
     text = _REGISTRATION_LABEL_RE.sub("", text).strip() or text
     text = _STAMP_AFTER_RE.sub("", text)
+    # OCR's spaces inside a bracket or a legal form at the end: "(M ) Sdn bh d"
+    text = _SPLIT_FORM_END_RE.sub(lambda m: m.group().replace(" ", ""),
+                                  re.sub(r"\(\s+|\s+\)", lambda m: m.group().strip(), text))
     previous = None
     while previous != text:
         previous = text
@@ -466,12 +474,26 @@ def clean_name(text: str) -> str:
     # "YONG S00N FATT": zeros between capitals in a word of letters are OCR's O
     words = [_ZEROS_IN_WORD_RE.sub(lambda m: "O" * len(m.group()), w)
              if not re.search(r"[1-9]", w) else w for w in words]
+    words = [_business_word_misread(w) for w in words]
     if len(words) >= 2:
         words[-1] = _legal_form_misread(words[-1])
     if len(words) >= 3 and words[-1].rstrip(".").upper() in PAIRED_FORMS:  # "SON BHD"
         words[-2] = _legal_form_misread(words[-2],
                                         PAIRED_FORMS[words[-1].rstrip(".").upper()])
     return " ".join(words).strip(" ,;:-–|")
+
+
+def _business_word_misread(token: str) -> str:
+    """A long word of trade in capitals misread by one letter ("COMFANY"), set right."""
+    core = token.rstrip(".,")
+    if len(core) < MIN_LENGTH or not core.isalpha() or not core.isupper() or \
+            core in BUSINESS_WORDS:
+        return token
+    for word in BUSINESS_WORDS:
+        if len(word) == len(core) and \
+                sum(a != b for a, b in zip(core, word, strict=True)) == 1:
+            return word + token[len(core):]
+    return token
 
 
 def _legal_form_misread(token: str, forms: tuple[str, ...] = MISREAD_FORMS) -> str:
