@@ -227,3 +227,16 @@ def test_a_malay_housing_estate_or_town_line_is_an_address_not_a_name() -> None:
     assert not _name_like("Laman Rimbunan Kepong")
     assert not _name_like("TAMAN P.RAMLEE SETAPAK")
     assert _name_like("YAM FRESH")
+
+
+def test_a_line_opening_with_a_word_of_trade_goes_on_with_the_name_above() -> None:
+    from billintake.extraction.vendor import goes_on
+
+    assert goes_on("TSH PO WER HARDWARE", "TRADING")
+    assert goes_on("AIK HUAT HARDWARE", "ENTERPRISE SETIA")
+    assert not goes_on("ACME SDN BHD", "TRADING")  # a name complete with its legal form
+    assert not goes_on("TSH POWER", "Trading hours 9-5")
+    slip = [("TSH PO WER HARDWARE", 14, 0.95), ("TRADING", 14, 0.95), ("002458685-T", 9, 0.95),
+            ("13-1, Jalan PJU 5/10,", 9, 0.95), ("TAX INVOICE", 9, 0.95)]
+    bill = Extractor(use_model=False).extract_document(_ocr_slip(slip))
+    assert bill.value("vendor_name") == "TSH PO WER HARDWARE TRADING"

@@ -261,10 +261,19 @@ _GOES_ON_RE = re.compile(rf"^\s*(?:&|\+|and\b|[^()]*\)|\(?({LEGAL_FORM_PATTERN})
 
 def goes_on(first: str, second: str) -> bool:
     """The second line continues the first as one name: the first is cut ("HARDWARE &",
-    "ENTERPRISE (SETIA") or the second opens with what only follows a name."""
+    "ENTERPRISE (SETIA") or the second opens with what only follows a name, or is a legal
+    form or opens with a word of trade below a name without one."""
     return _unfinished(first) or bool(_GOES_ON_RE.match(second)) or (
-        bool(_LEGAL_RE.search(second)) and not _LEGAL_RE.search(first) and
-        len(second.split()) <= 6 and second.isupper() == first.isupper())
+        bool(_LEGAL_RE.search(second) or _opens_with_trade(second)) and
+        not _LEGAL_RE.search(first) and len(second.split()) <= 6 and
+        second.isupper() == first.isupper())
+
+
+def _opens_with_trade(line: str) -> bool:
+    """A line that opens with a word of trade ("TRADING", "ENTERPRISE SETIA"): the rest of a
+    name ("TSH POWER HARDWARE" / "TRADING"), not a name of its own."""
+    words = line.split()
+    return bool(words) and words[0].upper().strip(".,") in BUSINESS_WORDS
 
 
 def line_below(layout: Layout, seg: Segment) -> Segment | None:
