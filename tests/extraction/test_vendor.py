@@ -240,3 +240,18 @@ def test_a_line_opening_with_a_word_of_trade_goes_on_with_the_name_above() -> No
             ("13-1, Jalan PJU 5/10,", 9, 0.95), ("TAX INVOICE", 9, 0.95)]
     bill = Extractor(use_model=False).extract_document(_ocr_slip(slip))
     assert bill.value("vendor_name") == "TSH PO WER HARDWARE TRADING"
+
+
+def test_a_label_whose_colon_stands_apart_is_no_name() -> None:
+    from billintake.extraction.extractor import _VisualExtraction
+    from billintake.extraction.vendor import vendor_candidates
+
+    slip = [("SANYU STATIONERY SHOP", 14, 0.95), ("40170 SETIA ALAM", 9, 0.95),
+            ("TAX INVOICE", 9, 0.95), ("Owned By :", 10, 0.95),
+            ("SANYUSUPPLYSDNBHD(1135772-K)", 10, 0.95)]
+    doc = _ocr_slip(slip)
+    words = doc.pages[0].words
+    at = next(i for i, w in enumerate(words) if w.text == ":")
+    words[at] = words[at].model_copy(update={"x0": 200.0, "x1": 204.0})  # far to the right
+    found = [c.value for c in vendor_candidates(_VisualExtraction(doc).ctx)]
+    assert "Owned By" not in found

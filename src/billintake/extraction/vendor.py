@@ -226,6 +226,8 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         rest = " ".join(s.text for s in following[:2]).strip(" |")
     if _POSTCODE_AFTER_RE.match(rest) and not _LEGAL_RE.search(name):
         return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
+    if rest.startswith(":"):
+        return []  # a label whose colon OCR set apart ("Owned By :")
     y_rel = seg.top / page_height
     first_page = seg.page == 1
     section = party_section(ctx.layout, seg, headings)
