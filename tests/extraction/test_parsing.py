@@ -98,6 +98,10 @@ def test_a_code_of_capitals_and_digits_is_no_date() -> None:
     assert find_dates("DATE19/09/2017", True) == [(date(2017, 9, 19), "19/09/2017")]
     assert find_dates("Due date16.09.2026") == [(date(2026, 9, 16), "16.09.2026")]
     assert find_dates("CK 19-09-17 15:39", True) == [(date(2017, 9, 19), "19-09-17")]
+    # numbers only the other order reads: no date of a day-first document, and back
+    assert find_dates("CK 11-22-31 - 10/400", True) == []
+    assert find_dates("CK 11-22-31 - 10/400", False) == [(date(2031, 11, 22), "11-22-31")]
+    assert find_dates("CK 11-22-31 - 10/400") == [(date(2031, 11, 22), "11-22-31")]
 
 
 def test_day_month_order_is_inferred_from_the_document() -> None:

@@ -113,14 +113,13 @@ def test_a_date_glued_to_letters_is_marked_as_part_of_a_code() -> None:
     assert found["15-03-18"]["letter_before"] == 0.0
 
 
-def test_a_date_only_the_other_order_reads_is_marked_against_the_documents_order() -> None:
+def test_a_date_only_the_other_order_reads_is_no_date_of_the_document() -> None:
     texts = [Text(60, 40, "CK 11-22-31 - 10/400"), Text(60, 60, "19-09-17 15:39"),
              Text(60, 80, "DATE 25/09/2017")]
     page = PageModel.build(read(pdf_of(texts)))
     assert page.dayfirst is True
-    found = {c.text: c.features for c in dates.candidates(page, "bill_date")}
-    assert found["11-22-31"]["against_order"] == 1.0
-    assert found["19-09-17"]["against_order"] == 0.0
+    found = {c.text for c in dates.candidates(page, "bill_date")}
+    assert found == {"19-09-17", "25/09/2017"}
 
 
 def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it() -> None:

@@ -345,7 +345,8 @@ def parse_date(text: str, dayfirst: bool | None = None) -> date | None:
 
 
 def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]]:
-    """All dates in the text, in order, with the text each was read from."""
+    """All dates in the text, in order, with the text each was read from; with the
+    document's day-month order, not numbers that only the other order reads."""
     hits: list[tuple[int, date, str]] = []
     for match in _DAY_MONTH_NAME.finditer(text):
         day, month, year = int(match.group(1)), MONTHS[match.group(2).lower()], match.group(3)
@@ -358,7 +359,7 @@ def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]
         if value:
             hits.append((match.start(), value, match.group(0)))
     for match in _NUMERIC_DATE.finditer(text):
-        if _in_code(text[:match.start()]):
+        if _in_code(text[:match.start()]) or _against_order(match, dayfirst):
             continue
         value = _numeric_date(match, dayfirst)
         if value:
@@ -377,6 +378,17 @@ def _in_code(before: str) -> bool:
     """Whether a number right after `before` is the tail of a code of capitals and digits."""
     prefix = _CODE_PREFIX_RE.search(before)
     return prefix is not None and not prefix.group().endswith(_DATE_LABEL_ENDS)
+
+
+def _against_order(match: re.Match[str], dayfirst: bool | None) -> bool:
+    """Whether only the order other than the document's reads these numbers as a date
+    ("CK 11-22-31" on a slip whose dates put the day first): a code's digits, not a date. The
+    order is the document's dates' own (`infer_dayfirst`), so a date against it is outvoted."""
+    first, _, second, _ = match.groups()
+    if dayfirst is None or len(first) > 2:
+        return False
+    a, b = int(first), int(second)
+    return b > 12 >= a if dayfirst else a > 12 >= b
 
 
 def _numeric_date(match: re.Match[str], dayfirst: bool | None) -> date | None:

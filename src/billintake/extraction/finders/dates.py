@@ -15,8 +15,7 @@ from ..page import PageModel, ValueSpan
 
 FEATURES = ("date_rank", "date_rank_rel", "is_earliest", "is_latest", "date_repeats",
             "days_from_earliest", "days_to_latest", "year_plausible", "dates_on_line",
-            "order_open", "day_first_reading", "two_digit_year", "against_order",
-            "letter_before")
+            "order_open", "day_first_reading", "two_digit_year", "letter_before")
 _NUMERIC = re.compile(r"(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?(\d{2,4})")
 
 
@@ -48,21 +47,15 @@ def candidates(page: PageModel, field: str) -> list[Candidate]:
 
 def _order(text: str, value: date, dayfirst: bool | None) -> dict[str, float]:
     """Whether a numeric date's reading rests on a guessed day-month order, which reading it
-    is, whether its year is written with two digits, and whether only the other order than
-    the document's reads it."""
+    is, and whether its year is written with two digits."""
     match = _NUMERIC.search(text)
     if match is None:
         return {}
     first, second, year = int(match.group(1)), int(match.group(2)), match.group(3)
     ambiguous = first != second and first <= 12 and second <= 12
-    # read in the one order its numbers allow, against the order of the document's dates
-    # ("CK 11-22-31" beside "19-09-17"): a code's digits more likely than a date
-    against = (dayfirst is True and second > 12 >= first) or \
-        (dayfirst is False and first > 12 >= second)
     return {"order_open": float(ambiguous and dayfirst is None),
             "day_first_reading": float(ambiguous and value.day == first),
-            "two_digit_year": float(len(year) == 2),
-            "against_order": float(against)}
+            "two_digit_year": float(len(year) == 2)}
 
 
 def _letter_before(span: ValueSpan) -> bool:
