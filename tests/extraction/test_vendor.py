@@ -56,6 +56,11 @@ def test_a_stamp_beside_the_name_is_not_part_of_it() -> None:
     assert clean_name("POSTED") == "POSTED"
 
 
+def test_a_tills_counter_before_the_name_is_not_part_of_it() -> None:
+    assert clean_name("#000002 BAIFU (M) SDN BHD") == "BAIFU (M) SDN BHD"
+    assert clean_name("#1 CAFE") == "#1 CAFE"  # a name that is a number sign and a word
+
+
 def test_a_number_before_a_legal_form_is_part_of_the_name() -> None:
     assert clean_name("ZEN AND COFFEE 28 S/B") == "ZEN AND COFFEE 28 S/B"
     assert clean_name("OYO 4189 Resort Hotel") == "OYO"

@@ -446,6 +446,8 @@ def clean_name(text: str) -> str:
     """A company name from its line: no document title, label colon, trailing number run."""
     # "Name · Street 1 · City" (a sender line): the name ends at the first separator.
     text = re.split(r"\s[·•|]\s|\s[-–—]\s(?=\S)", text.strip(), maxsplit=1)[0].strip()
+    # "#000002 BAIFU (M) SDN BHD": a till's counter before the name is not the name's
+    text = re.sub(r"^#\s?\d{3,}\s+(?=\S)", "", text)
     # "99 SPEED MART S/B (519537-X)": a company registration number after the name ends it.
     number = _COMPANY_NUMBER_RE.search(text)
     if number is not None and text[:number.start()].strip(" ,"):
