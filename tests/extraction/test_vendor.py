@@ -218,6 +218,7 @@ def test_a_word_of_trade_misread_by_one_letter_is_set_right() -> None:
     assert clean_name("Sin Thye & Comfany") == "Sin Thye & Comfany"
     assert clean_name("ROYAL SILK SARI") == "ROYAL SILK SARI"
     assert clean_name("TRAVEL & TRAVAIL") == "TRAVEL & TRAVAIL"
+    assert clean_name("TEO HENG STATIONERX") == "TEO HENG STATIONERX"  # STATIONERS or -Y
 
 
 def test_ocr_spaces_inside_a_bracket_or_a_closing_legal_form_are_closed() -> None:

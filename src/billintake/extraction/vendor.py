@@ -226,7 +226,7 @@ def _phrase(ctx: DocContext, seg: Segment, name: str, max_font: float, page_heig
         rest = " ".join(s.text for s in following[:2]).strip(" |")
     if _POSTCODE_AFTER_RE.match(rest) and not _LEGAL_RE.search(name):
         return []  # "Mumbai - 560001", "Leeds, 12345": a town with its postcode
-    if rest.startswith(":"):
+    if rest == ":":
         return []  # a label whose colon OCR set apart ("Owned By :")
     y_rel = seg.top / page_height
     first_page = seg.page == 1
@@ -497,16 +497,15 @@ def clean_name(text: str) -> str:
 
 
 def _business_word_misread(token: str) -> str:
-    """A long word of trade in capitals misread by one letter ("COMFANY"), set right."""
+    """A long word of trade in capitals misread by one letter ("COMFANY"), set right; one
+    as near to two of them ("STATIONERX") is left as read."""
     core = token.rstrip(".,")
     if len(core) < MIN_LENGTH or not core.isalpha() or not core.isupper() or \
             core in BUSINESS_WORDS:
         return token
-    for word in BUSINESS_WORDS:
-        if len(word) == len(core) and \
-                sum(a != b for a, b in zip(core, word, strict=True)) == 1:
-            return word + token[len(core):]
-    return token
+    near = [word for word in BUSINESS_WORDS if len(word) == len(core) and
+            sum(a != b for a, b in zip(core, word, strict=True)) == 1]
+    return near[0] + token[len(core):] if len(near) == 1 else token  # one word, or none
 
 
 def _legal_form_misread(token: str, forms: tuple[str, ...] = MISREAD_FORMS) -> str:

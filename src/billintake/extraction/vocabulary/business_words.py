@@ -1,8 +1,9 @@
 """Words of trade that shops' and companies' names are made of ("HARDWARE", "TRADING").
 
 OCR misreads one letter of such a word in a name printed in capitals ("SIN THYE & COMFANY",
-"AIK HUAT HARDHARE"); a word of these, one letter off and as long, is read as the word. Only
-long words: among them, one letter apart, no two are both words of names.
+"AIK HUAT HARDHARE"): a word as long as one of these and one letter off it is read as it
+(`vendor.clean_name`). Only long words, where a name's own word one letter off a word of trade
+is rare.
 """
 
 from __future__ import annotations
