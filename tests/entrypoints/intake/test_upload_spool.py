@@ -57,6 +57,14 @@ def test_a_small_file_stays_in_memory(tmp_path: Path) -> None:
     assert not file.spool.on_disk and file.read().startswith(b"%PDF-1.4\n")
 
 
+def test_a_file_in_memory_is_copied_once_however_often_it_is_read(tmp_path: Path) -> None:
+    [file] = _read(1, 300_000, tmp_path, max_file_bytes=FILE_BYTES, max_files=1)
+    with upload_files([file]):
+        first = file.read()  # sniffed, then stored: the same bytes, not a copy each
+        assert file.read() is first and file.spool.held == file.size == len(first)
+    assert file.spool.held == 0
+
+
 def test_a_scanned_bill_touches_no_disk_before_it_is_stored(tmp_path: Path) -> None:
     [file] = _read(1, 900_000, tmp_path, max_file_bytes=FILE_BYTES, max_files=1)
     assert not file.spool.on_disk and file.size == len(file.read()) > 800_000

@@ -29,12 +29,14 @@ SPOOL_IN_MEMORY = 1024 * 1024  # a request's bytes in memory; its files' bytes b
 
 class Spool:
     """A file's bytes: in memory up to `in_memory` bytes, beyond that in an unnamed temporary
-    file in `directory` (gone with the process, even after kill -9)."""
+    file in `directory` (gone with the process, even after kill -9). Bytes in memory become, on
+    the first `read()`, the one bytes object every read returns (copied once, not per read)."""
 
     def __init__(self, directory: Path | None = None, in_memory: int = SPOOL_IN_MEMORY) -> None:
         self._directory = directory
         self._in_memory = in_memory
         self._memory = bytearray()
+        self._read: bytes | None = None  # the bytes in memory, once read
         self._file: IO[bytes] | None = None
         self.closed = False
 
@@ -45,9 +47,11 @@ class Spool:
     @property
     def held(self) -> int:
         """The bytes it holds in memory."""
-        return len(self._memory)
+        return len(self._memory) if self._read is None else len(self._read)
 
     def write(self, data: bytes) -> None:
+        if self._read is not None:
+            raise ValueError("a spool is written before it is read")
         if self._file is None and len(self._memory) + len(data) > self._in_memory:
             self._file = self._new_file()
             self._file.write(self._memory)
@@ -68,14 +72,16 @@ class Spool:
 
     def read(self) -> bytes:
         if self._file is None:
-            return bytes(self._memory)
+            if self._read is None:
+                self._read, self._memory = bytes(self._memory), bytearray()
+            return self._read
         self._file.seek(0)
         return self._file.read()
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
-        self._memory = bytearray()
+        self._memory, self._read = bytearray(), None
         self.closed = True
 
 
