@@ -2,6 +2,8 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
+
 from billintake.storage.originals import OriginalsStore, sha256_of
 
 
@@ -47,3 +49,25 @@ def test_folders_are_made_private_as_their_first_file_arrives(tmp_path: Path) ->
     assert folder.stat().st_mode & 0o777 == 0o700
     assert folder.parent.stat().st_mode & 0o777 == 0o700
     assert store.read(digest) == b"%PDF-1.7 first"
+
+
+def test_a_new_originals_name_is_flushed_to_disk_with_its_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes' fsync does not cover the file's name: the folder holding it is synced too
+    (and a new folder's own parent), so a crash after put() returns cannot lose the file."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    store = OriginalsStore(tmp_path)
+    digest = store.put(b"%PDF-1.7 new bill")
+    target = store.path(digest)
+    assert str(target.parent) in synced  # the folder, after the file was linked into it
+    assert synced.index(str(target.parent)) == len(synced) - 1
+    synced.clear()
+    store.put(b"%PDF-1.7 new bill")  # already stored: nothing to flush
+    assert synced == []

@@ -6,7 +6,6 @@ deletes or rewrites an original; the file name a sender gave is kept in the data
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -25,7 +24,19 @@ def _make_private_folder(folder: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
     except FileNotFoundError:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _sync_folder(folder.parent.parent)
         folder.mkdir(mode=0o700, exist_ok=True)
+    _sync_folder(folder.parent)  # the new folder's own name, durable too
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk (a file's fsync does not cover its name): once this
+    returns, a crash or power loss cannot lose a file linked into it."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def sha256_of(data: bytes) -> str:
@@ -59,8 +70,12 @@ class OriginalsStore:
                 os.fsync(handle.fileno())
             os.chmod(tmp, 0o400)  # read-only, and for the service's user only
             # link() fails if another writer got there first: the first file stays untouched.
-            with contextlib.suppress(FileExistsError):
+            try:
                 os.link(tmp, target)
+            except FileExistsError:
+                pass
+            else:
+                _sync_folder(target.parent)  # the new name as durable as the bytes
         finally:
             os.unlink(tmp)
         return digest
