@@ -93,14 +93,15 @@ def test_an_amount_after_a_misread_of_the_documents_currency_marker_is_an_amount
     from billintake_devkit.corpora import document_of_lines
 
     texts = ["Parking Fee RMD.94", "GST(Included) 6.00 % RMO.06", "Total PM1.00", "Paid M1.00",
-             "NO.59 JALAN PERMAS 9/5", "CHANGE RM 0.00", "TOTAL RM 14-10", "DATE 14-10-18"]
+             "NO.59 JALAN PERMAS 9/5", "CHANGE RM 0.00", "TOTAL RM 14-10", "DATE 14-10-18",
+             "TAX AMT (E) 6% RN 0.50 GST EXCL"]
     lines = tuple({"text": t, "box": [10, 20 + 20 * i, 300, 35 + 20 * i]}
                   for i, t in enumerate(texts))
     spans = PageModel.build(document_of_lines(lines)).spans_of("amount")
     assert [(s.text, s.value) for s in spans] == [
         ("RMD.94", Decimal("0.94")), ("RMO.06", Decimal("0.06")), ("PM1.00", Decimal("1.00")),
         ("M1.00", Decimal("1.00")), ("RM 0.00", Decimal("0.00")),
-        ("RM 14-10", Decimal("14.10"))]
+        ("RM 14-10", Decimal("14.10")), ("0.50", Decimal("0.50"))]  # once, not twice
     # without the marker printed anywhere, letters before a number stay a word
     alone = tuple({"text": t, "box": [10, 20 + 20 * i, 300, 35 + 20 * i]}
                   for i, t in enumerate(["Total PM1.00", "NO.59"]))

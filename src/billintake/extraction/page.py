@@ -311,9 +311,10 @@ def _misread_marker_amounts(text: str, mark: DecimalMark | None, markers: frozen
     for match in _MARKED_AMOUNT_RE.finditer(text):
         prefix, whole = match.group(1), match.group(2)
         point = match.group(3)
+        apart = match.group(0)[len(prefix)] == " "
         if point not in (mark or ".", "-") or \
-                (prefix in markers and whole[0].isdigit() and point != "-"):
-            continue  # another decimal mark, or a marker and amount read right
+                (whole[0].isdigit() and point != "-" and (prefix in markers or apart)):
+            continue  # another decimal mark, or an amount the plain reading has already
         if any(Levenshtein.distance(prefix.upper(), m.upper()) <= 1 for m in markers):
             yield Decimal(f"{whole.translate(IN_NUMBERS)}.{match.group(4)}"), match.group(0)
 
