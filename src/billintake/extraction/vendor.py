@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -320,8 +321,8 @@ def _wrapped_name(ctx: DocContext, seg: Segment, name: str) -> str | None:
 def _legal_after_first_word(name: str) -> bool:
     """A legal form in the name after its first word: "KG.BATU" (Kampung Batu, a village)
     begins with a form's letters but is no company."""
-    first = name.split()[0] if name.split() else ""
-    return bool(_LEGAL_RE.search(name, len(first)))
+    words = name.split()
+    return bool(_LEGAL_RE.search(name, len(words[0]) if words else 0))
 
 
 def continues_above(layout: Layout, seg: Segment, name: str) -> bool:
@@ -503,8 +504,7 @@ def _business_word_misread(token: str) -> str:
     if len(core) < MIN_LENGTH or not core.isalpha() or not core.isupper() or \
             core in BUSINESS_WORDS:
         return token
-    near = [word for word in BUSINESS_WORDS if len(word) == len(core) and
-            sum(a != b for a, b in zip(core, word, strict=True)) == 1]
+    near = [word for word, _ in _one_letter_off(core, BUSINESS_WORDS)]
     return near[0] + token[len(core):] if len(near) == 1 else token  # one word, or none
 
 
@@ -515,13 +515,19 @@ def _legal_form_misread(token: str, forms: tuple[str, ...] = MISREAD_FORMS) -> s
         return token
     if core.upper() in forms:
         return token
-    for form in forms:
-        if len(form) != len(core):
-            continue
-        diffs = [(a, b) for a, b in zip(core.upper(), form, strict=True) if a != b]
-        if len(diffs) == 1 and diffs[0] in IN_CAPITALS:
-            return form + token[len(core):]
-    return token
+    form = next((form for form, misread in _one_letter_off(core.upper(), forms)
+                 if misread in IN_CAPITALS), None)
+    return token if form is None else form + token[len(core):]
+
+
+def _one_letter_off(read: str, words: Iterable[str]) -> Iterator[tuple[str, tuple[str, str]]]:
+    """The words as long as `read` that differ from it in one letter, each with that letter
+    as (read, printed), in the order of `words`."""
+    for word in words:
+        if len(word) == len(read):
+            diffs = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
+            if len(diffs) == 1:
+                yield word, diffs[0]
 
 
 _PARTICLES = frozenset(("de", "du", "des", "la", "le", "van", "der", "den", "von", "und", "&",
