@@ -127,10 +127,16 @@ def read_cached(doc: LabelledDocument, settings: Settings, cache_dir: Path | Non
         return ReadDocument.model_validate_json(cached.read_text(encoding="utf-8"))
     document = read(data, settings=settings)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(document.model_dump_json(), encoding="utf-8")
-    partial.replace(cached)  # atomic: several processes may share one cache folder
+    write_atomically(cached, document.model_dump_json().encode("utf-8"))
     return document
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all: several processes (splits, benches run side by
+    side) may share one cache folder, and none must read a file half written."""
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(data)
+    partial.replace(path)
 
 
 def read_key(doc: LabelledDocument, settings: Settings, data: bytes | None = None) -> str:

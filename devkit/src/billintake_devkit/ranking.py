@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from billintake.extraction.finders.context import feature_names
 from billintake.reading.document import ReadDocument
 from billintake.settings import Settings
 
-from .corpora import LabelledDocument, read_cached, read_key
+from .corpora import LabelledDocument, read_cached, read_key, write_atomically
 from .scoring import same
 
 FIELDS = (*HEADER, *AMOUNTS)
@@ -148,10 +147,7 @@ def collect_cached(docs: Sequence[LabelledDocument], settings: Settings, cache: 
             return list(pickle.load(handle))
     examples = collect(docs, settings, cache)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    with partial.open("wb") as handle:
-        pickle.dump(examples, handle)
-    partial.replace(path)  # atomic: runs side by side (other --fold-salt splits) share it
+    write_atomically(path, pickle.dumps(examples))
     return examples
 
 
