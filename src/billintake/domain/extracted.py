@@ -208,6 +208,7 @@ class ExtractedBill(BaseModel):
         return [0.0 if field is None else field.confidence for name in names
                 if (field := getattr(self, name)) is not None or name not in self.not_printed]
 
+
 def total_alone(subtotal: Decimal | None, tax: Decimal | None, unprinted: Collection[str]
                 ) -> bool:
     """No amounts beside the total to add up: no subtotal and no tax (or a zero one), where
