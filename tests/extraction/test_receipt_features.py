@@ -138,6 +138,20 @@ def test_a_name_cut_inside_a_parenthesis_gives_way_to_the_lines_that_finish_it()
     assert found["AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"]["tail_complete"] == 0.0
 
 
+def test_a_place_in_brackets_or_bare_words_of_trade_below_a_name_finish_it() -> None:
+    texts = [Text(60, 40, "PASAR RAYA MEGA MAJU", 12), Text(60, 54, "(SEMENYIH) SDN BHD", 12),
+             Text(60, 68, "(767840-W)"), Text(60, 100, "LIAN CHI PU TIAN VEGETARIAN", 12),
+             Text(60, 114, "RESTAURANT SDN BHD", 12), Text(60, 128, "(1095514-X)"),
+             Text(60, 160, "GOLDEN ROTI SDN BHD", 12), Text(60, 174, "(GST ID NO: 001147)")]
+    page = PageModel.build(read(pdf_of(texts)))
+    found = {c.value for c in names.candidates(page)}
+    assert "PASAR RAYA MEGA MAJU (SEMENYIH) SDN BHD" in found
+    assert "(SEMENYIH) SDN BHD" not in found and "PASAR RAYA MEGA MAJU" not in found
+    assert "LIAN CHI PU TIAN VEGETARIAN RESTAURANT SDN BHD" in found
+    assert "RESTAURANT SDN BHD" not in found
+    assert "GOLDEN ROTI SDN BHD" in found  # a bracketed label and number is no part of it
+
+
 def test_a_label_line_is_no_name_but_a_company_number_below_cuts_nothing_short() -> None:
     texts = [Text(60, 40, "SANYU STATIONERY SHOP", 12), Text(60, 54, "Owned By:"),
              Text(60, 68, "SANYU SUPPLY SDN BHD"), Text(60, 100, "MR. D.I.Y. (M) SDN BHD", 12),

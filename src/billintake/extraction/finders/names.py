@@ -11,6 +11,7 @@ import re
 from ..candidate import Candidate
 from ..page import PageModel
 from ..vendor import clean_name, continues_above, goes_on
+from ..vocabulary.business_words import BUSINESS_WORDS
 
 FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_share_name",
             "legal_form", "two_lines", "three_lines", "unfinished", "next_continues",
@@ -33,10 +34,12 @@ _ENDS_LEGAL = re.compile(r"\b(sdn\.?\s*bhd|bhd|s/b|sb|gmbh|ag|kg|sarl|sas|sa|bv|
                          re.I)
 _STARTS_LEGAL = re.compile(r"^(co\b\.?|\(m\)|sdn\b|bhd\b|s/b\b|ltd\b|&|and\b|gmbh\b|inc\b|"
                            r"enterprise\b|trading\b)", re.I)
+_STARTS_BRACKETED = re.compile(r"^\s*\([^\W\d_][^()\d:]*\)")  # words, no number or label
 _COMPANY_NUMBER = re.compile(r"\(?\b\d{4,8}\s*-?\s*[A-Z]\b\)?|\bco\.?\s*(no|reg)\b|"
                              r"\bcompany\s*(no|reg)|\broc\b|\breg\.?\s*no", re.I)
 _LABEL_BEFORE = re.compile(r"^([^:\d]{2,24}):\s*(?=\S)")
 MAX_LINES = 60
+ADDRESS_LOOKAHEAD = 4  # how many lines below a name its address or company number is looked for
 RIVAL_LINES = 8  # how many lines from the top another company name is looked for
 
 
@@ -137,6 +140,9 @@ def candidates(page: PageModel) -> list[Candidate]:
             "rival_legal": float(bool(legal_lines - set(lines))),
             "above_name_like": float(above >= 0 and _name_like(
                 clean_name(page.lines[first[above]].text))),
+            # lines between the name and the address or company number under it: a shop's
+            # name sits right on its address; a line above that name is a brand, a slogan or
+            # a stamp ("TAN WOON YANN" over "INDAH GIFT & HOME DECO" over "27,JALAN DEDAP")
         }
         x0 = min(w.x0 for w in words)
         top = min(w.top for w in words)
@@ -164,6 +170,16 @@ def _continues(page: PageModel, first: list[int], last: int) -> bool:
         return False
     text = page.lines[nxt].text
     return _name_like(text) and not any(c.isdigit() for c in text)
+
+
+def _lines_to_address(page: PageModel, first: list[int], position: int) -> int:
+    """How many lines stand between `first[position]` and the first line below it that reads
+    as an address or a company number (`ADDRESS_LOOKAHEAD` when none is that near)."""
+    for gap, i in enumerate(first[position + 1:position + 1 + ADDRESS_LOOKAHEAD]):
+        text = page.lines[i].text
+        if _ADDRESS.search(text) or _COMPANY_NUMBER.search(text):
+            return gap
+    return ADDRESS_LOOKAHEAD
 
 
 def _label_in(name: str) -> bool:
@@ -208,6 +224,18 @@ def _complete(name: str) -> bool:
 
 
 def _a_rest(name: str) -> bool:
-    """Text that only goes on with a name: it opens with a legal form or closes a parenthesis
-    it did not open."""
-    return bool(_STARTS_LEGAL.match(name)) or name.count(")") > name.count("(")
+    """Text that only goes on with a name: it opens with a legal form or a place in brackets
+    ("(SEMENYIH) SDN BHD", "(JALAN KLANG LAMA)"), closes a parenthesis it did not open, or is
+    made of nothing but words of trade and a legal form ("RESTAURANT SDN BHD": no name says
+    only what it is)."""
+    return bool(_STARTS_LEGAL.match(name) or _STARTS_BRACKETED.match(name)) or \
+        name.count(")") > name.count("(") or _generic(name)
+
+
+def _generic(name: str) -> bool:
+    """Only words of trade, ending with a legal form: "RESTAURANT SDN BHD"."""
+    tail = _ENDS_LEGAL.search(name)
+    if tail is None:
+        return False
+    words = re.findall(r"[^\W\d_]+", name[:tail.start()].upper())
+    return bool(words) and all(w in BUSINESS_WORDS for w in words)
