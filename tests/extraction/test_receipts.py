@@ -110,6 +110,29 @@ def test_skewed_photo_rows_are_levelled() -> None:
     assert "TOTAL | 87.81" in texts and "Sales tax | 5.74" in texts
 
 
+def test_a_box_ocr_squashed_to_a_sliver_of_its_line_stays_in_its_row() -> None:
+    """OCR read "(M" and "bh" of "Anzel Advertising (M) Sdn Bhd" as boxes two and zero
+    points tall at the foot of the line: they belong to it, not to a row of their own; a text
+    layer's small print is left on its own row."""
+    def word(text: str, x0: float, top: float, bottom: float, source: str = "ocr") -> Word:
+        return Word(text=text, x0=x0, x1=x0 + 6.0 * len(text), top=top, bottom=bottom,
+                    source=source, font_size=9)
+
+    line = [word("Anzel", 55, 149, 156), word("Advertising", 90, 146, 156),
+            word("(M", 157, 154, 156), word(")", 170, 147, 150), word("Sdn", 175, 147, 153),
+            word("bh", 195, 156, 156), word("d", 208, 150, 152),
+            word("(759785-H)", 216, 147, 157)]
+    below = [word("Unit", 61, 160, 169), word("G-5B,", 88, 160, 170)]
+    page = Page(number=1, width=300, height=400, words=line + below, source="ocr")
+    rows = Layout.of(ReadDocument(media_type="image/jpeg", pages=[page])).pages[0].rows
+    assert [" ".join(s.text for s in r) for r in rows] == [
+        "Anzel Advertising (M ) Sdn bh d (759785-H)", "Unit G-5B,"]
+    small = [word("Total", 20, 100, 110, "text"), word("incl.", 20, 112, 116, "text")]
+    page = Page(number=1, width=300, height=400, words=small, source="text")
+    rows = Layout.of(ReadDocument(media_type="application/pdf", pages=[page])).pages[0].rows
+    assert len(rows) == 2
+
+
 @pytest.fixture(scope="module")
 def extractor() -> Extractor:
     return Extractor(use_model=False)

@@ -100,6 +100,8 @@ class Layout:
         return rows[seg.row + 1: seg.row + 1 + max_rows]
 
 
+SQUASHED = 0.5  # an OCR box less tall than this share of the typical word's height
+NEAR_ROW = 0.75  # how far (in typical heights) from a row's middle a squashed box joins it
 _MIN_SLOPE = 0.008  # about half a degree: flatter text is left as read
 _MAX_SLOPE = 0.12  # about 7 degrees: steeper pairs are not words of one line
 
@@ -176,12 +178,22 @@ def _unglued(words: list[Word]) -> list[Word]:
 
 def _page_layout(page: Page) -> PageLayout:
     words = _unglued([w for w in page.words if w.text.strip()])
-    if page.source == "ocr" or any(w.source == "ocr" for w in words[:5]):
+    ocr = page.source == "ocr" or any(w.source == "ocr" for w in words[:5])
+    if ocr:
         words = _levelled(words, page)
     words.sort(key=lambda w: (w.top, w.x0))
+    # (a text layer's small print is small, not squashed: only OCR squashes boxes)
+    typical = statistics.median(w.height for w in words) if words and ocr else 0.0
     bands: list[list[Word]] = []
     for word in words:
         placed = False
+        if word.height < SQUASHED * typical and bands:
+            # a box OCR squashed to a sliver of its line ("(M" at the foot of "Anzel
+            # Advertising (M) Sdn Bhd") goes with the row whose middle is nearest
+            band = min(bands[-3:], key=lambda b: abs(_middle(b) - word.y_center))
+            if abs(_middle(band) - word.y_center) <= NEAR_ROW * typical:
+                band.append(word)
+                continue
         for band in reversed(bands[-3:]):
             top = statistics.median(w.top for w in band)
             bottom = statistics.median(w.bottom for w in band)
@@ -200,7 +212,7 @@ def _page_layout(page: Page) -> PageLayout:
         current: list[Word] = [band[0]]
         for prev, word in itertools.pairwise(band):
             gap = word.x0 - prev.x1
-            if gap > _gap_limit(prev, word):
+            if gap > _gap_limit(prev, word, typical):
                 row.append(Segment(page.number, current, row_index, len(row)))
                 current = [word]
             else:
@@ -210,8 +222,15 @@ def _page_layout(page: Page) -> PageLayout:
     return layout
 
 
-def _gap_limit(prev: Word, word: Word) -> float:
-    height = min(prev.height, word.height) or 8.0
+def _middle(band: list[Word]) -> float:
+    return (statistics.median(w.top for w in band) +
+            statistics.median(w.bottom for w in band)) / 2
+
+
+def _gap_limit(prev: Word, word: Word, typical: float = 0.0) -> float:
+    # (a box OCR squashed to a sliver of its line tells nothing of the print's size)
+    heights = [w.height for w in (prev, word) if w.height >= SQUASHED * typical]
+    height = min(heights or [typical]) or 8.0
     # A word space is about one character wide: in a monospaced or spaced-out print that is
     # wider than the glyphs are tall (a till slip's "Sales tax 7%").
     char_width = max((w.x1 - w.x0) / len(w.text) for w in (prev, word))
