@@ -152,6 +152,13 @@ def test_decimal_mark_inference() -> None:
     assert infer_decimal_mark(["no numbers"]) is None
 
 
+def test_a_tills_cents_without_their_nought_are_an_amount() -> None:
+    assert [v for v, _ in find_amounts("CHANGE RM .40")] == [Decimal("0.40")]
+    assert [v for v, _ in find_amounts("Rounding Adj -.02")] == [Decimal("-0.02")]
+    assert find_amounts("v.40") == [] and find_amounts("No.12") == []
+    assert find_amounts(".123") == [] and find_amounts(".40", ",") == []
+
+
 def test_a_stray_closing_bracket_after_an_amount_is_ocr_noise() -> None:
     from billintake.extraction.parsing import parse_amount
 

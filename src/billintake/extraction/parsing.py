@@ -270,17 +270,25 @@ def _number_value(number: str, hint: DecimalMark | None) -> Decimal | None:
         return None
 
 
+_BARE_CENTS_RE = re.compile(r"(?<!\d)\.\d{2}")
+
+
 def find_amounts(text: str, hint: DecimalMark | None = None) -> list[tuple[Decimal, str]]:
     """Every amount-looking number in a longer text, with the text it was read from; not a
     rate (a number before "%", with or without the space French and OCR put there)."""
     found: list[tuple[Decimal, str]] = []
     pattern = re.compile(
         rf"(?<![A-Za-z\d.,])\(?(?:[-−]\s?)?(?:(?:{ABBREVIATIONS}|CHF|EUR|USD|GBP|[{SIGNS}])\s?)?(?:[-−]\s?)?"
-        r"(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
+        r"(?:(?:\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[.,'’\u00a0\u202f ]\d{3})+|\d+)(?:[.,]\d{1,2})?"
+        r"|\.\d{2})"  # a till's cents without their nought: "CHANGE .40", "RM .90"
         r"(?:\s?(?:€|EUR|CHF|USD|£))?\)?-?(?![\d%]|[.,]\d|[ \u00a0\u202f]%)")
     for match in pattern.finditer(text):
         raw = match.group(0).strip()
-        value = parse_amount(raw, hint)
+        bare_cents = _BARE_CENTS_RE.search(raw)
+        if bare_cents is not None and hint == ",":
+            continue  # where the comma marks decimals, ".40" is no amount
+        value = parse_amount(raw if bare_cents is None else
+                             raw[:bare_cents.start()] + "0" + raw[bare_cents.start():], hint)
         if value is not None:
             found.append((value, raw))
     return found
