@@ -118,6 +118,13 @@ def test_slip_registration_lines_are_registration_signs_not_names() -> None:
     assert _name_like("SIN HOCK TRADING SDN BHD")
 
 
+def test_a_till_word_in_a_kind_of_shop_does_not_refuse_the_name() -> None:
+    from billintake.extraction.vendor import _name_like
+
+    assert _name_like("SLF CASH & CARRY") and _name_like("Metro Cash and Carry")
+    assert not _name_like("CASH SALES") and not _name_like("CASH")
+
+
 def test_a_legal_form_misread_by_one_look_alike_letter_is_set_right() -> None:
     assert clean_name("ACME TRADING LTO") == "ACME TRADING LTD"
     assert clean_name("SIN HOCK SDN BH0") == "SIN HOCK SDN BHD"

@@ -31,7 +31,7 @@ from .header import (
 from .labels import CUSTOMER_KEYS, LABELS, VENDOR_KEYS
 from .layout import Layout, Segment
 from .parsing import find_ibans
-from .vocabulary.business_words import BUSINESS_WORDS, MIN_LENGTH
+from .vocabulary.business_words import BUSINESS_WORDS, MIN_LENGTH, TRADE_PHRASES
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS, PAIRED_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
@@ -63,6 +63,7 @@ _REJECT_WORDS_LIST = (
     "amt", "please", "again", "wiedersehen", "bientôt", "bientot", "graag"
 )
 _REJECT_WORDS = frozenset(compact(w) for w in _REJECT_WORDS_LIST)
+_TRADE_PHRASE_RE = re.compile("|".join(re.escape(p) for p in TRADE_PHRASES), re.IGNORECASE)
 _ADDRESS_RE = re.compile(
     r"\b\d{4,6}\b|\b\d{4}\s?[A-Z]{2}\b|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b|"
     rf"\b({'|'.join(STREET_WORDS)})\b\.?|"
@@ -553,7 +554,7 @@ def _name_like(name: str) -> bool:
     if letters < 2 or sum(c.isdigit() for c in name) > 0.3 * len(name):
         return False
     keys = [compact(w) for w in name.split()]
-    if any(k in _REJECT_WORDS for k in keys):
+    if any(compact(w) in _REJECT_WORDS for w in _TRADE_PHRASE_RE.sub(" ", name).split()):
         return False
     if "".join(keys) in LABELS or (keys[0] in LABELS and (len(keys) == 1 or len(keys[0]) > 3)):
         return False  # a label ("Invoice date"), but "Le Fournisseur" ("le" dates a letter)

@@ -17,3 +17,7 @@ BUSINESS_WORDS: frozenset[str] = frozenset({
     "SUPERMARKET", "SUPPLIES", "TRADING", "TRAVEL", "WHOLESALE",
 })
 MIN_LENGTH = 6
+
+# Kinds of shop named by words that elsewhere are a till's ("CASH"): a name with one of these
+# is not refused for that word ("SLF CASH & CARRY").
+TRADE_PHRASES: tuple[str, ...] = ("cash & carry", "cash and carry", "cash n carry")
