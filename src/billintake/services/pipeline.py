@@ -208,14 +208,21 @@ DEFAULT_STAGES = Stages()
 REQUIRED_FIELDS = ("bill_number", "vendor_name", "bill_date", "total", "currency")
 
 
+def not_found_reason(bill: ExtractedBill) -> str | None:
+    """The required fields the bill lacks (but those the vendor's approved bills never print),
+    as a reason to review it; None when it has them all."""
+    missing = [name for name in REQUIRED_FIELDS if bill.value(name) in (None, "")
+               and name not in bill.not_printed]
+    return "not found on the bill: " + ", ".join(missing) if missing else None
+
+
 def review_reasons(extracted: ExtractedBill, vendor_match: VendorMatch,
                    policy: ReviewPolicy) -> list[str]:
     """Why a person must look at this bill; empty when it passes the auto-approve thresholds."""
     reasons: list[str] = []
-    missing = [name for name in REQUIRED_FIELDS if getattr(extracted, name) is None
-               and name not in extracted.not_printed]  # as on the vendor's approved bills
-    if missing:
-        reasons.append("not found on the bill: " + ", ".join(missing))
+    not_found = not_found_reason(extracted)
+    if not_found is not None:
+        reasons.append(not_found)
     confidence = extracted.joint_confidence()
     if confidence < policy.min_confidence:
         shown, limit = below_threshold(confidence, policy.min_confidence)

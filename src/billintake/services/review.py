@@ -73,12 +73,12 @@ from billintake.services.books import (
 )
 from billintake.services.inputs import ParsedInput
 from billintake.services.pipeline import (
-    REQUIRED_FIELDS,
     UNKNOWN_VENDOR,
     ReviewPolicy,
     bank_details_message,
     bill_accounts,
     current_reasons,
+    not_found_reason,
     unknown_accounts,
     vendor_candidate_of,
 )
@@ -159,10 +159,9 @@ def derived_reasons(bill: ExtractedBill | None, match: VendorMatchOutcome | None
     if bill is None:
         return ["nothing was extracted from this file"]
     reasons: list[str] = []
-    missing = [name for name in REQUIRED_FIELDS if bill.value(name) in (None, "")
-               and name not in bill.not_printed]
-    if missing:
-        reasons.append("not found on the bill: " + ", ".join(missing))
+    not_found = not_found_reason(bill)
+    if not_found is not None:
+        reasons.append(not_found)
     if low_confidence:
         reasons.append("low confidence: " + ", ".join(
             f"{name} {math.floor(score * 100) / 100:.2f}"  # truncated: never shown at the
