@@ -125,6 +125,16 @@ def test_a_till_word_in_a_kind_of_shop_does_not_refuse_the_name() -> None:
     assert not _name_like("CASH SALES") and not _name_like("CASH")
 
 
+def test_a_word_of_trade_ocr_split_or_ran_together_is_mended() -> None:
+    from billintake.extraction.vendor import _name_like, clean_name
+
+    assert clean_name("TEO HENG STATION ER Y & BOOKS") == "TEO HENG STATIONERY & BOOKS"
+    assert clean_name("SANYOSTATIONERYSHOP") == "SANYO STATIONERY SHOP"
+    assert clean_name("TRAVELLERS") == "TRAVELLERS"  # a word that only begins with one
+    assert clean_name("Station Er Y") == "Station Er Y"  # only capitals are mended
+    assert not _name_like("NO.31G833G,JALANSETIAINDAH X,U13/X")  # a house number opens it
+
+
 def test_a_legal_form_misread_by_one_look_alike_letter_is_set_right() -> None:
     assert clean_name("ACME TRADING LTO") == "ACME TRADING LTD"
     assert clean_name("SIN HOCK SDN BH0") == "SIN HOCK SDN BHD"

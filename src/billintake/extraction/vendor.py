@@ -71,7 +71,9 @@ _ADDRESS_RE = re.compile(
     rf"\b[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(STREET_ENDINGS)}|str\.|str(?=\s+\d|\s*$))(?=\W|$)|"
     # other compounds only with a house number, or standing alone ("Lindenallee 4")
     rf"\b[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})(?=\s+\d)|"
-    rf"^\s*[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})\.?\s*$",
+    rf"^\s*[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})\.?\s*$|"
+    # a house number opening the line: "No. 53, Jalan Sagu", "NO.31G,JALAN..."
+    r"^\s*no\.?\s?\d",
     re.IGNORECASE)
 _REGISTRATION_RE = re.compile(
     r"\b(siret|siren|rcs|rsc|kvk|hrb|hra|handelsregister|amtsgericht|registered|"
@@ -95,6 +97,7 @@ WEIGHTS = {
     # field list: "Name:  Musterbetrieb AG"): as a vendor label beside it, as the buyer's block
     "vendor_section": 0.6, "buyer_section": -1.2,
 }
+GLUED_LENGTH = 14  # capitals this long with a word of trade inside are words run together
 OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
 SPECK = 0.2  # an OCR'd word this unsure at either end of a line is noise, not part of a name
 # A price printed on the same row: an item or a totals line of a slip, not a company name.
@@ -489,13 +492,46 @@ def clean_name(text: str) -> str:
     # "YONG S00N FATT": zeros between capitals in a word of letters are OCR's O
     words = [_ZEROS_IN_WORD_RE.sub(lambda m: "O" * len(m.group()), w)
              if not re.search(r"[1-9]", w) else w for w in words]
-    words = [_business_word_misread(w) for w in words]
+    words = [_business_word_misread(w) for w in _business_words_mended(words)]
     if len(words) >= 2:
         words[-1] = _legal_form_misread(words[-1])
     if len(words) >= 3 and words[-1].rstrip(".").upper() in PAIRED_FORMS:  # "SON BHD"
         words[-2] = _legal_form_misread(words[-2],
                                         PAIRED_FORMS[words[-1].rstrip(".").upper()])
     return " ".join(words).strip(" ,;:-–|")
+
+
+def _business_words_mended(words: list[str]) -> list[str]:
+    """A word of trade in capitals that OCR split ("STATION ER Y") joined again, and one it
+    ran into the words beside it ("SANYOSTATIONERYSHOP") set apart."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2):
+            parts = words[i:i + size]
+            joined = "".join(parts)
+            if len(parts) == size and joined.isalpha() and joined.isupper() and \
+                    joined in BUSINESS_WORDS:
+                out.append(joined)
+                i += size
+                break
+        else:
+            out.extend(_unglued_business_word(words[i]))
+            i += 1
+    return out
+
+
+def _unglued_business_word(token: str) -> list[str]:
+    """A long run of capitals with a word of trade inside and a few letters either side of
+    it, as its words ("SANYOSTATIONERYSHOP"); any other token as it is."""
+    if len(token) < GLUED_LENGTH or not token.isalpha() or not token.isupper():
+        return [token]
+    for word in sorted(BUSINESS_WORDS, key=len, reverse=True):
+        at = token.find(word)
+        before, after = token[:at], token[at + len(word):]
+        if at >= 0 and all(not side or len(side) >= 3 for side in (before, after)):
+            return [side for side in (before, word, after) if side]
+    return [token]
 
 
 def _business_word_misread(token: str) -> str:
