@@ -56,6 +56,23 @@ def test_the_amount_paid_is_the_net_of_a_negative_part_and_the_last_total() -> N
     assert partial["total_made_below"] == 1.0 and paid["total_made_below"] == 0.0
 
 
+def test_a_total_made_by_all_the_amounts_right_above_it_is_marked() -> None:
+    texts: list[Text] = [
+        Text(60, 40, "THREE STOOGES BISTRO", 12),
+        *row(100, (60, "HH TIGER 12 GLASSES"), (300, "295.00")),
+        *row(120, (60, "SUB TOTAL"), (300, "295.00")),
+        *row(140, (60, "SERVICE CHARGE 10%"), (300, "29.50")),
+        *row(160, (60, "GST 6%"), (300, "19.47")),
+        *row(180, (60, "ROUNDING ADJ"), (300, "-0.02")),
+        *row(200, (60, "NET TOTAL"), (300, "343.95")),
+        *row(240, (60, "GST SUMMARY SR 6%"), (200, "324.50"), (300, "19.47")),
+    ]
+    page = PageModel.build(read(pdf_of(texts)))
+    assert _total(page, "343.95")["run_sum_above"] == 1.0  # 295.00 + 29.50 + 19.47 - 0.02
+    assert _total(page, "324.50")["run_sum_above"] == 0.0  # (a sum of two, not of the rows)
+    assert _total(page, "295.00", 0)["run_sum_above"] == 0.0
+
+
 def test_an_ambiguous_date_is_proposed_in_both_readings_when_the_order_is_open() -> None:
     page = _slip()
     assert page.dayfirst is None

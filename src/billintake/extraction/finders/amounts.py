@@ -65,16 +65,17 @@ FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
             "sum_with_row_next", "below_label_row", "vat_of_other_sum", "vat_sum_of_two",
             "tendered_less_change", "rounded_of_other", "row_vat_part", "row_vat_of",
             "sum_of_two_above", "net_of_negative", "total_rows_below", "amount_rows_below",
-            "cash_rows_below", "last_of_value", "total_made_below")
+            "cash_rows_below", "last_of_value", "total_made_below", "run_sum_above")
 # The features of where an amount stands in a slip's totals block: read for the total only
 # (a subtotal's or a tax's place is named by its label; these would learn one layout's rows).
 TOTAL_ONLY = ("sum_of_two_above", "net_of_negative", "total_rows_below", "amount_rows_below",
-              "cash_rows_below", "last_of_value", "total_made_below")
+              "cash_rows_below", "last_of_value", "total_made_below", "run_sum_above")
 MAX_SPANS = 400
 # Whether the amounts' ranker reads the rules' (`reconcile`) choice and scores as features.
 READS_RULES = False
 VAT_VALUES = 80  # the largest distinct amounts searched for VAT sums
 ROWS_ABOVE = 8  # how far above an amount two that make it are searched (its totals block)
+RUN_ROWS = 6  # how many amounts of the rows right above a total may add up to it
 
 
 def candidates(page: PageModel, field: str, items_sum: Any = None) -> list[Candidate]:
@@ -120,6 +121,9 @@ def _featured(page: PageModel, items_sum: Any) -> list[Candidate]:
         # a total sums what is printed above it (subtotal and tax, the parts of a slip whose
         # lines go by tax rate), negative parts (returns, credits) included
         cand.features["sum_of_two_above"] = float(bool(span.value) and rows.sum_above(span))
+        # ... or the amounts of the rows right above it, all of them (subtotal, service
+        # charge, tax and rounding: "295.00  29.50  19.47  -0.02" over "NET TOTAL 343.95")
+        cand.features["run_sum_above"] = float(bool(span.value) and rows.run_sum_above(span))
         # what a positive amount less a printed negative one leaves (goods less returns)
         cand.features["net_of_negative"] = float(span.value > 0 and any(
             _near(span.value - n, p) for n in negatives for p in values[:VAT_VALUES]))
@@ -233,6 +237,23 @@ class _Rows:
             if any(target - c + d in seen for d in (-1, 0, 1)):
                 return True
             seen.add(c)
+        return False
+
+    def run_sum_above(self, span: ValueSpan) -> bool:
+        """The amount is the sum of the amounts (the rightmost of each row) of the two to
+        `RUN_ROWS` nearest rows above it that print one, within a cent."""
+        here = self.page.lines[span.line]
+        rightmost: dict[int, ValueSpan] = {}
+        for s in self.all_amounts:
+            line = self.page.lines[s.line]
+            if line.page == here.page and line.row < here.row and (
+                    line.row not in rightmost or s.bbox[0] > rightmost[line.row].bbox[0]):
+                rightmost[line.row] = s
+        total = Decimal(0)
+        for count, row in enumerate(sorted(rightmost, reverse=True)[:RUN_ROWS], start=1):
+            total += rightmost[row].value
+            if count >= 2 and abs(total - span.value) <= Decimal("0.01"):
+                return True
         return False
 
     def features(self, span: ValueSpan) -> dict[str, float]:
