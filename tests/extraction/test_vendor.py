@@ -135,6 +135,13 @@ def test_a_word_of_trade_ocr_split_or_ran_together_is_mended() -> None:
     assert not _name_like("NO.31G833G,JALANSETIAINDAH X,U13/X")  # a house number opens it
 
 
+def test_a_house_number_line_is_no_name_whatever_legal_form_it_seems_to_end_with() -> None:
+    from billintake.extraction.vendor import _name_like
+
+    assert not _name_like("NO.59 JALAN PERM AS")  # PERMAS, split: no Norwegian "AS"
+    assert _name_like("No 1 Pizza Ltd") and _name_like("99 SPEED MART S/B")
+
+
 def test_a_legal_form_misread_by_one_look_alike_letter_is_set_right() -> None:
     assert clean_name("ACME TRADING LTO") == "ACME TRADING LTD"
     assert clean_name("SIN HOCK SDN BH0") == "SIN HOCK SDN BHD"

@@ -72,9 +72,12 @@ _ADDRESS_RE = re.compile(
     # other compounds only with a house number, or standing alone ("Lindenallee 4")
     rf"\b[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})(?=\s+\d)|"
     rf"^\s*[A-Za-zÀ-ÿ]{{3,}}(?:{'|'.join(HOUSE_STREET_ENDINGS)})\.?\s*$|"
-    # a house number opening the line: "No. 53, Jalan Sagu", "NO.31G,JALAN..."
-    r"^\s*no\.?\s?\d",
+    # a house number and its comma opening the line: "No. 53, Jalan Sagu", "NO.31G,JALAN"
+    r"^\s*no\.?\s?\d[\w./-]*\s*,",
     re.IGNORECASE)
+# A house number opening the line ("No. 1 Pizza Ltd" is a name, but "NO.59 JALAN PERM AS"
+# is an address whatever legal form it seems to end with)
+_HOUSE_NUMBER_RE = re.compile(r"^\s*no\.?\s?\d", re.IGNORECASE)
 _REGISTRATION_RE = re.compile(
     r"\b(siret|siren|rcs|rsc|kvk|hrb|hra|handelsregister|amtsgericht|registered|"
     r"company\s+no|company\s+number|reg\.?\s*no|capital|ust-?id|vat|tva|btw|gstin|cin|abn|"
@@ -598,7 +601,8 @@ def _name_like(name: str) -> bool:
         return False
     if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
         return False
-    return not _address_words(name) or bool(_LEGAL_RE.search(name))
+    return not _address_words(name) or (bool(_LEGAL_RE.search(name)) and
+                                        not _HOUSE_NUMBER_RE.match(name))
 
 
 _SURNAME_PARTICLES = frozenset(("van", "de", "der", "den", "ten", "ter", "von", "vom", "la", "le",
