@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -276,6 +277,27 @@ def test_the_same_bill_in_another_file_waits_for_review(runtime: Runtime, org_id
     assert second.status is JobStatus.NEEDS_REVIEW and second.bill_id is None
     assert second.outcome and second.outcome.duplicate_of == first.bill_id
     assert "already taken in" in second.outcome.review_reasons[0]
+
+
+def test_the_organizations_own_name_on_a_bill_is_never_its_vendor(runtime: Runtime) -> None:
+    from reportlab.pdfgen import canvas
+
+    with runtime.directory() as directory:
+        org, _key = directory.create_organization("Northwind Traders Ltd", "northwind")
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    lines = [(18, "NORTHWIND TRADERS LTD"), (10, "Contoso Supplies GmbH"),
+             (10, "Hauptstrasse 5"), (10, "10115 Berlin"), (10, "Invoice No. RE-2026-0412"),
+             (10, "Date 12.03.2026"), (10, "Total EUR 119,00")]
+    for n, (size, text) in enumerate(lines):
+        pdf.setFont("Helvetica-Bold" if size > 10 else "Helvetica", size)
+        pdf.drawString(60, 780 - 24 * n, text)
+    pdf.save()
+    received = receive(runtime, org.id, buffer.getvalue(), filename="po-copy.pdf",
+                       channel=Channel.UPLOAD)
+    job = run_job(runtime, org.id, received.job.id)
+    assert job.outcome is not None and job.outcome.bill is not None
+    assert job.outcome.bill.value("vendor_name") == "Contoso Supplies GmbH"
 
 
 def test_the_senders_domain_helps_to_find_the_vendor(runtime: Runtime) -> None:

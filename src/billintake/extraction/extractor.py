@@ -65,11 +65,13 @@ from .parsing import (
 from .payment import with_payment
 from .ranker import Ranker, load_shipped
 from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
-from .vendor import vendor_address, vendor_candidates, vendor_email, vendor_iban
+from .vendor import name_key, vendor_address, vendor_candidates, vendor_email, vendor_iban
 
 log = logging.getLogger(__name__)
 
 MIN_VENDOR_SCORE = 0.35
+OWN_NAME_MIN = 3  # an own name's key this short matches too much to be one
+OWN_NAME_SIMILARITY = 90  # how alike (rapidfuzz ratio) a candidate and an own name must be
 
 
 class Extractor:
@@ -143,9 +145,10 @@ class Extractor:
         """Visual extraction from read pages (with the vendors' memories, when given)."""
         if not doc.pages or not any(page.words for page in doc.pages):
             raise UnreadableDocument("No text could be read from this document.")
-        remembering = None if memory is None or self.memory_model is None \
-            else (memory, self.memory_model)
-        return _VisualExtraction(doc, self.ranker, memory=remembering).run()
+        remembering = None if memory is None or self.memory_model is None or \
+            not memory.memories else (memory, self.memory_model)
+        return _VisualExtraction(doc, self.ranker, memory=remembering,
+                                 own_names=memory.own_names if memory else ()).run()
 
     def propose(self, doc: ReadDocument) -> tuple[ExtractedBill, dict[str, list[Candidate]]]:
         """The rules' bill (no ranker) and every ranked field's candidates with their
@@ -166,9 +169,11 @@ class _VisualExtraction:
 
     def __init__(self, doc: ReadDocument, ranker: Ranker | None = None, *,
                  collect: bool = False,
-                 memory: tuple[MemoryBook, MemoryModel] | None = None) -> None:
+                 memory: tuple[MemoryBook, MemoryModel] | None = None,
+                 own_names: tuple[str, ...] = ()) -> None:
         self.doc = doc
         self.memory = memory
+        self.own_keys = [key for key in map(name_key, own_names) if len(key) >= OWN_NAME_MIN]
         self.recognition: Recognition | None = None
         self.ranker = ranker
         self.collect = collect
@@ -192,7 +197,7 @@ class _VisualExtraction:
 
     def run(self) -> ExtractedBill:
         candidates = header_candidates(self.ctx)
-        candidates["vendor_name"] = vendor_candidates(self.ctx)
+        candidates["vendor_name"] = self._not_own(vendor_candidates(self.ctx))
         bill: dict[str, Any] = {}
         items, items_warnings = self._line_items()
         self.warnings.extend(items_warnings)
@@ -218,6 +223,8 @@ class _VisualExtraction:
             rule_choices = {name: bill[name].value for name in finders.RANKED
                             if bill.get(name) is not None}
             self.proposed = finders.propose(self.page, candidates, rule_choices, items_sum)
+            if "vendor_name" in self.proposed:
+                self.proposed["vendor_name"] = self._not_own(self.proposed["vendor_name"])
         if self.ranker is not None:
             reconciled = self._decide(bill, items_sum, reconciled)
         if self.memory is not None:
@@ -410,6 +417,14 @@ class _VisualExtraction:
                                 bbox=_round_box(seg.bbox), text=seg.text)
             return days, FieldValue[str](value=match.group(0), confidence=0.7, evidence=evidence)
         return None
+
+    def _not_own(self, cands: list[Candidate]) -> list[Candidate]:
+        """The vendor candidates but those naming the organization itself (the buyer)."""
+        if not self.own_keys:
+            return cands
+        return [c for c in cands if not any(
+            fuzz.ratio(name_key(str(c.value)), own) >= OWN_NAME_SIMILARITY
+            for own in self.own_keys)]
 
     def _vendor(self, cands: list[Candidate]) -> FieldValue[str] | None:
         viable = [c for c in cands if not c.features.get("in_customer_block")]

@@ -101,6 +101,8 @@ class MemoryBook:
 
     vendors: tuple[Vendor, ...] = ()
     memories: Mapping[str, VendorMemory] = field(default_factory=dict)
+    # the organization's own names: printed on its bills as the buyer, never their vendor
+    own_names: tuple[str, ...] = ()
 
     def memory_of(self, vendor_id: str) -> VendorMemory | None:
         return self.memories.get(vendor_id)

@@ -46,12 +46,13 @@ APPROVED_FIELDS = ("bill_number", "vendor_name", "bill_date", "due_date", "curre
                    "subtotal", "tax", "total")
 
 
-def memory_book(repo: Repository) -> MemoryBook | None:
-    """The organization's vendors and their memories; None while no bill taught anything."""
+def memory_book(repo: Repository, own_names: tuple[str, ...] = ()) -> MemoryBook | None:
+    """The organization's vendors and their memories, and its own names (which extraction
+    never takes for a vendor's); None while it has neither."""
     memories = {m.vendor_id: m for m in repo.list_vendor_memories()}
-    if not memories:
+    if not memories and not own_names:
         return None
-    return MemoryBook(tuple(repo.list_vendors()), memories)
+    return MemoryBook(tuple(repo.list_vendors()) if memories else (), memories, own_names)
 
 
 def approved_values(bill: ExtractedBill) -> dict[str, Any]:

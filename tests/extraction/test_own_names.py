@@ -1,0 +1,37 @@
+"""The organization's own name, printed on a bill as the buyer's, is never its vendor."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billintake.extraction.extractor import Extractor
+from billintake.extraction.memory import MemoryBook
+
+from ._bills import Text, block, pdf_of, row
+
+BUYER = "NORTHWIND TRADERS LTD"
+
+
+def _bill() -> bytes:
+    """A purchase copy headed with the buyer's name; the seller's block comes below it."""
+    texts: list[Text] = [
+        Text(60, 40, BUYER, 18, bold=True),
+        *block(60, 90, ["Contoso Supplies GmbH", "Hauptstraße 5", "10115 Berlin"]),
+        *row(160, (60, "Invoice No."), (200, "RE-2026-0412")),
+        *row(174, (60, "Date"), (200, "12.03.2026")),
+        *row(220, (60, "Printer paper A4"), (400, "100,00")),
+        *row(240, (60, "VAT 19 %"), (400, "19,00")),
+        *row(260, (60, "Total EUR"), (400, "119,00")),
+    ]
+    return pdf_of(texts)
+
+
+def test_the_organizations_own_name_is_never_the_vendor() -> None:
+    extractor = Extractor()
+    data = _bill()
+    alone = extractor.extract_bytes(data)
+    assert alone.value("vendor_name") == BUYER  # the biggest name on top, read as the vendor
+    own = MemoryBook(own_names=("Northwind Traders Limited",))
+    bill = extractor.extract_bytes(data, memory=own)
+    assert bill.value("vendor_name") == "Contoso Supplies GmbH"
+    assert bill.value("total") == Decimal("119.00")
