@@ -35,3 +35,25 @@ def test_the_organizations_own_name_is_never_the_vendor() -> None:
     bill = extractor.extract_bytes(data, memory=own)
     assert bill.value("vendor_name") == "Contoso Supplies GmbH"
     assert bill.value("total") == Decimal("119.00")
+
+
+def test_a_header_line_on_the_bills_of_two_vendors_is_the_organizations_print() -> None:
+    from billintake.domain.memory import VendorMemory
+    from billintake.domain.model import Vendor
+
+    def memory(vendor: str, *lines: str) -> VendorMemory:
+        return VendorMemory(organization_id="o", vendor_id=vendor, approvals=1,
+                            names=[vendor.upper()], signature=list(lines))
+
+    vendors = tuple(Vendor(id=v, organization_id="o", name=v.upper())
+                    for v in ("indah gift", "yongfatt", "dominos"))
+    book = MemoryBook(vendors, {
+        "indah gift": memory("indah gift", "tan woon yann", "indah gift", "tax invoice"),
+        "yongfatt": memory("yongfatt", "tan woon yann", "yongfatt", "tax invoice", "dominos"),
+        "dominos": memory("dominos", "dominos", "permas jaya")}, own_names=(BUYER,))
+    refused = book.not_vendor_names
+    assert BUYER in refused and "tanwoonyann" in refused and "taxinvoice" in refused
+    assert "dominos" not in refused  # shared, but a vendor's own name
+    assert "indahgift" not in refused and "permasjaya" not in refused  # one vendor's print
+    alone = MemoryBook(vendors[:1], {"indah gift": memory("indah gift", "tan woon yann")})
+    assert alone.not_vendor_names == ()

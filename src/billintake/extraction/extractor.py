@@ -65,7 +65,13 @@ from .parsing import (
 from .payment import with_payment
 from .ranker import Ranker, load_shipped
 from .reconcile import AMOUNT_ROLES, LineCheck, check_lines, reconcile_amounts
-from .vendor import name_key, vendor_address, vendor_candidates, vendor_email, vendor_iban
+from .vendor import (
+    vendor_address,
+    vendor_candidates,
+    vendor_email,
+    vendor_iban,
+    vendor_name_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +154,7 @@ class Extractor:
         remembering = None if memory is None or self.memory_model is None or \
             not memory.memories else (memory, self.memory_model)
         return _VisualExtraction(doc, self.ranker, memory=remembering,
-                                 own_names=memory.own_names if memory else ()).run()
+                                 own_names=memory.not_vendor_names if memory else ()).run()
 
     def propose(self, doc: ReadDocument) -> tuple[ExtractedBill, dict[str, list[Candidate]]]:
         """The rules' bill (no ranker) and every ranked field's candidates with their
@@ -173,7 +179,7 @@ class _VisualExtraction:
                  own_names: tuple[str, ...] = ()) -> None:
         self.doc = doc
         self.memory = memory
-        self.own_keys = [key for key in map(name_key, own_names) if len(key) >= OWN_NAME_MIN]
+        self.own_keys = [key for key in map(vendor_name_key, own_names) if len(key) >= OWN_NAME_MIN]
         self.recognition: Recognition | None = None
         self.ranker = ranker
         self.collect = collect
@@ -423,7 +429,7 @@ class _VisualExtraction:
         if not self.own_keys:
             return cands
         return [c for c in cands if not any(
-            fuzz.ratio(name_key(str(c.value)), own) >= OWN_NAME_SIMILARITY
+            fuzz.ratio(vendor_name_key(str(c.value)), own) >= OWN_NAME_SIMILARITY
             for own in self.own_keys)]
 
     def _vendor(self, cands: list[Candidate]) -> FieldValue[str] | None:

@@ -57,6 +57,7 @@ from .decide import DEFAULT_PRIORS, TAX_LABELS, best_combination, combinations, 
 from .finders.context import value_key
 from .page import PageModel
 from .ranker import Ranker
+from .vendor import vendor_name_key
 
 # The most confidence a remembered amount gets when the chosen amounts do not add up: below
 # the auto-approve gate, so the arithmetic has the last word over a remembered position.
@@ -80,6 +81,7 @@ BASE_KEPT = 2  # and the memory-less most probable ones
 # A header line of the vendor's is found on a page where a line spells it this closely
 # (rapidfuzz ratio); set by hand: OCR slips score 90+, another shop's address far less.
 SIGNATURE_LINE_RATIO = 88.0
+SHARED_BY = 2  # a header line on the bills of this many vendors is the organization's print
 # The share of the vendor's header lines a page must print to be recognised as its bill, and
 # how far ahead of the next vendor it must be (set by hand on the sroie-lines shops: a
 # shop's own receipts share 0.6-1.0 of its lines, a sister shop's 0.3-0.5).
@@ -106,6 +108,22 @@ class MemoryBook:
 
     def memory_of(self, vendor_id: str) -> VendorMemory | None:
         return self.memories.get(vendor_id)
+
+    @functools.cached_property
+    def not_vendor_names(self) -> tuple[str, ...]:
+        """What extraction never takes for a bill's vendor: the organization's own names, and
+        the header lines the bills of two or more of its vendors print that name none of
+        them (its own print on bills it collects: its name, a person's stamp)."""
+        vendors_of: dict[str, set[str]] = {}
+        for memory in self.memories.values():
+            for line in memory.signature:
+                vendors_of.setdefault(vendor_name_key(line), set()).add(memory.vendor_id)
+        names = {vendor_name_key(name) for memory in self.memories.values()
+                 for name in memory.names}
+        names |= {vendor_name_key(vendor.name) for vendor in self.vendors}
+        shared = tuple(key for key, ids in vendors_of.items()
+                       if len(ids) >= SHARED_BY and key and key not in names)
+        return self.own_names + shared
 
 
 @dataclass(frozen=True)

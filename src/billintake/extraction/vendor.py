@@ -186,7 +186,7 @@ def vendor_candidates(ctx: DocContext) -> list[Candidate]:
     merged: dict[str, Candidate] = {}
     counts: dict[str, int] = {}
     for phrase in phrases:
-        key = name_key(phrase.text)
+        key = vendor_name_key(phrase.text)
         if not key:
             continue
         counts[key] = counts.get(key, 0) + 1
@@ -645,7 +645,7 @@ def _first_in_block(ctx: DocContext, seg: Segment) -> bool:
     return True
 
 
-def name_key(name: str) -> str:
+def vendor_name_key(name: str) -> str:
     """A name as compared: letters and digits, without its legal form."""
     return compact(_LEGAL_TAIL_RE.sub("", name)) or compact(name)
 
