@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from billintake.storage import originals
 from billintake.storage.originals import OriginalsStore, sha256_of
 
 
@@ -68,6 +69,28 @@ def test_a_new_originals_name_is_flushed_to_disk_with_its_folder(
     target = store.path(digest)
     assert str(target.parent) in synced  # the folder, after the file was linked into it
     assert synced.index(str(target.parent)) == len(synced) - 1
+    # the new folders' own names: <aa> in the store's folder, <bb> in <aa>
+    assert {str(tmp_path), str(target.parent.parent)} <= set(synced)
     synced.clear()
     store.put(b"%PDF-1.7 new bill")  # already stored: nothing to flush
     assert synced == []
+
+
+def test_a_folder_another_put_has_just_made_is_synced_by_the_put_that_finds_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two puts into one new folder: the one that did not make it does not return before the
+    folder's name is on disk either."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    store = OriginalsStore(tmp_path)
+    data = b"%PDF-1.7 second into a new folder"
+    folder = store.path(sha256_of(data)).parent
+    originals._make_private_folders(folder)  # made by another put, not yet synced
+    monkeypatch.setattr(os, "fsync", spy)
+    store.put(data)
+    assert {str(tmp_path), str(folder.parent), str(folder)} <= set(synced)

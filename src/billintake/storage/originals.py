@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import secrets
+import threading
 from pathlib import Path
 
 from billintake.domain.errors import NotFound
@@ -17,16 +18,34 @@ from billintake.domain.errors import NotFound
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def _make_private_folder(folder: Path) -> None:
-    """`<aa>/<bb>` and, the first time, `<aa>` too, each 0700 (mkdir's `parents` would make
-    the upper one with the default mode)."""
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-    except FileNotFoundError:
-        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _sync_folder(folder.parent.parent)
-        folder.mkdir(mode=0o700, exist_ok=True)
-    _sync_folder(folder.parent)  # the new folder's own name, durable too
+# folders made by this process whose names are not yet flushed to disk (their parent not yet
+# synced): a put that finds its folder here syncs it too, even if another put made it
+_unsynced: set[Path] = set()
+_unsynced_lock = threading.Lock()
+
+
+def _make_private_folders(folder: Path) -> None:
+    """`<aa>/<bb>` (and `<aa>`), each 0700 (mkdir's `parents` would make the upper one with
+    the default mode), recorded as not yet synced."""
+    for path in (folder.parent, folder):
+        try:
+            path.mkdir(mode=0o700, parents=True)  # (the store's own folder too, if gone)
+        except FileExistsError:
+            continue
+        with _unsynced_lock:
+            _unsynced.add(path)
+
+
+def _sync_new_folders(folder: Path) -> None:
+    """Make the names of `folder` and of its parent durable if either is a new folder (made by
+    any put of this process) not yet synced."""
+    for path in (folder.parent, folder):
+        with _unsynced_lock:
+            pending = path in _unsynced
+        if pending:
+            _sync_folder(path.parent)
+            with _unsynced_lock:
+                _unsynced.discard(path)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -37,6 +56,18 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _create_read_only(path: Path) -> int:
+    """A new file, open for writing but read-only on disk from the start, for the service's
+    user only."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o400)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def sha256_of(data: bytes) -> str:
@@ -53,29 +84,38 @@ class OriginalsStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> str:
-        """Store `data` (once) and return its sha256."""
+        """Store `data` (once) and return its sha256; once it returns, the file, its name and
+        its folders' names are on disk.
+
+        Every change is made before the syncs that cover it, so on a journaling file system
+        one commit takes most of them: the new folders and the temporary file are flushed with
+        the bytes' fsync (the folders' own syncs then find nothing left to write), and the
+        name with the folder's sync. The name is linked only once the bytes are on disk."""
         digest = sha256_of(data)
         target = self.path(digest)
         if target.exists():
             return digest
+        folder = target.parent
+        tmp = folder / f".incoming-{secrets.token_hex(8)}"
         try:
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        except FileNotFoundError:  # the first file of its folder: make the folder (once)
-            _make_private_folder(target.parent)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            fd = _create_read_only(tmp)
+        except FileNotFoundError:  # the first file of its folder: make the folders (once)
+            _make_private_folders(folder)
+            fd = _create_read_only(tmp)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o400)  # read-only, and for the service's user only
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _sync_new_folders(folder)
             # link() fails if another writer got there first: the first file stays untouched.
             try:
                 os.link(tmp, target)
             except FileExistsError:
                 pass
             else:
-                _sync_folder(target.parent)  # the new name as durable as the bytes
+                _sync_folder(folder)  # the new name as durable as the bytes
         finally:
             os.unlink(tmp)
         return digest
