@@ -18,6 +18,7 @@ from billintake.domain.model import Channel, IngestJob, JobStatus
 from billintake.entrypoints.api.auth import CurrentOrg, RuntimeDep
 from billintake.entrypoints.api.intake_threads import IntakeThreads
 from billintake.entrypoints.api.params import Offset
+from billintake.entrypoints.api.warm_up import warm_up
 from billintake.entrypoints.intake.upload import (
     UploadedFile,
     read_limited,
@@ -53,11 +54,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     intake = intake_of(app)
     if getattr(app.state, "serving", False):
         # a serving process: its workers and intake threads start now, not on the first
-        # upload, then the objects of its start are frozen
+        # upload, its routes are built (warm_up), then the objects of its start are frozen
         start = getattr(dispatcher, "start", None)
         if start is not None:
             await run_in_threadpool(start)
         await run_in_threadpool(intake.start)
+        await warm_up(app)
         freeze_startup_objects()
     try:
         yield
