@@ -1,10 +1,14 @@
+import asyncio
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from billintake.bootstrap import Runtime
-from billintake.domain.model import Vendor
+from billintake.domain.model import Organization, Vendor
+from billintake.entrypoints.api import auth
 from billintake.entrypoints.api.app import create_app
 from billintake.settings import Settings
 
@@ -109,3 +113,31 @@ def test_a_key_revoked_elsewhere_is_refused_once_its_cache_entry_ends(
         time.sleep(cache_s + 0.1 if cache_s else 0)
         assert client.get("/me", headers=headers).status_code == 401
     runtime.close()
+
+
+def test_requests_needing_the_same_new_key_at_once_share_one_look_up(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client's first requests, on all its connections at once, look its key up once."""
+    looked_up: list[str] = []
+    real = auth._organization_for_key
+
+    def slow_look_up(runtime: Runtime, key: str) -> Organization | None:
+        looked_up.append(key)
+        time.sleep(0.2)  # all the requests arrive while it runs
+        return real(runtime, key)
+
+    monkeypatch.setattr(auth, "_organization_for_key", slow_look_up)
+    with runtime.directory() as directory:
+        org, key = directory.create_organization("Org A")
+    app = create_app(runtime=runtime)
+
+    async def at_once(sent_key: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://test") as client:
+            return await asyncio.gather(*(
+                client.get("/me", headers={"Authorization": f"Bearer {sent_key}"})
+                for _ in range(5)))
+
+    assert [r.json()["id"] for r in asyncio.run(at_once(key))] == [org.id] * 5
+    assert [r.status_code for r in asyncio.run(at_once("bik_unknown"))] == [401] * 5
+    assert looked_up == [key, "bik_unknown"]

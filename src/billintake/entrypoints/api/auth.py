@@ -9,10 +9,11 @@ state-changing request made with it must carry the session's CSRF token in `X-CS
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -90,13 +91,52 @@ async def current_caller(request: Request,
     if key:
         org = cached_organization(key)
         if org is None:
-            org = await run_in_threadpool(_organization_for_key, runtime, key)
+            org = await _looked_up(request.app, runtime, key)
         if org is None:
             raise Unauthorized("invalid or revoked API key")
         return Caller(org, key_prefix=key[:API_KEY_SHOWN])
     if request.cookies.get(SESSION_COOKIE) is None:
         raise Unauthorized(NO_KEY)
     return await run_in_threadpool(_signed_in_caller, request, runtime)
+
+
+async def _looked_up(app: Any, runtime: Runtime, key: str) -> Organization | None:
+    """The key's organization from the database; requests that need the same key at the same
+    time share one look-up (a client's first requests, on all its connections at once, took a
+    thread and a database connection each, and then all waited for them)."""
+    lookups: dict[str, asyncio.Future[Organization | None]] = app.state.__dict__.setdefault(
+        "key_lookups", {})
+    shared = lookups.get(key)
+    if shared is not None:
+        try:
+            return await asyncio.shield(shared)
+        except asyncio.CancelledError:
+            if not shared.cancelled():
+                raise  # this request was cancelled
+            # the request that looked it up went away first: look it up again
+    future: asyncio.Future[Organization | None] = asyncio.get_running_loop().create_future()
+    future.add_done_callback(_retrieve)
+    lookups[key] = future
+    try:
+        org = await run_in_threadpool(_organization_for_key, runtime, key)
+    except Exception as exc:
+        future.set_exception(exc)
+        raise
+    except BaseException:
+        future.cancel()
+        raise
+    else:
+        future.set_result(org)
+        return org
+    finally:
+        if lookups.get(key) is future:
+            del lookups[key]
+
+
+def _retrieve(future: asyncio.Future[Organization | None]) -> None:
+    """Mark a shared look-up's error as seen (nobody else may have waited for it)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _organization_for_key(runtime: Runtime, key: str) -> Organization | None:
