@@ -10,10 +10,7 @@ kept and recorded as a failed job that says why.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
-
-from sqlalchemy.exc import IntegrityError
 
 from billintake.bootstrap import Runtime
 from billintake.domain.errors import (
@@ -31,6 +28,7 @@ from billintake.mail.message import (
 )
 from billintake.queue.dispatcher import Dispatcher
 from billintake.reading.sniff import sniff
+from billintake.services.record import Recording, record
 from billintake.settings import Settings
 from billintake.storage import leases
 
@@ -51,9 +49,6 @@ class Received:
         """Its job is unfinished: new, or the same file's job a stopped process left (the
         dispatcher takes it only if no live process holds its lease)."""
         return not self.job.status.is_final
-
-
-_receive_lock = threading.Lock()
 
 
 def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: str,
@@ -82,30 +77,18 @@ def receive(runtime: Runtime, organization_id: str, data: bytes, *, filename: st
         failure = failure or refused
     held_by = None if lease is None or failure is not None else (
         lease[0], leases.until(lease[1]))
-    for attempt in range(3):
-        try:
-            with _receive_lock, runtime.repository(organization_id) as repo:
-                existing = repo.find_job_by_document(sha256)
-                if existing is not None:
-                    log.info("duplicate file", extra={"job_id": existing.id,
-                                                      "organization_id": organization_id})
-                    return Received(job=existing, duplicate=True)
-                job = IngestJob(organization_id=organization_id, channel=channel,
-                                document_sha256=sha256, original_filename=filename[:255],
-                                hints=job_hints)
-                if failure is not None:
-                    job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
-                                                             failure.code)
-                repo.add_received(Document(
-                    sha256=sha256, organization_id=organization_id,
-                    original_filename=filename[:255], media_type=media_type, size=len(data)),
-                    job, held_by=held_by)
-            break
-        except IntegrityError:
-            # Another process recorded the same file at this moment (the document row is
-            # unique): look again, and this time find its job.
-            if attempt == 2:
-                raise
+    job = IngestJob(organization_id=organization_id, channel=channel, document_sha256=sha256,
+                    original_filename=filename[:255], hints=job_hints)
+    if failure is not None:
+        job.status, job.error, job.error_code = (JobStatus.FAILED, failure.message,
+                                                 failure.code)
+    done = record(Recording(runtime, Document(
+        sha256=sha256, organization_id=organization_id, original_filename=filename[:255],
+        media_type=media_type, size=len(data)), job, held_by=held_by))
+    if done.existing is not None:
+        log.info("duplicate file", extra={"job_id": done.existing.id,
+                                          "organization_id": organization_id})
+        return Received(job=done.existing, duplicate=True)
     log.info("received", extra={"job_id": job.id, "organization_id": organization_id,
                                 "channel": channel.value, "status": job.status.value})
     return Received(job=job)
