@@ -30,6 +30,19 @@ def _policy(pid: int = 0) -> int:
     return os.sched_getscheduler(pid)
 
 
+def _watcher_policy() -> int:
+    """The scheduling class of this process's parent-watch thread (-1: none)."""
+    from billintake.queue.worker_process import WATCH_THREAD
+
+    for _ in range(50):
+        watcher = next((t for t in threading.enumerate() if t.name == WATCH_THREAD), None)
+        if watcher is not None and watcher.native_id is not None:
+            time.sleep(0.1)  # (it leaves the idle class as it starts)
+            return os.sched_getscheduler(watcher.native_id)
+        time.sleep(0.1)
+    return -1
+
+
 def test_pool_workers_run_at_the_lowest_priority(tmp_path: Path) -> None:
     runtime = Runtime.from_settings(Settings(_env_file=None, data_dir=tmp_path / "data",
                                              local_workers=1))
@@ -45,6 +58,9 @@ def test_pool_workers_run_at_the_lowest_priority(tmp_path: Path) -> None:
         assert processes._pool().submit(_niceness).result(timeout=120) == 19
         # the idle class: a job process gets a core only when the request path leaves it
         assert processes._pool().submit(_policy).result(timeout=30) == os.SCHED_IDLE
+        # but not its watch on the server: in the idle class a busy machine never ran it,
+        # and a killed server's workers lived on (niceness 19 still gets a slice)
+        assert processes._pool().submit(_watcher_policy).result(timeout=30) == os.SCHED_OTHER
         assert threads._pool().submit(_thread_niceness).result(timeout=30) == 19
         assert _niceness() == mine  # the request path's own priority is untouched
         assert _policy() == os.SCHED_OTHER

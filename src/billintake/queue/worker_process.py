@@ -65,12 +65,24 @@ def exit_with_parent(parent_pid: int | None = None) -> None:
         return False
 
     def watch() -> None:
+        # A thread inherits its starter's SCHED_IDLE, and at that class a busy machine never
+        # runs it: the watcher would never see its parent die. Niceness 19 still gets a slice.
+        _leave_idle_class()
         while not gone():
             time.sleep(PARENT_POLL_S)
         log.warning("the parent process %d is gone; this worker exits", parent_pid)
         os._exit(1)
 
     threading.Thread(target=watch, name=WATCH_THREAD, daemon=True).start()
+
+
+def _leave_idle_class() -> None:
+    """Run the calling thread in the normal class (at its niceness) if it is in SCHED_IDLE;
+    Linux lets an unprivileged thread leave it for SCHED_OTHER within its nice limit."""
+    idle = getattr(os, "SCHED_IDLE", None)
+    with contextlib.suppress(OSError):
+        if idle is not None and os.sched_getscheduler(0) == idle:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
 
 
 def become_worker(parent_pid: int) -> None:
