@@ -39,7 +39,6 @@ _COMPANY_NUMBER = re.compile(r"\(?\b\d{4,8}\s*-?\s*[A-Z]\b\)?|\bco\.?\s*(no|reg)
                              r"\bcompany\s*(no|reg)|\broc\b|\breg\.?\s*no", re.I)
 _LABEL_BEFORE = re.compile(r"^([^:\d]{2,24}):\s*(?=\S)")
 MAX_LINES = 60
-ADDRESS_LOOKAHEAD = 4  # how many lines below a name its address or company number is looked for
 RIVAL_LINES = 8  # how many lines from the top another company name is looked for
 
 
@@ -140,9 +139,6 @@ def candidates(page: PageModel) -> list[Candidate]:
             "rival_legal": float(bool(legal_lines - set(lines))),
             "above_name_like": float(above >= 0 and _name_like(
                 clean_name(page.lines[first[above]].text))),
-            # lines between the name and the address or company number under it: a shop's
-            # name sits right on its address; a line above that name is a brand, a slogan or
-            # a stamp ("TAN WOON YANN" over "INDAH GIFT & HOME DECO" over "27,JALAN DEDAP")
         }
         x0 = min(w.x0 for w in words)
         top = min(w.top for w in words)
@@ -170,16 +166,6 @@ def _continues(page: PageModel, first: list[int], last: int) -> bool:
         return False
     text = page.lines[nxt].text
     return _name_like(text) and not any(c.isdigit() for c in text)
-
-
-def _lines_to_address(page: PageModel, first: list[int], position: int) -> int:
-    """How many lines stand between `first[position]` and the first line below it that reads
-    as an address or a company number (`ADDRESS_LOOKAHEAD` when none is that near)."""
-    for gap, i in enumerate(first[position + 1:position + 1 + ADDRESS_LOOKAHEAD]):
-        text = page.lines[i].text
-        if _ADDRESS.search(text) or _COMPANY_NUMBER.search(text):
-            return gap
-    return ADDRESS_LOOKAHEAD
 
 
 def _label_in(name: str) -> bool:
