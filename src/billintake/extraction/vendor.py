@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -35,7 +34,7 @@ from .vocabulary.business_words import BUSINESS_WORDS, MIN_LENGTH, TRADE_PHRASES
 from .vocabulary.free_mail import NO_VENDOR_NAMES
 from .vocabulary.legal_forms import LEGAL_FORM_PATTERN, MISREAD_FORMS, PAIRED_FORMS
 from .vocabulary.lookalikes import IN_CAPITALS
-from .vocabulary.normalize import compact
+from .vocabulary.normalize import compact, one_letter_off
 from .vocabulary.streets import HOUSE_STREET_ENDINGS, STREET_ENDINGS, STREET_WORDS
 
 _LEGAL_RE = re.compile(rf"(?<![\w])({LEGAL_FORM_PATTERN})(?![\w])", re.IGNORECASE)
@@ -544,7 +543,7 @@ def _business_word_misread(token: str) -> str:
     if len(core) < MIN_LENGTH or not core.isalpha() or not core.isupper() or \
             core in BUSINESS_WORDS:
         return token
-    near = [word for word, _ in _one_letter_off(core, BUSINESS_WORDS)]
+    near = [word for word, _ in one_letter_off(core, BUSINESS_WORDS)]
     return near[0] + token[len(core):] if len(near) == 1 else token  # one word, or none
 
 
@@ -555,19 +554,9 @@ def _legal_form_misread(token: str, forms: tuple[str, ...] = MISREAD_FORMS) -> s
         return token
     if core.upper() in forms:
         return token
-    form = next((form for form, misread in _one_letter_off(core.upper(), forms)
+    form = next((form for form, misread in one_letter_off(core.upper(), forms)
                  if misread in IN_CAPITALS), None)
     return token if form is None else form + token[len(core):]
-
-
-def _one_letter_off(read: str, words: Iterable[str]) -> Iterator[tuple[str, tuple[str, str]]]:
-    """The words as long as `read` that differ from it in one letter, each with that letter
-    as (read, printed), in the order of `words`."""
-    for word in words:
-        if len(word) == len(read):
-            diffs = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
-            if len(diffs) == 1:
-                yield word, diffs[0]
 
 
 _PARTICLES = frozenset(("de", "du", "des", "la", "le", "van", "der", "den", "von", "und", "&",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from billintake.domain.text import strip_accents
 
@@ -26,3 +27,13 @@ def word_key(text: str) -> str:
     """Lower case without spaces or punctuation, accents and % kept: a word as the scorer
     hashes and counts it."""
     return _WORD_KEY_RE.sub("", text.lower())
+
+
+def one_letter_off(read: str, words: Iterable[str]) -> Iterator[tuple[str, tuple[str, str]]]:
+    """The words as long as `read` that differ from it in one letter, each with that letter
+    as (read, printed), in the order of `words`: what OCR's misread of one glyph leaves."""
+    for word in words:
+        if len(word) == len(read):
+            diffs = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
+            if len(diffs) == 1:
+                yield word, diffs[0]
