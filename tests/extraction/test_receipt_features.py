@@ -73,6 +73,14 @@ def test_a_total_made_by_all_the_amounts_right_above_it_is_marked() -> None:
     assert _total(page, "295.00", 0)["run_sum_above"] == 0.0
 
 
+def test_an_ocr_label_word_misread_by_one_letter_is_read_as_printed() -> None:
+    from billintake.extraction.finders.amounts import _mended_label
+
+    assert _mended_label("Chonge:") == "change:" and _mended_label("Totai") == "total"
+    assert _mended_label("Service Charge") == "Service Charge"  # a word of its own class
+    assert _mended_label("Tatel Peyubte") == "Tatel Peyubte"  # two letters off: as read
+
+
 def test_an_ambiguous_date_is_proposed_in_both_readings_when_the_order_is_open() -> None:
     page = _slip()
     assert page.dayfirst is None

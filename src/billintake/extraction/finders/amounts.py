@@ -22,6 +22,7 @@ from typing import Any
 from ..candidate import Candidate
 from ..layout import Segment
 from ..page import PageModel, ValueSpan
+from ..vocabulary.normalize import one_letter_off
 
 VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", "0.09", "0.10",
                                        "0.13", "0.16", "0.19", "0.20", "0.21", "0.25"))
@@ -53,6 +54,10 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "rate": ("%", r"\brate\b", "satz", "taux", "tarif"),
 }
 WORD_CLASSES = {name: re.compile("|".join(words), re.I) for name, words in _WORDS.items()}
+# The till's label words OCR misreads by a letter ("Chonge", "Totai"): read as printed.
+MENDED_WORDS = ("change", "total", "subtotal", "rounding", "payable", "balance", "discount",
+                "charge", "service", "payment", "tender", "tendered")
+MENDED_MIN = 5  # shorter words are too often one letter off another word
 LABEL_MAX_WORDS = 8  # a longer text left of a value is prose, not its label
 COLUMN_ROWS = 8  # how far above a value its column header may stand
 FEATURES = ("value_log", "amount_rank", "amount_rank_rel", "is_max", "repeats",
@@ -301,7 +306,12 @@ class _Rows:
 
     def _row_label(self, span: ValueSpan, line: Segment) -> tuple[str | None, int]:
         """The words before the amount on its own line, else the nearest text left of it on
-        its row; and how many amounts stand between that label and the amount."""
+        its row; and how many amounts stand between that label and the amount. An OCR'd
+        label's word misread by one letter is read as the label word ("Chonge")."""
+        label, gap = self._row_label_as_read(span, line)
+        return (_mended_label(label) if label and line.source == "ocr" else label), gap
+
+    def _row_label_as_read(self, span: ValueSpan, line: Segment) -> tuple[str | None, int]:
         before = line.text.split(span.text, 1)[0] if span.text in line.text else ""
         if _has_words(before):
             return _strip_values(before), 0
@@ -324,6 +334,19 @@ class _Rows:
                 if min(x1, other.x1) - max(x0, other.x0) > 0 and _has_words(other.text):
                     return _strip_values(other.text), up
         return None, 0
+
+
+def _mended_label(text: str) -> str:
+    """The label with each word that names no word class but is one letter off exactly one
+    of `MENDED_WORDS` read as that word ("Chonge" is "change"; "Charge" stays itself)."""
+    def mend(match: re.Match[str]) -> str:
+        word = match.group()
+        if len(word) < MENDED_MIN or any(p.search(word) for p in WORD_CLASSES.values()):
+            return word
+        near = [w for w, _ in one_letter_off(word.lower(), MENDED_WORDS)]
+        return near[0] if len(near) == 1 else word
+
+    return re.sub(r"[^\W\d_]+", mend, text)
 
 
 def _has_words(text: str) -> bool:
