@@ -12,7 +12,9 @@ for each field; nothing here decides.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -248,18 +250,29 @@ class _Rows:
         """The amount is the sum of the amounts (the rightmost of each row) of the two to
         `RUN_ROWS` nearest rows above it that print one, within a cent."""
         here = self.page.lines[span.line]
-        rightmost: dict[int, ValueSpan] = {}
-        for s in self.all_amounts:
-            line = self.page.lines[s.line]
-            if line.page == here.page and line.row < here.row and (
-                    line.row not in rightmost or s.bbox[0] > rightmost[line.row].bbox[0]):
-                rightmost[line.row] = s
+        rows = self._rightmost_by_row.get(here.page, [])
+        above = bisect.bisect_left(rows, here.row, key=lambda row_value: row_value[0])
         total = Decimal(0)
-        for count, row in enumerate(sorted(rightmost, reverse=True)[:RUN_ROWS], start=1):
-            total += rightmost[row].value
+        for count, (_, value) in enumerate(reversed(rows[max(0, above - RUN_ROWS):above]),
+                                           start=1):
+            total += value
             if count >= 2 and abs(total - span.value) <= Decimal("0.01"):
                 return True
         return False
+
+    @functools.cached_property
+    def _rightmost_by_row(self) -> dict[int, list[tuple[int, Decimal]]]:
+        """Per page, (row, value) of each row's rightmost amount, top to bottom."""
+        rightmost: dict[tuple[int, int], ValueSpan] = {}
+        for s in self.all_amounts:
+            line = self.page.lines[s.line]
+            key = (line.page, line.row)
+            if key not in rightmost or s.bbox[0] > rightmost[key].bbox[0]:
+                rightmost[key] = s
+        out: dict[int, list[tuple[int, Decimal]]] = {}
+        for (page, row), s in sorted(rightmost.items(), key=lambda item: item[0]):
+            out.setdefault(page, []).append((row, s.value))
+        return out
 
     def features(self, span: ValueSpan) -> dict[str, float]:
         line = self.page.lines[span.line]
