@@ -71,6 +71,12 @@ def test_a_total_made_by_all_the_amounts_right_above_it_is_marked() -> None:
     assert _total(page, "343.95")["run_sum_above"] == 1.0  # 295.00 + 29.50 + 19.47 - 0.02
     assert _total(page, "324.50")["run_sum_above"] == 0.0  # (a sum of two, not of the rows)
     assert _total(page, "295.00", 0)["run_sum_above"] == 0.0
+    # a slip's cash rounding it does not print: 47.80 + 2.87 + 2.86 = 53.53, paid 53.55
+    texts = [*row(100, (60, "GROSS AMT :"), (300, "47.80")),
+             *row(120, (60, "SVR TAX :"), (300, "2.87")),
+             *row(140, (60, "GST (6%) :"), (300, "2.86")),
+             *row(160, (60, "NET AMT :"), (300, "53.55"))]
+    assert _total(PageModel.build(read(pdf_of(texts))), "53.55")["run_sum_above"] == 1.0
 
 
 def test_an_ocr_label_word_misread_by_one_letter_is_read_as_printed() -> None:

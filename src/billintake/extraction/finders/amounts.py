@@ -248,7 +248,8 @@ class _Rows:
 
     def run_sum_above(self, span: ValueSpan) -> bool:
         """The amount is the sum of the amounts (the rightmost of each row) of the two to
-        `RUN_ROWS` nearest rows above it that print one, within a cent."""
+        `RUN_ROWS` nearest rows above it that print one, within two cents (a cash rounding
+        the slip does not print)."""
         here = self.page.lines[span.line]
         rows = self._rightmost_by_row.get(here.page, [])
         above = bisect.bisect_left(rows, here.row, key=lambda row_value: row_value[0])
@@ -256,7 +257,7 @@ class _Rows:
         for count, (_, value) in enumerate(reversed(rows[max(0, above - RUN_ROWS):above]),
                                            start=1):
             total += value
-            if count >= 2 and abs(total - span.value) <= Decimal("0.01"):
+            if count >= 2 and _near(total, span.value):
                 return True
         return False
 
