@@ -418,12 +418,9 @@ def _run_stages(runtime: Runtime, job: IngestJob, stages: Stages,
 def _memory_book(runtime: Runtime, job: IngestJob) -> MemoryBook | None:
     """The organization's vendor memories, and its name: a bill addressed to it prints that
     name as the buyer's, which is never the vendor."""
-    from billintake.services.vendor_memory import memory_book
+    from billintake.services.vendor_memory import organization_book
 
-    with runtime.directory() as directory:
-        own_name = directory.get_organization(job.organization_id).name
-    with runtime.repository(job.organization_id) as repo:
-        return memory_book(repo, (own_name,))
+    return organization_book(runtime, job.organization_id)
 
 
 def _remember_passed(runtime: Runtime, job: IngestJob, extracted: ExtractedBill,

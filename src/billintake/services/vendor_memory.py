@@ -35,6 +35,7 @@ from billintake.domain.model import Vendor, utcnow
 from billintake.extraction.memory import MemoryBook, learn
 
 if TYPE_CHECKING:
+    from billintake.bootstrap import Runtime
     from billintake.extraction.extractor import Extractor
     from billintake.reading.document import ReadDocument
     from billintake.storage.repository import Repository
@@ -53,6 +54,16 @@ def memory_book(repo: Repository, own_names: tuple[str, ...] = ()) -> MemoryBook
     if not memories and not own_names:
         return None
     return MemoryBook(tuple(repo.list_vendors()) if memories else (), memories, own_names)
+
+
+def organization_book(runtime: Runtime, organization_id: str) -> MemoryBook | None:
+    """The book extraction reads an organization's bills with (the pipeline's and `billintake
+    extract --org`): its vendors' memories, and its name, which a bill addressed to it prints
+    as the buyer's and which is never the vendor."""
+    with runtime.directory() as directory:
+        own_name = directory.get_organization(organization_id).name
+    with runtime.repository(organization_id) as repo:
+        return memory_book(repo, (own_name,))
 
 
 def approved_values(bill: ExtractedBill) -> dict[str, Any]:

@@ -67,13 +67,10 @@ def extract(
 def organization_memory(org: str) -> Any:
     """The organization's vendors and their memories, and its name (as the pipeline's)."""
     from billintake.entrypoints.cli.common import acting_for
-    from billintake.services.vendor_memory import memory_book
+    from billintake.services.vendor_memory import organization_book
 
     with acting_for(org) as (runtime, organization_id):
-        with runtime.directory() as directory:
-            own_name = directory.get_organization(organization_id).name
-        with runtime.repository(organization_id) as repo:
-            return memory_book(repo, (own_name,))
+        return organization_book(runtime, organization_id)
 
 
 def _extract_bills(extractor: Any, path: Path, memory: Any = None) -> bool:
