@@ -428,9 +428,10 @@ class _VisualExtraction:
         """The vendor candidates but those naming the organization itself (the buyer)."""
         if not self.own_keys:
             return cands
-        return [c for c in cands if not any(
-            fuzz.ratio(vendor_name_key(str(c.value)), own) >= OWN_NAME_SIMILARITY
-            for own in self.own_keys)]
+        return [c for c in cands if not self._own(vendor_name_key(str(c.value)))]
+
+    def _own(self, key: str) -> bool:
+        return any(fuzz.ratio(key, own) >= OWN_NAME_SIMILARITY for own in self.own_keys)
 
     def _vendor(self, cands: list[Candidate]) -> FieldValue[str] | None:
         viable = [c for c in cands if not c.features.get("in_customer_block")]

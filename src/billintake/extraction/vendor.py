@@ -100,6 +100,7 @@ WEIGHTS = {
     "vendor_section": 0.6, "buyer_section": -1.2,
 }
 GLUED_LENGTH = 14  # capitals this long with a word of trade inside are words run together
+_LONGEST_FIRST = sorted(BUSINESS_WORDS, key=lambda word: (-len(word), word))  # (a fixed order)
 OCR_DOUBT = 0.6  # mean word confidence below which an OCR'd phrase is likely a logo or a smear
 SPECK = 0.2  # an OCR'd word this unsure at either end of a line is noise, not part of a name
 # A price printed on the same row: an item or a totals line of a slip, not a company name.
@@ -528,11 +529,10 @@ def _unglued_business_word(token: str) -> list[str]:
     it, as its words ("SANYOSTATIONERYSHOP"); any other token as it is."""
     if len(token) < GLUED_LENGTH or not token.isalpha() or not token.isupper():
         return [token]
-    for word in sorted(BUSINESS_WORDS, key=len, reverse=True):
-        at = token.find(word)
-        before, after = token[:at], token[at + len(word):]
-        if at >= 0 and all(not side or len(side) >= 3 for side in (before, after)):
-            return [side for side in (before, word, after) if side]
+    for word in _LONGEST_FIRST:
+        before, found, after = token.partition(word)
+        if found and all(not side or len(side) >= 3 for side in (before, after)):
+            return [part for part in (before, word, after) if part]
     return [token]
 
 
