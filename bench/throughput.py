@@ -144,12 +144,13 @@ def with_celery(workdir: Path, args: argparse.Namespace, rows: list[list[str]]) 
         runtime.close()
 
 
-def upload_latency(workdir: Path, args: argparse.Namespace,
-                   server_cpu: list[float]) -> list[float]:
+def upload_latency(workdir: Path, args: argparse.Namespace, server_cpu: list[float],
+                   starts: list[float] | None = None) -> list[float]:
     """Per-request seconds of POST /bills/upload from `clients` concurrent clients, against
     `billintake serve` in a process of its own (so the clients do not share its interpreter)
     whose in-process workers read the bills it takes in (scans with --scanned-uploads).
-    `server_cpu[0]` becomes the serving process's CPU seconds over them (its workers apart)."""
+    `server_cpu[0]` becomes the serving process's CPU seconds over them (its workers apart);
+    `starts`, when given, gets each upload's start, in seconds after the first one's."""
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
     with runtime.directory() as directory:
         org = directory.organization_by_slug("bench")
@@ -180,7 +181,7 @@ def upload_latency(workdir: Path, args: argparse.Namespace,
     try:
         before = _cpu_seconds(server.pid)
         asyncio.run(_clients(port, [requests[n::args.clients] for n in range(args.clients)],
-                             latencies))
+                             latencies, starts))
         server_cpu[0] = _cpu_seconds(server.pid) - before
     finally:
         server.send_signal(signal.SIGTERM)
@@ -204,7 +205,8 @@ def _upload_request(port: int, key: str, name: str, data: bytes) -> bytes:
     return head + body
 
 
-async def _clients(port: int, shares: list[list[bytes]], latencies: list[float]) -> None:
+async def _clients(port: int, shares: list[list[bytes]], latencies: list[float],
+                   starts: list[float] | None = None) -> None:
     """Each client sends its requests one after the other on one keep-alive connection; all
     clients at once, from one event loop (a light client: its CPU time is a small fraction of
     the server's, so the figures are the server's, not the client's; a client of 20 threads
@@ -225,11 +227,14 @@ async def _clients(port: int, shares: list[list[bytes]], latencies: list[float])
                         length = int(value)
                 await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
+                if starts is not None:
+                    starts.append(started - first)
                 if b" 202 " not in status:
                     raise RuntimeError(f"upload refused: {status!r}")
         finally:
             writer.close()
 
+    first = time.perf_counter()
     await asyncio.gather(*(client(share) for share in shares))
 
 
@@ -270,6 +275,9 @@ def main() -> None:
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--uploads-per-client", type=int, default=5)
+    parser.add_argument("--slowest", type=int, default=0, metavar="N",
+                        help="list the N slowest uploads with when each started (the first "
+                             "burst of all clients at once, or later)")
     args = parser.parse_args()
 
     rows: list[list[str]] = []
@@ -285,7 +293,9 @@ def main() -> None:
         else:
             with_celery(workdir, args, rows)
         server_cpu = [float("nan")]
-        latencies = upload_latency(workdir, args, server_cpu) if args.clients > 0 else []
+        starts: list[float] = []
+        latencies = upload_latency(workdir, args, server_cpu, starts) \
+            if args.clients > 0 else []
 
     print()
     header = ["mode", "bills", "n", "seconds", "bills/min", "outcomes"]
@@ -299,6 +309,10 @@ def main() -> None:
               f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
               f"max {ordered[-1] * 1000:.0f} ms; server CPU "
               f"{server_cpu[0] / len(ordered) * 1000:.1f} ms per upload")
+        slowest = sorted(zip(latencies, starts, strict=True), reverse=True)[:args.slowest]
+        if slowest:
+            print("slowest uploads (ms, started at ms): " + ", ".join(
+                f"{took * 1000:.0f} at {start * 1000:.0f}" for took, start in slowest))
 
 
 if __name__ == "__main__":
