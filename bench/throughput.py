@@ -145,12 +145,12 @@ def with_celery(workdir: Path, args: argparse.Namespace, rows: list[list[str]]) 
 
 
 def upload_latency(workdir: Path, args: argparse.Namespace, server_cpu: list[float],
-                   starts: list[float] | None = None) -> list[float]:
+                   starts: list[float]) -> list[float]:
     """Per-request seconds of POST /bills/upload from `clients` concurrent clients, against
     `billintake serve` in a process of its own (so the clients do not share its interpreter)
     whose in-process workers read the bills it takes in (scans with --scanned-uploads).
     `server_cpu[0]` becomes the serving process's CPU seconds over them (its workers apart);
-    `starts`, when given, gets each upload's start, in seconds after the first one's."""
+    `starts` gets each upload's start, in seconds after the first one's."""
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
     with runtime.directory() as directory:
         org = directory.organization_by_slug("bench")
@@ -206,7 +206,7 @@ def _upload_request(port: int, key: str, name: str, data: bytes) -> bytes:
 
 
 async def _clients(port: int, shares: list[list[bytes]], latencies: list[float],
-                   starts: list[float] | None = None) -> None:
+                   starts: list[float]) -> None:
     """Each client sends its requests one after the other on one keep-alive connection; all
     clients at once, from one event loop (a light client: its CPU time is a small fraction of
     the server's, so the figures are the server's, not the client's; a client of 20 threads
@@ -227,8 +227,7 @@ async def _clients(port: int, shares: list[list[bytes]], latencies: list[float],
                         length = int(value)
                 await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
-                if starts is not None:
-                    starts.append(started - first)
+                starts.append(started - first)
                 if b" 202 " not in status:
                     raise RuntimeError(f"upload refused: {status!r}")
         finally:
