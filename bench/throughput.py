@@ -1,13 +1,16 @@
 """Throughput of the whole pipeline and upload latency; prints the figures.
 
     .venv/bin/python bench/throughput.py [--digital 20] [--scanned 4] [--no-celery]
-                                         [--clients 20] [--uploads-per-client 5]
+                                         [--clients 20] [--uploads-per-client 5] [--rounds 1]
 
 - bills per minute, receive → read → extract → match → push/review, for digital (text-layer)
   and scanned (OCR) bills, with the in-process pool (`local_workers` processes) and with Celery
   and two worker processes over Redis (DB 15, a queue of its own);
 - upload latency (POST /bills/upload, one file per request) p50/p99 with N concurrent clients
-  against the running app (uvicorn) while the jobs it queues run.
+  against the running app (uvicorn) while the jobs it queues run; with `--rounds N`, N rounds
+  each against a fresh server, then all their uploads together (a p99 of one round of 100
+  uploads is its second-slowest upload). Each round also shows the CPU per upload of the
+  server, of the client and of the whole machine, and how busy the machine's cores were.
 
 Bills come from the synthetic generator (distinct bills, so no duplicate short-cuts); every run
 uses a fresh SQLite database and originals store in a temporary directory. Each mode first runs
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -144,21 +149,33 @@ def with_celery(workdir: Path, args: argparse.Namespace, rows: list[list[str]]) 
         runtime.close()
 
 
-def upload_latency(workdir: Path, args: argparse.Namespace, server_cpu: list[float],
-                   starts: list[float]) -> list[float]:
+@dataclass
+class LatencyRound:
+    """One round of uploads against a fresh server: each upload's seconds and start (seconds
+    after the first one's), and the CPU seconds over the round of the serving process (its
+    workers apart), of this client, and of the whole machine (every process, workers too)."""
+
+    latencies: list[float] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)
+    server_cpu: float = float("nan")
+    client_cpu: float = float("nan")
+    machine_cpu: float = float("nan")
+    seconds: float = float("nan")
+
+
+def upload_latency(workdir: Path, args: argparse.Namespace,
+                   files: list[tuple[str, bytes, str]]) -> LatencyRound:
     """Per-request seconds of POST /bills/upload from `clients` concurrent clients, against
     `billintake serve` in a process of its own (so the clients do not share its interpreter)
-    whose in-process workers read the bills it takes in (scans with --scanned-uploads).
-    `server_cpu[0]` becomes the serving process's CPU seconds over them (its workers apart);
-    `starts` gets each upload's start, in seconds after the first one's."""
+    whose in-process workers read the bills it takes in (scans with --scanned-uploads)."""
+    measured = LatencyRound()
+    shutil.rmtree(workdir / "upload", ignore_errors=True)  # a fresh server and database
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
     with runtime.directory() as directory:
         org = directory.organization_by_slug("bench")
         assert org is not None
         key = directory.create_api_key(org.id)
     runtime.close()
-    kind = "scanned" if args.scanned_uploads else "digital"
-    files = bills(kind, args.clients * args.uploads_per_client, 3000)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
     env.update({"BILLINTAKE_DATA_DIR": str(workdir / "upload" / "data"),
@@ -177,19 +194,22 @@ def upload_latency(workdir: Path, args: argparse.Namespace, server_cpu: list[flo
                 raise RuntimeError("billintake serve did not start") from None
             time.sleep(0.2)
     requests = [_upload_request(port, key, name, data) for name, data, _vendor in files]
-    latencies: list[float] = []
     try:
-        before = _cpu_seconds(server.pid)
+        before = (_cpu_seconds(server.pid), time.process_time(), _machine_cpu_seconds(),
+                  time.perf_counter())
         asyncio.run(_clients(port, [requests[n::args.clients] for n in range(args.clients)],
-                             latencies, starts))
-        server_cpu[0] = _cpu_seconds(server.pid) - before
+                             measured.latencies, measured.starts))
+        measured.server_cpu = _cpu_seconds(server.pid) - before[0]
+        measured.client_cpu = time.process_time() - before[1]
+        measured.machine_cpu = _machine_cpu_seconds() - before[2]
+        measured.seconds = time.perf_counter() - before[3]
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
-    return latencies
+    return measured
 
 
 def _upload_request(port: int, key: str, name: str, data: bytes) -> bytes:
@@ -246,6 +266,52 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, every process; Linux
+    /proc/stat; NaN elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float, float]:
+    """p50, p99 and max in milliseconds."""
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000, ordered[-1] * 1000
+
+
+def report_latency(rounds: list[LatencyRound], args: argparse.Namespace) -> None:
+    """Each round's p50/p99, then all rounds' uploads together, with the CPU per upload."""
+    print()
+    for number, measured in enumerate(rounds, 1):
+        count = len(measured.latencies)
+        p50, p99, worst = _percentiles(measured.latencies)
+        label = f"round {number}: " if len(rounds) > 1 else ""
+        cores = os.cpu_count() or 1
+        print(f"upload latency, {label}{args.clients} concurrent clients, {count} uploads: "
+              f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms; CPU per upload: "
+              f"server {measured.server_cpu / count * 1000:.1f} ms, client "
+              f"{measured.client_cpu / count * 1000:.1f} ms, machine "
+              f"{measured.machine_cpu / count * 1000:.1f} ms (busy "
+              f"{measured.machine_cpu / (measured.seconds * cores) * 100:.0f} % of {cores} "
+              "cores)")
+        slowest = sorted(zip(measured.latencies, measured.starts, strict=True),
+                         reverse=True)[:args.slowest]
+        if slowest:
+            print("  slowest uploads (ms, started at ms): " + ", ".join(
+                f"{took * 1000:.0f} at {start * 1000:.0f}" for took, start in slowest))
+    if len(rounds) > 1:
+        pooled = [latency for measured in rounds for latency in measured.latencies]
+        p50, p99, worst = _percentiles(pooled)
+        print(f"upload latency, all {len(rounds)} rounds, {len(pooled)} uploads: p50 "
+              f"{p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms; rounds with p99 under "
+              f"100 ms: {sum(_percentiles(m.latencies)[1] < 100 for m in rounds)}/{len(rounds)}")
+
+
 def _free_port() -> int:
     import socket
 
@@ -274,6 +340,9 @@ def main() -> None:
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--uploads-per-client", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="upload-latency rounds, each against a fresh server; with more "
+                             "than one, also all rounds' uploads together")
     parser.add_argument("--slowest", type=int, default=0, metavar="N",
                         help="list the N slowest uploads with when each started (the first "
                              "burst of all clients at once, or later)")
@@ -291,27 +360,19 @@ def main() -> None:
             print("  celery: skipped (Redis not reachable on 127.0.0.1:6379)")
         else:
             with_celery(workdir, args, rows)
-        server_cpu = [float("nan")]
-        starts: list[float] = []
-        latencies = upload_latency(workdir, args, server_cpu, starts) \
-            if args.clients > 0 else []
+        rounds: list[LatencyRound] = []
+        if args.clients > 0:
+            files = bills("scanned" if args.scanned_uploads else "digital",
+                          args.clients * args.uploads_per_client, 3000)
+            rounds = [upload_latency(workdir, args, files) for _ in range(args.rounds)]
 
     print()
     header = ["mode", "bills", "n", "seconds", "bills/min", "outcomes"]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
-    if latencies:
-        ordered = sorted(latencies)
-        p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-        print(f"\nupload latency, {args.clients} concurrent clients, {len(ordered)} uploads: "
-              f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-              f"max {ordered[-1] * 1000:.0f} ms; server CPU "
-              f"{server_cpu[0] / len(ordered) * 1000:.1f} ms per upload")
-        slowest = sorted(zip(latencies, starts, strict=True), reverse=True)[:args.slowest]
-        if slowest:
-            print("slowest uploads (ms, started at ms): " + ", ".join(
-                f"{took * 1000:.0f} at {start * 1000:.0f}" for took, start in slowest))
+    if rounds:
+        report_latency(rounds, args)
 
 
 if __name__ == "__main__":
