@@ -287,11 +287,11 @@ def _percentiles(latencies: list[float]) -> tuple[float, float, float]:
 def report_latency(rounds: list[LatencyRound], args: argparse.Namespace) -> None:
     """Each round's p50/p99, then all rounds' uploads together, with the CPU per upload."""
     print()
+    cores = os.cpu_count() or 1
     for number, measured in enumerate(rounds, 1):
         count = len(measured.latencies)
         p50, p99, worst = _percentiles(measured.latencies)
         label = f"round {number}: " if len(rounds) > 1 else ""
-        cores = os.cpu_count() or 1
         print(f"upload latency, {label}{args.clients} concurrent clients, {count} uploads: "
               f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms; CPU per upload: "
               f"server {measured.server_cpu / count * 1000:.1f} ms, client "
