@@ -206,6 +206,11 @@ def test_identifier_parsing_refuses_dates_and_amounts_and_rejoins_ocr_splits() -
     assert parse_identifier("14.03.2026") is None
     assert parse_identifier("1,234.50") is None
     assert parse_identifier("Cash at Hotel") is None
+    # a number of several words is read up to the date phrase that closes it
+    assert parse_identifier("210111 mit LV vom 30.05.2026")[0] == "210111 mit LV"  # type: ignore[index]
+    assert parse_identifier("4711 dated 1 May 2026")[0] == "4711"  # type: ignore[index]
+    assert parse_identifier("4711 Kunde 12 Projekt 9 Bau vom 30.05.2026")[0] == "4711"  # type: ignore[index]
+    assert parse_identifier("4711 mit LV")[0] == "4711"  # type: ignore[index]
     assert parse_tax_id("NL810433941B01")[0] == "NL810433941B01"  # type: ignore[index]
     assert parse_tax_id("06AABCO6063D1ZQ")[0] == "06AABCO6063D1ZQ"  # type: ignore[index]
     assert parse_tax_id("20%") is None

@@ -106,3 +106,45 @@ def test_an_amount_after_a_misread_of_the_documents_currency_marker_is_an_amount
     alone = tuple({"text": t, "box": [10, 20 + 20 * i, 300, 35 + 20 * i]}
                   for i, t in enumerate(["Total PM1.00", "NO.59"]))
     assert PageModel.build(document_of_lines(alone)).spans_of("amount") == []
+
+
+def _numbered(heading: str) -> PageModel:
+    return PageModel.build(read(pdf_of([
+        Text(60, 50, "Nordlicht Bau GmbH", 20, bold=True),
+        Text(60, 150, heading, 11, bold=True),
+        *row(300, (60, "Erdarbeiten"), (450, "100,00 EUR")),
+        *row(340, (350, "Gesamtbetrag:"), (450, "100,00 EUR")),
+    ])))
+
+
+def test_a_number_of_several_words_before_a_date_phrase_is_one_identifier() -> None:
+    model = _numbered("Teilrechnung Bau Nr. 210111 mit LV vom 30.05.2026")
+    several = [s for s in model.spans_of("identifier") if len(s.words) > 1]
+    assert [s.value for s in several] == ["210111 mit LV"]
+    span = several[0]
+    assert [w.text for w in span.words] == ["210111", "mit", "LV"]
+    assert span.bbox[0] == span.words[0].bbox[0] and span.bbox[2] == span.words[-1].bbox[2]
+
+
+@pytest.mark.parametrize("heading", [
+    "Rechnung Nr. 210112 vom 06.06.2025",  # one word: the one-word span is the number
+    "Rechnung Nr. 210112 mit LV",  # no date phrase closes it
+    "Rechnung Nr. 210112 Kunde 4711 Projekt 12 Bau vom 06.06.2025",  # too many words
+])
+def test_no_number_of_several_words_without_a_closing_date_phrase(heading: str) -> None:
+    model = _numbered(heading)
+    assert not [s for s in model.spans_of("identifier") if len(s.words) > 1]
+
+
+def test_identifier_candidates_say_whether_a_date_phrase_follows() -> None:
+    from billintake.extraction.finders import identifiers
+
+    found = {c.value: c.features for c in identifiers.candidates(
+        _numbered("Invoice No. INV-2026-17 dated 1 May 2026"))}
+    assert found["INV-2026-17"]["before_date_phrase"] == 1.0
+    assert found["INV-2026-17"]["id_words"] == 1.0
+    several = {c.value: c.features for c in identifiers.candidates(
+        _numbered("Teilrechnung Nr. 210111 mit LV vom 30.05.2026"))}
+    assert several["210111 mit LV"]["before_date_phrase"] == 1.0
+    assert several["210111 mit LV"]["id_words"] == 3.0
+    assert several["210111"]["before_date_phrase"] == 0.0

@@ -9,7 +9,9 @@ confidences, no font) give the same structure.
 - label hits: the label lexicon's matches (`header.find_label_hits`) with the field they name;
 - value spans: every amount (negative ones too), date (an ambiguous numeric date in both
   readings when the document does not settle the day-month order), identifier, IBAN and
-  currency code, with its box and line.
+  currency code, with its box and line; besides the one-word identifiers, the words a number
+  label and a date phrase enclose ("Rechnung Nr. 210111 mit LV vom 30.05.2026": a number of
+  several words).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .parsing import (
     find_ibans,
     infer_dayfirst,
     infer_decimal_mark,
+    number_before_date,
 )
 from .vocabulary.lookalikes import IN_NUMBERS
 
@@ -125,6 +128,7 @@ class PageModel:
         model.font_rank = _font_ranks(lines)
         model.spans = list(_spans(lines, mark, dayfirst))
         model.marks = _marks(layout, lines)
+        model.spans.extend(_numbers_before_dates(lines, model.marks, dayfirst))
         return model
 
     # --- queries ------------------------------------------------------------------------------
@@ -265,6 +269,23 @@ def _spans(lines: list[Segment], mark: DecimalMark | None, dayfirst: bool | None
                 if _identifier_like(token):
                     yield ValueSpan(kind="identifier", value=token, text=token, page=line.page,
                                     bbox=word.bbox, line=i, words=(word,))
+
+
+def _numbers_before_dates(lines: list[Segment], marks: list[LabelMark], dayfirst: bool | None
+                          ) -> Iterator[ValueSpan]:
+    """Numbers of several words: the words after a bill number's label up to a date phrase
+    on the same line (a number of one word is an identifier span already)."""
+    for mark in marks:
+        if mark.kind != "bill_number":
+            continue
+        line = lines[mark.line]
+        after = [w for w in line.words if w.bbox[0] >= mark.bbox[2] - 0.5]
+        count = number_before_date([w.text for w in after], dayfirst)
+        if count is not None:
+            words = tuple(after[:count])
+            text = " ".join(w.text for w in words)
+            yield ValueSpan(kind="identifier", value=text, text=text, page=line.page,
+                            bbox=words_box(words), line=mark.line, words=words)
 
 
 def _identifier_like(token: str) -> bool:

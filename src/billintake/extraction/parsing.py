@@ -352,6 +352,33 @@ def parse_date(text: str, dayfirst: bool | None = None) -> date | None:
     return found[0][0] if found else None
 
 
+# The words a heading prints between a number and its date: "Invoice No. 7 dated 1 May 2026",
+# "Rechnung Nr. 12 vom 30.05.2026", "Facture n° 12 du 03/05/2026", "Factuur 12 van 3-5-2026".
+DATE_CONNECTORS = frozenset({"vom", "dated", "of", "du", "van", "d.d.", "del"})
+MAX_NUMBER_WORDS = 4  # a number of more words than this is not read up to its date phrase
+
+
+def date_phrase_at(words: list[str], index: int, dayfirst: bool | None) -> bool:
+    """Whether `words` from `index` on read as a date connector and then a date."""
+    if index >= len(words) - 1 or words[index].lower().rstrip(":,") not in DATE_CONNECTORS:
+        return False
+    rest = " ".join(words[index + 1:index + 4])
+    orders = (dayfirst,) if dayfirst is not None else (True, False)
+    return any(rest.startswith(raw) for order in orders for _, raw in find_dates(rest, order))
+
+
+def number_before_date(words: list[str], dayfirst: bool | None) -> int | None:
+    """How many of `words` (two or more, from the first, which has a digit) make a number that
+    a date phrase closes ("210111 mit LV vom 30.05.2026": 3); None where no date phrase
+    follows within `MAX_NUMBER_WORDS` or the number is one word."""
+    if not words or not any(c.isdigit() for c in words[0]):
+        return None
+    for end in range(1, min(MAX_NUMBER_WORDS, len(words) - 1) + 1):
+        if date_phrase_at(words, end, dayfirst):
+            return end if end >= 2 else None
+    return None
+
+
 def find_dates(text: str, dayfirst: bool | None = None) -> list[tuple[date, str]]:
     """All dates in the text, in order, with the text each was read from; with the
     document's day-month order, not numbers that only the other order reads."""

@@ -12,7 +12,7 @@ from decimal import Decimal
 from billintake.domain.currency import ISO_4217
 
 from .ocr_repair import repair_tax_id
-from .parsing import DecimalMark, find_amounts, find_dates
+from .parsing import DecimalMark, find_amounts, find_dates, number_before_date
 
 _IDENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[0-9]")
 _TAX_ID_RE = re.compile(
@@ -22,7 +22,13 @@ _TAX_ID_RE = re.compile(
 
 
 def parse_identifier(text: str) -> tuple[str, str] | None:
-    """An invoice/PO number: the first token with a digit that is not a date or an amount."""
+    """An invoice/PO number: the first token with a digit that is not a date or an amount;
+    or the words up to the date phrase that closes the number ("210111 mit LV vom ...")."""
+    words = text.split()
+    count = number_before_date(words, None)
+    if count is not None and parse_identifier(words[0]) is not None:
+        number = " ".join(words[:count])
+        return number, number
     split = re.fullmatch(r"\s*([A-Z]{2,5})\s([0-9][0-9A-Z/\-]{2,})\s*", text)
     if split and split.group(1) not in ISO_4217 and split.group(1) not in {"NO", "NR", "REF"}:
         return f"{split.group(1)} {split.group(2)}", text.strip()  # "IBZY 2087": OCR split one

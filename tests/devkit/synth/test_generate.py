@@ -135,3 +135,21 @@ def test_scans_are_image_only() -> None:
         assert pdf.pages[0].images
     layout = choose_layout(random.Random(1), "test", receipt=True)
     assert split_of(layout) == "test"
+
+
+def test_some_invoices_print_their_number_and_date_as_one_phrase() -> None:
+    """"Invoice No. 7 dated 1 May 2026", some with a number of several words: printed as the
+    truth says, on one line with the bill's date."""
+    headings = spaced = 0
+    for index in range(120):
+        bill = make_bill(5, "train", index, receipt_fraction=0.0)
+        number = str(bill.truth.get("bill_number") or "")
+        with pdfplumber.open(io.BytesIO(bill.file_bytes)) as pdf:
+            lines = pdf.pages[0].extract_text().splitlines()
+        heading = [line for line in lines
+                   if f"{number} " in line and any(f" {number} {c} " in line for c in
+                                                  ("dated", "of", "vom", "du", "van", "d.d."))]
+        headings += bool(heading)
+        spaced += bool(heading) and " " in number
+    assert 5 <= headings <= 40
+    assert spaced >= 3

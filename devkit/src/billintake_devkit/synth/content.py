@@ -82,6 +82,7 @@ class BillContent:
     total_label_kind: str = "total"  # "total" | "amount_due"
     notes: list[str] = field(default_factory=list)
     included_tax: tuple[Decimal, Decimal] | None = None  # (rate, amount) inside a receipt total
+    number_heading: bool = False  # number and date printed as one phrase: "No. 7 dated 1 May"
 
     @property
     def items(self) -> list[Item]:
@@ -275,7 +276,32 @@ def make_invoice(rng: random.Random, locale_code: str, *, n_items: int,
     )
     if content.total <= 0:  # a credit larger than the goods: drop the discount and shipping
         content.discount = Decimal("0.00")
+    _number_heading(content)
     return content
+
+
+HEADING_SHARE = 0.15  # invoices that print "<number label> <number> <dated> <date>"
+SPACED_SHARE = 0.5  # of those, a number of several words
+NUMBER_SUFFIXES = ("A", "B", "bis", "Rev 2", "part 2", "Teil 1", "mit LV", "sup")
+
+
+def _number_heading(content: BillContent) -> None:
+    """Some invoices print their number and date as one phrase, and some of those a number
+    of several words ("2026 00417", "40711 bis", "210111 mit LV"). Drawn from a generator of its
+    own, seeded by the bill, so every other draw (and every other bill) stays as it was."""
+    assert content.bill_number is not None
+    aside = random.Random(f"heading|{content.bill_number}|{content.bill_date.isoformat()}")
+    if aside.random() >= HEADING_SHARE:
+        return
+    content.number_heading = True
+    if aside.random() >= SPACED_SHARE:
+        return
+    digits = "".join(c for c in content.bill_number if c.isdigit())[-6:]
+    content.bill_number = aside.choice((
+        f"{content.bill_date.year} {_digits(aside, 5)}",
+        f"{digits} {aside.choice(NUMBER_SUFFIXES)}",
+        f"{content.bill_number} {aside.choice(NUMBER_SUFFIXES)}",
+    ))
 
 
 def make_receipt(rng: random.Random, locale_code: str, *, n_items: int) -> BillContent:

@@ -64,6 +64,7 @@ def vendor_bills(seed: int, split: str, vendor: int, count: int, *,
                                    negative_line=False)
             content.vendor, content.customer = party, customer or content.customer
             content.bill_number = _renumbered(template, rng)
+            content.number_heading = False  # a vendor's numbers follow its template
         render_rng = random.Random(base + ":print")  # the vendor prints alike every time
         renderer = ReceiptRenderer if isinstance(layout, ReceiptLayout) else InvoiceRenderer
         rendered = renderer(content, layout, render_rng).render()  # type: ignore[arg-type]

@@ -34,6 +34,9 @@ from .locales import (
 BOLD = {"Helvetica": "Helvetica-Bold", "Times-Roman": "Times-Bold", "Courier": "Courier-Bold"}
 GREY = Color(0.45, 0.45, 0.45)
 LIGHT = Color(0.9, 0.9, 0.92)
+# What joins a number to its date in one phrase ("Invoice No. 7 dated 1 May 2026")
+DATE_CONNECTORS = {"en": ("dated", "of"), "de": ("vom", "vom"), "fr": ("du", "du"),
+                   "nl": ("van", "d.d.")}
 ZEBRA = Color(0.95, 0.95, 0.97)
 
 Box = tuple[float, float, float, float]
@@ -254,8 +257,12 @@ class InvoiceRenderer:
         pairs = self.meta_pairs()
         y = top
         colon = ":" if self.rng.random() < 0.6 else ""
+        if self.c.number_heading:
+            y = top = self.number_heading(x, y, width) + 6
+            pairs = [p for p in pairs if p[2] not in ("bill_number", "bill_date")]
         if style == "pairs_right":
-            label_w = max(d.width_of(lab + colon, 9, bold=True) for lab, _, _ in pairs) + 10
+            label_w = max((d.width_of(lab + colon, 9, bold=True) for lab, _, _ in pairs),
+                          default=0.0) + 10
             for lab, value, name in pairs:
                 d.text(x, y, lab + colon, 9, bold=True)
                 box = d.text(x + label_w, y, value, 9)
@@ -288,6 +295,24 @@ class InvoiceRenderer:
                                           whole[2], whole[3]))
                 y += 14
         return y
+
+    def number_heading(self, x: float, top: float, width: float) -> float:
+        """The number and the date as one phrase ("Rechnung Nr. 210111 vom 30.05.2026")."""
+        c, d = self.c, self.d
+        assert c.bill_number
+        label, date_text = self.label("number"), self.date(c.bill_date)
+        connector = DATE_CONNECTORS[self.loc.lang][len(c.bill_number) % 2]
+        head, middle = f"{label} ", f" {connector} "
+        size = 9.5
+        while size > 6 and d.width_of(head + c.bill_number + middle + date_text, size) > width:
+            size -= 0.5
+        whole = d.text(x, top, head + c.bill_number + middle + date_text, size, bold=True)
+        start = whole[0] + d.width_of(head, size, bold=True)
+        end = start + d.width_of(c.bill_number, size, bold=True)
+        self.record("bill_number", c.bill_number, (start, whole[1], end, whole[3]))
+        date_start = end + d.width_of(middle, size, bold=True)
+        self.record("bill_date", date_text, (date_start, whole[1], whole[2], whole[3]))
+        return whole[3]
 
     def record(self, name: str | None, value: str, box: Box) -> None:
         if name:
