@@ -417,7 +417,7 @@ def recurring_sequence(folder: Path, seed: int, split: str, vendors: int, per_ve
         docs = []
         for bill in vendor_bills(seed, split, v, per_vendor):
             path = folder / f"{bill.id}.pdf"
-            if not path.is_file():
+            if not path.is_file() or path.read_bytes() != bill.pdf_bytes:  # a changed generator
                 path.write_bytes(bill.pdf_bytes)
             docs.append(LabelledDocument(id=bill.id, source="synth",
                                          group=f"recurring:{seed}:{split}:{v}",
