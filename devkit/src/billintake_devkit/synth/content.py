@@ -282,12 +282,12 @@ def make_invoice(rng: random.Random, locale_code: str, *, n_items: int,
 
 HEADING_SHARE = 0.15  # invoices that print "<number label> <number> <dated> <date>"
 SPACED_SHARE = 0.5  # of those, a number of several words
-NUMBER_SUFFIXES = ("A", "B", "bis", "Rev 2", "part 2", "Teil 1", "mit LV", "sup")
+NUMBER_SUFFIXES = ("A", "B", "bis", "Rev 2", "part 2", "Teil 1", "Nachtrag", "sup")
 
 
 def _number_heading(content: BillContent) -> None:
     """Some invoices print their number and date as one phrase, and some of those a number
-    of several words ("2026 00417", "40711 bis", "210111 mit LV"). Drawn from a generator of its
+    of several words ("2026 00417", "40711 bis", "4711 Teil 1"). Drawn from a generator of its
     own, seeded by the bill, so every other draw (and every other bill) stays as it was."""
     assert content.bill_number is not None
     aside = random.Random(f"heading|{content.bill_number}|{content.bill_date.isoformat()}")
