@@ -285,3 +285,15 @@ def test_a_label_whose_colon_stands_apart_is_no_name() -> None:
     words[at] = words[at].model_copy(update={"x0": 200.0, "x1": 204.0})  # far to the right
     found = [c.value for c in vendor_candidates(_VisualExtraction(doc).ctx)]
     assert "Owned By" not in found
+
+
+def test_address_words_of_several_countries_mark_a_line_as_an_address() -> None:
+    """The names finder and the vendor rules read one street vocabulary: a Malaysian
+    section ("SEKSYEN U5") is an address, as a street is; a surname is not."""
+    from billintake.extraction.vendor import address_words
+
+    assert address_words("SEKSYEN U5")
+    assert address_words("Lot 12, Jalan Besar")
+    assert address_words("12 Main Street")
+    assert not address_words("S&Y STATIONERY")
+    assert not address_words("Van Dijk Consultancy")

@@ -590,7 +590,7 @@ def _name_like(name: str) -> bool:
         return False
     if name.lower() in _COUNTRIES or _CITY_STATE_RE.match(name):
         return False
-    return not _address_words(name) or (bool(_LEGAL_RE.search(name)) and
+    return not address_words(name) or (bool(_LEGAL_RE.search(name)) and
                                         not _HOUSE_NUMBER_RE.match(name))
 
 
@@ -598,7 +598,7 @@ _SURNAME_PARTICLES = frozenset(("van", "de", "der", "den", "ten", "ter", "von", 
                                 "du", "des"))
 
 
-def _address_words(name: str) -> bool:
+def address_words(name: str) -> bool:
     """An address sign in a name, but not a surname such as "Van Dijk" or "De la Place"."""
     for match in _ADDRESS_RE.finditer(name):
         before = name[:match.start()].split()

@@ -10,7 +10,7 @@ import re
 
 from ..candidate import Candidate
 from ..page import PageModel
-from ..vendor import clean_name, continues_above, goes_on
+from ..vendor import address_words, clean_name, continues_above, goes_on
 from ..vocabulary.business_words import BUSINESS_WORDS
 
 FEATURES = ("name_length", "name_words", "letter_share", "upper_share", "digit_share_name",
@@ -112,7 +112,7 @@ def candidates(page: PageModel) -> list[Candidate]:
             "name_repeats": float(min(5, all_text.count(key) - 1)) if len(key) >= 4 else 0.0,
             "line_index_rel": first.index(lines[0]) / max(1, len(first) - 1),
             "has_at": float("@" in name or "www" in name.lower()),
-            "address_like": float(bool(_ADDRESS.search(name))),
+            "address_like": float(bool(_ADDRESS.search(name)) or address_words(name)),
             # a name over two lines: the second goes on from the first ("POPULAR BOOK" / "CO.
             # (M) SDN BHD"); one line that goes on from the line above; a title line in it
             "goes_on": float(len(lines) > 1 and goes_on(

@@ -13,9 +13,9 @@ STREET_WORDS: tuple[str, ...] = (
     "rue", "boulevard", "bd", "chemin", "place", "allée", "impasse",
     # Dutch
     "straat", "laan", "plein", "gracht", "kade", "dijk", "singel",
-    # Malay (street, housing estate, town, avenue, highway, village), Indian
+    # Malay (street, housing estate, town, avenue, highway, village, section), Indian
     "jalan", "jln", "lorong", "taman", "tmn", "laman", "bandar", "persiaran", "lebuh",
-    "lebuhraya", "kampung", "salai", "marg", "chowk",
+    "lebuhraya", "kampung", "seksyen", "salai", "marg", "chowk",
 )
 # Endings of street names written as one word that can only be streets ("Bahnhofstraße",
 # "Kerkstraat"; the abbreviated "Hauptstr." is read where these are used) ...
