@@ -29,13 +29,16 @@ SPOOL_IN_MEMORY = 1024 * 1024  # a request's bytes in memory; its files' bytes b
 
 class Spool:
     """A file's bytes: in memory up to `in_memory` bytes, beyond that in an unnamed temporary
-    file in `directory` (gone with the process, even after kill -9). Bytes in memory become, on
-    the first `read()`, the one bytes object every read returns (copied once, not per read)."""
+    file in `directory` (gone with the process, even after kill -9). Bytes in memory are kept
+    as the chunks that came in (a whole chunk of the body is kept as it is, not copied) and
+    become, on the first `read()`, the one bytes object every read returns: a file in memory
+    is copied once, when it is joined."""
 
     def __init__(self, directory: Path | None = None, in_memory: int = SPOOL_IN_MEMORY) -> None:
         self._directory = directory
         self._in_memory = in_memory
-        self._memory = bytearray()
+        self._chunks: list[bytes] = []
+        self._size = 0  # the bytes in `_chunks`
         self._read: bytes | None = None  # the bytes in memory, once read
         self._file: IO[bytes] | None = None
         self.closed = False
@@ -47,19 +50,20 @@ class Spool:
     @property
     def held(self) -> int:
         """The bytes it holds in memory."""
-        return len(self._memory) if self._read is None else len(self._read)
+        return self._size if self._read is None else len(self._read)
 
     def write(self, data: bytes) -> None:
         if self._read is not None:
             raise ValueError("a spool is written before it is read")
-        if self._file is None and len(self._memory) + len(data) > self._in_memory:
+        if self._file is None and self._size + len(data) > self._in_memory:
             self._file = self._new_file()
-            self._file.write(self._memory)
-            self._memory = bytearray()
+            self._file.writelines(self._chunks)
+            self._chunks, self._size = [], 0
         if self._file is not None:
             self._file.write(data)
         else:
-            self._memory += data
+            self._chunks.append(data)
+            self._size += len(data)
 
     def _new_file(self) -> IO[bytes]:
         try:
@@ -73,7 +77,7 @@ class Spool:
     def read(self) -> bytes:
         if self._file is None:
             if self._read is None:
-                self._read, self._memory = bytes(self._memory), bytearray()
+                self._read, self._chunks, self._size = b"".join(self._chunks), [], 0
             return self._read
         self._file.seek(0)
         return self._file.read()
@@ -81,7 +85,7 @@ class Spool:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
-        self._memory, self._read = bytearray(), None
+        self._chunks, self._size, self._read = [], 0, None
         self.closed = True
 
 
