@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/throughput.py [--digital 20] [--scanned 4] [--no-celery]
                                          [--clients 20] [--uploads-per-client 5] [--rounds 1]
+                                         [--processes P]
 
 - bills per minute, receive → read → extract → match → push/review, for digital (text-layer)
   and scanned (OCR) bills, with the in-process pool (`local_workers` processes) and with Celery
   and two worker processes over Redis (DB 15, a queue of its own);
 - upload latency (POST /bills/upload, one file per request) p50/p99 with N concurrent clients
-  against the running app (uvicorn) while the jobs it queues run; with `--rounds N`, N rounds
+  against the running app (`billintake serve --processes P`, P one per core unless
+  `--processes` says otherwise) while the jobs it queues run; with `--rounds N`, N rounds
   each against a fresh server, then all their uploads together (a p99 of one round of 100
   uploads is its second-slowest upload). Each round also shows the CPU per upload of the
   server, of the client and of the whole machine, and how busy the machine's cores were.
@@ -166,8 +168,9 @@ class LatencyRound:
 def upload_latency(workdir: Path, args: argparse.Namespace,
                    files: list[tuple[str, bytes, str]]) -> LatencyRound:
     """Per-request seconds of POST /bills/upload from `clients` concurrent clients, against
-    `billintake serve` in a process of its own (so the clients do not share its interpreter)
-    whose in-process workers read the bills it takes in (scans with --scanned-uploads)."""
+    `billintake serve --processes P` in processes of its own (so the clients do not share its
+    interpreter) whose in-process workers read the bills it takes in (scans with
+    --scanned-uploads); the server's CPU is that of its serving processes, workers apart."""
     measured = LatencyRound()
     shutil.rmtree(workdir / "upload", ignore_errors=True)  # a fresh server and database
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
@@ -181,8 +184,8 @@ def upload_latency(workdir: Path, args: argparse.Namespace,
     env.update({"BILLINTAKE_DATA_DIR": str(workdir / "upload" / "data"),
                 "BILLINTAKE_LOCAL_WORKERS": str(args.workers)})
     server = subprocess.Popen([str(Path(sys.executable).parent / "billintake"), "serve",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                               "--port", str(port), "--processes", str(args.processes)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -195,11 +198,12 @@ def upload_latency(workdir: Path, args: argparse.Namespace,
             time.sleep(0.2)
     requests = [_upload_request(port, key, name, data) for name, data, _vendor in files]
     try:
-        before = (_cpu_seconds(server.pid), time.process_time(), _machine_cpu_seconds(),
+        serving = [server.pid, *(_children(server.pid) if args.processes > 1 else [])]
+        before = (_cpu_seconds(serving), time.process_time(), _machine_cpu_seconds(),
                   time.perf_counter())
         asyncio.run(_clients(port, [requests[n::args.clients] for n in range(args.clients)],
                              measured.latencies, measured.starts))
-        measured.server_cpu = _cpu_seconds(server.pid) - before[0]
+        measured.server_cpu = _cpu_seconds(serving) - before[0]
         measured.client_cpu = time.process_time() - before[1]
         measured.machine_cpu = _machine_cpu_seconds() - before[2]
         measured.seconds = time.perf_counter() - before[3]
@@ -257,13 +261,26 @@ async def _clients(port: int, shares: list[list[bytes]], latencies: list[float],
     await asyncio.gather(*(client(share) for share in shares))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process so far (Linux /proc; NaN elsewhere)."""
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes so far (Linux /proc; NaN elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (with `serve --processes N`: its serving processes, whose
+    own children are the job workers)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
     except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return []
 
 
 def _machine_cpu_seconds() -> float:
@@ -341,6 +358,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="in-process pool size")
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="serving processes (`billintake serve --processes N`; default: "
+                             "one per core, as a deployment on this machine runs it)")
     parser.add_argument("--uploads-per-client", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1,
                         help="upload-latency rounds, each against a fresh server; with more "

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
     # threads that store and queue the files a server receives (entrypoints.api.intake_threads)
     intake_threads: int = Field(default=8, ge=1)
+    # processes serving the API on one port (`billintake serve`; entrypoints.api.processes):
+    # one interpreter runs one request at a time, so a machine of several cores serves more
+    # uploads at once with several; the job workers (`local_workers`) are split between them
+    serve_processes: int = Field(default=1, ge=1)
     # an unfinished job is held by a lease its process renews; when the process dies the lease
     # runs out and any running process takes the job again (after at most this long)
     job_lease_s: float = Field(default=60.0, gt=0)

@@ -4,6 +4,8 @@ that job, and one file's error does not fail the others of its group."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,7 @@ from billintake.domain.model import Channel, Document, IngestJob
 from billintake.services import record as recording_module
 from billintake.services.receive import receive
 from billintake.services.record import Recording
+from billintake.settings import Settings
 
 
 def _recording(runtime: Runtime, organization_id: str, sha256: str) -> Recording:
@@ -61,3 +64,44 @@ def test_one_files_error_does_not_fail_the_others_of_its_group(runtime: Runtime)
     assert isinstance(bad.error, IntegrityError) and not bad.written
     with runtime.repository(org.id) as repo:
         assert {job.document_sha256 for job in repo.list_jobs()} == {"a" * 64, "b" * 64}
+
+
+def test_serving_processes_on_one_sqlite_file_write_in_turns_through_its_lock_file(
+        runtime: Runtime) -> None:
+    """With several serving processes, a write holds `<database>.write-lock` (0600), so one
+    process waits for the other's write in the kernel, not in SQLite's sleeps; with one
+    process there is no lock file."""
+    with runtime.directory() as directory:
+        org, _key = directory.create_organization("Turns")
+    database = runtime.engine.url.database
+    lock_file = f"{database}.write-lock"
+    receive(runtime, org.id, b"%PDF-1.7 one process", filename="a.pdf", channel=Channel.UPLOAD)
+    assert not os.path.exists(lock_file)
+
+    several = Runtime.from_settings(Settings(_env_file=None, data_dir=runtime.settings.data_dir,
+                                             serve_processes=2), migrate_db=False)
+    held_while_writing = []
+    write = recording_module._write
+
+    def observed(group: list[Recording]) -> None:
+        other = os.open(lock_file, os.O_RDWR)  # as another process would open it
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held_while_writing.append(True)
+        else:
+            held_while_writing.append(False)
+            fcntl.flock(other, fcntl.LOCK_UN)
+        finally:
+            os.close(other)
+        write(group)
+
+    recording_module._write = observed
+    try:
+        received = receive(several, org.id, b"%PDF-1.7 two processes", filename="b.pdf",
+                           channel=Channel.UPLOAD)
+    finally:
+        recording_module._write = write
+        several.close()
+    assert held_while_writing == [True] and not received.duplicate
+    assert os.stat(lock_file).st_mode & 0o777 == 0o600

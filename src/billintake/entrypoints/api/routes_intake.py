@@ -52,16 +52,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if count:
                 log.info("resubmitted %d unfinished jobs", count)
     intake = intake_of(app)
-    if getattr(app.state, "serving", False):
-        # a serving process: its workers and intake threads start now, not on the first
-        # upload, its routes are built (warm_up), then the objects of its start are frozen
-        start = getattr(dispatcher, "start", None)
-        if start is not None:
-            await run_in_threadpool(start)
-        await run_in_threadpool(intake.start)
-        await warm_up(app)
-        freeze_startup_objects()
     try:
+        if getattr(app.state, "serving", False):
+            # a serving process: its workers and intake threads start now, not on the first
+            # upload, its routes are built (warm_up), then the objects of its start are frozen
+            start = getattr(dispatcher, "start", None)
+            if start is not None:
+                await run_in_threadpool(start)
+            await run_in_threadpool(intake.start)
+            await warm_up(app)
+            freeze_startup_objects()
+            await _wait_for_the_others(app)
         yield
     finally:
         app.state.intake = None
@@ -72,6 +73,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(tags=["intake"], lifespan=lifespan)
+
+
+async def _wait_for_the_others(app: FastAPI) -> None:
+    """One of several serving processes (`entrypoints.api.processes`) listens only once all
+    of them have started: wait at their barrier (broken: one failed, so this one fails too)."""
+    barrier = getattr(app.state, "ready_barrier", None)
+    if barrier is not None:
+        ready, timeout = barrier
+        await run_in_threadpool(ready.wait, timeout)
 
 
 def freeze_startup_objects() -> None:

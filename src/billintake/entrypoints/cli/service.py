@@ -44,6 +44,9 @@ def up(
 def serve(
     host: str | None = typer.Option(None, help="address (default: setting HOST, 127.0.0.1)"),
     port: int | None = typer.Option(None, help="port (default: setting PORT, 8000)"),
+    processes: int | None = typer.Option(None, min=1, help="serving processes on the port, "
+                                         "the job workers split between them (default: "
+                                         "setting SERVE_PROCESSES, 1)"),
 ) -> None:
     """Serve only the API and the web page (`billintake up` runs everything)."""
     import uvicorn
@@ -54,6 +57,12 @@ def serve(
     settings = get_settings()
     configure_logging(settings.log_level)
     route_uvicorn_logs()
+    processes = processes or settings.serve_processes
+    if processes > 1:
+        from billintake.entrypoints.api.processes import serve_processes
+
+        raise typer.Exit(serve_processes(settings, host=host or settings.host,
+                                         port=port or settings.port, processes=processes))
     uvicorn.run("billintake.entrypoints.api.app:create_served_app", factory=True, log_config=None,
                 host=host or settings.host, port=port or settings.port)
 

@@ -1,0 +1,133 @@
+"""`billintake serve --processes N`: the API served by N processes on one port.
+
+One interpreter runs one request's Python at a time, so one serving process uses about one
+core however many the machine has; N processes take N requests' work at once. Each binds the
+port with SO_REUSEPORT and the kernel spreads the new connections over them; each runs its
+share of the job workers (`local_workers` split between them, at least one each).
+
+The port answers only once every process is ready: a process listens only when all of them
+have started (their workers, their warmed-up routes; a barrier), so no connection is queued
+behind a process still starting. The database is migrated once, before they start. The
+processes exit with the one that started them; SIGTERM or Ctrl-C stops them all gracefully.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+from multiprocessing.connection import wait
+from typing import Any
+
+from billintake.settings import Settings
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 600.0  # a process's start: loading models on a busy machine can be slow
+
+
+def worker_shares(workers: int, processes: int) -> list[int]:
+    """`workers` job workers split between `processes` serving processes, at least one each."""
+    base, extra = divmod(max(workers, processes), processes)
+    return [base + (index < extra) for index in range(processes)]
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port) with SO_REUSEPORT, not yet listening: the kernel
+    sends a socket connections only once it listens (uvicorn does that after its start)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def serve_processes(settings: Settings, *, host: str, port: int, processes: int) -> int:
+    """Run `processes` serving processes until they end; the exit code (0: stopped cleanly)."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        raise RuntimeError("several serving processes need SO_REUSEPORT (Linux, BSD, macOS)")
+    if port == 0:
+        raise ValueError("several serving processes need a port of their own (not 0)")
+    from billintake.bootstrap import Runtime
+
+    Runtime.from_settings(settings).close()  # migrate once, not in N processes at once
+    reuse_port_socket(host, port).close()  # the port is free (or shared): fail here if not
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes)
+    children = [context.Process(
+        target=_serve_one, name=f"billintake-serve-{index + 1}",
+        args=(settings.model_dump() | {"serve_processes": processes}, host, port, share, ready,
+              os.getpid()))
+        for index, share in enumerate(worker_shares(settings.local_workers, processes))]
+    stopping = threading.Event()
+
+    def stop(_signum: int = 0, _frame: Any = None) -> None:
+        stopping.set()
+        ready.abort()  # a process still starting gives up instead of waiting for the others
+        for child in children:
+            if child.pid is not None and child.exitcode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signal.SIGTERM)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for child in children:
+            child.start()
+        log.info("serving on %s:%d from %d processes, each listening once all have started",
+                 host, port, processes)
+        running = list(children)
+        while running:
+            wait([child.sentinel for child in running])
+            for child in [c for c in running if c.exitcode is not None]:
+                running.remove(child)
+                if not stopping.is_set():  # one ended on its own: the service is not whole
+                    log.error("serving process %s ended (exit code %s); stopping the others",
+                              child.name, child.exitcode)
+                    stop()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return max((_exit_code(child.exitcode, stopping.is_set()) for child in children),
+               default=0)
+
+
+def _exit_code(code: int | None, stopped: bool) -> int:
+    """A serving process's exit status as a code: uvicorn ends by the signal that stopped it
+    (after its graceful shutdown), which is a clean end when this process asked for it."""
+    if code is None or (stopped and code in (-signal.SIGTERM, -signal.SIGINT)):
+        return 0
+    return abs(code)
+
+
+def _serve_one(settings_values: dict[str, Any], host: str, port: int, workers: int,
+               ready: Any, parent_pid: int) -> None:
+    """One serving process: the app with its share of the workers, listening once all the
+    processes are ready."""
+    import uvicorn
+
+    from billintake.bootstrap import Runtime
+    from billintake.entrypoints.api.app import create_app
+    from billintake.entrypoints.up import route_uvicorn_logs
+    from billintake.logs import configure_logging
+    from billintake.queue.worker_process import exit_with_parent
+
+    os.setpgrp()  # Ctrl-C reaches the parent only, which stops every process the same way
+    settings = Settings(**{**settings_values, "local_workers": workers})
+    configure_logging(settings.log_level)
+    route_uvicorn_logs()
+    exit_with_parent(parent_pid)
+    sock = reuse_port_socket(host, port)
+    app = create_app(runtime=Runtime.from_settings(settings, migrate_db=False))
+    app.state.serving = True
+    app.state.ready_barrier = (ready, READY_TIMEOUT_S)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None)
+    uvicorn.Server(config).run(sockets=[sock])
