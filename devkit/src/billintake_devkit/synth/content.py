@@ -227,7 +227,9 @@ def make_item(rng: random.Random, loc: LocaleSpec, *, vat_rate: Decimal | None,
 
 def make_invoice(rng: random.Random, locale_code: str, *, n_items: int,
                  multi_rate: bool, sections: bool, notes: bool,
-                 negative_line: bool) -> BillContent:
+                 negative_line: bool, number_headings: bool = True) -> BillContent:
+    """One invoice's content; `number_headings`: some print their number and date as one
+    phrase (`_number_heading`), else none does."""
     loc = LOCALES[locale_code]
     vendor = make_vendor(rng, loc)
     customer = make_customer(rng, loc, vendor)
@@ -276,7 +278,8 @@ def make_invoice(rng: random.Random, locale_code: str, *, n_items: int,
     )
     if content.total <= 0:  # a credit larger than the goods: drop the discount and shipping
         content.discount = Decimal("0.00")
-    _number_heading(content)
+    if number_headings:
+        _number_heading(content)
     return content
 
 

@@ -45,8 +45,10 @@ def vendor_bills(seed: int, split: str, vendor: int, count: int, *,
     # its own mail domain (the generator's is the name's first word, which vendors share)
     party = replace(party, email=f"billing@{re.sub(r'[^a-z0-9]+', '-', party.name.lower())}"
                                  ".example")
+    # a vendor's numbers follow its template, printed alike (no number heading)
     template = make_invoice(first, locale, n_items=1, multi_rate=False, sections=False,
-                           notes=False, negative_line=False).bill_number
+                           notes=False, negative_line=False,
+                           number_headings=False).bill_number
     for index in range(count):
         rng = random.Random(f"{base}:bill:{index}")
         if isinstance(layout, ReceiptLayout):
@@ -61,10 +63,9 @@ def vendor_bills(seed: int, split: str, vendor: int, count: int, *,
             content = make_invoice(rng, locale, n_items=rng.randint(1, 9),
                                    multi_rate="vat" in layout.columns and rng.random() < 0.5,
                                    sections=rng.random() < 0.2, notes=False,
-                                   negative_line=False)
+                                   negative_line=False, number_headings=False)
             content.vendor, content.customer = party, customer or content.customer
             content.bill_number = _renumbered(template, rng)
-            content.number_heading = False  # a vendor's numbers follow its template
         render_rng = random.Random(base + ":print")  # the vendor prints alike every time
         renderer = ReceiptRenderer if isinstance(layout, ReceiptLayout) else InvoiceRenderer
         rendered = renderer(content, layout, render_rng).render()  # type: ignore[arg-type]
