@@ -9,14 +9,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from fixtures_gen.intake_fixtures import einvoice, free_port, make_org
+from fixtures_gen.processes import until
 
 from billintake.bootstrap import Runtime
 from billintake.domain.model import IngestJob, JobStatus
@@ -40,14 +40,6 @@ def _environment(data: Path, pool: str) -> dict[str, str]:
 def _jobs(runtime: Runtime, org: str) -> list[IngestJob]:
     with runtime.repository(org) as repo:
         return repo.list_jobs(limit=1000)
-
-
-def _until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.05)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -103,7 +95,7 @@ def _wait_up(url: str) -> None:
         except httpx.HTTPError:
             return False
 
-    _until(up, 90, "the server answers")
+    until(up, 90, "the server answers")
 
 
 @pytest.mark.slow
@@ -125,7 +117,7 @@ def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
                               env=_environment(data, "thread"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with _killed_at_the_end(ingest), _server(data, tmp_path) as (server, url):
-        _until(lambda: any(j.status.is_final for j in _jobs(runtime, org.id)), 90,
+        until(lambda: any(j.status.is_final for j in _jobs(runtime, org.id)), 90,
                "ingest books a first bill")
         _kill(ingest)
         assert not all(j.status.is_final for j in _jobs(runtime, org.id)), "killed too late"
@@ -140,16 +132,16 @@ def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
         def worker() -> list[int]:
             return [pid for pid, cmd in _children(server.pid) if "spawn_main" in cmd]
 
-        _until(lambda: bool(worker()), 60, "the server starts a pool worker")
+        until(lambda: bool(worker()), 60, "the server starts a pool worker")
         os.kill(worker()[0], signal.SIGKILL)
         done_before = sum(j.status.is_final for j in _jobs(runtime, org.id))
-        _until(lambda: sum(j.status.is_final for j in _jobs(runtime, org.id)) > done_before,
+        until(lambda: sum(j.status.is_final for j in _jobs(runtime, org.id)) > done_before,
                90, "the server books again after losing its worker")
         _kill(server)
         orphans = worker()
     assert len(_jobs(runtime, org.id)) == 2 * FILES  # every upload was received
     assert not all(j.status.is_final for j in _jobs(runtime, org.id)), "killed too late"
-    _until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in orphans), 10,
+    until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in orphans), 10,
            "the killed server's workers exit")
 
     # 3. start both again at once, racing for what is left: the server, and an ingest of the
@@ -161,7 +153,7 @@ def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
         output, _ = again.communicate(timeout=120)
         assert again.returncode == 0, output.decode()
         _wait_up(url)
-        _until(lambda: all(j.status.is_final for j in _jobs(runtime, org.id)), 60,
+        until(lambda: all(j.status.is_final for j in _jobs(runtime, org.id)), 60,
                "every job is final")
 
     jobs = _jobs(runtime, org.id)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures_gen.processes import alive
 
 from billintake.bootstrap import Runtime
 from billintake.queue.local import LocalDispatcher
@@ -85,27 +86,19 @@ SERVER = textwrap.dedent("""
 """)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 def test_pool_workers_exit_when_their_server_is_killed(tmp_path: Path) -> None:
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path / "data")],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         worker = int(server.stdout.readline())
-        assert _alive(worker)
+        assert alive(worker)
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while _alive(worker) and time.monotonic() < deadline:
+        while alive(worker) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(worker), "the pool worker outlived its killed server"
+        assert not alive(worker), "the pool worker outlived its killed server"
     finally:
         server.kill()
         server.wait()
@@ -141,14 +134,14 @@ def test_ocr_page_workers_live_with_their_job_process_and_die_with_it(
         assert job.stdout is not None
         started_by, page_worker, niceness, policy = job.stdout.readline().split()
         assert started_by == method  # the parent-watch thread does not stop OCR from forking
-        assert int(niceness) == 19 and _alive(int(page_worker))
+        assert int(niceness) == 19 and alive(int(page_worker))
         assert int(policy) == os.SCHED_IDLE  # inherited from the job process
         job.send_signal(signal.SIGKILL)
         job.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while _alive(int(page_worker)) and time.monotonic() < deadline:
+        while alive(int(page_worker)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(int(page_worker)), "the page worker outlived its killed job process"
+        assert not alive(int(page_worker)), "the page worker outlived its killed job process"
     finally:
         job.kill()
         job.wait()

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from fixtures_gen.intake_fixtures import einvoice, free_port, make_org
+from fixtures_gen.processes import alive, until
 
 from billintake.bootstrap import Runtime
 from billintake.entrypoints.api.processes import worker_shares
@@ -63,21 +62,6 @@ def _listening(port: int) -> int:
     return count
 
 
-def _until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -101,7 +85,7 @@ def test_two_processes_serve_one_port_take_uploads_and_stop_together(tmp_path: P
             except httpx.HTTPError:
                 return False
 
-        _until(answers, 120, "the server answers")
+        until(answers, 120, "the server answers")
         # both listen as soon as the port answers: none is still starting
         assert _listening(port) == 2
         serving = _spawned(server.pid)
@@ -123,7 +107,7 @@ def test_two_processes_serve_one_port_take_uploads_and_stop_together(tmp_path: P
             def all_final() -> bool:
                 return all(clients[0].get(f"/jobs/{job_id}").json()["final"] for job_id in ids)
 
-            _until(all_final, 120, "every job is final")
+            until(all_final, 120, "every job is final")
             assert {clients[0].get(f"/jobs/{i}").json()["status"] for i in ids} == {"pushed"}
         finally:
             for client in clients:
@@ -133,7 +117,7 @@ def test_two_processes_serve_one_port_take_uploads_and_stop_together(tmp_path: P
         everything = serving + [c for pid in serving for c in _children(pid)]
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
-        _until(lambda: not any(_alive(pid) for pid in everything), 30, "all have stopped")
+        until(lambda: not any(alive(pid) for pid in everything), 30, "all have stopped")
     finally:
         if server.poll() is None:
             server.kill()
@@ -152,12 +136,12 @@ def test_the_serving_processes_exit_with_the_process_that_started_them(tmp_path:
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        _until(lambda: _listening(port) == 2, 120, "both processes listen")
+        until(lambda: _listening(port) == 2, 120, "both processes listen")
         serving = _spawned(server.pid)
         assert len(serving) == 2
         server.kill()  # kill -9: no chance to stop them
         server.wait()
-        _until(lambda: not any(_alive(pid) for pid in serving) and _listening(port) == 0, 30,
+        until(lambda: not any(alive(pid) for pid in serving) and _listening(port) == 0, 30,
                "the serving processes have exited and nothing listens on the port")
     finally:
         if server.poll() is None:
