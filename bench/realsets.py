@@ -28,6 +28,7 @@ from billintake_devkit.corpora import (
     load_sroie_lines,
     load_truth_file,
     read_cached,
+    write_if_changed,
 )
 from billintake_devkit.scoring import FIELDS, same
 from rapidfuzz import fuzz
@@ -70,8 +71,7 @@ def generated_set(folder: Path) -> list[LabelledDocument]:
     for bill in generate(GENERATED_SEED, "train", GENERATED_COUNT, receipt_fraction=0.2,
                          scan_fraction=0.0):
         path = folder / f"{bill.id}.pdf"
-        if not path.is_file() or path.read_bytes() != bill.pdf_bytes:  # a changed generator
-            path.write_bytes(bill.pdf_bytes)
+        write_if_changed(path, bill.pdf_bytes)
         vendor = str(bill.truth.get("vendor_name") or bill.id)
         docs.append(LabelledDocument(id=bill.id, source="synth", group="synth:" + vendor,
                                      truth=dict(bill.truth), kind=bill.kind, path=path))

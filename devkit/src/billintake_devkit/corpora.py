@@ -131,6 +131,13 @@ def read_cached(doc: LabelledDocument, settings: Settings, cache_dir: Path | Non
     return document
 
 
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write a generated file unless it is there with these bytes already: a changed
+    generator must not leave stale files for new truth."""
+    if not path.is_file() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write a cache file whole or not at all: several processes (splits, benches run side by
     side) may share one cache folder, and none must read a file half written."""

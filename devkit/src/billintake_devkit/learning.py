@@ -47,7 +47,7 @@ from billintake.services.pipeline import ReviewPolicy, review_reasons
 from billintake.services.vendor_memory import teaches_when_passed
 from billintake.settings import Settings
 
-from .corpora import LabelledDocument, read_cached
+from .corpora import LabelledDocument, read_cached, write_if_changed
 from .scoring import same
 
 # The contract's header fields a `learn --truth` may give (issue 13).
@@ -417,8 +417,7 @@ def recurring_sequence(folder: Path, seed: int, split: str, vendors: int, per_ve
         docs = []
         for bill in vendor_bills(seed, split, v, per_vendor):
             path = folder / f"{bill.id}.pdf"
-            if not path.is_file() or path.read_bytes() != bill.pdf_bytes:  # a changed generator
-                path.write_bytes(bill.pdf_bytes)
+            write_if_changed(path, bill.pdf_bytes)
             docs.append(LabelledDocument(id=bill.id, source="synth",
                                          group=f"recurring:{seed}:{split}:{v}",
                                          truth=dict(bill.truth), kind=bill.kind, path=path))
