@@ -3,18 +3,19 @@ data directory is one absolute place wherever a command runs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from billintake.settings import config_files, get_settings
+from billintake.settings import available_cores, config_files, get_settings
 
 
 @pytest.fixture
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     for name in ("BILLINTAKE_DATA_DIR", "BILLINTAKE_DATABASE_URL", "BILLINTAKE_CONFIG",
-                 "BILLINTAKE_SMTP_PORT", "BILLINTAKE_DEFAULT_ORG"):
+                 "BILLINTAKE_SMTP_PORT", "BILLINTAKE_DEFAULT_ORG", "BILLINTAKE_SERVE_PROCESSES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
@@ -65,3 +66,13 @@ def test_a_relative_data_directory_is_made_absolute_once(clean: Path,
     monkeypatch.setenv("BILLINTAKE_DATA_DIR", "data")
     settings = get_settings()
     assert settings.data_dir == clean / "work" / "data" and settings.data_dir.is_absolute()
+
+
+def test_the_api_is_served_by_one_process_per_core_unless_set(
+        clean: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert 1 <= available_cores() <= (os.cpu_count() or 1)
+    assert get_settings().serve_processes is None
+    assert get_settings().resolved_serve_processes == available_cores()
+    monkeypatch.setenv("BILLINTAKE_SERVE_PROCESSES", "1")
+    get_settings.cache_clear()
+    assert get_settings().resolved_serve_processes == 1

@@ -11,6 +11,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 CONTEXT_KEYS = ("organization_id", "job_id", "stage", "channel")
+# uvicorn's own loggers write into the service's one log (its format, its handler)
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 class ContextFormatter(logging.Formatter):
@@ -42,3 +44,13 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+
+
+def route_uvicorn_logs() -> None:
+    """Make uvicorn's log records go through the `billintake` handler (one log, one format)."""
+    target = logging.getLogger("billintake")
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = list(target.handlers)
+        logger.setLevel(target.level)
+        logger.propagate = False

@@ -38,6 +38,22 @@ def config_files() -> tuple[Path, ...]:
     return (user_config_file(), Path(".env"))
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), no more than a container's CPU
+    quota allows (cgroup v2 `cpu.max`, e.g. `docker run --cpus 2`), at least one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, -(-int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BILLINTAKE_", env_file=".env", extra="ignore")
 
@@ -70,7 +86,7 @@ class Settings(BaseSettings):
 
     # execution
     queue: Literal["local", "celery"] = "local"
-    local_workers: int = 2
+    local_workers: int = 2  # job workers at once; split between the serving processes, >= 1 each
     redis_url: str = "redis://127.0.0.1:6379/0"
     local_pool: Literal["process", "thread"] = "process"  # in-process jobs: processes or threads
     celery_queue: str = "billintake"
@@ -80,10 +96,11 @@ class Settings(BaseSettings):
     upload_spool_dir: Path | None = None  # uploads wait here on disk; default: data_dir / "spool"
     # threads that store and queue the files a server receives (entrypoints.api.intake_threads)
     intake_threads: int = Field(default=8, ge=1)
-    # processes serving the API on one port (`billintake serve`; entrypoints.api.processes):
-    # one interpreter runs one request at a time, so a machine of several cores serves more
-    # uploads at once with several; the job workers (`local_workers`) are split between them
-    serve_processes: int = Field(default=1, ge=1)
+    # processes serving the API on one port (`billintake up` and `serve`;
+    # entrypoints.api.processes): one interpreter runs one request at a time, so a machine of
+    # several cores serves more uploads at once with several; the job workers
+    # (`local_workers`) are split between them. Default: one per core (`available_cores`)
+    serve_processes: int | None = Field(default=None, ge=1)
     # an unfinished job is held by a lease its process renews; when the process dies the lease
     # runs out and any running process takes the job again (after at most this long)
     job_lease_s: float = Field(default=60.0, gt=0)
@@ -198,6 +215,10 @@ class Settings(BaseSettings):
     @property
     def resolved_beancount_dir(self) -> Path:
         return self.beancount_dir or self.data_dir / "beancount"
+
+    @property
+    def resolved_serve_processes(self) -> int:
+        return self.serve_processes or available_cores()
 
     @property
     def ocr_language_list(self) -> list[str]:

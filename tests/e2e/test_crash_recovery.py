@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fixtures_gen.intake_fixtures import einvoice, free_port, make_org
-from fixtures_gen.processes import until
+from fixtures_gen.processes import alive, niceness, spawned, until
 
 from billintake.bootstrap import Runtime
 from billintake.domain.model import IngestJob, JobStatus
@@ -47,20 +47,16 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
-def _children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of the processes whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if ppid == pid:
-            found.append((int(entry.name), cmdline))
-    return found
+def _tree(server: int) -> list[int]:
+    """What the server started: its serving processes (one per core by default) and the job
+    workers below them, or, serving from one process, its job workers."""
+    serving = spawned(server)
+    return [*serving, *(worker for pid in serving for worker in spawned(pid))]
+
+
+def _pool_workers(server: int) -> list[int]:
+    """The server's job workers, wherever they are in its tree: they run at niceness 19."""
+    return [pid for pid in _tree(server) if niceness(pid) == 19]
 
 
 @contextmanager
@@ -129,20 +125,17 @@ def test_killed_ingest_worker_and_server_lose_nothing_and_book_nothing_twice(
                                      for n, body in enumerate(uploads)], timeout=60)
         assert response.status_code == 202, response.text
 
-        def worker() -> list[int]:
-            return [pid for pid, cmd in _children(server.pid) if "spawn_main" in cmd]
-
-        until(lambda: bool(worker()), 60, "the server starts a pool worker")
-        os.kill(worker()[0], signal.SIGKILL)
+        until(lambda: bool(_pool_workers(server.pid)), 60, "the server starts a pool worker")
+        os.kill(_pool_workers(server.pid)[0], signal.SIGKILL)
         done_before = sum(j.status.is_final for j in _jobs(runtime, org.id))
         until(lambda: sum(j.status.is_final for j in _jobs(runtime, org.id)) > done_before,
                90, "the server books again after losing its worker")
+        orphans = _tree(server.pid)  # (once it is dead, they are no longer its descendants)
         _kill(server)
-        orphans = worker()
     assert len(_jobs(runtime, org.id)) == 2 * FILES  # every upload was received
     assert not all(j.status.is_final for j in _jobs(runtime, org.id)), "killed too late"
-    until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in orphans), 10,
-           "the killed server's workers exit")
+    until(lambda: not any(alive(pid) for pid in orphans), 10,
+           "the killed server's serving processes and workers exit")
 
     # 3. start both again at once, racing for what is left: the server, and an ingest of the
     #    same folder; together they finish everything

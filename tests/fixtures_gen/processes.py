@@ -22,3 +22,52 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def spawned(pid: int) -> list[int]:
+    """The processes `pid` started with multiprocessing (serving processes, job workers; not
+    its resource tracker)."""
+    return [child for child in children(pid) if b"spawn_main" in _command_line(child)]
+
+
+def niceness(pid: int) -> int | None:
+    """The process's niceness (None once it is gone)."""
+    try:
+        return int(_stat(pid)[16])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def listening(port: int) -> int:
+    """How many sockets listen on `port` (IPv4)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":
+            count += 1
+    return count

@@ -1,17 +1,23 @@
-"""`billintake up`: the whole service in one process, with one log and one clean shutdown.
+"""`billintake up`: the whole service, with one log and one clean shutdown.
 
-The API and web page (uvicorn), the SMTP listener, the watched intake folder (when
-`intake_folder` is set), the IMAP poller (when `imap_host` is set) and the workers (the
-in-process pool; with `queue=celery`, one Celery worker process started beside it, more
-anywhere with `billintake worker`) share one runtime and one dispatcher. Ctrl-C or
-SIGTERM stops uvicorn; then the folder watcher, the SMTP listener and the pool are stopped in
-that order, each job already taken running to its end.
+The API and web page are served by `processes` processes on one port (default one per core,
+`entrypoints.api.processes`), each with its share of the job workers (the in-process pool,
+at the lowest CPU priority, so OCR never takes a core from a request). This process runs the
+parts there is one of: the SMTP listener, the watched intake folder (when `intake_folder` is
+set), the IMAP poller (when `imap_host` is set) and, with `queue=celery`, one Celery worker
+process (more anywhere with `billintake worker`). What they receive is stored here and its
+jobs handed at once to the serving processes' workers (`queue.handoff`; with Celery, sent to
+the broker). With one process (`--processes 1`) the API is served in this process, beside
+them, with the pool. Ctrl-C or SIGTERM stops the serving processes (each job already taken
+running to its end); then the folder watcher, the SMTP listener and the rest are stopped in
+that order. Killed with -9, it leaves no process behind: each watches the one that started it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import signal
 import subprocess
 import sys
@@ -22,11 +28,9 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.queue import Dispatcher, get_dispatcher
+from billintake.queue.handoff import Handoff
 
 log = logging.getLogger("billintake.up")
-
-# uvicorn's own loggers write into the service's one log (its format, its handler)
-UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 @dataclass
@@ -38,7 +42,9 @@ class Service:
     port: int
     smtp: bool = True
     worker: bool = True  # with queue=celery: start a Celery worker beside the server
+    processes: int = 1  # serving processes; with one, the API is served in this process
     dispatcher: Dispatcher | None = None
+    _handed_jobs: Any = None  # the queue to the serving processes (several, queue=local)
     _worker_process: subprocess.Popen[bytes] | None = None
     _smtp_controller: Any = None
     _folder_stop: threading.Event = field(default_factory=threading.Event)
@@ -48,7 +54,12 @@ class Service:
     def start_intake(self) -> None:
         """The dispatcher, the SMTP listener and the folder watcher (before the API serves)."""
         settings = self.runtime.settings
-        self.dispatcher = get_dispatcher(self.runtime)
+        if self.processes > 1 and settings.queue == "local":
+            # the workers are the serving processes': jobs received here are handed to them
+            self._handed_jobs = multiprocessing.get_context("spawn").Queue()
+            self.dispatcher = Handoff(self._handed_jobs)
+        else:
+            self.dispatcher = get_dispatcher(self.runtime)
         if settings.queue == "celery" and self.worker:
             # the same log (inherited stdout and stderr); `billintake worker` elsewhere scales out
             # (its own session: Ctrl-C reaches `up` alone, which then stops it warmly)
@@ -110,8 +121,17 @@ class Service:
         self._folder_thread.start()
         log.info("watching %s", folder)
 
-    def serve(self) -> None:
-        """Run the API and web page until Ctrl-C or SIGTERM (uvicorn handles both)."""
+    def serve(self) -> int:
+        """Run the API and web page until Ctrl-C or SIGTERM; the exit code (0: stopped
+        cleanly, not so when a serving process ended on its own)."""
+        if self.processes > 1:
+            from billintake.entrypoints.api.processes import serve_processes
+
+            log.info("serving the API and web page on http://%s:%s from %d processes",
+                     self.host, self.port, self.processes)
+            return serve_processes(self.runtime.settings, host=self.host, port=self.port,
+                                   processes=self.processes, jobs=self._handed_jobs,
+                                   migrate=False)
         import uvicorn
 
         from billintake.entrypoints.api.app import create_app
@@ -124,6 +144,7 @@ class Service:
                                 lifespan="on")
         log.info("serving the API and web page on http://%s:%s", self.host, self.port)
         _Server(config).run()
+        return 0
 
     def stop(self) -> None:
         """Stop taking work, then let the jobs already taken finish."""
@@ -143,6 +164,10 @@ class Service:
                 self._worker_process.wait()
         if self.dispatcher is not None:
             self.dispatcher.close()
+        if self._handed_jobs is not None:  # jobs not taken wait, free, for the next start
+            self._handed_jobs.cancel_join_thread()
+            self._handed_jobs.close()
+            self._handed_jobs = self.dispatcher = None  # its semaphores freed now, not at exit
         self.runtime.close()
         log.info("stopped")
 
@@ -172,13 +197,3 @@ def _server_class() -> type:
 
 def _Server(config: Any) -> Any:
     return _server_class()(config)
-
-
-def route_uvicorn_logs() -> None:
-    """Make uvicorn's log records go through the `billintake` handler (one log, one format)."""
-    target = logging.getLogger("billintake")
-    for name in UVICORN_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.handlers[:] = list(target.handlers)
-        logger.setLevel(target.level)
-        logger.propagate = False

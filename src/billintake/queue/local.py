@@ -29,6 +29,7 @@ from typing import Any
 
 from billintake.bootstrap import Runtime
 from billintake.queue.free import submit_free_jobs
+from billintake.queue.handoff import Handoff
 from billintake.queue.lease import LeaseKeeper, lease_owner
 from billintake.queue.worker_process import (
     become_worker,
@@ -44,21 +45,9 @@ log = logging.getLogger(__name__)
 _worker_runtime: Runtime | None = None
 
 
+# a worker process's dispatcher: the jobs a job makes (the bills of a file holding several)
+# go back to the parent's dispatcher at once, through a queue it reads
 _worker_handoff: Handoff | None = None
-
-
-class Handoff:
-    """A worker process's dispatcher: the jobs a job makes (the bills of a file holding
-    several) go back to the parent's dispatcher at once, through a queue it reads."""
-
-    def __init__(self, queue: Any) -> None:
-        self.queue = queue
-
-    def submit(self, organization_id: str, job_id: str, *, held: bool = False) -> None:
-        self.queue.put((organization_id, job_id))
-
-    def close(self) -> None:
-        return None
 
 
 def _init_worker(settings_values: dict[str, Any], parent_pid: int, handoff: Any) -> None:

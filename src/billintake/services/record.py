@@ -8,7 +8,8 @@ lock set the pace of every upload. Now the thread that gets the lock writes ever
 by then, its own and the others', in one transaction; the others find theirs done. A file
 still returns only once its rows are committed.
 
-Several serving processes on one SQLite file (`serve --processes N`) also take turns through a
+Several serving processes on one SQLite file (`up`/`serve --processes N`: each is told N,
+as is the parent of `up`, which writes what mail and the folder bring) also take turns through a
 lock file beside the database: SQLite's own wait for its write lock sleeps and polls (1, 2, 5,
 10 ms...), which made an upload wait up to 60 ms behind the other process's short write; a
 lock file hands the turn over as soon as it is free.
@@ -79,7 +80,7 @@ def _processes_take_turns(runtime: Runtime) -> Iterator[None]:
     """With several serving processes on one SQLite file, hold its lock file (made 0600)
     while writing; otherwise nothing."""
     database = runtime.engine.url.database
-    if (runtime.settings.serve_processes <= 1 or runtime.engine.dialect.name != "sqlite"
+    if ((runtime.settings.serve_processes or 1) <= 1 or runtime.engine.dialect.name != "sqlite"
             or not database or database == ":memory:"):
         yield
         return

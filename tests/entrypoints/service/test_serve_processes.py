@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fixtures_gen.intake_fixtures import einvoice, free_port, make_org
-from fixtures_gen.processes import alive, until
+from fixtures_gen.processes import alive, children, listening, spawned, until
 
 from billintake.bootstrap import Runtime
 from billintake.entrypoints.api.processes import worker_shares
@@ -26,40 +26,6 @@ def test_the_job_workers_are_split_between_the_processes_at_least_one_each() -> 
     assert worker_shares(5, 2) == [3, 2]
     assert worker_shares(1, 3) == [1, 1, 1]
     assert worker_shares(4, 1) == [4]
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError):
-                continue
-    return found
-
-
-def _spawned(pid: int) -> list[int]:
-    """The processes `pid` started with multiprocessing (serving processes, job workers)."""
-    found = []
-    for child in _children(pid):
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(child)
-        except OSError:
-            continue
-    return found
-
-
-def _listening(port: int) -> int:
-    """How many sockets listen on `port` (IPv4)."""
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":
-            count += 1
-    return count
 
 
 @pytest.mark.slow
@@ -87,11 +53,11 @@ def test_two_processes_serve_one_port_take_uploads_and_stop_together(tmp_path: P
 
         until(answers, 120, "the server answers")
         # both listen as soon as the port answers: none is still starting
-        assert _listening(port) == 2
-        serving = _spawned(server.pid)
+        assert listening(port) == 2
+        serving = spawned(server.pid)
         assert len(serving) == 2
         # each with one of the two job workers
-        assert [len(_spawned(pid)) for pid in serving] == [1, 1]
+        assert [len(spawned(pid)) for pid in serving] == [1, 1]
 
         # uploads on several connections at once are all taken and all run
         clients = [httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"},
@@ -114,7 +80,7 @@ def test_two_processes_serve_one_port_take_uploads_and_stop_together(tmp_path: P
                 client.close()
 
         # SIGTERM: every process stops (the serving ones and their workers), exit code 0
-        everything = serving + [c for pid in serving for c in _children(pid)]
+        everything = serving + [c for pid in serving for c in children(pid)]
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
         until(lambda: not any(alive(pid) for pid in everything), 30, "all have stopped")
@@ -136,12 +102,12 @@ def test_the_serving_processes_exit_with_the_process_that_started_them(tmp_path:
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        until(lambda: _listening(port) == 2, 120, "both processes listen")
-        serving = _spawned(server.pid)
+        until(lambda: listening(port) == 2, 120, "both processes listen")
+        serving = spawned(server.pid)
         assert len(serving) == 2
         server.kill()  # kill -9: no chance to stop them
         server.wait()
-        until(lambda: not any(alive(pid) for pid in serving) and _listening(port) == 0, 30,
+        until(lambda: not any(alive(pid) for pid in serving) and listening(port) == 0, 30,
                "the serving processes have exited and nothing listens on the port")
     finally:
         if server.poll() is None:

@@ -1,4 +1,5 @@
-"""`billintake serve --processes N`: the API served by N processes on one port.
+"""`billintake up` and `serve` (`--processes N`, default one per core): the API served by N
+processes on one port.
 
 One interpreter runs one request's Python at a time, so one serving process uses about one
 core however many the machine has; N processes take N requests' work at once. Each binds the
@@ -8,7 +9,9 @@ share of the job workers (`local_workers` split between them, at least one each)
 The port answers only once every process is ready: a process listens only when all of them
 have started (their workers, their warmed-up routes; a barrier), so no connection is queued
 behind a process still starting. The database is migrated once, before they start. The
-processes exit with the one that started them; SIGTERM or Ctrl-C stops them all gracefully.
+processes exit with the one that started them (even killed with -9: each watches it, and its
+job workers watch it in turn); SIGTERM or Ctrl-C stops them all gracefully. The process that
+started them may hand them jobs it received itself (`billintake up`: mail, the folder).
 """
 
 from __future__ import annotations
@@ -51,22 +54,28 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_processes(settings: Settings, *, host: str, port: int, processes: int) -> int:
-    """Run `processes` serving processes until they end; the exit code (0: stopped cleanly)."""
+def serve_processes(settings: Settings, *, host: str, port: int, processes: int,
+                    jobs: Any = None, migrate: bool = True) -> int:
+    """Run `processes` serving processes until they end; the exit code (0: stopped cleanly).
+
+    `jobs`: a queue (of the spawn context) through which this process hands over the jobs it
+    receives itself (`billintake up`'s mail and folder; `queue.handoff`): the serving
+    processes take them. `migrate=False`: the caller has migrated the database already."""
     if not hasattr(socket, "SO_REUSEPORT"):
         raise RuntimeError("several serving processes need SO_REUSEPORT (Linux, BSD, macOS)")
     if port == 0:
         raise ValueError("several serving processes need a port of their own (not 0)")
-    from billintake.bootstrap import Runtime
+    if migrate:
+        from billintake.bootstrap import Runtime
 
-    Runtime.from_settings(settings).close()  # migrate once, not in N processes at once
+        Runtime.from_settings(settings).close()  # migrate once, not in N processes at once
     reuse_port_socket(host, port).close()  # the port is free (or shared): fail here if not
     context = multiprocessing.get_context("spawn")
     ready = context.Barrier(processes)
     children = [context.Process(
         target=_serve_one, name=f"billintake-serve-{index + 1}",
         args=(settings.model_dump() | {"serve_processes": processes}, host, port, share, ready,
-              os.getpid()))
+              os.getpid(), jobs))
         for index, share in enumerate(worker_shares(settings.local_workers, processes))]
     stopping = threading.Event()
 
@@ -96,8 +105,10 @@ def serve_processes(settings: Settings, *, host: str, port: int, processes: int)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    return max((_exit_code(child.exitcode, stopping.is_set()) for child in children),
-               default=0)
+    code = max((_exit_code(child.exitcode, stopping.is_set()) for child in children), default=0)
+    for child in children:  # all ended: freed now, with the semaphores their arguments hold
+        child.close()  # (else the resource tracker reports them leaked at exit)
+    return code
 
 
 def _exit_code(code: int | None, stopped: bool) -> int:
@@ -109,15 +120,14 @@ def _exit_code(code: int | None, stopped: bool) -> int:
 
 
 def _serve_one(settings_values: dict[str, Any], host: str, port: int, workers: int,
-               ready: Any, parent_pid: int) -> None:
-    """One serving process: the app with its share of the workers, listening once all the
-    processes are ready."""
+               ready: Any, parent_pid: int, jobs: Any) -> None:
+    """One serving process: the app with its share of the workers (which also take the jobs
+    handed over through `jobs`), listening once all the processes are ready."""
     import uvicorn
 
     from billintake.bootstrap import Runtime
     from billintake.entrypoints.api.app import create_app
-    from billintake.entrypoints.up import route_uvicorn_logs
-    from billintake.logs import configure_logging
+    from billintake.logs import configure_logging, route_uvicorn_logs
     from billintake.queue.worker_process import exit_with_parent
 
     os.setpgrp()  # Ctrl-C reaches the parent only, which stops every process the same way
@@ -129,5 +139,6 @@ def _serve_one(settings_values: dict[str, Any], host: str, port: int, workers: i
     app = create_app(runtime=Runtime.from_settings(settings, migrate_db=False))
     app.state.serving = True
     app.state.ready_barrier = (ready, READY_TIMEOUT_S)
+    app.state.handed_jobs = jobs  # routes_intake.lifespan gives them to the dispatcher
     config = uvicorn.Config(app, host=host, port=port, log_config=None)
     uvicorn.Server(config).run(sockets=[sock])

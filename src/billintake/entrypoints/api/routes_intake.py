@@ -27,6 +27,7 @@ from billintake.entrypoints.intake.upload import (
 )
 from billintake.extraction.contract import outcome_contract
 from billintake.queue import Dispatcher, get_dispatcher
+from billintake.queue.handoff import HandedJobs
 from billintake.reading.sniff import sniff
 from billintake.services.pipeline import retry_job
 from billintake.services.receive import Received, accept_file, accept_message
@@ -52,6 +53,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if count:
                 log.info("resubmitted %d unfinished jobs", count)
     intake = intake_of(app)
+    handed: HandedJobs | None = None
     try:
         if getattr(app.state, "serving", False):
             # a serving process: its workers and intake threads start now, not on the first
@@ -60,11 +62,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if start is not None:
                 await run_in_threadpool(start)
             await run_in_threadpool(intake.start)
+            jobs = getattr(app.state, "handed_jobs", None)
+            if jobs is not None:  # one of `up`'s serving processes: its parent's mail, folder
+                handed = HandedJobs(jobs, dispatcher)
+                handed.start()
             await warm_up(app)
             freeze_startup_objects()
             await _wait_for_the_others(app)
         yield
     finally:
+        if handed is not None:
+            await run_in_threadpool(handed.close)
         app.state.intake = None
         await run_in_threadpool(intake.close)
         if getattr(app.state, "owns_dispatcher", True):  # `billintake up` closes its own

@@ -8,6 +8,9 @@ from billintake.settings import config_files, get_settings
 
 commands = typer.Typer()
 
+PROCESSES_HELP = ("serving processes on the port, the job workers split between them "
+                  "(default: setting SERVE_PROCESSES, else one per core)")
+
 
 @commands.command()
 def up(
@@ -17,6 +20,7 @@ def up(
     smtp: bool = typer.Option(True, help="run the SMTP listener (port: BILLINTAKE_SMTP_PORT)"),
     worker: bool = typer.Option(True, help="with BILLINTAKE_QUEUE=celery, start a Celery "
                                 "worker too (in-process workers run in any case otherwise)"),
+    processes: int | None = typer.Option(None, min=1, help=PROCESSES_HELP),
 ) -> None:
     """Run the whole service: API and web page, SMTP listener, watched folder, workers.
 
@@ -24,40 +28,42 @@ def up(
     """
     from billintake.bootstrap import Runtime
     from billintake.entrypoints.cli.common import user_errors
-    from billintake.entrypoints.up import Service, route_uvicorn_logs
-    from billintake.logs import configure_logging
+    from billintake.entrypoints.up import Service
+    from billintake.logs import configure_logging, route_uvicorn_logs
 
     settings = get_settings()
     configure_logging(settings.log_level)
     route_uvicorn_logs()
+    processes = processes or settings.resolved_serve_processes
+    # this process writes too (mail, the folder): it takes turns with the serving processes
+    settings = settings.model_copy(update={"serve_processes": processes})
     with user_errors():
         service = Service(Runtime.from_settings(settings), host=host or settings.host,
-                          port=port or settings.port, smtp=smtp, worker=worker)
+                          port=port or settings.port, smtp=smtp, worker=worker,
+                          processes=processes)
         try:
             service.start_intake()
-            service.serve()
+            code = service.serve()
         finally:
             service.stop()
+    raise typer.Exit(code)
 
 
 @commands.command()
 def serve(
     host: str | None = typer.Option(None, help="address (default: setting HOST, 127.0.0.1)"),
     port: int | None = typer.Option(None, help="port (default: setting PORT, 8000)"),
-    processes: int | None = typer.Option(None, min=1, help="serving processes on the port, "
-                                         "the job workers split between them (default: "
-                                         "setting SERVE_PROCESSES, 1)"),
+    processes: int | None = typer.Option(None, min=1, help=PROCESSES_HELP),
 ) -> None:
     """Serve only the API and the web page (`billintake up` runs everything)."""
     import uvicorn
 
-    from billintake.entrypoints.up import route_uvicorn_logs
-    from billintake.logs import configure_logging
+    from billintake.logs import configure_logging, route_uvicorn_logs
 
     settings = get_settings()
     configure_logging(settings.log_level)
     route_uvicorn_logs()
-    processes = processes or settings.serve_processes
+    processes = processes or settings.resolved_serve_processes
     if processes > 1:
         from billintake.entrypoints.api.processes import serve_processes
 
