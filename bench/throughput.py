@@ -2,14 +2,15 @@
 
     .venv/bin/python bench/throughput.py [--digital 20] [--scanned 4] [--no-celery]
                                          [--clients 20] [--uploads-per-client 5] [--rounds 1]
-                                         [--processes P]
+                                         [--server up|serve] [--processes P]
 
 - bills per minute, receive → read → extract → match → push/review, for digital (text-layer)
   and scanned (OCR) bills, with the in-process pool (`local_workers` processes) and with Celery
   and two worker processes over Redis (DB 15, a queue of its own);
 - upload latency (POST /bills/upload, one file per request) p50/p99 with N concurrent clients
-  against the running app (`billintake serve --processes P`, P one per core unless
-  `--processes` says otherwise) while the jobs it queues run; with `--rounds N`, N rounds
+  against the running service as users run it (`billintake up`, or `--server serve`; its
+  default processes, one per core, unless `--processes` says otherwise) while the jobs it
+  queues run; with `--rounds N`, N rounds
   each against a fresh server, then all their uploads together (a p99 of one round of 100
   uploads is its second-slowest upload). Each round also shows the CPU per upload of the
   server, of the client and of the whole machine, and how busy the machine's cores were.
@@ -44,7 +45,7 @@ from billintake.queue import Dispatcher
 from billintake.queue.celery_app import CeleryDispatcher
 from billintake.queue.local import LocalDispatcher
 from billintake.services.receive import receive
-from billintake.settings import Settings
+from billintake.settings import Settings, available_cores
 
 SEED = 11
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -168,9 +169,10 @@ class LatencyRound:
 def upload_latency(workdir: Path, args: argparse.Namespace,
                    files: list[tuple[str, bytes, str]]) -> LatencyRound:
     """Per-request seconds of POST /bills/upload from `clients` concurrent clients, against
-    `billintake serve --processes P` in processes of its own (so the clients do not share its
+    `billintake up` (or `serve`) in processes of its own (so the clients do not share its
     interpreter) whose in-process workers read the bills it takes in (scans with
-    --scanned-uploads); the server's CPU is that of its serving processes, workers apart."""
+    --scanned-uploads); the server's CPU is that of its serving processes (and of `up`'s own,
+    SMTP listener included), workers apart."""
     measured = LatencyRound()
     shutil.rmtree(workdir / "upload", ignore_errors=True)  # a fresh server and database
     runtime, _org = new_runtime(workdir / "upload", local_workers=args.workers)
@@ -182,10 +184,13 @@ def upload_latency(workdir: Path, args: argparse.Namespace,
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
     env.update({"BILLINTAKE_DATA_DIR": str(workdir / "upload" / "data"),
-                "BILLINTAKE_LOCAL_WORKERS": str(args.workers)})
-    server = subprocess.Popen([str(Path(sys.executable).parent / "billintake"), "serve",
-                               "--port", str(port), "--processes", str(args.processes)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                "BILLINTAKE_LOCAL_WORKERS": str(args.workers),
+                "BILLINTAKE_SMTP_PORT": str(_free_port())})
+    command = [str(Path(sys.executable).parent / "billintake"), args.server, "--port", str(port)]
+    if args.processes is not None:
+        command += ["--processes", str(args.processes)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -194,11 +199,12 @@ def upload_latency(workdir: Path, args: argparse.Namespace,
         except httpx.HTTPError:
             if time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError("billintake serve did not start") from None
+                raise RuntimeError(f"billintake {args.server} did not start") from None
             time.sleep(0.2)
     requests = [_upload_request(port, key, name, data) for name, data, _vendor in files]
     try:
-        serving = [server.pid, *(_children(server.pid) if args.processes > 1 else [])]
+        several = (args.processes or available_cores()) > 1  # else its children: workers
+        serving = [server.pid, *(_children(server.pid) if several else [])]
         before = (_cpu_seconds(serving), time.process_time(), _machine_cpu_seconds(),
                   time.perf_counter())
         asyncio.run(_clients(port, [requests[n::args.clients] for n in range(args.clients)],
@@ -274,8 +280,8 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 
 def _children(pid: int) -> list[int]:
-    """The processes `pid` started (with `serve --processes N`: its serving processes, whose
-    own children are the job workers)."""
+    """The processes `pid` started (with several serving processes: them, whose own children
+    are the job workers, and its resource tracker)."""
     try:
         return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
                 for child in (task / "children").read_text().split()]
@@ -358,8 +364,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="in-process pool size")
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                        help="serving processes (`billintake serve --processes N`; default: "
+    parser.add_argument("--server", choices=("up", "serve"), default="up",
+                        help="the command that serves the uploads (default: `up`, what `make "
+                             "run` and the image run)")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="serving processes (`--processes N`; default: the command's own, "
                              "one per core, as a deployment on this machine runs it)")
     parser.add_argument("--uploads-per-client", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1,
