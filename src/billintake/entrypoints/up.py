@@ -15,14 +15,11 @@ that order. Killed with -9, it leaves no process behind: each watches the one th
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
-import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +132,7 @@ class Service:
         import uvicorn
 
         from billintake.entrypoints.api.app import create_app
+        from billintake.entrypoints.api.processes import returning_server
 
         app = create_app(runtime=self.runtime)
         app.state.dispatcher = self.dispatcher
@@ -143,7 +141,7 @@ class Service:
         config = uvicorn.Config(app, host=self.host, port=self.port, log_config=None,
                                 lifespan="on")
         log.info("serving the API and web page on http://%s:%s", self.host, self.port)
-        _Server(config).run()
+        returning_server(config).run()
         return 0
 
     def stop(self) -> None:
@@ -170,30 +168,3 @@ class Service:
             self._handed_jobs = self.dispatcher = None  # its semaphores freed now, not at exit
         self.runtime.close()
         log.info("stopped")
-
-
-def _server_class() -> type:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        """uvicorn's server that, on Ctrl-C or SIGTERM, returns (so `up` can stop the other
-        parts) instead of raising the signal again once it has shut down."""
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            if threading.current_thread() is not threading.main_thread():
-                yield
-                return
-            previous = {sig: signal.signal(sig, self.handle_exit)
-                        for sig in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
-
-    return Server
-
-
-def _Server(config: Any) -> Any:
-    return _server_class()(config)

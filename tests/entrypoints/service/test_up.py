@@ -201,6 +201,7 @@ def test_up_serves_from_two_processes_whose_pools_run_uploads_and_mail_at_the_lo
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=90) == 0
         until(lambda: not any(alive(pid) for pid in everything), 30, "every process stopped")
+        assert "leaked" not in Path(str(service["log"])).read_text()  # each ended normally
     finally:
         parts.close()
 

@@ -23,6 +23,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -112,8 +113,8 @@ def serve_processes(settings: Settings, *, host: str, port: int, processes: int,
 
 
 def _exit_code(code: int | None, stopped: bool) -> int:
-    """A serving process's exit status as a code: uvicorn ends by the signal that stopped it
-    (after its graceful shutdown), which is a clean end when this process asked for it."""
+    """A serving process's exit status as a code: ended by the signal that stopped it is a
+    clean end when this process asked for it (e.g. SIGTERM before its server ran)."""
     if code is None or (stopped and code in (-signal.SIGTERM, -signal.SIGINT)):
         return 0
     return abs(code)
@@ -141,4 +142,29 @@ def _serve_one(settings_values: dict[str, Any], host: str, port: int, workers: i
     app.state.ready_barrier = (ready, READY_TIMEOUT_S)
     app.state.handed_jobs = jobs  # routes_intake.lifespan gives them to the dispatcher
     config = uvicorn.Config(app, host=host, port=port, log_config=None)
-    uvicorn.Server(config).run(sockets=[sock])
+    # returns on SIGTERM (not killed by it again): the process ends normally, its pool's
+    # semaphores released (else the resource tracker reports them leaked at exit)
+    returning_server(config).run(sockets=[sock])
+
+
+def returning_server(config: Any) -> Any:
+    """uvicorn's server that, on Ctrl-C or SIGTERM, returns once it has shut down (so the
+    caller can stop the other parts, and the process end normally) instead of raising the
+    signal again."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit)
+                        for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
