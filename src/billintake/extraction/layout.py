@@ -204,22 +204,58 @@ def _page_layout(page: Page) -> PageLayout:
                 break
         if not placed:
             bands.append([word])
-    layout = PageLayout(page)
     for band in bands:
         band.sort(key=lambda w: w.x0)
+    runs = [_runs(band, typical) for band in bands]
+    if not ocr:  # (OCR's boxes stray too far for an edge to line up exactly)
+        runs = [_split_at_columns(band_runs, [r[0].x0 for near in runs[max(0, i - 1):i + 2]
+                                              if near is not band_runs for r in near])
+                for i, band_runs in enumerate(runs)]
+    layout = PageLayout(page)
+    for band_runs in runs:
         row_index = len(layout.rows)
-        row: list[Segment] = []
-        current: list[Word] = [band[0]]
-        for prev, word in itertools.pairwise(band):
-            gap = word.x0 - prev.x1
-            if gap > _gap_limit(prev, word, typical):
-                row.append(Segment(page.number, current, row_index, len(row)))
+        layout.rows.append([Segment(page.number, run, row_index, index)
+                            for index, run in enumerate(band_runs)])
+    return layout
+
+
+def _runs(band: list[Word], typical: float) -> list[list[Word]]:
+    """A row's words (left to right) cut into runs at the gaps wider than a word space."""
+    runs: list[list[Word]] = [[band[0]]]
+    for prev, word in itertools.pairwise(band):
+        if word.x0 - prev.x1 > _gap_limit(prev, word, typical):
+            runs.append([word])
+        else:
+            runs[-1].append(word)
+    return runs
+
+
+def _split_at_columns(runs: list[list[Word]], starts: list[float]) -> list[list[Word]]:
+    """Runs cut where a word starts at a column's left edge, as a run starts on the row above
+    or below, after a gap wider than a word space in that print (tight columns: "Yardley
+    Clinic" of the bill-to block and "Yardley Clinic" of the ship-to block a few points
+    apart, both under their headings). Only a word, and not a label's value: figures are set
+    flush right, so their left edges line up by chance ("3 396,96" over "-15,00")."""
+    out: list[list[Word]] = []
+    for run in runs:
+        current = [run[0]]
+        for prev, word in itertools.pairwise(run):
+            aligned = (word.text[0].isalpha() and not prev.text.endswith(":")
+                       and any(abs(word.x0 - x) <= COLUMN_EDGE for x in starts))
+            if aligned and word.x0 - prev.x1 > COLUMN_GAP * min(prev.height, word.height):
+                out.append(current)
                 current = [word]
             else:
                 current.append(word)
-        row.append(Segment(page.number, current, row_index, len(row)))
-        layout.rows.append(row)
-    return layout
+        out.append(current)
+    return out
+
+
+# A word starting within COLUMN_EDGE points of a run's start on the row above or below starts a
+# column of its own when the gap before it is wider than COLUMN_GAP of its height (a word space
+# is about a quarter of it; spaced-out or justified print stretches it to about 0.6).
+COLUMN_EDGE = 1.0
+COLUMN_GAP = 0.7
 
 
 def _middle(band: list[Word]) -> float:
