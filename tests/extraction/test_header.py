@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ._bills import Text, block, extract, row
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from billintake.extraction.extractor import Extractor
+from billintake.reading.reader import read
+
+from ._bills import Text, block, extract, pdf_of, row
 
 
 def _totals(y: float, rows: list[tuple[str, str]]) -> list[Text]:
@@ -169,6 +174,25 @@ def test_receipt_without_labels_still_gives_vendor_date_total() -> None:
     assert bill.value("bill_date") == date(2026, 3, 12)
     assert bill.value("total") == Decimal("5.60")
     assert bill.value("currency") == "GBP"
+
+
+def test_evidence_frames_the_value_not_its_label() -> None:
+    # label and value one phrase ("TOTAL 5.60", "Date 12/03/2026"): the evidence box (which
+    # the review page frames) starts at the value's own word, not at its label
+    page = [
+        Text(60, 30, "CORNER CAFE", 14, True),
+        Text(60, 48, "22 Station Road, Leeds LS1 4AP"),
+        Text(60, 62, "Date 12/03/2026"),
+        *row(90, (60, "Flat white"), (200, "3.20")),
+        *row(104, (60, "Croissant"), (200, "2.40")),
+        Text(60, 130, "TOTAL 5.60"),
+    ]
+    bill = Extractor().extract_document(read(pdf_of(page)))  # with the shipped ranker
+    for name, label in (("total", "TOTAL "), ("bill_date", "Date ")):
+        evidence = getattr(bill, name).evidence
+        assert evidence is not None and evidence.bbox is not None
+        value_x = 60 + stringWidth(label, "Helvetica", 10)
+        assert abs(evidence.bbox[0] - value_x) < 1.5, (name, evidence.bbox, value_x)
 
 
 def test_unknown_is_null_never_a_guess() -> None:

@@ -42,6 +42,7 @@ from .header import (
     unlabelled_dates,
 )
 from .labels import PAYMENT_LABEL
+from .layout import Layout
 from .line_items import extract_line_items
 from .memory import (
     AMOUNTS,
@@ -57,7 +58,7 @@ from .memory import (
 from .memory import recognise as recognise_vendor
 from .model import load
 from .ocr_repair import repair_identifier, repair_tax_id
-from .page import PageModel
+from .page import PageModel, value_box
 from .parsing import (
     currency_of_text,
     detect_currency,
@@ -243,6 +244,7 @@ class _VisualExtraction:
                 self.warnings.append(LINES_LEFT_OUT)
         _pad_amounts(bill, bill["currency"])
         bill["document_type"] = document_type(self.layout, self.ctx.table_rows)
+        _tighten_boxes(bill, self.layout)
         self.warnings.extend(check_lines([LineCheck(i.quantity, i.unit_price, i.amount)
                                           for i in items]))
         return ExtractedBill(**{k: v for k, v in bill.items() if v is not None},
@@ -499,6 +501,21 @@ def _field(value: Any, confidence: float, cand: Candidate) -> FieldValue[Any]:
                         text=cand.text, label=cand.label)
     return FieldValue[Any](value=value, confidence=round(max(0.0, min(1.0, confidence)), 3),
                            evidence=evidence)
+
+
+def _tighten_boxes(bill: dict[str, Any], layout: Layout) -> None:
+    """Each field's evidence box shrunk to its value's own words (`page.value_box`): the
+    candidates' boxes may take in the label before the value, which the review page would
+    then frame with it."""
+    for name, field in bill.items():
+        evidence = field.evidence if isinstance(field, FieldValue) else None
+        if evidence is None or evidence.bbox is None or evidence.page is None or \
+                not evidence.text or not 1 <= evidence.page <= len(layout.pages):
+            continue
+        box = value_box(layout, evidence.page, evidence.bbox, evidence.text)
+        if box is not None and box != evidence.bbox:
+            bill[name] = field.model_copy(update={
+                "evidence": evidence.model_copy(update={"bbox": _round_box(box)})})
 
 
 def _segment_field(value: str, confidence: float, seg: Any) -> FieldValue[str]:

@@ -346,18 +346,35 @@ def _span(kind: SpanKind, value: Any, raw: str, line: Segment, index: int) -> Va
                      bbox=_rounded(words_box(words)), line=index, words=tuple(words))
 
 
-def _words_of(words: list[Word], raw: str) -> list[Word]:
-    """The words of a line that a matched text spans."""
+def _words_of(words: list[Word], raw: str, *, fewest: bool = False) -> list[Word]:
+    """The words of a line that a matched text spans: from the first word of the first run
+    that holds it (the run may take in words before it: "TOTAL 45.00" for "45.00", as the
+    candidates' features were learnt on), or with `fewest` the fewest words that hold it."""
     compact = raw.replace(" ", "")
+    found: list[Word] = []
     for start in range(len(words)):
         joined = ""
         for end in range(start, len(words)):
             joined += words[end].text
             if compact in joined:
-                return words[start:end + 1]
+                if not fewest:
+                    return words[start:end + 1]
+                if not found or end + 1 - start <= len(found):
+                    found = words[start:end + 1]
+                break
             if len(joined) > len(compact) + 40:
                 break
-    return []
+    return found
+
+
+def value_box(layout: Layout, page: int, box: BBox, text: str) -> BBox | None:
+    """The box of the fewest words in `box` on `page` (in reading order) that hold `text`:
+    a value's own box, without the label words a candidate's box may take in."""
+    inside = [w for row in layout.page(page).rows for seg in row for w in seg.words
+              if box[0] - 1 <= (w.x0 + w.x1) / 2 <= box[2] + 1
+              and box[1] - 1 <= (w.top + w.bottom) / 2 <= box[3] + 1]
+    words = _words_of(inside, text, fewest=True) if text.strip() else []
+    return _rounded(words_box(words)) if words else None
 
 
 def _rounded(box: BBox) -> BBox:
