@@ -104,6 +104,11 @@ SQUASHED = 0.5  # an OCR box less tall than this share of the typical word's hei
 NEAR_ROW = 0.75  # how far (in typical heights) from a row's middle a squashed box joins it
 _MIN_SLOPE = 0.008  # about half a degree: flatter text is left as read
 _MAX_SLOPE = 0.12  # about 7 degrees: steeper pairs are not words of one line
+# A word starting within COLUMN_EDGE points of a run's start on the row above or below starts a
+# column of its own when the gap before it is wider than COLUMN_GAP of its height (a word space
+# is about a quarter of it; spaced-out or justified print stretches it to about 0.6).
+COLUMN_EDGE = 1.0
+COLUMN_GAP = 0.7
 
 
 def text_slope(words: list[Word]) -> float:
@@ -249,13 +254,6 @@ def _split_at_columns(runs: list[list[Word]], starts: list[float]) -> list[list[
                 current.append(word)
         out.append(current)
     return out
-
-
-# A word starting within COLUMN_EDGE points of a run's start on the row above or below starts a
-# column of its own when the gap before it is wider than COLUMN_GAP of its height (a word space
-# is about a quarter of it; spaced-out or justified print stretches it to about 0.6).
-COLUMN_EDGE = 1.0
-COLUMN_GAP = 0.7
 
 
 def _middle(band: list[Word]) -> float:
