@@ -27,7 +27,7 @@ from billintake.domain.extracted import (
     FieldValue,
     lines_sum,
 )
-from billintake.reading.document import ReadDocument
+from billintake.reading.document import ReadDocument, rounded_box
 from billintake.settings import Settings
 
 from . import finders, nlp
@@ -337,7 +337,7 @@ class _VisualExtraction:
         if best is not None and best[0] >= 60:
             line = best[1]
             evidence = Evidence(source=_source(line.source), page=line.page,
-                                bbox=_round_box(line.bbox), text=line.text)
+                                bbox=rounded_box(line.bbox), text=line.text)
         if evidence is not None:
             evidence = evidence.model_copy(update={"why": [
                 f"vendor recognised by its {self.recognition.method.replace('_', ' ')}",
@@ -422,7 +422,7 @@ class _VisualExtraction:
             if not 0 < days <= 180:
                 continue
             evidence = Evidence(source=_source(seg.source), page=seg.page,
-                                bbox=_round_box(seg.bbox), text=seg.text)
+                                bbox=rounded_box(seg.bbox), text=seg.text)
             return days, FieldValue[str](value=match.group(0), confidence=0.7, evidence=evidence)
         return None
 
@@ -497,7 +497,7 @@ class _VisualExtraction:
 # --- helpers ----------------------------------------------------------------------------------
 
 def _field(value: Any, confidence: float, cand: Candidate) -> FieldValue[Any]:
-    evidence = Evidence(source=_source(cand.source), page=cand.page, bbox=_round_box(cand.bbox),
+    evidence = Evidence(source=_source(cand.source), page=cand.page, bbox=rounded_box(cand.bbox),
                         text=cand.text, label=cand.label)
     return FieldValue[Any](value=value, confidence=round(max(0.0, min(1.0, confidence)), 3),
                            evidence=evidence)
@@ -515,21 +515,17 @@ def _tighten_boxes(bill: dict[str, Any], layout: Layout) -> None:
         box = value_box(layout, evidence.page, evidence.bbox, evidence.text)
         if box is not None and box != evidence.bbox:
             bill[name] = field.model_copy(update={
-                "evidence": evidence.model_copy(update={"bbox": _round_box(box)})})
+                "evidence": evidence.model_copy(update={"bbox": box})})
 
 
 def _segment_field(value: str, confidence: float, seg: Any) -> FieldValue[str]:
-    evidence = Evidence(source=_source(seg.source), page=seg.page, bbox=_round_box(seg.bbox),
+    evidence = Evidence(source=_source(seg.source), page=seg.page, bbox=rounded_box(seg.bbox),
                         text=seg.text)
     return FieldValue[str](value=value, confidence=confidence, evidence=evidence)
 
 
 def _source(source: str) -> Any:
     return "ocr" if source == "ocr" else "text"
-
-
-def _round_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
 
 
 def _pad_amounts(bill: dict[str, Any], currency: FieldValue[str] | None) -> None:

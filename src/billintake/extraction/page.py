@@ -26,7 +26,7 @@ from typing import Any, Literal
 from rapidfuzz.distance import Levenshtein
 
 from billintake.domain.currency import ISO_4217
-from billintake.reading.document import BBox, ReadDocument, Word, words_box
+from billintake.reading.document import BBox, ReadDocument, Word, rounded_box, words_box
 
 from .layout import Layout, Segment
 from .parsing import (
@@ -343,7 +343,7 @@ def _misread_marker_amounts(text: str, mark: DecimalMark | None, markers: frozen
 def _span(kind: SpanKind, value: Any, raw: str, line: Segment, index: int) -> ValueSpan:
     words = _words_of(line.words, raw) or line.words
     return ValueSpan(kind=kind, value=value, text=raw, page=line.page,
-                     bbox=_rounded(words_box(words)), line=index, words=tuple(words))
+                     bbox=rounded_box(words_box(words)), line=index, words=tuple(words))
 
 
 def _words_of(words: list[Word], raw: str, *, fewest: bool = False) -> list[Word]:
@@ -374,11 +374,7 @@ def value_box(layout: Layout, page: int, box: BBox, text: str) -> BBox | None:
               if box[0] - 1 <= (w.x0 + w.x1) / 2 <= box[2] + 1
               and box[1] - 1 <= (w.top + w.bottom) / 2 <= box[3] + 1]
     words = _words_of(inside, text, fewest=True) if text.strip() else []
-    return _rounded(words_box(words)) if words else None
-
-
-def _rounded(box: BBox) -> BBox:
-    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+    return rounded_box(words_box(words)) if words else None
 
 
 def median_height(lines: list[Segment]) -> float:

@@ -52,6 +52,11 @@ def words_box(words: Iterable[Word]) -> BBox:
             max(w.x1 for w in words), max(w.bottom for w in words))
 
 
+def rounded_box(box: BBox) -> BBox:
+    """A box with its edges to a hundredth of a point, as evidence keeps it."""
+    return (round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2))
+
+
 class Worded:
     """The text and box of something made of words, left to right (a line, a phrase)."""
 

@@ -26,7 +26,7 @@ from billintake.domain.errors import (
 from billintake.domain.extracted import ExtractedBill, ExtractedLineItem
 from billintake.extraction.einvoice import parse_einvoice, probe_einvoice
 from billintake.extraction.learn.locate import ItemHit, Locator, Span
-from billintake.reading.document import ReadDocument
+from billintake.reading.document import ReadDocument, rounded_box
 from billintake.reading.reader import read
 from billintake.reading.sniff import PDF, sniff
 from billintake.settings import Settings, get_settings
@@ -81,7 +81,7 @@ class Location(BaseModel):
 
     @classmethod
     def of(cls, span: Span) -> Location:
-        return cls(page=span.page, bbox=_rounded(span.bbox), text=span.text,
+        return cls(page=span.page, bbox=rounded_box(span.bbox), text=span.text,
                    words=len(span.words))
 
 
@@ -224,11 +224,6 @@ def _item_location(hit: ItemHit) -> Location:
 
 def _locations(spans: list[Span]) -> list[Location]:
     return [Location.of(span) for span in spans]
-
-
-def _rounded(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    x0, top, x1, bottom = (round(v, 2) for v in bbox)
-    return (x0, top, x1, bottom)
 
 
 class Tally:
