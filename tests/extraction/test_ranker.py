@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from billintake_devkit import ranking
 from billintake_devkit.corpora import LabelledDocument
 
@@ -58,6 +59,44 @@ def test_training_twice_gives_identical_bytes(tmp_path) -> None:  # type: ignore
     loaded = ranker.Ranker.load(tmp_path / "a")
     cands = examples[0].proposed["total"]
     assert np.array_equal(loaded.scores("total", cands), first.scores("total", cands))
+    names = examples[0].proposed["vendor_name"]
+    assert loaded.listwise == first.listwise == {"vendor_name"}
+    assert np.array_equal(loaded.scores("vendor_name", names), first.scores("vendor_name", names))
+
+
+def test_a_listwise_field_scores_each_value_by_its_share_of_the_document() -> None:
+    """The vendor's model ranks a document's names against each other: its scores are each
+    value's probability, the candidates of one value pooled, the values' summing to one."""
+    examples = _examples()
+    model = ranking.train_models(examples)
+    assert "vendor_name" in model.listwise and "total" not in model.listwise
+    for example in examples:
+        cands = example.proposed["vendor_name"]
+        scores = model.scores("vendor_name", cands)
+        by_value = dict(zip((c.value for c in cands), scores, strict=True))
+        assert sum(by_value.values()) == pytest.approx(1.0)
+        best = cands[int(np.argmax(scores))]
+        assert best.value == example.doc.truth["vendor_name"]
+    pooled = ranker.listwise_probabilities(np.array([0.0, 0.0, np.log(2.0)]), ["A", "B", "A"])
+    assert pooled == pytest.approx([0.75, 0.25, 0.75])
+
+
+def test_a_vendor_is_given_however_unsure_a_bill_number_is_not() -> None:
+    """Every bill prints its seller, not every one a number: below `MIN_GIVEN` the best
+    vendor is still given (with its low confidence), the bill number left empty."""
+    examples = _examples()
+    model = ranking.train_models(examples)
+    # (every drawn bill's one number candidate is right: no model of its own to train, so the
+    # vendor's stands in; what is checked is what the decision gives at this confidence)
+    model.boosters["bill_number"] = model.boosters["vendor_name"]
+    model.features["bill_number"] = model.features["vendor_name"]
+    unsure = calibration.Calibration(xs=(0.0, 1.0), ys=(0.01, 0.01))
+    model.calibrations = {"vendor_name": unsure, "bill_number": unsure}
+    decision = decide(model, examples[0].proposed, None)
+    vendor = decision.fields["vendor_name"]
+    assert vendor is not None and vendor.confidence == pytest.approx(0.01)
+    assert vendor.candidate.value == examples[0].doc.truth["vendor_name"]
+    assert decision.fields["bill_number"] is None
 
 
 def test_ranker_chooses_the_labelled_values_of_unseen_bills() -> None:

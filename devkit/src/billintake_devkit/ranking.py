@@ -199,9 +199,11 @@ def fold_of(group: str, k: int, salt: str = "") -> int:
     return int(hashlib.sha256((salt + group).encode()).hexdigest(), 16) % k
 
 
-def _rows(examples: Sequence[Example], name: str) -> tuple[np.ndarray, np.ndarray]:
+def _rows(examples: Sequence[Example], name: str
+          ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The field's candidates as rows, their labels, and how many rows each document has."""
     names = feature_names(name)
-    rows, targets = [], []
+    rows, targets, groups = [], [], []
     for ex in examples:
         if ex.doc.truth.get(name) in (None, ""):
             continue  # unknown truth: the field may not be printed at all
@@ -209,20 +211,24 @@ def _rows(examples: Sequence[Example], name: str) -> tuple[np.ndarray, np.ndarra
         if cands:
             rows.append(ranker.matrix(cands, names))
             targets.extend(ex.labels[name])
+            groups.append(len(cands))
     if not rows:
-        return np.zeros((0, len(names))), np.zeros(0)
-    return np.vstack(rows), np.asarray(targets, dtype=np.float64)
+        return np.zeros((0, len(names))), np.zeros(0), []
+    return np.vstack(rows), np.asarray(targets, dtype=np.float64), groups
 
 
 def train_models(examples: Sequence[Example]) -> ranker.Ranker:
     """The per-field models (no calibration) from the examples."""
     out = ranker.Ranker()
     for name in FIELDS:
-        rows, targets = _rows(examples, name)
+        rows, targets, groups = _rows(examples, name)
         if len(targets) == 0 or targets.sum() == 0 or targets.sum() == len(targets):
             continue
-        out.boosters[name] = ranker.train(rows, targets, feature_names(name))
+        listwise = name in ranker.LISTWISE
+        out.boosters[name] = ranker.train(rows, targets, feature_names(name),
+                                          groups if listwise else None)
         out.features[name] = feature_names(name)
+    out.listwise = frozenset(ranker.LISTWISE & set(out.boosters))
     return out
 
 

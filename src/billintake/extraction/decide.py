@@ -53,8 +53,12 @@ VAT_RATES = tuple(Decimal(r) for r in ("0.05", "0.055", "0.06", "0.07", "0.08", 
                                        "0.10", "0.12", "0.13", "0.14", "0.15", "0.16", "0.17",
                                        "0.18", "0.19", "0.20", "0.21", "0.22", "0.23", "0.24",
                                        "0.25", "0.27"))
-# Below this calibrated probability a field is left empty rather than guessed.
+# Below this calibrated probability a field is left empty rather than guessed ...
 MIN_GIVEN = 0.05
+# ... unless every bill prints it (a receipt may print no number, none prints no seller): then
+# the best candidate is a better start for the reviewer than an empty field, however unsure
+# (its confidence says so, and keeps the bill from the gate).
+ALWAYS_PRINTED = frozenset({"vendor_name", "bill_date"})
 TOP_K = 4
 # The features that say a candidate's row or column names a tax (`finders.amounts`, `context`).
 TAX_LABELS = ("lab_tax", "col_tax", "row_tax", "left_tax")
@@ -147,7 +151,7 @@ def decide(ranker: Ranker, proposed: Mapping[str, Sequence[Candidate]],
         confidence = ranker.confidence(name, signals_of(best[0], runner, decision.reconciled),
                                        kind_of(best[0]))
         decision.fields[name] = Chosen(best[0], confidence, runner) \
-            if confidence >= min_given else None
+            if confidence >= min_given or name in ALWAYS_PRINTED else None
     return decision
 
 
