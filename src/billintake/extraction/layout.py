@@ -7,6 +7,7 @@ not depend on how the reader ordered its lines.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -47,7 +48,7 @@ class Segment(WordRun):
     row: int  # index of the row on its page, top to bottom
     index: int = 0  # position in the row, left to right
 
-    @property
+    @functools.cached_property
     def height(self) -> float:
         return max(1.0, statistics.median(w.height for w in self.words))
 

@@ -62,11 +62,10 @@ def kind_of(cand: Candidate) -> str:
 
 def matrix(cands: Sequence[Candidate], names: Sequence[str]) -> np.ndarray:
     """Candidates as rows of their named features (absent ones are 0)."""
-    rows = np.zeros((len(cands), len(names)), dtype=np.float64)
-    for i, cand in enumerate(cands):
-        for j, name in enumerate(names):
-            rows[i, j] = cand.features.get(name, 0.0)
-    return rows
+    if not cands:
+        return np.zeros((0, len(names)), dtype=np.float64)
+    return np.array([[cand.features.get(name, 0.0) for name in names] for cand in cands],
+                    dtype=np.float64)
 
 
 def train(rows: np.ndarray, targets: np.ndarray, names: Sequence[str],
