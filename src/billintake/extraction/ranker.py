@@ -4,11 +4,10 @@ One LightGBM model per field over the candidates' named features (the order of
 `finders.context.feature_names`), trained deterministically (`deterministic=True`, a fixed
 seed, one thread) on candidates labelled by truth: binary (each candidate judged alone) or,
 for the fields in `LISTWISE`, ranking each document's candidates against each other; and,
-per field, a calibration from the
-chosen candidate's signals (its score, the runner-up's, agreement with the rules, OCR
-certainty, the arithmetic) to the probability that it is right, fitted on out-of-fold
-choices (`calibration.py`). Shipped as text in `models/ranker/` (`<field>.txt`, `meta.json`),
-rebuilt by `make model` (`scripts/train_ranker.py`).
+per field, a calibration from the chosen candidate's signals (its score, the runner-up's,
+agreement with the rules, OCR certainty, the arithmetic) to the probability that it is
+right, fitted on out-of-fold choices (`calibration.py`). Shipped as text in `models/ranker/`
+(`<field>.txt`, `meta.json`), rebuilt by `make model` (`scripts/train_ranker.py`).
 """
 
 from __future__ import annotations
