@@ -11,11 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import typer
 from fixtures_gen.intake_fixtures import einvoice, free_port, make_org
 from fixtures_gen.processes import alive, children, listening, spawned, until
 
 from billintake.bootstrap import Runtime
 from billintake.entrypoints.api.processes import worker_shares
+from billintake.entrypoints.cli.service import serving_port
 from billintake.settings import Settings
 
 BIN = str(Path(sys.executable).with_name("billintake"))
@@ -26,6 +28,26 @@ def test_the_job_workers_are_split_between_the_processes_at_least_one_each() -> 
     assert worker_shares(5, 2) == [3, 2]
     assert worker_shares(1, 3) == [1, 1, 1]
     assert worker_shares(4, 1) == [4]
+
+
+def test_the_port_is_the_options_0_too_else_the_settings() -> None:
+    assert serving_port(None, 8000, 4) == 8000
+    assert serving_port(9000, 8000, 4) == 9000
+    assert serving_port(0, 8000, 1) == 0  # any free port (it was taken for "no option")
+    with pytest.raises(typer.BadParameter, match="--processes 1"):
+        serving_port(0, 8000, 2)
+
+
+@pytest.mark.parametrize("command", ["serve", "up"])
+def test_port_0_for_several_processes_is_refused_with_a_reason(tmp_path: Path,
+                                                               command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILLINTAKE_")}
+    env.update(BILLINTAKE_DATA_DIR=str(tmp_path / "data"), COLUMNS="200")  # one line
+    done = subprocess.run([BIN, command, "--port", "0", "--processes", "2"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "share one port" in done.stderr and "--processes 1" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.slow

@@ -10,13 +10,25 @@ commands = typer.Typer()
 
 PROCESSES_HELP = ("serving processes on the port, the job workers split between them "
                   "(default: setting SERVE_PROCESSES, else one per core)")
+PORT_HELP = "port to serve on; 0: any free port, one process (default: setting PORT, 8000)"
+
+
+def serving_port(port: int | None, default: int, processes: int) -> int:
+    """The port to serve on: the option's (0 too: any free port), else the setting's. Several
+    serving processes share one port they each bind, so with them 0 is a usage error."""
+    chosen = default if port is None else port
+    if chosen == 0 and processes > 1:
+        raise typer.BadParameter(
+            f"{processes} serving processes share one port, which 0 (any free port) cannot "
+            "be: give a port, or --processes 1", param_hint="'--port'")
+    return chosen
 
 
 @commands.command()
 def up(
     host: str | None = typer.Option(None, help="address to serve on (default: setting HOST, "
                                     "127.0.0.1)"),
-    port: int | None = typer.Option(None, help="port to serve on (default: setting PORT, 8000)"),
+    port: int | None = typer.Option(None, min=0, max=65535, help=PORT_HELP),
     smtp: bool = typer.Option(True, help="run the SMTP listener (port: BILLINTAKE_SMTP_PORT)"),
     worker: bool = typer.Option(True, help="with BILLINTAKE_QUEUE=celery, start a Celery "
                                 "worker too (in-process workers run in any case otherwise)"),
@@ -35,12 +47,12 @@ def up(
     configure_logging(settings.log_level)
     route_uvicorn_logs()
     processes = processes or settings.resolved_serve_processes
+    port = serving_port(port, settings.port, processes)
     # this process writes too (mail, the folder): it takes turns with the serving processes
     settings = settings.model_copy(update={"serve_processes": processes})
     with user_errors():
         service = Service(Runtime.from_settings(settings), host=host or settings.host,
-                          port=port or settings.port, smtp=smtp, worker=worker,
-                          processes=processes)
+                          port=port, smtp=smtp, worker=worker, processes=processes)
         try:
             service.start_intake()
             code = service.serve()
@@ -52,7 +64,7 @@ def up(
 @commands.command()
 def serve(
     host: str | None = typer.Option(None, help="address (default: setting HOST, 127.0.0.1)"),
-    port: int | None = typer.Option(None, help="port (default: setting PORT, 8000)"),
+    port: int | None = typer.Option(None, min=0, max=65535, help=PORT_HELP),
     processes: int | None = typer.Option(None, min=1, help=PROCESSES_HELP),
 ) -> None:
     """Serve only the API and the web page (`billintake up` runs everything)."""
@@ -64,13 +76,14 @@ def serve(
     configure_logging(settings.log_level)
     route_uvicorn_logs()
     processes = processes or settings.resolved_serve_processes
+    port = serving_port(port, settings.port, processes)
     if processes > 1:
         from billintake.entrypoints.api.processes import serve_processes
 
-        raise typer.Exit(serve_processes(settings, host=host or settings.host,
-                                         port=port or settings.port, processes=processes))
+        raise typer.Exit(serve_processes(settings, host=host or settings.host, port=port,
+                                         processes=processes))
     uvicorn.run("billintake.entrypoints.api.app:create_served_app", factory=True, log_config=None,
-                host=host or settings.host, port=port or settings.port)
+                host=host or settings.host, port=port)
 
 
 @commands.command()
