@@ -371,8 +371,8 @@ def value_box(layout: Layout, page: int, box: BBox, text: str) -> BBox | None:
     """The box of the fewest words in `box` on `page` (in reading order) that hold `text`:
     a value's own box, without the label words a candidate's box may take in."""
     inside = [w for row in layout.page(page).rows for seg in row for w in seg.words
-              if box[0] - 1 <= (w.x0 + w.x1) / 2 <= box[2] + 1
-              and box[1] - 1 <= (w.top + w.bottom) / 2 <= box[3] + 1]
+              if box[0] - 1 <= w.x_center <= box[2] + 1
+              and box[1] - 1 <= w.y_center <= box[3] + 1]
     words = _words_of(inside, text, fewest=True) if text.strip() else []
     return rounded_box(words_box(words)) if words else None
 
