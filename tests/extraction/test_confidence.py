@@ -86,6 +86,30 @@ def test_a_calibration_survives_its_json() -> None:
     assert old.apply(0.5) == 0.5  # a score-only map (an older model) still applies
 
 
+def test_a_kind_with_no_wrong_choice_is_floored_by_its_record() -> None:
+    """A kind of document whose choices were all right, and which the field's map (fitted
+    mostly on another kind) states low where its signals look doubtful, is never stated below
+    the lower bound of its record; where the map says more, the map stands."""
+    signals, right = _choices(2000, 3)
+    field = calibration.fit(signals, right.tolist())
+    theirs = [Signals(score=s, runner_up=0.5, agrees=bool(i % 2), reconciled=True)
+              for i, s in enumerate(np.linspace(0.4, 1.0, 40))]
+    floored = calibration.floored(field, theirs)
+    bound = calibration.record_bound(40)
+    assert 0.97 < bound < 0.98  # 40 of 40 right: about 40/41
+    assert floored is not None and floored.floor == round(bound, 6)
+    before = [field.apply(s) for s in theirs]
+    after = [floored.apply(s) for s in theirs]
+    assert min(before) < 0.5 and max(before) > bound  # the map doubts some, not all
+    assert after == [max(b, round(bound, 4)) for b in before]
+    again = calibration.Calibration.from_json(floored.to_json())
+    assert [again.apply(s) for s in theirs] == after
+    # a short record sets no floor, nor does one the map already states above it
+    assert calibration.floored(field, theirs[:5]) is None
+    sure = [Signals(score=1.0, runner_up=0.0, agrees=True, reconciled=True)] * 40
+    assert field.apply(sure[0]) > bound and calibration.floored(field, sure) is None
+
+
 def _drawn(total: str) -> bytes:
     return pdf_of([
         Text(60, 50, "Nordlicht Werkstatt GmbH", 18, bold=True),

@@ -60,23 +60,28 @@ def test_training_twice_gives_identical_bytes(tmp_path) -> None:  # type: ignore
     cands = examples[0].proposed["total"]
     assert np.array_equal(loaded.scores("total", cands), first.scores("total", cands))
     names = examples[0].proposed["vendor_name"]
-    assert loaded.listwise == first.listwise == {"vendor_name"}
+    assert loaded.listwise == first.listwise == {"vendor_name", "total"}
     assert np.array_equal(loaded.scores("vendor_name", names), first.scores("vendor_name", names))
 
 
 def test_a_listwise_field_scores_each_value_by_its_share_of_the_document() -> None:
-    """The vendor's model ranks a document's names against each other: its scores are each
-    value's probability, the candidates of one value pooled, the values' summing to one."""
+    """The vendor's and the total's models rank a document's candidates against each other:
+    their scores are each value's probability, the candidates of one value pooled, the
+    values' summing to one; each learns at its own truncation level."""
     examples = _examples()
     model = ranking.train_models(examples)
-    assert "vendor_name" in model.listwise and "total" not in model.listwise
+    assert model.listwise == {"vendor_name", "total"} and "bill_number" not in model.listwise
     for example in examples:
+        for name in ("vendor_name", "total"):
+            cands = example.proposed[name]
+            scores = model.scores(name, cands)
+            by_value = dict(zip((c.value for c in cands), scores, strict=True))
+            assert sum(by_value.values()) == pytest.approx(1.0)
         cands = example.proposed["vendor_name"]
-        scores = model.scores("vendor_name", cands)
-        by_value = dict(zip((c.value for c in cands), scores, strict=True))
-        assert sum(by_value.values()) == pytest.approx(1.0)
-        best = cands[int(np.argmax(scores))]
+        best = cands[int(np.argmax(model.scores("vendor_name", cands)))]
         assert best.value == example.doc.truth["vendor_name"]
+    for name, level in ranker.LISTWISE.items():
+        assert f"[lambdarank_truncation_level: {level}]" in model.boosters[name].model_to_string()
     pooled = ranker.listwise_probabilities(np.array([0.0, 0.0, np.log(2.0)]), ["A", "B", "A"])
     assert pooled == pytest.approx([0.75, 0.25, 0.75])
 

@@ -226,9 +226,10 @@ def train_models(examples: Sequence[Example]) -> ranker.Ranker:
             continue
         listwise = name in ranker.LISTWISE
         out.boosters[name] = ranker.train(rows, targets, feature_names(name),
-                                          groups if listwise else None)
+                                          groups if listwise else None,
+                                          ranker.LISTWISE.get(name, 1))
         out.features[name] = feature_names(name)
-    out.listwise = frozenset(ranker.LISTWISE & set(out.boosters))
+    out.listwise = frozenset(set(ranker.LISTWISE) & set(out.boosters))
     return out
 
 
@@ -396,14 +397,19 @@ def _outcomes(model: ranker.Ranker, examples: Sequence[Example]) -> dict[str, li
 
 def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> None:
     """The field's calibration over its choices' signals, and one per document kind with
-    enough outcomes."""
-    model.calibrations[name] = calibration.fit([s for s, _, _ in outcomes],
-                                               [r for _, r, _ in outcomes])
+    enough outcomes; for a kind whose choices were all right, the field's floored by that
+    record (`calibration.floored`)."""
+    field = calibration.fit([s for s, _, _ in outcomes], [r for _, r, _ in outcomes])
+    model.calibrations[name] = field
     for kind in sorted({k for _, _, k in outcomes}):
         mine = [(s, r) for s, r, k in outcomes if k == kind]
         if len(mine) >= MIN_KIND_OUTCOMES and len({r for _, r in mine}) == 2:
             model.calibrations[f"{name}:{kind}"] = calibration.fit([s for s, _ in mine],
                                                                    [r for _, r in mine])
+        elif all(r for _, r in mine):
+            floored = calibration.floored(field, [s for s, _ in mine])
+            if floored is not None:
+                model.calibrations[f"{name}:{kind}"] = floored
 
 
 def fit(examples: Sequence[Example], k: int = 5, *, select: bool = True) -> ranker.Ranker:

@@ -15,8 +15,10 @@ right, and fits in two steps:
    share, so "≥ 0.95" is said only where many choices earned it.
 
 At run time both steps are plain arithmetic over stored numbers (a dot product, then a
-piecewise linear interpolation). `ece` measures how far confidences are from the share right
-(ten bins, weighted by size).
+piecewise linear interpolation). A kind of document whose record has no wrong choice cannot be
+fitted on its own; `floored` keeps the field's calibration for it, but never below the lower
+bound that record earned (`record_bound`). `ece` measures how far confidences are from the
+share right (ten bins, weighted by size).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ LOGIT_LIMIT = 7.0
 REGULARISATION = 1.0
 # Fewer outcomes than this: the score alone is mapped (no regression over the signals).
 MIN_FOR_SIGNALS = 20
+# A record of fewer choices than this, all right, sets no floor (`floored`).
+MIN_RECORD = 10
 
 
 def logit(p: float) -> float:
@@ -83,12 +87,14 @@ class Signals:
 @dataclass(frozen=True)
 class Calibration:
     """Signals → P(right): a linear combination (`weights`, `bias`; none: the score's own
-    log-odds), then a monotone map over knots (`xs`, `ys`)."""
+    log-odds), then a monotone map over knots (`xs`, `ys`), never below `floor` (see
+    `floored`)."""
 
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     weights: tuple[float, ...] = ()
     bias: float = 0.0
+    floor: float = 0.0
 
     def combined(self, signals: Signals | float) -> float:
         """The first step: the regression's probability (or the bare score)."""
@@ -103,6 +109,7 @@ class Calibration:
         value = self.combined(signals)
         if self.xs:
             value = float(np.interp(value, self.xs, self.ys))
+        value = max(value, self.floor)
         return round(min(CEILING, max(1.0 - CEILING, value)), 4)
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +119,8 @@ class Calibration:
             out["signals"] = dict(zip(Signals.NAMES, (round(w, 6) for w in self.weights),
                                       strict=True))
             out["bias"] = round(self.bias, 6)
+        if self.floor:
+            out["floor"] = round(self.floor, 6)
         return out
 
     @classmethod
@@ -120,7 +129,7 @@ class Calibration:
         weights = tuple(float(data["signals"].get(name, 0.0)) for name in Signals.NAMES) \
             if "signals" in data else ()
         return cls(tuple(float(x) for x in data["xs"]), tuple(float(y) for y in data["ys"]),
-                   weights, float(data.get("bias", 0.0)))
+                   weights, float(data.get("bias", 0.0)), float(data.get("floor", 0.0)))
 
 
 def fit(signals: Sequence[Signals | float], right: Sequence[bool], *, z: float = Z
@@ -146,6 +155,25 @@ def fit(signals: Sequence[Signals | float], right: Sequence[bool], *, z: float =
     x = np.asarray([first.combined(s) for s in given], dtype=np.float64)
     xs, ys = _isotonic(x, y, z)
     return Calibration(xs, ys, weights, bias)
+
+
+def record_bound(n: int, z: float = Z) -> float:
+    """What n choices, all right, earn: the lower end of the Wilson interval of a share of 1."""
+    return wilson_lower(1.0, n, z)
+
+
+def floored(base: Calibration, signals: Sequence[Signals | float], *, z: float = Z
+            ) -> Calibration | None:
+    """`base` for a kind of document whose choices (their `signals`) were all right: never
+    below `record_bound` of their number, whatever their signals say (signals weighed on
+    another kind's choices, where they foretold mistakes this kind did not make). None for a
+    record of fewer than `MIN_RECORD` choices, or one the map already states above it."""
+    if len(signals) < MIN_RECORD:
+        return None
+    bound = record_bound(len(signals), z)
+    if min(base.apply(s) for s in signals) >= bound:
+        return None
+    return Calibration(base.xs, base.ys, base.weights, base.bias, round(bound, 6))
 
 
 def _isotonic(x: np.ndarray, y: np.ndarray, z: float) -> tuple[tuple[float, ...],
