@@ -18,6 +18,8 @@ def transliterate(text: str) -> str:
 
 def strip_accents(text: str) -> str:
     """The text without combining accents ("Société" -> "Societe"); "ß", "œ" stay."""
+    if text.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
