@@ -66,8 +66,9 @@ def _order(words: list[Word], unit: float, *, partial: bool = True) -> Rows:
     stripes = _split_horizontally(words, unit)
     if len(stripes) > 1:
         return [row for stripe in stripes for row in _order(stripe, unit)]
-    if len(_block_groups(words, unit)) > 1:
-        return [row for group in _block_groups(words, unit) for row in _order(group, unit)]
+    groups = _block_groups(words, unit)
+    if len(groups) > 1:
+        return [row for group in groups for row in _order(group, unit)]
     if partial:
         parts = _split_off_blocks(words, unit)
         if parts:
