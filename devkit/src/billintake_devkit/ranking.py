@@ -399,15 +399,15 @@ def calibrate(model: ranker.Ranker, name: str, outcomes: Sequence[Outcome]) -> N
     """The field's calibration over its choices' signals, and one per document kind with
     enough outcomes; for a kind whose choices were all right, the field's floored by that
     record (`calibration.floored`)."""
-    field = calibration.fit([s for s, _, _ in outcomes], [r for _, r, _ in outcomes])
-    model.calibrations[name] = field
+    shared = calibration.fit([s for s, _, _ in outcomes], [r for _, r, _ in outcomes])
+    model.calibrations[name] = shared
     for kind in sorted({k for _, _, k in outcomes}):
         mine = [(s, r) for s, r, k in outcomes if k == kind]
         if len(mine) >= MIN_KIND_OUTCOMES and len({r for _, r in mine}) == 2:
             model.calibrations[f"{name}:{kind}"] = calibration.fit([s for s, _ in mine],
                                                                    [r for _, r in mine])
         elif all(r for _, r in mine):
-            floored = calibration.floored(field, [s for s, _ in mine])
+            floored = calibration.floored(shared, [s for s, _ in mine])
             if floored is not None:
                 model.calibrations[f"{name}:{kind}"] = floored
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -173,7 +173,7 @@ def floored(base: Calibration, signals: Sequence[Signals | float], *, z: float =
     bound = record_bound(len(signals), z)
     if min(base.apply(s) for s in signals) >= bound:
         return None
-    return Calibration(base.xs, base.ys, base.weights, base.bias, round(bound, 6))
+    return replace(base, floor=round(bound, 6))
 
 
 def _isotonic(x: np.ndarray, y: np.ndarray, z: float) -> tuple[tuple[float, ...],
