@@ -94,6 +94,51 @@ def test_jobs_left_unfinished_by_a_stopped_process_are_picked_up_again(tmp_path:
     runtime.close()
 
 
+def test_a_stop_lets_the_running_job_finish_and_leaves_the_queued_ones(tmp_path: Path
+                                                                      ) -> None:
+    """Stopping with a backlog does not wait for it: the job running ends, the ones queued
+    behind it are given up at once (no lease held, so a live process takes them now) and
+    run at the next start."""
+    from billintake.storage import leases
+
+    runtime = _runtime(tmp_path, local_workers=1, local_pool="thread")
+    org, _ = make_org(runtime, known_sellers=False)
+    started = threading.Event()
+
+    def read(data: bytes, media_type: str, xml: bytes | None, settings: Settings) -> Readout:
+        started.set()
+        time.sleep(1.0)
+        return DEFAULT_STAGES.read(data, media_type, xml, settings)
+
+    dispatcher = LocalDispatcher(runtime, stages=replace(DEFAULT_STAGES, read=read))
+    ids = []
+    for n in range(4):
+        received = receive(runtime, org.id, einvoice(f"RE-S-{n}")[1], filename=f"{n}.xml",
+                           channel=Channel.UPLOAD)
+        dispatcher.submit(org.id, received.job.id)
+        ids.append(received.job.id)
+    assert started.wait(30)
+    begun = time.monotonic()
+    dispatcher.close()
+    assert time.monotonic() - begun < 2.5  # the running job's second, not the backlog's four
+    with runtime.repository(org.id) as repo:
+        statuses = [repo.get_job(job_id).status for job_id in ids]
+    assert statuses[0] is JobStatus.NEEDS_REVIEW
+    assert not any(status.is_final for status in statuses[1:])
+    with runtime.session() as session:
+        assert sorted(job for _, job in leases.free_jobs(session)) == sorted(ids[1:])
+    dispatcher.submit(org.id, ids[1])  # stopped: takes nothing more
+    with runtime.session() as session:
+        assert len(leases.free_jobs(session)) == 3
+
+    again = LocalDispatcher(runtime)  # the next start
+    assert again.resubmit_unfinished() == 3
+    jobs = wait_final(runtime, org.id, ids[1:])
+    assert [j.status for j in jobs] == [JobStatus.NEEDS_REVIEW] * 3
+    again.close()
+    runtime.close()
+
+
 def test_a_job_that_cannot_be_queued_is_kept_and_requeued_later(tmp_path: Path) -> None:
     """Redis down at upload time: the job is stored and stays queued; requeue runs it."""
     from fixtures_gen.intake_fixtures import free_port

@@ -8,8 +8,8 @@ set), the IMAP poller (when `imap_host` is set) and, with `queue=celery`, one Ce
 process (more anywhere with `billintake worker`). What they receive is stored here and its
 jobs handed at once to the serving processes' workers (`queue.handoff`; with Celery, sent to
 the broker). With one process (`--processes 1`) the API is served in this process, beside
-them, with the pool. Ctrl-C or SIGTERM stops the serving processes (each job already taken
-running to its end); then the folder watcher, the SMTP listener and the rest are stopped in
+them, with the pool. Ctrl-C or SIGTERM stops the serving processes (each job running
+to its end, those still queued left for the next start); then the folder watcher, the SMTP listener and the rest are stopped in
 that order. Killed with -9, it leaves no process behind: each watches the one that started it.
 """
 

@@ -103,6 +103,7 @@ class LocalDispatcher:
         self._lowered: set[int] = set()  # worker processes already at the lowest priority
         self._handoff: Any = None  # jobs the worker processes made, to be taken here
         self._forwarder: threading.Thread | None = None
+        self._closing = False  # `close` begun: no job is taken any more
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -139,14 +140,18 @@ class LocalDispatcher:
         process holds, or one already final, is left alone."""
         self._keeper.start()  # (also to take the job once a dead holder's lease runs out)
         with self._lock:
-            if job_id in self._queued:
-                return  # queued here already (e.g. the same file received again)
+            if self._closing or job_id in self._queued:
+                return  # stopping (left for the next start), or queued here already
         if not held:
             with self.runtime.session() as session:
                 if not leases.claim(session, job_id, self.owner, self.lease_s):
                     log.info("job %s is held by another process or final; not taken", job_id)
                     return
         with self._lock:
+            if self._closing:  # began to stop meanwhile: the job is not ours to run
+                with contextlib.suppress(Exception), self.runtime.session() as session:
+                    leases.release(session, job_id, self.owner)
+                return
             if self.mode == "process":
                 future = self._pool().submit(_run_in_worker, organization_id, job_id,
                                              self.owner)
@@ -192,9 +197,13 @@ class LocalDispatcher:
                 self._executor = None
         if crashed is None:
             return  # the worker gave the lease up itself (its run's last write)
-        # run_job records failures itself; this is a lost worker (or a cancelled job): its
-        # lease is given up here, so the keeper's next round takes the job again.
-        log.error("job %s: worker lost: %r", job_id, crashed)
+        # run_job records failures itself; this is a lost worker, or a job not started when
+        # the dispatcher stopped: its lease is given up here, so a live process (or this
+        # one's next start) takes the job again.
+        if future.cancelled():
+            log.info("job %s: not started before the stop; left for the next start", job_id)
+        else:
+            log.error("job %s: worker lost: %r", job_id, crashed)
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner)
 
@@ -215,9 +224,18 @@ class LocalDispatcher:
         return submit_free_jobs(self.runtime, self)
 
     def close(self) -> None:
+        """Stop: the jobs running finish, their leases renewed meanwhile; the jobs queued and
+        not started are given up (their leases released), so another process takes them at
+        once, or this one's next start does. (Waiting for the backlog held a stop, Ctrl-C or
+        a deploy, for as long as the backlog took, and let the waiting jobs' leases run out
+        while they were still queued here, for another process to take and run twice.)"""
+        with self._lock:
+            self._closing = True
+            executor = self._executor
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
         self._keeper.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=False)
+        with self._lock:
             self._executor = None
         if self._forwarder is not None:
             self._handoff.put(None)

@@ -36,7 +36,8 @@ def up(
 ) -> None:
     """Run the whole service: API and web page, SMTP listener, watched folder, workers.
 
-    One log; Ctrl-C or SIGTERM stops taking work and lets the jobs already taken finish.
+    One log; Ctrl-C or SIGTERM stops taking work and lets the jobs running finish (the jobs
+    still queued run at the next start, or in another process at once).
     """
     from billintake.bootstrap import Runtime
     from billintake.entrypoints.cli.common import user_errors
