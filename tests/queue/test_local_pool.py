@@ -24,6 +24,18 @@ def _runtime(tmp_path: Path, **overrides: object) -> Runtime:
                                           **overrides))  # type: ignore[arg-type]
 
 
+def _submit_uploads(runtime: Runtime, dispatcher: LocalDispatcher, organization_id: str,
+                    prefix: str, count: int) -> list[str]:
+    """`count` e-invoices uploaded and handed to `dispatcher`; their job ids in order."""
+    ids = []
+    for n in range(count):
+        received = receive(runtime, organization_id, einvoice(f"{prefix}-{n}")[1],
+                           filename=f"{n}.xml", channel=Channel.UPLOAD)
+        dispatcher.submit(organization_id, received.job.id)
+        ids.append(received.job.id)
+    return ids
+
+
 @pytest.mark.slow
 def test_process_pool_runs_jobs_to_the_end(tmp_path: Path) -> None:
     runtime = _runtime(tmp_path, local_workers=2)
@@ -60,12 +72,7 @@ def test_at_most_local_workers_jobs_run_at_once(tmp_path: Path) -> None:
         return DEFAULT_STAGES.read(data, media_type, xml, settings)
 
     dispatcher = LocalDispatcher(runtime, stages=replace(DEFAULT_STAGES, read=read))
-    ids = []
-    for n in range(6):
-        received = receive(runtime, org.id, einvoice(f"RE-B-{n}")[1], filename=f"{n}.xml",
-                           channel=Channel.UPLOAD)
-        dispatcher.submit(org.id, received.job.id)
-        ids.append(received.job.id)
+    ids = _submit_uploads(runtime, dispatcher, org.id, "RE-B", 6)
     assert dispatcher.wait_idle(timeout=60)
     assert peak[0] == 2
     assert all(j.status.is_final for j in wait_final(runtime, org.id, ids, timeout_s=5))
@@ -111,12 +118,7 @@ def test_a_stop_lets_the_running_job_finish_and_leaves_the_queued_ones(tmp_path:
         return DEFAULT_STAGES.read(data, media_type, xml, settings)
 
     dispatcher = LocalDispatcher(runtime, stages=replace(DEFAULT_STAGES, read=read))
-    ids = []
-    for n in range(4):
-        received = receive(runtime, org.id, einvoice(f"RE-S-{n}")[1], filename=f"{n}.xml",
-                           channel=Channel.UPLOAD)
-        dispatcher.submit(org.id, received.job.id)
-        ids.append(received.job.id)
+    ids = _submit_uploads(runtime, dispatcher, org.id, "RE-S", 4)
     assert started.wait(30)
     begun = time.monotonic()
     dispatcher.close()
