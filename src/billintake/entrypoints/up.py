@@ -9,8 +9,9 @@ process (more anywhere with `billintake worker`). What they receive is stored he
 jobs handed at once to the serving processes' workers (`queue.handoff`; with Celery, sent to
 the broker). With one process (`--processes 1`) the API is served in this process, beside
 them, with the pool. Ctrl-C or SIGTERM stops the serving processes (each job running
-to its end, those still queued left for the next start); then the folder watcher, the SMTP listener and the rest are stopped in
-that order. Killed with -9, it leaves no process behind: each watches the one that started it.
+to its end, those still queued left for the next start); then the folder watcher, the SMTP
+listener and the rest are stopped in that order. Killed with -9, it leaves no process
+behind: each watches the one that started it.
 """
 
 from __future__ import annotations
