@@ -130,6 +130,9 @@ def test_a_stop_lets_the_running_job_finish_and_leaves_the_queued_ones(tmp_path:
     with runtime.session() as session:
         assert sorted(job for _, job in leases.free_jobs(session)) == sorted(ids[1:])
     dispatcher.submit(org.id, ids[1])  # stopped: takes nothing more
+    with runtime.session() as session:  # and gives back a job handed to it already held
+        assert leases.claim(session, ids[2], dispatcher.owner, 60)
+    dispatcher.submit(org.id, ids[2], held=True)
     with runtime.session() as session:
         assert len(leases.free_jobs(session)) == 3
 

@@ -140,26 +140,32 @@ class LocalDispatcher:
         process holds, or one already final, is left alone."""
         self._keeper.start()  # (also to take the job once a dead holder's lease runs out)
         with self._lock:
-            if self._closing or job_id in self._queued:
-                return  # stopping (left for the next start), or queued here already
+            if job_id in self._queued:
+                return  # queued here already (e.g. the same file received again)
+            closing = self._closing
+        if closing:  # stopping: the job is left for the next start (or a live process)
+            if held:
+                self._give_up(job_id)
+            return
         if not held:
             with self.runtime.session() as session:
                 if not leases.claim(session, job_id, self.owner, self.lease_s):
                     log.info("job %s is held by another process or final; not taken", job_id)
                     return
-        with self._lock:
-            if self._closing:  # began to stop meanwhile: the job is not ours to run
-                with contextlib.suppress(Exception), self.runtime.session() as session:
-                    leases.release(session, job_id, self.owner)
-                return
-            if self.mode == "process":
-                future = self._pool().submit(_run_in_worker, organization_id, job_id,
-                                             self.owner)
-                self._lower_new_workers()
-            else:
-                future = self._pool().submit(self._run_here, organization_id, job_id)
-            self._futures[future] = (organization_id, job_id)
-            self._queued.add(job_id)
+        with self._lock:  # checked where the pool is used: `close` cannot come between
+            closing = self._closing
+            if not closing:
+                if self.mode == "process":
+                    future = self._pool().submit(_run_in_worker, organization_id, job_id,
+                                                 self.owner)
+                    self._lower_new_workers()
+                else:
+                    future = self._pool().submit(self._run_here, organization_id, job_id)
+                self._futures[future] = (organization_id, job_id)
+                self._queued.add(job_id)
+        if closing:  # began to stop meanwhile: the job is not ours to run
+            self._give_up(job_id)
+            return
         future.add_done_callback(self._done)
 
     def _lower_new_workers(self) -> None:
@@ -204,6 +210,10 @@ class LocalDispatcher:
             log.info("job %s: not started before the stop; left for the next start", job_id)
         else:
             log.error("job %s: worker lost: %r", job_id, crashed)
+        self._give_up(job_id)
+
+    def _give_up(self, job_id: str) -> None:
+        """Release the job's lease (a database away for a moment: it runs out instead)."""
         with contextlib.suppress(Exception), self.runtime.session() as session:
             leases.release(session, job_id, self.owner)
 
